@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DispatchConfig(AppConfig):
+    name = "dispatch"
+    verbose_name = _("Command centre")
+
+    def ready(self):
+        from . import selectors  # noqa: F401  (registers access scopes)

@@ -1,0 +1,95 @@
+"""Cross-cutting API pieces: the error shape, pagination and the scoped viewset base classes."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, viewsets
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from grids.scope import scoped
+
+
+def _as_messages(detail):
+    if isinstance(detail, dict):
+        return {key: _as_messages(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        flat = []
+        for item in detail:
+            flat.extend(_as_messages(item) if isinstance(item, list) else [_as_messages(item)])
+        return flat
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    """Every error is JSON: ``{"code", "message", "fields"}`` with messages per field for 400s."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
+    body = {"code": getattr(exc, "default_code", "error"), "message": "", "fields": {}}
+    if isinstance(exc, exceptions.ValidationError):
+        body["code"] = "invalid"
+        messages = _as_messages(detail)
+        if isinstance(messages, dict):
+            body["fields"] = {k: v for k, v in messages.items() if k != "non_field_errors"}
+            general = messages.get("non_field_errors", [])
+        else:
+            general = messages
+        body["message"] = "; ".join(general) if general else str(exceptions.ValidationError.default_detail)
+    else:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+        if isinstance(codes, str):
+            body["code"] = codes
+        body["message"] = str(detail.get("detail", detail)) if isinstance(detail, dict) else str(detail)
+        if isinstance(detail, dict):
+            body.update({k: v for k, v in detail.items() if k != "detail"})
+    response.data = body
+    return response
+
+
+class ScopedViewSetMixin:
+    """Every queryset this viewset serves passes through ``grids.scope.scoped`` for the request's user.
+
+    Subclasses may define ``queryset`` or override ``get_queryset`` for prefetching; either way the
+    result is scoped, because ``__init_subclass__`` wraps any ``get_queryset`` a subclass defines.
+    Objects out of scope are simply absent, so detail routes answer 404.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("get_queryset")
+        if own is not None and not getattr(own, "_gridgov_scoped", False):
+
+            def get_queryset(self, _own=own):
+                return scoped(self.request.user, _own(self))
+
+            get_queryset._gridgov_scoped = True
+            cls.get_queryset = get_queryset
+
+    def get_queryset(self):
+        return scoped(self.request.user, super().get_queryset())
+
+    get_queryset._gridgov_scoped = True
+
+
+class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    pass
+
+
+class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
+    pass
+
+
+class ScopedGenericViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
+    pass
+
+
+def conflict(message, **extra):
+    return Response({"code": "conflict", "message": str(message), "fields": {}, **extra}, status=409)

@@ -1,0 +1,17 @@
+"""The Celery app. Beat's schedule lives here so one file tells an operator what runs when."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab  # noqa: F401  (used by the schedule entries apps add)
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
+
+app = Celery("gridgov")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Liveness of the worker and beat themselves: the health page reads the last heartbeat.
+    "heartbeat": {"task": "gridgov.tasks.heartbeat", "schedule": 60.0},
+}

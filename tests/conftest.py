@@ -1,0 +1,40 @@
+import pytest
+from django.conf import settings
+
+from tests.factories import build_tree
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.CELERY_TASK_EAGER_PROPAGATES = True
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.LANGUAGE_CODE = "en"  # assertions read English; a test of the Chinese default sets it back
+
+
+@pytest.fixture(autouse=True)
+def _fresh_spatial_index():
+    # Test transactions roll back without signals; never let one test's boundaries leak into the next.
+    from grids import spatial
+
+    spatial.invalidate()
+    yield
+    spatial.invalidate()
+
+
+@pytest.fixture
+def tree(db):
+    """Two streets, two communities each, two grids each (with boundaries), and their staff."""
+    return build_tree()
+
+
+def is_postgres():
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords and not is_postgres():
+            item.add_marker(skip_pg)
