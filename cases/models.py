@@ -1,0 +1,316 @@
+"""Categories, the case and its audit trail.
+
+The case's ``status`` is a protected FSM field: it changes only through the transition methods in
+``cases/workflow.py`` (mixed into ``Case``), each called by one service in ``cases/services.py``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField
+
+from .workflow import CaseWorkflow, Status
+
+
+class Urgency(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    NORMAL = "normal", _("Normal")
+
+
+class CaseLevel(models.TextChoices):
+    GRID = "grid", _("Grid")
+    COMMUNITY = "community", _("Community")
+    STREET = "street", _("Street")
+    DISTRICT = "district", _("District")
+
+
+CASE_LEVELS = [CaseLevel.GRID, CaseLevel.COMMUNITY, CaseLevel.STREET, CaseLevel.DISTRICT]
+
+
+class Stage(models.TextChoices):
+    FILE = "file", _("Filing")
+    DISPATCH = "dispatch", _("Dispatch")
+    HANDLE = "handle", _("Handling")
+    VERIFY = "verify", _("Verification")
+
+
+class LimitUnit(models.TextChoices):
+    NATURAL_MINUTES = "natural_minutes", _("natural minutes")
+    NATURAL_HOURS = "natural_hours", _("natural hours")
+    WORKING_HOURS = "working_hours", _("working hours")
+    WORKING_DAYS = "working_days", _("working days")
+
+
+class Source(models.TextChoices):
+    PATROL = "patrol", _("Grid patrol")
+    SELF_HANDLED = "self_handled", _("Self-handled")
+    CITIZEN = "citizen", _("Citizen")
+    HOTLINE = "hotline", _("12345 hotline")
+    SENSOR = "sensor", _("Sensor")
+    LEADER = "leader", _("Leader assigned")
+    VISIT = "visit", _("Household visit")
+
+
+class CloseType(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    OVERDUE = "overdue", _("Overdue")
+    ERROR = "error", _("Error")
+    SPECIAL = "special", _("Special")
+    MERGED = "merged", _("Merged as duplicate")
+
+
+class Alert(models.TextChoices):
+    NONE = "", _("On time")
+    YELLOW = "yellow", _("Warning")
+    RED = "red", _("Overdue")
+
+
+class Category(models.Model):
+    """Two-level catalogue: a major class (no parent) and its minor classes. Cases use minor classes."""
+
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("major class"), null=True, blank=True, on_delete=models.PROTECT, related_name="minors"
+    )
+    description = models.TextField(_("description"), blank=True)
+    default_level = models.CharField(_("default level"), max_length=16, choices=CaseLevel.choices, default=CaseLevel.COMMUNITY)
+    verify_required = models.BooleanField(_("on-site verification required"), default=True)
+    after_photo_required = models.BooleanField(_("after-photo required for feedback"), default=False)
+    # Extra fields, the shape of Open311 service attributes:
+    # [{"code", "label", "datatype": string|number|datetime|text|singlevaluelist|multivaluelist,
+    #   "required", "values": [{"key", "name"}], "description"}]
+    fields = models.JSONField(_("extra fields"), default=list, blank=True)
+    auto_dispatch = models.BooleanField(_("dispatch automatically"), default=False)
+    duplicate_radius_m = models.PositiveIntegerField(_("duplicate radius (m)"), default=50)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_major(self):
+        return self.parent_id is None
+
+    def limit_for(self, urgency: str, stage: str):
+        """(amount, unit) for a stage, or None when the catalogue sets no limit."""
+        limits = getattr(self, "_limit_cache", None)
+        if limits is None:
+            limits = self._limit_cache = {(t.urgency, t.stage): (t.amount, t.unit) for t in self.limits.all()}
+        return limits.get((urgency, stage))
+
+
+class TimeLimit(models.Model):
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="limits")
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices)
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
+    amount = models.DecimalField(_("amount"), max_digits=8, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=20, choices=LimitUnit.choices)
+
+    class Meta:
+        verbose_name = _("time limit")
+        verbose_name_plural = _("time limits")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "urgency", "stage"], name="timelimit_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="timelimit_positive"),
+        ]
+
+
+class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases")
+    extra = models.JSONField(_("extra fields"), default=dict, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    level = models.CharField(_("level"), max_length=16, choices=CaseLevel.choices, default=CaseLevel.COMMUNITY)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.PATROL)
+    status = FSMField(_("status"), max_length=16, choices=Status.choices, default=Status.REPORTED, protected=True)
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_cases"
+    )
+    reporter_name = models.CharField(_("reporter name"), max_length=64, blank=True)
+    reporter_phone = models.CharField(_("reporter phone"), max_length=32, blank=True)
+
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    # The smallest area the point falls in (grid or micro-grid) and, denormalised, its code: every
+    # scope and area filter is a prefix match on area_code, without a join.
+    area = models.ForeignKey("grids.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="cases")
+    area_code = models.CharField(max_length=24, editable=False)
+
+    handling_department = models.ForeignKey(
+        "dispatch.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
+        verbose_name=_("handling department"),
+    )
+    handling_area = models.ForeignKey(
+        "grids.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="handled_cases",
+        verbose_name=_("handling grid or community team"),
+    )
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
+
+    reported_at = models.DateTimeField(_("reported at"))
+    filed_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspended_from = models.CharField(max_length=16, blank=True)
+
+    # The current stage's clock (computed by dispatch.deadlines when a stage starts or changes).
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, blank=True)
+    stage_started_at = models.DateTimeField(null=True, blank=True)
+    stage_due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    stage_warn_at = models.DateTimeField(_("warning at"), null=True, blank=True)
+    stage_remaining = models.DurationField(null=True, blank=True)
+    stage_limit_unit = models.CharField(max_length=20, blank=True)
+    alert = models.CharField(_("alert"), max_length=8, choices=Alert.choices, default="", blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+
+    # A pending extension request (handler asks, dispatcher approves).
+    extension_requested_amount = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    extension_requested_unit = models.CharField(max_length=20, blank=True)
+    extension_reason = models.TextField(blank=True)
+
+    rework_count = models.PositiveSmallIntegerField(default=0)
+    return_count = models.PositiveSmallIntegerField(default=0)
+    extension_count = models.PositiveSmallIntegerField(default=0)
+    escalation_count = models.PositiveSmallIntegerField(default=0)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    is_supervised = models.BooleanField(_("supervised"), default=False)
+    close_type = models.CharField(_("close type"), max_length=16, choices=CloseType.choices, blank=True)
+    result = models.TextField(_("handling result"), blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=24, blank=True)
+
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["area_code", "id"], name="case_area_id", opclasses=["varchar_pattern_ops", "int8_ops"]),
+            models.Index(fields=["status", "area_code", "id"], name="case_status_area_id",
+                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "int8_ops"]),
+            models.Index(fields=["handling_department", "status", "id"], name="case_dept_status_id"),
+            models.Index(fields=["category", "id"], name="case_category_id"),
+            # The sweep's two questions, answered from small partial indexes.
+            models.Index(fields=["stage_due_at"], name="case_due_open", condition=Q(stage_due_at__isnull=False)),
+            models.Index(fields=["stage_warn_at"], name="case_warn_open",
+                         condition=Q(stage_warn_at__isnull=False, alert="")),
+            models.Index(fields=["reporter", "id"], name="case_reporter_id"),
+            models.Index(fields=["reported_at"], name="case_reported_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+
+class CaseEvent(models.Model):
+    """Append-only, hash-chained timeline entry: one per transition and per edit."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(_("kind"), max_length=32)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    comment = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["case_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="caseevent_unique_seq")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Case events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Case events are append-only.")
+
+
+class AttachmentKind(models.TextChoices):
+    BEFORE = "before", _("Before photo")
+    AFTER = "after", _("After photo")
+    EVIDENCE = "evidence", _("Evidence photo")
+    DOCUMENT = "document", _("Document")
+
+
+def attachment_path(instance, filename):
+    return f"cases/{instance.case_id}/{instance.sha256[:2]}/{instance.sha256}{filename[filename.rfind('.'):]}"
+
+
+def thumbnail_path(instance, filename):
+    return f"cases/{instance.case_id}/{instance.sha256[:2]}/{instance.sha256}.thumb.jpg"
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    event = models.ForeignKey(CaseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=16, choices=AttachmentKind.choices)
+    file = models.FileField(upload_to=attachment_path)
+    thumbnail = models.FileField(upload_to=thumbnail_path, blank=True)
+    original_name = models.CharField(max_length=200, blank=True)
+    mime = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    gps_lat = models.FloatField(null=True, blank=True)
+    gps_lon = models.FloatField(null=True, blank=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+
+
+class CaseNumberCounter(models.Model):
+    """The last serial handed out per (year, street): incremented inside the creating transaction."""
+
+    year = models.PositiveSmallIntegerField()
+    area_code = models.CharField(max_length=24)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["year", "area_code"], name="casenumber_unique")]
+
+
+class IdempotencyKey(models.Model):
+    """A client's Idempotency-Key for a create: the retry gets the first result back."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128)
+    fingerprint = models.CharField(max_length=64)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique")]

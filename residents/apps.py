@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ResidentsConfig(AppConfig):
     name = "residents"
     verbose_name = _("Residents and places")
+
+    def ready(self):
+        from . import selectors  # noqa: F401  (registers the access scopes)

@@ -1,0 +1,168 @@
+"""Cases over HTTP: list / detail / create, one POST per action, timeline, attachments, categories."""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, pagination, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from gridgov.api import ScopedGenericViewSet, ScopedReadOnlyViewSet, conflict
+
+from . import services
+from .api_actions import ACTIONS, BY_TRANSITION
+from .filters import CaseFilter
+from .models import Case, Category
+from .serializers import (AttachmentSerializer, AttachmentUploadSerializer, CaseCreateSerializer,
+                          CaseDetailSerializer, CaseEventSerializer, CaseListSerializer, CategorySerializer,
+                          CorrectAreaSerializer)
+
+
+class CaseCursorPagination(pagination.CursorPagination):
+    """Keyset pagination on the primary key: page 10,000 costs what page 1 costs."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = "-id"
+
+
+def _action_names(transitions):
+    names = []
+    for t in transitions:
+        action_name = BY_TRANSITION[t].name if t in BY_TRANSITION else t
+        if action_name not in names:
+            names.append(action_name)
+    return names
+
+
+def run_case_action(view, request, pk, call, data):
+    """Call a service for the case ``pk`` and answer as the API promises: 404 / 403 / 409 / 400 / 200."""
+    case = view.get_object()  # 404 when out of scope
+    try:
+        call(case_id=case.pk, actor=request.user, **data)
+    except services.StaleVersion as exc:
+        changes = list(exc.case.events.filter(seq__gt=0).order_by("-seq")[: max(1, exc.case.version - exc.seen_version)]
+                       .values("seq", "kind", "created_at", "to_status"))
+        return conflict(exc, current_version=exc.case.version, changes=changes)
+    except services.ActionNotAllowed as exc:
+        return conflict(exc, allowed_actions=_action_names(exc.allowed))
+    except ConcurrentTransition:
+        return conflict(_("Someone else changed this case at the same moment. Reload and try again."))
+    except PermissionDenied:
+        raise
+    case.refresh_from_db()
+    return Response(CaseDetailSerializer(case, context={"request": request}).data)
+
+
+def _make_action(case_action):
+    @extend_schema(request=case_action.serializer, responses={
+        200: CaseDetailSerializer, 400: OpenApiResponse(description="invalid input, per field"),
+        403: OpenApiResponse(description="in scope but not yours to do"),
+        404: OpenApiResponse(description="no such case in your scope"),
+        409: OpenApiResponse(description="stale version, concurrent change, or not allowed now (lists the allowed ones)"),
+    }, summary=str(case_action.label), description=f"Runs the `{case_action.name}` step of the case workflow.")
+    @action(detail=True, methods=["post"], url_path=case_action.name, url_name=case_action.name,
+            parser_classes=[JSONParser, MultiPartParser, FormParser])
+    def handler(self, request, pk=None):
+        serializer = case_action.serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return run_case_action(self, request, pk, case_action.call, dict(serializer.validated_data))
+
+    handler.__name__ = "action_" + case_action.name.replace("-", "_")
+    return handler
+
+
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedGenericViewSet):
+    """Cases in your scope. Create with an ``Idempotency-Key`` header so a retry never makes a second case."""
+
+    queryset = Case.objects.select_related("category", "area", "handling_department")
+    filterset_class = CaseFilter
+    pagination_class = CaseCursorPagination
+    ordering_fields = ["id"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return CaseCreateSerializer
+        return CaseDetailSerializer if self.action == "retrieve" else CaseListSerializer
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if self.action == "retrieve":
+            qs = qs.select_related("handling_area").prefetch_related("attachments", "category__limits")
+        return qs
+
+    @extend_schema(
+        request=CaseCreateSerializer, responses={201: CaseDetailSerializer, 200: CaseDetailSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                     description="Any unique string per intended case; a retry returns the first case (200).")],
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = CaseCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        photos, after_photos = data.pop("photos"), data.pop("after_photos")
+        source = data["source"]
+        if data["self_handled_result"]:
+            source = "self_handled"
+        result = services.case_report(
+            actor=request.user, idempotency_key=request.headers.get("Idempotency-Key", "")[:128],
+            before_photos=photos, after_photos=after_photos, **{**data, "source": source},
+        )
+        body = CaseDetailSerializer(result.case, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+    @extend_schema(responses=CaseEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        case = self.get_object()
+        events = case.events.select_related("actor").prefetch_related("attachments").order_by("seq")
+        return Response(CaseEventSerializer(events, many=True, context={"request": request}).data)
+
+    @extend_schema(responses={200: {"type": "object", "properties": {"actions": {"type": "array", "items": {"type": "string"}}}}})
+    @action(detail=True, methods=["get"], url_path="actions")
+    def available_actions(self, request, pk=None):
+        from .api_actions import actions_for
+
+        return Response({"actions": actions_for(self.get_object(), request.user)})
+
+    @extend_schema(request=AttachmentUploadSerializer, responses=AttachmentSerializer(many=True))
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def attachments(self, request, pk=None):
+        case = self.get_object()
+        serializer = AttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            attached = services.case_attach(case_id=case.pk, actor=request.user, files=data["files"],
+                                            kind=data["kind"], version=data.get("version"))
+        except services.StaleVersion as exc:
+            return conflict(exc, current_version=exc.case.version)
+        return Response(AttachmentSerializer(attached, many=True, context={"request": request}).data, status=201)
+
+    @extend_schema(request=CorrectAreaSerializer, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="correct-area")
+    def correct_area(self, request, pk=None):
+        serializer = CorrectAreaSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return run_case_action(self, request, pk, services.case_correct_area, dict(serializer.validated_data))
+
+
+for _case_action in ACTIONS:
+    setattr(CaseViewSet, "action_" + _case_action.name.replace("-", "_"), _make_action(_case_action))
+
+
+class CategoryViewSet(ScopedReadOnlyViewSet):
+    """The category catalogue (major and minor classes), with extra fields and time limits."""
+
+    queryset = Category.objects.select_related("parent").prefetch_related("limits")
+    serializer_class = CategorySerializer
+    filterset_fields = ["is_active", "default_level", "auto_dispatch"]
+    search_fields = ["code", "name"]
+    lookup_field = "code"
+    pagination_class = None
+
+

@@ -1,0 +1,42 @@
+"""Reads of cases: the scope (who sees which case) and the list queries the API and pages share."""
+
+from django.db.models import Q
+
+from grids.scope import prefix_q, reach, scope_for
+
+from .models import Attachment, Case, CaseEvent, Category
+
+
+@scope_for(Case)
+def case_scope(user, qs):
+    """Cases in the user's area subtrees, cases sent to the user's departments, and the user's own reports."""
+    r = reach(user)
+    visible = prefix_q("area_code", r.codes()) | Q(reporter_id=user.pk)
+    if r.department_ids:
+        visible |= Q(handling_department_id__in=r.department_ids)
+    return qs.filter(visible)
+
+
+@scope_for(CaseEvent)
+def case_event_scope(user, qs):
+    return qs.filter(case__in=case_scope(user, Case.objects.all()))
+
+
+@scope_for(Attachment)
+def attachment_scope(user, qs):
+    return qs.filter(case__in=case_scope(user, Case.objects.all()))
+
+
+@scope_for(Category)
+def category_scope(user, qs):
+    return qs  # the catalogue is reference data every signed-in user reads
+
+
+def cases_visible_to(user):
+    from grids.scope import scoped
+
+    return scoped(user, Case.objects.all())
+
+
+def case_timeline(case):
+    return case.events.select_related("actor").prefetch_related("attachments").order_by("seq")

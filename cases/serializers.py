@@ -1,0 +1,187 @@
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from rest_framework import serializers
+
+from dispatch.models import Department
+from grids.models import Area
+
+from .models import Attachment, AttachmentKind, Case, CaseEvent, Category, CloseType, LimitUnit, Source, Urgency
+
+
+class TimeLimitField(serializers.Serializer):
+    urgency = serializers.CharField()
+    stage = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=8, decimal_places=2)
+    unit = serializers.CharField()
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
+    limits = TimeLimitField(many=True, read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "code", "name", "parent_code", "description", "default_level", "verify_required",
+                  "after_photo_required", "fields", "auto_dispatch", "is_active", "limits"]
+        read_only_fields = fields
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.FileField(source="file", read_only=True)
+    thumbnail_url = serializers.FileField(source="thumbnail", read_only=True)
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "kind", "url", "thumbnail_url", "mime", "size", "width", "height", "gps_lat", "gps_lon",
+                  "taken_at", "original_name", "created_at"]
+        read_only_fields = fields
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    actor_name = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["seq", "kind", "actor", "actor_name", "from_status", "to_status", "comment", "payload",
+                  "created_at", "attachments", "hash"]
+        read_only_fields = fields
+
+    def get_actor_name(self, event) -> str:
+        return str(event.actor) if event.actor_id else _("System")
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    category_code = serializers.CharField(source="category.code", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    area_name = serializers.CharField(source="area.name", read_only=True)
+    handling_department_name = serializers.CharField(source="handling_department.name", default=None, read_only=True)
+
+    class Meta:
+        model = Case
+        fields = ["id", "number", "title", "status", "category", "category_code", "category_name", "urgency", "level",
+                  "source", "area", "area_code", "area_name", "lat", "lon", "address", "handling_department",
+                  "handling_department_name", "stage", "stage_due_at", "stage_warn_at", "alert", "is_supervised",
+                  "reported_at", "closed_at", "version"]
+        read_only_fields = fields
+
+
+class CaseDetailSerializer(CaseListSerializer):
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(CaseListSerializer.Meta):
+        fields = CaseListSerializer.Meta.fields + [
+            "description", "extra", "reporter", "reporter_name", "handling_area", "handled_by", "duplicate_of",
+            "filed_at", "dispatched_at", "accepted_at", "handled_at", "verified_at", "evaluated_at", "voided_at",
+            "suspended_at", "stage_started_at", "escalation_level", "extension_requested_amount",
+            "extension_requested_unit", "extension_reason", "rework_count", "return_count", "extension_count",
+            "escalation_count", "reopen_count", "close_type", "result", "satisfaction", "attachments",
+            "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    def get_allowed_actions(self, case) -> list[str]:
+        from .api_actions import actions_for
+
+        return actions_for(case, self.context["request"].user)
+
+
+@extend_schema_serializer(examples=[OpenApiExample(
+    "A grid worker reports exposed rubbish",
+    value={"category": "01001", "title": "小区门口垃圾堆放", "description": "东门外约2立方米生活垃圾",
+           "lat": 28.2031, "lon": 112.9412, "address": "枫林路88号东门", "urgency": "normal"},
+    request_only=True,
+)])
+class CaseCreateSerializer(serializers.Serializer):
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True))
+    title = serializers.CharField(max_length=120)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    lat = serializers.FloatField(required=False, min_value=-90, max_value=90, allow_null=True, default=None)
+    lon = serializers.FloatField(required=False, min_value=-180, max_value=180, allow_null=True, default=None)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    area = serializers.SlugRelatedField(slug_field="code", queryset=Area.objects.active(), required=False,
+                                        allow_null=True, default=None)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+    source = serializers.ChoiceField(choices=[Source.PATROL, Source.LEADER, Source.VISIT], default=Source.PATROL)
+    extra = serializers.JSONField(required=False, default=dict)
+    self_handled_result = serializers.CharField(required=False, allow_blank=True, default="",
+                                                help_text="Set when the reporter fixed it on the spot (自行处置).")
+    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list,
+                                   help_text="Before-photos (multipart).")
+    after_photos = serializers.ListField(child=serializers.FileField(), required=False, default=list,
+                                         help_text="After-photos for a self-handled report (multipart).")
+
+    def validate_extra(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError(_("Extra fields are an object of field code to value."))
+        return value
+
+    def validate(self, data):
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            raise serializers.ValidationError({"lat": [_("Give both latitude and longitude.")]})
+        return data
+
+
+class VersionedSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False, min_value=1,
+                                       help_text="The case version you saw; a newer one answers 409.")
+
+
+class CommentSerializer(VersionedSerializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReasonSerializer(VersionedSerializer):
+    reason = serializers.CharField()
+
+
+class DispatchSerializer(CommentSerializer):
+    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.filter(is_active=True),
+                                              required=False, allow_null=True)
+    team = serializers.SlugRelatedField(slug_field="code", queryset=Area.objects.active(), required=False,
+                                        allow_null=True, help_text="A grid or community team handling it itself.")
+
+    def validate(self, data):
+        if bool(data.get("department")) == bool(data.get("team")):
+            raise serializers.ValidationError({"department": [_("Choose either a department or a team.")]})
+        return data
+
+
+class FeedbackSerializer(VersionedSerializer):
+    result = serializers.CharField()
+    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+
+class ExtensionRequestSerializer(VersionedSerializer):
+    amount = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=Decimal("0.01"))
+    unit = serializers.ChoiceField(choices=LimitUnit.choices)
+    reason = serializers.CharField()
+
+
+class VerifySerializer(VersionedSerializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+
+class CloseSerializer(CommentSerializer):
+    close_type = serializers.ChoiceField(choices=[c for c in CloseType.choices if c[0] != "merged"], required=False,
+                                         allow_blank=True, default="")
+
+
+class EvaluateSerializer(CommentSerializer):
+    satisfaction = serializers.ChoiceField(choices=[("satisfied", _("Satisfied")),
+                                                    ("basically_satisfied", _("Basically satisfied")),
+                                                    ("dissatisfied", _("Dissatisfied"))])
+
+
+class CorrectAreaSerializer(VersionedSerializer):
+    area = serializers.SlugRelatedField(slug_field="code", queryset=Area.objects.active())
+    reason = serializers.CharField()
+
+
+class AttachmentUploadSerializer(VersionedSerializer):
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices, default=AttachmentKind.EVIDENCE)
+    files = serializers.ListField(child=serializers.FileField(), min_length=1)

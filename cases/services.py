@@ -1,0 +1,361 @@
+"""Every write to a case: one function per use case.
+
+Each transition service: opens a transaction, locks the case row, checks the version the user saw,
+the permission and the conditions, runs the FSM transition, moves the stage clock, saves, appends a
+``CaseEvent``, and schedules side effects with ``transaction.on_commit``.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grids.models import Area, Level
+from grids.scope import reach
+from grids.selectors import grid_for_point
+
+from . import signals
+from .clock import clock_after
+from .events import event_append
+from .extra_fields import clean_extra
+from .models import Case, Category, CloseType, IdempotencyKey, Source
+from .numbers import case_number_allocate
+from .workflow import FINAL, available_transitions
+
+
+class StaleVersion(Exception):
+    """The case changed since the user saw it."""
+
+    def __init__(self, case, seen_version):
+        super().__init__(_("The case changed since you loaded it."))
+        self.case, self.seen_version = case, seen_version
+
+
+class ActionNotAllowed(Exception):
+    """The transition is not possible now; ``allowed`` lists what this user may do instead."""
+
+    def __init__(self, message, allowed):
+        super().__init__(message)
+        self.allowed = allowed
+
+
+# --- Creating --------------------------------------------------------------------------------------
+
+@dataclass
+class ReportResult:
+    case: Case
+    created: bool
+
+
+def _fingerprint(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def case_report(*, actor, category: Category, title: str, description: str = "", lat=None, lon=None,
+                address: str = "", area: Area | None = None, urgency: str = "normal", source: str = Source.PATROL,
+                extra: dict | None = None, reporter_name: str = "", reporter_phone: str = "", level: str = "",
+                idempotency_key: str = "", self_handled_result: str = "", after_photos=(), before_photos=(),
+                at=None) -> ReportResult:
+    """Collect (信息收集): a new case, located in its grid, numbered, with its first event.
+
+    With ``idempotency_key`` a retry of the same request returns the first case; the same key with a
+    different request is refused. With ``self_handled_result`` the reporter fixed it on the spot and the
+    case goes straight to verification by someone else.
+    """
+    fingerprint = _fingerprint(dict(category=category.pk, title=title, description=description, lat=lat, lon=lon,
+                                    address=address, urgency=urgency, source=source, extra=extra))
+    if idempotency_key:
+        previous = _idempotent_replay(actor, idempotency_key, fingerprint)
+        if previous:
+            return ReportResult(previous, created=False)
+    try:
+        with transaction.atomic():
+            case = _case_create(actor=actor, category=category, title=title, description=description, lat=lat,
+                                lon=lon, address=address, area=area, urgency=urgency, source=source, extra=extra,
+                                reporter_name=reporter_name, reporter_phone=reporter_phone, level=level, at=at)
+            if idempotency_key:
+                IdempotencyKey.objects.create(user=actor, key=idempotency_key, fingerprint=fingerprint, case=case)
+            _attach_all(case, actor, before_photos, kind="before")
+            if self_handled_result:
+                _self_handle(case, actor, self_handled_result, after_photos)
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: hand back its case.
+        previous = idempotency_key and _idempotent_replay(actor, idempotency_key, fingerprint)
+        if not previous:
+            raise
+        return ReportResult(previous, created=False)
+    return ReportResult(case, created=True)
+
+
+def _idempotent_replay(actor, key, fingerprint):
+    row = IdempotencyKey.objects.filter(user=actor, key=key).select_related("case").first()
+    if row is None:
+        return None
+    if row.fingerprint != fingerprint:
+        raise ValidationError({"idempotency_key": _("This Idempotency-Key was used for a different request.")})
+    return row.case
+
+
+def _case_create(*, actor, category, title, description, lat, lon, address, area, urgency, source, extra,
+                 reporter_name, reporter_phone, level, at):
+    errors = {}
+    if not category.is_active or category.is_major:
+        errors["category"] = _("Choose an active minor category.")
+    if not (title or "").strip():
+        errors["title"] = _("A title is required.")
+    if area is None:
+        if lat is None or lon is None:
+            errors["location"] = _("Give a location on the map or choose a grid.")
+        else:
+            area_id = grid_for_point(lat, lon)
+            area = Area.objects.filter(pk=area_id).first() if area_id else None
+            if area is None:
+                errors["location"] = _("This point is outside every grid of the district.")
+    if area is not None and area.level not in (Level.GRID, Level.MICROGRID, Level.COMMUNITY):
+        errors["area"] = _("A case belongs to a grid (or micro-grid).")
+    cleaned_extra, extra_errors = clean_extra(category, extra or {})
+    errors.update({f"extra.{code}": messages for code, messages in extra_errors.items()})
+    if errors:
+        raise ValidationError(errors)
+    if actor is not None and area is not None and not _may_report_in(actor, area) and source != Source.CITIZEN:
+        raise PermissionDenied(_("You can report cases only in your own areas."))
+    now = at or timezone.now()
+    case = Case(
+        number=case_number_allocate(year=timezone.localtime(now).year, area_code=area.code),
+        title=title.strip(), description=description, category=category, extra=cleaned_extra, urgency=urgency,
+        level=level or category.default_level, source=source, reporter=actor if getattr(actor, "pk", None) else None,
+        reporter_name=reporter_name, reporter_phone=reporter_phone, lat=lat, lon=lon, address=address, area=area,
+        area_code=area.code, reported_at=now,
+    )
+    case._staged = {}
+    change = clock_after(case, "report", "", now)
+    case.save()
+    event_append(case=case, kind="report", actor=actor, to_status=case.status, at=now,
+                 payload={"source": source, "area": area.code, "clock": change})
+    transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind="report"))
+    return case
+
+
+def _may_report_in(user, area) -> bool:
+    return user.is_superuser or reach(user).covers(area.code) or any(
+        area.code.startswith(code) for code in reach(user).department_area_codes
+    )
+
+
+def _self_handle(case, actor, result, after_photos):
+    attached = _attach_all(case, actor, after_photos, kind="after")
+    _apply(case, actor, "self_handle", {"result": result, "after_photos": len(attached)},
+           payload={"result": result, "photos": [a.pk for a in attached]})
+
+
+# --- Transitions -------------------------------------------------------------------------------------
+
+def _locked(case_id) -> Case:
+    return Case.objects.select_for_update().select_related("category", "handling_area").get(pk=case_id)
+
+
+def allowed_actions(case, user) -> list[str]:
+    """Transitions this user may run on this case now (permission and conditions that need no input)."""
+    return [t.name for t in available_transitions(case, user)]
+
+
+def _apply(case, actor, name, staged=None, *, comment="", payload=None, at=None):
+    """Run transition ``name`` on a locked case: permission, conditions, clock, save, event."""
+    method = getattr(case, name)
+    case._staged = {**(staged or {}), "actor_id": getattr(actor, "pk", None)}
+    transition = method._django_fsm.get_transition(case.status)
+    if transition is None:
+        raise ActionNotAllowed(
+            _("This action is not possible while the case is “%(status)s”.") % {"status": case.get_status_display()},
+            allowed_actions(case, actor) if actor else [],
+        )
+    if actor is not None and not transition.has_perm(case, actor):
+        raise PermissionDenied(_("You may not do this to this case."))
+    case._staged = {**(staged or {}), "actor_id": getattr(actor, "pk", None)}
+    for check in transition.conditions:
+        if not check(case):
+            raise ValidationError({"__all__": [str(check.message)]})
+    before = case.status
+    at = at or timezone.now()
+    method()
+    clock = clock_after(case, name, before, at)
+    case.version += 1
+    case.save()
+    event = event_append(case=case, kind=name, actor=actor, from_status=before, to_status=case.status,
+                         comment=comment or case._staged.get("reason", ""), at=at,
+                         payload={**(payload or {}), **({"clock": clock} if clock else {})})
+    transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind=name))
+    return event
+
+
+def case_transition(*, case_id, actor, name, version=None, staged=None, comment="", payload=None, photos=(),
+                    photo_kind="evidence"):
+    """Generic transition service: lock, check the version, apply, attach photos to the event."""
+    with transaction.atomic():
+        case = _locked(case_id)
+        if version is not None and case.version != version:
+            raise StaleVersion(case, version)
+        attached = _attach_all(case, actor, photos, kind=photo_kind)
+        staged = {**(staged or {}), "after_photos": sum(1 for a in attached if a.kind == "after")}
+        event = _apply(case, actor, name, staged, comment=comment,
+                       payload={**(payload or {}), **({"photos": [a.pk for a in attached]} if attached else {})})
+        if attached:
+            type(attached[0]).objects.filter(pk__in=[a.pk for a in attached]).update(event=event)
+        return case
+
+
+def case_file(*, case_id, actor, version=None, comment=""):
+    return case_transition(case_id=case_id, actor=actor, name="file", version=version, comment=comment)
+
+
+def case_void(*, case_id, actor, reason, version=None):
+    return case_transition(case_id=case_id, actor=actor, name="void", version=version, staged={"reason": reason})
+
+
+def case_dispatch(*, case_id, actor, department=None, team=None, version=None, comment=""):
+    staged = {"department": department, "team": team}
+    payload = {"department": getattr(department, "pk", None), "team": getattr(team, "code", None)}
+    return case_transition(case_id=case_id, actor=actor, name="dispatch", version=version, staged=staged,
+                           comment=comment, payload=payload)
+
+
+def case_return(*, case_id, actor, reason, version=None):
+    return case_transition(case_id=case_id, actor=actor, name="return_to_dispatcher", version=version,
+                           staged={"reason": reason})
+
+
+def case_accept(*, case_id, actor, version=None):
+    return case_transition(case_id=case_id, actor=actor, name="accept", version=version)
+
+
+def case_feedback(*, case_id, actor, result, photos=(), version=None):
+    return case_transition(case_id=case_id, actor=actor, name="feedback", version=version,
+                           staged={"result": result}, photos=photos, photo_kind="after", payload={"result": result})
+
+
+def case_extension_request(*, case_id, actor, amount, unit, reason, version=None):
+    return case_transition(case_id=case_id, actor=actor, name="request_extension", version=version,
+                           staged={"amount": amount, "unit": unit, "reason": reason},
+                           payload={"amount": amount, "unit": unit})
+
+
+def case_extension_decide(*, case_id, actor, approve: bool, comment="", version=None):
+    with transaction.atomic():
+        case = _locked(case_id)
+        if version is not None and case.version != version:
+            raise StaleVersion(case, version)
+        amount, unit = case.extension_requested_amount, case.extension_requested_unit
+        name = "approve_extension" if approve else "reject_extension"
+        _apply(case, actor, name, {"amount": amount, "unit": unit}, comment=comment,
+               payload={"amount": amount, "unit": unit})
+        return case
+
+
+def case_suspend(*, case_id, actor, reason, version=None):
+    return case_transition(case_id=case_id, actor=actor, name="suspend", version=version, staged={"reason": reason})
+
+
+def case_resume(*, case_id, actor, version=None, comment=""):
+    return case_transition(case_id=case_id, actor=actor, name="resume", version=version, comment=comment)
+
+
+def case_verify(*, case_id, actor, passed: bool, note="", photos=(), version=None):
+    name = "verify_pass" if passed else "verify_fail"
+    return case_transition(case_id=case_id, actor=actor, name=name, version=version, staged={"reason": note},
+                           comment=note, photos=photos, photo_kind="evidence")
+
+
+def case_close(*, case_id, actor, close_type="", comment="", version=None):
+    with transaction.atomic():
+        case = _locked(case_id)
+        if version is not None and case.version != version:
+            raise StaleVersion(case, version)
+        if close_type and close_type not in CloseType.values:
+            raise ValidationError({"close_type": _("Unknown close type.")})
+        close_type = close_type or (CloseType.OVERDUE if _was_overdue(case) else CloseType.NORMAL)
+        _apply(case, actor, "close", {"close_type": close_type}, comment=comment, payload={"close_type": close_type})
+        return case
+
+
+def _was_overdue(case) -> bool:
+    from .models import CaseEvent
+
+    return case.alert == "red" or CaseEvent.objects.filter(case=case, kind="overdue").exists()
+
+
+def case_evaluate(*, case_id, actor, satisfaction, comment="", version=None, channel="reporter"):
+    return case_transition(case_id=case_id, actor=actor, name="evaluate", version=version,
+                           staged={"satisfaction": satisfaction}, comment=comment,
+                           payload={"satisfaction": satisfaction, "channel": channel})
+
+
+def case_reopen(*, case_id, actor, reason, version=None):
+    return case_transition(case_id=case_id, actor=actor, name="reopen", version=version, staged={"reason": reason})
+
+
+def case_escalate(*, case_id, actor, reason="", version=None, payload=None):
+    return case_transition(case_id=case_id, actor=actor, name="escalate", version=version,
+                           staged={"reason": reason}, payload=payload)
+
+
+def case_supervise(*, case_id, actor, comment="", version=None):
+    return case_transition(case_id=case_id, actor=actor, name="supervise", version=version, comment=comment)
+
+
+# --- Edits (no status change, still in the timeline) -----------------------------------------------
+
+def case_correct_area(*, case_id, actor, area: Area, reason: str, version=None):
+    """Staff correct the grid a case belongs to; the correction is in the timeline."""
+    with transaction.atomic():
+        case = _locked(case_id)
+        if version is not None and case.version != version:
+            raise StaleVersion(case, version)
+        if not (actor.is_superuser or reach(actor).covers(area.code)) or not _is_unit(case, actor):
+            raise PermissionDenied(_("You may not move this case."))
+        if case.status in FINAL:
+            raise ValidationError({"__all__": [_("A finished case cannot be moved.")]})
+        if area.level not in (Level.GRID, Level.MICROGRID) or not area.is_active:
+            raise ValidationError({"area": _("Choose an active grid.")})
+        if not (reason or "").strip():
+            raise ValidationError({"reason": _("A reason is required.")})
+        before = case.area.code
+        case.area, case.area_code = area, area.code
+        case.version += 1
+        case.save(update_fields=["area", "area_code", "version", "updated_at"])
+        event_append(case=case, kind="correct_area", actor=actor, from_status=case.status, to_status=case.status,
+                     comment=reason, payload={"from": before, "to": area.code})
+        return case
+
+
+def _is_unit(case, user):
+    from .workflow import is_case_unit
+
+    return is_case_unit(case, user)
+
+
+def case_attach(*, case_id, actor, files, kind="evidence", version=None):
+    """Add photos or documents to a case, as an event of their own."""
+    with transaction.atomic():
+        case = _locked(case_id)
+        if version is not None and case.version != version:
+            raise StaleVersion(case, version)
+        from .selectors import cases_visible_to
+
+        if not cases_visible_to(actor).filter(pk=case.pk).exists():
+            raise PermissionDenied(_("You may not add files to this case."))
+        attached = _attach_all(case, actor, files, kind=kind)
+        event = event_append(case=case, kind="attach", actor=actor, from_status=case.status, to_status=case.status,
+                             payload={"attachments": [a.pk for a in attached], "kind": kind})
+        type(attached[0]).objects.filter(pk__in=[a.pk for a in attached]).update(event=event)
+        return attached
+
+
+def _attach_all(case, actor, files, kind):
+    from .attachments import attachment_store
+
+    return [attachment_store(case=case, actor=actor, upload=f, kind=kind) for f in files]
+

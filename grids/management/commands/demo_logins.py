@@ -1,0 +1,64 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from grids.demo import DISTRICT_CODE
+from grids.models import Area, Membership, Role, User
+
+
+class Command(BaseCommand):
+    help = "Print representative demo logins: one per role, the grid team in the same community as its staff."
+
+    def handle(self, *args, **options):
+        district = Area.objects.filter(code=DISTRICT_CODE).first()
+        if district is None:
+            self.stdout.write("No demo district; run `python manage.py load_demo` first.")
+            return
+        rows = []
+        admin = User.objects.filter(username="admin").first()
+        if admin:
+            rows.append(("superuser", admin, None))
+        community = self._first(Role.COMMUNITY_STAFF, district.code)
+        for label, role, within in [
+            ("district centre", Role.DISTRICT_CENTRE, district.code),
+            ("read-only leader", Role.LEADER_READONLY, district.code),
+            ("street staff", Role.STREET_STAFF, district.code),
+            ("community staff", Role.COMMUNITY_STAFF, district.code),
+            ("grid leader", Role.GRID_LEADER, community.area.code if community else district.code),
+            ("grid worker", Role.GRID_WORKER, community.area.code if community else district.code),
+            ("department handler", Role.DEPARTMENT_HANDLER, district.code),
+        ]:
+            membership = self._first(role, within)
+            if membership:
+                area = membership.department.name if membership.department else (
+                    f"{membership.area.name} ({membership.area.code})")
+                rows.append((label, membership.user, area))
+        self._print(rows)
+
+    def _first(self, role, within):
+        return (
+            Membership.objects.filter(role=role, is_active=True, area__code__startswith=within, user__is_active=True)
+            .select_related("user", "area", "department").order_by("area__code", "user__username").first()
+        )
+
+    def _password(self, user):
+        # Everyone shares one hash, so this checks the demo password once, not per row.
+        demo = settings.GRIDGOV["DEMO_PASSWORD"]
+        cache = self.__dict__.setdefault("_checked", {})
+        if user.password not in cache:
+            cache[user.password] = user.check_password(demo)
+        return demo if cache[user.password] else "(changed)"
+
+    def _print(self, rows):
+        table = [("role", "username", "name", "area", "password")] + [
+            (label, user.username, user.display_name, area or "—", self._password(user)) for label, user, area in rows
+        ]
+        widths = [max(_width(r[i]) for r in table) for i in range(len(table[0]))]
+        for n, row in enumerate(table):
+            self.stdout.write("  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths)).rstrip())
+            if n == 0:
+                self.stdout.write("  ".join("-" * w for w in widths))
+
+
+def _width(text):
+    """Display width: CJK characters take two columns in a terminal."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)

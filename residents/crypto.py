@@ -1,0 +1,106 @@
+"""Encryption, keyed hashes and masking of personal information (ID numbers, phone numbers).
+
+* Values are encrypted with ``cryptography``'s Fernet (AES-128-CBC + HMAC-SHA256, random IV) behind a
+  MultiFernet: ``GRIDGOV_PII_KEYS`` lists Fernet keys, comma-separated, the first encrypts, all decrypt.
+  Rotation: put a new key first, keep the old ones, run ``manage.py rotate_pii_keys``, then drop the old.
+* Exact-match search uses HMAC-SHA256 under ``GRIDGOV_PII_HASH_KEY`` (a separate key, so that rotating
+  encryption keys never invalidates the search column). Several hash keys may be listed; lookups try all,
+  writes use the first, and ``rotate_pii_keys`` recomputes every hash with the first.
+* Without keys, development derives both from SECRET_KEY; production refuses to run without them.
+"""
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+__all__ = ["InvalidToken", "encrypt", "decrypt", "rotate", "lookup_hash", "lookup_hashes", "mask_id", "mask_phone"]
+
+
+def _setting_list(name: str) -> list[str]:
+    raw = getattr(settings, name, None) or os.environ.get(name, "")
+    if isinstance(raw, (list, tuple)):
+        return [k.strip() for k in raw if k and k.strip()]
+    return [k.strip() for k in raw.split(",") if k.strip()]
+
+
+def _derived(purpose: bytes) -> bytes:
+    if getattr(settings, "PRODUCTION", False):
+        raise ImproperlyConfigured("Production needs GRIDGOV_PII_KEYS and GRIDGOV_PII_HASH_KEY in the environment.")
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"gridgov-dev-only", info=purpose)
+    return hkdf.derive(settings.SECRET_KEY.encode())
+
+
+@lru_cache(maxsize=8)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    try:
+        return MultiFernet([Fernet(k.encode()) for k in keys])
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured(f"GRIDGOV_PII_KEYS holds a key that is not a Fernet key: {exc}") from exc
+
+
+def fernet() -> MultiFernet:
+    keys = _setting_list("GRIDGOV_PII_KEYS") or [base64.urlsafe_b64encode(_derived(b"pii-fernet")).decode()]
+    return _fernet(tuple(keys))
+
+
+def hash_keys() -> list[bytes]:
+    keys = _setting_list("GRIDGOV_PII_HASH_KEY")
+    return [k.encode() for k in keys] if keys else [_derived(b"pii-hmac")]
+
+
+def encrypt(value: str) -> str:
+    if not value:
+        return ""
+    return fernet().encrypt(value.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    if not token:
+        return ""
+    return fernet().decrypt(token.encode()).decode()
+
+
+def rotate(token: str) -> str:
+    """Re-encrypt under the current (first) key; a token already under it gets a fresh IV."""
+    return fernet().rotate(token.encode()).decode() if token else ""
+
+
+def _hmac(key: bytes, kind: str, value: str) -> str:
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def lookup_hash(kind: str, value: str) -> str:
+    """The search hash of a normalised value under the current hash key ("" for no value)."""
+    return _hmac(hash_keys()[0], kind, value) if value else ""
+
+
+def lookup_hashes(kind: str, value: str) -> list[str]:
+    """Hashes under every configured hash key: an exact search still finds rows during a hash rotation."""
+    return [_hmac(key, kind, value) for key in hash_keys()] if value else []
+
+
+def mask_id(number: str) -> str:
+    """First 6 and last 4 characters, the rest starred (430104********123X)."""
+    if len(number) <= 10:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def mask_phone(phone: str) -> str:
+    """First 3 and last 4 digits (138****5678)."""
+    digits = phone.strip()
+    if len(digits) <= 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def generate_key() -> str:
+    return Fernet.generate_key().decode()
