@@ -58,21 +58,25 @@ def run_case_action(view, request, pk, call, data):
 
 
 def _make_action(case_action):
-    @extend_schema(request=case_action.serializer, responses={
-        200: CaseDetailSerializer, 400: OpenApiResponse(description="invalid input, per field"),
-        403: OpenApiResponse(description="in scope but not yours to do"),
-        404: OpenApiResponse(description="no such case in your scope"),
-        409: OpenApiResponse(description="stale version, concurrent change, or not allowed now (lists the allowed ones)"),
-    }, summary=str(case_action.label), description=f"Runs the `{case_action.name}` step of the case workflow.")
-    @action(detail=True, methods=["post"], url_path=case_action.name, url_name=case_action.name,
-            parser_classes=[JSONParser, MultiPartParser, FormParser])
     def handler(self, request, pk=None):
         serializer = case_action.serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return run_case_action(self, request, pk, case_action.call, dict(serializer.validated_data))
 
-    handler.__name__ = "action_" + case_action.name.replace("-", "_")
-    return handler
+    # DRF maps the HTTP method to the function's name when @action runs: name it first.
+    handler.__name__ = _action_attr(case_action)
+    handler = action(detail=True, methods=["post"], url_path=case_action.name, url_name=case_action.name,
+                     parser_classes=[JSONParser, MultiPartParser, FormParser])(handler)
+    return extend_schema(request=case_action.serializer, responses={
+        200: CaseDetailSerializer, 400: OpenApiResponse(description="invalid input, per field"),
+        403: OpenApiResponse(description="in scope but not yours to do"),
+        404: OpenApiResponse(description="no such case in your scope"),
+        409: OpenApiResponse(description="stale version, concurrent change, or not allowed now (lists the allowed ones)"),
+    }, summary=str(case_action.label), description=f"Runs the `{case_action.name}` step of the case workflow.")(handler)
+
+
+def _action_attr(case_action):
+    return "action_" + case_action.name.replace("-", "_")
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedGenericViewSet):
@@ -152,7 +156,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
 
 for _case_action in ACTIONS:
-    setattr(CaseViewSet, "action_" + _case_action.name.replace("-", "_"), _make_action(_case_action))
+    setattr(CaseViewSet, _action_attr(_case_action), _make_action(_case_action))
 
 
 class CategoryViewSet(ScopedReadOnlyViewSet):

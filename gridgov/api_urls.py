@@ -11,6 +11,21 @@ router.register("areas", AreaViewSet, basename="area")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("cases", CaseViewSet, basename="case")
 router.register("categories", CategoryViewSet, basename="category")
+# residents (issue 7)
+from residents import api as residents_api  # noqa: E402
+
+router.register("residents/buildings", residents_api.BuildingViewSet, basename="resident-building")
+router.register("residents/dwellings", residents_api.DwellingViewSet, basename="resident-dwelling")
+router.register("residents/households", residents_api.HouseholdViewSet, basename="resident-household")
+router.register("residents/persons", residents_api.PersonViewSet, basename="resident-person")
+router.register("residents/person-tags", residents_api.PersonTagViewSet, basename="resident-person-tag")
+router.register("residents/group-tags", residents_api.GroupTagViewSet, basename="resident-group-tag")
+router.register("residents/places", residents_api.PlaceViewSet, basename="resident-place")
+router.register("residents/visits", residents_api.VisitViewSet, basename="resident-visit")
+router.register("residents/visit-tasks", residents_api.VisitTaskViewSet, basename="resident-visit-task")
+router.register("residents/coverage", residents_api.CoverageViewSet, basename="resident-coverage")
+router.register("residents/imports", residents_api.ImportJobViewSet, basename="resident-import")
+router.register("residents/access-log", residents_api.PiiAccessLogViewSet, basename="resident-access-log")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),

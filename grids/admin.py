@@ -1,6 +1,12 @@
+import json
+
 from django.contrib import admin
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .boundaries import boundaries_export
 from .models import Area, AreaChange, Membership, User
 
 
@@ -26,6 +32,15 @@ class AreaAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     raw_id_fields = ["parent"]
     readonly_fields = ["min_lon", "min_lat", "max_lon", "max_lat", "centroid_lon", "centroid_lat", "retired_at"]
+    actions = ["export_geojson"]
+
+    @admin.action(description=_("Export selected boundaries as GeoJSON"))
+    def export_geojson(self, request, queryset):
+        collection = boundaries_export(queryset.exclude(boundary__isnull=True).order_by("code"))
+        response = HttpResponse(json.dumps(collection, ensure_ascii=False), content_type="application/geo+json")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="boundaries-{stamp}.geojson"'
+        return response
 
 
 @admin.register(Membership)

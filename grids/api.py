@@ -55,7 +55,7 @@ class AreaViewSet(ScopedReadOnlyViewSet):
 class MembershipViewSet(ScopedReadOnlyViewSet):
     """Who holds which role where, within one's scope."""
 
-    queryset = Membership.objects.select_related("user", "area", "department")
+    queryset = Membership.objects.select_related("user", "area", "department").order_by("id")
     serializer_class = MembershipSerializer
     filterset_fields = ["role", "area", "department", "is_active"]
     ordering_fields = ["id"]

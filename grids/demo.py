@@ -88,7 +88,7 @@ def hilbert_cell(order: int, d: int) -> tuple[int, int]:
 
 class Lattice:
     def __init__(self, n_cells: int, seed: int):
-        self.order = max(1, math.ceil(math.log2(math.sqrt(n_cells))) + 1)
+        self.order = max(1, math.ceil(math.log2(math.sqrt(n_cells))))
         side = (1 << self.order) + 1
         jitter = np.random.default_rng(seed).uniform(-JITTER, JITTER, size=(side, side, 2))
         i, j = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")

@@ -11,7 +11,6 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from gridgov.api import ScopedGenericViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet
 from grids.models import Level
@@ -260,11 +259,14 @@ class ImportJobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, ScopedG
         return response
 
 
-class CoverageView(APIView):
+class CoverageViewSet(ScopedGenericViewSet):
     """Visit coverage of a month per area at a level, per grid worker, and in total, inside one's reach."""
 
-    @extend_schema(parameters=[s.CoverageQuerySerializer])
-    def get(self, request):
+    queryset = Visit.objects.none()  # figures come from visits.coverage_*, which scope by the user's reach
+    pagination_class = None
+
+    @extend_schema(parameters=[s.CoverageQuerySerializer], responses={200: dict})
+    def list(self, request):
         query = s.CoverageQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         if not access.read_codes(request.user):

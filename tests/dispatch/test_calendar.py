@@ -366,3 +366,42 @@ def test_property_agrees_with_counting_minute_by_minute(db, start, minutes):
                         return
                 minute += 1
         day, minute = day + timedelta(days=1), 0
+
+
+# --- admin ------------------------------------------------------------------------------------------
+
+
+def test_the_centre_edits_a_year_and_its_days_in_the_admin(admin_client):
+    assert admin_client.get("/admin/dispatch/calendaryear/").status_code == 200
+    response = admin_client.post(
+        "/admin/dispatch/calendaryear/add/",
+        {
+            "year": "2027", "published": "on", "source": "国办发明电〔2026〕",
+            "days-TOTAL_FORMS": "2", "days-INITIAL_FORMS": "0", "days-MIN_NUM_FORMS": "0",
+            "days-MAX_NUM_FORMS": "1000",
+            "days-0-date": "2027-01-01", "days-0-kind": "holiday", "days-0-name": "元旦",
+            "days-1-date": "2027-02-06", "days-1-kind": "workday", "days-1-name": "春节",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert working.is_working_day(date(2027, 1, 1)) is False
+    assert working.is_working_day(date(2027, 2, 6)) is True  # a Saturday made a working day
+    assert calendar_warnings(at(2026, 11, 23)) == []
+
+
+def test_the_admin_reloads_a_year_from_the_package(admin_client):
+    year = CalendarYear.objects.get(year=2026)
+    CalendarDay.objects.filter(year=year).delete()
+    response = admin_client.post(
+        "/admin/dispatch/calendaryear/", {"action": "reload_from_package", "_selected_action": [year.pk]}
+    )
+    assert response.status_code == 302
+    assert year.days.count() == 39
+    assert working.is_working_day(date(2026, 2, 16)) is False
+
+
+def test_the_admin_pages_render(admin_client, tree):
+    for url in ["/admin/dispatch/workingcalendar/", "/admin/dispatch/workingcalendar/add/",
+                "/admin/dispatch/calendarday/", "/admin/dispatch/department/",
+                f"/admin/dispatch/department/{tree.departments[0].pk}/change/"]:
+        assert admin_client.get(url).status_code == 200, url

@@ -150,7 +150,9 @@ def server_env(tmp_path):
 
 
 def start(command, env):
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def stop(server):
@@ -203,13 +205,15 @@ def test_gunicorn_serves_healthz_after_manage_migrate(server_env, tmp_path):
     )
     assert migrate.returncode == 0, migrate.stderr
     server = start(
-        [str(VENV_BIN / "gunicorn"), "gridgov.wsgi", "-b", f"127.0.0.1:{port}", "-c", "deploy/gunicorn.conf.py"],
+        [str(VENV_BIN / "gunicorn"), "gridgov.wsgi", "-b", f"127.0.0.1:{port}",
+         "-c", "deploy/gunicorn.conf.py"],
         env,
     )
     try:
         body = wait_for_healthz(port, server)
         assert body["status"] == "ok"
-        assert {name for name, check in body["checks"].items() if check["ok"]} == {"database", "broker", "cache"}
+        healthy = {name for name, check in body["checks"].items() if check["ok"]}
+        assert healthy == {"database", "broker", "cache"}
 
         # Docker's health check (deploy/healthcheck.py) sends the first allowed host, as Django demands.
         assert run_healthcheck(env, port, "localhost,127.0.0.1").returncode == 0
@@ -219,3 +223,31 @@ def test_gunicorn_serves_healthz_after_manage_migrate(server_env, tmp_path):
     finally:
         stop(server)
     assert server.returncode == 0
+
+
+# --- the entrypoint's database URL ------------------------------------------------------------------
+
+
+def entrypoint_database_url(tmp_path, **values):
+    env = isolated_env(tmp_path, **values)
+    result = subprocess.run(
+        [str(ROOT / "deploy" / "entrypoint.sh"),
+         "python", "-c", "import os; print(os.environ['DATABASE_URL'])"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_entrypoint_builds_the_database_url_from_the_compose_password(tmp_path):
+    url = entrypoint_database_url(tmp_path, POSTGRES_PASSWORD="p@ss:/w#rd?", POSTGRES_HOST="db")
+    assert url == "postgres://gridgov:p%40ss%3A%2Fw%23rd%3F@db:5432/gridgov"
+    import environ
+
+    parsed = environ.Env.db_url_config(url)
+    assert (parsed["PASSWORD"], parsed["HOST"], parsed["NAME"]) == ("p@ss:/w#rd?", "db", "gridgov")
+
+
+def test_the_entrypoint_keeps_an_explicit_database_url(tmp_path):
+    explicit = "postgres://ops:secret@db.internal:6432/gridgov"
+    assert entrypoint_database_url(tmp_path, POSTGRES_PASSWORD="ignored", DATABASE_URL=explicit) == explicit
