@@ -155,7 +155,8 @@ def _self_handle(case, actor, result, after_photos):
 # --- Transitions -------------------------------------------------------------------------------------
 
 def _locked(case_id) -> Case:
-    return Case.objects.select_for_update().select_related("category", "handling_area").get(pk=case_id)
+    # of=self: lock the case row only (PostgreSQL refuses FOR UPDATE on the nullable side of a join).
+    return Case.objects.select_for_update(of=("self",)).select_related("category", "handling_area").get(pk=case_id)
 
 
 def allowed_actions(case, user) -> list[str]:

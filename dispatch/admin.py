@@ -56,7 +56,8 @@ class CalendarYearAdmin(admin.ModelAdmin):
         if replaced:
             self.message_user(
                 request,
-                ngettext("Reloaded %(years)s.", "Reloaded %(years)s.", len(replaced)) % {"years": ", ".join(replaced)},
+                ngettext("Reloaded %(years)s.", "Reloaded %(years)s.", len(replaced))
+                % {"years": ", ".join(replaced)},
                 messages.SUCCESS,
             )
         if missing:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import calendar as working
 from .calendar import WORKING_UNITS
+from .calendar.arithmetic import to_micros
 
 STAGES = ("file", "dispatch", "handle", "verify")
 OK, YELLOW, RED = "ok", "yellow", "red"
@@ -133,8 +134,7 @@ def stage_extend(case, amount, unit: str, at=None) -> dict:
     working.check_unit(unit)
     cal = _calendar(case)
     if case.stage_remaining is not None:
-        per = working.unit_micros(unit, working.windows_for(cal))
-        extra = int(Decimal(str(amount)) * per)
+        extra = to_micros(amount, working.unit_micros(unit, working.windows_for(cal)))
         if extra < 0:
             raise ValidationError(_("The amount cannot be negative."), code="negative")
         case.stage_remaining += timedelta(microseconds=extra)

@@ -81,7 +81,10 @@ class WorkingCalendar(models.Model):
         times = [self.morning_start, self.morning_end, self.afternoon_start, self.afternoon_end]
         if None not in times and not (times[0] < times[1] <= times[2] < times[3]):
             raise ValidationError(
-                _("The windows must run in order: morning start < morning end ≤ afternoon start < afternoon end.")
+                _(
+                    "The windows must run in order: "
+                    "morning start < morning end ≤ afternoon start < afternoon end."
+                )
             )
         if self.area_id and self.area.level != "district":
             raise ValidationError({"area": _("A working calendar belongs to a district.")})
@@ -96,7 +99,9 @@ class CalendarYear(models.Model):
         default=True,
         help_text=_("Untick while entering a schedule: days of an unpublished year are not applied yet."),
     )
-    source = models.CharField(_("source"), max_length=300, blank=True, help_text=_("e.g. the State Council notice."))
+    source = models.CharField(
+        _("source"), max_length=300, blank=True, help_text=_("e.g. the State Council notice.")
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -116,7 +121,9 @@ class DayKind(models.TextChoices):
 class CalendarDay(models.Model):
     """A day that differs from the Monday–Friday rule, or a named holiday day (even on a weekend)."""
 
-    year = models.ForeignKey(CalendarYear, verbose_name=_("year"), on_delete=models.CASCADE, related_name="days")
+    year = models.ForeignKey(
+        CalendarYear, verbose_name=_("year"), on_delete=models.CASCADE, related_name="days"
+    )
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=DayKind.choices)
     name = models.CharField(_("name"), max_length=100, blank=True, help_text=_("e.g. 春节 (Spring Festival)."))

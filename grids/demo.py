@@ -259,7 +259,7 @@ class Builder:
         first = self.rng.randint(1, 6)
         return [
             _area(f"{grid.code}{k + 1:03d}", f"{first + k}栋", Level.MICROGRID, grid,
-                  polygon([(round(x, 7), round(y, 7)) for x, y in piece]),
+                  polygon(piece),  # unrounded: rounding the cut points would leave ~1 m² slivers
                   households=households[k], residents=residents[k])
             for k, piece in enumerate(pieces)
         ]

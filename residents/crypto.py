@@ -46,9 +46,13 @@ def _fernet(keys: tuple[str, ...]) -> MultiFernet:
         raise ImproperlyConfigured(f"GRIDGOV_PII_KEYS holds a key that is not a Fernet key: {exc}") from exc
 
 
+def keys() -> list[str]:
+    """Configured Fernet keys, current first (development: one key derived from SECRET_KEY)."""
+    return _setting_list("GRIDGOV_PII_KEYS") or [base64.urlsafe_b64encode(_derived(b"pii-fernet")).decode()]
+
+
 def fernet() -> MultiFernet:
-    keys = _setting_list("GRIDGOV_PII_KEYS") or [base64.urlsafe_b64encode(_derived(b"pii-fernet")).decode()]
-    return _fernet(tuple(keys))
+    return _fernet(tuple(keys()))
 
 
 def hash_keys() -> list[bytes]:

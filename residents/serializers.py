@@ -152,6 +152,7 @@ class RaiseCaseSerializer(serializers.Serializer):
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
     address = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    urgency = serializers.ChoiceField(choices=["urgent", "normal"], required=False)
 
 
 class VisitSerializer(serializers.ModelSerializer):

@@ -324,7 +324,7 @@ def export_log(*, actor, area: Area, count: int, fields, unmasked: bool, reason:
 
 # --- visits ----------------------------------------------------------------------------------------------
 
-CASE_FIELDS = {"title", "description", "category", "lat", "lon", "address"}
+CASE_FIELDS = {"title", "description", "category", "lat", "lon", "address", "urgency"}
 
 
 def _visit_target(household, person, place):
@@ -369,16 +369,24 @@ def visit_record(*, actor, household: Household | None = None, person: Person | 
 
 
 def _raise_case(*, actor, visit: Visit, area: Area, spec: dict):
-    from cases.services import case_report  # the cases app depends on nothing here; import late
+    from cases.models import Category  # the cases app depends on nothing here; import late
+    from cases.services import case_report
 
     unknown = set(spec) - CASE_FIELDS
     if unknown or not spec.get("title") or not spec.get("category"):
         raise ValidationError({"raise_case": _("A case needs a title and a category.")})
+    category = spec["category"]
+    if not isinstance(category, Category):
+        category = Category.objects.filter(code=category, is_active=True).first()
+        if category is None:
+            raise ValidationError({"raise_case": _("Unknown case category.")})
     address = spec.get("address") or (visit.household.address if visit.household else "")
     if not address and visit.place is not None:
         address = visit.place.address
-    return case_report(
+    extra = {"urgency": spec["urgency"]} if spec.get("urgency") else {}
+    result = case_report(
         actor=actor, source="visit", title=spec["title"], description=spec.get("description") or visit.findings,
-        category=spec["category"], lat=spec.get("lat", visit.lat), lon=spec.get("lon", visit.lon),
-        address=address, area=area,
+        category=category, lat=spec.get("lat", visit.lat), lon=spec.get("lon", visit.lon),
+        address=address, area=area, **extra,
     )
+    return getattr(result, "case", result)

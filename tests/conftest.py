@@ -24,7 +24,16 @@ def _fresh_spatial_index():
 
 
 @pytest.fixture
-def tree(db):
+def catalogue(db):
+    """The shipped category catalogue (a data migration; reloaded after transactional tests flush it)."""
+    from cases.catalogue import catalogue_load
+    from cases.models import Category, TimeLimit
+
+    catalogue_load(Category, TimeLimit)
+
+
+@pytest.fixture
+def tree(db, catalogue):
     """Two streets, two communities each, two grids each (with boundaries), and their staff."""
     return build_tree()
 

@@ -31,7 +31,8 @@ class Windows:
 
     @classmethod
     def from_times(cls, morning_start, morning_end, afternoon_start, afternoon_end):
-        return cls(((_micros(morning_start), _micros(morning_end)), (_micros(afternoon_start), _micros(afternoon_end))))
+        morning = (_micros(morning_start), _micros(morning_end))
+        return cls((morning, (_micros(afternoon_start), _micros(afternoon_end))))
 
     @property
     def capacity(self) -> int:
@@ -115,7 +116,8 @@ def _build(revision: int) -> Snapshot:
 
     published = frozenset(CalendarYear.objects.filter(published=True).values_list("year", flat=True))
     kinds, effects = {}, []
-    rows = CalendarDay.objects.filter(year__published=True).values_list("date", "kind", "name").order_by("date")
+    days = CalendarDay.objects.filter(year__published=True).order_by("date")
+    rows = days.values_list("date", "kind", "name")
     for day, kind, name in rows:
         kinds[day] = (kind, name)
         weekend = day.weekday() >= 5
@@ -172,7 +174,7 @@ def snapshot() -> Snapshot:
 
 
 def windows_for(calendar=None) -> Windows:
-    """The windows of a WorkingCalendar, of an area's district (default calendar if it has none), or the default."""
+    """Windows of a WorkingCalendar, of an Area's district (or the default when it has none), or the default."""
     from dispatch.models import WorkingCalendar
     from grids.models import Area
 

@@ -15,13 +15,13 @@ def photo(name="photo.jpg", color=(200, 30, 30), size=(64, 48)):
 
 
 @pytest.fixture
-def rubbish(db):
+def rubbish(catalogue):
     """暴露垃圾: verification required, after-photo required."""
     return Category.objects.get(code="01001")
 
 
 @pytest.fixture
-def dispute(db):
+def dispute(catalogue):
     """邻里纠纷: no on-site verification, no after-photo, one required extra field."""
     return Category.objects.get(code="06001")
 

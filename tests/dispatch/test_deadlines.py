@@ -275,3 +275,16 @@ def test_a_deadline_into_an_unpublished_year_is_flagged(db):
     assert change["calendar_unpublished"] == [2027]
     other = deadlines.stage_start(case, "handle", at(2026, 3, 2, 10))
     assert "calendar_unpublished" not in other
+
+
+@pytest.mark.parametrize("amount", [-1, Decimal("NaN"), "2"])
+def test_a_bad_extension_is_refused_running_or_suspended(db, amount):
+    case = make_case()
+    deadlines.stage_start(case, "handle", at(2026, 3, 2, 10))
+    with pytest.raises(ValidationError):
+        deadlines.stage_extend(case, amount, "working_hours")
+    deadlines.stage_pause(case, at(2026, 3, 2, 11))
+    with pytest.raises(ValidationError):
+        deadlines.stage_extend(case, amount, "working_hours")
+    with pytest.raises(ValidationError):
+        deadlines.stage_extend(case, 1, "fortnights")

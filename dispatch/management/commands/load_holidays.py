@@ -11,9 +11,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, action="append", help="only this year (repeatable)")
         parser.add_argument(
-            "--replace", action="store_true", help="overwrite years already present (discards admin corrections)"
+            "--replace", action="store_true",
+            help="overwrite years already present (discards corrections made in the admin)",
         )
-        parser.add_argument("--list", action="store_true", help="list the years the installed package carries")
+        parser.add_argument(
+            "--list", action="store_true", help="list the years the installed package carries"
+        )
 
     def handle(self, *args, year=None, replace=False, list=False, **options):
         if list:
