@@ -156,7 +156,7 @@ def _self_handle(case, actor, result, after_photos):
 
 def _locked(case_id) -> Case:
     # of=self: lock the case row only (PostgreSQL refuses FOR UPDATE on the nullable side of a join).
-    return Case.objects.select_for_update(of=("self",)).select_related("category", "handling_area").get(pk=case_id)
+    return Case.objects.select_for_update(of=("self",)).select_related("category", "area", "handling_area").get(pk=case_id)
 
 
 def allowed_actions(case, user) -> list[str]:

@@ -214,6 +214,8 @@ GRIDGOV = {
     "DEMO_PASSWORD": env.str("GRIDGOV_DEMO_PASSWORD", default="gridgov-demo"),
     "MAP_TILE_URL": env.str("MAP_TILE_URL", default=""),  # empty: pages draw grids without tiles
     "MAP_TILE_ATTRIBUTION": env.str("MAP_TILE_ATTRIBUTION", default=""),
+    # A stage turns yellow at this share of its limit.
+    "WARN_RATIO": env.float("GRIDGOV_WARN_RATIO", default=0.8),
 }
 
 LOGGING = {

@@ -14,13 +14,17 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_spatial_index():
-    # Test transactions roll back without signals; never let one test's boundaries leak into the next.
+def _fresh_process_caches():
+    # Test transactions roll back without signals: never let one test's boundaries or calendar days
+    # leak into the next through the per-process caches.
+    from dispatch import calendar
     from grids import spatial
 
     spatial.invalidate()
+    calendar.invalidate()
     yield
     spatial.invalidate()
+    calendar.invalidate()
 
 
 @pytest.fixture
