@@ -248,11 +248,11 @@ class ImportJobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, ScopedG
         job.refresh_from_db()
         return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[OpenApiParameter("format", str, enum=["xlsx", "csv"])])
+    @extend_schema(parameters=[OpenApiParameter("filetype", str, enum=["xlsx", "csv"])])
     @action(detail=False, methods=["get"])
     def template(self, request):
         """The import template (.xlsx by default, or CSV) with the expected columns and one example row."""
-        fmt = request.query_params.get("format", "xlsx")
+        fmt = request.query_params.get("filetype", "xlsx")
         content, content_type, filename = imports.template_file(fmt)
         response = HttpResponse(content, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
