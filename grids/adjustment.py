@@ -55,7 +55,7 @@ def _check_actor(actor, areas):
 def _lock(areas) -> list[Area]:
     """Lock the rows and re-read them: the caller's copies may be stale."""
     ids = [a.pk for a in areas]
-    locked = {a.pk: a for a in Area.objects.select_for_update().filter(pk__in=ids).select_related("parent")}
+    locked = {a.pk: a for a in Area.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("parent")}
     rows = [locked[pk] for pk in ids]
     for area in rows:
         if not area.is_active:
@@ -110,7 +110,7 @@ def _active_descendants(area: Area):
 def _move_memberships(source: Area, target: Area) -> int:
     """Give ``source``'s active members the same role on ``target``; the old row stays, inactive."""
     moved = 0
-    for membership in Membership.objects.select_for_update().filter(area=source, is_active=True).select_related("user"):
+    for membership in Membership.objects.select_for_update(of=("self",)).filter(area=source, is_active=True).select_related("user"):
         if membership.department_id:
             # One membership per user and department (a constraint): the handler's row follows the area.
             membership.area = target

@@ -180,7 +180,7 @@ class _Context:
                                                              level__in=services.PLACEABLE_LEVELS)}
         self.tags = {}
         for tag in GroupTag.objects.filter(is_active=True):
-            for key in (tag.code, tag.name, tag.label):
+            for key in (tag.code, tag.name, tag.label, *tag.name.split("/")):
                 self.tags[key] = tag
 
     def may_write(self, code):
@@ -240,9 +240,13 @@ def _validate_row(row: Row, ctx: _Context) -> list[tuple[str, str]]:
             problems.append(("room", _("A room is needed with a building.")))
     elif not v.get("address"):
         problems.append(("address", _("Give a building and room, or an address.")))
+    if v.get("building") and row.building is None:
+        return problems
     code = v.get("grid") or (row.building.area.code if row.building else ctx.area.code)
     row.area = ctx.areas.get(code)
-    if row.area is None:
+    if row.area is None and not v.get("grid"):
+        problems.append(("grid", _("Give the grid code of the household.")))
+    elif row.area is None:
         problems.append(("grid", _("Unknown grid %(code)s in this area.") % {"code": code}))
     elif row.building and not row.building.area.code.startswith(row.area.code[:15]):
         problems.append(("grid", _("The building lies in another grid.")))

@@ -37,7 +37,7 @@ def sheet(register):
         row("H-1", "赵二", make_id(2), building=building, room="501"),  # row 3: same household
         row("H-2", "钱三", bad, building=building, room="502"),  # row 4: bad check digit
         row("H-3", "孙四", make_id(4), building="NO-SUCH", room="1"),  # row 5: unknown building
-        row("H-4", "李五", make_id(1), address="幸福路8号"),  # row 6: duplicate of row 2
+        row("H-4", "李五", make_id(1), address="幸福路8号", grid=grid.code),  # row 6: duplicate of row 2
         row("H-5", "周六", make_id(6), address="幸福路9号", grid=grid.code),  # row 7
     ]
 
