@@ -36,7 +36,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from PIL import Image, ImageDraw
@@ -476,19 +476,20 @@ def _reporter(cast, rng, team, source):
     return rng.choice(cast.centre), caller, phone  # hotline operator, or a leader's instruction
 
 
-def _report_time(rng, start, span_seconds, source, area):
-    at = start + dt.timedelta(seconds=rng.randrange(span_seconds))
+def _report_time(at, source, area, now):
     if source in (Source.PATROL, Source.SELF_HANDLED, Source.VISIT, Source.LEADER):
-        return working.next_working_moment(at, area)  # grid workers report on duty
+        on_duty = working.next_working_moment(at, area)  # grid workers report on duty
+        if on_duty < now - dt.timedelta(minutes=2):
+            return on_duty
     return at
 
 
-def plan_case(cast, rng, fate, reported_at) -> Plan:
+def plan_case(cast, rng, fate, reported_at, now) -> Plan:
     team = rng.choice(cast.teams)
     majors = SOURCE_MAJORS.get(fate.source)
     categories = [c for c in cast.categories if majors is None or c.parent.code in majors] or cast.categories
     category = rng.choice(categories)
-    story = Story(cast, rng, team, category, fate, _report_time(rng, reported_at, 1, fate.source, team.grid))
+    story = Story(cast, rng, team, category, fate, _report_time(reported_at, fate.source, team.grid, now))
     reporter, name, phone = _reporter(cast, rng, team, fate.source)
     what = category.name
     place = story.area.name if story.area.level == Level.MICROGRID else team.community.name
@@ -513,15 +514,14 @@ def plan_cases(cast, *, seed, count, now, months=6, forced=True):
     rng = random.Random(seed)
     span = int(months * 30.44 * 86400)
     start = now - dt.timedelta(seconds=span)
-    times = sorted(rng.randrange(span) for _ in range(count))
+    times = sorted(rng.randrange(span - 120) for _ in range(count))
     # Forced fates first (so every path exists), placed among the older reports so they can finish.
-    forced_slots = {}
-    if forced:
-        for k, fate in enumerate(FORCED[:count]):
-            forced_slots[int(k * count * 0.8 / max(1, len(FORCED)))] = fate
+    fates = FORCED[:count] if forced else []
+    spread = count >= 3 * len(fates)
+    forced_slots = {(k * count * 6 // (10 * len(fates)) if spread else k): fate for k, fate in enumerate(fates)}
     for k, offset in enumerate(times):
         fate = forced_slots.get(k) or random_fate(rng)
-        plan = plan_case(cast, rng, fate, start + dt.timedelta(seconds=offset))
+        plan = plan_case(cast, rng, fate, start + dt.timedelta(seconds=offset), now)
         plan.steps = [s for s in plan.steps if s.at <= now]
         yield plan
 
@@ -779,17 +779,19 @@ def build(*, district, seed=2024, cases=3000, months=6, now=None, batch=2000, fo
     cast = cast_for(district)
     if not cast.teams or not cast.categories:
         return {"cases": 0, "events": 0, "attachments": 0, "seconds": 0.0}
-    writer = CaseWriter(stock_photos(seed))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # ids are handed out here: keep other writers out meanwhile
-            cursor.execute("LOCK TABLE cases_case, cases_caseevent, cases_attachment IN EXCLUSIVE MODE")
+    photos = stock_photos(seed)
     statuses = {}
-    for plan in plan_cases(cast, seed=seed, count=cases, now=now, months=months, forced=forced):
-        case = writer.replay(plan)
-        statuses[case.status] = statuses.get(case.status, 0) + 1
-        if len(writer.cases) >= batch:
-            writer.flush()
-    writer.finish()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # ids are handed out here: keep other writers out meanwhile
+                cursor.execute("LOCK TABLE cases_case, cases_caseevent, cases_attachment IN EXCLUSIVE MODE")
+        writer = CaseWriter(photos)
+        for plan in plan_cases(cast, seed=seed, count=cases, now=now, months=months, forced=forced):
+            case = writer.replay(plan)
+            statuses[case.status] = statuses.get(case.status, 0) + 1
+            if len(writer.cases) >= batch:
+                writer.flush()
+        writer.finish()
     return {**writer.written, "statuses": statuses, "seconds": time.monotonic() - started}
 
 

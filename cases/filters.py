@@ -2,6 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from grids.models import code_range_q
+
 from .models import Alert, Case, CaseLevel, Source, Urgency
 from .workflow import FINAL, Status
 
@@ -12,7 +14,7 @@ class CaseFilter(django_filters.FilterSet):
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
     level = django_filters.ChoiceFilter(choices=CaseLevel.choices)
     source = django_filters.ChoiceFilter(choices=Source.choices)
-    area = django_filters.CharFilter(field_name="area_code", lookup_expr="startswith", label="area subtree (code)")
+    area = django_filters.CharFilter(method="filter_area", label="area subtree (code)")
     department = django_filters.CharFilter(field_name="handling_department__code", label="handling department code")
     team = django_filters.CharFilter(field_name="handling_area__code", label="handling team area code")
     overdue = django_filters.BooleanFilter(method="filter_overdue")
@@ -28,6 +30,9 @@ class CaseFilter(django_filters.FilterSet):
     class Meta:
         model = Case
         fields = []
+
+    def filter_area(self, qs, name, value):
+        return qs.filter(code_range_q("area_code", value)) if value else qs
 
     def filter_category(self, qs, name, value):
         return qs.filter(Q(category__code=value) | Q(category__parent__code=value))

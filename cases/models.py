@@ -182,6 +182,8 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
     stage_limit_unit = models.CharField(max_length=20, blank=True)
     alert = models.CharField(_("alert"), max_length=8, choices=Alert.choices, default="", blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
+    # Set by the sweep when a stage turns red: if it is still red then, it climbs another level.
+    next_escalation_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # A pending extension request (handler asks, dispatcher approves).
     extension_requested_amount = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
@@ -206,15 +208,19 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         indexes = [
-            models.Index(fields=["area_code", "id"], name="case_area_id", opclasses=["varchar_pattern_ops", "int8_ops"]),
-            models.Index(fields=["status", "area_code", "id"], name="case_status_area_id",
-                         opclasses=["varchar_pattern_ops", "varchar_pattern_ops", "int8_ops"]),
+            models.Index(fields=["area_code", "id"], name="case_area_id"),
+            models.Index(fields=["status", "area_code", "id"], name="case_status_area_id"),
             models.Index(fields=["handling_department", "status", "id"], name="case_dept_status_id"),
             models.Index(fields=["category", "id"], name="case_category_id"),
             # The sweep's two questions, answered from small partial indexes.
             models.Index(fields=["stage_due_at"], name="case_due_open", condition=Q(stage_due_at__isnull=False)),
             models.Index(fields=["stage_warn_at"], name="case_warn_open",
                          condition=Q(stage_warn_at__isnull=False, alert="")),
+            # Red cases leave this one, so the sweep's "newly overdue" scan never rereads old red cases.
+            models.Index(fields=["stage_due_at"], name="case_due_unred",
+                         condition=Q(stage_due_at__isnull=False) & ~Q(alert="red")),
+            models.Index(fields=["next_escalation_at"], name="case_next_escalation",
+                         condition=Q(next_escalation_at__isnull=False)),
             models.Index(fields=["reporter", "id"], name="case_reporter_id"),
             models.Index(fields=["reported_at"], name="case_reported_at"),
         ]

@@ -11,12 +11,15 @@ from .serializers import AreaDetailSerializer, AreaSerializer, LocateQuerySerial
 
 
 class AreaFilter(django_filters.FilterSet):
-    within = django_filters.CharFilter(field_name="code", lookup_expr="startswith", label="area subtree (code)")
+    within = django_filters.CharFilter(method="filter_within", label="area subtree (code)")
     level = django_filters.ChoiceFilter(choices=Level.choices)
 
     class Meta:
         model = Area
         fields = ["level", "parent", "is_active", "kind", "within"]
+
+    def filter_within(self, qs, name, value):
+        return qs.subtree(value) if value else qs
 
 
 class AreaViewSet(ScopedReadOnlyViewSet):

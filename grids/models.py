@@ -1,8 +1,9 @@
 """The administrative tree (district → street → community → grid → micro-grid), users and memberships.
 
 Subtree queries use the area code as a materialised path: every child's code starts with its parent's
-(GB/T 2260 county code + 3 digits per level), so ``code LIKE '430104001%'`` is the whole street, served by
-a ``varchar_pattern_ops`` index on PostgreSQL and the ordinary index on SQLite.
+(GB/T 2260 county code + 3 digits per level), so the street 430104001 is the code range
+[430104001, 430104002) — a plain B-tree range scan on both PostgreSQL and SQLite (neither uses an index
+for ``LIKE 'x%'`` under every collation; a range always does).
 """
 
 from django.contrib.auth.models import AbstractUser
@@ -51,13 +52,19 @@ class DedicatedPurpose(models.TextChoices):
     ENTERPRISE = "enterprise", _("Enterprise")
 
 
+def code_range_q(field_name: str, prefix: str) -> Q:
+    """Rows whose code field starts with ``prefix``, written as an index-friendly range."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{field_name}__gte": prefix, f"{field_name}__lt": upper})
+
+
 class AreaQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
     def subtree(self, code):
-        """The area with this code and everything below it (index-backed prefix match)."""
-        return self.filter(code__startswith=code)
+        """The area with this code and everything below it (an index range scan on the code)."""
+        return self.filter(code_range_q("code", code))
 
     def ancestors_of(self, code):
         prefixes = [code[:n] for n in CODE_LENGTH.values() if n < len(code)]
@@ -97,7 +104,6 @@ class Area(models.Model):
         verbose_name_plural = _("areas")
         ordering = ["code"]
         indexes = [
-            models.Index(fields=["code"], name="area_code_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["level", "is_active"], name="area_level_active"),
         ]
         constraints = [

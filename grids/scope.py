@@ -16,7 +16,7 @@ from operator import or_
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q, QuerySet
 
-from .models import CODE_LENGTH, Area, Membership, Role
+from .models import CODE_LENGTH, Area, Membership, Role, code_range_q
 
 _SCOPES: dict[type, Callable] = {}
 
@@ -96,11 +96,15 @@ def forget_reach(user):
 
 
 def prefix_q(field_name: str, codes) -> Q:
-    """Q matching rows whose ``field_name`` starts with any of the codes; matches nothing for no codes."""
-    codes = list(codes)
-    if not codes:
+    """Q matching rows whose ``field_name`` starts with any of the codes (index range scans); matches
+    nothing for no codes. Codes under another listed code are dropped: their range is already covered."""
+    roots = []
+    for code in sorted(set(codes)):
+        if not roots or not code.startswith(roots[-1]):
+            roots.append(code)
+    if not roots:
         return Q(pk__in=[])
-    return reduce(or_, (Q(**{f"{field_name}__startswith": code}) for code in codes))
+    return reduce(or_, (code_range_q(field_name, code) for code in roots))
 
 
 def scoped(user, queryset: QuerySet) -> QuerySet:

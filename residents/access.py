@@ -12,7 +12,9 @@
 """
 
 from grids.models import Role
-from grids.scope import reach
+from django.db.models import Q
+
+from grids.scope import prefix_q, reach
 
 READ_ROLES = [
     Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_CENTRE,
@@ -86,3 +88,11 @@ def can_unmask(user, code):
 
 def can_export(user, code):
     return covers(export_codes(user), code)
+
+
+def codes_q(field_name: str, codes) -> Q:
+    """Rows whose ``field_name`` lies under any of the codes; everything for a superuser's reach."""
+    codes = list(codes)
+    if "" in codes:
+        return Q()
+    return prefix_q(field_name, codes)

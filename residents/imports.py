@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.models import Area
-from grids.scope import prefix_q
 
 from . import access, crypto, services
 from .models import Building, Dwelling, GroupTag, Household, ImportJob, Person, PersonTag, ResidenceChange
@@ -402,4 +401,4 @@ def _finish(job, status, **fields):
 
 
 def jobs_in_reach(user):
-    return ImportJob.objects.filter(prefix_q("area__code", access.read_codes(user)))
+    return ImportJob.objects.filter(access.codes_q("area__code", access.read_codes(user)))

@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Prefetch, Q
 
-from grids.scope import prefix_q, scope_for
+from grids.scope import scope_for
 
 from . import access, crypto, idcard
 from .models import (
@@ -12,12 +12,12 @@ from .models import (
 
 
 def _in_area(qs, user, field="area__code"):
-    return qs.filter(prefix_q(field, access.read_codes(user)))
+    return qs.filter(access.codes_q(field, access.read_codes(user)))
 
 
 def _visible_tag_q(user, tag_field="tag", area_field="area__code"):
     """Non-sensitive tags everywhere in reach; sensitive ones only where the user may see them."""
-    return Q(**{f"{tag_field}__sensitivity": GroupTag.Sensitivity.NORMAL}) | prefix_q(
+    return Q(**{f"{tag_field}__sensitivity": GroupTag.Sensitivity.NORMAL}) | access.codes_q(
         area_field, access.sensitive_codes(user)
     )
 
@@ -40,7 +40,7 @@ def visit_task_scope(user, qs):
 @scope_for(ResidenceChange)
 def residence_change_scope(user, qs):
     codes = access.read_codes(user)
-    return qs.filter(prefix_q("from_area__code", codes) | prefix_q("to_area__code", codes))
+    return qs.filter(access.codes_q("from_area__code", codes) | access.codes_q("to_area__code", codes))
 
 
 @scope_for(GroupTag)
@@ -54,7 +54,7 @@ def group_tag_scope(user, qs):
 
 @scope_for(PiiAccessLog)
 def pii_access_log_scope(user, qs):
-    return qs.filter(prefix_q("area_code", access.log_codes(user)))
+    return qs.filter(access.codes_q("area_code", access.log_codes(user)))
 
 
 # --- reads ----------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from grids.models import CODE_LENGTH, GRID_TEAM_ROLES, Area, Level, Membership
-from grids.scope import prefix_q
 
 from . import access
 from .models import Household, Person, PersonTag, Visit, VisitTask
@@ -44,7 +43,7 @@ def month_bounds(month: dt.date):
 
 def households_in_month(codes, start, end):
     """Households registered before the month ended and not gone before it started."""
-    return Household.objects.filter(prefix_q("area__code", codes), created_at__lt=end).filter(
+    return Household.objects.filter(access.codes_q("area__code", codes), created_at__lt=end).filter(
         Q(is_active=True) | Q(left_on__gte=start.date())
     )
 
@@ -66,7 +65,7 @@ def coverage_by_area(user, *, month: dt.date, level=Level.GRID, within: str = ""
         .annotate(n=Count("household", distinct=True), v=Count("id"))
         .values_list("key", "n", "v")
     }
-    areas = Area.objects.filter(prefix_q("code", codes), level=level).values_list("code", "name")
+    areas = Area.objects.filter(access.codes_q("code", codes), level=level).values_list("code", "name")
     rows = []
     for code, name in areas:
         n, v = visited.get(code, (0, 0))
@@ -85,7 +84,7 @@ def coverage_by_worker(user, *, month: dt.date, within: str = "") -> list[dict]:
     start, end = month_bounds(month)
     grid_rows = {r.code: r for r in coverage_by_area(user, month=month, level=Level.GRID, within=within)}
     team = (
-        Membership.objects.filter(prefix_q("area__code", codes), role__in=GRID_TEAM_ROLES, is_active=True)
+        Membership.objects.filter(access.codes_q("area__code", codes), role__in=GRID_TEAM_ROLES, is_active=True)
         .values_list("user_id", "user__username", "user__display_name", "area__code")
     )
     workers: dict[int, dict] = {}

@@ -1,0 +1,157 @@
+"""Notifications: the in-app inbox (always) and copies through the configured outside channels.
+
+``notify`` writes inbox rows and pending deliveries in the caller's transaction, and publishes the
+deliveries to the broker only on commit. A failed publish is logged, never raised: the case action has
+committed, the inbox rows exist, and the sweep re-queues pending deliveries whose time has passed.
+Deliveries are claimed by compare-and-set on ``attempts`` so a retry and a re-queue never send twice.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import DeliveryStatus, Notification, NotificationDelivery
+from .backends import DeliveryFailed, backend_for, configured_backends  # noqa: F401
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+BACKOFF_BASE_SECONDS = 30  # 30 s, 1 min, 2 min, 4 min, 8 min …
+REQUEUE_GRACE = timedelta(minutes=2)
+
+
+def backoff(attempt: int) -> int:
+    """Seconds to wait after the ``attempt``-th failure: exponential, capped at one hour."""
+    return min(BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0), 3600)
+
+
+@dataclass
+class Message:
+    """One notice to a set of users."""
+
+    recipients: set
+    kind: str
+    title: str
+    key: str
+    body: str = ""
+    case_id: int | None = None
+    priority: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def notify(messages, *, at=None) -> list[int]:
+    """Write inbox rows and their deliveries; publish the deliveries on commit. Returns delivery ids.
+
+    A message already written for a recipient (same key) is skipped, so re-running a receiver or a
+    task never duplicates a notice.
+    """
+    at = at or timezone.now()
+    rows = [
+        Notification(recipient_id=user_id, case_id=m.case_id, kind=m.kind, priority=m.priority, title=m.title[:200],
+                     body=m.body, key=m.key[:80], created_at=at)
+        for m in messages for user_id in sorted(m.recipients)
+    ]
+    if not rows:
+        return []
+    keys = {(r.recipient_id, r.key) for r in rows}
+    existing = _existing(keys)
+    fresh = [r for r in rows if (r.recipient_id, r.key) not in existing]
+    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+    # ignore_conflicts leaves pks unset on some databases: read back what was written.
+    written = _written(keys - existing, at)
+    deliveries = _deliveries_for(written, at)
+    NotificationDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    ids = list(NotificationDelivery.objects.filter(notification__in=[n.pk for n in written],
+                                                   status=DeliveryStatus.PENDING).values_list("pk", flat=True))
+    if ids:
+        urgent = any(n.priority for n in written)
+        transaction.on_commit(lambda: publish(ids, urgent=urgent))
+    return ids
+
+
+def _existing(keys):
+    if not keys:
+        return set()
+    users = {u for u, _k in keys}
+    names = {k for _u, k in keys}
+    return set(Notification.objects.filter(recipient_id__in=users, key__in=names).values_list("recipient_id", "key"))
+
+
+def _written(keys, at):
+    if not keys:
+        return []
+    users = {u for u, _k in keys}
+    names = {k for _u, k in keys}
+    rows = Notification.objects.filter(recipient_id__in=users, key__in=names, created_at=at).select_related("recipient")
+    return [n for n in rows if (n.recipient_id, n.key) in keys]
+
+
+def _deliveries_for(notifications, at):
+    backends = configured_backends()
+    return [
+        NotificationDelivery(notification=n, channel=b.channel, next_attempt_at=at)
+        for n in notifications for b in backends if b.accepts(n.recipient, n)
+    ]
+
+
+def publish(delivery_ids, *, urgent=False):
+    """Hand deliveries to the broker. Never raises: a broker outage must not fail the caller."""
+    from ..tasks import deliver_notifications
+
+    try:
+        deliver_notifications.apply_async((list(delivery_ids),), priority=9 if urgent else 5)
+    except Exception:  # noqa: BLE001 — any broker error; the sweep re-queues pending deliveries
+        log.exception("could not publish %d notification deliveries; the sweep will re-queue them",
+                      len(delivery_ids))
+
+
+def deliver(delivery_id, *, at=None) -> str:
+    """Send one delivery if it is still pending. Returns the resulting status.
+
+    Raises ``DeliveryFailed`` after a failed attempt that may be retried (the caller schedules the retry).
+    """
+    at = at or timezone.now()
+    row = NotificationDelivery.objects.filter(pk=delivery_id).values("status", "attempts").first()
+    if row is None or row["status"] != DeliveryStatus.PENDING:
+        return row["status"] if row else "gone"
+    attempt = row["attempts"] + 1
+    # Claim this attempt: a concurrent retry or re-queue of the same delivery loses here.
+    claimed = NotificationDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING,
+                                                  attempts=row["attempts"]).update(
+        attempts=attempt, next_attempt_at=at + timedelta(seconds=backoff(attempt)))
+    if not claimed:
+        return "claimed elsewhere"
+    delivery = NotificationDelivery.objects.select_related("notification__recipient").get(pk=delivery_id)
+    backend = backend_for(delivery.channel)
+    if backend is None:
+        NotificationDelivery.objects.filter(pk=delivery_id).update(status=DeliveryStatus.SKIPPED,
+                                                                   last_error="channel no longer configured")
+        return DeliveryStatus.SKIPPED
+    try:
+        backend.send(delivery.notification.recipient, delivery.notification)
+    except Exception as exc:  # noqa: BLE001 — every channel error is a failed attempt
+        final = attempt >= MAX_ATTEMPTS
+        NotificationDelivery.objects.filter(pk=delivery_id).update(
+            status=DeliveryStatus.FAILED if final else DeliveryStatus.PENDING, last_error=repr(exc)[:2000])
+        log.warning("delivery %s via %s failed (attempt %d): %r", delivery_id, delivery.channel, attempt, exc)
+        if final:
+            return DeliveryStatus.FAILED
+        raise DeliveryFailed(str(exc)) from exc
+    NotificationDelivery.objects.filter(pk=delivery_id).update(status=DeliveryStatus.SENT, sent_at=timezone.now(),
+                                                               last_error="")
+    return DeliveryStatus.SENT
+
+
+def deliveries_requeue(now) -> int:
+    """Publish again the pending deliveries whose attempt time has long passed (lost publish, dead worker)."""
+    ids = list(NotificationDelivery.objects.filter(
+        status=DeliveryStatus.PENDING, next_attempt_at__lte=now - REQUEUE_GRACE
+    ).order_by("next_attempt_at").values_list("pk", flat=True)[:1000])
+    if ids:
+        # Push the lease forward so the next sweep does not publish them again while they wait in the queue.
+        NotificationDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
+        transaction.on_commit(lambda: publish(ids))
+    return len(ids)

@@ -1,0 +1,275 @@
+"""The deadline sweep (run every minute by Celery beat): yellow, red, and climbing the tree.
+
+Each pass asks one indexed question and works through the answer in keyset-ordered batches:
+
+* newly overdue — ``stage_due_at <= now AND alert <> 'red'`` (partial index ``case_due_unred``): the
+  stage turns red and the case climbs one level (grid → community → street → district), one "overdue"
+  event;
+* still red — ``next_escalation_at <= now`` (``case_next_escalation``): another full limit has passed
+  since the last climb, so it climbs again, one "escalate" event, until the district;
+* warning — ``stage_warn_at <= now AND alert = ''`` (``case_warn_open``): the stage turns yellow, one
+  "warning" event.
+
+Every case is claimed by compare-and-set — ``UPDATE … WHERE id = … AND stage_due_at = … AND
+escalation_level = … AND alert = …`` must touch exactly one row — so two sweeps running at once never
+escalate or notify twice: the loser's UPDATE waits for the winner's row lock and then matches nothing.
+The claim's UPDATE holds the row lock until the batch commits, which is what ``cases.events`` requires
+for appending to the hash chain. A sweep after downtime simply finds everything due and catches up
+(passes repeat until nothing is due, so a case overdue by several limits climbs several levels).
+
+Notifications and ``case_changed`` signals are queued on commit; supervised (督办) cases are taken first
+in each batch and notify with high priority.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases import signals
+from cases.models import CASE_LEVELS, Case, Category
+from cases.workflow import LEVEL_RANK
+
+from . import calendar as working
+from .notifications import Message, deliveries_requeue, notify
+from .recipients import Audience, CaseRef
+from .timeline import events_append
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+MAX_PASSES = 5  # a pass can make new work for the next (a climb due again): a few levels at most
+
+FIELDS = ("id", "number", "title", "status", "stage", "stage_started_at", "stage_due_at", "stage_warn_at",
+          "stage_limit_unit", "alert", "escalation_level", "next_escalation_at", "level", "urgency", "category_id",
+          "area_code", "is_supervised", "handling_department_id", "handling_area__code", "handling_area__level",
+          "reporter_id")
+
+
+@dataclass
+class SweepResult:
+    warned: int = 0
+    overdue: int = 0
+    climbed: int = 0
+    whistles_missing: int = 0
+    assists_timed_out: int = 0
+    deliveries_requeued: int = 0
+    lost_claims: int = 0
+    case_ids: list = field(default_factory=list)
+
+    def as_dict(self):
+        return {k: v for k, v in self.__dict__.items() if k != "case_ids"}
+
+
+def sweep(now=None) -> SweepResult:
+    """One run: every due case is handled once; safe to run concurrently and to repeat."""
+    from .services import assists_time_out, whistles_mark_missing
+
+    now = now or timezone.now()
+    result = SweepResult()
+    for _pass in range(MAX_PASSES):
+        before = (result.overdue, result.climbed)
+        _run(_overdue_batches(now), _claim_overdue, now, result)
+        _run(_climb_batches(now), _claim_climb, now, result)
+        if (result.overdue, result.climbed) == before:
+            break
+    _run(_warning_batches(now), _claim_warning, now, result)
+    result.whistles_missing = whistles_mark_missing(now=now)
+    result.assists_timed_out = assists_time_out(now=now)
+    with transaction.atomic():
+        result.deliveries_requeued = deliveries_requeue(now)
+    return result
+
+
+# --- The three questions, as keyset-paginated batches --------------------------------------------
+
+def _batches(qs, key):
+    after = None
+    while True:
+        page = qs
+        if after is not None:
+            page = page.filter(Q(**{f"{key}__gt": after[0]}) | Q(**{key: after[0], "id__gt": after[1]}))
+        rows = list(page.order_by(key, "id").values(*FIELDS)[:BATCH])
+        if not rows:
+            return
+        yield rows
+        if len(rows) < BATCH:
+            return
+        after = (rows[-1][key], rows[-1]["id"])
+
+
+def _overdue_batches(now):
+    return _batches(Case.objects.filter(stage_due_at__lte=now).exclude(alert="red"), "stage_due_at")
+
+
+def _climb_batches(now):
+    return _batches(Case.objects.filter(next_escalation_at__lte=now), "next_escalation_at")
+
+
+def _warning_batches(now):
+    return _batches(Case.objects.filter(stage_warn_at__lte=now, alert="", stage_due_at__gt=now), "stage_warn_at")
+
+
+def _run(batches, claim, now, result):
+    limits = _Limits()
+    for rows in batches:
+        rows.sort(key=lambda r: not r["is_supervised"])  # supervised cases first
+        with transaction.atomic():
+            done = [outcome for row in rows if (outcome := claim(row, now, limits, result))]
+            result.lost_claims += len(rows) - len(done)
+            if done:
+                _record(done, now)
+
+
+# --- Claims ------------------------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    row: dict
+    kind: str  # event kind: overdue | escalate | warning
+    to_level: str
+    payload: dict
+    recipients: str  # "escalation" or "warning"
+
+
+def _cas(row, **changes) -> bool:
+    return Case.objects.filter(
+        id=row["id"], stage_due_at=row["stage_due_at"], escalation_level=row["escalation_level"], alert=row["alert"],
+    ).update(**changes) == 1
+
+
+def _next_level(level):
+    rank = LEVEL_RANK[level]
+    return CASE_LEVELS[rank + 1].value if rank + 1 < len(CASE_LEVELS) else level
+
+
+def _claim_overdue(row, now, limits, result):
+    to_level = _next_level(row["level"])
+    climbs = to_level != row["level"]
+    next_at = limits.next_escalation(row, row["stage_due_at"], now) if _can_climb(to_level) else None
+    if not _cas(row, alert="red", escalation_level=F("escalation_level") + 1, level=to_level,
+                escalation_count=F("escalation_count") + int(climbs), next_escalation_at=next_at,
+                version=F("version") + int(climbs), updated_at=now):
+        return None
+    result.overdue += 1
+    result.case_ids.append(row["id"])
+    return Outcome(row, "overdue", to_level, _payload(row, to_level, next_at), "escalation")
+
+
+def _claim_climb(row, now, limits, result):
+    if row["alert"] != "red" or row["stage_due_at"] is None or row["level"] == "district":
+        # Left over from an earlier stage or an extension that cleared red: just forget the climb.
+        Case.objects.filter(id=row["id"], next_escalation_at=row["next_escalation_at"]).update(next_escalation_at=None)
+        return None
+    to_level = _next_level(row["level"])
+    next_at = limits.next_escalation(row, row["next_escalation_at"], now) if _can_climb(to_level) else None
+    if not _cas(row, escalation_level=F("escalation_level") + 1, level=to_level,
+                escalation_count=F("escalation_count") + 1, next_escalation_at=next_at,
+                version=F("version") + 1, updated_at=now):
+        return None
+    result.climbed += 1
+    result.case_ids.append(row["id"])
+    return Outcome(row, "escalate", to_level, _payload(row, to_level, next_at), "escalation")
+
+
+def _claim_warning(row, now, limits, result):
+    if not _cas(row, alert="yellow", updated_at=now):
+        return None
+    result.warned += 1
+    payload = {"stage": row["stage"], "warn_at": row["stage_warn_at"], "due_at": row["stage_due_at"]}
+    return Outcome(row, "warning", row["level"], payload, "warning")
+
+
+def _can_climb(to_level):
+    return to_level != "district"
+
+
+def _payload(row, to_level, next_at):
+    return {
+        "stage": row["stage"], "due_at": row["stage_due_at"], "from_level": row["level"], "to_level": to_level,
+        "escalation_level": row["escalation_level"] + 1, "next_escalation_at": next_at,
+        "supervised": row["is_supervised"], "by": "sweep",
+    }
+
+
+class _Limits:
+    """Category limits for the batch, loaded once per category."""
+
+    def __init__(self):
+        self.categories = {}
+
+    def next_escalation(self, row, since, now):
+        """One more full limit of the stage after ``since`` (the deadline, or the last climb's time)."""
+        category = self.categories.get(row["category_id"])
+        if category is None:
+            category = self.categories[row["category_id"]] = (
+                Category.objects.prefetch_related("limits").get(pk=row["category_id"]))
+        limit = category.limit_for(row["urgency"], row["stage"])
+        snap = working.snapshot()
+        windows = snap.windows_by_district.get(row["area_code"][:6], snap.default_windows)
+        if limit is not None:
+            return working.add_working_time(since, limit[0], limit[1], windows)
+        started = row["stage_started_at"] or since
+        return since + max(row["stage_due_at"] - started, timedelta(hours=1))
+
+
+# --- Events, notifications and signals for a claimed batch --------------------------------------
+
+def _record(outcomes, now):
+    events = events_append(
+        [{"case_id": o.row["id"], "kind": o.kind, "status": o.row["status"], "payload": o.payload} for o in outcomes],
+        at=now,
+    )
+    seqs = {e.case_id: e.seq for e in events}
+    audience = Audience([_ref(o.row) for o in outcomes])
+    notify([_message(o, audience, seqs[o.row["id"]]) for o in outcomes], at=now)
+    changed = [(o.row["id"], o.kind) for o in outcomes]
+    transaction.on_commit(lambda: _signal(changed))
+
+
+def _ref(row):
+    return CaseRef(row["id"], row["area_code"], row["level"], row["handling_department_id"],
+                   row["handling_area__code"] or "", row["handling_area__level"] or "", row["reporter_id"])
+
+
+def _message(outcome, audience, seq):
+    row = outcome.row
+    ref = _ref(row)
+    if outcome.recipients == "escalation":
+        recipients = audience.unit_staff(ref, outcome.to_level) | audience.handlers(ref)
+        if outcome.kind == "overdue":
+            title = _("Overdue: case %(number)s passed its %(stage)s deadline") % _names(row)
+        else:
+            title = _("Still overdue: case %(number)s climbed to the %(level)s level") % {
+                **_names(row), "level": _level_name(outcome.to_level)}
+    else:
+        recipients = audience.handlers(ref) or audience.unit_staff(ref, row["level"])
+        title = _("Warning: case %(number)s is near its %(stage)s deadline") % _names(row)
+    if row["is_supervised"]:
+        title = _("[Supervised] %(title)s") % {"title": title}
+    return Message(recipients=recipients, kind=outcome.kind, title=title, body=row["title"],
+                   key=f"case:{row['id']}:event:{seq}", case_id=row["id"], priority=int(row["is_supervised"]))
+
+
+def _names(row):
+    from cases.models import Stage
+
+    return {"number": row["number"], "stage": str(dict(Stage.choices).get(row["stage"], row["stage"])).lower()}
+
+
+def _level_name(level):
+    from cases.models import CaseLevel
+
+    return str(dict(CaseLevel.choices).get(level, level)).lower()
+
+
+def _signal(changed):
+    for case_id, kind in changed:
+        try:
+            signals.case_changed.send(sender=Case, case_id=case_id, kind=kind, notified=True)
+        except Exception:  # noqa: BLE001 — one listener's failure must not stop the others' notices
+            log.exception("case_changed listener failed for case %s (%s)", case_id, kind)
