@@ -45,4 +45,14 @@ def healthz(request):
             healthy = False
             report[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         report[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
-    return JsonResponse({"status": "ok" if healthy else "fail", "checks": report}, status=200 if healthy else 503)
+    # When the Celery worker last ran beat's heartbeat task: information for the operator, not a
+    # failure (the web tier serves without a worker; the sweep catches up when it returns).
+    heartbeat = None
+    try:
+        heartbeat = cache.get("gridgov:heartbeat")
+    except Exception:  # the cache check above already reports a broken cache
+        pass
+    return JsonResponse(
+        {"status": "ok" if healthy else "fail", "checks": report, "worker_heartbeat": heartbeat},
+        status=200 if healthy else 503,
+    )
