@@ -42,7 +42,6 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from dispatch import calendar as working
-from dispatch.models import Department
 from grids.models import CODE_LENGTH, Area, Level, Membership, Role
 
 from .clock import clock_after
@@ -50,7 +49,7 @@ from .events import GENESIS, event_hash
 from .extra_fields import clean_extra
 from .media import process_image
 from .models import Attachment, Case, CaseEvent, CaseNumberCounter, Category, CloseType, Source
-from .workflow import LEVEL_RANK, Status
+from .workflow import LEVEL_RANK
 
 UTC = dt.UTC
 SECOND = dt.timedelta(seconds=1)

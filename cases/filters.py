@@ -9,7 +9,8 @@ from .workflow import FINAL, Status
 
 
 class CaseFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    # distinct=False: the filter is one column of one table; DISTINCT over every column would cost a sort.
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
     category = django_filters.CharFilter(method="filter_category", label="category code (a major class includes its minors)")
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
     level = django_filters.ChoiceFilter(choices=CaseLevel.choices)

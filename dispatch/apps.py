@@ -7,4 +7,5 @@ class DispatchConfig(AppConfig):
     verbose_name = _("Command centre")
 
     def ready(self):
+        from . import receivers  # noqa: F401  (listens to cases.signals.case_changed)
         from . import selectors  # noqa: F401  (registers access scopes)

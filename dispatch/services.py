@@ -21,7 +21,7 @@ from grids.models import Level, Role
 from grids.scope import reach
 
 from . import calendar as working
-from .models import (ArrivalStatus, AssistStatus, CaseAssist, Department, Notification, RoutingRule, TeamKind,
+from .models import (ArrivalStatus, AssistStatus, CaseAssist, Notification, RoutingRule, TeamKind,
                      Whistle, WhistleCall)
 from .notifications import Message, notify
 from .recipients import Audience, CaseRef
@@ -314,6 +314,3 @@ def notifications_mark_read(*, actor, ids=None, at=None) -> int:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=at or timezone.now())
 
-
-def department_active(code) -> Department | None:
-    return Department.objects.filter(code=code, is_active=True).first()

@@ -27,6 +27,16 @@ router.register("residents/coverage", residents_api.CoverageViewSet, basename="r
 router.register("residents/imports", residents_api.ImportJobViewSet, basename="resident-import")
 router.register("residents/access-log", residents_api.PiiAccessLogViewSet, basename="resident-access-log")
 
+# dispatch (issue 4)
+from dispatch import api as dispatch_api  # noqa: E402
+
+router.register("departments", dispatch_api.DepartmentViewSet, basename="department")
+router.register("routing/rules", dispatch_api.RoutingRuleViewSet, basename="routing-rule")
+router.register("routing/suggest", dispatch_api.RoutingSuggestViewSet, basename="routing-suggest")
+router.register("whistles", dispatch_api.WhistleViewSet, basename="whistle")
+router.register("case-assists", dispatch_api.CaseAssistViewSet, basename="case-assist")
+router.register("notifications", dispatch_api.NotificationViewSet, basename="notification")
+
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("", include(router.urls)),

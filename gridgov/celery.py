@@ -14,4 +14,6 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Liveness of the worker and beat themselves: the health page reads the last heartbeat.
     "heartbeat": {"task": "gridgov.tasks.heartbeat", "schedule": 60.0},
+    # Deadlines: yellow, red, climbing the tree. Expires so a backlog after an outage runs once, not N times.
+    "dispatch-sweep": {"task": "dispatch.tasks.sweep_deadlines", "schedule": 60.0, "options": {"expires": 55}},
 }

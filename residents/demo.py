@@ -266,5 +266,20 @@ class _Builder:
                                   visitor_id=self._visitor(None, grid_id), visited_at=self._when(day),
                                   notes=rng.choice(["身体状况良好", "生活物资充足", "思想稳定", "已落实帮扶措施"])))
                 day += dt.timedelta(days=max(1, interval + rng.randint(-2, 2)))
-        Visit.objects.bulk_create([v for v in rows if v.visited_at <= timezone.now()], batch_size=5000)
-        return len(rows)
+        now = timezone.now()
+        return len(Visit.objects.bulk_create([v for v in rows if v.visited_at <= now], batch_size=5000))
+
+
+def clear(*, district: Area) -> None:
+    """Remove the demo register of a district (rows PROTECT their areas, so a tree reset needs this first).
+
+    The access log is append-only: a district whose persons were looked at keeps them (this raises).
+    """
+    from .models import ImportJob, ResidenceChange, VisitTask
+
+    under = {"area__code__startswith": district.code}
+    for model in (VisitTask, Visit, PersonTag, ResidenceChange, ImportJob):
+        field = "from_area__code__startswith" if model is ResidenceChange else "area__code__startswith"
+        model.objects.filter(**{field: district.code}).delete()
+    for model in (Person, Household, Place, Dwelling, Building):
+        model.objects.filter(**under).delete()

@@ -227,7 +227,7 @@ def person_update(*, actor, person: Person, id_type=None, id_number=None, phone=
 @transaction.atomic
 def person_move(*, actor, person: Person, household: Household, relation=None, on=None, reason="") -> Person:
     """Move a person into another household (possibly in another grid), keeping the history."""
-    person = Person.objects.select_for_update().select_related("area", "household").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("area", "household").get(pk=person.pk)
     _require_write(actor, person.area)
     _require_write(actor, household.area)
     ResidenceChange.objects.create(
@@ -250,7 +250,7 @@ def person_leave(*, actor, person: Person, status: str, on: dt.date, reason="") 
     """Record that a person moved out of the district or died. The row stays; open follow-ups end."""
     if status not in (Person.Status.MOVED_OUT, Person.Status.DECEASED):
         raise ValidationError({"status": _("A person leaves the register by moving out or by death.")})
-    person = Person.objects.select_for_update().select_related("area", "household").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("area", "household").get(pk=person.pk)
     _require_write(actor, person.area)
     person.status = status
     person.moved_out_on = on if status == Person.Status.MOVED_OUT else person.moved_out_on

@@ -251,3 +251,22 @@ def test_list_query_count_does_not_grow_with_rows(register, endpoint, django_ass
     visit_tasks_build(today=first.created_at.date() + dt.timedelta(days=60))
     with django_assert_max_num_queries(len(before.captured_queries)):
         client.get(f"{BASE}/{endpoint}/")
+
+
+def test_the_access_log_is_append_only(register):
+    tree = register.tree
+    person = register.persons[tree.grids[0].code][0]
+    from residents.services import pii_reveal
+
+    pii_reveal(actor=register.root, person=person, fields=["phone"], reason="核实联系方式")
+    entry = PiiAccessLog.objects.get()
+    entry.reason = "changed"
+    with pytest.raises(PermissionError):
+        entry.save()
+    with pytest.raises(PermissionError):
+        entry.delete()
+    with pytest.raises(PermissionError):
+        PiiAccessLog.objects.all().update(reason="x")
+    with pytest.raises(PermissionError):
+        PiiAccessLog.objects.all().delete()
+    assert PiiAccessLog.objects.get().reason == "核实联系方式"

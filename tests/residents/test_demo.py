@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 import time
 
@@ -35,7 +36,7 @@ def test_the_demo_register_fills_every_comprehensive_grid_with_valid_synthetic_p
     root = django_user_model.objects.filter(is_superuser=True).first()
     from django.utils import timezone
 
-    last_month = timezone.localdate().replace(day=1) - __import__("datetime").timedelta(days=1)
+    last_month = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
     total = coverage_total(coverage_by_area(root, month=last_month))
     assert 60 <= total.rate <= 100
 
@@ -43,10 +44,16 @@ def test_the_demo_register_fills_every_comprehensive_grid_with_valid_synthetic_p
 def test_the_demo_is_deterministic_for_a_seed(demo_district):
     demo.load(district=demo_district, seed=7, stdout=io.StringIO(), households_per_grid=6)
     names = list(Person.objects.order_by("id").values_list("name", "id_mask"))
-    Visit.objects.all().delete(), VisitTask.objects.all().delete(), PersonTag.objects.all().delete()
-    Person.objects.all().delete(), Household.objects.all().delete(), Place.objects.all().delete()
-    from residents.models import Building, Dwelling
-
-    Dwelling.objects.all().delete(), Building.objects.all().delete()
+    demo.clear(district=demo_district)
     demo.load(district=demo_district, seed=7, stdout=io.StringIO(), households_per_grid=6)
     assert list(Person.objects.order_by("id").values_list("name", "id_mask")) == names
+
+
+def test_clear_removes_the_register_so_the_tree_can_go(demo_district):
+    from grids.models import Area
+    from residents.models import Building
+
+    demo.load(district=demo_district, seed=7, stdout=io.StringIO(), households_per_grid=4)
+    demo.clear(district=demo_district)
+    assert not Person.objects.exists() and not Building.objects.exists() and not Visit.objects.exists()
+    Area.objects.filter(level="microgrid").delete()  # nothing of the register protects the areas any more

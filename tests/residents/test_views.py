@@ -128,3 +128,9 @@ def test_exporting_on_the_page_downloads_a_masked_file(register):
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     assert all(n not in response.content.decode("utf-8-sig") for n in register.numbers.values())
     assert PiiAccessLog.objects.get().action == "export"
+
+
+def test_pages_speak_chinese_by_default(register, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    page = browser(register.tree.users["worker"]).get("/residents/").content.decode()
+    assert "查找住户" in page and "地址、户号或姓名" in page

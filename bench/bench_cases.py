@@ -1,0 +1,280 @@
+#!/usr/bin/env python
+"""Cases on PostgreSQL: creation rate through the API against raw psycopg, and list latency at scale.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gg_bench .venv/bin/python bench/bench_cases.py \
+        --sizes 100000,1000000
+
+The database named in DATABASE_URL is dropped and created afresh (it must not be one you keep data in),
+migrated, and given the demo district (``--grids``, 5,000 by default). Then:
+
+(a) ``--creates`` cases through ``POST /api/v1/cases/`` (DRF's APIClient in this process: routing,
+    authentication, validation, the ``case_report`` service, numbering, the report event, the response),
+    then the same rows — the case, its report event, the number counter — written with raw psycopg, one
+    transaction per case, and the plain case INSERT alone. Bar: the API at least 25 % of the raw rate.
+(b) For each size, the table is filled with ``cases.demo`` (the demo generator, COPY), analysed, and each
+    list query is requested ``--repeat`` times: p50 / p95 of the whole request. Bar: p95 under 50 ms at a
+    million. Over the bar, the query's EXPLAIN ANALYZE is printed.
+"""
+
+import argparse
+import base64
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
+os.environ.setdefault("DEBUG", "0")  # no query log: it would grow without bound and slow every query
+os.environ.setdefault("GRIDGOV_VAR_DIR", "/tmp/gridgov-bench")
+
+BAR_CREATE_SHARE = 0.25
+BAR_LIST_P95_MS = 50.0
+
+
+def recreate_database(url: str):
+    import psycopg
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    if not name.startswith(("gg_", "bench", "gridgov_bench")):
+        sys.exit(f"Refusing to drop database {name!r}: use a throwaway name such as gg_bench.")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup(grids: int):
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    from grids.demo import build_district
+
+    started = time.monotonic()
+    demo = build_district(grids=grids, seed=2024)
+    print(f"district: {demo.counts} in {time.monotonic() - started:.1f}s")
+    from cases.api import CaseViewSet
+
+    CaseViewSet.throttle_classes = []  # measure the work, not the rate limiter
+    return demo.district
+
+
+def fresh(user):
+    """A new user object per request, as authentication would load (no reach cached from the last one)."""
+    return type(user).objects.get(pk=user.pk)
+
+
+# --- (a) creation ------------------------------------------------------------------------------------
+
+def bench_create(district, count: int):
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    from cases.demo import cast_for
+
+    cast = cast_for(district)
+    team = cast.teams[0]
+    worker = team.workers[0]
+    category = next(c for c in cast.categories if c.code == "01001")
+    client = APIClient()
+    bodies = [{"category": category.code, "title": f"基准测试 {k}", "description": "东门外生活垃圾",
+               "lat": team.grid.centroid_lat, "lon": team.grid.centroid_lon, "address": "枫林路88号",
+               "urgency": "normal", "source": "patrol"} for k in range(count + 20)]
+    for body in bodies[:20]:  # warm up: imports, the spatial index, the calendar
+        client.force_authenticate(fresh(worker))
+        assert client.post("/api/v1/cases/", body, format="json").status_code == 201
+    started = time.perf_counter()
+    ids = []
+    for body in bodies[20:]:
+        client.force_authenticate(fresh(worker))
+        response = client.post("/api/v1/cases/", body, format="json")
+        assert response.status_code == 201, response.content
+        ids.append(response.data["id"])
+    api_seconds = time.perf_counter() - started
+    api_rate = count / api_seconds
+
+    raw_rate, insert_rate = raw_create(connection.settings_dict, ids)
+    print(f"\n(a) creation, {count} cases, one process")
+    print(f"    API (APIClient → case_report)        {api_rate:8.1f} cases/s")
+    print(f"    raw psycopg: case + event + counter  {raw_rate:8.1f} cases/s   API = {api_rate / raw_rate:.0%} "
+          f"(bar ≥ {BAR_CREATE_SHARE:.0%}) {'PASS' if api_rate / raw_rate >= BAR_CREATE_SHARE else 'FAIL'}")
+    print(f"    raw psycopg: case INSERT alone       {insert_rate:8.1f} cases/s   API = {api_rate / insert_rate:.0%}")
+    return api_rate, raw_rate, insert_rate
+
+
+def raw_create(settings_dict, ids):
+    """The rows the API wrote, written again with psycopg: one transaction per case, as the API does."""
+    import psycopg
+
+    conninfo = dict(host=settings_dict["HOST"], port=settings_dict["PORT"] or 5432, dbname=settings_dict["NAME"],
+                    user=settings_dict["USER"], password=settings_dict["PASSWORD"] or None)
+    with psycopg.connect(**conninfo) as conn:
+        columns = [r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'cases_case' "
+            "AND column_name <> 'id' ORDER BY ordinal_position")]
+        event_columns = [r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'cases_caseevent' "
+            "AND column_name NOT IN ('id', 'case_id') ORDER BY ordinal_position")]
+        cases = conn.execute(f"SELECT {', '.join(columns)} FROM cases_case WHERE id = ANY(%s) ORDER BY id",
+                             [ids]).fetchall()
+        events = conn.execute(f"SELECT {', '.join(event_columns)} FROM cases_caseevent WHERE case_id = ANY(%s) "
+                              "ORDER BY case_id", [ids]).fetchall()
+        conn.commit()
+        number_at = columns.index("number")
+        insert_case = (f"INSERT INTO cases_case ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+                       "RETURNING id")
+        insert_event = (f"INSERT INTO cases_caseevent (case_id, {', '.join(event_columns)}) "
+                        f"VALUES (%s, {', '.join(['%s'] * len(event_columns))})")
+        from psycopg.types.json import Jsonb
+
+        def adapt(row):
+            return [Jsonb(v) if isinstance(v, dict | list) else v for v in row]
+
+        started = time.perf_counter()
+        for k, (case, event) in enumerate(zip(cases, events)):
+            with conn.transaction():
+                last = conn.execute("UPDATE cases_casenumbercounter SET last = last + 1 WHERE id = "
+                                    "(SELECT id FROM cases_casenumbercounter ORDER BY id LIMIT 1) RETURNING last"
+                                    ).fetchone()[0]
+                row = adapt(case)
+                row[number_at] = f"R{last:09d}-{k}"
+                case_id = conn.execute(insert_case, row).fetchone()[0]
+                conn.execute(insert_event, [case_id, *adapt(event)])
+        full = len(cases) / (time.perf_counter() - started)
+        conn.autocommit = True
+        started = time.perf_counter()
+        for k, case in enumerate(cases):
+            row = adapt(case)
+            row[number_at] = f"S{k:09d}"
+            conn.execute(insert_case, row)
+        alone = len(cases) / (time.perf_counter() - started)
+    return full, alone
+
+
+# --- (b) list latency --------------------------------------------------------------------------------
+
+def cursor_for(position: int) -> str:
+    """The cursor DRF's CursorPagination would put in a ``next`` link to the rows below ``position``."""
+    return base64.b64encode(urlencode({"p": str(position)}).encode()).decode()
+
+
+def scenarios(district, cast):
+    from cases.models import Case
+
+    street = district.children.order_by("code").first()
+    community = street.children.order_by("code").first()
+    ids = Case.objects.order_by("-id").values_list("id", flat=True)
+    total = ids.count()
+    deep = ids[int(total * 0.9)]  # 90 % down the list: ~page total/50 × 0.9
+    open_in_street = (Case.objects.filter(area_code__startswith=street.code, status="accepted")
+                      .order_by("-id").values_list("id", flat=True))
+    deep_filtered = open_in_street[max(0, int(open_in_street.count() * 0.9) - 1)] if open_in_street.exists() else deep
+    centre = cast.centre[0]
+    staff = cast.staff[("community_staff", community.code)][0]
+    return [
+        ("first page", centre, {}),
+        ("deep page (cursor, 90 %)", centre, {"cursor": cursor_for(deep)}),
+        ("street + status=accepted", centre, {"area": street.code, "status": "accepted"}),
+        ("street + status=accepted, deep", centre, {"area": street.code, "status": "accepted",
+                                                    "cursor": cursor_for(deep_filtered)}),
+        ("community + status=closed", centre, {"area": community.code, "status": "closed"}),
+        ("community staff, own scope", staff, {}),
+        ("community staff, open, overdue", staff, {"open": "true", "overdue": "true"}),
+    ]
+
+
+def bench_list(district, size: int, repeat: int):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    from cases.demo import cast_for
+
+    cast = cast_for(district)
+    client = APIClient()
+    results = []
+    print(f"\n(b) list latency at {size:,} cases ({repeat} requests each, whole request through the API)")
+    for label, user, params in scenarios(district, cast):
+        timings = []
+        for k in range(repeat + 5):
+            client.force_authenticate(fresh(user))
+            started = time.perf_counter()
+            response = client.get("/api/v1/cases/", params)
+            elapsed = (time.perf_counter() - started) * 1000
+            assert response.status_code == 200, response.content[:300]
+            if k >= 5:
+                timings.append(elapsed)
+        timings.sort()
+        p50, p95 = statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
+        rows = len(response.data["results"])
+        verdict = "ok" if p95 < BAR_LIST_P95_MS else "OVER"
+        print(f"    {label:34s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   {rows:3d} rows   {verdict}")
+        results.append((label, p50, p95))
+        if p95 >= BAR_LIST_P95_MS:
+            explain(client, user, params, connection, CaptureQueriesContext)
+    return results
+
+
+def explain(client, user, params, connection, CaptureQueriesContext):
+    """EXPLAIN ANALYZE the slowest query of one request."""
+    client.force_authenticate(fresh(user))
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/api/v1/cases/", params)
+    slowest = max(queries.captured_queries, key=lambda q: float(q["time"]))
+    print(f"      slowest query ({float(slowest['time']) * 1000:.1f} ms): {slowest['sql'][:400]}")
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest["sql"])
+        for (line,) in cursor.fetchall():
+            print("      | " + line)
+
+
+def fill(district, target: int, months: int):
+    from django.db import connection
+
+    from cases import demo
+    from cases.models import Case
+
+    have = Case.objects.count()
+    if target > have:
+        started = time.monotonic()
+        result = demo.build(district=district, seed=target, cases=target - have, months=months, batch=5000,
+                            forced=False)
+        print(f"\nfilled {result['cases']:,} cases, {result['events']:,} events, {result['attachments']:,} photos "
+              f"in {time.monotonic() - started:.0f}s ({result['cases'] / (time.monotonic() - started):.0f} cases/s)")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE cases_case")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="100000,1000000", help="list sizes, comma-separated")
+    parser.add_argument("--creates", type=int, default=1000, help="cases to create in (a)")
+    parser.add_argument("--grids", type=int, default=5000, help="grids in the district")
+    parser.add_argument("--months", type=int, default=24, help="months of history the cases spread over")
+    parser.add_argument("--repeat", type=int, default=100, help="requests per list query")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("Set DATABASE_URL to a throwaway PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/gg_bench")
+    recreate_database(url)
+    district = setup(args.grids)
+    bench_create(district, args.creates)
+    summary = []
+    for size in [int(s) for s in args.sizes.split(",") if s]:
+        fill(district, size, args.months)
+        summary.append((size, bench_list(district, size, args.repeat)))
+    print("\nsummary: worst list p95 per size")
+    for size, results in summary:
+        worst = max(results, key=lambda r: r[2])
+        print(f"    {size:>9,}: {worst[2]:.1f} ms ({worst[0]}) — bar {BAR_LIST_P95_MS:.0f} ms "
+              f"{'PASS' if worst[2] < BAR_LIST_P95_MS else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()

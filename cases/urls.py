@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("new/", views.case_report_page, name="report"),
+    path("grids.geojson", views.grid_boundaries, name="grids"),
+    path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/act/<slug:name>/", views.case_act, name="act"),
+    path("attachments/<int:pk>/", views.attachment_file, name="attachment"),
+    path("attachments/<int:pk>/thumbnail/", views.attachment_file, {"thumbnail": True}, name="thumbnail"),
+]

@@ -1,0 +1,51 @@
+"""Celery tasks: thin, idempotent wrappers taking ids."""
+
+import logging
+
+from celery import shared_task
+
+from .models import NotificationDelivery
+from .notifications import DeliveryFailed, backoff, deliver
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(ignore_result=False)
+def sweep_deadlines():
+    """Beat runs this every minute: warnings, overdue escalations, whistle and assist deadlines."""
+    from .sweep import sweep
+
+    result = sweep()
+    if result.warned or result.overdue or result.climbed:
+        log.info("sweep: %s", result.as_dict())
+    return result.as_dict()
+
+
+@shared_task(ignore_result=True)
+def deliver_notifications(delivery_ids):
+    """Send a batch of deliveries; each failure is retried on its own."""
+    for delivery_id in delivery_ids:
+        _attempt(delivery_id)
+
+
+@shared_task(ignore_result=True)
+def deliver_notification(delivery_id):
+    """One delivery attempt; a failure schedules the next with exponential backoff (30 s, 1 min, 2 min, …).
+
+    The attempt count lives on the delivery row, not in the message, so a re-queued or duplicated
+    message continues the same series and ``MAX_ATTEMPTS`` bounds it whatever the broker does.
+    """
+    _attempt(delivery_id)
+
+
+def _attempt(delivery_id):
+    try:
+        deliver(delivery_id)
+    except DeliveryFailed:
+        attempts = NotificationDelivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first()
+        try:
+            deliver_notification.apply_async((delivery_id,), countdown=backoff(attempts or 1))
+        except Exception:  # noqa: BLE001 — broker down: the sweep re-queues the pending delivery
+            log.exception("could not schedule the retry of delivery %s", delivery_id)
+    except Exception:  # noqa: BLE001 — one bad delivery must not stop the batch
+        log.exception("delivery %s failed unexpectedly", delivery_id)

@@ -1,0 +1,171 @@
+/* GridGov pages: small progressive enhancements. Every page works without this file; with it, forms
+   keep what was typed on network failure, maps let the user pin a place, and action forms open in place.
+   Handlers are delegated on document so content swapped in by htmx or by a retry keeps working. */
+(function () {
+  "use strict";
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function $$(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+
+  /* --- Category picker: filter the list as one types; show the chosen category's extra fields. --- */
+  document.addEventListener("input", function (ev) {
+    if (!ev.target.matches(".category-filter")) return;
+    var words = ev.target.value.trim().toLowerCase();
+    var select = $("#" + ev.target.getAttribute("aria-controls"));
+    var visible = [];
+    $$("option", select).forEach(function (opt) {
+      var text = (opt.dataset.search || opt.textContent).toLowerCase();
+      var show = !words || text.indexOf(words) >= 0;
+      opt.hidden = !show;
+      if (show) visible.push(opt);
+    });
+    $$("optgroup", select).forEach(function (g) {
+      g.hidden = !$$("option", g).some(function (o) { return !o.hidden; });
+    });
+    if (visible.length === 1) { select.value = visible[0].value; showExtra(select.value); }
+  });
+
+  function showExtra(code) {
+    $$("fieldset.extra-fields").forEach(function (fs) {
+      var mine = fs.dataset.category === code;
+      fs.hidden = !mine; fs.disabled = !mine;
+    });
+  }
+
+  document.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (t.matches(".category-select")) showExtra(t.value);
+    if (t.matches("[data-toggles]")) { $(t.dataset.toggles).hidden = !t.checked; }
+  });
+
+  /* --- Action buttons open their small form; Cancel closes it. --- */
+  document.addEventListener("click", function (ev) {
+    var opener = ev.target.closest("[data-opens]");
+    if (opener) {
+      $$(".action-form").forEach(function (f) { f.hidden = true; });
+      $$("[data-opens]").forEach(function (b) { b.setAttribute("aria-expanded", "false"); });
+      var form = $(opener.dataset.opens);
+      form.hidden = false; opener.setAttribute("aria-expanded", "true");
+      var first = $("select, textarea, input:not([type=hidden])", form);
+      if (first) first.focus();
+      return;
+    }
+    var closer = ev.target.closest("[data-closes]");
+    if (closer) { $(closer.dataset.closes).hidden = true; return; }
+    if (ev.target.closest("[data-locate-me]")) geolocate(pickerMap, true);
+  });
+
+  /* --- Report form: sent by fetch so a network failure keeps everything (photos too) and a retry
+         resends the same Idempotency key; the server answers a retry with the first case. --- */
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!form.matches("[data-retry-form]") || !window.fetch || !window.FormData) return;
+    ev.preventDefault();
+    var button = $("button[type=submit]", form);
+    var failed = $(".send-failed", form);
+    button.disabled = true; failed.hidden = true;
+    fetch(form.action || location.href, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+      .then(function (resp) {
+        if (resp.redirected) { location.assign(resp.url); return; }
+        return resp.text().then(function (html) { swapForm(form, html); });
+      })
+      .catch(function () { failed.hidden = false; })
+      .then(function () { button.disabled = false; });
+  });
+
+  function swapForm(oldForm, html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var fresh = doc.getElementById(oldForm.id);
+    if (!fresh) { document.open(); document.write(html); document.close(); return; }
+    // Keep the chosen photos and the live map: move those nodes into the new form.
+    $$("input[type=file]", oldForm).forEach(function (input) {
+      var twin = fresh.querySelector("#" + input.id);
+      if (twin) twin.replaceWith(input);
+    });
+    var oldMap = $("[data-map]", oldForm), newMap = oldMap && fresh.querySelector("#" + oldMap.id);
+    if (newMap) newMap.replaceWith(oldMap);
+    $$(".photos-forgotten", fresh).forEach(function (n) { n.remove(); });
+    oldForm.replaceWith(fresh);
+    if (pickerMap) pickerMap.invalidateSize();
+    var firstError = $(".has-error input, .has-error select, .has-error textarea, .errors", fresh);
+    if (firstError) { firstError.scrollIntoView({ block: "center" }); if (firstError.focus) firstError.focus(); }
+  }
+
+  /* --- Maps: grid boundaries as GeoJSON (works with no tile server), tiles when configured. --- */
+  var pickerMap = null;
+
+  function makeMap(el) {
+    if (!window.L || el._gg) return;
+    el._gg = true;
+    var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.tiles });
+    if (el.dataset.tiles) {
+      L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution || "" }).addTo(map);
+    }
+    var point = el.dataset.point ? el.dataset.point.split(",").map(Number) : null;
+    map.setView(point || [28.2, 112.9], point ? 16 : 13);
+    if (el.dataset.grids) {
+      fetch(el.dataset.grids, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (gj) {
+        var layer = L.geoJSON(gj, {
+          style: { color: "#c0392b", weight: 1.5, fillOpacity: 0.06 },
+          onEachFeature: function (f, l) { l.bindTooltip(f.properties.name, { sticky: true }); }
+        }).addTo(map);
+        layer.bringToBack();
+        if (!point && !hasPick(el) && gj.features.length) map.fitBounds(layer.getBounds());
+      }).catch(function () {});
+    }
+    if (point) L.circleMarker(point, { radius: 8, color: "#1a5fb4", fillOpacity: 0.8 }).addTo(map);
+    if (el.dataset.pick) setUpPicker(el, map);
+  }
+
+  function pickInputs(el) { return el.dataset.pick.split(",").map(function (s) { return $(s); }); }
+  function hasPick(el) { var i = el.dataset.pick && pickInputs(el); return i && i[0].value && i[1].value; }
+
+  function setUpPicker(el, map) {
+    pickerMap = map;
+    var inputs = pickInputs(el), marker = null;
+    map._ggPlace = function (lat, lon, pan) {
+      inputs[0].value = lat.toFixed(6); inputs[1].value = lon.toFixed(6);
+      if (!marker) {
+        marker = L.marker([lat, lon], { draggable: true, autoPan: true }).addTo(map);
+        marker.on("dragend", function () { var p = marker.getLatLng(); map._ggPlace(p.lat, p.lng, false); });
+      } else marker.setLatLng([lat, lon]);
+      if (pan) map.setView([lat, lon], Math.max(map.getZoom(), 16));
+      locate(el, lat, lon);
+    };
+    map.on("click", function (e) { map._ggPlace(e.latlng.lat, e.latlng.lng, false); });
+    inputs.forEach(function (input) {
+      input.addEventListener("change", function () {
+        var lat = parseFloat(inputs[0].value), lon = parseFloat(inputs[1].value);
+        if (!isNaN(lat) && !isNaN(lon)) map._ggPlace(lat, lon, true);
+      });
+    });
+    if (hasPick(el)) map._ggPlace(parseFloat(inputs[0].value), parseFloat(inputs[1].value), true);
+    else if (el.dataset.geolocate) geolocate(map, false);
+  }
+
+  function geolocate(map, loud) {
+    if (!map || !navigator.geolocation) return;
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      map._ggPlace(pos.coords.latitude, pos.coords.longitude, true);
+    }, function (err) { if (loud) alert(err.message); }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+  }
+
+  function locate(el, lat, lon) {
+    var out = $(el.dataset.gridOut);
+    if (!out || !el.dataset.locate) return;
+    fetch(el.dataset.locate + "?lat=" + lat + "&lon=" + lon, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        if (body.area) { out.textContent = body.area.name; out.classList.remove("outside"); }
+        else {
+          out.textContent = out.dataset.outside + (body.nearest ? " (" + out.dataset.nearest + ": " + body.nearest.name + ")" : "");
+          out.classList.add("outside");
+        }
+      }).catch(function () {});
+  }
+
+  function init(root) { $$("[data-map]", root).forEach(makeMap); }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { init(document); });
+  else init(document);
+  document.addEventListener("htmx:afterSwap", function (ev) { init(ev.target); });
+})();

@@ -1,0 +1,37 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cases.models import Category
+from cases.services import case_report
+
+SH = ZoneInfo("Asia/Shanghai")
+
+
+def at(y, mo, d, h=0, mi=0, s=0):
+    return datetime(y, mo, d, h, mi, s, tzinfo=SH)
+
+
+def report(tree, category, *, actor=None, grid=0, **kwargs):
+    grid_area = tree.grids[grid]
+    kwargs.setdefault("title", "东门垃圾堆放")
+    kwargs.setdefault("lat", grid_area.centroid_lat)
+    kwargs.setdefault("lon", grid_area.centroid_lon)
+    actor = actor or tree.users["worker" if grid == 0 else "centre"]
+    return case_report(actor=actor, category=category, **kwargs).case
+
+
+@pytest.fixture
+def rubbish(catalogue):
+    """暴露垃圾: grid level; filing 30 natural minutes, handling 4 working hours."""
+    return Category.objects.get(code="01001")
+
+
+@pytest.fixture
+def outbox(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    from django.core import mail
+
+    mail.outbox = []
+    return mail.outbox
