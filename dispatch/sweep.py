@@ -25,7 +25,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -73,11 +73,11 @@ def sweep(now=None) -> SweepResult:
     result = SweepResult()
     for _pass in range(MAX_PASSES):
         before = (result.overdue, result.climbed)
-        _run(_overdue_batches(now), _claim_overdue, now, result)
-        _run(_climb_batches(now), _claim_climb, now, result)
+        _run(_overdue_batches(now), _plan_overdue, now, result)
+        _run(_climb_batches(now), _plan_climb, now, result)
         if (result.overdue, result.climbed) == before:
             break
-    _run(_warning_batches(now), _claim_warning, now, result)
+    _run(_warning_batches(now), _plan_warning, now, result)
     result.whistles_missing = whistles_mark_missing(now=now)
     result.assists_timed_out = assists_time_out(now=now)
     with transaction.atomic():
@@ -114,13 +114,18 @@ def _warning_batches(now):
     return _batches(Case.objects.filter(stage_warn_at__lte=now, alert="", stage_due_at__gt=now), "stage_warn_at")
 
 
-def _run(batches, claim, now, result):
+def _run(batches, plan, now, result):
     limits = _Limits()
     for rows in batches:
         rows.sort(key=lambda r: not r["is_supervised"])  # supervised cases first
         with transaction.atomic():
-            done = [outcome for row in rows if (outcome := claim(row, now, limits, result))]
+            planned = [claim for row in rows if (claim := plan(row, now, limits))]
+            won = _claim_all(planned, now)
+            done = [c for c in planned if c.row["id"] in won]
             result.lost_claims += len(rows) - len(done)
+            for claim in done:
+                setattr(result, claim.counter, getattr(result, claim.counter) + 1)
+                result.case_ids.append(claim.row["id"])
             if done:
                 _record(done, now)
 
@@ -128,18 +133,63 @@ def _run(batches, claim, now, result):
 # --- Claims ------------------------------------------------------------------------------------------
 
 @dataclass
-class Outcome:
+class Claim:
+    """What the sweep will change on one case, if the case is still as it was read."""
+
     row: dict
-    kind: str  # event kind: overdue | escalate | warning
+    kind: str  # the event kind: overdue | escalate | warning
+    counter: str  # the SweepResult field it counts in
+    alert: str
     to_level: str
+    next_at: object
+    climbs: int  # 1 when the level goes up
     payload: dict
     recipients: str  # "escalation" or "warning"
 
 
-def _cas(row, **changes) -> bool:
+def _claim_all(claims, now) -> set:
+    """Compare-and-set every claim; the ids of the cases this sweep won (the rest changed meanwhile)."""
+    if not claims:
+        return set()
+    if connection.vendor == "postgresql":
+        return _claim_all_postgres(claims, now)
+    return {c.row["id"] for c in claims if _cas(c, now)}
+
+
+def _cas(claim, now) -> bool:
+    """``UPDATE … WHERE id AND stage_due_at AND escalation_level AND alert are as read``: exactly one row or none."""
+    row = claim.row
     return Case.objects.filter(
         id=row["id"], stage_due_at=row["stage_due_at"], escalation_level=row["escalation_level"], alert=row["alert"],
-    ).update(**changes) == 1
+    ).update(alert=claim.alert, level=claim.to_level, next_escalation_at=claim.next_at,
+             escalation_level=F("escalation_level") + int(claim.kind != "warning"),
+             escalation_count=F("escalation_count") + claim.climbs, version=F("version") + claim.climbs,
+             updated_at=now) == 1
+
+
+def _claim_all_postgres(claims, now) -> set:
+    """The same compare-and-set for a whole batch in one statement: each row of the VALUES list updates its
+    case only if that case still matches what was read; RETURNING names the winners. A concurrent sweep
+    blocks on the row locks and, once they are released, re-checks the WHERE and matches nothing."""
+    values, params = [], []
+    for c in claims:
+        row = c.row
+        values.append("(%s::bigint, %s::timestamptz, %s::int, %s::varchar, %s::varchar, %s::varchar, "
+                      "%s::timestamptz, %s::int, %s::int)")
+        params += [row["id"], row["stage_due_at"], row["escalation_level"], row["alert"], c.alert, c.to_level,
+                   c.next_at, int(c.kind != "warning"), c.climbs]
+    table = Case._meta.db_table
+    sql = (
+        f'UPDATE "{table}" AS c SET alert = v.new_alert, level = v.to_level, next_escalation_at = v.next_at, '
+        "escalation_level = c.escalation_level + v.d_level, escalation_count = c.escalation_count + v.climbs, "
+        "version = c.version + v.climbs, updated_at = %s "
+        f"FROM (VALUES {', '.join(values)}) AS v(id, due, lvl, alert, new_alert, to_level, next_at, d_level, climbs) "
+        "WHERE c.id = v.id AND c.stage_due_at = v.due AND c.escalation_level = v.lvl AND c.alert = v.alert "
+        "RETURNING c.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, *params])
+        return {r[0] for r in cursor.fetchall()}
 
 
 def _next_level(level):
@@ -147,41 +197,27 @@ def _next_level(level):
     return CASE_LEVELS[rank + 1].value if rank + 1 < len(CASE_LEVELS) else level
 
 
-def _claim_overdue(row, now, limits, result):
+def _plan_overdue(row, now, limits):
     to_level = _next_level(row["level"])
-    climbs = to_level != row["level"]
     next_at = limits.next_escalation(row, row["stage_due_at"], now) if _can_climb(to_level) else None
-    if not _cas(row, alert="red", escalation_level=F("escalation_level") + 1, level=to_level,
-                escalation_count=F("escalation_count") + int(climbs), next_escalation_at=next_at,
-                version=F("version") + int(climbs), updated_at=now):
-        return None
-    result.overdue += 1
-    result.case_ids.append(row["id"])
-    return Outcome(row, "overdue", to_level, _payload(row, to_level, next_at), "escalation")
+    return Claim(row, "overdue", "overdue", "red", to_level, next_at, int(to_level != row["level"]),
+                 _payload(row, to_level, next_at), "escalation")
 
 
-def _claim_climb(row, now, limits, result):
+def _plan_climb(row, now, limits):
     if row["alert"] != "red" or row["stage_due_at"] is None or row["level"] == "district":
         # Left over from an earlier stage or an extension that cleared red: just forget the climb.
         Case.objects.filter(id=row["id"], next_escalation_at=row["next_escalation_at"]).update(next_escalation_at=None)
         return None
     to_level = _next_level(row["level"])
     next_at = limits.next_escalation(row, row["next_escalation_at"], now) if _can_climb(to_level) else None
-    if not _cas(row, escalation_level=F("escalation_level") + 1, level=to_level,
-                escalation_count=F("escalation_count") + 1, next_escalation_at=next_at,
-                version=F("version") + 1, updated_at=now):
-        return None
-    result.climbed += 1
-    result.case_ids.append(row["id"])
-    return Outcome(row, "escalate", to_level, _payload(row, to_level, next_at), "escalation")
+    return Claim(row, "escalate", "climbed", "red", to_level, next_at, 1, _payload(row, to_level, next_at),
+                 "escalation")
 
 
-def _claim_warning(row, now, limits, result):
-    if not _cas(row, alert="yellow", updated_at=now):
-        return None
-    result.warned += 1
+def _plan_warning(row, now, limits):
     payload = {"stage": row["stage"], "warn_at": row["stage_warn_at"], "due_at": row["stage_due_at"]}
-    return Outcome(row, "warning", row["level"], payload, "warning")
+    return Claim(row, "warning", "warned", "yellow", row["level"], row["next_escalation_at"], 0, payload, "warning")
 
 
 def _can_climb(to_level):

@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.schedules import crontab  # noqa: F401  (used by the schedule entries apps add)
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
 
@@ -16,4 +16,6 @@ app.conf.beat_schedule = {
     "heartbeat": {"task": "gridgov.tasks.heartbeat", "schedule": 60.0},
     # Deadlines: yellow, red, climbing the tree. Expires so a backlog after an outage runs once, not N times.
     "dispatch-sweep": {"task": "dispatch.tasks.sweep_deadlines", "schedule": 60.0, "options": {"expires": 55}},
+    # Priority residents due for a visit appear on the grid workers' task lists each morning.
+    "residents-visit-tasks": {"task": "residents.tasks.build_visit_tasks", "schedule": crontab(hour=5, minute=30)},
 }

@@ -219,6 +219,12 @@ GRIDGOV = {
     "WARN_RATIO": env.float("GRIDGOV_WARN_RATIO", default=0.8),
 }
 
+# Personal information (residents): Fernet keys, newest first (rotation: add a key in front, run
+# rotate_pii_keys), and the key of the keyed hash that makes ID numbers searchable. Development
+# derives both from SECRET_KEY; production refuses to start without them (residents/crypto.py).
+GRIDGOV_PII_KEYS = env.list("GRIDGOV_PII_KEYS", default=[])
+GRIDGOV_PII_HASH_KEY = env.list("GRIDGOV_PII_HASH_KEY", default=[])
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

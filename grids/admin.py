@@ -1,12 +1,17 @@
 import json
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .boundaries import boundaries_export
+from .boundaries import boundaries_export, boundaries_import
 from .models import Area, AreaChange, Membership, User
 
 
@@ -25,6 +30,22 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["username", "display_name", "phone"]
 
 
+class BoundaryImportForm(forms.Form):
+    file = forms.FileField(label=_("GeoJSON file"), help_text=_("A FeatureCollection with properties.code per feature."))
+    dry_run = forms.BooleanField(label=_("Only validate"), required=False)
+    strict = forms.BooleanField(label=_("Treat sibling overlaps as errors"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload:
+            try:
+                data["collection"] = json.loads(upload.read().decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                self.add_error("file", _("This is not a readable GeoJSON file."))
+        return data
+
+
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "level", "kind", "is_active", "households", "residents"]
@@ -33,6 +54,29 @@ class AreaAdmin(admin.ModelAdmin):
     raw_id_fields = ["parent"]
     readonly_fields = ["min_lon", "min_lat", "max_lon", "max_lat", "centroid_lon", "centroid_lat", "retired_at"]
     actions = ["export_geojson"]
+    change_list_template = "admin/grids/area/change_list.html"
+
+    def get_urls(self):
+        own = [path("import-boundaries/", self.admin_site.admin_view(self.import_boundaries),
+                    name="grids_area_import_boundaries")]
+        return own + super().get_urls()
+
+    def import_boundaries(self, request):
+        """Upload a GeoJSON FeatureCollection: validated as a whole; any error imports nothing."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = BoundaryImportForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            report = boundaries_import(collection=form.cleaned_data["collection"], actor=request.user,
+                                       dry_run=form.cleaned_data["dry_run"], strict=form.cleaned_data["strict"])
+            if report.ok and not form.cleaned_data["dry_run"]:
+                self.message_user(request, _("Boundaries imported: %(n)s areas.") % {
+                    "n": report.count("create") + report.count("update")})
+                return redirect("admin:grids_area_changelist")
+        context = {**self.admin_site.each_context(request), "form": form, "report": report,
+                   "title": _("Import boundaries"), "opts": self.model._meta}
+        return TemplateResponse(request, "admin/grids/area/import_boundaries.html", context)
 
     @admin.action(description=_("Export selected boundaries as GeoJSON"))
     def export_geojson(self, request, queryset):

@@ -328,10 +328,10 @@ def build_district(*, grids: int = 300, seed: int = 2024) -> DemoDistrict:
     })
 
 
-def load_app_demos(*, district: Area, seed: int, stdout, **options) -> list[str]:
-    """Call ``<app>.demo.load`` for each app in DEMO_APPS that has one; returns the labels loaded."""
+def load_app_demos(*, district: Area, seed: int, stdout, apps=DEMO_APPS, **options) -> list[str]:
+    """Call ``<app>.demo.load`` for each app in ``apps`` that has one; returns the labels loaded."""
     loaded = []
-    for label in DEMO_APPS:
+    for label in apps:
         module_name = f"{label}.demo"
         try:
             module = importlib.import_module(module_name)

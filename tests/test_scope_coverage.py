@@ -50,6 +50,12 @@ REFERENCE = {
 }
 
 
+from tests.residents.scope_makers import EXEMPT, MAKERS  # noqa: E402
+
+COVERAGE.update({basename: (maker, "pk") for basename, maker in MAKERS.items()})
+REFERENCE.update(EXEMPT)
+
+
 def registered():
     return {basename: viewset for _prefix, viewset, basename in router.registry}
 

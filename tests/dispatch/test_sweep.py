@@ -123,17 +123,18 @@ def test_a_lost_claim_does_nothing(filed_case):
     """What a concurrent sweep sees when another claimed the case between its read and its update."""
     from dispatch import sweep as sweep_module
 
-    original = sweep_module._cas
+    original = sweep_module._claim_all
 
-    def stale(row, **changes):
-        Case.objects.filter(pk=row["id"]).update(escalation_level=row["escalation_level"] + 1)  # the other sweep
-        return original(row, **changes)
+    def stale(claims, now):
+        for claim in claims:  # the other sweep got there between this one's read and its claim
+            Case.objects.filter(pk=claim.row["id"]).update(escalation_level=claim.row["escalation_level"] + 1)
+        return original(claims, now)
 
-    sweep_module._cas = stale
+    sweep_module._claim_all = stale
     try:
         result = sweep(now=at(2026, 3, 2, 9, 31))
     finally:
-        sweep_module._cas = original
+        sweep_module._claim_all = original
     assert result.overdue == 0 and result.lost_claims == 1
     assert not _events(filed_case, "overdue") and not Notification.objects.exists()
 

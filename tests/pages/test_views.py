@@ -274,7 +274,7 @@ def test_the_queue_page_costs_the_same_for_many_cases(client, tree, rubbish, dja
     for i in range(12):
         report(tree, rubbish, title=f"案件{i}")
     login(client, tree, "community").get(reverse("cases:list"))  # warm the per-process caches
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         page = client.get(reverse("cases:list"), {"queue": "all"})
     assert len(page.context["cases"]) == 12
 
@@ -282,5 +282,5 @@ def test_the_queue_page_costs_the_same_for_many_cases(client, tree, rubbish, dja
 def test_the_case_page_costs_a_bounded_number_of_queries(client, tree, rubbish, django_assert_max_num_queries):
     case = report(tree, rubbish, before_photos=[photo(), photo(color=(0, 0, 200))])
     login(client, tree, "community").get(reverse("cases:detail", args=[case.pk]))
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(8):
         client.get(reverse("cases:detail", args=[case.pk]))

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from grids.demo import DISTRICT_CODE, build_district, load_app_demos
+from grids.demo import DEMO_APPS, DISTRICT_CODE, build_district, load_app_demos
 from grids.models import Area, Level
 
 
@@ -17,8 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="do nothing when a district exists")
         parser.add_argument("--grids", type=int, default=300, help="number of grids (5000 for the benchmark)")
         parser.add_argument("--seed", type=int, default=2024, help="same seed, same district")
+        parser.add_argument("--apps", default=",".join(DEMO_APPS),
+                            help="apps whose demo data to add after the district (comma-separated; empty: none)")
 
-    def handle(self, *args, if_empty, grids, seed, **options):
+    def handle(self, *args, if_empty, grids, seed, apps, **options):
         if not 1 <= grids <= 200_000:
             raise CommandError("--grids must be between 1 and 200000.")
         if Area.objects.filter(level=Level.DISTRICT).exists():
@@ -35,7 +37,8 @@ class Command(BaseCommand):
                 + ", ".join(f"{n} {label}" for label, n in demo.counts.items())
                 + f" in {time.monotonic() - started:.1f}s"
             )
-            loaded = load_app_demos(district=demo.district, seed=seed, stdout=self.stdout, grids=grids)
+            labels = [label for label in apps.split(",") if label]
+            loaded = load_app_demos(district=demo.district, seed=seed, stdout=self.stdout, grids=grids, apps=labels)
         self.stdout.write(
             self.style.SUCCESS(f"Demo loaded in {time.monotonic() - started:.1f}s")
             + (f" (with {', '.join(loaded)})" if loaded else "")
