@@ -62,3 +62,19 @@ def _clean_value(spec, raw):
             raise ValueError(_("Choose among the listed values."))
         return chosen
     raise ValueError(_("Unknown field type."))
+
+
+def display_extra(category, values: dict) -> list[tuple[str, str]]:
+    """(label, readable value) for each answered extra field: list keys become their names."""
+    rows = []
+    for spec in category.fields or []:
+        if spec["code"] not in values:
+            continue
+        names = {str(v["key"]): v.get("name", v["key"]) for v in spec.get("values", [])}
+        raw = values[spec["code"]]
+        items = raw if isinstance(raw, list) else [raw]
+        text = "、".join(str(names.get(str(item), item)) for item in items)
+        if spec.get("datatype") == "number" and isinstance(raw, float) and raw.is_integer():
+            text = str(int(raw))
+        rows.append((spec.get("label", spec["code"]), text))
+    return rows

@@ -21,6 +21,7 @@ from grids.scope import prefix_q, reach, scoped
 
 from . import services
 from .api_actions import ACTIONS, BY_NAME, BY_TRANSITION, actions_for
+from .extra_fields import display_extra
 from .forms import ACTION_FIELDS, CAUTION_ACTIONS, ReportForm, minor_categories_for
 from .models import Attachment, Category, CloseType, LimitUnit, Source
 from .selectors import case_timeline, cases_visible_to
@@ -226,33 +227,33 @@ def _render_detail(request, case, *, open_action="", errors=None, values=None, s
     events = list(case_timeline(case))
     for event in events:
         event.label = EVENT_LABELS.get(event.kind, event.kind)
-    extra = [(f.get("label", f["code"]), case.extra.get(f["code"])) for f in case.category.fields or []
-             if f["code"] in case.extra]
+    extra = display_extra(case.category, case.extra)
     return render(request, "cases/detail.html", {
         "case": case, "actions": actions, "events": events, "extra": extra,
         "photos": list(case.attachments.exclude(thumbnail="").order_by("id")),
         "documents": list(case.attachments.filter(thumbnail="").order_by("id")),
         "open_action": open_action, "errors": errors or {}, "values": values or {}, "map": _map_settings(),
-        "departments": _departments_for(case) if "dispatch" in names else [],
-        "teams": _teams_for(case) if "dispatch" in names else [],
+        "dispatch_choices": _dispatch_choices(case) if "dispatch" in names else ([], []),
         "units": LimitUnit.choices, "close_types": [c for c in CloseType.choices if c[0] != "merged"],
         "satisfactions": SATISFACTIONS.items(),
         "satisfaction_label": SATISFACTIONS.get(case.satisfaction, case.satisfaction),
     }, status=status)
 
 
-def _departments_for(case):
-    """Departments covering the case's area first (the likely handlers), then all other active ones."""
-    departments = list(Department.objects.filter(is_active=True).prefetch_related("covered_areas").order_by("code"))
-    covering = [d for d in departments if any(case.area_code.startswith(a.code) for a in d.covered_areas.all())]
-    return covering + [d for d in departments if d not in covering]
+def _dispatch_choices(case):
+    """(departments, teams) as (unit, suggested) pairs: the routing suggestions first, then the rest."""
+    from dispatch.routing import routing_suggest
 
-
-def _teams_for(case):
-    """The case's own grid and community: the teams that may handle it themselves."""
-    codes = {case.area_code[: CODE_LENGTH[level]] for level in (Level.COMMUNITY, Level.GRID)}
-    return list(Area.objects.filter(code__in=codes | {case.area_code},
-                                    level__in=[Level.GRID, Level.MICROGRID, Level.COMMUNITY]).order_by("code"))
+    suggestions = routing_suggest(case)
+    suggested_departments = [s.department for s in suggestions if s.department]
+    suggested_teams = [s.team for s in suggestions if s.team]
+    others = Department.objects.filter(is_active=True).exclude(pk__in=[d.pk for d in suggested_departments])
+    codes = {case.area_code[: CODE_LENGTH[level]] for level in (Level.COMMUNITY, Level.GRID)} | {case.area_code}
+    own_teams = Area.objects.filter(code__in=codes, level__in=[Level.GRID, Level.MICROGRID, Level.COMMUNITY],
+                                    is_active=True).exclude(pk__in=[t.pk for t in suggested_teams])
+    departments = [(d, True) for d in suggested_departments] + [(d, False) for d in others.order_by("code")]
+    teams = [(t, True) for t in suggested_teams] + [(t, False) for t in own_teams.order_by("code")]
+    return departments, teams
 
 
 @login_required

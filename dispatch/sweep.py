@@ -41,7 +41,7 @@ from .timeline import events_append
 
 log = logging.getLogger(__name__)
 
-BATCH = 500
+BATCH = 1000
 MAX_PASSES = 5  # a pass can make new work for the next (a climb due again): a few levels at most
 
 FIELDS = ("id", "number", "title", "status", "stage", "stage_started_at", "stage_due_at", "stage_warn_at",

@@ -60,9 +60,18 @@ def notify(messages, *, at=None) -> list[int]:
     existing = _existing(keys)
     fresh = [r for r in rows if (r.recipient_id, r.key) not in existing]
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+    backends = configured_backends()
+    users = _users({r.recipient_id for r in fresh}) if backends else {}
+    wanted = {(r.recipient_id, r.key) for r in fresh
+              if any(b.accepts(users[r.recipient_id], r) for b in backends)}
+    if not wanted:
+        return []  # inbox only: nobody here has an outside channel for these
     # ignore_conflicts leaves pks unset on some databases: read back what was written.
-    written = _written(keys - existing, at)
-    deliveries = _deliveries_for(written, at)
+    written = _written(wanted, at)
+    for n in written:
+        n.recipient = users[n.recipient_id]
+    deliveries = [NotificationDelivery(notification=n, channel=b.channel, next_attempt_at=at)
+                  for n in written for b in backends if b.accepts(n.recipient, n)]
     NotificationDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
     ids = list(NotificationDelivery.objects.filter(notification__in=[n.pk for n in written],
                                                    status=DeliveryStatus.PENDING).values_list("pk", flat=True))
@@ -70,6 +79,12 @@ def notify(messages, *, at=None) -> list[int]:
         urgent = any(n.priority for n in written)
         transaction.on_commit(lambda: publish(ids, urgent=urgent))
     return ids
+
+
+def _users(ids):
+    from django.contrib.auth import get_user_model
+
+    return {u.pk: u for u in get_user_model().objects.filter(pk__in=ids).only("id", "username", "email", "phone")}
 
 
 def _existing(keys):
@@ -81,20 +96,10 @@ def _existing(keys):
 
 
 def _written(keys, at):
-    if not keys:
-        return []
     users = {u for u, _k in keys}
     names = {k for _u, k in keys}
-    rows = Notification.objects.filter(recipient_id__in=users, key__in=names, created_at=at).select_related("recipient")
+    rows = Notification.objects.filter(recipient_id__in=users, key__in=names, created_at=at)
     return [n for n in rows if (n.recipient_id, n.key) in keys]
-
-
-def _deliveries_for(notifications, at):
-    backends = configured_backends()
-    return [
-        NotificationDelivery(notification=n, channel=b.channel, next_attempt_at=at)
-        for n in notifications for b in backends if b.accepts(n.recipient, n)
-    ]
 
 
 def publish(delivery_ids, *, urgent=False):

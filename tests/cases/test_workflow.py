@@ -232,3 +232,14 @@ def test_every_condition_explains_itself():
 def test_status_cannot_be_assigned_directly(new_case):
     with pytest.raises(AttributeError):
         new_case.status = Status.CLOSED
+
+
+def test_extra_fields_read_as_words(tree, catalogue):
+    from cases.extra_fields import display_extra
+    from cases.models import Category
+
+    covers = Category.objects.get(code="05001")
+    rows = display_extra(covers, {"component_id": "J-8316", "cover_type": "telecom"})
+    assert rows == [("部件编号", "J-8316"), ("井盖类型", "通信")]
+    lamps = Category.objects.get(code="05003")
+    assert display_extra(lamps, {"lamp_count": 3.0}) == [("熄灭数量", "3")]

@@ -2,6 +2,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from contextlib import contextmanager
 
 from cases.models import Category
 from cases.services import case_report
@@ -35,3 +36,21 @@ def outbox(settings):
 
     mail.outbox = []
     return mail.outbox
+
+
+@contextmanager
+def publishing_to(url, **conf):
+    """This test process publishes to the real broker instead of running tasks eagerly."""
+    from gridgov.celery import app
+
+    conf = {"task_always_eager": False, "broker_url": url, **conf}
+    saved = {k: app.conf[k] for k in conf}
+    app.conf.update(**conf)
+    app._pool, app.amqp._producer_pool = None, None
+    try:
+        yield
+    finally:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app.conf.update(**saved)
+        app._pool, app.amqp._producer_pool = None, None

@@ -9,7 +9,6 @@ import shelve
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from cases import services as case_services
 from cases.models import Case, CaseEvent
 from dispatch.models import DeliveryStatus, NotificationDelivery
 
+from .conftest import publishing_to as _publishing_to
 from .conftest import report
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -63,23 +63,6 @@ def _schedule_due_now(path):
         db["__version__"] = __import__("celery").__version__
         db["tz"] = app.conf.timezone
         db["utc_enabled"] = app.conf.enable_utc
-
-
-@contextmanager
-def _publishing_to(url):
-    """This test process publishes to the real broker instead of running tasks eagerly."""
-    from gridgov.celery import app
-
-    saved = {k: app.conf[k] for k in ("task_always_eager", "broker_url")}
-    app.conf.update(task_always_eager=False, broker_url=url)
-    app._pool, app.amqp._producer_pool = None, None
-    try:
-        yield
-    finally:
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app.conf.update(**saved)
-        app._pool, app.amqp._producer_pool = None, None
 
 
 @pytest.fixture

@@ -238,3 +238,19 @@ def test_with_the_broker_down_the_case_action_succeeds_and_the_sweep_requeues(
     assert result.deliveries_requeued >= 1
     assert not NotificationDelivery.objects.exclude(status=DeliveryStatus.SENT).exists()
     assert "handler" in flaky.sent
+
+
+def test_with_no_broker_listening_at_all_the_case_action_still_succeeds(case, tree, settings, caplog,
+                                                                       django_capture_on_commit_callbacks):
+    """A real publish to a port where nothing listens (not a mock): logged, never raised."""
+    from .conftest import publishing_to
+
+    settings.GRIDGOV = {**settings.GRIDGOV, "NOTIFY_BACKENDS": ["dispatch.notifications.backends.EmailBackend"]}
+    tree.users["handler"].email = "handler@example.org"
+    tree.users["handler"].save()
+    with publishing_to("redis://127.0.0.1:1/0", broker_connection_retry=False, broker_connection_timeout=1,
+                       task_publish_retry=False):
+        _file_and_dispatch(case, tree, django_capture_on_commit_callbacks)
+    assert Case.objects.get(pk=case.pk).status == "dispatched"
+    assert NotificationDelivery.objects.get().status == DeliveryStatus.PENDING
+    assert "could not publish" in caplog.text

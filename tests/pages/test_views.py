@@ -200,7 +200,8 @@ def test_a_dispatch_without_a_unit_shows_the_error_by_the_field_and_keeps_the_in
     assert page.context["open_action"] == "dispatch"
     case.refresh_from_db()
     assert case.status == "filed" and case.handling_department is None
-    assert [d.code for d in page.context["departments"]][:1] == ["CG"]  # covering department suggested first
+    departments, _teams = page.context["dispatch_choices"]
+    assert [(d.code, suggested) for d, suggested in departments][:1] == [("CG", True)]  # covering one first
 
 
 def test_a_stale_version_says_so_and_changes_nothing(client, tree, rubbish):
@@ -284,3 +285,16 @@ def test_the_case_page_costs_a_bounded_number_of_queries(client, tree, rubbish, 
     login(client, tree, "community").get(reverse("cases:detail", args=[case.pk]))
     with django_assert_max_num_queries(8):
         client.get(reverse("cases:detail", args=[case.pk]))
+
+
+def test_the_dispatch_form_offers_the_routing_rules_unit_first(client, tree, rubbish):
+    from dispatch.models import RoutingRule, TeamKind
+
+    RoutingRule.objects.create(category=rubbish, owner_area=tree.district, team=TeamKind.GRID, priority=1)
+    case = report(tree, rubbish)
+    case_file(case_id=case.pk, actor=tree.users["community"])
+    page = login(client, tree, "community").get(reverse("cases:detail", args=[case.pk]))
+    departments, teams = page.context["dispatch_choices"]
+    assert teams[0] == (tree.grids[0], True) and (tree.communities[0], False) in teams
+    assert departments[0] == (tree.departments[0], True)
+    assert "(suggested)" in page.content.decode()
