@@ -116,7 +116,11 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A publish with Redis down gives up fast: the case action has committed already, and the sweep
+    # re-queues what was not delivered once the broker is back.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600, "max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2,
+    }
 else:
     CACHES = {
         "default": {

@@ -29,15 +29,18 @@ class _Index:
     rank: np.ndarray
     grid_tree: STRtree | None
     grid_ids: np.ndarray
+    generation: int = 0
 
 
 _lock = threading.Lock()
-_state = {"index": None, "checked_at": 0.0, "stale": True}
+# ``generation`` moves on every local invalidation; an index serves only the generation it was built
+# for, so a thread on the fast path never uses an index older than the last local save.
+_state = {"index": None, "checked_at": 0.0, "generation": 0}
 
 
 def invalidate():
     """Drop this process's index (called on local saves; other processes follow the revision)."""
-    _state["stale"] = True
+    _state["generation"] += 1
 
 
 def _build(revision: int) -> _Index:
@@ -76,15 +79,18 @@ def _build(revision: int) -> _Index:
 def _index() -> _Index:
     now = time.monotonic()
     index = _state["index"]
-    if index is not None and not _state["stale"] and now - _state["checked_at"] < RECHECK_SECONDS:
+    fresh = index is not None and index.generation == _state["generation"]
+    if fresh and now - _state["checked_at"] < RECHECK_SECONDS:
         return index
     with _lock:
+        generation = _state["generation"]
         revision = BoundaryRevision.current()
-        _state["checked_at"] = now
         index = _state["index"]
-        if index is None or _state["stale"] or index.revision != revision:
-            _state["stale"] = False
-            index = _state["index"] = _build(revision)
+        if index is None or index.generation != generation or index.revision != revision:
+            index = _build(revision)
+            index.generation = generation
+            _state["index"] = index
+        _state["checked_at"] = now
     return index
 
 

@@ -7,6 +7,7 @@ Deliveries are claimed by compare-and-set on ``attempts`` so a retry and a re-qu
 """
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -102,15 +103,36 @@ def _written(keys, at):
     return [n for n in rows if (n.recipient_id, n.key) in keys]
 
 
-def publish(delivery_ids, *, urgent=False):
-    """Hand deliveries to the broker. Never raises: a broker outage must not fail the caller."""
+# After a failed publish this process stops trying for a while: with the broker down, every case action
+# would otherwise wait for the connection attempts to time out. Nothing is lost — the deliveries stay
+# pending and the sweep re-queues them once the broker answers again.
+BROKER_PAUSE_SECONDS = 30.0
+_broker = {"down_until": 0.0}
+
+
+def publish(delivery_ids, *, urgent=False, probe=False):
+    """Hand deliveries to the broker. Never raises: a broker outage must not fail the caller.
+
+    ``probe`` (the sweep's re-queue, once a minute) tries even while the broker is marked down: that is
+    how this process learns it is back.
+    """
     from ..tasks import deliver_notifications
 
+    if not probe and time.monotonic() < _broker["down_until"]:
+        log.warning("broker marked down: %d deliveries left for the sweep to re-queue", len(delivery_ids))
+        return
     try:
         deliver_notifications.apply_async((list(delivery_ids),), priority=9 if urgent else 5)
+        _broker["down_until"] = 0.0
     except Exception:  # noqa: BLE001 — any broker error; the sweep re-queues pending deliveries
+        _broker["down_until"] = time.monotonic() + BROKER_PAUSE_SECONDS
         log.exception("could not publish %d notification deliveries; the sweep will re-queue them",
                       len(delivery_ids))
+
+
+def broker_reset():
+    """Forget an earlier publish failure (tests; or an operator who knows the broker is back)."""
+    _broker["down_until"] = 0.0
 
 
 def deliver(delivery_id, *, at=None) -> str:
@@ -158,5 +180,5 @@ def deliveries_requeue(now) -> int:
     if ids:
         # Push the lease forward so the next sweep does not publish them again while they wait in the queue.
         NotificationDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
-        transaction.on_commit(lambda: publish(ids))
+        transaction.on_commit(lambda: publish(ids, probe=True))
     return len(ids)

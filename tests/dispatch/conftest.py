@@ -1,8 +1,8 @@
+from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from contextlib import contextmanager
 
 from cases.models import Category
 from cases.services import case_report
@@ -21,6 +21,15 @@ def report(tree, category, *, actor=None, grid=0, **kwargs):
     kwargs.setdefault("lon", grid_area.centroid_lon)
     actor = actor or tree.users["worker" if grid == 0 else "centre"]
     return case_report(actor=actor, category=category, **kwargs).case
+
+
+@pytest.fixture(autouse=True)
+def _broker_fresh():
+    from dispatch import notifications
+
+    notifications.broker_reset()
+    yield
+    notifications.broker_reset()
 
 
 @pytest.fixture
