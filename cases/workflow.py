@@ -137,6 +137,14 @@ def has_required_after_photo(case):
     return not case.category.after_photo_required or staged(case, "after_photos", 0) > 0
 
 
+@condition(_("Assisting departments have not all answered yet."))
+def assistants_settled(case):
+    # Co-handling (主办/协办): the lead's feedback counts once every assistant answered or timed out.
+    from dispatch.services import co_handling_settled
+
+    return co_handling_settled(case)
+
+
 @condition(_("The person who handled the case cannot verify it."))
 def verifier_is_not_handler(case):
     verifier = staged(case, "actor_id")
@@ -243,7 +251,7 @@ class CaseWorkflow(models.Model):
         self.accepted_at = timezone.now()
 
     @transition(field="status", source=Status.ACCEPTED, target=Status.HANDLED, permission=is_handler,
-                conditions=[has_result, has_required_after_photo])
+                conditions=[has_result, has_required_after_photo, assistants_settled])
     def feedback(self):
         self.result = staged(self, "result")
         self.handled_by_id = staged(self, "actor_id")

@@ -3,7 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .calendar.official import load_official
-from .models import CalendarDay, CalendarRevision, CalendarYear, Department, WorkingCalendar
+from .models import (CalendarDay, CalendarRevision, CalendarYear, CaseAssist, Department, Notification, RoutingRule,
+                     Whistle, WhistleCall, WorkingCalendar)
 
 
 @admin.register(Department)
@@ -75,3 +76,41 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ["kind", "year"]
     search_fields = ["name"]
     date_hierarchy = "date"
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["category", "owner_area", "area", "level", "department", "team", "priority", "is_active"]
+    list_filter = ["is_active", "level"]
+    raw_id_fields = ["category", "owner_area", "area"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Whistle)
+class WhistleAdmin(ReadOnlyAdmin):
+    list_display = ["case", "created_at"]
+
+
+@admin.register(WhistleCall)
+class WhistleCallAdmin(ReadOnlyAdmin):
+    list_display = ["whistle", "department", "status"]
+
+
+@admin.register(CaseAssist)
+class CaseAssistAdmin(ReadOnlyAdmin):
+    list_display = ["case", "department", "status"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["recipient", "created_at"]

@@ -243,3 +243,20 @@ def test_extra_fields_read_as_words(tree, catalogue):
     assert rows == [("部件编号", "J-8316"), ("井盖类型", "通信")]
     lamps = Category.objects.get(code="05003")
     assert display_extra(lamps, {"lamp_count": 3.0}) == [("熄灭数量", "3")]
+
+
+def test_the_lead_feeds_back_only_once_assistants_have_answered(tree, new_case):
+    from django.utils import timezone
+
+    from dispatch.models import AssistStatus, CaseAssist, Department
+
+    run_loop_to(tree, new_case, "accept")
+    helper = Department.objects.create(code="ZJ", name="住建局", area=tree.district)
+    assist = CaseAssist.objects.create(case=new_case, department=helper, status=AssistStatus.PENDING,
+                                       due_at=timezone.now())
+    with pytest.raises(ValidationError) as err:
+        services.case_feedback(case_id=new_case.pk, actor=tree.users["handler"], result="已清运", photos=[photo()])
+    assert "Assisting departments" in str(err.value)
+    CaseAssist.objects.filter(pk=assist.pk).update(status=AssistStatus.ANSWERED)
+    services.case_feedback(case_id=new_case.pk, actor=tree.users["handler"], result="已清运", photos=[photo()])
+    assert Case.objects.get(pk=new_case.pk).status == Status.HANDLED
