@@ -71,8 +71,9 @@ class Session:
                 form.locator(f"input[value='{value}']").check()
             else:
                 form.locator(selector).fill(value)
-        form.locator("button[type=submit]").click()
-        self.page.wait_for_load_state("load")
+        # Wait for the navigation the submit causes: the current page is already "loaded".
+        with self.page.expect_navigation(wait_until="load"):
+            form.locator("button[type=submit]").click()
         case.refresh_from_db()
         return case
 
@@ -104,7 +105,8 @@ def test_the_whole_loop_across_roles(transactional_db, tree, live_server, browse
     case = Case.objects.get()
     assert case.area == grid and case.attachments.filter(kind="before").count() == 1
     page.wait_for_selector(".thumbs img")
-    assert page.evaluate("document.querySelector('.thumbs img').naturalWidth") > 0  # served through the scope
+    # The thumbnail loads (served through the scope-checked view); fails by timeout if it never does.
+    page.wait_for_function("(img => img.complete && img.naturalWidth > 0)(document.querySelector('.thumbs img'))")
     worker.shot("case-reported")
 
     # Community staff file and dispatch at a desk.
