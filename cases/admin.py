@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.db.models import ProtectedError
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.admin import ReadOnlyAdmin
+
 from .models import Attachment, Case, CaseEvent, Category, TimeLimit
 
 
@@ -32,17 +34,6 @@ class CategoryAdmin(admin.ModelAdmin):
             super().delete_model(request, obj)
         except ProtectedError:
             self.message_user(request, _("This category is in use: retire it instead."), level="error")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CaseEvent)

@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from gridgov.admin import ReadOnlyAdmin
+
 from .calendar.official import load_official
 from .models import (CalendarDay, CalendarRevision, CalendarYear, CaseAssist, Department, Notification, RoutingRule,
                      Whistle, WhistleCall, WorkingCalendar)
@@ -83,17 +85,6 @@ class RoutingRuleAdmin(admin.ModelAdmin):
     list_display = ["category", "owner_area", "area", "level", "department", "team", "priority", "is_active"]
     list_filter = ["is_active", "level"]
     raw_id_fields = ["category", "owner_area", "area"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Whistle)

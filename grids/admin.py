@@ -11,6 +11,8 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.admin import ReadOnlyAdmin
+
 from .boundaries import boundaries_export, boundaries_import
 from .models import Area, AreaChange, Membership, User
 
@@ -96,12 +98,5 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(AreaChange)
-class AreaChangeAdmin(admin.ModelAdmin):
+class AreaChangeAdmin(ReadOnlyAdmin):
     list_display = ["kind", "created_at", "actor", "note"]
-    readonly_fields = ["kind", "retired", "created", "previous_boundaries", "note", "actor", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

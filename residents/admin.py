@@ -5,6 +5,8 @@ Register rows are edited through the services (which encrypt, check scope and ke
 
 from django.contrib import admin
 
+from gridgov.admin import ReadOnlyAdmin
+
 from .models import Building, GroupTag, Household, ImportJob, Person, PiiAccessLog, Place
 
 
@@ -12,17 +14,6 @@ from .models import Building, GroupTag, Household, ImportJob, Person, PiiAccessL
 class GroupTagAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "category", "sensitivity", "visit_interval_days", "is_active"]
     list_filter = ["category", "sensitivity", "is_active"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Building)
