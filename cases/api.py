@@ -13,11 +13,13 @@ from gridgov.api import ScopedGenericViewSet, ScopedReadOnlyViewSet, conflict
 
 from . import services
 from .api_actions import ACTIONS, BY_TRANSITION
+from .duplicates import possible_duplicates
 from .filters import CaseFilter
 from .models import Case, Category
+from .selectors import case_timeline
 from .serializers import (AttachmentSerializer, AttachmentUploadSerializer, CaseCreateSerializer,
                           CaseDetailSerializer, CaseEventSerializer, CaseListSerializer, CategorySerializer,
-                          CorrectAreaSerializer)
+                          CorrectAreaSerializer, DuplicateQuerySerializer, DuplicateSerializer)
 
 
 class CaseCursorPagination(pagination.CursorPagination):
@@ -123,7 +125,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
         case = self.get_object()
-        events = case.events.select_related("actor").prefetch_related("attachments").order_by("seq")
+        events = case_timeline(case)
         return Response(CaseEventSerializer(events, many=True, context={"request": request}).data)
 
     @extend_schema(responses={200: {"type": "object", "properties": {"actions": {"type": "array", "items": {"type": "string"}}}}})
@@ -146,6 +148,18 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         except services.StaleVersion as exc:
             return conflict(exc, current_version=exc.case.version)
         return Response(AttachmentSerializer(attached, many=True, context={"request": request}).data, status=201)
+
+    @extend_schema(parameters=[DuplicateQuerySerializer], responses=DuplicateSerializer(many=True),
+                   summary="Possible duplicates of a case being reported",
+                   description="Open cases of the category within its radius (default 50 m) and time window, "
+                               "nearest first.")
+    @action(detail=False, methods=["get"])
+    def duplicates(self, request):
+        query = DuplicateQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = possible_duplicates(request.user, query.validated_data["category"], query.validated_data["lat"],
+                                    query.validated_data["lon"], exclude=query.validated_data.get("exclude"))
+        return Response(DuplicateSerializer(found, many=True).data)
 
     @extend_schema(request=CorrectAreaSerializer, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"], url_path="correct-area")

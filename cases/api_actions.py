@@ -49,6 +49,7 @@ ACTIONS = [
     CaseAction("escalate", ("escalate",), s.CommentSerializer,
                lambda comment="", **kw: services.case_escalate(reason=comment, **kw), _("Escalate")),
     CaseAction("supervise", ("supervise",), s.CommentSerializer, services.case_supervise, _("Supervise")),
+    CaseAction("merge", ("merge",), s.MergeSerializer, services.case_merge, _("Merge as duplicate")),
 ]
 BY_NAME = {a.name: a for a in ACTIONS}
 BY_TRANSITION = {t: a for a in ACTIONS for t in a.transitions}

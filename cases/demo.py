@@ -438,7 +438,7 @@ class Story:
         satisfaction = "satisfied" if reopened else fate.satisfaction
         evaluator = self.centre() if fate.source == Source.HOTLINE else self.unit()
         self.add("evaluate", evaluator, self.later(3, 20), satisfaction=satisfaction, comment="电话回访。",
-                 channel="callback")
+                 channel="phone")
         if fate.reopen and not reopened:
             self.add("reopen", self.centre(), self.later(3, 30), reason=rng.choice(REOPENS))
             self.handle(reopened=True)
@@ -601,9 +601,10 @@ class CaseWriter:
         )
         case._chain, case._staged = (0, GENESIS), {}
         change = clock_after(case, "report", "", at)
-        self._event(case, "report", actor, "", case.status, "",
-                    {"source": r["source"], "area": plan.area.code, "clock": change}, at)
-        self._attach(case, actor, step.args.get("before_photos", ()), "before", at)
+        event = self._event(case, "report", actor, "", case.status, "",
+                            {"source": r["source"], "area": plan.area.code, "clock": change}, at)
+        for a in self._attach(case, actor, step.args.get("before_photos", ()), "before", at):
+            a.event_id = event.pk
         if step.args.get("self_handled_result"):
             result = step.args["self_handled_result"]
             attached = self._attach(case, actor, step.args.get("after_photos", ()), "after", at)

@@ -28,13 +28,14 @@ ACTION_FIELDS = {
     "verify-pass": ["note", "photos"],
     "verify-fail": ["note", "photos"],
     "close": ["close_type", "comment"],
-    "evaluate": ["satisfaction", "comment"],
+    "evaluate": ["satisfaction", "channel", "comment"],
+    "merge": ["into", "reason"],
     "reopen": ["reason"],
     "escalate": ["comment"],
     "supervise": ["comment"],
 }
 # Actions that undo or stop work: their buttons look different so nobody presses them by habit.
-CAUTION_ACTIONS = {"void", "return", "verify-fail", "suspend", "reject-extension", "reopen"}
+CAUTION_ACTIONS = {"void", "return", "verify-fail", "suspend", "reject-extension", "reopen", "merge"}
 
 
 def minor_categories_for(user):

@@ -4,6 +4,8 @@ The case's ``status`` is a protected FSM field: it changes only through the tran
 ``cases/workflow.py`` (mixed into ``Case``), each called by one service in ``cases/services.py``.
 """
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -11,6 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from .workflow import CaseWorkflow, Status
+
+PUBLIC_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read aloud over the phone
+
+
+def new_public_id() -> str:
+    return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(12))
 
 
 class Urgency(models.TextChoices):
@@ -60,6 +68,14 @@ class CloseType(models.TextChoices):
     MERGED = "merged", _("Merged as duplicate")
 
 
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY = "basically_satisfied", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+    # The callback window passed and nobody answered (not a valid callback in the satisfaction rate).
+    NO_RESPONSE = "no_response", _("No response")
+
+
 class Alert(models.TextChoices):
     NONE = "", _("On time")
     YELLOW = "yellow", _("Warning")
@@ -84,6 +100,7 @@ class Category(models.Model):
     fields = models.JSONField(_("extra fields"), default=list, blank=True)
     auto_dispatch = models.BooleanField(_("dispatch automatically"), default=False)
     duplicate_radius_m = models.PositiveIntegerField(_("duplicate radius (m)"), default=50)
+    duplicate_window_hours = models.PositiveIntegerField(_("duplicate window (hours)"), default=72)
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveIntegerField(default=0)
 
@@ -125,6 +142,9 @@ class TimeLimit(models.Model):
 
 class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
     number = models.CharField(_("number"), max_length=32, unique=True)
+    # The id outsiders see (Open311 service_request_id, citizens' links): random, so it never reveals
+    # how many cases a district has.
+    public_id = models.CharField(_("public id"), max_length=16, unique=True, default=new_public_id, editable=False)
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases")
@@ -198,7 +218,7 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
     is_supervised = models.BooleanField(_("supervised"), default=False)
     close_type = models.CharField(_("close type"), max_length=16, choices=CloseType.choices, blank=True)
     result = models.TextField(_("handling result"), blank=True)
-    satisfaction = models.CharField(_("satisfaction"), max_length=24, blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=24, choices=Satisfaction.choices, blank=True)
 
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)

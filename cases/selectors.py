@@ -11,7 +11,9 @@ from .models import Attachment, Case, CaseEvent, Category
 def case_scope(user, qs):
     """Cases in the user's area subtrees, cases sent to the user's departments, and the user's own reports."""
     r = reach(user)
-    visible = prefix_q("area_code", r.codes()) | Q(reporter_id=user.pk)
+    # A reporter follows their own cases, and the originals their duplicates were merged into.
+    followed = Case.objects.filter(reporter_id=user.pk, duplicate_of__isnull=False).values("duplicate_of_id")
+    visible = prefix_q("area_code", r.codes()) | Q(reporter_id=user.pk) | Q(pk__in=followed)
     if r.department_ids:
         visible |= Q(handling_department_id__in=r.department_ids)
     return qs.filter(visible)
@@ -39,4 +41,7 @@ def cases_visible_to(user):
 
 
 def case_timeline(case):
-    return case.events.select_related("actor").prefetch_related("attachments").order_by("seq")
+    """The case's events, and those of the duplicates merged into it (their photos stay visible here)."""
+    merged = Q(case__duplicate_of_id=case.pk)
+    return (CaseEvent.objects.filter(Q(case_id=case.pk) | merged).select_related("actor", "case")
+            .prefetch_related("attachments").order_by("created_at", "case_id", "seq"))

@@ -7,7 +7,8 @@ from rest_framework import serializers
 from dispatch.models import Department
 from grids.models import Area
 
-from .models import Attachment, AttachmentKind, Case, CaseEvent, Category, CloseType, LimitUnit, Source, Urgency
+from .models import (Attachment, AttachmentKind, Case, CaseEvent, Category, CloseType, LimitUnit, Satisfaction,
+                     Source, Urgency)
 
 
 class TimeLimitField(serializers.Serializer):
@@ -41,12 +42,14 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 class CaseEventSerializer(serializers.ModelSerializer):
     actor_name = serializers.SerializerMethodField()
+    case_number = serializers.CharField(source="case.number", read_only=True,
+                                        help_text="A merged duplicate's events appear in the original's timeline.")
     attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = CaseEvent
-        fields = ["seq", "kind", "actor", "actor_name", "from_status", "to_status", "comment", "payload",
-                  "created_at", "attachments", "hash"]
+        fields = ["case_number", "seq", "kind", "actor", "actor_name", "from_status", "to_status", "comment",
+                  "payload", "created_at", "attachments", "hash"]
         read_only_fields = fields
 
     def get_actor_name(self, event) -> str:
@@ -74,7 +77,7 @@ class CaseDetailSerializer(CaseListSerializer):
 
     class Meta(CaseListSerializer.Meta):
         fields = CaseListSerializer.Meta.fields + [
-            "description", "extra", "reporter", "reporter_name", "handling_area", "handled_by", "duplicate_of",
+            "description", "extra", "reporter", "reporter_name", "handling_area", "handled_by", "duplicate_of", "public_id",
             "filed_at", "dispatched_at", "accepted_at", "handled_at", "verified_at", "evaluated_at", "voided_at",
             "suspended_at", "stage_started_at", "escalation_level", "extension_requested_amount",
             "extension_requested_unit", "extension_reason", "rework_count", "return_count", "extension_count",
@@ -172,9 +175,15 @@ class CloseSerializer(CommentSerializer):
 
 
 class EvaluateSerializer(CommentSerializer):
-    satisfaction = serializers.ChoiceField(choices=[("satisfied", _("Satisfied")),
-                                                    ("basically_satisfied", _("Basically satisfied")),
-                                                    ("dissatisfied", _("Dissatisfied"))])
+    satisfaction = serializers.ChoiceField(choices=[c for c in Satisfaction.choices if c[0] != "no_response"])
+    channel = serializers.ChoiceField(choices=[("reporter", _("The reporter rated it")),
+                                               ("phone", _("Phone callback recorded by staff"))],
+                                      default="reporter", required=False)
+
+
+class MergeSerializer(VersionedSerializer):
+    into = serializers.CharField(help_text="Number (or id) of the case this one duplicates.")
+    reason = serializers.CharField()
 
 
 class CorrectAreaSerializer(VersionedSerializer):
@@ -185,3 +194,23 @@ class CorrectAreaSerializer(VersionedSerializer):
 class AttachmentUploadSerializer(VersionedSerializer):
     kind = serializers.ChoiceField(choices=AttachmentKind.choices, default=AttachmentKind.EVIDENCE)
     files = serializers.ListField(child=serializers.FileField(), min_length=1)
+
+
+class DuplicateQuerySerializer(serializers.Serializer):
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True))
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lon = serializers.FloatField(min_value=-180, max_value=180)
+    exclude = serializers.IntegerField(required=False)
+
+
+class DuplicateSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="case.pk")
+    number = serializers.CharField(source="case.number")
+    title = serializers.CharField(source="case.title")
+    status = serializers.CharField(source="case.status")
+    status_display = serializers.CharField(source="case.get_status_display")
+    reported_at = serializers.DateTimeField(source="case.reported_at")
+    distance_m = serializers.SerializerMethodField()
+
+    def get_distance_m(self, candidate) -> int:
+        return round(candidate.distance_m)

@@ -22,7 +22,7 @@ from . import signals
 from .clock import clock_after
 from .events import event_append
 from .extra_fields import clean_extra
-from .models import Case, Category, CloseType, IdempotencyKey, Source
+from .models import Case, Category, CloseType, IdempotencyKey, Satisfaction, Source
 from .numbers import case_number_allocate
 from .workflow import FINAL, available_transitions
 
@@ -79,7 +79,9 @@ def case_report(*, actor, category: Category, title: str, description: str = "",
                                 reporter_name=reporter_name, reporter_phone=reporter_phone, level=level, at=at)
             if idempotency_key:
                 IdempotencyKey.objects.create(user=actor, key=idempotency_key, fingerprint=fingerprint, case=case)
-            _attach_all(case, actor, before_photos, kind="before")
+            before = _attach_all(case, actor, before_photos, kind="before")
+            if before:  # the report event carries its photos, so the timeline shows them
+                type(before[0]).objects.filter(pk__in=[a.pk for a in before]).update(event=case._report_event)
             if self_handled_result:
                 _self_handle(case, actor, self_handled_result, after_photos)
     except IntegrityError:
@@ -121,7 +123,8 @@ def _case_create(*, actor, category, title, description, lat, lon, address, area
     errors.update({f"extra.{code}": messages for code, messages in extra_errors.items()})
     if errors:
         raise ValidationError(errors)
-    if actor is not None and area is not None and not _may_report_in(actor, area) and source != Source.CITIZEN:
+    # Outside intake (citizens, the hotline, sensors) is authorised by its API key, not by an area.
+    if actor is not None and area is not None and source not in OUTSIDE_SOURCES and not _may_report_in(actor, area):
         raise PermissionDenied(_("You can report cases only in your own areas."))
     now = at or timezone.now()
     case = Case(
@@ -134,10 +137,13 @@ def _case_create(*, actor, category, title, description, lat, lon, address, area
     case._staged = {}
     change = clock_after(case, "report", "", now)
     case.save()
-    event_append(case=case, kind="report", actor=actor, to_status=case.status, at=now,
-                 payload={"source": source, "area": area.code, "clock": change})
+    case._report_event = event_append(case=case, kind="report", actor=actor, to_status=case.status, at=now,
+                                      payload={"source": source, "area": area.code, "clock": change})
     transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind="report"))
     return case
+
+
+OUTSIDE_SOURCES = (Source.CITIZEN, Source.HOTLINE, Source.SENSOR)
 
 
 def _may_report_in(user, area) -> bool:
@@ -289,9 +295,48 @@ def _was_overdue(case) -> bool:
 
 
 def case_evaluate(*, case_id, actor, satisfaction, comment="", version=None, channel="reporter"):
+    """The evaluate step: the reporter rates the outcome, or the unit records a phone callback for them."""
+    if satisfaction not in RATINGS:
+        raise ValidationError({"satisfaction": _("Choose satisfied, basically satisfied or dissatisfied.")})
+    if channel not in ("reporter", "phone", "link", "hotline"):
+        raise ValidationError({"channel": _("Unknown callback channel.")})
     return case_transition(case_id=case_id, actor=actor, name="evaluate", version=version,
                            staged={"satisfaction": satisfaction}, comment=comment,
                            payload={"satisfaction": satisfaction, "channel": channel})
+
+
+RATINGS = (Satisfaction.SATISFIED, Satisfaction.BASICALLY, Satisfaction.DISSATISFIED)
+
+
+def case_evaluate_by_token(*, token, satisfaction, comment=""):
+    """A citizen (no account) rates through the link they were given; the token is the permission."""
+    from .tokens import case_id_for_token
+
+    case_id = case_id_for_token(token)
+    if case_id is None:
+        raise PermissionDenied(_("This link is not valid."))
+    case = Case.objects.only("duplicate_of_id").get(pk=case_id)
+    # A merged report is rated on the case it was merged into.
+    return case_evaluate(case_id=case.duplicate_of_id or case_id, actor=None, satisfaction=satisfaction,
+                         comment=comment, channel="link")
+
+
+def evaluations_lapse(*, now=None, limit=500) -> int:
+    """Close the evaluate step as "no response" for cases closed longer ago than the callback window."""
+    from .workflow import callback_window
+
+    cutoff = (now or timezone.now()) - callback_window()
+    ids = list(Case.objects.filter(status="closed", closed_at__lte=cutoff).order_by("closed_at")
+               .values_list("pk", flat=True)[:limit])
+    lapsed = 0
+    for case_id in ids:
+        try:
+            case_transition(case_id=case_id, actor=None, name="lapse_evaluation",
+                            payload={"satisfaction": Satisfaction.NO_RESPONSE, "channel": "none"})
+            lapsed += 1
+        except (ActionNotAllowed, ValidationError):
+            pass  # rated or reopened meanwhile: nothing to do
+    return lapsed
 
 
 def case_reopen(*, case_id, actor, reason, version=None):
@@ -305,6 +350,44 @@ def case_escalate(*, case_id, actor, reason="", version=None, payload=None):
 
 def case_supervise(*, case_id, actor, comment="", version=None):
     return case_transition(case_id=case_id, actor=actor, name="supervise", version=version, comment=comment)
+
+
+def case_merge(*, case_id, actor, into, reason, version=None):
+    """Merge a duplicate into the original: the duplicate closes as merged, both timelines say so, and
+    the duplicate's reporter follows the original (scope, notices, citizen link)."""
+    target = _merge_target(into)
+    with transaction.atomic():
+        # Lock both rows in id order, so two merges of the same pair never deadlock.
+        locked = {c.pk: c for c in Case.objects.select_for_update(of=("self",))
+                  .select_related("category", "area", "handling_area").filter(pk__in=sorted({case_id, target.pk}))
+                  .order_by("pk")}
+        case, target = locked[case_id], locked.get(target.pk, target)
+        if version is not None and case.version != version:
+            raise StaleVersion(case, version)
+        if target.pk == case.pk or target.status == "voided" or target.duplicate_of_id:
+            raise ValidationError({"into": _("Choose another case that is not voided or merged itself.")})
+        from .selectors import cases_visible_to
+
+        if actor is not None and not cases_visible_to(actor).filter(pk=target.pk).exists():
+            raise ValidationError({"into": _("No such case in your areas.")})
+        _apply(case, actor, "merge", {"into_id": target.pk, "reason": reason},
+               payload={"into": target.number, "close_type": CloseType.MERGED})
+        # Later reports of the same problem now point here; so do the duplicate's own duplicates.
+        Case.objects.filter(duplicate_of=case).update(duplicate_of=target)
+        event_append(case=target, kind="merged_in", actor=actor, from_status=target.status, to_status=target.status,
+                     comment=reason, payload={"duplicate": case.number, "duplicate_id": case.pk})
+        transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=target.pk, kind="merged_in"))
+        return case
+
+
+def _merge_target(into) -> Case:
+    if isinstance(into, Case):
+        return into
+    target = Case.objects.filter(number=str(into)).first() or (
+        Case.objects.filter(pk=int(into)).first() if str(into).isdigit() else None)
+    if target is None:
+        raise ValidationError({"into": _("No such case.")})
+    return target
 
 
 # --- Edits (no status change, still in the timeline) -----------------------------------------------

@@ -6,10 +6,15 @@ app_name = "cases"
 
 urlpatterns = [
     path("", views.case_list, name="list"),
+    path("bulk-dispatch/", views.bulk_dispatch, name="bulk-dispatch"),
     path("new/", views.case_report_page, name="report"),
+    path("new/duplicates/", views.report_duplicates, name="duplicates"),
     path("grids.geojson", views.grid_boundaries, name="grids"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/act/<slug:name>/", views.case_act, name="act"),
+    path("<int:pk>/whistle/", views.case_whistle, name="whistle"),
+    path("<int:pk>/whistle/<int:call_pk>/arrive/", views.whistle_arrive, name="arrive"),
+    path("<int:pk>/correct-area/", views.correct_area, name="correct-area"),
     path("attachments/<int:pk>/", views.attachment_file, name="attachment"),
     path("attachments/<int:pk>/thumbnail/", views.attachment_file, {"thumbnail": True}, name="thumbnail"),
 ]

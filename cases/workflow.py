@@ -96,6 +96,11 @@ def may_self_handle(case, user) -> bool:
     return case.reporter_id == user.pk and (is_grid_team(case, user) or _superuser(user))
 
 
+def nobody(case, user) -> bool:
+    """System transitions: no user may run them (services call them with no actor)."""
+    return False
+
+
 def _superuser(user) -> bool:
     return bool(getattr(user, "is_superuser", False))
 
@@ -179,6 +184,24 @@ def verification_done_or_not_required(case):
 @condition(_("Give a satisfaction rating."), needs_input=True)
 def has_satisfaction(case):
     return bool(staged(case, "satisfaction"))
+
+
+@condition(_("Choose another open case to merge into."), needs_input=True)
+def has_merge_target(case):
+    return bool(staged(case, "into_id")) and staged(case, "into_id") != case.pk
+
+
+@condition(_("The callback window has not passed yet."))
+def callback_window_passed(case):
+    return case.closed_at is not None and case.closed_at <= timezone.now() - callback_window()
+
+
+def callback_window():
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    return timedelta(days=settings.GRIDGOV["CALLBACK_WINDOW_DAYS"])
 
 
 @condition(_("The case is already supervised."))
@@ -318,6 +341,21 @@ class CaseWorkflow(models.Model):
     def evaluate(self):
         self.satisfaction = staged(self, "satisfaction")
         self.evaluated_at = timezone.now()
+
+    @transition(field="status", source=Status.CLOSED, target=Status.EVALUATED, permission=nobody,
+                conditions=[callback_window_passed])
+    def lapse_evaluation(self):
+        # System only (the callback-window task runs it with no actor): nobody answered the callback.
+        self.satisfaction = "no_response"
+        self.evaluated_at = timezone.now()
+
+    @transition(field="status", source=OPEN, target=Status.CLOSED, permission=is_case_unit,
+                conditions=[has_merge_target, has_reason])
+    def merge(self):
+        # 合并: the duplicate closes as merged; its reporter follows the original from now on.
+        self.duplicate_of_id = staged(self, "into_id")
+        self.close_type = "merged"
+        self.closed_at = timezone.now()
 
     @transition(field="status", source=[Status.CLOSED, Status.EVALUATED], target=Status.FILED,
                 permission=is_district_centre, conditions=[has_reason])

@@ -61,7 +61,9 @@ def _supervised(case, audience, ref):
 
 
 def _closed(case, audience, ref):
-    return ({case.reporter_id} if case.reporter_id else set(),
+    # Reporters of duplicates merged into this case follow it too.
+    followers = set(Case.objects.filter(duplicate_of=case, reporter__isnull=False).values_list("reporter_id", flat=True))
+    return (followers | ({case.reporter_id} if case.reporter_id else set()),
             _("Your report %(number)s was closed") % {"number": case.number})
 
 

@@ -18,4 +18,15 @@ app.conf.beat_schedule = {
     "dispatch-sweep": {"task": "dispatch.tasks.sweep_deadlines", "schedule": 60.0, "options": {"expires": 55}},
     # Priority residents due for a visit appear on the grid workers' task lists each morning.
     "residents-visit-tasks": {"task": "residents.tasks.build_visit_tasks", "schedule": crontab(hour=5, minute=30)},
+    # Closed cases nobody rated within the callback window are closed as "no response".
+    "cases-callback-window": {"task": "cases.tasks.lapse_unanswered_evaluations", "schedule": crontab(minute=7)},
+    # Last month's assessment report, published as an immutable snapshot on the 1st.
+    "assessment-monthly-report": {"task": "assessment.tasks.publish_monthly_report",
+                                  "schedule": crontab(day_of_month=1, hour=1, minute=0)},
+    # Patrol tracks are sensitive personal information: deleted after the retention period.
+    "command-track-retention": {"task": "command.tasks.purge_old_tracks", "schedule": crontab(hour=3, minute=15)},
+    # Webhook deliveries whose Celery message was lost (broker down at commit time) are re-queued.
+    "intake-webhook-sweep": {"task": "intake.tasks.redeliver_webhooks", "schedule": 300.0, "options": {"expires": 290}},
+    # Photos Open311 clients sent by media_url are fetched outside the request.
+    "open311-media-sweep": {"task": "open311.tasks.fetch_pending_media", "schedule": 300.0, "options": {"expires": 290}},
 }

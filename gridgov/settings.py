@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "dispatch",
     "cases",
     "residents",
+    "assessment",
+    "command",
+    "intake",
+    "open311",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +225,8 @@ GRIDGOV = {
     "MAP_TILE_ATTRIBUTION": env.str("MAP_TILE_ATTRIBUTION", default=""),
     # A stage turns yellow at this share of its limit.
     "WARN_RATIO": env.float("GRIDGOV_WARN_RATIO", default=0.8),
+    # The evaluate step: closed cases nobody rated within this many days close as "no response".
+    "CALLBACK_WINDOW_DAYS": env.int("GRIDGOV_CALLBACK_WINDOW_DAYS", default=7),
 }
 
 # Personal information (residents): Fernet keys, newest first (rotation: add a key in front, run

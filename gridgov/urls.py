@@ -20,6 +20,10 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("residents/", include("residents.urls")),
+    path("assessment/", include("assessment.urls")),
+    path("command/", include("command.urls")),
+    path("public/", include("intake.urls")),
+    path("open311/v2/", include("open311.urls")),
     path("", views.home, name="home"),
 ]
 if settings.DEBUG:

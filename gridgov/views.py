@@ -1,10 +1,53 @@
+"""The home page: each user's work at a glance — counts of the queues they work from, visits due, their
+latest reports — whatever mix of roles they hold."""
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 
+from cases.views.queues import WORKER_ROLES, queue_counts
 from grids.scope import reach
+
+# The tiles of the home page, by who works from them, in the order of the loop.
+WORKER_TILES = ["to_verify_mine", "my_open_reports", "to_rate"]
+HANDLER_TILES = ["to_accept", "my_unit"]
+STAFF_TILES = ["to_file", "to_dispatch", "handling", "to_verify", "to_close", "extension", "warning", "overdue",
+               "supervised"]
+ALERT_TILES = {"warning": "yellow", "overdue": "red"}
 
 
 @login_required
 def home(request):
-    memberships = request.user.memberships.filter(is_active=True).select_related("area", "department")
-    return render(request, "home.html", {"memberships": memberships, "reach": reach(request.user)})
+    user = request.user
+    memberships = user.memberships.filter(is_active=True).select_related("area", "department")
+    queues, counts = queue_counts(user)
+    labels = {key: label for key, label, _q in queues}
+    r = reach(user)
+    is_worker = bool(r.codes(WORKER_ROLES))
+    groups = [(name, [_tile(key, labels[key], counts[key]) for key in keys if key in labels])
+              for name, keys in (("worker", WORKER_TILES), ("handler", HANDLER_TILES), ("staff", STAFF_TILES))]
+    return render(request, "home.html", {
+        "memberships": memberships, "reach": r, "is_worker": is_worker,
+        "groups": [(name, tiles) for name, tiles in groups if tiles],
+        "visits_due": _visits_due(user) if is_worker else None,
+        "recent_reports": _recent_reports(user) if is_worker else [],
+    })
+
+
+def _tile(key, label, count):
+    return {"key": key, "label": label, "count": count, "alert": ALERT_TILES.get(key, "") if count else "",
+            "url": reverse("cases:list") + f"?queue={key}"}
+
+
+def _visits_due(user):
+    """Open follow-up visits of priority persons in the worker's grids (a count only: names stay on the
+    residents pages, where looking is logged)."""
+    from residents.visits import task_list
+
+    return task_list(user).count()
+
+
+def _recent_reports(user):
+    from cases.models import Case
+
+    return list(Case.objects.filter(reporter=user).select_related("category").order_by("-id")[:5])

@@ -36,7 +36,17 @@
     var t = ev.target;
     if (t.matches(".category-select")) showExtra(t.value);
     if (t.matches("[data-toggles]")) { $(t.dataset.toggles).hidden = !t.checked; }
+    if (t.matches("[data-check-all]")) $$(t.dataset.checkAll).forEach(function (box) { box.checked = t.checked; });
   });
+
+  /* An arrival on site carries where the phone is, when the browser may say. */
+  function fillPosition(form) {
+    if (!navigator.geolocation) return;
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      $("[data-geo=lat]", form).value = pos.coords.latitude.toFixed(6);
+      $("[data-geo=lon]", form).value = pos.coords.longitude.toFixed(6);
+    }, function () {}, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
+  }
 
   /* --- Action buttons open their small form; Cancel closes it. --- */
   document.addEventListener("click", function (ev) {
@@ -48,8 +58,11 @@
       form.hidden = false; opener.setAttribute("aria-expanded", "true");
       var first = $("select, textarea, input:not([type=hidden])", form);
       if (first) first.focus();
+      if (form.matches("[data-geo-fill]")) fillPosition(form);
       return;
     }
+    var filler = ev.target.closest("[data-fill]");
+    if (filler) { var target = $(filler.dataset.fill); target.value = filler.dataset.value; target.focus(); return; }
     var closer = ev.target.closest("[data-closes]");
     if (closer) { $(closer.dataset.closes).hidden = true; return; }
     if (ev.target.closest("[data-locate-me]")) geolocate(pickerMap, true);
@@ -85,7 +98,12 @@
     var oldMap = $("[data-map]", oldForm), newMap = oldMap && fresh.querySelector("#" + oldMap.id);
     if (newMap) newMap.replaceWith(oldMap);
     $$(".photos-forgotten", fresh).forEach(function (n) { n.remove(); });
+    var oldGrid = $("#grid-name", oldForm), newGrid = fresh.querySelector("#grid-name");
+    if (oldGrid && newGrid) { newGrid.textContent = oldGrid.textContent; newGrid.className = oldGrid.className; }
+    var oldDuplicates = $("#duplicates", oldForm), newDuplicates = fresh.querySelector("#duplicates");
+    if (oldDuplicates && newDuplicates) newDuplicates.innerHTML = oldDuplicates.innerHTML;
     oldForm.replaceWith(fresh);
+    if (window.htmx) window.htmx.process(fresh);
     if (pickerMap) pickerMap.invalidateSize();
     var firstError = $(".has-error input, .has-error select, .has-error textarea, .errors", fresh);
     if (firstError) { firstError.scrollIntoView({ block: "center" }); if (firstError.focus) firstError.focus(); }
@@ -122,8 +140,10 @@
 
   function setUpPicker(el, map) {
     pickerMap = map;
-    var inputs = pickInputs(el), marker = null;
+    var marker = null;
+    // The inputs are looked up each time: after a refused submit the form around the map is new.
     map._ggPlace = function (lat, lon, pan) {
+      var inputs = pickInputs(el);
       inputs[0].value = lat.toFixed(6); inputs[1].value = lon.toFixed(6);
       if (!marker) {
         marker = L.marker([lat, lon], { draggable: true, autoPan: true }).addTo(map);
@@ -131,15 +151,16 @@
       } else marker.setLatLng([lat, lon]);
       if (pan) map.setView([lat, lon], Math.max(map.getZoom(), 16));
       locate(el, lat, lon);
+      // Listeners (the possible-duplicates list) learn that the point moved.
+      document.body.dispatchEvent(new CustomEvent("gg:place", { detail: { lat: lat, lon: lon } }));
     };
     map.on("click", function (e) { map._ggPlace(e.latlng.lat, e.latlng.lng, false); });
-    inputs.forEach(function (input) {
-      input.addEventListener("change", function () {
-        var lat = parseFloat(inputs[0].value), lon = parseFloat(inputs[1].value);
-        if (!isNaN(lat) && !isNaN(lon)) map._ggPlace(lat, lon, true);
-      });
+    document.addEventListener("change", function (ev) {
+      if (!ev.target.matches(el.dataset.pick)) return;
+      var inputs = pickInputs(el), lat = parseFloat(inputs[0].value), lon = parseFloat(inputs[1].value);
+      if (!isNaN(lat) && !isNaN(lon)) map._ggPlace(lat, lon, true);
     });
-    if (hasPick(el)) map._ggPlace(parseFloat(inputs[0].value), parseFloat(inputs[1].value), true);
+    if (hasPick(el)) map._ggPlace(parseFloat(pickInputs(el)[0].value), parseFloat(pickInputs(el)[1].value), true);
     else if (el.dataset.geolocate) geolocate(map, false);
   }
 

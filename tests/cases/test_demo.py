@@ -54,7 +54,7 @@ def through_services(plan, photos) -> Case:
 
 
 def case_fields(case):
-    return {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields if f.attname not in ("id", "number")}
+    return {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields if f.attname not in ("id", "number", "public_id")}
 
 
 def timeline(case):

@@ -38,6 +38,9 @@ MATRIX = [
     ("reopen", Status.EVALUATED, CENTRE),
     ("escalate", Status.FILED, UNIT),
     ("supervise", Status.ACCEPTED, CENTRE),
+    ("merge", Status.FILED, UNIT),
+    ("merge", Status.REPORTED, UNIT),
+    ("lapse_evaluation", Status.CLOSED, set()),  # the callback-window task only
 ]
 
 

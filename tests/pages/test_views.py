@@ -59,9 +59,9 @@ def test_it_filters_by_text_and_keeps_the_filters_in_the_links(client, tree, rub
 
 
 def test_it_pages_by_id(client, tree, rubbish, monkeypatch):
-    from cases import views
+    from cases.views import queues
 
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(queues, "PAGE_SIZE", 2)
     cases = [report(tree, rubbish, title=f"案件{i}") for i in range(5)]
     first = login(client, tree, "community").get(reverse("cases:list"), {"queue": "all"})
     assert [c.pk for c in first.context["cases"]] == [cases[4].pk, cases[3].pk]
@@ -164,12 +164,14 @@ def test_it_refuses_a_report_outside_ones_own_areas(client, tree, rubbish):
 def test_the_case_page_shows_only_the_actions_this_user_may_take(client, tree, rubbish):
     case = report(tree, rubbish, before_photos=[photo()])
     page = login(client, tree, "community").get(reverse("cases:detail", args=[case.pk]))
-    assert [a["name"] for a in page.context["actions"]] == ["file", "void", "escalate"]
+    assert [a["name"] for a in page.context["actions"]] == ["file", "void", "escalate", "merge"]
+    assert [a["name"] for a in page.context["side_actions"]] == ["whistle", "correct-area"]
     html = page.content.decode()
     assert reverse("cases:act", args=[case.pk, "file"]) in html
     assert reverse("cases:thumbnail", args=[case.attachments.get().pk]) in html and "/media/" not in html
     worker_page = login(client, tree, "worker").get(reverse("cases:detail", args=[case.pk]))
     assert [a["name"] for a in worker_page.context["actions"]] == []
+    assert worker_page.context["side_actions"] == [] and 'data-action="whistle"' not in worker_page.content.decode()
 
 
 def test_the_case_page_is_404_out_of_scope(client, tree, rubbish):
@@ -283,7 +285,7 @@ def test_the_queue_page_costs_the_same_for_many_cases(client, tree, rubbish, dja
 def test_the_case_page_costs_a_bounded_number_of_queries(client, tree, rubbish, django_assert_max_num_queries):
     case = report(tree, rubbish, before_photos=[photo(), photo(color=(0, 0, 200))])
     login(client, tree, "community").get(reverse("cases:detail", args=[case.pk]))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):
         client.get(reverse("cases:detail", args=[case.pk]))
 
 

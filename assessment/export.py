@@ -1,0 +1,106 @@
+"""Exports of a report dict (live or published): Excel (figures sheet + definitions sheet) and CSV."""
+
+import csv
+import io
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .figures import (AREA_FIGURES, CATEGORY_FIGURES, DEFAULT_WEIGHTS, FIGURES, GRADES, PARTS, UNIT_FIGURES,
+                      WORKER_FIGURES, weights)
+
+LEVEL_LABELS = {"district": "District", "street": "Street", "community": "Community", "grid": "Grid"}
+
+
+def tables(data):
+    """(title, figure keys, rows) for every table of a report dict, in reading order."""
+    out = [(_("Total"), AREA_FIGURES, [{**data["total"], "name": _("Total")}])]
+    for level, rows in data["areas"].items():
+        out.append((_(LEVEL_LABELS.get(level, level)), AREA_FIGURES, rows))
+    out.append((_("Handling units"), UNIT_FIGURES, data["units"]))
+    out.append((_("Grid workers"), WORKER_FIGURES, data["workers"]))
+    out.append((_("Categories"), CATEGORY_FIGURES, data["categories"]))
+    return out
+
+
+def _header(keys):
+    return [_("Code"), _("Name"), *[str(FIGURES[k].label) for k in keys], _("Score"), _("Grade"), _("Rank")]
+
+
+def _cells(row, keys):
+    return [row.get("key", ""), row.get("name", ""), *[row["figures"].get(k, {}).get("value") for k in keys],
+            row.get("score"), row.get("grade", ""), row.get("rank")]
+
+
+def xlsx(data) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Figures")[:31]
+    params = data.get("params", {})
+    sheet.append([_("Period"), params.get("start", ""), params.get("end", ""), _("As of"), params.get("as_of", ""),
+                  _("Generated at"), data.get("generated_at", "")])
+    bold = Font(bold=True)
+    for title, keys, rows in tables(data):
+        sheet.append([])
+        sheet.append([title])
+        sheet.cell(row=sheet.max_row, column=1).font = bold
+        sheet.append(_header(keys))
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+        for row in rows:
+            sheet.append(_cells(row, keys))
+    for column in range(1, 4):
+        sheet.column_dimensions[get_column_letter(column)].width = 22
+    _definitions(book.create_sheet(_("Definitions")[:31]), bold)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _definitions(sheet, bold):
+    sheet.append([_("Figure"), _("Key"), _("Definition"), _("Formula"), _("Numerator"), _("Denominator")])
+    for cell in sheet[1]:
+        cell.font = bold
+    for f in FIGURES.values():
+        numerator = " + ".join(f"{w} × {PARTS[p].label}" if w != 1 else str(PARTS[p].label) for p, w in f.numerator)
+        sheet.append([str(f.label), f.key, str(f.definition), f.formula, numerator,
+                      str(PARTS[f.denominator].label) if f.denominator else ""])
+    sheet.append([])
+    sheet.append([_("Composite scores (weights in configuration: GRIDGOV[\"ASSESSMENT_WEIGHTS\"])")])
+    sheet.cell(row=sheet.max_row, column=1).font = bold
+    for kind in DEFAULT_WEIGHTS:
+        parts = ", ".join(f"{_component(c)} {w}" for c, w in weights(kind).items())
+        sheet.append([kind, parts, _("Σ weight × value / Σ weight over the components that have a value; "
+                                     "'100 −' components count lower as better; volume = dispatched / busiest unit.")])
+    sheet.append([_("Grades"), ", ".join(f"{letter} ≥ {floor}" for letter, floor in GRADES[:-1]) + ", E " + _("below")])
+    for column, width in zip("ABCDEF", (22, 26, 80, 40, 40, 30)):
+        sheet.column_dimensions[column].width = width
+
+
+def _component(key):
+    if key == "volume":
+        return _("volume")
+    if key.startswith("-"):
+        return "100 − " + str(FIGURES[key[1:]].label)
+    return str(FIGURES[key].label)
+
+
+def csv_text(data) -> str:
+    """Long format: one line per (table, row, figure) with the value and its numerator and denominator."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["table", "code", "name", "figure", "value", "numerator", "denominator", "score", "grade", "rank"])
+    for title, keys, rows in tables(data):
+        for row in rows:
+            for key in keys:
+                fig = row["figures"].get(key, {})
+                writer.writerow([title, row.get("key", ""), row.get("name", ""), key, _blank(fig.get("value")),
+                                 _blank(fig.get("num")), _blank(fig.get("den")), _blank(row.get("score")),
+                                 row.get("grade", ""), _blank(row.get("rank"))])
+    return out.getvalue()
+
+
+def _blank(value):
+    return "" if value is None else value

@@ -1,0 +1,194 @@
+"""The case page: facts, photos, map, timeline, and the actions this user may take now, each as a button that
+opens a small form. Workflow actions post to ``case_act``; whistles and grid corrections have views of their
+own in ``cases.views.site``. A refused form shows the page again with that form open, its input kept and the
+errors next to the fields (status 400)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from django_fsm import ConcurrentTransition
+
+from dispatch.models import Department
+from grids.models import CODE_LENGTH, Area, Level
+from grids.scope import scoped
+
+from .. import services
+from ..api_actions import ACTIONS, BY_NAME, BY_TRANSITION, actions_for
+from ..extra_fields import display_extra
+from ..forms import ACTION_FIELDS, CAUTION_ACTIONS
+from ..models import Attachment, CloseType, LimitUnit
+from ..selectors import case_timeline, cases_visible_to
+from ..serializers import EvaluateSerializer
+from ..workflow import is_case_unit
+from . import site
+from .report import map_settings
+
+ACTION_ORDER = [a.name for a in ACTIONS]
+SATISFACTIONS = EvaluateSerializer().fields["satisfaction"].choices
+CHANNELS = EvaluateSerializer().fields["channel"].choices
+EVENT_LABELS = {
+    **{transition: action.label for transition, action in BY_TRANSITION.items()},
+    "report": gettext_lazy("Reported"), "self_handle": gettext_lazy("Self-handled on the spot"),
+    "attach": gettext_lazy("Files added"), "correct_area": gettext_lazy("Grid corrected"),
+    "warning": gettext_lazy("Warning: time nearly up"), "overdue": gettext_lazy("Overdue"),
+    "merged_in": gettext_lazy("A duplicate was merged into this case"),
+    "whistle": gettext_lazy("Whistle: departments summoned"),
+    "whistle_arrive": gettext_lazy("Department reported on site"),
+    "whistle_missing": gettext_lazy("Department did not report on site"),
+    "assist_request": gettext_lazy("Assisting departments asked"),
+    "assist_answer": gettext_lazy("Assisting department answered"),
+    "assist_timeout": gettext_lazy("Assisting department did not answer"),
+    "lapse_evaluation": gettext_lazy("No rating within the callback window"),
+}
+
+
+def visible_case(user, pk):
+    qs = cases_visible_to(user).select_related("category", "category__parent", "area", "handling_department",
+                                              "handling_area", "reporter", "duplicate_of")
+    return get_object_or_404(qs, pk=pk)
+
+
+@login_required
+@require_GET
+def case_detail(request, pk):
+    case = visible_case(request.user, pk)
+    return render_detail(request, case)
+
+
+def render_detail(request, case, *, open_action="", errors=None, values=None, status=200):
+    user = request.user
+    names = sorted(actions_for(case, user), key=ACTION_ORDER.index)  # the loop's order, every time
+    actions = [{"name": n, "label": BY_NAME[n].label, "fields": ACTION_FIELDS.get(n, ["comment"]),
+                "caution": n in CAUTION_ACTIONS, "values": (values or {}) if n == open_action else {},
+                "errors": (errors or {}) if n == open_action else {}} for n in names]
+    side = site.side_actions(case, user, open_action=open_action, errors=errors, values=values)
+    events = list(case_timeline(case))
+    for event in events:
+        event.label = EVENT_LABELS.get(event.kind, event.kind)
+        event.elsewhere = event.case_id != case.pk  # from a duplicate merged into this case
+    return render(request, "cases/detail.html", {
+        "case": case, "actions": actions, "side_actions": side, "events": events,
+        "extra": display_extra(case.category, case.extra),
+        "photos": list(case.attachments.exclude(thumbnail="").order_by("id")),
+        "documents": list(case.attachments.filter(thumbnail="").order_by("id")),
+        "open_action": open_action, "errors": errors or {}, "values": values or {}, "map": map_settings(),
+        "dispatch_choices": dispatch_choices(case) if "dispatch" in names else ([], []),
+        "units": LimitUnit.choices, "close_types": [c for c in CloseType.choices if c[0] != "merged"],
+        "satisfactions": SATISFACTIONS.items(),
+        "channels": _channels(case, user) if "evaluate" in names else [],
+        "satisfaction_label": SATISFACTIONS.get(case.satisfaction, case.satisfaction),
+        "whistles": site.whistles_of(case),
+        "merge_candidates": _merge_candidates(case, user) if "merge" in names else [],
+    }, status=status)
+
+
+def _merge_candidates(case, user):
+    """Open cases of the same kind near this one: the likely originals to merge a duplicate into."""
+    from ..duplicates import duplicates_near
+
+    if case.lat is None or case.lon is None:
+        return []
+    return duplicates_near(cases_visible_to(user), case.category, case.lat, case.lon, exclude=case, limit=5)
+
+
+def _channels(case, user):
+    """How this user's rating reaches the case: as the reporter, or as a phone callback staff record."""
+    channels = []
+    if case.reporter_id == user.pk:
+        channels.append(("reporter", CHANNELS["reporter"]))
+    if is_case_unit(case, user):
+        channels.append(("phone", CHANNELS["phone"]))
+    return channels
+
+
+def dispatch_choices(case):
+    """(departments, teams) as (unit, suggested) pairs: the routing suggestions first, then the rest."""
+    from dispatch.routing import routing_suggest
+
+    suggestions = routing_suggest(case)
+    suggested_departments = [s.department for s in suggestions if s.department]
+    suggested_teams = [s.team for s in suggestions if s.team]
+    others = Department.objects.filter(is_active=True).exclude(pk__in=[d.pk for d in suggested_departments])
+    codes = {case.area_code[: CODE_LENGTH[level]] for level in (Level.COMMUNITY, Level.GRID)} | {case.area_code}
+    own_teams = Area.objects.filter(code__in=codes, level__in=[Level.GRID, Level.MICROGRID, Level.COMMUNITY],
+                                    is_active=True).exclude(pk__in=[t.pk for t in suggested_teams])
+    departments = [(d, True) for d in suggested_departments] + [(d, False) for d in others.order_by("code")]
+    teams = [(t, True) for t in suggested_teams] + [(t, False) for t in own_teams.order_by("code")]
+    return departments, teams
+
+
+@login_required
+@require_POST
+def case_act(request, pk, name):
+    case = visible_case(request.user, pk)
+    action = BY_NAME.get(name)
+    if action is None:
+        raise Http404
+    if name not in actions_for(case, request.user):
+        messages.error(request, _("“%(action)s” is not possible for you on this case now.") % {"action": action.label})
+        return redirect("cases:detail", pk=case.pk)
+    data = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken" and v != ""}
+    if "photos" in ACTION_FIELDS.get(name, ()):
+        data["photos"] = request.FILES.getlist("photos")
+    if name == "evaluate":
+        data.setdefault("channel", "reporter" if case.reporter_id == request.user.pk else "phone")
+        if data["channel"] not in dict(_channels(case, request.user)):
+            return action_failed(request, case, name, {"channel": [_("You may not rate through this channel.")]})
+    serializer = action.serializer(data=data)
+    if not serializer.is_valid():
+        return action_failed(request, case, name, serializer.errors)
+    return run_service(request, case, name, action.label,
+                       lambda: action.call(case_id=case.pk, actor=request.user, **dict(serializer.validated_data)))
+
+
+def run_service(request, case, name, label, call):
+    """Run one write; a refusal comes back as a message (state problems) or field errors (bad input)."""
+    try:
+        call()
+    except services.StaleVersion:
+        messages.error(request, _("Someone changed this case after you opened it. The page now shows the "
+                                  "current state: check it and try again."))
+        return redirect("cases:detail", pk=case.pk)
+    except ConcurrentTransition:
+        messages.error(request, _("Someone else changed this case at the same moment. Reload and try again."))
+        return redirect("cases:detail", pk=case.pk)
+    except (services.ActionNotAllowed, PermissionDenied) as exc:
+        messages.error(request, str(exc))
+        return redirect("cases:detail", pk=case.pk)
+    except ValidationError as exc:
+        return action_failed(request, case, name, getattr(exc, "message_dict", {"__all__": exc.messages}))
+    messages.success(request, _("Done: %(action)s.") % {"action": label})
+    return redirect("cases:detail", pk=case.pk)
+
+
+def action_failed(request, case, name, errors):
+    """The case page again with this action's form open, its input kept and the errors by its fields."""
+    errors = {("general" if k in ("non_field_errors", "__all__") else k):
+              [str(m) for m in v] if isinstance(v, (list, tuple)) else [str(v)] for k, v in errors.items()}
+    values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    values["lists"] = {k: request.POST.getlist(k) for k in request.POST if len(request.POST.getlist(k)) > 1}
+    return render_detail(request, case, open_action=name, errors=errors, values=values, status=400)
+
+
+# --- Photos through the scope ----------------------------------------------------------------------
+
+@login_required
+@require_GET
+def attachment_file(request, pk, thumbnail=False):
+    """A case file, only for users who may see the case; never a public media URL."""
+    attachment = get_object_or_404(scoped(request.user, Attachment.objects.all()), pk=pk)
+    stored = attachment.thumbnail if thumbnail and attachment.thumbnail else attachment.file
+    if thumbnail and not attachment.thumbnail:
+        raise Http404
+    mime = "image/jpeg" if thumbnail else attachment.mime
+    response = FileResponse(stored.open("rb"), content_type=mime)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    if not mime.startswith("image/"):
+        response["Content-Disposition"] = "attachment"
+    return response

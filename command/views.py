@@ -1,0 +1,185 @@
+"""The district centre's command map and the grid workers' patrol page (thin: the reads are selectors)."""
+
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from grids.models import Role
+from grids.scope import reach
+
+from . import selectors, services
+from .forms import TrackDayForm, ViewBoxForm
+from .models import PatrolLast, TrackAccessLog
+from .selectors.board import grid_layer
+
+
+MAP_LABELS = {
+    "grids": _("Grid load"), "cases": _("Open cases"), "patrols": _("Grid workers on patrol"),
+    "open": _("open"), "warning": _("warning"), "overdue": _("overdue"), "supervised": _("supervised"),
+    "openCase": _("Open the case"), "minutesAgo": _("minutes ago"), "showTrack": _("Today's track"),
+    "trackLogged": _("Looking at a track is logged."), "noTrack": _("No points today."),
+    "outside": _("outside the district"), "legend": _("Open cases per grid"),
+    "overdueEdge": _("red edge: has overdue cases"), "zoomIn": _("Zoom in"),
+}
+PATROL_LABELS = {
+    "off": _("Off patrol: your position is not shared."), "waiting": _("On patrol: waiting for your location…"),
+    "on": _("On patrol: your position is shared every 30 seconds."), "start": _("Start patrol"),
+    "stop": _("Stop patrol"), "denied": _("Location is blocked: allow it for this site in the browser settings."),
+    "unavailable": _("No location yet: go outdoors or switch on GPS."),
+    "failed": _("Not sent (no connection): it will be sent again."),
+    "unsupported": _("This browser cannot share a location."), "outside": _("You are outside the district's grids."),
+    "refused": _("The server refused this point:"),
+}
+
+
+def _map_settings():
+    from django.conf import settings
+
+    conf = settings.GRIDGOV
+    return {"tiles": conf.get("MAP_TILE_URL", ""), "attribution": conf.get("MAP_TILE_ATTRIBUTION", "")}
+
+
+def _roots(request):
+    """The areas the user watches on the map; 403 for users with no map role."""
+    roots = selectors.map_roots(request.user)
+    if not roots:
+        raise PermissionDenied
+    return roots
+
+
+def _invalid(form):
+    fields = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+    return JsonResponse({"code": "invalid", "message": "", "fields": fields}, status=400)
+
+
+def _supervises(user):
+    return reach(user).is_superuser or bool(reach(user).codes(selectors.SUPERVISOR_ROLES))
+
+
+# --- The map page and its partials -----------------------------------------------------------------
+
+@login_required
+@require_GET
+def map_page(request):
+    roots = selectors.map_roots(request.user)
+    if not roots:
+        if reach(request.user).codes([Role.GRID_WORKER]):
+            return redirect("command:patrol")  # a grid worker's part of this app is the patrol page
+        raise PermissionDenied
+    return render(request, "command/map.html", {
+        "map": _map_settings(), "counts": selectors.board_counts(request.user, roots),
+        "overdue": selectors.overdue_cases(request.user, roots),
+        "supervised": selectors.supervised_cases(request.user, roots),
+        "patrols": _supervises(request.user), "active_minutes": selectors.ACTIVE_MINUTES, "labels": MAP_LABELS,
+    })
+
+
+@login_required
+@require_GET
+def counts_partial(request):
+    counts = selectors.board_counts(request.user, _roots(request))
+    return render(request, "command/_counts.html", {"counts": counts})
+
+
+@login_required
+@require_GET
+def overdue_partial(request):
+    cases = selectors.overdue_cases(request.user, _roots(request))
+    return render(request, "command/_overdue.html", {"overdue": cases})
+
+
+@login_required
+@require_GET
+def supervised_partial(request):
+    cases = selectors.supervised_cases(request.user, _roots(request))
+    return render(request, "command/_supervised.html", {"supervised": cases})
+
+
+# --- Map data ------------------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def grids_json(request):
+    """Grids with their open / warning / overdue load (boundaries cached, counts live); ``?load=1``: the
+    counts alone, for the map's periodic refresh."""
+    roots = _roots(request)
+    if request.GET.get("load"):
+        load = selectors.grid_load(request.user, roots)
+        return JsonResponse({"load": load, "max_open": max((g["open"] for g in load.values()), default=0)})
+    return JsonResponse(grid_layer(request.user, roots))
+
+
+@login_required
+@require_GET
+def cases_json(request):
+    """Open cases in ``bbox`` at ``zoom``: clusters, or markers when few."""
+    roots = _roots(request)
+    form = ViewBoxForm(request.GET)
+    if not form.is_valid():
+        return _invalid(form)
+    box = form.cleaned_data["bbox"]
+    return JsonResponse(selectors.cases_in_view(request.user, roots, zoom=form.cleaned_data["zoom"], **box))
+
+
+@login_required
+@require_GET
+def patrol_last_json(request):
+    """Where the workers one supervises are now (last point within the active window)."""
+    if not _supervises(request.user):
+        raise PermissionDenied
+    now = timezone.now()
+    features = [{
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+        "properties": {"user": p.user_id, "name": str(p.user), "recorded_at": p.recorded_at.isoformat(),
+                       "minutes_ago": int((now - p.recorded_at).total_seconds() // 60),
+                       "accuracy_m": p.accuracy_m, "area_code": p.area_code, "inside": p.inside,
+                       "track": reverse("command:track", args=[p.user_id])},
+    } for p in selectors.active_last_positions(request.user, now=now)]
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+def _day_bounds(day):
+    start = timezone.make_aware(datetime.combine(day, time.min), timezone.get_current_timezone())
+    return start, start + timedelta(days=1)
+
+
+@login_required
+@require_GET
+def patrol_track_json(request, user_id):
+    """One worker's track for one local day; only the worker and their supervisors, every look logged."""
+    if not selectors.may_see_track(request.user, user_id):
+        raise Http404
+    form = TrackDayForm(request.GET)
+    if not form.is_valid():
+        return _invalid(form)
+    day = form.cleaned_data["date"] or timezone.localdate()
+    start, end = _day_bounds(day)
+    points = list(selectors.track_of(user_id, start, end))
+    services.track_access_record(viewer=request.user, subject_ids=[user_id], start=start, end=end,
+                                 via=TrackAccessLog.Via.MAP)
+    return JsonResponse({
+        "user": user_id, "date": day.isoformat(),
+        "points": [{"lat": p["lat"], "lon": p["lon"], "accuracy_m": p["accuracy_m"],
+                    "recorded_at": p["recorded_at"].isoformat(), "area_code": p["area_code"]} for p in points],
+    })
+
+
+# --- The grid worker's patrol page ---------------------------------------------------------------------
+
+@login_required
+@require_GET
+def patrol_page(request):
+    if not reach(request.user).codes([Role.GRID_WORKER]):
+        raise PermissionDenied
+    last = PatrolLast.objects.filter(user=request.user).first()
+    return render(request, "command/patrol.html", {
+        "last": last, "map": _map_settings(), "retention_days": selectors.retention_days(),
+        "interval_seconds": 30, "labels": PATROL_LABELS,
+    })

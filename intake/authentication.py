@@ -1,0 +1,33 @@
+"""DRF authentication by integration API key: ``Authorization: Api-Key <key>`` or ``X-Api-Key: <key>``.
+
+Open311 clients send ``api_key`` as a form field; its views read that themselves with the same lookup.
+"""
+
+from django.utils.translation import gettext as _
+from rest_framework import authentication, exceptions
+
+from .keys import integration_for_key
+
+
+def key_from_request(request) -> str:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("api-key "):
+        return header[8:].strip()
+    return request.headers.get("X-Api-Key", "").strip()
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    kinds = None  # subclasses limit the integration kinds an endpoint accepts
+
+    def authenticate(self, request):
+        key = key_from_request(request)
+        if not key:
+            return None
+        integration = integration_for_key(key, kinds=self.kinds)
+        if integration is None:
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
+        request.integration = integration
+        return integration.user, integration
+
+    def authenticate_header(self, request):
+        return "Api-Key"

@@ -1,0 +1,3 @@
+"""API routes of this app: (prefix, viewset, basename), registered on /api/v1/ by gridgov/api_urls.py."""
+
+ROUTES = []

@@ -1,0 +1,188 @@
+/* The district centre's command map: grids coloured by open-case load (drawn from their boundaries, so
+   the map works without any tile server), open cases as server-side clusters or markers for the current
+   view, and — for supervisors — where the grid workers on patrol are, with a worker's track on demand. */
+(function () {
+  "use strict";
+
+  var el = document.getElementById("command-map");
+  if (!el || !window.L) return;
+  var T = JSON.parse(document.getElementById("command-labels").textContent);
+  var REFRESH_MS = 30000;
+  // Sequential palette (light yellow → dark red) for the share of the busiest grid's open cases.
+  var PALETTE = ["#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026"];
+
+  var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.tiles, preferCanvas: false });
+  if (el.dataset.tiles) {
+    L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution || "" }).addTo(map);
+  }
+  map.setView([28.2, 112.9], 12);
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
+  }
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  /* --- Grid load --------------------------------------------------------------------------------- */
+  var maxOpen = 0;
+  function fill(open) {
+    if (!open) return "#f4f6f8";
+    var share = maxOpen ? open / maxOpen : 0;
+    return PALETTE[Math.min(PALETTE.length - 1, Math.floor(share * PALETTE.length))];
+  }
+  function gridStyle(f) {
+    var p = f.properties;
+    return { color: p.overdue ? "#c62828" : "#6b7785", weight: p.overdue ? 2.5 : 1, fillColor: fill(p.open),
+             fillOpacity: 0.55 };
+  }
+  function gridTip(p) {
+    return "<strong>" + esc(p.name) + "</strong><br>" + p.open + " " + T.open + " · " + p.warning + " " + T.warning +
+      " · " + p.overdue + " " + T.overdue;
+  }
+  var grids = L.geoJSON(null, {
+    style: gridStyle,
+    onEachFeature: function (f, layer) {
+      layer.bindTooltip(function () { return gridTip(f.properties); }, { sticky: true });
+    }
+  }).addTo(map);
+
+  getJSON(el.dataset.grids).then(function (gj) {
+    maxOpen = gj.max_open;
+    grids.addData(gj);
+    grids.bringToBack();
+    el.dataset.gridsDrawn = String(gj.features.length);
+    if (gj.features.length) map.fitBounds(grids.getBounds(), { padding: [8, 8] });
+    else loadCases();
+    legend.addTo(map);
+  }).catch(function () {});
+
+  function refreshLoad() {
+    getJSON(el.dataset.grids + "?load=1").then(function (body) {
+      maxOpen = body.max_open;
+      grids.eachLayer(function (layer) {
+        var p = layer.feature.properties, n = body.load[p.code] || { open: 0, warning: 0, overdue: 0, supervised: 0 };
+        p.open = n.open; p.warning = n.warning; p.overdue = n.overdue; p.supervised = n.supervised;
+        layer.setStyle(gridStyle(layer.feature));
+      });
+    }).catch(function () {});
+  }
+
+  var legend = L.control({ position: "bottomleft" });
+  legend.onAdd = function () {
+    var div = L.DomUtil.create("div", "gg-legend");
+    var rows = ["<strong>" + esc(T.legend) + "</strong>", "<i style='background:#f4f6f8'></i>0"];
+    PALETTE.forEach(function (c, k) {
+      var lo = Math.floor(maxOpen * k / PALETTE.length) + 1, hi = Math.max(lo, Math.floor(maxOpen * (k + 1) / PALETTE.length));
+      if (maxOpen) rows.push("<i style='background:" + c + "'></i>" + lo + (hi > lo ? "–" + hi : ""));
+    });
+    rows.push("<i style='border:2px solid #c62828;background:transparent'></i>" + esc(T.overdueEdge));
+    div.innerHTML = rows.join("<br>");
+    return div;
+  };
+
+  /* --- Open cases: clusters computed by the server for this box and zoom ---------------------------- */
+  var cases = L.layerGroup().addTo(map);
+  var pending = null;
+
+  function caseQuery() {
+    var b = map.getBounds();
+    var box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v, k) {
+      var lim = k % 2 ? 90 : 180;
+      return Math.max(-lim, Math.min(lim, v)).toFixed(6);
+    });
+    return el.dataset.cases + "?bbox=" + box.join(",") + "&zoom=" + Math.round(map.getZoom());
+  }
+
+  function clusterIcon(c) {
+    var size = c.count < 10 ? 30 : c.count < 100 ? 38 : c.count < 1000 ? 46 : 54;
+    return L.divIcon({ className: "", iconSize: [size, size],
+      html: "<div class='gg-cluster alert-" + (c.alert || "none") + "' style='width:" + size + "px;height:" + size +
+            "px' data-cluster='" + c.count + "' title='" + c.count + " " + esc(T.open) + (c.overdue ? ", " + c.overdue + " " + esc(T.overdue) : "") +
+            "'>" + c.count + "</div>" });
+  }
+  function pinIcon(m) {
+    return L.divIcon({ className: "", iconSize: [16, 16],
+      html: "<div class='gg-pin alert-" + (m.alert || "none") + (m.supervised ? " supervised" : "") + "' data-case='" + m.id +
+            "' title='" + esc(m.number) + " " + esc(m.title) + "'></div>" });
+  }
+  function casePopup(m) {
+    var flags = (m.alert === "red" ? " · " + T.overdue : m.alert === "yellow" ? " · " + T.warning : "") +
+      (m.supervised ? " · " + T.supervised : "");
+    return "<div class='gg-popup'><div class='number'>" + esc(m.number) + esc(flags) + "</div><strong>" + esc(m.title) +
+      "</strong><br><a class='button-link' href='" + esc(m.url) + "'>" + esc(T.openCase) + " →</a></div>";
+  }
+
+  function loadCases() {
+    var url = caseQuery();
+    pending = url;
+    getJSON(url).then(function (body) {
+      if (pending !== url) return; // the view moved on meanwhile
+      cases.clearLayers();
+      body.clusters.forEach(function (c) {
+        var marker = L.marker([c.lat, c.lon], { icon: clusterIcon(c), keyboard: true, title: String(c.count) });
+        marker.on("click", function () {
+          var bounds = L.latLngBounds(c.bounds);
+          if (bounds.getNorthEast().equals(bounds.getSouthWest())) map.setView(bounds.getCenter(), map.getZoom() + 2);
+          else map.fitBounds(bounds.pad(0.2));
+        });
+        cases.addLayer(marker);
+      });
+      body.markers.forEach(function (m) {
+        cases.addLayer(L.marker([m.lat, m.lon], { icon: pinIcon(m), keyboard: true, title: m.number })
+          .bindPopup(casePopup(m)));
+      });
+      el.dataset.casesDrawn = String(body.clusters.length + body.markers.length);
+    }).catch(function () {});
+  }
+  map.on("moveend", loadCases);
+
+  /* --- Grid workers on patrol (supervisors only) --------------------------------------------------- */
+  var overlays = {};
+  overlays[T.grids] = grids;
+  overlays[T.cases] = cases;
+  var workers = null, track = L.layerGroup().addTo(map);
+  if (el.dataset.patrols) {
+    workers = L.layerGroup().addTo(map);
+    overlays[T.patrols] = workers;
+  }
+  L.control.layers(null, overlays, { collapsed: window.innerWidth < 700 }).addTo(map);
+
+  function initials(name) { return (name || "?").slice(-2); }
+  function workerPopup(p) {
+    return "<div class='gg-popup'><strong>" + esc(p.name) + "</strong><br>" + p.minutes_ago + " " + esc(T.minutesAgo) +
+      (p.accuracy_m != null ? " · ±" + Math.round(p.accuracy_m) + " m" : "") + (p.inside ? "" : "<br>" + esc(T.outside)) +
+      "<br><button type='button' data-track='" + esc(p.track) + "'>" + esc(T.showTrack) + "</button>" +
+      "<div class='muted small'>" + esc(T.trackLogged) + "</div></div>";
+  }
+  function loadWorkers() {
+    if (!workers) return;
+    getJSON(el.dataset.patrols).then(function (gj) {
+      workers.clearLayers();
+      gj.features.forEach(function (f) {
+        var p = f.properties, c = f.geometry.coordinates;
+        workers.addLayer(L.marker([c[1], c[0]], { keyboard: true, title: p.name, icon: L.divIcon({ className: "",
+          iconSize: [26, 26], html: "<div class='gg-worker" + (p.inside ? "" : " outside") + "' data-worker='" + p.user + "'>" +
+          esc(initials(p.name)) + "</div>" }) }).bindPopup(workerPopup(p)));
+      });
+      el.dataset.workersDrawn = String(gj.features.length);
+    }).catch(function () {});
+  }
+  el.addEventListener("click", function (ev) {
+    var button = ev.target.closest("[data-track]");
+    if (!button) return;
+    getJSON(button.dataset.track).then(function (body) {
+      track.clearLayers();
+      if (!body.points.length) { button.textContent = T.noTrack; return; }
+      var line = L.polyline(body.points.map(function (p) { return [p.lat, p.lon]; }), { color: "#2e7d32", weight: 4 });
+      track.addLayer(line);
+      map.fitBounds(line.getBounds().pad(0.3));
+    }).catch(function () {});
+  });
+
+  loadWorkers();
+  setInterval(function () { if (!document.hidden) { refreshLoad(); loadCases(); loadWorkers(); } }, REFRESH_MS);
+})();
