@@ -17,7 +17,8 @@ from .duplicates import possible_duplicates
 from .filters import CaseFilter
 from .models import Case, Category
 from .selectors import case_timeline
-from .serializers import (AttachmentSerializer, AttachmentUploadSerializer, CaseCreateSerializer,
+from .serializers import (AttachmentSerializer, AttachmentUploadSerializer, CaseCreatedSerializer,
+                          CaseCreateSerializer,
                           CaseDetailSerializer, CaseEventSerializer, CaseListSerializer, CategorySerializer,
                           CorrectAreaSerializer, DuplicateQuerySerializer, DuplicateSerializer)
 
@@ -102,7 +103,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         return qs
 
     @extend_schema(
-        request=CaseCreateSerializer, responses={201: CaseDetailSerializer, 200: CaseDetailSerializer},
+        request=CaseCreateSerializer, responses={201: CaseCreatedSerializer, 200: CaseCreatedSerializer},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                                      description="Any unique string per intended case; a retry returns the first case (200).")],
     )
@@ -118,8 +119,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             actor=request.user, idempotency_key=request.headers.get("Idempotency-Key", "")[:128],
             before_photos=photos, after_photos=after_photos, **{**data, "source": source},
         )
-        body = CaseDetailSerializer(result.case, context={"request": request}).data
-        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+        body = CaseCreatedSerializer(result.case, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+                        headers={"Location": f"{request.path}{result.case.pk}/"})
 
     @extend_schema(responses=CaseEventSerializer(many=True))
     @action(detail=True, methods=["get"])

@@ -8,3 +8,4 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from . import selectors  # noqa: F401  (registers access scopes)
+        from . import limits  # noqa: F401  (clears the limits cache when the admin edits one)

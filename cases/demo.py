@@ -608,8 +608,10 @@ class CaseWriter:
         if step.args.get("self_handled_result"):
             result = step.args["self_handled_result"]
             attached = self._attach(case, actor, step.args.get("after_photos", ()), "after", at)
-            self._apply(case, actor, "self_handle", {"result": result, "after_photos": len(attached)}, at,
-                        payload={"result": result, "photos": [a.pk for a in attached]})
+            event = self._apply(case, actor, "self_handle", {"result": result, "after_photos": len(attached)}, at,
+                                payload={"result": result, "photos": [a.pk for a in attached]})
+            for a in attached:
+                a.event_id = event.pk
         return case
 
     def _apply(self, case, actor, name, staged, at, comment="", payload=None):

@@ -33,9 +33,12 @@ def _normalise(payload):
     return json.loads(json.dumps(payload or {}, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 
-def event_append(*, case, kind, actor=None, from_status="", to_status="", comment="", payload=None, at=None):
-    """Append one event. The caller holds the case row lock, so seq and the predecessor are stable."""
-    last = CaseEvent.objects.filter(case_id=case.pk).order_by("-seq").values_list("seq", "hash").first()
+def event_append(*, case, kind, actor=None, from_status="", to_status="", comment="", payload=None, at=None,
+                 first=False):
+    """Append one event. The caller holds the case row lock, so seq and the predecessor are stable.
+    ``first``: the case was created in this transaction, so the chain starts here (no lookup)."""
+    last = None if first else (CaseEvent.objects.filter(case_id=case.pk).order_by("-seq")
+                                .values_list("seq", "hash").first())
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     at = (at or timezone.now()).astimezone(datetime.UTC)  # hashed as stored: UTC
     content = dict(

@@ -2,9 +2,8 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from grids.models import code_range_q
-
 from .models import Alert, Case, CaseLevel, Source, Urgency
+from .selectors import case_area_q
 from .workflow import FINAL, Status
 
 
@@ -33,7 +32,7 @@ class CaseFilter(django_filters.FilterSet):
         fields = []
 
     def filter_area(self, qs, name, value):
-        return qs.filter(code_range_q("area_code", value)) if value else qs
+        return qs.filter(case_area_q(value)) if value else qs
 
     def filter_category(self, qs, name, value):
         return qs.filter(Q(category__code=value) | Q(category__parent__code=value))

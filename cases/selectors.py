@@ -2,9 +2,21 @@
 
 from django.db.models import Q
 
+from grids.models import CODE_LENGTH, Level, code_range_q
 from grids.scope import prefix_q, reach, scope_for
 
 from .models import Attachment, Case, CaseEvent, Category
+
+
+# Subtrees with a column of their own on Case (stored generated columns with (column, status, id) indexes).
+LEVEL_COLUMNS = {CODE_LENGTH[Level.STREET]: "street_code", CODE_LENGTH[Level.COMMUNITY]: "community_code",
+                 CODE_LENGTH[Level.GRID]: "grid_code", CODE_LENGTH[Level.MICROGRID]: "area_code"}
+
+
+def case_area_q(code: str) -> Q:
+    """Cases in the subtree of ``code``: an equality where the level has a column, else a range scan."""
+    column = LEVEL_COLUMNS.get(len(code))
+    return Q(**{column: code}) if column else code_range_q("area_code", code)
 
 
 @scope_for(Case)
@@ -13,7 +25,7 @@ def case_scope(user, qs):
     r = reach(user)
     # A reporter follows their own cases, and the originals their duplicates were merged into.
     followed = Case.objects.filter(reporter_id=user.pk, duplicate_of__isnull=False).values("duplicate_of_id")
-    visible = prefix_q("area_code", r.codes()) | Q(reporter_id=user.pk) | Q(pk__in=followed)
+    visible = prefix_q("area_code", r.codes(), q_for=case_area_q) | Q(reporter_id=user.pk) | Q(pk__in=followed)
     if r.department_ids:
         visible |= Q(handling_department_id__in=r.department_ids)
     return qs.filter(visible)

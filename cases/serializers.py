@@ -71,6 +71,22 @@ class CaseListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CaseCreatedSerializer(serializers.Serializer):
+    """What a create answers: where the case is and how to address it. A plain serializer, so a phone's
+    report costs no model-field introspection; GET /cases/{id}/ has the rest."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    public_id = serializers.CharField()
+    status = serializers.CharField()
+    version = serializers.IntegerField()
+    area = serializers.IntegerField(source="area_id")
+    area_code = serializers.CharField()
+    stage_due_at = serializers.DateTimeField(allow_null=True)
+    reported_at = serializers.DateTimeField()
+    attachments = AttachmentSerializer(many=True)
+
+
 class CaseDetailSerializer(CaseListSerializer):
     attachments = AttachmentSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()

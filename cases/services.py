@@ -82,8 +82,9 @@ def case_report(*, actor, category: Category, title: str, description: str = "",
             before = _attach_all(case, actor, before_photos, kind="before")
             if before:  # the report event carries its photos, so the timeline shows them
                 type(before[0]).objects.filter(pk__in=[a.pk for a in before]).update(event=case._report_event)
-            if self_handled_result:
-                _self_handle(case, actor, self_handled_result, after_photos)
+            after = _self_handle(case, actor, self_handled_result, after_photos) if self_handled_result else []
+            # The caller renders the new case: it has exactly these attachments (saves a query).
+            case._prefetched_objects_cache = {"attachments": before + after}
     except IntegrityError:
         # A concurrent retry with the same key won the race: hand back its case.
         previous = idempotency_key and _idempotent_replay(actor, idempotency_key, fingerprint)
@@ -138,7 +139,7 @@ def _case_create(*, actor, category, title, description, lat, lon, address, area
     change = clock_after(case, "report", "", now)
     case.save()
     case._report_event = event_append(case=case, kind="report", actor=actor, to_status=case.status, at=now,
-                                      payload={"source": source, "area": area.code, "clock": change})
+                                      payload={"source": source, "area": area.code, "clock": change}, first=True)
     transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind="report"))
     return case
 
@@ -154,8 +155,11 @@ def _may_report_in(user, area) -> bool:
 
 def _self_handle(case, actor, result, after_photos):
     attached = _attach_all(case, actor, after_photos, kind="after")
-    _apply(case, actor, "self_handle", {"result": result, "after_photos": len(attached)},
-           payload={"result": result, "photos": [a.pk for a in attached]})
+    event = _apply(case, actor, "self_handle", {"result": result, "after_photos": len(attached)},
+                   payload={"result": result, "photos": [a.pk for a in attached]})
+    if attached:
+        type(attached[0]).objects.filter(pk__in=[a.pk for a in attached]).update(event=event)
+    return attached
 
 
 # --- Transitions -------------------------------------------------------------------------------------

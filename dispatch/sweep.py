@@ -31,7 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import signals
-from cases.models import CASE_LEVELS, Case, Category
+from cases.limits import category_limits
+from cases.models import CASE_LEVELS, Case
 from cases.workflow import LEVEL_RANK
 
 from . import calendar as working
@@ -233,18 +234,11 @@ def _payload(row, to_level, next_at):
 
 
 class _Limits:
-    """Category limits for the batch, loaded once per category."""
-
-    def __init__(self):
-        self.categories = {}
+    """When the next climb is due, by the category's limits (kept in memory by ``cases.limits``)."""
 
     def next_escalation(self, row, since, now):
         """One more full limit of the stage after ``since`` (the deadline, or the last climb's time)."""
-        category = self.categories.get(row["category_id"])
-        if category is None:
-            category = self.categories[row["category_id"]] = (
-                Category.objects.prefetch_related("limits").get(pk=row["category_id"]))
-        limit = category.limit_for(row["urgency"], row["stage"])
+        limit = category_limits(row["category_id"]).get((row["urgency"], row["stage"]))
         snap = working.snapshot()
         windows = snap.windows_by_district.get(row["area_code"][:6], snap.default_windows)
         if limit is not None:

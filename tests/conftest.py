@@ -17,14 +17,15 @@ def _test_settings(settings, tmp_path):
 def _fresh_process_caches():
     # Test transactions roll back without signals: never let one test's boundaries or calendar days
     # leak into the next through the per-process caches.
+    from cases import limits
     from dispatch import calendar
     from grids import spatial
 
-    spatial.invalidate()
-    calendar.invalidate()
+    for cache in (spatial, calendar, limits):
+        cache.invalidate()
     yield
-    spatial.invalidate()
-    calendar.invalidate()
+    for cache in (spatial, calendar, limits):
+        cache.invalidate()
 
 
 @pytest.fixture
