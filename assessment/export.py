@@ -4,6 +4,7 @@ import csv
 import io
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -11,14 +12,15 @@ from openpyxl.utils import get_column_letter
 from .figures import (AREA_FIGURES, CATEGORY_FIGURES, DEFAULT_WEIGHTS, FIGURES, GRADES, PARTS, UNIT_FIGURES,
                       WORKER_FIGURES, weights)
 
-LEVEL_LABELS = {"district": "District", "street": "Street", "community": "Community", "grid": "Grid"}
+LEVEL_LABELS = {"district": gettext_lazy("Districts"), "street": gettext_lazy("Streets"),
+                "community": gettext_lazy("Communities"), "grid": gettext_lazy("Grids")}
 
 
 def tables(data):
     """(title, figure keys, rows) for every table of a report dict, in reading order."""
     out = [(_("Total"), AREA_FIGURES, [{**data["total"], "name": _("Total")}])]
     for level, rows in data["areas"].items():
-        out.append((_(LEVEL_LABELS.get(level, level)), AREA_FIGURES, rows))
+        out.append((str(LEVEL_LABELS.get(level, level)), AREA_FIGURES, rows))
     out.append((_("Handling units"), UNIT_FIGURES, data["units"]))
     out.append((_("Grid workers"), WORKER_FIGURES, data["workers"]))
     out.append((_("Categories"), CATEGORY_FIGURES, data["categories"]))

@@ -76,6 +76,8 @@ def figure_values(counts: dict, keys) -> dict:
         else:
             den = counts.get(f.denominator) or 0
             out[key] = {"value": round(num * 100 / den, 2) if den else None, "num": num, "den": den}
+            if len(f.numerator) > 1:  # a weighted numerator: its parts' own counts, for the links
+                out[key]["parts"] = [counts.get(part) or 0 for part, _w in f.numerator]
     return out
 
 
@@ -209,7 +211,7 @@ def trend(user, params: ReportParams):
                           department=params.department, category=params.category)
     parts = {PARTS[p] for key in TREND_FIGURES for p in FIGURES[key].part_keys() if p}
     counts = part_counts(records(user, window), "period_month", params.as_of, list(parts))
-    return [{"month": month, "figures": figure_values(counts[month], TREND_FIGURES)} for month in sorted(counts)]
+    return [{"month": int(month), "figures": figure_values(counts[month], TREND_FIGURES)} for month in sorted(counts)]
 
 
 def report(user, params: ReportParams, *, levels=None, with_trend=True) -> dict:

@@ -5,6 +5,7 @@ the team's own work for the organisation star. The figures come from one GROUP B
 of the month, summed per star.
 """
 
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Category
@@ -14,9 +15,10 @@ from grids.scope import prefix_q, scoped
 from .figures import PARTS
 from .models import CaseRecord, Star
 from .records import month_bounds
-from .report import figure_values, part_counts
+from .report import figure_values
 
 # Major classes of the shipped catalogue per star (None: all categories).
+MEMBER_ROLES = [Role.GRID_WORKER, Role.GRID_LEADER]
 STAR_MAJORS = {
     Star.ORGANISATION: None,
     Star.SECURITY: ("07", "08", "10"),  # safety hazards, fire, special groups
@@ -42,25 +44,33 @@ STAR_HINTS = {
 
 def supporting_figures(user, grid, month: int, as_of=None) -> dict:
     """{star: {"figures": {key: {value, num, den}}, "members": n}} for ``grid`` in month YYYYMM."""
+    return supporting_figures_for(user, [grid], month, as_of)[grid.code]
+
+
+def supporting_figures_for(user, grids, month: int, as_of=None) -> dict:
+    """{grid code: {star: {...}}} for several grids: one GROUP BY (grid, major class) over their records."""
     from django.utils import timezone
 
     start, end = month_bounds(month)
     as_of = as_of or timezone.now()
-    qs = scoped(user, CaseRecord.objects.all()).filter(prefix_q("grid_code", [grid.code]), period_at__gte=start,
+    codes = [g.code for g in grids]
+    qs = scoped(user, CaseRecord.objects.all()).filter(prefix_q("grid_code", codes), period_at__gte=start,
                                                          period_at__lt=end)
-    by_major = part_counts(qs, "major_id", as_of, [p for p in PARTS.values() if p.model == "record"])
-    codes = dict(Category.objects.filter(pk__in=[int(k) for k in by_major if k]).values_list("pk", "code"))
-    members = Membership.objects.filter(area__code__startswith=grid.code, is_active=True,
-                                        role__in=[Role.GRID_WORKER, Role.GRID_LEADER]).values("user").distinct().count()
-    out = {}
-    for star in Star.values:
-        majors = STAR_MAJORS[star]
-        counts = {}
-        for pk, row in by_major.items():
-            if majors is None or codes.get(int(pk) if pk else None, "")[:2] in majors:
-                for key, value in row.items():
-                    counts[key] = (counts.get(key) or 0) + (value or 0)
-        out[star] = {"figures": figure_values(counts, STAR_FIGURES[star])}
-        if star == Star.ORGANISATION:
-            out[star]["members"] = members
+    aggs = {p.key: Count("pk", filter=p.q(as_of)) for p in PARTS.values() if p.model == "record"}
+    rows = list(qs.values("grid_code", "major_id").order_by().annotate(**aggs))
+    major_codes = dict(Category.objects.filter(pk__in={r["major_id"] for r in rows}).values_list("pk", "code"))
+    members = dict(Membership.objects.filter(area__code__in=codes, is_active=True, role__in=MEMBER_ROLES)
+                   .values("area__code").order_by().annotate(n=Count("user", distinct=True)).values_list("area__code", "n"))
+    out = {code: {} for code in codes}
+    for code in codes:
+        mine = [r for r in rows if r["grid_code"].startswith(code)]
+        for star in Star.values:
+            majors = STAR_MAJORS[star]
+            counts = {}
+            for r in mine:
+                if majors is None or major_codes.get(r["major_id"], "")[:2] in majors:
+                    for key in aggs:
+                        counts[key] = counts.get(key, 0) + (r[key] or 0)
+            out[code][star] = {"figures": figure_values(counts, STAR_FIGURES[star])}
+        out[code][Star.ORGANISATION]["members"] = members.get(code, 0)
     return out

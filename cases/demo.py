@@ -752,7 +752,7 @@ def _copy(model, rows):
     """COPY rows into the model's table: several times faster than INSERT for the million-row tables."""
     if not rows:
         return
-    fields = model._meta.concrete_fields
+    fields = [f for f in model._meta.concrete_fields if not f.generated]  # the database computes those
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor:
         with cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:

@@ -27,7 +27,13 @@ def case_scope(user, qs):
     followed = Case.objects.filter(reporter_id=user.pk, duplicate_of__isnull=False).values("duplicate_of_id")
     visible = prefix_q("area_code", r.codes(), q_for=case_area_q) | Q(reporter_id=user.pk) | Q(pk__in=followed)
     if r.department_ids:
-        visible |= Q(handling_department_id__in=r.department_ids)
+        # A department sees what it handles, what it assists on, and what it was whistled to (吹哨报到).
+        from dispatch.models import CaseAssist, WhistleCall
+
+        departments = r.department_ids
+        visible |= (Q(handling_department_id__in=departments)
+                    | Q(pk__in=CaseAssist.objects.filter(department_id__in=departments).values("case_id"))
+                    | Q(pk__in=WhistleCall.objects.filter(department_id__in=departments).values("whistle__case_id")))
     return qs.filter(visible)
 
 

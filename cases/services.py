@@ -83,8 +83,7 @@ def case_report(*, actor, category: Category, title: str, description: str = "",
             if before:  # the report event carries its photos, so the timeline shows them
                 type(before[0]).objects.filter(pk__in=[a.pk for a in before]).update(event=case._report_event)
             after = _self_handle(case, actor, self_handled_result, after_photos) if self_handled_result else []
-            # The caller renders the new case: it has exactly these attachments (saves a query).
-            case._prefetched_objects_cache = {"attachments": before + after}
+            _known_attachments(case, before + after)
     except IntegrityError:
         # A concurrent retry with the same key won the race: hand back its case.
         previous = idempotency_key and _idempotent_replay(actor, idempotency_key, fingerprint)
@@ -92,6 +91,14 @@ def case_report(*, actor, category: Category, title: str, description: str = "",
             raise
         return ReportResult(previous, created=False)
     return ReportResult(case, created=True)
+
+
+def _known_attachments(case, attachments):
+    """The caller renders the new case, which has exactly these attachments: prefill the related manager
+    as ``prefetch_related`` would, and save the query."""
+    queryset = case.attachments.all()
+    queryset._result_cache, queryset._prefetch_done = list(attachments), True
+    case._prefetched_objects_cache = {"attachments": queryset}
 
 
 def _idempotent_replay(actor, key, fingerprint):

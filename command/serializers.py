@@ -26,5 +26,6 @@ class PatrolPositionSerializer(serializers.ModelSerializer):
 
 
 class PatrolRecordedSerializer(serializers.Serializer):
-    merged = serializers.BooleanField(help_text=_("true when the point followed the last one too closely and was merged"))
+    merged = serializers.BooleanField(
+        help_text=_("true when the point followed the last one too closely and was merged"))
     position = PatrolPositionSerializer(allow_null=True)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("overdue/", views.overdue_partial, name="overdue"),
     path("supervised/", views.supervised_partial, name="supervised"),
     path("grids.json", views.grids_json, name="grids"),
+    path("grid-load.json", views.grid_load_json, name="grid-load"),
     path("cases.json", views.cases_json, name="cases"),
     path("patrol/", views.patrol_page, name="patrol"),
     path("patrol/last.json", views.patrol_last_json, name="patrol-last"),

@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,6 @@ from grids.scope import reach
 from . import selectors, services
 from .forms import TrackDayForm, ViewBoxForm
 from .models import PatrolLast, TrackAccessLog
-from .selectors.board import grid_layer
 
 
 MAP_LABELS = {
@@ -26,7 +25,7 @@ MAP_LABELS = {
     "openCase": _("Open the case"), "minutesAgo": _("minutes ago"), "showTrack": _("Today's track"),
     "trackLogged": _("Looking at a track is logged."), "noTrack": _("No points today."),
     "outside": _("outside the district"), "legend": _("Open cases per grid"),
-    "overdueEdge": _("red edge: has overdue cases"), "zoomIn": _("Zoom in"),
+    "overdueEdge": _("red edge: has overdue cases"),
 }
 PATROL_LABELS = {
     "off": _("Off patrol: your position is not shared."), "waiting": _("On patrol: waiting for your location…"),
@@ -107,13 +106,23 @@ def supervised_partial(request):
 @login_required
 @require_GET
 def grids_json(request):
-    """Grids with their open / warning / overdue load (boundaries cached, counts live); ``?load=1``: the
-    counts alone, for the map's periodic refresh."""
-    roots = _roots(request)
-    if request.GET.get("load"):
-        load = selectors.grid_load(request.user, roots)
-        return JsonResponse({"load": load, "max_open": max((g["open"] for g in load.values()), default=0)})
-    return JsonResponse(grid_layer(request.user, roots))
+    """The grids' boundaries (cached, with an ETag: browsers revalidate instead of downloading again)."""
+    etag, text = selectors.grid_boundaries(_roots(request))
+    quoted = f'"{etag}"'
+    if request.headers.get("If-None-Match") == quoted:
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(text, content_type="application/json")
+    response["ETag"] = quoted
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@login_required
+@require_GET
+def grid_load_json(request):
+    """Open, warning, overdue and supervised counts per grid, for colouring the grids (polled)."""
+    return JsonResponse(selectors.grid_load_body(request.user, _roots(request)))
 
 
 @login_required

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class IntakeConfig(AppConfig):
     name = "intake"
     verbose_name = _("Intake: integrations, hotline, sensors, citizens")
+
+    def ready(self):
+        from . import receivers  # noqa: F401 — connects the case_changed listeners

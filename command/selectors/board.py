@@ -6,6 +6,7 @@ GROUP BY over a zoom-dependent lat/lon cell (plus one query for the details of l
 """
 
 import hashlib
+import json
 from datetime import datetime, time
 
 from django.core.cache import cache
@@ -25,7 +26,7 @@ LIST_LIMIT = 20
 MARKER_LIMIT = 300  # fewer open cases than this in view: send markers, not clusters
 CLUSTER_CELL_PX = 60  # a cluster cell is about this many screen pixels wide
 BOUNDARY_CACHE_SECONDS = 3600
-COUNTS_CACHE_SECONDS = 15  # many screens poll the same counts every 30 s
+LIVE_CACHE_SECONDS = 15  # many screens poll the same counts every 30 s
 
 
 def map_roots(user) -> list[str]:
@@ -42,23 +43,46 @@ def _open_cases(user, roots):
 
 # --- Grids --------------------------------------------------------------------------------------------
 
-def grid_boundaries(roots) -> list[dict]:
-    """GeoJSON features of the active grids under the roots, cached until any of them changes."""
+def grid_boundaries(roots) -> tuple[str, str]:
+    """(etag, GeoJSON text) of the active grids under the roots, serialised once and cached until any of
+    them changes: 1,500 grids are half a megabyte that every screen would otherwise re-encode."""
     grids = Area.objects.filter(level=Level.GRID, is_active=True).filter(prefix_q("code", roots))
     stamp = grids.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
     digest = hashlib.sha1(",".join(roots).encode()).hexdigest()[:16]
-    key = f"command:grids:{digest}:{stamp['n']}:{stamp['top']}:{stamp['last'] and stamp['last'].timestamp()}"
-    features = cache.get(key)
-    if features is None:
+    etag = f"{digest}-{stamp['n']}-{stamp['top']}-{stamp['last'] and int(stamp['last'].timestamp() * 1e6)}"
+    key = f"command:grids:{etag}"
+    text = cache.get(key)
+    if text is None:
         features = [{"type": "Feature", "geometry": boundary, "properties": {"code": code, "name": name}}
                     for code, name, boundary in grids.exclude(boundary=None).order_by("code")
                     .values_list("code", "name", "boundary")]
-        cache.set(key, features, BOUNDARY_CACHE_SECONDS)
-    return features
+        text = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,
+                          separators=(",", ":"))
+        cache.set(key, text, BOUNDARY_CACHE_SECONDS)
+    return etag, text
+
+
+def _roots_key(kind, roots, now=None):
+    """Cache key per set of roots and 15-second slot: every screen watching the same area shares one query.
+
+    Sharing is safe because the rows are cut to the roots' subtrees, which lie inside the case scope of
+    every user whose map roots they are."""
+    digest = hashlib.sha1(",".join(roots).encode()).hexdigest()[:16]
+    slot = int((now or timezone.now()).timestamp()) // LIVE_CACHE_SECONDS
+    return f"command:{kind}:{digest}:{slot}"
 
 
 def grid_load(user, roots) -> dict[str, dict]:
     """Open, warning, overdue and supervised counts per grid code (micro-grid cases count to their grid)."""
+    key = _roots_key("load", roots)
+    load = cache.get(key)
+    if load is None:
+        load = _grid_load(user, roots)
+        cache.set(key, load, LIVE_CACHE_SECONDS)
+    return load
+
+
+def _grid_load(user, roots):
     rows = (_open_cases(user, roots).annotate(grid=Substr("area_code", 1, GRID_CODE_LENGTH))
             .values("grid").order_by()
             .annotate(open=Count("id"), warning=Count("id", filter=Q(alert=Alert.YELLOW)),
@@ -67,14 +91,9 @@ def grid_load(user, roots) -> dict[str, dict]:
     return {row.pop("grid"): row for row in rows}
 
 
-def grid_layer(user, roots) -> dict:
-    """The grids as a FeatureCollection with each grid's load in its properties."""
+def grid_load_body(user, roots) -> dict:
     load = grid_load(user, roots)
-    empty = {"open": 0, "warning": 0, "overdue": 0, "supervised": 0}
-    features = [{**f, "properties": {**f["properties"], **load.get(f["properties"]["code"], empty)}}
-                for f in grid_boundaries(roots)]
-    top = max((f["properties"]["open"] for f in features), default=0)
-    return {"type": "FeatureCollection", "features": features, "max_open": top}
+    return {"load": load, "max_open": max((g["open"] for g in load.values()), default=0)}
 
 
 # --- Case markers and clusters --------------------------------------------------------------------------
@@ -128,8 +147,7 @@ def board_counts(user, roots, *, now=None) -> dict:
     """Open, warning, overdue, supervised, reported today, closed today (today = the local calendar day)."""
     now = now or timezone.now()
     midnight = _local_midnight(now)
-    digest = hashlib.sha1(",".join(roots).encode()).hexdigest()[:16]
-    key = f"command:counts:{digest}:{int(now.timestamp()) // COUNTS_CACHE_SECONDS}"
+    key = _roots_key("counts", roots, now)
     counts = cache.get(key)
     if counts is not None:
         return counts
@@ -142,7 +160,7 @@ def board_counts(user, roots, *, now=None) -> dict:
         Q(reported_at__gte=midnight) | closed_today
     ).aggregate(reported_today=Count("id", filter=Q(reported_at__gte=midnight)),
                 closed_today=Count("id", filter=closed_today))
-    cache.set(key, counts, COUNTS_CACHE_SECONDS)
+    cache.set(key, counts, LIVE_CACHE_SECONDS)
     return counts
 
 

@@ -29,7 +29,7 @@
   /* --- Map of today's own track -------------------------------------------------------------------- */
   var map = null, line = null, here = null;
   if (window.L) {
-    map = L.map("patrol-map", { attributionControl: !!root.dataset.tiles });
+    map = L.map("patrol-map", { attributionControl: !!root.dataset.tiles, maxZoom: 19 });
     if (root.dataset.tiles) L.tileLayer(root.dataset.tiles, { maxZoom: 19, attribution: root.dataset.attribution || "" }).addTo(map);
     map.setView([28.2, 112.9], 14);
     fetch(root.dataset.grids, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (gj) {

@@ -11,7 +11,7 @@
   // Sequential palette (light yellow → dark red) for the share of the busiest grid's open cases.
   var PALETTE = ["#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026"];
 
-  var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.tiles, preferCanvas: false });
+  var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.tiles, maxZoom: 19, zoomSnap: 0.5 });
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution || "" }).addTo(map);
   }
@@ -50,39 +50,48 @@
     }
   }).addTo(map);
 
-  getJSON(el.dataset.grids).then(function (gj) {
-    maxOpen = gj.max_open;
+  function applyLoad(body) {
+    maxOpen = body.max_open;
+    grids.eachLayer(function (layer) {
+      var p = layer.feature.properties, n = body.load[p.code] || { open: 0, warning: 0, overdue: 0, supervised: 0 };
+      p.open = n.open; p.warning = n.warning; p.overdue = n.overdue; p.supervised = n.supervised;
+      layer.setStyle(gridStyle(layer.feature));
+    });
+  }
+
+  Promise.all([getJSON(el.dataset.grids), getJSON(el.dataset.load)]).then(function (both) {
+    var gj = both[0];
+    gj.features.forEach(function (f) { f.properties.open = f.properties.warning = f.properties.overdue = 0; });
     grids.addData(gj);
+    applyLoad(both[1]);
     grids.bringToBack();
     el.dataset.gridsDrawn = String(gj.features.length);
-    if (gj.features.length) map.fitBounds(grids.getBounds(), { padding: [8, 8] });
+    if (gj.features.length) map.fitBounds(grids.getBounds(), { padding: [24, 24] });
     else loadCases();
     legend.addTo(map);
   }).catch(function () {});
 
   function refreshLoad() {
-    getJSON(el.dataset.grids + "?load=1").then(function (body) {
-      maxOpen = body.max_open;
-      grids.eachLayer(function (layer) {
-        var p = layer.feature.properties, n = body.load[p.code] || { open: 0, warning: 0, overdue: 0, supervised: 0 };
-        p.open = n.open; p.warning = n.warning; p.overdue = n.overdue; p.supervised = n.supervised;
-        layer.setStyle(gridStyle(layer.feature));
-      });
+    getJSON(el.dataset.load).then(function (body) {
+      applyLoad(body);
+      legend.remove(); legend.addTo(map);
     }).catch(function () {});
   }
 
   var legend = L.control({ position: "bottomleft" });
   legend.onAdd = function () {
+    // One swatch per colour step with the open counts it stands for: n falls in step floor(n / max × 5).
     var div = L.DomUtil.create("div", "gg-legend");
-    var rows = ["<strong>" + esc(T.legend) + "</strong>", "<i style='background:#f4f6f8'></i>0"];
+    var steps = ["<span><i style='background:#f4f6f8'></i>0</span>"], n = PALETTE.length;
     PALETTE.forEach(function (c, k) {
-      var lo = Math.floor(maxOpen * k / PALETTE.length) + 1, hi = Math.max(lo, Math.floor(maxOpen * (k + 1) / PALETTE.length));
-      if (maxOpen) rows.push("<i style='background:" + c + "'></i>" + lo + (hi > lo ? "–" + hi : ""));
+      var lo = Math.max(1, Math.ceil(k * maxOpen / n)), hi = k === n - 1 ? maxOpen : Math.ceil((k + 1) * maxOpen / n) - 1;
+      if (maxOpen && lo <= hi) steps.push("<span><i style='background:" + c + "'></i>" + lo + (hi > lo ? "–" + hi : "") + "</span>");
     });
-    rows.push("<i style='border:2px solid #c62828;background:transparent'></i>" + esc(T.overdueEdge));
-    div.innerHTML = rows.join("<br>");
+    div.innerHTML = "<strong>" + esc(T.legend) + "</strong><div class='steps'>" + steps.join("") + "</div>" +
+      "<span><i class='edge'></i>" + esc(T.overdueEdge) + "</span>";
     return div;
   };
+
 
   /* --- Open cases: clusters computed by the server for this box and zoom ---------------------------- */
   var cases = L.layerGroup().addTo(map);
@@ -151,7 +160,8 @@
   }
   L.control.layers(null, overlays, { collapsed: window.innerWidth < 700 }).addTo(map);
 
-  function initials(name) { return (name || "?").slice(-2); }
+  // Chinese names by their given name (last two characters), others by their first two letters.
+  function initials(name) { name = name || "?"; return /^[\x00-\x7f]*$/.test(name) ? name.slice(0, 2) : name.slice(-2); }
   function workerPopup(p) {
     return "<div class='gg-popup'><strong>" + esc(p.name) + "</strong><br>" + p.minutes_ago + " " + esc(T.minutesAgo) +
       (p.accuracy_m != null ? " · ±" + Math.round(p.accuracy_m) + " m" : "") + (p.inside ? "" : "<br>" + esc(T.outside)) +
@@ -176,10 +186,15 @@
     if (!button) return;
     getJSON(button.dataset.track).then(function (body) {
       track.clearLayers();
+      map.closePopup();
       if (!body.points.length) { button.textContent = T.noTrack; return; }
-      var line = L.polyline(body.points.map(function (p) { return [p.lat, p.lon]; }), { color: "#2e7d32", weight: 4 });
+      var latlngs = body.points.map(function (p) { return [p.lat, p.lon]; });
+      var line = L.polyline(latlngs, { color: "#2e7d32", weight: 4 });
       track.addLayer(line);
-      map.fitBounds(line.getBounds().pad(0.3));
+      [[latlngs[0], "#ffffff"], [latlngs[latlngs.length - 1], "#2e7d32"]].forEach(function (end) {
+        track.addLayer(L.circleMarker(end[0], { radius: 6, color: "#2e7d32", weight: 3, fillColor: end[1], fillOpacity: 1 }));
+      });
+      map.fitBounds(line.getBounds().pad(0.3), { maxZoom: 17 });
     }).catch(function () {});
   });
 

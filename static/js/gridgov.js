@@ -22,7 +22,10 @@
     $$("optgroup", select).forEach(function (g) {
       g.hidden = !$$("option", g).some(function (o) { return !o.hidden; });
     });
-    if (visible.length === 1) { select.value = visible[0].value; showExtra(select.value); }
+    if (visible.length === 1 && select.value !== visible[0].value) {
+      select.value = visible[0].value;
+      select.dispatchEvent(new Event("change", { bubbles: true }));  // extra fields, possible duplicates
+    }
   });
 
   function showExtra(code) {

@@ -101,3 +101,65 @@ def story(tree, rubbish):
         return Story(tree, rubbish, when or on(2, "08:40"), **kwargs)
 
     return make
+
+
+@pytest.fixture
+def police(tree):
+    from dispatch.models import Department
+    from grids.models import Role
+    from tests.factories import make_user
+
+    dept = Department.objects.create(code="GA", name="公安分局", area=tree.district)
+    dept.covered_areas.add(tree.district)
+    tree.users["officer"] = make_user("officer", Role.DEPARTMENT_HANDLER, tree.district, department=dept)
+    return dept
+
+
+AS_OF = at(2026, 3, 3, 12)
+
+
+@pytest.fixture
+def march(tree, rubbish, police):
+    """Ten cases of March 2026 whose figures are computed by hand in test_report.py (as of 3 March 12:00).
+
+    All reported Monday 2 March 08:40 in grid 0 by the grid worker (except no. 9) and filed 08:50:
+      1 on time through, satisfied          2 handled late (16:00 > 15:00), verified late, basically satisfied
+      3 reworked once, all in time           4 returned once, redispatched in time
+      5 voided after filing                  6 suspended while handled
+      7 open past its handling deadline (15:00), whistled: CG in time, GA late
+      8 self-handled on the spot (not filed) 9 hotline, grid 5, by the centre, dissatisfied
+     10 reported only
+    """
+    from dispatch import services as dispatch_services
+
+    s = {}
+    s[1] = Story(tree, rubbish, on(2, "08:40")).loop().evaluate(on(2, "16:10"))
+    s[2] = (Story(tree, rubbish, on(2, "08:40")).handled(feedback="16:00").verify(on(3, "09:30"))
+            .close(on(3, "09:40")).evaluate(on(3, "09:50"), "basically_satisfied"))
+    s[3] = (Story(tree, rubbish, on(2, "08:40")).handled().verify(on(2, "11:30"), passed=False)
+            .feedback(on(2, "17:00")).verify(on(2, "17:10")).close(on(2, "17:20")))
+    s[4] = (Story(tree, rubbish, on(2, "08:40")).file(on(2, "08:50")).dispatch(on(2, "09:00"))
+            .do(on(2, "09:10"), "case_return", "handler", reason="不属于本单位").dispatch(on(2, "09:30"))
+            .accept(on(2, "09:30")).feedback(on(2, "11:00")).verify(on(2, "11:30")).close(on(2, "16:00")))
+    s[5] = Story(tree, rubbish, on(2, "08:40")).file(on(2, "08:50")).do(on(2, "09:00"), "case_void", "centre",
+                                                                        reason="误报")
+    s[6] = (Story(tree, rubbish, on(2, "08:40")).file(on(2, "08:50")).dispatch(on(2, "09:00")).accept(on(2, "09:00"))
+            .do(on(2, "10:00"), "case_suspend", "community", reason="待施工"))
+    s[7] = Story(tree, rubbish, on(2, "08:40")).file(on(2, "08:50")).dispatch(on(2, "09:00")).accept(on(2, "09:00"))
+    whistle = dispatch_services.whistle_summon(case_id=s[7].case.pk, actor=tree.users["street"],
+                                               departments=[tree.departments[0], police], reason="聚集",
+                                               at=on(2, "09:30"))
+    calls = {c.department_id: c for c in whistle.calls.all()}
+    dispatch_services.whistle_arrive(call_id=calls[tree.departments[0].pk].pk, actor=tree.users["handler"],
+                                     at=on(2, "09:50"))
+    dispatch_services.whistle_arrive(call_id=calls[police.pk].pk, actor=tree.users["officer"], at=on(2, "10:10"))
+    s[8] = Story(tree, rubbish, on(2, "08:40"), self_handled_result="已清理", after_photos=[_photo()])
+    nine = Story(tree, rubbish, on(2, "08:40"), grid=5, source="hotline", reporter="centre")
+    nine.file(on(2, "08:50"), "centre").dispatch(on(2, "09:00"), "centre").accept(on(2, "09:00"))
+    nine.feedback(on(2, "11:00")).verify(on(2, "11:30"), who="centre").close(on(2, "16:00"), who="centre")
+    s[9] = nine.do(on(2, "16:10"), "case_evaluate", "centre", satisfaction="dissatisfied")
+    s[10] = Story(tree, rubbish, on(2, "08:40"))
+    from assessment.records import records_rebuild
+
+    records_rebuild()
+    return s

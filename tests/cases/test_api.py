@@ -166,3 +166,10 @@ def test_the_schema_renders(tree, admin_client):
     response = admin_client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/cases/{id}/dispatch/" in response.content
+
+
+def test_a_new_case_answers_for_its_attachments_without_a_query(tree, rubbish, django_assert_num_queries):
+    case = report(tree, rubbish, before_photos=[photo()])
+    with django_assert_num_queries(0):
+        assert [a.kind for a in case.attachments.all()] == ["before"]
+    assert case.attachments.get().kind == "before"  # other queries still reach the database

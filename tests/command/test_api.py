@@ -40,8 +40,8 @@ def test_bad_input_answers_400_per_field(tree):
     assert response.status_code == 400
     fields = response.json()["fields"]
     assert set(fields) == {"lat", "lon"}
-    late = client_for(tree, "worker").post(URL, point(tree, recorded_at=(timezone.now() + timedelta(hours=2)).isoformat()),
-                                           format="json")
+    ahead = (timezone.now() + timedelta(hours=2)).isoformat()
+    late = client_for(tree, "worker").post(URL, point(tree, recorded_at=ahead), format="json")
     assert late.status_code == 400 and set(late.json()["fields"]) == {"recorded_at"}
     assert not PatrolPosition.objects.exists()
 

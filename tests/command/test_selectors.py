@@ -42,22 +42,30 @@ def test_grid_load_groups_micro_grid_cases_into_their_grid(tree, rubbish):
     assert set(community) == {grid.code}
 
 
-def test_the_grid_layer_has_every_grid_in_scope_with_its_load(tree, rubbish):
+def test_the_grid_layer_has_every_grid_in_scope_and_the_load_its_counts(tree, rubbish):
+    import json
+
     open_case(tree, rubbish, grid=1)
-    layer = board.grid_layer(tree.users["community"], roots(tree, "community"))
-    props = {f["properties"]["code"]: f["properties"] for f in layer["features"]}
-    assert set(props) == {tree.grids[0].code, tree.grids[1].code}
-    assert props[tree.grids[1].code]["open"] == 1 and props[tree.grids[0].code]["open"] == 0
-    assert layer["max_open"] == 1 and layer["features"][0]["geometry"]["type"] == "Polygon"
+    etag, text = board.grid_boundaries(roots(tree, "community"))
+    features = json.loads(text)["features"]
+    assert [f["properties"]["code"] for f in features] == [tree.grids[0].code, tree.grids[1].code]
+    assert features[0]["geometry"]["type"] == "Polygon"
+    body = board.grid_load_body(tree.users["community"], roots(tree, "community"))
+    assert body == {"load": {tree.grids[1].code: {"open": 1, "warning": 0, "overdue": 0, "supervised": 0}},
+                    "max_open": 1}
 
 
 def test_cached_boundaries_follow_a_renamed_grid(tree):
-    first = board.grid_boundaries(["430104"])
+    import json
+
+    etag, first = board.grid_boundaries(["430104"])
+    assert board.grid_boundaries(["430104"]) == (etag, first)  # the cached text
     grid = Area.objects.get(pk=tree.grids[0].pk)
     grid.name = "新名字"
     grid.save()
-    names = {f["properties"]["name"] for f in board.grid_boundaries(["430104"])}
-    assert "新名字" in names and len(first) == 8
+    etag2, text = board.grid_boundaries(["430104"])
+    names = {f["properties"]["name"] for f in json.loads(text)["features"]}
+    assert etag2 != etag and "新名字" in names and len(json.loads(first)["features"]) == 8
 
 
 def whole_district():
@@ -72,7 +80,8 @@ def test_few_cases_come_as_markers(tree, rubbish):
     first = view["markers"][0]
     assert (first["id"], first["alert"], first["supervised"], first["url"]) == (a.pk, "red", True, f"/cases/{a.pk}/")
     box = {"west": 112.89, "south": 28.19, "east": 112.905, "north": 28.205}  # grid 0 only
-    assert [m["id"] for m in selectors.cases_in_view(tree.users["centre"], ["430104"], zoom=14, **box)["markers"]] == [a.pk]
+    in_box = selectors.cases_in_view(tree.users["centre"], ["430104"], zoom=14, **box)
+    assert [m["id"] for m in in_box["markers"]] == [a.pk]
 
 
 def test_many_cases_come_as_clusters_with_the_worst_alert(tree, rubbish, monkeypatch):

@@ -183,3 +183,15 @@ def test_the_assist_api_answers(dispatched, tree, police):
     assert officer.post(f"/api/v1/case-assists/{assist_id}/answer/", {"answer": ""}, format="json").status_code == 400
     answered = officer.post(f"/api/v1/case-assists/{assist_id}/answer/", {"answer": "已到场"}, format="json")
     assert answered.status_code == 200 and answered.json()["status"] == "answered"
+
+
+def test_a_summoned_department_sees_the_case_and_a_stranger_department_does_not(case, tree, police):
+    from django.contrib.auth import get_user_model
+
+    from cases.selectors import cases_visible_to
+
+    officer = get_user_model().objects.get(username="officer")
+    assert not cases_visible_to(officer).filter(pk=case.pk).exists()
+    _summon(case, tree, [police])
+    assert cases_visible_to(officer).filter(pk=case.pk).exists()
+    assert not cases_visible_to(tree.users["handler"]).filter(pk=case.pk).exists()

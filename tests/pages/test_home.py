@@ -81,9 +81,15 @@ def test_a_user_without_roles_is_told_to_ask_for_one(client, tree):
 def test_the_home_page_costs_the_same_for_many_cases(client, tree, rubbish, django_assert_max_num_queries):
     report(tree, rubbish)
     login(client, tree, "worker").get(reverse("home"))
-    with django_assert_max_num_queries(8) as few:
+    with django_assert_max_num_queries(10) as few:
         client.get(reverse("home"))
     for i in range(10):
         report(tree, rubbish, title=f"案件{i}")
     with django_assert_max_num_queries(len(few)):
         client.get(reverse("home"))
+
+
+def test_the_home_page_speaks_chinese_by_default(client, tree, rubbish, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    html = login(client, tree, "worker").get(reverse("home")).content.decode()
+    assert "我的任务" in html and "我的网格待核查" in html and "待走访" in html

@@ -168,7 +168,7 @@ def test_the_case_page_shows_only_the_actions_this_user_may_take(client, tree, r
     assert [a["name"] for a in page.context["side_actions"]] == ["whistle", "correct-area"]
     html = page.content.decode()
     assert reverse("cases:act", args=[case.pk, "file"]) in html
-    assert reverse("cases:thumbnail", args=[case.attachments.get().pk]) in html and "/media/" not in html
+    assert reverse("cases:thumbnail", args=[Attachment.objects.get(case=case).pk]) in html and "/media/" not in html
     worker_page = login(client, tree, "worker").get(reverse("cases:detail", args=[case.pk]))
     assert [a["name"] for a in worker_page.context["actions"]] == []
     assert worker_page.context["side_actions"] == [] and 'data-action="whistle"' not in worker_page.content.decode()
@@ -283,10 +283,23 @@ def test_the_queue_page_costs_the_same_for_many_cases(client, tree, rubbish, dja
 
 
 def test_the_case_page_costs_a_bounded_number_of_queries(client, tree, rubbish, django_assert_max_num_queries):
-    case = report(tree, rubbish, before_photos=[photo(), photo(color=(0, 0, 200))])
+    from cases.services import case_attach
+    from dispatch.services import whistle_summon
+
+    case = report(tree, rubbish, before_photos=[photo()])
+    report(tree, rubbish, title="附近的另一件")  # a merge candidate
+    staff = tree.users["community"]
+    whistle_summon(case_id=case.pk, actor=staff, departments=tree.departments, reason="一")
     login(client, tree, "community").get(reverse("cases:detail", args=[case.pk]))
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(15) as few:
         client.get(reverse("cases:detail", args=[case.pk]))
+    # More photos, events and whistles cost no more queries.
+    case_attach(case_id=case.pk, actor=staff, files=[photo(), photo(color=(0, 0, 200))])
+    for reason in ("二", "三"):
+        whistle_summon(case_id=case.pk, actor=staff, departments=tree.departments, reason=reason)
+    with django_assert_max_num_queries(len(few)):
+        page = client.get(reverse("cases:detail", args=[case.pk]))
+    assert len(page.context["whistles"]) == 3 and len(page.context["photos"]) == 3
 
 
 def test_the_dispatch_form_offers_the_routing_rules_unit_first(client, tree, rubbish):
@@ -300,3 +313,12 @@ def test_the_dispatch_form_offers_the_routing_rules_unit_first(client, tree, rub
     assert teams[0] == (tree.grids[0], True) and (tree.communities[0], False) in teams
     assert departments[0] == (tree.departments[0], True)
     assert "(suggested)" in page.content.decode()
+
+
+def test_it_filters_by_time_state_and_keeps_it_in_the_tab_links(client, tree, rubbish):
+    late, _ok = report(tree, rubbish, title="黄牌的"), report(tree, rubbish, title="正常的")
+    Case.objects.filter(pk=late.pk).update(alert="yellow")
+    page = login(client, tree, "community").get(reverse("cases:list"), {"queue": "all", "alert": "yellow"})
+    assert [c.title for c in page.context["cases"]] == ["黄牌的"]
+    assert "alert=yellow" in page.content.decode() and page.context["tabs"][-1][2] == 1
+    assert dict((k, n) for k, _label, n in page.context["tabs"])["warning"] == 1

@@ -1,0 +1,248 @@
+#!/usr/bin/env python
+"""The command map's data endpoints on PostgreSQL at scale: grid load, case clusters, counts, patrols.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gg_bench .venv/bin/python bench/bench_command.py \
+        --open 100000 --closed 300000 --grids 1500
+
+The database named in DATABASE_URL is dropped and created afresh (the name must start with gg_ or bench),
+migrated and given the demo district (``--grids``). Then ``--open`` open cases and ``--closed`` closed ones
+are written in one INSERT … SELECT each (spread over the grids, 10 % overdue, 15 % warning, 2 % supervised),
+``--workers`` grid workers get a last position and today's track, and each endpoint is requested
+``--repeat`` times through Django's test client as the district centre (and a street's staff): p50 / p95
+of the whole request ("cold": the cache is cleared before each request, so the figure is the queries'
+cost; "warm": what the many screens polling the same area every 30 s mostly get). Over the bar (p95 < 200 ms
+for the district, < 50 ms for a street) the slowest query's EXPLAIN ANALYZE is printed.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("GRIDGOV_VAR_DIR", "/tmp/gridgov-bench")
+
+BAR_DISTRICT_MS = 200.0
+BAR_STREET_MS = 50.0
+
+
+def recreate_database(url: str):
+    import psycopg
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    if not name.startswith(("gg_", "bench")):
+        sys.exit(f"Refusing to drop database {name!r}: use a throwaway name such as gg_bench.")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup(grids: int):
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    from grids.demo import build_district
+
+    started = time.monotonic()
+    demo = build_district(grids=grids, seed=2024)
+    print(f"district: {demo.counts} in {time.monotonic() - started:.1f}s")
+    return demo.district
+
+
+def fill_cases(district, open_count: int, closed_count: int):
+    """Copy one real case ``count`` times with SQL, each at a random point of a random grid."""
+    from django.db import connection
+
+    from cases.models import Case, Category
+    from cases.services import case_report
+    from cases.workflow import OPEN
+    from grids.models import Area, Level, Membership, Role
+
+    grids = list(Area.objects.filter(code__startswith=district.code, level=Level.GRID, is_active=True)
+                 .values_list("id", "code", "centroid_lat", "centroid_lon"))
+    worker = Membership.objects.filter(role=Role.GRID_WORKER, area_id=grids[0][0]).first().user
+    template = case_report(actor=worker, category=Category.objects.get(code="01001"), title="基准案件",
+                           lat=grids[0][2], lon=grids[0][3]).case
+    from django.db.models import GeneratedField
+
+    columns = [f.column for f in Case._meta.concrete_fields if f.column != "id" and not isinstance(f, GeneratedField)]
+    override = {
+        "number": "'B' || %(tag)s || lpad(g::text, 9, '0')",
+        "lat": "gr.lat + (random() - 0.5) * 0.004", "lon": "gr.lon + (random() - 0.5) * 0.004",
+        "area_id": "gr.id", "area_code": "gr.code", "status": "(%(statuses)s::text[])[1 + (g %% %(nstatus)s)]",
+        "alert": "CASE WHEN g %% 10 = 0 THEN 'red' WHEN g %% 7 = 0 THEN 'yellow' ELSE '' END",
+        "is_supervised": "g %% 50 = 0",
+        "reported_at": "now() - (g %% 2000) * interval '1 hour'",
+        "stage_due_at": "now() - ((g %% 200) - 100) * interval '1 hour'",
+        "closed_at": "CASE WHEN %(closed)s THEN now() - (g %% 2000) * interval '1 hour' END",
+    }
+    for f in Case._meta.concrete_fields:  # any other unique column (e.g. a public id) gets a fresh value too
+        if f.unique and not f.primary_key and f.column in columns and f.column not in override:
+            override[f.column] = "%(tag)s || lpad(g::text, 9, '0')"
+    select = ", ".join(override.get(c, f"t.{c}") for c in columns)
+    sql = (f"INSERT INTO cases_case ({', '.join(columns)}) SELECT {select} FROM cases_case t, "
+           "generate_series(1, %(n)s) g JOIN (SELECT * FROM unnest(%(ids)s::bigint[], %(codes)s::text[], "
+           "%(lats)s::float8[], %(lons)s::float8[]) WITH ORDINALITY AS x(id, code, lat, lon, k)) gr "
+           "ON gr.k = 1 + (g::bigint * 7919) %% %(ngrids)s WHERE t.id = %(template)s")
+    ids, codes, lats, lons = (list(col) for col in zip(*grids))
+    for n, statuses, tag in ((open_count, OPEN, "o"), (closed_count, ["closed", "evaluated"], "c")):
+        started = time.monotonic()
+        closed_flag = "true" if statuses != OPEN else "false"
+        with connection.cursor() as cursor:
+            cursor.execute(sql.replace("%(closed)s", closed_flag), {
+                "n": n, "tag": tag, "statuses": list(statuses), "nstatus": len(statuses), "ids": ids, "codes": codes,
+                "lats": lats, "lons": lons, "ngrids": len(grids), "template": template.pk})
+        print(f"filled {n:,} {'open' if statuses == OPEN else 'closed'} cases in {time.monotonic() - started:.1f}s")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE cases_case")
+
+
+def fill_patrols(district, workers: int):
+    from command import demo
+
+    started = time.monotonic()
+    result = demo.build(district=district, seed=1, workers=workers)
+    print(f"patrols: {result} in {time.monotonic() - started:.1f}s")
+
+
+def measure(client, url, repeat, clear_cache=False):
+    from django.core.cache import cache
+
+    timings = []
+    for k in range(repeat + 3):
+        if clear_cache:
+            cache.clear()
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
+        if k >= 3:
+            timings.append(elapsed)
+    timings.sort()
+    return statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)], response
+
+
+def explain(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    slowest = max(queries.captured_queries, key=lambda q: float(q["time"]))
+    print(f"      slowest query ({float(slowest['time']) * 1000:.1f} ms): {slowest['sql'][:300]}")
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest["sql"])
+        for (line,) in cursor.fetchall():
+            print("      | " + line)
+
+
+def scenarios(district):
+    from grids.models import Area, Level
+
+    extent = Area.objects.filter(code__startswith=district.code, level=Level.GRID).values_list(
+        "min_lon", "min_lat", "max_lon", "max_lat")
+    w = min(e[0] for e in extent)
+    s = min(e[1] for e in extent)
+    e_ = max(e[2] for e in extent)
+    n = max(e[3] for e in extent)
+    street = district.children.order_by("code").first()
+    grid = Area.objects.filter(code__startswith=street.code, level=Level.GRID).order_by("code").first()
+    box = f"{w:.5f},{s:.5f},{e_:.5f},{n:.5f}"
+    near = (f"{grid.centroid_lon - 0.003:.5f},{grid.centroid_lat - 0.002:.5f},"
+            f"{grid.centroid_lon + 0.003:.5f},{grid.centroid_lat + 0.002:.5f}")
+    return street, [
+        ("map page /command/ (cold)", "/command/", True),
+        ("grids.json warm (boundaries cached)", "/command/grids.json", False),
+        ("grids.json cold (cache cleared)", "/command/grids.json", True),
+        ("grid-load.json warm (15 s cache)", "/command/grid-load.json", False),
+        ("grid-load.json cold (the GROUP BY)", "/command/grid-load.json", True),
+        ("cases.json whole district, zoom 12", f"/command/cases.json?bbox={box}&zoom=12", False),
+        ("cases.json whole district, zoom 14", f"/command/cases.json?bbox={box}&zoom=14", False),
+        ("cases.json one grid, zoom 17 (markers)", f"/command/cases.json?bbox={near}&zoom=17", False),
+        ("counts (cache cleared each time)", "/command/counts/", True),
+        ("overdue list", "/command/overdue/", False),
+        ("supervised list", "/command/supervised/", False),
+        ("patrol/last.json", "/command/patrol/last.json", False),
+    ]
+
+
+def bench(district, repeat):
+    from django.test import Client
+
+    from cases.demo import cast_for
+
+    cast = cast_for(district)
+    street, rows = scenarios(district)
+    people = [("district centre", cast.centre[0], BAR_DISTRICT_MS),
+              ("street staff", cast.staff[("street_staff", street.code)][0], BAR_STREET_MS)]
+    for who, user, bar in people:
+        client = Client()
+        client.force_login(user)
+        print(f"\n{who} ({repeat} requests each, whole request; bar p95 < {bar:.0f} ms)")
+        for label, url, cold in rows:
+            p50, p95, response = measure(client, url, repeat, clear_cache=cold)
+            size = len(response.content)
+            verdict = "ok" if p95 < bar else "OVER"
+            print(f"    {label:44s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   {size / 1024:8.1f} KiB   {verdict}")
+            if p95 >= bar:
+                explain(client, url)
+
+
+def bench_post(district, count):
+    from rest_framework.test import APIClient
+
+    from grids.models import Area, Level, Membership, Role
+
+    grid = Area.objects.filter(code__startswith=district.code, level=Level.GRID).order_by("code").last()
+    worker = Membership.objects.filter(role=Role.GRID_WORKER, area=grid).first().user
+    client = APIClient()
+    client.force_authenticate(worker)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = timezone.now() - timedelta(hours=12)
+    started = time.perf_counter()
+    for k in range(count):
+        at = (start + timedelta(seconds=30 * k)).isoformat()
+        response = client.post("/api/v1/patrol/positions/", {"lat": grid.centroid_lat, "lon": grid.centroid_lon,
+                                                              "accuracy_m": 10, "recorded_at": at}, format="json")
+        assert response.status_code == 201, response.content
+    rate = count / (time.perf_counter() - started)
+    print(f"\nPOST /api/v1/patrol/positions/: {rate:.0f} points/s in one process "
+          f"({rate * 30:.0f} workers at one point per 30 s)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--open", type=int, default=100000, help="open cases")
+    parser.add_argument("--closed", type=int, default=300000, help="closed cases (history the counts skip)")
+    parser.add_argument("--grids", type=int, default=1500, help="grids in the district")
+    parser.add_argument("--workers", type=int, default=500, help="grid workers with a track today")
+    parser.add_argument("--repeat", type=int, default=30, help="requests per endpoint")
+    parser.add_argument("--posts", type=int, default=500, help="patrol points to post")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("Set DATABASE_URL to a throwaway PostgreSQL database, "
+                 "e.g. postgres://postgres@127.0.0.1:5432/gg_bench")
+    recreate_database(url)
+    district = setup(args.grids)
+    fill_cases(district, args.open, args.closed)
+    fill_patrols(district, args.workers)
+    bench(district, args.repeat)
+    bench_post(district, args.posts)
+
+
+if __name__ == "__main__":
+    main()

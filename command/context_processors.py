@@ -1,0 +1,20 @@
+"""``command_nav``: which of this app's pages the signed-in user has, for the links in base.html."""
+
+from django.utils.functional import SimpleLazyObject
+
+
+def _links(user):
+    from grids.models import Role
+    from grids.scope import reach
+
+    from .selectors import MAP_ROLES
+
+    r = reach(user)
+    return {"map": r.is_superuser or bool(r.codes(MAP_ROLES)), "patrol": bool(r.codes([Role.GRID_WORKER]))}
+
+
+def command_nav(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"command_nav": {"map": False, "patrol": False}}
+    return {"command_nav": SimpleLazyObject(lambda: _links(user))}  # no query on pages that do not ask

@@ -1,0 +1,27 @@
+"""Listeners on ``cases.signals.case_changed`` (sent on commit): webhooks and the hotline's first receiver.
+
+A listener never raises: the case change has committed and its caller must not see an error for it.
+"""
+
+import logging
+
+from django.db import transaction
+from django.dispatch import receiver
+
+from cases.signals import case_changed
+
+from .hotline import order_note_dispatch
+from .webhooks import deliveries_for_change
+
+log = logging.getLogger(__name__)
+
+
+@receiver(case_changed, dispatch_uid="intake.receivers.on_case_changed")
+def on_case_changed(sender, case_id, kind, **kwargs):
+    try:
+        with transaction.atomic():
+            if kind == "dispatch":
+                order_note_dispatch(case_id)
+            deliveries_for_change(case_id, kind)
+    except Exception:  # noqa: BLE001 — see the module docstring
+        log.exception("intake listeners failed for %s on case %s", kind, case_id)

@@ -1,0 +1,192 @@
+"""Outbound webhooks: status changes of an integration's cases, POSTed to its URL, signed, retried.
+
+Who hears what: an integration hears the changes of the cases it brought in (it is their reporter), and of
+the cases those were merged into (its callers follow the original). One ``WebhookDelivery`` per change and
+integration, keyed by the case event, so a signal heard twice makes one delivery.
+
+The request: ``POST <webhook_url>`` with a JSON body and the headers
+
+    X-GridGov-Event: <change>            X-GridGov-Delivery: <delivery id>
+    X-GridGov-Timestamp: <unix seconds>  X-GridGov-Signature: sha256=<hex HMAC-SHA256>
+
+The HMAC (key: the integration's webhook secret) covers ``<timestamp>.<body>``, so a receiver that checks
+the signature and refuses timestamps older than a few minutes cannot be fed a replayed request.
+
+Attempts: any 2xx is sent; anything else (status, timeout, refused connection) is a failed attempt,
+retried after 30 s, 1 min, 2 min, … (capped at an hour) up to ``MAX_ATTEMPTS``, then the delivery is
+failed and shows on the centre's integrations page, where it can be sent again. The attempt count lives on
+the row and each attempt is claimed by compare-and-set, so a re-queued message never sends twice.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import Case, CaseEvent
+
+from .models import Integration, WebhookDelivery, WebhookStatus
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE_SECONDS = 30
+TIMEOUT_SECONDS = 10
+REQUEUE_GRACE = timedelta(minutes=2)
+
+
+class AttemptFailed(Exception):
+    """This attempt failed and another is due later."""
+
+
+def backoff(attempt: int) -> int:
+    """Seconds to wait after the ``attempt``-th failure: exponential, capped at one hour."""
+    return min(BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0), 3600)
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+# --- Creating deliveries (from the case_changed receiver) ---------------------------------------------
+
+def deliveries_for_change(case_id: int, kind: str, *, at=None) -> list[int]:
+    """Pending deliveries for every integration listening to this case; published on commit."""
+    case = Case.objects.filter(pk=case_id).only("id", "reporter_id", "public_id", "number", "status",
+                                                "satisfaction", "close_type", "updated_at").first()
+    if case is None:
+        return []
+    followers = Case.objects.filter(duplicate_of_id=case_id).values("reporter_id")
+    listeners = list(Integration.objects.filter(Q(user_id=case.reporter_id) | Q(user_id__in=followers),
+                                                is_active=True).exclude(webhook_url=""))
+    if not listeners:
+        return []
+    event = CaseEvent.objects.filter(case_id=case_id, kind=kind).order_by("-seq").only("seq", "created_at").first()
+    seq = event.seq if event else 0
+    at = at or timezone.now()
+    rows = [WebhookDelivery(integration=i, case_id=case_id, kind=kind, key=f"case:{case_id}:event:{seq}:{kind}"[:80],
+                            payload=_payload(case, kind, seq, event, i), next_attempt_at=at)
+            for i in listeners]
+    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+    ids = list(WebhookDelivery.objects.filter(case_id=case_id, key__in=[r.key for r in rows],
+                                              status=WebhookStatus.PENDING, attempts=0).values_list("pk", flat=True))
+    if ids:
+        transaction.on_commit(lambda: publish(ids))
+    return ids
+
+
+def _payload(case, kind, seq, event, integration):
+    from .models import HotlineOrder
+
+    order = HotlineOrder.objects.filter(case_id=case.pk, integration=integration).values_list("external_id", flat=True)
+    return {
+        "event": kind, "event_seq": seq,
+        "occurred_at": (event.created_at if event else timezone.now()).isoformat(),
+        "case": {"public_id": case.public_id, "number": case.number, "status": case.status,
+                 "satisfaction": case.satisfaction, "close_type": case.close_type,
+                 "external_id": order.first() or ""},
+    }
+
+
+def publish(delivery_ids):
+    """Hand deliveries to the broker; never raises (the sweep re-queues what did not get through)."""
+    from .tasks import deliver_webhook
+
+    for delivery_id in delivery_ids:
+        try:
+            deliver_webhook.delay(delivery_id)
+        except Exception:  # noqa: BLE001 — broker down: the pending row waits for redeliver_webhooks
+            log.exception("could not queue webhook delivery %s; the sweep will", delivery_id)
+            return
+
+
+# --- Sending ------------------------------------------------------------------------------------------
+
+def deliver(delivery_id: int, *, at=None) -> str:
+    """One attempt if the delivery is pending. Raises ``AttemptFailed`` when a retry is due later."""
+    at = at or timezone.now()
+    row = WebhookDelivery.objects.filter(pk=delivery_id).values("status", "attempts").first()
+    if row is None or row["status"] != WebhookStatus.PENDING:
+        return row["status"] if row else "gone"
+    attempt = row["attempts"] + 1
+    claimed = WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookStatus.PENDING,
+                                             attempts=row["attempts"]).update(
+        attempts=attempt, next_attempt_at=at + timedelta(seconds=backoff(attempt)))
+    if not claimed:
+        return "claimed elsewhere"
+    delivery = WebhookDelivery.objects.select_related("integration").get(pk=delivery_id)
+    code, error = _post(delivery)
+    if error is None:
+        WebhookDelivery.objects.filter(pk=delivery_id).update(status=WebhookStatus.SENT, sent_at=timezone.now(),
+                                                              response_code=code, last_error="")
+        return WebhookStatus.SENT
+    final = attempt >= MAX_ATTEMPTS or not delivery.integration.is_active
+    WebhookDelivery.objects.filter(pk=delivery_id).update(
+        status=WebhookStatus.FAILED if final else WebhookStatus.PENDING, response_code=code, last_error=error[:2000])
+    log.warning("webhook delivery %s to %s failed (attempt %d): %s", delivery_id, delivery.integration, attempt, error)
+    if final:
+        return WebhookStatus.FAILED
+    raise AttemptFailed(error)
+
+
+def _post(delivery) -> tuple[int | None, str | None]:
+    """(response code, error or None)."""
+    integration = delivery.integration
+    body = json.dumps(delivery.payload, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
+    timestamp = str(int(time.time()))
+    request = urllib.request.Request(integration.webhook_url, data=body, method="POST", headers={
+        "Content-Type": "application/json; charset=utf-8", "User-Agent": "GridGov-Webhook/1",
+        "X-GridGov-Event": delivery.kind, "X-GridGov-Delivery": str(delivery.pk),
+        "X-GridGov-Timestamp": timestamp, "X-GridGov-Signature": sign(integration.webhook_secret, timestamp, body),
+    })
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 — operator's URL
+            code = response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"HTTP {exc.code} {exc.reason}"
+    except Exception as exc:  # noqa: BLE001 — timeouts, refused connections, DNS: all a failed attempt
+        return None, repr(exc)
+    return (code, None) if 200 <= code < 300 else (code, f"HTTP {code}")
+
+
+# --- Re-queue and retry ---------------------------------------------------------------------------------
+
+def deliveries_requeue(*, now=None) -> int:
+    """Queue again pending deliveries whose attempt time has long passed (lost message, dead worker)."""
+    now = now or timezone.now()
+    ids = list(WebhookDelivery.objects.filter(status=WebhookStatus.PENDING, next_attempt_at__lte=now - REQUEUE_GRACE)
+               .order_by("next_attempt_at").values_list("pk", flat=True)[:1000])
+    if ids:
+        # Move the lease forward so the next sweep does not queue them again while they wait.
+        WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
+        transaction.on_commit(lambda: publish(ids))
+    return len(ids)
+
+
+def delivery_retry(*, delivery_id: int, actor) -> WebhookDelivery:
+    """The centre sends a failed delivery again, with a fresh series of attempts."""
+    from .selectors import may_manage_integrations
+
+    if not may_manage_integrations(actor):
+        raise PermissionDenied(_("Only the district centre manages integrations."))
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+        if delivery.status != WebhookStatus.FAILED:
+            return delivery
+        delivery.status, delivery.attempts, delivery.next_attempt_at = WebhookStatus.PENDING, 0, timezone.now()
+        delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
+        log.info("webhook delivery %s re-sent by %s", delivery_id, actor)
+        transaction.on_commit(lambda: publish([delivery_id]))
+        return delivery

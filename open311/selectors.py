@@ -1,0 +1,265 @@
+"""Reads behind the GeoReport resources: services, published requests and their updates.
+
+What is published: cases from outside sources (citizens and Open311 clients) in the offered services.
+Patrol, hotline, sensor and visit cases are internal work; disputes and special groups are about people
+and are neither offered nor published (``OPEN311_EXCLUDED_GROUPS``). Reporter names, phones and e-mails
+are never part of a response.
+
+Every list is built in a constant number of queries: the first before-photo is a subquery, service
+notices read prefetched limits, and the few extra facts (void reasons, unit names) are one query each.
+"""
+
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cases.models import Attachment, AttachmentKind, Case, CaseEvent, Category, CloseType, Source, Stage
+from cases.workflow import FINAL, OPEN, Status
+from grids.models import CODE_LENGTH, Area
+
+from .conf import setting
+
+PUBLISHED_SOURCES = (Source.CITIZEN,)
+REQUEST_LIMIT = 1000
+
+
+def w3(moment):
+    """Datetimes in the w3 profile of ISO 8601, with the site's offset (e.g. 2026-11-23T09:30:00+08:00)."""
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+
+# --- Services ----------------------------------------------------------------------------------------
+
+def offered_categories():
+    """Active minor categories outside the excluded major classes: the service list, in catalogue order."""
+    return (Category.objects.filter(is_active=True, parent__isnull=False)
+            .exclude(parent__code__in=setting("OPEN311_EXCLUDED_GROUPS"))
+            .select_related("parent").prefetch_related("limits")
+            .order_by("parent__sort_order", "parent__code", "sort_order", "code"))
+
+
+def service_list() -> list[dict]:
+    return [{
+        "service_code": c.code,
+        "service_name": c.name,
+        "description": c.description or None,
+        "metadata": bool(c.fields),
+        "type": "realtime",  # the case (and its id) exists when the POST answers
+        "keywords": None,
+        "group": c.parent.name,
+    } for c in offered_categories()]
+
+
+def service_for_code(code: str) -> Category | None:
+    return offered_categories().filter(code=code).first()
+
+
+# Our extra-field types are Open311's, plus "date", which Open311 clients send as a datetime.
+DATATYPE_HINTS = {
+    "string": gettext_lazy("One line of text."),
+    "text": gettext_lazy("Text; line breaks allowed."),
+    "number": gettext_lazy("A number."),
+    "datetime": gettext_lazy("A date and time in ISO 8601, e.g. 2026-11-23T09:30:00+08:00."),
+    "date": gettext_lazy("A date in ISO 8601, e.g. 2026-11-23; a datetime is accepted and its local date kept."),
+    "singlevaluelist": gettext_lazy("One key from the values."),
+    "multivaluelist": gettext_lazy("One or more keys from the values."),
+}
+
+
+def service_definition(category) -> dict:
+    attributes = []
+    for order, field in enumerate(category.fields or [], start=1):
+        datatype = field.get("datatype", "string")
+        attributes.append({
+            "variable": True,
+            "code": field["code"],
+            "datatype": "datetime" if datatype == "date" else datatype,
+            "required": bool(field.get("required")),
+            "datatype_description": field.get("description") or str(DATATYPE_HINTS.get(datatype, "")) or None,
+            "order": order,
+            "description": field.get("label") or field["code"],
+            "values": [{"key": str(v["key"]), "name": v.get("name", v["key"])} for v in field.get("values", [])],
+        })
+    return {"service_code": category.code, "attributes": attributes}
+
+
+def service_notice(category, urgency="normal") -> str | None:
+    """What the catalogue promises: the handling limit, counted from dispatch."""
+    limit = category.limit_for(urgency, Stage.HANDLE)
+    if not limit:
+        return None
+    amount, unit = limit
+    amount = int(amount) if amount == int(amount) else amount
+    nouns = {"natural_minutes": _("minutes"), "natural_hours": _("hours"),
+             "working_hours": _("working hours"), "working_days": _("working days")}
+    return _("Handled within %(amount)s %(unit)s of being sent to the handling unit.") % {
+        "amount": amount, "unit": nouns.get(unit, unit)}
+
+
+# --- Requests ----------------------------------------------------------------------------------------
+
+def published_cases():
+    return (Case.objects.filter(source__in=PUBLISHED_SOURCES)
+            .exclude(category__parent__code__in=setting("OPEN311_EXCLUDED_GROUPS")))
+
+
+def requests_find(*, ids=None, codes=None, start=None, end=None, statuses=None, limit=REQUEST_LIMIT):
+    """Published cases for GET requests: ``ids`` (public ids) overrides every other filter."""
+    qs = published_cases()
+    if ids is not None:
+        qs = qs.filter(public_id__in=ids)
+    else:
+        if codes:
+            qs = qs.filter(category__code__in=codes)
+        if start:
+            qs = qs.filter(reported_at__gte=start)
+        if end:
+            qs = qs.filter(reported_at__lte=end)
+        if statuses and set(statuses) != {"open", "closed"}:
+            qs = qs.filter(status__in=OPEN if "open" in statuses else list(FINAL))
+    return list(_for_rows(qs).order_by("-reported_at", "-id")[:limit])
+
+
+def request_by_public_id(public_id):
+    return _for_rows(published_cases().filter(public_id=public_id)).first()
+
+
+def _for_rows(qs):
+    first_photo = (Attachment.objects.filter(case=OuterRef("pk"), kind=AttachmentKind.BEFORE)
+                   .order_by("id").values("id")[:1])
+    return (qs.select_related("category", "handling_department", "handling_area", "duplicate_of", "open311")
+            .prefetch_related("category__limits").annotate(first_photo_id=Subquery(first_photo)))
+
+
+def request_rows(cases, build_url) -> list[dict]:
+    """The GET requests fields, in the specification's order, for cases from ``requests_find``."""
+    void_reasons = dict(CaseEvent.objects.filter(case_id__in=[c.pk for c in cases if c.status == Status.VOIDED],
+                                                 kind="void").order_by("seq").values_list("case_id", "comment"))
+    unit_codes = {_unit_code(c) for c in cases if not (c.handling_department_id or c.handling_area_id)}
+    unit_names = dict(Area.objects.filter(code__in=unit_codes).values_list("code", "name")) if unit_codes else {}
+    return [_row(c, void_reasons, unit_names, build_url) for c in cases]
+
+
+def _unit_code(case):
+    return case.area_code[: CODE_LENGTH.get(case.level, len(case.area_code))]
+
+
+def _row(case, void_reasons, unit_names, build_url) -> dict:
+    closed = case.status in FINAL
+    submission = getattr(case, "open311", None)
+    return {
+        "service_request_id": case.public_id,
+        "status": "closed" if closed else "open",
+        "status_notes": status_notes(case, void_reasons.get(case.pk, "")),
+        "service_name": case.category.name,
+        "service_code": case.category.code,
+        "description": case.description or None,
+        "agency_responsible": _agency(case, unit_names),
+        "service_notice": None if closed else service_notice(case.category, case.urgency),
+        "requested_datetime": w3(case.reported_at),
+        "updated_datetime": w3((case.voided_at or case.closed_at or case.updated_at) if closed else case.updated_at),
+        "expected_datetime": w3(case.stage_due_at) if not closed and case.stage in EXPECTED_STAGES else None,
+        "address": case.address or None,
+        "address_id": (submission.address_id or None) if submission else None,
+        "zipcode": None,
+        "lat": case.lat,
+        "long": case.lon,
+        "media_url": build_url(reverse("open311:media", args=[case.public_id, case.first_photo_id]))
+        if case.first_photo_id else None,
+    }
+
+
+# Stages whose deadline is when the work itself is due (filing and dispatch deadlines are not).
+EXPECTED_STAGES = (Stage.HANDLE, Stage.VERIFY)
+
+
+def _agency(case, unit_names):
+    if case.handling_department_id:
+        return case.handling_department.name
+    if case.handling_area_id:
+        return case.handling_area.name
+    return unit_names.get(_unit_code(case))
+
+
+def status_notes(case, void_reason="") -> str:
+    """The latest thing a citizen may read about the request, in plain words."""
+    if case.status == Status.VOIDED:
+        return _("Not taken up: %(reason)s") % {"reason": void_reason} if void_reason else _("Not taken up.")
+    if case.close_type == CloseType.MERGED and case.duplicate_of_id:
+        return _("Duplicate of request %(id)s; it is handled there.") % {"id": case.duplicate_of.public_id}
+    if case.status in FINAL:
+        return case.result or _("Resolved.")
+    return str(OPEN_NOTES.get(case.status, ""))
+
+
+OPEN_NOTES = {
+    Status.REPORTED: gettext_lazy("Received; waiting to be checked and accepted."),
+    Status.SELF_HANDLED: gettext_lazy("Fixed on the spot; waiting for a check."),
+    Status.FILED: gettext_lazy("Accepted; waiting to be sent to a handling unit."),
+    Status.DISPATCHED: gettext_lazy("Sent to the handling unit."),
+    Status.ACCEPTED: gettext_lazy("Being handled."),
+    Status.HANDLED: gettext_lazy("Handled; waiting for an on-site check."),
+    Status.VERIFIED: gettext_lazy("Checked on site; about to be closed."),
+    Status.SUSPENDED: gettext_lazy("On hold: the work cannot be done now and resumes later."),
+}
+
+
+# --- Updates (servicerequestupdates extension) -------------------------------------------------------
+
+UPDATE_NOTES = {
+    "report": gettext_lazy("Received."),
+    "file": gettext_lazy("Accepted as a case."),
+    "dispatch": gettext_lazy("Sent to the handling unit."),
+    "accept": gettext_lazy("The handling unit started work."),
+    "feedback": gettext_lazy("Handled."),
+    "verify_pass": gettext_lazy("Checked on site: done."),
+    "verify_fail": gettext_lazy("Checked on site: not done yet; sent back for more work."),
+    "close": gettext_lazy("Closed."),
+    "void": gettext_lazy("Not taken up."),
+    "merge": gettext_lazy("Merged with an earlier report of the same problem."),
+    "suspend": gettext_lazy("On hold."),
+    "resume": gettext_lazy("Work resumed."),
+    "reopen": gettext_lazy("Reopened."),
+}
+
+
+def updates_find(*, ids=None, start=None, end=None, limit=REQUEST_LIMIT):
+    """Public timeline events of published cases, oldest first (clients poll forward from their last one)."""
+    qs = CaseEvent.objects.filter(kind__in=UPDATE_NOTES, case__in=published_cases())
+    if ids is not None:
+        qs = qs.filter(case__public_id__in=ids)
+    if start:
+        qs = qs.filter(created_at__gte=start)
+    if end:
+        qs = qs.filter(created_at__lte=end)
+    return list(qs.select_related("case").prefetch_related("attachments").order_by("created_at", "id")[:limit])
+
+
+def update_rows(events, build_url) -> list[dict]:
+    rows = []
+    for event in events:
+        photo = next((a for a in event.attachments.all() if a.kind == AttachmentKind.BEFORE), None)
+        rows.append({
+            "update_id": f"{event.case.public_id}-{event.seq}",
+            "service_request_id": event.case.public_id,
+            "status": "closed" if event.to_status in FINAL else "open",
+            "updated_datetime": w3(event.created_at),
+            "description": _update_description(event),
+            "media_url": build_url(reverse("open311:media", args=[event.case.public_id, photo.pk])) if photo else None,
+        })
+    return rows
+
+
+def _update_description(event) -> str:
+    detail = event.payload.get("result") if event.kind == "feedback" else event.comment if event.kind == "void" else ""
+    note = str(UPDATE_NOTES[event.kind])
+    return f"{note} {detail}".strip() if detail else note
+
+
+def published_photo(public_id, attachment_id):
+    """A before-photo of a published case (what media_url points at), or None."""
+    return (Attachment.objects.filter(pk=attachment_id, kind=AttachmentKind.BEFORE, case__public_id=public_id,
+                                      case__in=published_cases()).exclude(thumbnail="").first())
+
