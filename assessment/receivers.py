@@ -2,8 +2,10 @@
 the one case's record. Kinds that change nothing the record holds (warnings, escalations, supervision,
 whistles, assists) are skipped, so the deadline sweep's thousands of signals cost nothing here.
 
-A listener never raises: the case change has committed and its caller must not see an error for it; a
-record that failed to build is rebuilt by ``manage.py rebuild_case_records``.
+The rebuild runs in the worker, not in the request: a report or an action answers without waiting
+for it. A listener never raises: the case change has committed and its caller must not see an error for
+it. A rebuild lost on the way (broker down) is caught up by ``assessment.tasks.catch_up_records`` every
+ten minutes; ``manage.py rebuild_case_records`` rebuilds everything.
 """
 
 import logging
@@ -12,7 +14,7 @@ from django.dispatch import receiver
 
 from cases.signals import case_changed
 
-from .records import record_rebuild
+from .tasks import rebuild_case_record
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,6 @@ def on_case_changed(sender, case_id, kind, **kwargs):
     if kind in UNCHANGED_BY:
         return
     try:
-        record_rebuild(case_id)
+        rebuild_case_record.delay(case_id)
     except Exception:  # noqa: BLE001 — see the module docstring
-        log.exception("rebuilding the evaluation record of case %s failed", case_id)
+        log.exception("queueing the evaluation record of case %s failed", case_id)

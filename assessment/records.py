@@ -15,9 +15,13 @@ How each fact is derived (the definitions sheet of the exports repeats this in t
   ``verified_on_time``: *every* dispatch / handling round (rework restarts the clock) / verification of
   the case ended on time; None while none has ended.
 * ``closed_on_time``: closed, close type not "overdue", and no stage ended late.
-* ``closing_due_at`` (open cases): the deadline from which the case counts as due for closing: the
+* ``closing_due_at``: the deadline from which the case, while open, counts as due for closing: the
   running stage's deadline while filing, dispatch or handling runs (a case left undispatched past its
-  dispatch limit is due too), else the latest handling deadline. None when no limit applies.
+  dispatch limit is due too), else the latest handling deadline; for a closed case the latest handling
+  deadline (what it was due by, for as-of times before its closing). None when no limit applies.
+* As-of times: the record holds the case as it is now, with timestamps; a report as of an earlier time
+  counts what had happened by then (filed_at, closed_at, voided_at … ≤ as-of), which is exact except for
+  stages a later reopen or rework round rewound (the record keeps their latest times).
 * Unit: the case's current handling department or team (a return clears it until the next dispatch).
 """
 

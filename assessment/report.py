@@ -6,7 +6,8 @@ plus the totals and a month-by-month trend. The same dict is what the page rende
 the API returns and a published snapshot keeps.
 """
 
-from django.db.models import Count, Sum
+from django.db import connection
+from django.db.models import BigIntegerField, Case, Count, F, IntegerField, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ from dispatch.models import Department
 from grids.models import Area, Membership, Role
 from grids.scope import reach
 
-from .figures import (AREA_FIGURES, CATEGORY_FIGURES, FIGURES, PARTS, TREND_FIGURES, UNIT_FIGURES, WORKER_FIGURES,
+from .figures import (AREA_FIGURES, CATEGORY_FIGURES, FIGURES, PARTS, TREND_FIGURES, UNIT_FIGURES,
                       composite, grade)
 from .records import month_bounds
 from .selectors import AREA_LEVELS, GROUPS, LEVEL_FIELD, ReportParams, records, whistle_calls
@@ -33,13 +34,38 @@ def _aggregates(parts, as_of):
     return aggs
 
 
-def part_counts(qs, group_field, as_of, parts=None):
-    """{group key: {part key: count}} from one GROUP BY (``group_field`` None: one total row)."""
-    aggs = _aggregates(parts or RECORD_PARTS, as_of)
-    if group_field is None:
-        return {"": qs.aggregate(**aggs)}
-    rows = qs.values(group_field).order_by().annotate(**aggs)
-    return {_key(row.pop(group_field)): row for row in rows}
+def grouped_counts(qs, groups: dict, as_of, parts=None) -> dict:
+    """{group name: {key: {part: count}}} for several groupings of the same records in one statement.
+
+    Each record's membership of every part is computed once (a 0/1 column per part, in a CTE); each
+    grouping then only sums those columns: ``WITH p AS (…) SELECT 'grid', grid_code, SUM(…) … GROUP BY
+    grid_code UNION ALL SELECT 'street', …``. ``groups`` maps a name to a record field (None: one total row).
+    Plain SQL both PostgreSQL and SQLite run; the part definitions stay the ORM's Q objects.
+    """
+    parts = parts or RECORD_PARTS
+    flags = {f"p_{p.key}": Case(When(p.q(as_of), then=Value(1)), default=Value(0), output_field=IntegerField())
+             for p in parts}
+    with_seconds = any(p.key == "handled" for p in parts)
+    if with_seconds:
+        flags["s_handled"] = Case(When(PARTS["handled"].q(as_of), then=F("handling_seconds")), default=None,
+                                  output_field=BigIntegerField())
+    fields = sorted({f for f in groups.values() if f})
+    inner, params = qs.order_by().annotate(**flags).values(*fields, *flags).query.sql_with_params()
+    sums = ", ".join(f"SUM({name})" for name in flags)
+    selects = []
+    for name, field in groups.items():
+        if field is None:
+            selects.append(f"SELECT '{name}', '', {sums} FROM p")
+        else:
+            selects.append(f"SELECT '{name}', CAST({field} AS TEXT), {sums} FROM p GROUP BY {field}")
+    sql = f"WITH p AS ({inner}) " + " UNION ALL ".join(selects)
+    out = {name: {} for name in groups}
+    keys = [p.key for p in parts] + (["handled_seconds"] if with_seconds else [])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            out[row[0]][row[1] or ""] = dict(zip(keys, (int(v or 0) for v in row[2:])))  # PG: SUM(bigint) is numeric
+    return out
 
 
 def _whistle_counts(qs, group, as_of):
@@ -120,20 +146,17 @@ def _merge(a: dict, b: dict) -> dict:
 
 # --- Tables ----------------------------------------------------------------------------------------
 
-def area_table(qs, whistles, level, as_of):
-    counts = part_counts(qs, LEVEL_FIELD[level], as_of)
-    whistle = _whistle_counts(whistles, level, as_of)
+def area_table(counts, whistle, level):
     names = dict(Area.objects.filter(code__in=set(counts) | set(whistle)).values_list("code", "name"))
     rows = [_row(code, names.get(code, code), {**counts.get(code, {}), **whistle.get(code, {})}, AREA_FIGURES, "area")
             for code in sorted(set(counts) | set(whistle))]
     return _rank(rows)
 
 
-def unit_table(qs, whistles, as_of):
+def unit_table(department_counts, team_counts, whistle):
     """Handling units: departments (with their whistle arrivals) and grid / community teams."""
-    departments = {k: v for k, v in part_counts(qs, "department_id", as_of).items() if k}
-    whistle = _whistle_counts(whistles, "department", as_of)
-    teams = {k: v for k, v in part_counts(qs, "team_code", as_of).items() if k}
+    departments = {k: v for k, v in department_counts.items() if k}
+    teams = {k: v for k, v in team_counts.items() if k}
     dept_names = dict(Department.objects.filter(pk__in=set(departments) | set(whistle)).values_list("pk", "name"))
     team_names = dict(Area.objects.filter(code__in=teams).values_list("code", "name"))
     volume = max([c.get("dispatched") or 0 for c in [*departments.values(), *teams.values()]] or [0])
@@ -152,11 +175,9 @@ def unit_table(qs, whistles, as_of):
     return _rank(rows)
 
 
-def worker_table(qs, user, as_of, grid_counts):
-    """Grid workers as supervisors: their reports (by reporter), their verifications (by verifier) and the
-    missed reports of the grids they work in."""
-    reported = part_counts(qs, "reporter_id", as_of, [PARTS[k] for k in ("reported", "filed", "self_handled")])
-    verified = part_counts(qs, "verifier_id", as_of, [PARTS[k] for k in ("verified", "verified_on_time")])
+def worker_table(user, reported, verified, grid_counts):
+    """Grid workers as supervisors: their reports (grouped by reporter), their verifications (by verifier)
+    and the missed reports of the grids they work in (the workers' grids from their memberships)."""
     ids = {int(k) for k in set(reported) | set(verified) if k}
     if _only_own_row(user):
         ids &= {user.pk}
@@ -168,16 +189,16 @@ def worker_table(qs, user, as_of, grid_counts):
         names[user_id] = display or username
     rows = []
     for user_id in sorted(grids_of):
-        counts = _merge(reported.get(str(user_id), {}), verified.get(str(user_id), {}))
+        mine, checked = reported.get(str(user_id), {}), verified.get(str(user_id), {})
         grids = sorted(grids_of[user_id])
-        for code in grids:
-            grid = grid_counts.get(code[:15], {})
-            counts = _merge(counts, {"public_first": grid.get("public_first"), "grid_filed": grid.get("filed")})
-        figs = figure_values({**counts, "filed": counts.get("filed")}, WORKER_FIGURES)
-        # The missed-report rate is over the filed cases of the worker's grids, not the worker's own.
-        missed = figure_values({"public_first": counts.get("public_first"), "filed": counts.get("grid_filed")},
-                               ["missed_report_rate"])
-        figs.update(missed)
+        public_first = sum(grid_counts.get(code[:15], {}).get("public_first", 0) for code in grids)
+        grid_filed = sum(grid_counts.get(code[:15], {}).get("filed", 0) for code in grids)
+        figs = figure_values({"reported": mine.get("reported"), "filed": mine.get("filed"),
+                              "self_handled": mine.get("self_handled"), "verified": checked.get("verified"),
+                              "verified_on_time": checked.get("verified_on_time")},
+                             ["valid_report_rate", "self_handled", "verification_on_time_rate"])
+        # The missed-report rate is over the filed cases of the worker's grids, not the worker's own reports.
+        figs.update(figure_values({"public_first": public_first, "filed": grid_filed}, ["missed_report_rate"]))
         score = composite(_values(figs), "worker")
         rows.append({"key": str(user_id), "name": names[user_id], "grids": grids, "figures": figs,
                      "score": score, "grade": grade(score)})
@@ -192,8 +213,7 @@ def _only_own_row(user) -> bool:
     return set(r.codes_by_role) <= {Role.GRID_WORKER}
 
 
-def category_table(qs, as_of):
-    counts = part_counts(qs, "major_id", as_of)
+def category_table(counts):
     names = {str(pk): f"{code} {name}" for pk, code, name in
              Category.objects.filter(pk__in=[int(k) for k in counts if k]).values_list("pk", "code", "name")}
     rows = [_row(k, names.get(k, k), counts[k], CATEGORY_FIGURES, "area") for k in sorted(counts, key=names.get)]
@@ -209,27 +229,34 @@ def trend(user, params: ReportParams):
     first, _end = month_bounds((index // 12) * 100 + index % 12 + 1)
     window = ReportParams(start=first, end=params.end, as_of=params.as_of, level=params.level, area=params.area,
                           department=params.department, category=params.category)
-    parts = {PARTS[p] for key in TREND_FIGURES for p in FIGURES[key].part_keys() if p}
-    counts = part_counts(records(user, window), "period_month", params.as_of, list(parts))
-    return [{"month": int(month), "figures": figure_values(counts[month], TREND_FIGURES)} for month in sorted(counts)]
+    parts = sorted({PARTS[p] for key in TREND_FIGURES for p in FIGURES[key].part_keys() if p}, key=lambda p: p.key)
+    counts = grouped_counts(records(user, window), {"month": "period_month"}, params.as_of, parts)["month"]
+    return [{"month": int(month), "figures": figure_values(counts[month], TREND_FIGURES)}
+            for month in sorted(counts, key=int)]
 
 
 def report(user, params: ReportParams, *, levels=None, with_trend=True) -> dict:
-    """The whole report for ``user`` (scoped) and ``params``: every table, totals, trend."""
+    """The whole report for ``user`` (scoped) and ``params``: every table, totals, trend.
+
+    Queries: one statement for every grouping of the records, one per grouping of whistle calls, the names,
+    and the trend's — a fixed number, whatever the number of cases, grids or workers."""
     qs, whistles = records(user, params), whistle_calls(user, params)
     as_of = params.as_of
     levels = levels or AREA_LEVELS
-    tables = {level: area_table(qs, whistles, level, as_of) for level in levels}
-    grid_counts = part_counts(qs, "grid_code", as_of, [PARTS["public_first"], PARTS["filed"]])
-    total_counts = {**part_counts(qs, None, as_of)[""], **_whistle_counts(whistles, None, as_of)[""]}
+    groups = {**{level: LEVEL_FIELD[level] for level in set(levels) | {"grid"}}, "department": "department_id",
+              "team": "team_code", "reporter": "reporter_id", "verifier": "verifier_id", "category": "major_id",
+              "total": None}
+    counts = grouped_counts(qs, groups, as_of)
     data = {
         "params": params.describe(),
         "generated_at": timezone.now().isoformat(),
-        "total": _row("", "", total_counts, AREA_FIGURES, "area"),
-        "areas": tables,
-        "units": unit_table(qs, whistles, as_of),
-        "workers": worker_table(qs, user, as_of, grid_counts),
-        "categories": category_table(qs, as_of),
+        "total": _row("", "", {**counts["total"].get("", {}), **_whistle_counts(whistles, None, as_of)[""]},
+                      AREA_FIGURES, "area"),
+        "areas": {level: area_table(counts[level], _whistle_counts(whistles, level, as_of), level)
+                  for level in levels},
+        "units": unit_table(counts["department"], counts["team"], _whistle_counts(whistles, "department", as_of)),
+        "workers": worker_table(user, counts["reporter"], counts["verifier"], counts["grid"]),
+        "categories": category_table(counts["category"]),
         "trend": trend(user, params) if with_trend else [],
     }
     return data

@@ -22,3 +22,21 @@ def rebuild_case_record(case_id: int) -> bool:
     from .records import record_rebuild
 
     return record_rebuild(case_id) is not None
+
+
+@shared_task(name="assessment.tasks.catch_up_records", ignore_result=True)
+def catch_up_records(minutes: int = 30) -> int:
+    """Rebuild records older than their case's last change in the last ``minutes`` (lost rebuilds)."""
+    from datetime import timedelta
+
+    from django.db.models import F, Q
+
+    from cases.models import Case
+
+    from .records import records_rebuild
+
+    since = timezone.now() - timedelta(minutes=minutes)
+    stale = (Case.objects.filter(updated_at__gte=since)
+             .filter(Q(record__isnull=True) | Q(record__built_at__lt=F("updated_at"))))
+    ids = list(stale.values_list("pk", flat=True))
+    return records_rebuild(case_ids=ids) if ids else 0

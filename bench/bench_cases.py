@@ -117,7 +117,7 @@ def raw_create(settings_dict, ids):
     with psycopg.connect(**conninfo) as conn:
         columns = [r[0] for r in conn.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'cases_case' "
-            "AND column_name <> 'id' ORDER BY ordinal_position")]
+            "AND column_name <> 'id' AND is_generated = 'NEVER' ORDER BY ordinal_position")]
         event_columns = [r[0] for r in conn.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'cases_caseevent' "
             "AND column_name NOT IN ('id', 'case_id') ORDER BY ordinal_position")]
@@ -126,7 +126,7 @@ def raw_create(settings_dict, ids):
         events = conn.execute(f"SELECT {', '.join(event_columns)} FROM cases_caseevent WHERE case_id = ANY(%s) "
                               "ORDER BY case_id", [ids]).fetchall()
         conn.commit()
-        number_at = columns.index("number")
+        number_at, public_at = columns.index("number"), columns.index("public_id")
         insert_case = (f"INSERT INTO cases_case ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
                        "RETURNING id")
         insert_event = (f"INSERT INTO cases_caseevent (case_id, {', '.join(event_columns)}) "
@@ -143,7 +143,7 @@ def raw_create(settings_dict, ids):
                                     "(SELECT id FROM cases_casenumbercounter ORDER BY id LIMIT 1) RETURNING last"
                                     ).fetchone()[0]
                 row = adapt(case)
-                row[number_at] = f"R{last:09d}-{k}"
+                row[number_at], row[public_at] = f"R{last:09d}-{k}", f"r{k:011d}"
                 case_id = conn.execute(insert_case, row).fetchone()[0]
                 conn.execute(insert_event, [case_id, *adapt(event)])
         full = len(cases) / (time.perf_counter() - started)
@@ -151,7 +151,7 @@ def raw_create(settings_dict, ids):
         started = time.perf_counter()
         for k, case in enumerate(cases):
             row = adapt(case)
-            row[number_at] = f"S{k:09d}"
+            row[number_at], row[public_at] = f"S{k:09d}", f"s{k:011d}"
             conn.execute(insert_case, row)
         alone = len(cases) / (time.perf_counter() - started)
     return full, alone

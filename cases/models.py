@@ -13,7 +13,7 @@ from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
-from .workflow import CaseWorkflow, Status
+from .workflow import OPEN, CaseWorkflow, Status
 
 PUBLIC_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read aloud over the phone
 
@@ -253,6 +253,10 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
             models.Index(fields=["next_escalation_at"], name="case_next_escalation",
                          condition=Q(next_escalation_at__isnull=False)),
             models.Index(fields=["reporter", "id"], name="case_reporter_id"),
+            # The command map reads open cases only: grid load, clusters and lists from the index alone.
+            models.Index(fields=["status", "area_code"], include=["lat", "lon", "alert", "is_supervised", "stage_due_at"],
+                         condition=Q(status__in=OPEN), name="case_open_map"),
+            models.Index(fields=["closed_at"], condition=Q(closed_at__isnull=False), name="case_closed_at"),
             models.Index(fields=["reported_at"], name="case_reported_at"),
         ]
 

@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "command.context_processors.command_nav",
             ],
         },
     },
@@ -227,6 +228,11 @@ GRIDGOV = {
     "WARN_RATIO": env.float("GRIDGOV_WARN_RATIO", default=0.8),
     # The evaluate step: closed cases nobody rated within this many days close as "no response".
     "CALLBACK_WINDOW_DAYS": env.int("GRIDGOV_CALLBACK_WINDOW_DAYS", default=7),
+    # Patrol tracks are sensitive personal information: kept this many days, then deleted.
+    "TRACK_RETENTION_DAYS": env.int("GRIDGOV_TRACK_RETENTION_DAYS", default=30),
+    # Assessment composites: {"area" | "department" | "worker" | "hotline": {figure: weight}} replaces
+    # DOMAIN.md's defaults for that composite (assessment/figures.py lists the figure names).
+    "ASSESSMENT_WEIGHTS": env.json("GRIDGOV_ASSESSMENT_WEIGHTS", default={}),
 }
 
 # Personal information (residents): Fernet keys, newest first (rotation: add a key in front, run

@@ -7,4 +7,4 @@ class IntakeConfig(AppConfig):
     verbose_name = _("Intake: integrations, hotline, sensors, citizens")
 
     def ready(self):
-        from . import receivers  # noqa: F401 — connects the case_changed listeners
+        from . import receivers, schema  # noqa: F401 — case_changed listeners; the API key's OpenAPI scheme

@@ -7,11 +7,25 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .models import WebhookDelivery, WebhookStatus
 from .selectors import deliveries, integrations_overview, may_manage_integrations
 from .webhooks import delivery_retry
+
+
+def _labelled(rows):
+    """Each delivery with the case event's name in words (the case pages' labels, plus intake's own)."""
+    try:
+        from cases.views.detail import EVENT_LABELS
+    except ImportError:  # the labels are a nicety: the raw kind still says what happened
+        EVENT_LABELS = {}
+    labels = {**EVENT_LABELS, "sensor_alert": gettext_lazy("Sensor alerted again")}
+    rows = list(rows)
+    for row in rows:
+        row.kind_label = labels.get(row.kind, row.kind)
+    return rows
 
 
 def _centre_only(request):
@@ -24,7 +38,7 @@ def integrations_page(request):
     _centre_only(request)
     return render(request, "intake/staff/integrations.html", {
         "integrations": integrations_overview(),
-        "failed": deliveries(WebhookStatus.FAILED)[:20],
+        "failed": _labelled(deliveries(WebhookStatus.FAILED)[:20]),
     })
 
 
@@ -33,6 +47,7 @@ def deliveries_page(request):
     _centre_only(request)
     status = request.GET.get("status", "")
     page = Paginator(deliveries(status), 50).get_page(request.GET.get("page"))
+    page.object_list = _labelled(page.object_list)
     return render(request, "intake/staff/deliveries.html", {"page": page, "status": status,
                                                             "statuses": WebhookStatus.choices})
 

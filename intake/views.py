@@ -65,7 +65,7 @@ def _report(request, form):
                                 photos=photos, idempotency_key=data["idempotency_key"], same_as=data["same_as"])
     except ValidationError as exc:
         for key, messages in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-            field = {"location": "lat", "area": "lat", "title": "description"}.get(key, key)
+            field = {"location": "lat", "area": "lat", "title": "description", "idempotency_key": None}.get(key, key)
             for message in messages:
                 form.add_error(field if field in form.fields else None, message)
         return None

@@ -53,7 +53,8 @@ def w3_datetime(params, name: str) -> datetime | None:
     if moment is None:
         day = parse_date(raw) if len(raw) == 10 else None
         if day is None:
-            raise Open311Error(400, _("%(name)s must be a w3 datetime, e.g. 2026-11-23T09:30:00+08:00.") % {"name": name})
+            raise Open311Error(400, _("%(name)s must be a w3 datetime, e.g. 2026-11-23T09:30:00+08:00.")
+                               % {"name": name})
         moment = datetime.combine(day, time.min)
     # The specification requires an offset; one left out is read as the jurisdiction's own time.
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)

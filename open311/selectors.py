@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.models import Attachment, AttachmentKind, Case, CaseEvent, Category, CloseType, Source, Stage
+from cases.models import Attachment, AttachmentKind, Case, CaseEvent, Category, CloseType, Source, Stage, TimeLimit
 from cases.workflow import FINAL, OPEN, Status
 from grids.models import CODE_LENGTH, Area
 
@@ -85,20 +85,32 @@ def service_definition(category) -> dict:
     return {"service_code": category.code, "attributes": attributes}
 
 
+LIMIT_UNITS = {"natural_minutes": gettext_lazy("minutes"), "natural_hours": gettext_lazy("hours"),
+               "working_hours": gettext_lazy("working hours"), "working_days": gettext_lazy("working days")}
+
+
 def service_notice(category, urgency="normal") -> str | None:
     """What the catalogue promises: the handling limit, counted from dispatch."""
     limit = category.limit_for(urgency, Stage.HANDLE)
-    if not limit:
-        return None
-    amount, unit = limit
+    return _notice(*limit) if limit else None
+
+
+def _notice(amount, unit) -> str:
     amount = int(amount) if amount == int(amount) else amount
-    nouns = {"natural_minutes": _("minutes"), "natural_hours": _("hours"),
-             "working_hours": _("working hours"), "working_days": _("working days")}
     return _("Handled within %(amount)s %(unit)s of being sent to the handling unit.") % {
-        "amount": amount, "unit": nouns.get(unit, unit)}
+        "amount": amount, "unit": LIMIT_UNITS.get(unit, unit)}
 
 
 # --- Requests ----------------------------------------------------------------------------------------
+# Rows are read as values, not model instances: a page of 1,000 requests is mostly Python time otherwise.
+
+ROW_FIELDS = (
+    "pk", "public_id", "status", "close_type", "result", "description", "urgency", "level", "area_code",
+    "address", "lat", "lon", "reported_at", "updated_at", "closed_at", "voided_at", "stage", "stage_due_at",
+    "category_id", "category__code", "category__name", "handling_department__name", "handling_area__name",
+    "duplicate_of__public_id", "open311__address_id", "first_photo_id",
+)
+
 
 def published_cases():
     return (Case.objects.filter(source__in=PUBLISHED_SOURCES)
@@ -119,55 +131,65 @@ def requests_find(*, ids=None, codes=None, start=None, end=None, statuses=None, 
             qs = qs.filter(reported_at__lte=end)
         if statuses and set(statuses) != {"open", "closed"}:
             qs = qs.filter(status__in=OPEN if "open" in statuses else list(FINAL))
-    return list(_for_rows(qs).order_by("-reported_at", "-id")[:limit])
+    return list(_as_rows(qs.order_by("-reported_at", "-id"))[:limit])
 
 
 def request_by_public_id(public_id):
-    return _for_rows(published_cases().filter(public_id=public_id)).first()
+    return _as_rows(published_cases().filter(public_id=public_id)).first()
 
 
-def _for_rows(qs):
+def _as_rows(qs):
     first_photo = (Attachment.objects.filter(case=OuterRef("pk"), kind=AttachmentKind.BEFORE)
                    .order_by("id").values("id")[:1])
-    return (qs.select_related("category", "handling_department", "handling_area", "duplicate_of", "open311")
-            .prefetch_related("category__limits").annotate(first_photo_id=Subquery(first_photo)))
+    return qs.annotate(first_photo_id=Subquery(first_photo)).values(*ROW_FIELDS)
 
 
 def request_rows(cases, build_url) -> list[dict]:
-    """The GET requests fields, in the specification's order, for cases from ``requests_find``."""
-    void_reasons = dict(CaseEvent.objects.filter(case_id__in=[c.pk for c in cases if c.status == Status.VOIDED],
-                                                 kind="void").order_by("seq").values_list("case_id", "comment"))
-    unit_codes = {_unit_code(c) for c in cases if not (c.handling_department_id or c.handling_area_id)}
+    """The GET requests fields, in the specification's order, for rows from ``requests_find``."""
+    voided = [c["pk"] for c in cases if c["status"] == Status.VOIDED]
+    void_reasons = dict(CaseEvent.objects.filter(case_id__in=voided, kind="void").order_by("seq")
+                        .values_list("case_id", "comment")) if voided else {}
+    unit_codes = {_unit_code(c) for c in cases
+                  if not (c["handling_department__name"] or c["handling_area__name"])}
     unit_names = dict(Area.objects.filter(code__in=unit_codes).values_list("code", "name")) if unit_codes else {}
-    return [_row(c, void_reasons, unit_names, build_url) for c in cases]
+    notices = _notices({c["category_id"] for c in cases})
+    media_prefix = build_url(reverse("open311:root")) + "media/"
+    return [_row(c, void_reasons, unit_names, notices, media_prefix) for c in cases]
+
+
+def _notices(category_ids) -> dict:
+    limits = TimeLimit.objects.filter(category_id__in=category_ids, stage=Stage.HANDLE)
+    return {(t.category_id, t.urgency): _notice(t.amount, t.unit) for t in limits}
 
 
 def _unit_code(case):
-    return case.area_code[: CODE_LENGTH.get(case.level, len(case.area_code))]
+    return case["area_code"][: CODE_LENGTH.get(case["level"], len(case["area_code"]))]
 
 
-def _row(case, void_reasons, unit_names, build_url) -> dict:
-    closed = case.status in FINAL
-    submission = getattr(case, "open311", None)
+def _row(case, void_reasons, unit_names, notices, media_prefix) -> dict:
+    closed = case["status"] in FINAL
+    photo = case["first_photo_id"]
     return {
-        "service_request_id": case.public_id,
+        "service_request_id": case["public_id"],
         "status": "closed" if closed else "open",
-        "status_notes": status_notes(case, void_reasons.get(case.pk, "")),
-        "service_name": case.category.name,
-        "service_code": case.category.code,
-        "description": case.description or None,
-        "agency_responsible": _agency(case, unit_names),
-        "service_notice": None if closed else service_notice(case.category, case.urgency),
-        "requested_datetime": w3(case.reported_at),
-        "updated_datetime": w3((case.voided_at or case.closed_at or case.updated_at) if closed else case.updated_at),
-        "expected_datetime": w3(case.stage_due_at) if not closed and case.stage in EXPECTED_STAGES else None,
-        "address": case.address or None,
-        "address_id": (submission.address_id or None) if submission else None,
+        "status_notes": status_notes(case, void_reasons.get(case["pk"], "")),
+        "service_name": case["category__name"],
+        "service_code": case["category__code"],
+        "description": case["description"] or None,
+        "agency_responsible": (case["handling_department__name"] or case["handling_area__name"]
+                               or unit_names.get(_unit_code(case))),
+        "service_notice": None if closed else notices.get((case["category_id"], case["urgency"])),
+        "requested_datetime": w3(case["reported_at"]),
+        # For closed requests the specification wants the closing time here.
+        "updated_datetime": w3(case["voided_at"] or case["closed_at"] or case["updated_at"]) if closed
+        else w3(case["updated_at"]),
+        "expected_datetime": w3(case["stage_due_at"]) if not closed and case["stage"] in EXPECTED_STAGES else None,
+        "address": case["address"] or None,
+        "address_id": case["open311__address_id"] or None,
         "zipcode": None,
-        "lat": case.lat,
-        "long": case.lon,
-        "media_url": build_url(reverse("open311:media", args=[case.public_id, case.first_photo_id]))
-        if case.first_photo_id else None,
+        "lat": case["lat"],
+        "long": case["lon"],
+        "media_url": f"{media_prefix}{case['public_id']}/{photo}.jpg" if photo else None,
     }
 
 
@@ -175,23 +197,15 @@ def _row(case, void_reasons, unit_names, build_url) -> dict:
 EXPECTED_STAGES = (Stage.HANDLE, Stage.VERIFY)
 
 
-def _agency(case, unit_names):
-    if case.handling_department_id:
-        return case.handling_department.name
-    if case.handling_area_id:
-        return case.handling_area.name
-    return unit_names.get(_unit_code(case))
-
-
 def status_notes(case, void_reason="") -> str:
     """The latest thing a citizen may read about the request, in plain words."""
-    if case.status == Status.VOIDED:
+    if case["status"] == Status.VOIDED:
         return _("Not taken up: %(reason)s") % {"reason": void_reason} if void_reason else _("Not taken up.")
-    if case.close_type == CloseType.MERGED and case.duplicate_of_id:
-        return _("Duplicate of request %(id)s; it is handled there.") % {"id": case.duplicate_of.public_id}
-    if case.status in FINAL:
-        return case.result or _("Resolved.")
-    return str(OPEN_NOTES.get(case.status, ""))
+    if case["close_type"] == CloseType.MERGED and case["duplicate_of__public_id"]:
+        return _("Duplicate of request %(id)s; it is handled there.") % {"id": case["duplicate_of__public_id"]}
+    if case["status"] in FINAL:
+        return case["result"] or _("Resolved.")
+    return str(OPEN_NOTES.get(case["status"], ""))
 
 
 OPEN_NOTES = {
@@ -247,13 +261,15 @@ def update_rows(events, build_url) -> list[dict]:
             "status": "closed" if event.to_status in FINAL else "open",
             "updated_datetime": w3(event.created_at),
             "description": _update_description(event),
-            "media_url": build_url(reverse("open311:media", args=[event.case.public_id, photo.pk])) if photo else None,
+            "media_url": build_url(reverse("open311:media", args=[event.case.public_id, photo.pk]))
+            if photo else None,
         })
     return rows
 
 
 def _update_description(event) -> str:
-    detail = event.payload.get("result") if event.kind == "feedback" else event.comment if event.kind == "void" else ""
+    # What was done, and why a request was not taken up, are for the citizen; other comments are internal.
+    detail = {"feedback": event.payload.get("result"), "void": event.comment}.get(event.kind) or ""
     note = str(UPDATE_NOTES[event.kind])
     return f"{note} {detail}".strip() if detail else note
 

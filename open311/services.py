@@ -105,5 +105,5 @@ def _message(exc) -> str:
 
 
 def media_fetches_due(*, now=None, limit=200) -> list[int]:
-    return list(MediaFetch.objects.filter(status=MediaFetch.Status.PENDING, next_attempt_at__lte=now or timezone.now())
-                .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+    due = MediaFetch.objects.filter(status=MediaFetch.Status.PENDING, next_attempt_at__lte=now or timezone.now())
+    return list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])

@@ -51,10 +51,12 @@ def resource(*methods):
 def index(request):
     """The human page of the endpoint (the specification recommends an HTML discovery at the root)."""
     services = [{"code": c.code, "name": c.name, "group": c.parent.name,
-                 "attributes": selectors.service_definition(c)["attributes"]} for c in selectors.offered_categories()]
+                 "attributes": selectors.service_definition(c)["attributes"]}
+                for c in selectors.offered_categories()]
     return render(request, "open311/index.html", {
-        "base_url": request.build_absolute_uri(reverse("open311:root")), "jurisdiction": setting("OPEN311_JURISDICTION"),
-        "key_service": setting("OPEN311_KEY_SERVICE"), "contact": setting("OPEN311_CONTACT"), "services": services,
+        "base_url": request.build_absolute_uri(reverse("open311:root")),
+        "jurisdiction": setting("OPEN311_JURISDICTION"), "key_service": setting("OPEN311_KEY_SERVICE"),
+        "contact": setting("OPEN311_CONTACT"), "services": services,
     })
 
 
@@ -188,4 +190,5 @@ def media(request, service_request_id, attachment_id):
 @csrf_exempt
 def unknown(request, path=""):
     fmt = "json" if path.endswith(".json") else "xml"
-    return error_response(Open311Error(404, _("There is no such GeoReport resource: /%(path)s") % {"path": path}), fmt)
+    message = _("There is no such GeoReport resource: /%(path)s") % {"path": path}
+    return error_response(Open311Error(404, message), fmt)

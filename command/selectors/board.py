@@ -24,6 +24,7 @@ MAP_ROLES = [Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DIS
 GRID_CODE_LENGTH = CODE_LENGTH[Level.GRID]
 LIST_LIMIT = 20
 MARKER_LIMIT = 300  # fewer open cases than this in view: send markers, not clusters
+AREA_FILTER_LIMIT = 200  # a view meeting at most this many areas reads their cases by area code
 CLUSTER_CELL_PX = 60  # a cluster cell is about this many screen pixels wide
 BOUNDARY_CACHE_SECONDS = 3600
 LIVE_CACHE_SECONDS = 15  # many screens poll the same counts every 30 s
@@ -111,9 +112,21 @@ def _marker(row) -> dict:
 MARKER_FIELDS = ("id", "number", "title", "alert", "is_supervised", "lat", "lon")
 
 
+def _areas_in_box(west, south, east, north):
+    """Codes of the areas whose extent meets the box (and of areas without one), or None when there are
+    too many for an IN list to help. A case lies in its area, so its area's extent holds the case's point:
+    a zoomed-in view reads a few areas' cases by the area-code index instead of every open case."""
+    meets = Q(min_lon__lte=east, max_lon__gte=west, min_lat__lte=north, max_lat__gte=south) | Q(min_lon=None)
+    codes = list(Area.objects.filter(meets).values_list("code", flat=True)[: AREA_FILTER_LIMIT + 1])
+    return codes if len(codes) <= AREA_FILTER_LIMIT else None
+
+
 def cases_in_view(user, roots, *, west, south, east, north, zoom) -> dict:
     """Open cases in the box: individual markers when few, else clusters (count, centre, extent, worst alert)."""
     qs = _open_cases(user, roots).filter(lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east)
+    codes = _areas_in_box(west, south, east, north)
+    if codes is not None:
+        qs = qs.filter(area_code__in=codes)
     cell = cell_degrees(zoom)
     cells = list(
         qs.annotate(cy=Floor(F("lat") / Value(cell)), cx=Floor(F("lon") / Value(cell))).values("cy", "cx").order_by()

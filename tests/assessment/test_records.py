@@ -136,3 +136,14 @@ def test_the_receiver_skips_changes_that_do_not_touch_the_record(story, django_c
     case_changed.send(sender=Case, case_id=s.case.pk, kind="file")
     assert CaseRecord.objects.filter(pk=s.case.pk).exists()
     assert record_rebuild(10**9) is None
+
+
+def test_the_catch_up_task_rebuilds_records_lost_on_the_way(story):
+    from assessment.tasks import catch_up_records
+
+    s = story()
+    CaseRecord.objects.filter(pk=s.case.pk).delete()  # as if the broker had lost the rebuild
+    ever = 60 * 24 * 365 * 10  # the story's clock is in the past; look back far enough to see it
+    assert catch_up_records(minutes=ever) == 1
+    assert CaseRecord.objects.filter(pk=s.case.pk).exists()
+    assert catch_up_records(minutes=ever) == 0  # nothing stale any more

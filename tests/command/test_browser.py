@@ -127,6 +127,12 @@ def test_a_worker_on_patrol_is_seen_by_the_centre_and_the_track_look_is_logged(t
     page.wait_for_function("document.querySelector('#patrol-toggle').getAttribute('aria-pressed') === 'true'")
     assert worker.foreign_requests() == []
 
+    # Earlier points of the same patrol, so the track is a line.
+    from django.utils import timezone
+
+    for k, (dx, dy) in enumerate([(-0.002, -0.0015), (-0.001, -0.0018), (0.0005, -0.001)]):
+        PatrolPosition.objects.create(user=position.user, lat=grid.centroid_lat + dy, lon=grid.centroid_lon + dx,
+                                      recorded_at=position.recorded_at - timezone.timedelta(minutes=3 - k))
     centre = Session(browser, base, "centre", DESKTOP)
     centre.page.goto(f"{base}/command/")
     marker = centre.page.locator(f".gg-worker[data-worker='{tree.users['worker'].pk}']")

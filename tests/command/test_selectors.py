@@ -103,7 +103,7 @@ def test_clusters_take_a_constant_number_of_queries(tree, rubbish, monkeypatch, 
 
     def run():
         user = type(tree.users["centre"]).objects.get(pk=tree.users["centre"].pk)
-        with django_assert_max_num_queries(3):  # reach, the cells, the lone cases
+        with django_assert_max_num_queries(4):  # reach, the areas in the box, the cells, the lone cases
             return selectors.cases_in_view(user, ["430104"], zoom=13, **whole_district())
 
     for g in range(8):
@@ -114,6 +114,20 @@ def test_clusters_take_a_constant_number_of_queries(tree, rubbish, monkeypatch, 
             open_case(tree, rubbish, grid=g, dx=0.0002 * (k + 1))
     big = run()
     assert small["total"] == 8 and big["total"] == 32
+
+
+def test_a_zoomed_in_view_reads_only_the_areas_it_meets_and_a_wide_one_does_not_filter(tree, rubbish, monkeypatch):
+    a, b = open_case(tree, rubbish, grid=0), open_case(tree, rubbish, grid=7)
+    grid = tree.grids[0]
+    box = {"west": grid.min_lon + 0.001, "south": grid.min_lat + 0.001, "east": grid.max_lon - 0.001,
+           "north": grid.max_lat - 0.001}
+    assert set(board._areas_in_box(**box)) == {"430104", "430104001", "430104001001", grid.code}
+    centre = tree.users["centre"]
+    assert [m["id"] for m in selectors.cases_in_view(centre, ["430104"], zoom=17, **box)["markers"]] == [a.pk]
+    monkeypatch.setattr(board, "AREA_FILTER_LIMIT", 2)
+    assert board._areas_in_box(**whole_district()) is None
+    wide = selectors.cases_in_view(centre, ["430104"], zoom=13, **whole_district())
+    assert {m["id"] for m in wide["markers"]} == {a.pk, b.pk}
 
 
 def test_cases_outside_the_users_subtree_never_reach_the_map(tree, rubbish):

@@ -124,6 +124,44 @@ def test_a_citizen_reports_follows_and_rates(transactional_db, tree, live_server
     context.close()
 
 
+def test_the_centre_sees_failed_webhooks(transactional_db, tree, live_server, browser, receiver, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    from django.utils import timezone
+
+    from intake.keys import integration_create
+    from intake.models import WebhookDelivery
+
+    from .conftest import order
+
+    hotline, _key = integration_create(name="市12345热线", kind="hotline", webhook_url="https://hotline.example/hook")
+    from intake.hotline import order_receive
+    from intake.serializers import HotlineOrderInSerializer
+
+    data = HotlineOrderInSerializer(data=order(tree))
+    data.is_valid(raise_exception=True)
+    case = order_receive(integration=hotline, data=dict(data.validated_data)).order.case
+    WebhookDelivery.objects.create(integration=hotline, case=case, kind="close", key="k1", status="failed", attempts=8,
+                                   next_attempt_at=timezone.now(), response_code=502,
+                                   last_error="HTTP 502 Bad Gateway")
+    WebhookDelivery.objects.create(integration=hotline, case=case, kind="file", key="k2", status="sent", attempts=1,
+                                   next_attempt_at=timezone.now(), response_code=200)
+    for viewport, size in ((DESKTOP, "desktop"), (PHONE, "phone")):
+        page = browser.new_context(viewport=viewport, locale="zh-CN").new_page()
+        page.goto(f"{live_server.url}/accounts/login/?next=/intake/")
+        page.fill("#id_username", "centre")
+        page.fill("#id_password", "pw-centre")
+        page.click("main form button[type=submit]")
+        page.wait_for_url(re.compile(r"/intake/$"))
+        assert "HTTP 502" in page.inner_text("main") and case.number in page.inner_text("main")
+        shot(page, "centre-integrations", size)
+        receiver.codes = []
+        with page.expect_navigation(wait_until="load"):
+            page.click("text=重新发送")
+        assert WebhookDelivery.objects.get(key="k1").status == "sent"
+        WebhookDelivery.objects.filter(key="k1").update(status="failed", response_code=502,
+                                                          last_error="HTTP 502 Bad Gateway")
+
+
 def tap_grid(page, name):
     """Tap the centre of each grid outline until the form names the wanted grid (outlines have no labels)."""
     page.locator("#report-map").scroll_into_view_if_needed()

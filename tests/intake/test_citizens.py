@@ -246,3 +246,27 @@ def test_the_public_map_gets_grid_outlines_and_names_only(client, tree):
     grid = tree.grids[3]
     assert client.get("/public/locate/", {"lat": grid.centroid_lat, "lon": grid.centroid_lon}).json() == {
         "area": {"name": grid.name}}
+
+
+def test_possible_duplicates_are_recent_open_cases_within_the_category_radius(client, tree, rubbish):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.cases.conftest import report
+
+    grid = tree.grids[0]
+    recent, old, other_kind = (report(tree, rubbish, title=t) for t in ("近期", "很久以前", "别的类"))
+    Case.objects.filter(pk=old.pk).update(reported_at=timezone.now() - timedelta(hours=rubbish.duplicate_window_hours + 1))
+    from cases.models import Category
+
+    Case.objects.filter(pk=other_kind.pk).update(category=Category.objects.get(code="01003"))
+    services.case_void(case_id=recent.pk, actor=tree.users["community"], reason="误报")
+    fresh = report(tree, rubbish, title="仍在办理")
+    page = client.get("/public/report/duplicates/", {"category": "01001", "lat": grid.centroid_lat + 0.0004,
+                                                     "lon": grid.centroid_lon}).content.decode()  # ~45 m
+    assert fresh.number in page
+    assert old.number not in page and other_kind.number not in page and recent.number not in page
+    beyond = client.get("/public/report/duplicates/", {"category": "01001", "lat": grid.centroid_lat + 0.0005,
+                                                       "lon": grid.centroid_lon}).content.decode()  # ~56 m
+    assert fresh.number not in beyond

@@ -35,7 +35,7 @@ def test_a_status_change_is_posted_signed_to_the_integration(tree, hotline, hotl
     assert request.full_url == "https://hotline.example/hook"
     body = json.loads(request.data)
     assert body["event"] == "file"
-    assert body["case"] | {} == body["case"] and body["case"]["status"] == "filed"
+    assert body["case"]["status"] == "filed" and body["case"]["number"] == hotline_case.number
     assert body["case"]["external_id"] == "GD-0001"
     headers = {k.lower(): v for k, v in request.header_items()}
     timestamp = headers["x-gridgov-timestamp"]
@@ -132,3 +132,12 @@ def test_only_the_centre_may_send_a_failed_delivery_again(tree, hotline_case, re
         webhooks.delivery_retry(delivery_id=delivery.pk, actor=tree.users["centre"])
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("sent", 1)
+
+
+def test_the_beat_task_requeues_through_the_same_service(hotline_case, receiver, django_capture_on_commit_callbacks):
+    from intake.tasks import redeliver_webhooks
+
+    WebhookDelivery.objects.update(status="pending", attempts=0, next_attempt_at=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert redeliver_webhooks.delay().get() == 1
+    assert WebhookDelivery.objects.get().status == "sent"

@@ -113,3 +113,25 @@ def call(client, method, path, fmt, data=None, **extra):
     if method == "get":
         return Answer(client.get(url, data or {}, **extra), fmt)
     return Answer(client.post(url, data or {}, **extra), fmt)
+
+
+class counted_queries:
+    """Every query run inside, counted at the cursor (independent of the debug query log)."""
+
+    def __enter__(self):
+        from django.db import connection
+
+        self.sql = []
+        self._wrapping = connection.execute_wrapper(self._count)
+        self._wrapping.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._wrapping.__exit__(*exc)
+
+    def _count(self, execute, sql, params, many, context):
+        self.sql.append(sql)
+        return execute(sql, params, many, context)
+
+    def __len__(self):
+        return len(self.sql)

@@ -112,3 +112,10 @@ def test_the_root_page_explains_the_endpoint_to_people(client, catalogue):
     page = response.content.decode()
     assert "http://testserver/open311/v2/" in page and "lhq.gridgov.local" in page
     assert "05001" in page and "cover_type" in page and "10002" not in page
+
+
+def test_pages_and_errors_speak_chinese_by_default(client, catalogue, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    assert "接口地址" in client.get("/open311/v2/").content.decode()
+    answer = call(client, "get", "requests", "json", {"status": "fixed"})
+    assert answer.data[0]["description"].startswith("status 只能是 open 或 closed")

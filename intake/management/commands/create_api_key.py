@@ -9,7 +9,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name")
-        parser.add_argument("--kind", choices=Integration.Kind.values, default=Integration.Kind.OPEN311)
+        # "public" is the citizens' page itself (created on first use): it never gets a key of its own.
+        kinds = [k for k in Integration.Kind.values if k != Integration.Kind.PUBLIC]
+        parser.add_argument("--kind", choices=kinds, default=Integration.Kind.OPEN311)
         parser.add_argument("--webhook", default="", help="URL to POST status changes to (signed).")
 
     def handle(self, name, kind, webhook, **options):
