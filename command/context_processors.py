@@ -10,11 +10,12 @@ def _links(user):
     from .selectors import MAP_ROLES
 
     r = reach(user)
-    return {"map": r.is_superuser or bool(r.codes(MAP_ROLES)), "patrol": bool(r.codes([Role.GRID_WORKER]))}
+    return {"map": r.is_superuser or bool(r.codes(MAP_ROLES)), "patrol": bool(r.codes([Role.GRID_WORKER])),
+            "centre": r.is_superuser or bool(r.codes([Role.DISTRICT_CENTRE]))}
 
 
 def command_nav(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"command_nav": {"map": False, "patrol": False}}
+        return {"command_nav": {"map": False, "patrol": False, "centre": False}}
     return {"command_nav": SimpleLazyObject(lambda: _links(user))}  # no query on pages that do not ask

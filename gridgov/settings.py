@@ -134,13 +134,14 @@ else:
         }
     }
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),  # broadcast exchanges; kombu's default is ./control
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -233,6 +234,17 @@ GRIDGOV = {
     # Assessment composites: {"area" | "department" | "worker" | "hotline": {figure: weight}} replaces
     # DOMAIN.md's defaults for that composite (assessment/figures.py lists the figure names).
     "ASSESSMENT_WEIGHTS": env.json("GRIDGOV_ASSESSMENT_WEIGHTS", default={}),
+    # Citizens' public report page: abuse control without a CAPTCHA (per client IP and per device cookie).
+    "PUBLIC_REPORTS_PER_IP_PER_HOUR": env.int("GRIDGOV_PUBLIC_REPORTS_PER_IP_PER_HOUR", default=5),
+    "PUBLIC_REPORTS_PER_DEVICE_PER_HOUR": env.int("GRIDGOV_PUBLIC_REPORTS_PER_DEVICE_PER_HOUR", default=3),
+    "PUBLIC_REPORT_MIN_SECONDS": env.int("GRIDGOV_PUBLIC_REPORT_MIN_SECONDS", default=5),
+    # Open311 GeoReport v2 (open311/conf.py has the rest of its defaults).
+    "OPEN311_JURISDICTION": env.str("OPEN311_JURISDICTION", default="lhq.gridgov.local"),
+    "OPEN311_CONTACT": env.str("OPEN311_CONTACT", default=""),
+    "OPEN311_KEY_SERVICE": env.str("OPEN311_KEY_SERVICE", default=""),
+    "OPEN311_CHANGESET": env.str("OPEN311_CHANGESET", default="2026-11-23T00:00:00+08:00"),
+    "OPEN311_MEDIA_HOSTS": env.list("OPEN311_MEDIA_HOSTS", default=[]),  # ".example.com" = its subdomains
+    "OPEN311_RATE_LIMIT": env.int("OPEN311_RATE_LIMIT", default=60),  # POSTs per key per minute; 0 = off
 }
 
 # Personal information (residents): Fernet keys, newest first (rotation: add a key in front, run

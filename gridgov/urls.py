@@ -23,6 +23,7 @@ urlpatterns = [
     path("assessment/", include("assessment.urls")),
     path("command/", include("command.urls")),
     path("public/", include("intake.urls")),
+    path("intake/", include("intake.staff_urls")),
     path("open311/v2/", include("open311.urls")),
     path("", views.home, name="home"),
 ]

@@ -37,6 +37,8 @@ EVENT_LABELS = {
     "attach": gettext_lazy("Files added"), "correct_area": gettext_lazy("Grid corrected"),
     "warning": gettext_lazy("Warning: time nearly up"), "overdue": gettext_lazy("Overdue"),
     "merged_in": gettext_lazy("A duplicate was merged into this case"),
+    "sensor_alert": gettext_lazy("Sensor alerted again"),
+    "lapse_evaluation": gettext_lazy("No rating within the callback window"),
     "whistle": gettext_lazy("Whistle: departments summoned"),
     "whistle_arrive": gettext_lazy("Department reported on site"),
     "whistle_missing": gettext_lazy("Department did not report on site"),
