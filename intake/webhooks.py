@@ -31,6 +31,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,8 +64,30 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 # --- Creating deliveries (from the case_changed receiver) ---------------------------------------------
 
+_LISTENERS_TTL = 30.0
+_listeners: tuple[float, frozenset] = (float("-inf"), frozenset())
+
+
+def webhook_users() -> frozenset:
+    """Service users of the active integrations that have a webhook, kept in memory for ``_LISTENERS_TTL``
+    seconds: every case change in the district asks, and almost none concern an integration."""
+    global _listeners
+    if time.monotonic() - _listeners[0] > _LISTENERS_TTL:
+        users = Integration.objects.filter(is_active=True).exclude(webhook_url="").values_list("user_id", flat=True)
+        _listeners = (time.monotonic(), frozenset(users))
+    return _listeners[1]
+
+
+@receiver(post_save, sender=Integration, dispatch_uid="intake.webhooks.integration_saved")
+def _integration_saved(**kwargs):
+    global _listeners
+    _listeners = (float("-inf"), frozenset())
+
+
 def deliveries_for_change(case_id: int, kind: str, *, at=None) -> list[int]:
     """Pending deliveries for every integration listening to this case; published on commit."""
+    if not webhook_users():
+        return []
     case = Case.objects.filter(pk=case_id).only("id", "reporter_id", "public_id", "number", "status",
                                                 "satisfaction", "close_type", "updated_at").first()
     if case is None:

@@ -14,6 +14,16 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache(request, settings):
+    # Rate limits, map counts and the like live in the cache: each test starts with an empty one of its
+    # own (tests marked ``redis`` keep the real Redis cache they are about).
+    if "redis" not in request.keywords:
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                       "LOCATION": request.node.nodeid}}
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_process_caches():
     # Test transactions roll back without signals: never let one test's boundaries or calendar days
     # leak into the next through the per-process caches.

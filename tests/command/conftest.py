@@ -1,17 +1,8 @@
 import pytest
-from django.core.cache import cache
 from django.db.models import F
 
 from cases.models import Case, Category
 from cases.services import case_report
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    # The board caches counts for a few seconds and boundaries per stamp: never across tests.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
