@@ -61,5 +61,10 @@ def publishing_to(url, **conf):
     finally:
         if app._pool is not None:
             app._pool.force_close_all()
+        # kombu keeps its pools in a registry keyed by broker URL: drop the closed ones too, or the next
+        # publish to the same broker (eager tasks acquire a producer as well) meets "Acquire on closed pool".
+        from kombu import pools
+
+        pools.reset()
         app.conf.update(**saved)
         app._pool, app.amqp._producer_pool = None, None
