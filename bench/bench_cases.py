@@ -23,7 +23,9 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
+
+from throwaway import recreate_database  # bench/ is the script's folder, first on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,19 +35,6 @@ os.environ.setdefault("GRIDGOV_VAR_DIR", "/tmp/gridgov-bench")
 
 BAR_CREATE_SHARE = 0.25
 BAR_LIST_P95_MS = 50.0
-
-
-def recreate_database(url: str):
-    import psycopg
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    if not name.startswith(("gg_", "bench", "gridgov_bench")):
-        sys.exit(f"Refusing to drop database {name!r}: use a throwaway name such as gg_bench.")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def setup(grids: int):

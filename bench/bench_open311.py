@@ -37,7 +37,7 @@ def setup(grids: int):
     from django.core.management import call_command
 
     sys.path.insert(0, str(ROOT / "bench"))
-    from bench_cases import recreate_database
+    from throwaway import recreate_database
 
     recreate_database(os.environ["DATABASE_URL"])
     django.setup()

@@ -47,6 +47,21 @@ def duplicates_near(cases, category, lat: float, lon: float, *, at: datetime | N
     return sorted(found, key=lambda c: c.distance_m)[:limit]
 
 
+def duplicate_query(params):
+    """(category, lat, lon) from a report page's ``category`` code, ``lat`` and ``lon``; None while incomplete
+    (the pages ask as soon as the pin moves, so half-filled input is normal, not an error)."""
+    from .models import Category
+
+    category = Category.objects.filter(code=params.get("category", ""), is_active=True).first()
+    try:
+        lat, lon = float(params["lat"]), float(params["lon"])
+    except (KeyError, ValueError):
+        return None
+    if category is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return category, lat, lon
+
+
 def possible_duplicates(user, category, lat, lon, **kwargs) -> list[Candidate]:
     from .selectors import cases_visible_to
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cases.duplicates import duplicates_near
-from cases.models import Case, Category
+from cases.duplicates import duplicate_query, duplicates_near
+from cases.models import Case
 from cases.services import ActionNotAllowed, case_evaluate_by_token
 from cases.tokens import citizen_token
 from cases.views.report import map_settings
@@ -77,15 +77,9 @@ def _report(request, form):
 @require_GET
 def report_duplicates(request):
     """Open cases of the chosen kind near the pin, with nothing personal: number, title, distance, status."""
-    category = Category.objects.filter(code=request.GET.get("category", ""), is_active=True).first()
-    try:
-        lat, lon = float(request.GET["lat"]), float(request.GET["lon"])
-    except (KeyError, ValueError):
-        lat = lon = None
-    found = []
-    if category is not None and lat is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
-        found = duplicates_near(Case.objects.only("id", "public_id", "number", "title", "status", "lat", "lon",
-                                                  "reported_at"), category, lat, lon, limit=5)
+    query = duplicate_query(request.GET)
+    cases = Case.objects.only("id", "public_id", "number", "title", "status", "lat", "lon", "reported_at")
+    found = duplicates_near(cases, *query, limit=5) if query else []
     return render(request, "intake/_duplicates.html", {"found": found})
 
 

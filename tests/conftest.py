@@ -39,6 +39,19 @@ def _fresh_process_caches():
 
 
 @pytest.fixture
+def browser():
+    """Debian's Chromium through Playwright (tests marked ``browser``)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import ARGS, CHROMIUM
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
 def catalogue(db):
     """The shipped category catalogue (a data migration; reloaded after transactional tests flush it)."""
     from cases.catalogue import catalogue_load

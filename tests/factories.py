@@ -75,3 +75,15 @@ def build_tree() -> Tree:
     u["handler"] = make_user("handler", Role.DEPARTMENT_HANDLER, district, department=dept)
     u["stranger"] = make_user("stranger")
     return tree
+
+
+def photo(name="photo.jpg", color=(200, 30, 30), size=(64, 48)):
+    """A small JPEG upload, as a phone would send it."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")

@@ -116,15 +116,8 @@ def grid_boundaries(request):
 def report_duplicates(request):
     """htmx fragment for the report form: open cases of the chosen category near the pin, so the worker
     can stop and look before reporting the same thing twice."""
-    from ..duplicates import possible_duplicates
-    from ..models import Category
+    from ..duplicates import duplicate_query, possible_duplicates
 
-    category = Category.objects.filter(code=request.GET.get("category", ""), is_active=True).first()
-    try:
-        lat, lon = float(request.GET["lat"]), float(request.GET["lon"])
-    except (KeyError, ValueError):
-        lat = lon = None
-    found = []
-    if category is not None and lat is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
-        found = possible_duplicates(request.user, category, lat, lon, limit=5)
-    return render(request, "cases/_duplicates.html", {"found": found, "category": category})
+    query = duplicate_query(request.GET)
+    found = possible_duplicates(request.user, *query, limit=5) if query else []
+    return render(request, "cases/_duplicates.html", {"found": found})

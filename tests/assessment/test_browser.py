@@ -2,35 +2,19 @@
 published report and the stars, at phone and desktop sizes. Screenshots go to $GRIDGOV_SHOTS (or
 screenshots/)."""
 
-import os
-from pathlib import Path
-
 import pytest
 
 from assessment.services import snapshot_publish
 
+from tests.browser import DESKTOP, PHONE, SHOTS, needs_chromium
+
 from .conftest import AS_OF
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = Path(os.environ.get("GRIDGOV_SHOTS") or Path(__file__).resolve().parents[2] / "screenshots")
-SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1920, "height": 1080}}
-
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
-              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's Chromium at /usr/bin/chromium")]
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
+SIZES = {"phone": PHONE, "desktop": DESKTOP}
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), needs_chromium]
 
 
 def _session(browser, base, username, size):

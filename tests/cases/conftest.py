@@ -1,17 +1,8 @@
-import io
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from cases.models import Category
 from cases.services import case_report
-
-
-def photo(name="photo.jpg", color=(200, 30, 30), size=(64, 48)):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "JPEG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+from tests.factories import photo  # noqa: F401  (re-exported: tests import it from here)
 
 
 @pytest.fixture

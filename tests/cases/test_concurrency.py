@@ -1,37 +1,14 @@
 """Two people acting on one case at once, and many reports at once: PostgreSQL only (real row locks)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from cases import services
 from cases.models import Case, CaseEvent
+from tests.concurrency import run_together
 
 from .conftest import report
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def runner(i, call):
-        barrier.wait()
-        try:
-            results[i] = ("ok", call())
-        except Exception as exc:  # each thread's outcome is the assertion's subject
-            results[i] = ("error", exc)
-        finally:
-            connection.close()  # each thread has its own connection; leave none open for teardown
-
-    threads = [threading.Thread(target=runner, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def test_two_dispatchers_at_once_one_wins(tree, rubbish):

@@ -1,8 +1,6 @@
 """The command map and the patrol page in Debian's Chromium against a live server, phone and desktop."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -10,33 +8,14 @@ from command.models import PatrolPosition, TrackAccessLog
 from command.selectors import board
 from tests.command.conftest import open_case
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+from tests.browser import DESKTOP, PHONE, SHOTS, needs_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-# The same git-ignored folder as tests/pages/test_browser.py (GRIDGOV_SHOTS overrides it).
-SHOTS = Path(os.environ.get("GRIDGOV_SHOTS") or Path(__file__).resolve().parents[2] / "screenshots")
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1920, "height": 1080}
-
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's Chromium at /usr/bin/chromium")]
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 @pytest.fixture(autouse=True)
 def _chinese(settings):
     settings.LANGUAGE_CODE = "zh-hans"  # the screenshots show what users see by default
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 class Session:

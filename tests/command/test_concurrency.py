@@ -1,36 +1,13 @@
 """Two tabs (or a retry) posting the same worker's point at once: PostgreSQL only (real row locks)."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from command import services
 from command.models import PatrolLast, PatrolPosition
+from tests.concurrency import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def runner(i, call):
-        barrier.wait()
-        try:
-            results[i] = ("ok", call())
-        except Exception as exc:  # each thread's outcome is the assertion's subject
-            results[i] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 @pytest.mark.parametrize("earlier_point", [False, True])

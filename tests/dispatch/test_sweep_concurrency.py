@@ -5,37 +5,16 @@ from collections import Counter
 
 import pytest
 import time_machine
-from django.db import connection
 
 from cases.events import verify_chain
 from cases.models import Case, CaseEvent
 from dispatch import sweep as sweep_module
 from dispatch.models import Notification
+from tests.concurrency import run_together
 
 from .conftest import at, report
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def runner(i, call):
-        barrier.wait()
-        try:
-            results[i] = ("ok", call())
-        except Exception as exc:  # the assertion's subject
-            results[i] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 @pytest.fixture

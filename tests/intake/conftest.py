@@ -1,19 +1,10 @@
-import io
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 from rest_framework.test import APIClient
 
 from cases.models import Category
 from intake.keys import integration_create
 from intake.models import SensorAlertRule
-
-
-def photo(name="photo.jpg", color=(200, 30, 30), size=(64, 48)):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "JPEG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+from tests.factories import photo  # noqa: F401  (re-exported: tests import it from here)
 
 
 @pytest.fixture

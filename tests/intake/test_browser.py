@@ -1,48 +1,15 @@
 """A citizen on a phone reports with a photo, keeps the link, follows the case and rates it (Chromium)."""
 
-import io
-import os
 import re
-from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from cases import services
 from cases.models import Case
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+from tests.browser import DESKTOP, PHONE, jpeg, needs_chromium, shot
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = Path(os.environ.get("GRIDGOV_INTAKE_SHOTS", "/tmp/shots-intake"))
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1920, "height": 1080}
-
-pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.intake.urls"),
-              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's Chromium at /usr/bin/chromium")]
-
-
-def jpeg(name, color):
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 240), color).save(buffer, "JPEG")
-    return {"name": name, "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-def shot(page, name, size):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}-{size}.png"), full_page=True)
+pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.intake.urls"), needs_chromium]
 
 
 def fits(page):

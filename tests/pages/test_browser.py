@@ -2,45 +2,18 @@
 
 Screenshots of the main pages go to ``screenshots/`` (git-ignored) or to ``$GRIDGOV_SHOTS``; look at them."""
 
-import io
-import os
 import re
-from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from cases.models import Case, IdempotencyKey
 
+from tests.browser import DESKTOP, PHONE, SHOTS, jpeg, needs_chromium
+
 from .conftest import report
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = Path(os.environ.get("GRIDGOV_SHOTS") or Path(__file__).resolve().parents[2] / "screenshots")
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1920, "height": 1080}
-
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's Chromium at /usr/bin/chromium")]
-
-
-def jpeg(name, color):
-    buffer = io.BytesIO()
-    Image.new("RGB", (320, 240), color).save(buffer, "JPEG")
-    return {"name": name, "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 class Session:

@@ -1,0 +1,18 @@
+"""The benchmarks' throwaway PostgreSQL database: dropped and created afresh before each run."""
+
+import sys
+from urllib.parse import urlparse
+
+
+def recreate_database(url: str):
+    """Drop and create the database in ``url``; refuses names that do not look throwaway (gg_*, bench*)."""
+    import psycopg
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    if not name.startswith(("gg_", "bench", "gridgov_bench")):
+        sys.exit(f"Refusing to drop database {name!r}: use a throwaway name such as gg_bench.")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
