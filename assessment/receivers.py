@@ -2,8 +2,10 @@
 the one case's record. Kinds that change nothing the record holds (warnings, escalations, supervision,
 whistles, assists) are skipped, so the deadline sweep's thousands of signals cost nothing here.
 
-The rebuild runs in the worker, not in the request: a report or an action answers without waiting
-for it. A listener never raises: the case change has committed and its caller must not see an error for
+The rebuild runs in the worker, not in the request: an action answers without waiting for it. New
+reports, the bulk of all writes, send no message at all: ``assessment.tasks.build_new_records`` builds
+theirs in one batch each minute, which spares every report a broker publish (more than the rest of
+its database work) and the worker a task per report. A listener never raises: the case change has committed and its caller must not see an error for
 it. A rebuild lost on the way (broker down) is caught up by ``assessment.tasks.catch_up_records`` every
 ten minutes; ``manage.py rebuild_case_records`` rebuilds everything.
 """
@@ -18,7 +20,8 @@ from .tasks import rebuild_case_record
 
 log = logging.getLogger(__name__)
 
-UNCHANGED_BY = {"warning", "overdue", "escalate", "supervise", "whistle", "whistle_arrive", "whistle_missing",
+# "report": built in a batch by ``build_new_records`` (see the module docstring).
+UNCHANGED_BY = {"report", "warning", "overdue", "escalate", "supervise", "whistle", "whistle_arrive", "whistle_missing",
                 "assist_request", "assist_answer", "assist_timeout", "attach", "merged_in", "request_extension",
                 "reject_extension"}
 

@@ -24,6 +24,22 @@ def rebuild_case_record(case_id: int) -> bool:
     return record_rebuild(case_id) is not None
 
 
+@shared_task(name="assessment.tasks.build_new_records", ignore_result=True)
+def build_new_records(minutes: int = 15) -> int:
+    """Build the records of cases reported in the last ``minutes`` that have none yet (every minute:
+    reports send no message of their own). Read off the ``reported_at`` index, so it costs the same at
+    any table size; a report older than the window is left to ``catch_up_records``."""
+    from datetime import timedelta
+
+    from cases.models import Case
+
+    from .records import records_rebuild
+
+    since = timezone.now() - timedelta(minutes=minutes)
+    ids = list(Case.objects.filter(reported_at__gte=since, record__isnull=True).values_list("pk", flat=True))
+    return records_rebuild(case_ids=ids) if ids else 0
+
+
 @shared_task(name="assessment.tasks.catch_up_records", ignore_result=True)
 def catch_up_records(minutes: int = 30) -> int:
     """Rebuild records older than their case's last change in the last ``minutes`` (lost rebuilds)."""

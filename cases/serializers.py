@@ -5,8 +5,10 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from dispatch.models import Department
+from gridgov.api import FreshFieldsMixin
 from grids.models import Area
 
+from .limits import active_category
 from .models import (Attachment, AttachmentKind, Case, CaseEvent, Category, CloseType, LimitUnit, Satisfaction,
                      Source, Urgency)
 
@@ -108,14 +110,27 @@ class CaseDetailSerializer(CaseListSerializer):
         return actions_for(case, self.context["request"].user)
 
 
+class CategoryCodeField(serializers.SlugRelatedField):
+    """An active category by its code, from the catalogue kept in memory (no query per report)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", queryset=Category.objects.filter(is_active=True), **kwargs)
+
+    def to_internal_value(self, data):
+        category = active_category(str(data))
+        if category is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+        return category
+
+
 @extend_schema_serializer(examples=[OpenApiExample(
     "A grid worker reports exposed rubbish",
     value={"category": "01001", "title": "小区门口垃圾堆放", "description": "东门外约2立方米生活垃圾",
            "lat": 28.2031, "lon": 112.9412, "address": "枫林路88号东门", "urgency": "normal"},
     request_only=True,
 )])
-class CaseCreateSerializer(serializers.Serializer):
-    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(is_active=True))
+class CaseCreateSerializer(FreshFieldsMixin, serializers.Serializer):
+    category = CategoryCodeField()
     title = serializers.CharField(max_length=120)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     lat = serializers.FloatField(required=False, min_value=-90, max_value=90, allow_null=True, default=None)

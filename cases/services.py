@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from grids.models import Area, Level
 from grids.scope import reach
-from grids.selectors import grid_for_point
+from grids.selectors import PlacedArea, area_at_point
 
 from . import signals
 from .clock import clock_after
@@ -117,36 +117,39 @@ def _case_create(*, actor, category, title, description, lat, lon, address, area
         errors["category"] = _("Choose an active minor category.")
     if not (title or "").strip():
         errors["title"] = _("A title is required.")
-    if area is None:
+    # The spatial index knows the id, code and level of the area at a point: no query for it.
+    place = area and PlacedArea(area.pk, area.code, area.level)
+    if place is None:
         if lat is None or lon is None:
             errors["location"] = _("Give a location on the map or choose a grid.")
         else:
-            area_id = grid_for_point(lat, lon)
-            area = Area.objects.filter(pk=area_id).first() if area_id else None
-            if area is None:
+            place = area_at_point(lat, lon)
+            if place is None:
                 errors["location"] = _("This point is outside every grid of the district.")
-    if area is not None and area.level not in (Level.GRID, Level.MICROGRID, Level.COMMUNITY):
+    if place is not None and place.level not in (Level.GRID, Level.MICROGRID, Level.COMMUNITY):
         errors["area"] = _("A case belongs to a grid (or micro-grid).")
     cleaned_extra, extra_errors = clean_extra(category, extra or {})
     errors.update({f"extra.{code}": messages for code, messages in extra_errors.items()})
     if errors:
         raise ValidationError(errors)
     # Outside intake (citizens, the hotline, sensors) is authorised by its API key, not by an area.
-    if actor is not None and area is not None and source not in OUTSIDE_SOURCES and not _may_report_in(actor, area):
+    if actor is not None and source not in OUTSIDE_SOURCES and not _may_report_in(actor, place.code):
         raise PermissionDenied(_("You can report cases only in your own areas."))
     now = at or timezone.now()
     case = Case(
-        number=case_number_allocate(year=timezone.localtime(now).year, area_code=area.code),
+        number=case_number_allocate(year=timezone.localtime(now).year, area_code=place.code),
         title=title.strip(), description=description, category=category, extra=cleaned_extra, urgency=urgency,
         level=level or category.default_level, source=source, reporter=actor if getattr(actor, "pk", None) else None,
-        reporter_name=reporter_name, reporter_phone=reporter_phone, lat=lat, lon=lon, address=address, area=area,
-        area_code=area.code, reported_at=now,
+        reporter_name=reporter_name, reporter_phone=reporter_phone, lat=lat, lon=lon, address=address, area_id=place.id,
+        area_code=place.code, reported_at=now,
     )
+    if area is not None:
+        case.area = area
     case._staged = {}
     change = clock_after(case, "report", "", now)
     case.save()
     case._report_event = event_append(case=case, kind="report", actor=actor, to_status=case.status, at=now,
-                                      payload={"source": source, "area": area.code, "clock": change}, first=True)
+                                      payload={"source": source, "area": place.code, "clock": change}, first=True)
     transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind="report"))
     return case
 
@@ -154,9 +157,9 @@ def _case_create(*, actor, category, title, description, lat, lon, address, area
 OUTSIDE_SOURCES = (Source.CITIZEN, Source.HOTLINE, Source.SENSOR)
 
 
-def _may_report_in(user, area) -> bool:
-    return user.is_superuser or reach(user).covers(area.code) or any(
-        area.code.startswith(code) for code in reach(user).department_area_codes
+def _may_report_in(user, area_code) -> bool:
+    return user.is_superuser or reach(user).covers(area_code) or any(
+        area_code.startswith(code) for code in reach(user).department_area_codes
     )
 
 

@@ -23,6 +23,9 @@ app.conf.beat_schedule = {
     # Last month's assessment report, published as an immutable snapshot on the 1st.
     "assessment-monthly-report": {"task": "assessment.tasks.publish_monthly_report",
                                   "schedule": crontab(day_of_month=1, hour=1, minute=0)},
+    # Evaluation records of new reports, in one batch (reports send no message of their own).
+    "assessment-new-records": {"task": "assessment.tasks.build_new_records", "schedule": 60.0,
+                               "options": {"expires": 55}},
     # Evaluation records whose rebuild was lost on the way (broker down at commit time).
     "assessment-records-catch-up": {"task": "assessment.tasks.catch_up_records", "schedule": 600.0,
                                     "options": {"expires": 590}},

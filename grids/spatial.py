@@ -9,6 +9,7 @@ then the lowest code, which makes shared edges deterministic.
 import threading
 import time
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import shapely
@@ -25,6 +26,10 @@ class _Index:
     revision: int
     tree: STRtree | None
     ids: np.ndarray
+    # Code and level per geometry: a case created at a point needs them, and reading them here saves
+    # the area query on every report.
+    codes: list
+    levels: list
     # Sort key per geometry: deeper level first, then smaller area, then code.
     rank: np.ndarray
     grid_tree: STRtree | None
@@ -49,7 +54,7 @@ def _build(revision: int) -> _Index:
         .exclude(boundary__isnull=True)
         .values_list("id", "code", "level", "boundary")
     )
-    geoms, ids, keys, grid_geoms, grid_ids = [], [], [], [], []
+    geoms, ids, codes, levels, keys, grid_geoms, grid_ids = [], [], [], [], [], [], []
     for area_id, code, level, boundary in rows:
         try:
             geom = boundary_shape(boundary)
@@ -59,6 +64,8 @@ def _build(revision: int) -> _Index:
             continue
         geoms.append(geom)
         ids.append(area_id)
+        codes.append(code)
+        levels.append(level)
         keys.append((-LEVEL_ORDER.index(level), geom.area, code))
         if level == Level.GRID:
             grid_geoms.append(geom)
@@ -70,6 +77,8 @@ def _build(revision: int) -> _Index:
         revision=revision,
         tree=STRtree(geoms) if geoms else None,
         ids=np.array(ids, dtype=np.int64),
+        codes=codes,
+        levels=levels,
         rank=rank,
         grid_tree=STRtree(grid_geoms) if grid_geoms else None,
         grid_ids=np.array(grid_ids, dtype=np.int64),
@@ -94,16 +103,30 @@ def _index() -> _Index:
     return index
 
 
-def grid_for_point(lat: float, lon: float) -> int | None:
-    """Id of the smallest active area whose boundary covers the point, or None outside them all."""
+class PlacedArea(NamedTuple):
+    """The area a point lies in, as the spatial index knows it (no query)."""
+
+    id: int
+    code: str
+    level: str
+
+
+def area_at_point(lat: float, lon: float) -> PlacedArea | None:
+    """The smallest active area whose boundary covers the point, or None outside them all."""
     index = _index()
     if index.tree is None:
         return None
     hits = index.tree.query(shapely.Point(lon, lat), predicate="covered_by")
     if len(hits) == 0:
         return None
-    best = hits[np.argmin(index.rank[hits])]
-    return int(index.ids[best])
+    best = int(hits[np.argmin(index.rank[hits])])
+    return PlacedArea(int(index.ids[best]), index.codes[best], index.levels[best])
+
+
+def grid_for_point(lat: float, lon: float) -> int | None:
+    """Id of the smallest active area whose boundary covers the point, or None outside them all."""
+    placed = area_at_point(lat, lon)
+    return placed.id if placed else None
 
 
 def grids_for_points(points) -> list[int | None]:

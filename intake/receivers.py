@@ -11,13 +11,15 @@ from django.dispatch import receiver
 from cases.signals import case_changed
 
 from .hotline import order_note_dispatch
-from .webhooks import deliveries_for_change
+from .webhooks import deliveries_for_change, webhook_users
 
 log = logging.getLogger(__name__)
 
 
 @receiver(case_changed, dispatch_uid="intake.receivers.on_case_changed")
 def on_case_changed(sender, case_id, kind, **kwargs):
+    if kind != "dispatch" and not webhook_users():
+        return  # most changes concern no integration: no transaction, no query
     try:
         with transaction.atomic():
             if kind == "dispatch":

@@ -147,3 +147,18 @@ def test_the_catch_up_task_rebuilds_records_lost_on_the_way(story):
     assert catch_up_records(minutes=ever) == 1
     assert CaseRecord.objects.filter(pk=s.case.pk).exists()
     assert catch_up_records(minutes=ever) == 0  # nothing stale any more
+
+
+def test_a_report_queues_no_rebuild_and_the_minute_sweep_builds_its_record(story, django_capture_on_commit_callbacks):
+    import time_machine
+
+    from assessment.tasks import build_new_records
+
+    with django_capture_on_commit_callbacks(execute=True):
+        s = story()
+    assert not CaseRecord.objects.filter(pk=s.case.pk).exists()
+    with time_machine.travel(on(2, "08:50"), tick=False):  # ten minutes after the report
+        assert build_new_records(minutes=5) == 0  # reported before the window: catch_up_records' case
+        assert build_new_records() == 1
+        assert build_new_records() == 0  # built once
+    assert CaseRecord.objects.get(pk=s.case.pk).reporter.username == "worker"

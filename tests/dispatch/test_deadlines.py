@@ -40,7 +40,7 @@ def make_case(limits=None, urgency="normal", area=None):
         ("urgent", "handle"): (Decimal("2"), "natural_hours"),
     }
     return SimpleNamespace(
-        category=FakeCategory(limits), urgency=urgency, area=area, stage="", stage_started_at=None,
+        category=FakeCategory(limits), urgency=urgency, area=area, area_code=area.code if area else "", stage="", stage_started_at=None,
         stage_due_at=None, stage_warn_at=None, stage_remaining=None, stage_limit_unit="", alert="",
     )
 
