@@ -1,5 +1,7 @@
 """Cross-cutting API pieces: the error shape, pagination and the scoped viewset base classes."""
 
+import copy
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -104,20 +106,28 @@ def conflict(message, **extra):
 
 
 class FreshFieldsMixin:
-    """Builds a serializer's fields from their constructor arguments instead of DRF's ``deepcopy``.
+    """Gives each serializer shallow copies of fields built once per class, instead of DRF's ``deepcopy``.
 
     DRF deep-copies every declared field (and the querysets and choice lists in their arguments) for each
-    serializer instance; on a hot endpoint that costs more than the database work. A field's arguments
-    are not changed by its use (querysets are cloned before they are evaluated), so sharing them is safe;
-    nested fields (a ``ListField``'s child) are built afresh, as they are bound to their parent.
+    serializer instance; on a hot endpoint that costs more than the database work. What a field keeps
+    is not changed by validating with it (querysets are cloned before they are evaluated), so a shallow
+    copy, bound to the new serializer as usual, behaves as a fresh field; nested fields (a ``ListField``'s
+    child) are copied too, as they are bound to their parent.
     """
 
+    _prototype_fields = None
+
     def get_fields(self):
-        return {name: _fresh(field) for name, field in self._declared_fields.items()}
+        cls = type(self)
+        if cls.__dict__.get("_prototype_fields") is None:
+            cls._prototype_fields = super().get_fields()  # DRF's deep copy, once per class
+        return {name: _copied(field) for name, field in cls._prototype_fields.items()}
 
 
-def _fresh(field):
-    from rest_framework.fields import Field
-
-    kwargs = {key: _fresh(value) if isinstance(value, Field) else value for key, value in field._kwargs.items()}
-    return type(field)(*field._args, **kwargs)
+def _copied(field):
+    clone = copy.copy(field)
+    child = getattr(field, "child", None)
+    if child is not None:
+        clone.child = copy.copy(child)  # bound already (as DRF binds a child on creation): re-parent it
+        clone.child.parent = clone
+    return clone
