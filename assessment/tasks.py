@@ -25,10 +25,11 @@ def rebuild_case_record(case_id: int) -> bool:
 
 
 @shared_task(name="assessment.tasks.build_new_records", ignore_result=True)
-def build_new_records(minutes: int = 15) -> int:
+def build_new_records(minutes: int = 2 * 24 * 60) -> int:
     """Build the records of cases reported in the last ``minutes`` that have none yet (every minute:
     reports send no message of their own). Read off the ``reported_at`` index, so it costs the same at
-    any table size; a report older than the window is left to ``catch_up_records``."""
+    any table size; the two days' window rides out a weekend's outage of the worker or beat. A report
+    entered with an older time is left to ``catch_up_records``."""
     from datetime import timedelta
 
     from cases.models import Case
