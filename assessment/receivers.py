@@ -4,10 +4,11 @@ whistles, assists) are skipped, so the deadline sweep's thousands of signals cos
 
 The rebuild runs in the worker, not in the request: an action answers without waiting for it. New
 reports, the bulk of all writes, send no message at all: ``assessment.tasks.build_new_records`` builds
-theirs in one batch each minute, which spares every report a broker publish (more than the rest of
-its database work) and the worker a task per report. A listener never raises: the case change has committed and its caller must not see an error for
-it. A rebuild lost on the way (broker down) is caught up by ``assessment.tasks.catch_up_records`` every
-ten minutes; ``manage.py rebuild_case_records`` rebuilds everything.
+theirs in one batch each minute, which spares every report a broker publish (it cost more than the
+report's own database work) and the worker a task per report. A listener never raises: the case change
+has committed and its caller must not see an error for it. A rebuild lost on the way (broker down) is
+caught up by ``assessment.tasks.catch_up_records`` every ten minutes; ``manage.py rebuild_case_records``
+rebuilds everything.
 """
 
 import logging
@@ -21,8 +22,8 @@ from .tasks import rebuild_case_record
 log = logging.getLogger(__name__)
 
 # "report": built in a batch by ``build_new_records`` (see the module docstring).
-UNCHANGED_BY = {"report", "warning", "overdue", "escalate", "supervise", "whistle", "whistle_arrive", "whistle_missing",
-                "assist_request", "assist_answer", "assist_timeout", "attach", "merged_in", "request_extension",
+UNCHANGED_BY = {"report", "warning", "overdue", "escalate", "supervise", "whistle", "whistle_arrive",
+                "whistle_missing", "assist_request", "assist_answer", "assist_timeout", "attach", "merged_in", "request_extension",
                 "reject_extension"}
 
 

@@ -43,8 +43,8 @@ FOLLOWED_LISTED = 200
 def _followed_q(user, visible: Q) -> Q:
     """A reporter follows their own cases and the originals their duplicates were merged into.
 
-    Those almost always lie inside the user's areas already. The few that do not are listed by id, once
-    per request: an ``OR reporter = me`` in every list query would hide the ``(community_code, id)``
+    Those almost always lie inside the user's areas already. The few that do not are listed by id (one
+    small query each time the scope is applied): an ``OR reporter = me`` in every list query would hide the ``(community_code, id)``
     index from the planner, which would then walk the whole table by id to fill one page."""
     rows = list(Case.objects.filter(reporter_id=user.pk).filter(~visible | Q(duplicate_of__isnull=False))
                 .values_list("pk", "duplicate_of_id")[: FOLLOWED_LISTED + 1])

@@ -73,7 +73,7 @@ class CaseListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CaseCreatedSerializer(serializers.Serializer):
+class CaseCreatedSerializer(FreshFieldsMixin, serializers.Serializer):
     """What a create answers: where the case is and how to address it. A plain serializer, so a phone's
     report costs no model-field introspection; GET /cases/{id}/ has the rest."""
 
