@@ -23,7 +23,9 @@ class CategoryAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Retire selected categories"))
     def retire(self, request, queryset):
-        queryset.update(is_active=False)
+        for category in queryset.filter(is_active=True):
+            category.is_active = False
+            category.save(update_fields=["is_active"])  # the save signal clears the in-memory catalogue
 
     def has_delete_permission(self, request, obj=None):
         # A category in use is retired, never deleted (cases keep pointing at it).
