@@ -28,6 +28,7 @@ How each fact is derived (the definitions sheet of the exports repeats this in t
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -193,3 +194,20 @@ def records_rebuild(*, case_ids=None, chunk=2000, stdout=None) -> int:
         done, last = done + len(cases), cases[-1].pk
         if stdout is not None:
             stdout.write(f"{done} records rebuilt")
+
+
+def records_build_new(*, since) -> int:
+    """Build the records of cases reported since ``since`` that have none yet. Read off the
+    ``reported_at`` index, so it costs the same at any table size; a report entered with an older
+    time is left to ``records_catch_up``."""
+    ids = list(Case.objects.filter(reported_at__gte=since, record__isnull=True).values_list("pk", flat=True))
+    return records_rebuild(case_ids=ids) if ids else 0
+
+
+def records_catch_up(*, since) -> int:
+    """Rebuild the records missing or older than their case's last change, for cases changed since
+    ``since`` (rebuilds lost on the way)."""
+    stale = (Case.objects.filter(updated_at__gte=since)
+             .filter(Q(record__isnull=True) | Q(record__built_at__lt=F("updated_at"))))
+    ids = list(stale.values_list("pk", flat=True))
+    return records_rebuild(case_ids=ids) if ids else 0

@@ -1,5 +1,7 @@
 """Celery tasks of the assessment (thin, idempotent, JSON arguments)."""
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -26,34 +28,16 @@ def rebuild_case_record(case_id: int) -> bool:
 
 @shared_task(name="assessment.tasks.build_new_records", ignore_result=True)
 def build_new_records(minutes: int = 2 * 24 * 60) -> int:
-    """Build the records of cases reported in the last ``minutes`` that have none yet (every minute:
-    reports send no message of their own). Read off the ``reported_at`` index, so it costs the same at
-    any table size; the two days' window rides out a weekend's outage of the worker or beat. A report
-    entered with an older time is left to ``catch_up_records``."""
-    from datetime import timedelta
+    """Every minute: records of new reports (they send no message of their own). The two days' window
+    rides out a weekend's outage of the worker or beat."""
+    from .records import records_build_new
 
-    from cases.models import Case
-
-    from .records import records_rebuild
-
-    since = timezone.now() - timedelta(minutes=minutes)
-    ids = list(Case.objects.filter(reported_at__gte=since, record__isnull=True).values_list("pk", flat=True))
-    return records_rebuild(case_ids=ids) if ids else 0
+    return records_build_new(since=timezone.now() - timedelta(minutes=minutes))
 
 
 @shared_task(name="assessment.tasks.catch_up_records", ignore_result=True)
 def catch_up_records(minutes: int = 30) -> int:
     """Rebuild records older than their case's last change in the last ``minutes`` (lost rebuilds)."""
-    from datetime import timedelta
+    from .records import records_catch_up
 
-    from django.db.models import F, Q
-
-    from cases.models import Case
-
-    from .records import records_rebuild
-
-    since = timezone.now() - timedelta(minutes=minutes)
-    stale = (Case.objects.filter(updated_at__gte=since)
-             .filter(Q(record__isnull=True) | Q(record__built_at__lt=F("updated_at"))))
-    ids = list(stale.values_list("pk", flat=True))
-    return records_rebuild(case_ids=ids) if ids else 0
+    return records_catch_up(since=timezone.now() - timedelta(minutes=minutes))

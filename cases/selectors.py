@@ -44,16 +44,14 @@ def _followed_q(user, visible: Q) -> Q:
     """A reporter follows their own cases and the originals their duplicates were merged into.
 
     Those almost always lie inside the user's areas already. The few that do not are listed by id (one
-    small query each time the scope is applied): an ``OR reporter = me`` in every list query would hide the ``(community_code, id)``
-    index from the planner, which would then walk the whole table by id to fill one page."""
+    small query each time the scope is applied): an ``OR reporter = me`` in every list query would hide
+    the ``(community_code, id)`` index from the planner, which would then walk the table by id."""
     rows = list(Case.objects.filter(reporter_id=user.pk).filter(~visible | Q(duplicate_of__isnull=False))
                 .values_list("pk", "duplicate_of_id")[: FOLLOWED_LISTED + 1])
     if len(rows) > FOLLOWED_LISTED:
         originals = Case.objects.filter(reporter_id=user.pk, duplicate_of__isnull=False).values("duplicate_of_id")
-        followed = Q(reporter_id=user.pk) | Q(pk__in=originals)
-    else:
-        followed = Q(pk__in={pk for pk, _ in rows} | {original for _, original in rows if original})
-    return followed
+        return Q(reporter_id=user.pk) | Q(pk__in=originals)
+    return Q(pk__in={pk for pk, _ in rows} | {original for _, original in rows if original})
 
 
 @scope_for(CaseEvent)

@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from dispatch.models import Department
-from gridgov.api import FreshFieldsMixin
+from gridgov.api import CopiedFieldsMixin
 from grids.models import Area
 
 from .limits import active_category
@@ -73,7 +73,7 @@ class CaseListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CaseCreatedSerializer(FreshFieldsMixin, serializers.Serializer):
+class CaseCreatedSerializer(CopiedFieldsMixin, serializers.Serializer):
     """What a create answers: where the case is and how to address it. A plain serializer, so a phone's
     report costs no model-field introspection; GET /cases/{id}/ has the rest."""
 
@@ -129,7 +129,7 @@ class CategoryCodeField(serializers.SlugRelatedField):
            "lat": 28.2031, "lon": 112.9412, "address": "枫林路88号东门", "urgency": "normal"},
     request_only=True,
 )])
-class CaseCreateSerializer(FreshFieldsMixin, serializers.Serializer):
+class CaseCreateSerializer(CopiedFieldsMixin, serializers.Serializer):
     category = CategoryCodeField()
     title = serializers.CharField(max_length=120)
     description = serializers.CharField(required=False, allow_blank=True, default="")

@@ -35,11 +35,9 @@ def warn_ratio() -> Decimal:
 
 
 def _calendar(case):
-    """The case's district calendar (the default one when it has no area). The calendar needs only the
-    district part of the area code, which the case carries: no query for the area itself."""
-    from grids.models import Area
-
-    return Area(code=case.area_code) if getattr(case, "area_code", "") else None
+    """The case's district calendar by its area code (the default one when it has no area): the code,
+    which the case carries, is all the calendar needs, so the area itself is not loaded."""
+    return getattr(case, "area_code", "") or None
 
 
 def _micros(td: timedelta) -> int:

@@ -105,7 +105,7 @@ def conflict(message, **extra):
     return Response({"code": "conflict", "message": str(message), "fields": {}, **extra}, status=409)
 
 
-class FreshFieldsMixin:
+class CopiedFieldsMixin:
     """Gives each serializer shallow copies of fields built once per class, instead of DRF's ``deepcopy``.
 
     DRF deep-copies every declared field (and the querysets and choice lists in their arguments) for each

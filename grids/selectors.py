@@ -1,7 +1,13 @@
 """Reads of the tree that are more than a ``.get``."""
 
 from .models import Area, Level
-from .spatial import PlacedArea, area_at_point, grid_for_point, grids_for_points, nearest_grid  # noqa: F401  (public API of grids)
+from .spatial import (  # noqa: F401  (public API of grids)
+    PlacedArea,
+    area_at_point,
+    grid_for_point,
+    grids_for_points,
+    nearest_grid,
+)
 
 
 def subtree(area: Area, include_self=True):

@@ -116,7 +116,7 @@ def add_working_time(start: datetime, amount, unit: str, calendar=None) -> datet
 
     For working units a start outside the windows first moves to the next window start, and the result
     is always inside a window (a deadline that ends exactly at a window's end stays there).
-    ``calendar`` is a WorkingCalendar, an Area (its district's calendar) or None (the default).
+    ``calendar`` is a WorkingCalendar, an Area or area code (its district's calendar) or None (the default).
     """
     check_unit(unit)
     local(start)  # refuses naive datetimes

@@ -174,7 +174,8 @@ def snapshot() -> Snapshot:
 
 
 def windows_for(calendar=None) -> Windows:
-    """Windows of a WorkingCalendar, of an Area's district (or the default when it has none), or the default."""
+    """Windows of a WorkingCalendar, of an Area's (or area code's) district (or the default when it has
+    none), or the default."""
     from dispatch.models import WorkingCalendar
     from grids.models import Area
 
@@ -186,10 +187,12 @@ def windows_for(calendar=None) -> Windows:
         )
     snap = snapshot()
     if isinstance(calendar, Area):
-        return snap.windows_by_district.get(calendar.code[:6], snap.default_windows)
+        calendar = calendar.code
+    if isinstance(calendar, str):
+        return snap.windows_by_district.get(calendar[:6], snap.default_windows)
     if calendar is None:
         return snap.default_windows
-    raise TypeError(f"calendar must be a WorkingCalendar, an Area or None, not {type(calendar).__name__}")
+    raise TypeError(f"calendar must be a WorkingCalendar, an Area, an area code or None, not {type(calendar).__name__}")
 
 
 def local(moment: datetime) -> datetime:
