@@ -263,6 +263,13 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
     def __str__(self):
         return f"{self.number} {self.title}"
 
+    def _do_insert(self, manager, using, fields, returning_fields, raw):
+        # A new case leaves a third of its columns NULL (later stages' times, handlers, extension): the
+        # columns' own default. Leaving them out of the INSERT keeps it under psycopg's 50 parameters, so
+        # the statement is parsed and prepared once per process instead of on every report.
+        fields = [f for f in fields if not (f.null and getattr(self, f.attname) is None)]
+        return super()._do_insert(manager, using, fields, returning_fields, raw)
+
 
 class CaseEvent(models.Model):
     """Append-only, hash-chained timeline entry: one per transition and per edit."""

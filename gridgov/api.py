@@ -1,7 +1,5 @@
 """Cross-cutting API pieces: the error shape, pagination and the scoped viewset base classes."""
 
-import copy
-
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -125,9 +123,16 @@ class CopiedFieldsMixin:
 
 
 def _copied(field):
-    clone = copy.copy(field)
+    clone = _shallow(field)
     child = getattr(field, "child", None)
     if child is not None:
-        clone.child = copy.copy(child)  # bound already (as DRF binds a child on creation): re-parent it
+        clone.child = _shallow(child)  # bound already (as DRF binds a child on creation): re-parent it
         clone.child.parent = clone
+    return clone
+
+
+def _shallow(field):
+    # What copy.copy does for a plain object, without its generic __reduce_ex__ round (3x slower).
+    clone = object.__new__(type(field))
+    clone.__dict__.update(field.__dict__)
     return clone
