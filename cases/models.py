@@ -13,6 +13,8 @@ from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
+from gridgov.inserts import PrecompiledInsertMixin
+
 from .workflow import OPEN, CaseWorkflow, Status
 
 PUBLIC_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read aloud over the phone
@@ -140,7 +142,7 @@ class TimeLimit(models.Model):
         ]
 
 
-class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
+class Case(PrecompiledInsertMixin, ConcurrentTransitionMixin, CaseWorkflow, models.Model):
     number = models.CharField(_("number"), max_length=32, unique=True)
     # The id outsiders see (Open311 service_request_id, citizens' links): random, so it never reveals
     # how many cases a district has.
@@ -271,7 +273,7 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
         return super()._do_insert(manager, using, fields, returning_fields, raw)
 
 
-class CaseEvent(models.Model):
+class CaseEvent(PrecompiledInsertMixin, models.Model):
     """Append-only, hash-chained timeline entry: one per transition and per edit."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
