@@ -9,8 +9,9 @@ migrated, and given the demo district (``--grids``, 5,000 by default). Then:
 
 (a) ``--creates`` cases through ``POST /api/v1/cases/`` (DRF's APIClient in this process: routing,
     authentication, validation, the ``case_report`` service, numbering, the report event, the response),
-    then the same rows — the case, its report event, the number counter — written with raw psycopg, one
-    transaction per case, and the plain case INSERT alone. Bar: the API at least 25 % of the raw rate.
+    and the same rows — the case, its report event, the number counter — written again with raw psycopg,
+    one transaction per case, the two taking turns in ten rounds (so a machine slowing down mid-run slows
+    both alike); then the plain case INSERT alone. Bar: the API at least 25 % of the raw rate.
 (b) For each size, the table is filled with ``cases.demo`` (the demo generator, COPY), analysed, and each
     list query is requested ``--repeat`` times: p50 / p95 of the whole request. Bar: p95 under 50 ms at a
     million. Over the bar, the query's EXPLAIN ANALYZE is printed.
@@ -59,13 +60,17 @@ def setup(grids: int, reuse: bool):
 
 
 def fresh(user):
-    """A new user object per request, as authentication would load (no reach cached from the last one)."""
-    return type(user).objects.get(pk=user.pk)
+    """A new user object per request, as the session's authentication backend loads it for every request."""
+    from django.conf import settings
+    from django.contrib.auth import load_backend
+
+    return load_backend(settings.AUTHENTICATION_BACKENDS[0]).get_user(user.pk)
 
 
 # --- (a) creation ------------------------------------------------------------------------------------
 
-def bench_create(district, count: int):
+def bench_create(district, count: int, rounds: int = 10):
+    """API and raw take turns, ``rounds`` times: a machine that slows down mid-run slows both alike."""
     from django.db import connection
     from rest_framework.test import APIClient
 
@@ -82,18 +87,25 @@ def bench_create(district, count: int):
     for body in bodies[:20]:  # warm up: imports, the spatial index, the calendar
         client.force_authenticate(fresh(worker))
         assert client.post("/api/v1/cases/", body, format="json").status_code == 201
-    started = time.perf_counter()
+    raw = RawCopy(connection.settings_dict)
+    api_seconds = raw_seconds = 0.0
     ids = []
-    for body in bodies[20:]:
-        client.force_authenticate(fresh(worker))
-        response = client.post("/api/v1/cases/", body, format="json")
-        assert response.status_code == 201, response.content
-        ids.append(response.data["id"])
-    api_seconds = time.perf_counter() - started
-    api_rate = count / api_seconds
-
-    raw_rate, insert_rate = raw_create(connection.settings_dict, ids)
-    print(f"\n(a) creation, {count} cases, one process")
+    size = -(-count // rounds)
+    for first in range(20, count + 20, size):
+        started = time.perf_counter()
+        made = []
+        for body in bodies[first:first + size]:
+            client.force_authenticate(fresh(worker))
+            response = client.post("/api/v1/cases/", body, format="json")
+            assert response.status_code == 201, response.content
+            made.append(response.data["id"])
+        api_seconds += time.perf_counter() - started
+        raw_seconds += raw.copy(made)
+        ids += made
+    api_rate, raw_rate = count / api_seconds, count / raw_seconds
+    insert_rate = raw.insert_alone(ids)
+    raw.close()
+    print(f"\n(a) creation, {count} cases, one process, API and raw in {rounds} alternating rounds")
     print(f"    API (APIClient → case_report)        {api_rate:8.1f} cases/s")
     print(f"    raw psycopg: case + event + counter  {raw_rate:8.1f} cases/s   API = {api_rate / raw_rate:.0%} "
           f"(bar ≥ {BAR_CREATE_SHARE:.0%}) {'PASS' if api_rate / raw_rate >= BAR_CREATE_SHARE else 'FAIL'}")
@@ -101,54 +113,70 @@ def bench_create(district, count: int):
     return api_rate, raw_rate, insert_rate
 
 
-def raw_create(settings_dict, ids):
+class RawCopy:
     """The rows the API wrote, written again with psycopg: one transaction per case, as the API does."""
-    import psycopg
 
-    conninfo = dict(host=settings_dict["HOST"], port=settings_dict["PORT"] or 5432, dbname=settings_dict["NAME"],
-                    user=settings_dict["USER"], password=settings_dict["PASSWORD"] or None)
-    with psycopg.connect(**conninfo) as conn:
-        columns = [r[0] for r in conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'cases_case' "
-            "AND column_name <> 'id' AND is_generated = 'NEVER' ORDER BY ordinal_position")]
-        event_columns = [r[0] for r in conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'cases_caseevent' "
-            "AND column_name NOT IN ('id', 'case_id') ORDER BY ordinal_position")]
-        cases = conn.execute(f"SELECT {', '.join(columns)} FROM cases_case WHERE id = ANY(%s) ORDER BY id",
-                             [ids]).fetchall()
-        events = conn.execute(f"SELECT {', '.join(event_columns)} FROM cases_caseevent WHERE case_id = ANY(%s) "
-                              "ORDER BY case_id", [ids]).fetchall()
-        conn.commit()
-        number_at, public_at = columns.index("number"), columns.index("public_id")
-        insert_case = (f"INSERT INTO cases_case ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
-                       "RETURNING id")
-        insert_event = (f"INSERT INTO cases_caseevent (case_id, {', '.join(event_columns)}) "
-                        f"VALUES (%s, {', '.join(['%s'] * len(event_columns))})")
+    def __init__(self, settings_dict):
+        import psycopg
         from psycopg.types.json import Jsonb
 
-        def adapt(row):
-            return [Jsonb(v) if isinstance(v, dict | list) else v for v in row]
+        self.conn = psycopg.connect(
+            host=settings_dict["HOST"], port=settings_dict["PORT"] or 5432, dbname=settings_dict["NAME"],
+            user=settings_dict["USER"], password=settings_dict["PASSWORD"] or None)
+        self.columns = self._columns("cases_case", "'id'")
+        self.event_columns = self._columns("cases_caseevent", "'id', 'case_id'")
+        self.number_at, self.public_at = self.columns.index("number"), self.columns.index("public_id")
+        self.insert_case = (f"INSERT INTO cases_case ({', '.join(self.columns)}) "
+                            f"VALUES ({', '.join(['%s'] * len(self.columns))}) RETURNING id")
+        self.insert_event = (f"INSERT INTO cases_caseevent (case_id, {', '.join(self.event_columns)}) "
+                             f"VALUES (%s, {', '.join(['%s'] * len(self.event_columns))})")
+        self.adapt = lambda row: [Jsonb(v) if isinstance(v, dict | list) else v for v in row]
+        self.run = f"{int(time.time()) % 10**6:06d}"  # numbers and public ids unique across reused databases
+        self.copied = 0
 
-        run = f"{int(time.time()) % 10**6:06d}"  # numbers and public ids unique across reused databases
+    def _columns(self, table, left_out):
+        return [r[0] for r in self.conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+            f"AND column_name NOT IN ({left_out}) AND is_generated = 'NEVER' ORDER BY ordinal_position", [table])]
+
+    def _rows(self, ids):
+        cases = self.conn.execute(f"SELECT {', '.join(self.columns)} FROM cases_case WHERE id = ANY(%s) ORDER BY id",
+                                  [ids]).fetchall()
+        events = self.conn.execute(f"SELECT {', '.join(self.event_columns)} FROM cases_caseevent "
+                                   "WHERE case_id = ANY(%s) ORDER BY case_id", [ids]).fetchall()
+        self.conn.commit()
+        return cases, events
+
+    def copy(self, ids) -> float:
+        """Seconds to write these cases again (reading them is not timed)."""
+        cases, events = self._rows(ids)
         started = time.perf_counter()
-        for k, (case, event) in enumerate(zip(cases, events)):
-            with conn.transaction():
-                last = conn.execute("UPDATE cases_casenumbercounter SET last = last + 1 WHERE id = "
-                                    "(SELECT id FROM cases_casenumbercounter ORDER BY id LIMIT 1) RETURNING last"
-                                    ).fetchone()[0]
-                row = adapt(case)
-                row[number_at], row[public_at] = f"R{last:09d}-{run}{k}", f"r{run}{k:05d}"
-                case_id = conn.execute(insert_case, row).fetchone()[0]
-                conn.execute(insert_event, [case_id, *adapt(event)])
-        full = len(cases) / (time.perf_counter() - started)
-        conn.autocommit = True
+        for case, event in zip(cases, events):
+            self.copied += 1
+            with self.conn.transaction():
+                last = self.conn.execute(
+                    "UPDATE cases_casenumbercounter SET last = last + 1 WHERE id = "
+                    "(SELECT id FROM cases_casenumbercounter ORDER BY id LIMIT 1) RETURNING last").fetchone()[0]
+                row = self.adapt(case)
+                row[self.number_at] = f"R{last:09d}-{self.run}{self.copied}"
+                row[self.public_at] = f"r{self.run}{self.copied:05d}"
+                case_id = self.conn.execute(self.insert_case, row).fetchone()[0]
+                self.conn.execute(self.insert_event, [case_id, *self.adapt(event)])
+        return time.perf_counter() - started
+
+    def insert_alone(self, ids) -> float:
+        """Cases per second of the bare case INSERT, autocommitted."""
+        cases, _events = self._rows(ids)
+        self.conn.autocommit = True
         started = time.perf_counter()
         for k, case in enumerate(cases):
-            row = adapt(case)
-            row[number_at], row[public_at] = f"S{run}{k:09d}", f"s{run}{k:05d}"
-            conn.execute(insert_case, row)
-        alone = len(cases) / (time.perf_counter() - started)
-    return full, alone
+            row = self.adapt(case)
+            row[self.number_at], row[self.public_at] = f"S{self.run}{k:09d}", f"s{self.run}{k:05d}"
+            self.conn.execute(self.insert_case, row)
+        return len(cases) / (time.perf_counter() - started)
+
+    def close(self):
+        self.conn.close()
 
 
 # --- (b) list latency --------------------------------------------------------------------------------

@@ -22,8 +22,8 @@ class PrecompiledInsertMixin:
     def _do_insert(self, manager, using, fields, returning_fields, raw):
         connection = connections[using]
         # The values first: only a row of plain parameters may be compiled into (or use) a kept statement.
-        values = None if raw or not connection.features.can_return_columns_from_insert else _values(
-            self, fields, connection)
+        plain = returning_fields and not raw and connection.features.can_return_columns_from_insert
+        values = _values(self, fields, connection) if plain else None
         statement = values is not None and _statement(self, using, fields, returning_fields)
         if not statement or statement.converts:
             return super()._do_insert(manager, using, fields, returning_fields, raw)

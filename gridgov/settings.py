@@ -76,6 +76,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "gridgov.urls"
 WSGI_APPLICATION = "gridgov.wsgi.application"
 AUTH_USER_MODEL = "grids.User"
+# Reads the signed-in user with its memberships in one statement (grids/auth.py).
+AUTHENTICATION_BACKENDS = ["grids.auth.ReachBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

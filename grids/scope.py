@@ -61,11 +61,17 @@ def reach(user) -> Reach:
     if not getattr(user, "is_authenticated", False):
         return Reach()
     cached = getattr(user, "_gridgov_reach", None)
-    if cached is not None:
-        return cached
+    if cached is None:
+        cached = user._gridgov_reach = reach_from(user, _active_memberships(user.pk))
+    return cached
+
+
+def reach_from(user, memberships) -> Reach:
+    """The reach given by (role, area code, department id) rows of the user's active memberships in
+    active areas (``grids.auth`` reads them with the user, so a request needs no query of its own)."""
     codes_by_role: dict[str, set] = {}
     department_ids = set()
-    for role, code, department_id in _active_memberships(user.pk):
+    for role, code, department_id in memberships:
         if role == Role.DEPARTMENT_HANDLER:
             department_ids.add(department_id)
         else:
@@ -79,14 +85,12 @@ def reach(user) -> Reach:
                 "area__code", flat=True
             )
         )
-    result = Reach(
+    return Reach(
         is_superuser=user.is_superuser,
         codes_by_role={role: frozenset(codes) for role, codes in codes_by_role.items()},
         department_ids=frozenset(department_ids),
         department_area_codes=department_codes,
     )
-    user._gridgov_reach = result
-    return result
 
 
 def _active_memberships(user_id) -> list[tuple]:
