@@ -10,12 +10,10 @@ active areas, and hands the user over with its reach already known. Requests aut
 from functools import cache
 
 from django.contrib.auth.backends import ModelBackend
-from django.db import connection
+from django.db import connection, connections
 
 from .models import Area, Membership, User
 from .scope import reach_from
-
-_MEMBERSHIP_COLUMNS = ("reach_role", "reach_area_code", "reach_department_id")
 
 
 class ReachBackend(ModelBackend):
@@ -26,15 +24,37 @@ class ReachBackend(ModelBackend):
 
 def user_with_reach(user_id) -> User | None:
     try:
-        rows = list(User._default_manager.raw(_statement(), [int(user_id)]))
+        user_id = int(user_id)
     except (TypeError, ValueError):  # a session holding something else than an id
         return None
+    db = User._default_manager.db
+    connection = connections[db]
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(), [user_id])
+        rows = cursor.fetchall()
     if not rows:
         return None
-    memberships = [tuple(row.__dict__.pop(name) for name in _MEMBERSHIP_COLUMNS) for row in rows]
-    user = rows[0]
+    fields = User._meta.concrete_fields
+    user = User.from_db(db, [f.attname for f in fields], _converted(rows[0][: len(fields)], connection))
+    memberships = [row[len(fields):] for row in rows]
     user._gridgov_reach = reach_from(user, [m for m in memberships if m[1] is not None])
     return user
+
+
+def _converted(values, connection) -> list:
+    """The user's columns as the ORM would hand them over (SQLite's booleans and dates, say)."""
+    values = list(values)
+    for position, (converters, expression) in _converters(connection.alias).items():
+        for converter in converters:
+            values[position] = converter(values[position], expression, connection)
+    return values
+
+
+@cache
+def _converters(alias) -> dict:
+    query = User._default_manager.all().query
+    compiler = query.get_compiler(using=alias)
+    return compiler.get_converters([field.get_col(User._meta.db_table) for field in User._meta.concrete_fields])
 
 
 @cache
@@ -43,7 +63,7 @@ def _statement() -> str:
     qn = connection.ops.quote_name
     columns = ", ".join(f"u.{qn(field.column)}" for field in User._meta.concrete_fields)
     return (
-        f"SELECT {columns}, m.role AS reach_role, a.code AS reach_area_code, m.department_id AS reach_department_id "
+        f"SELECT {columns}, m.role, a.code, m.department_id "
         f"FROM {qn(User._meta.db_table)} u "
         f"LEFT JOIN {qn(Membership._meta.db_table)} m ON m.user_id = u.id AND m.is_active "
         f"LEFT JOIN {qn(Area._meta.db_table)} a ON a.id = m.area_id AND a.is_active "

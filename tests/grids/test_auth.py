@@ -7,9 +7,13 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from grids.auth import ReachBackend
-from grids.models import Area, Membership, Role
+from grids.models import Area, Membership, Role, User
 from grids.scope import forget_reach, reach
 from grids.services import membership_grant
+
+
+def _columns(user):
+    return {(f.attname, type(getattr(user, f.attname)), getattr(user, f.attname)) for f in User._meta.concrete_fields}
 
 
 def _separately(user):
@@ -25,7 +29,8 @@ def test_it_loads_each_role_with_its_reach(tree, name, django_assert_num_queries
     with django_assert_num_queries(2 if name == "handler" else 1):
         loaded = ReachBackend().get_user(user.pk)
         loaded_reach = reach(loaded)
-    assert loaded == user
+    assert _columns(loaded) == _columns(User.objects.get(pk=user.pk))  # as the ORM hands them over
+    assert type(loaded.is_active) is bool and loaded._state.adding is False
     assert loaded_reach == _separately(user)
 
 
