@@ -96,7 +96,7 @@ def reach_from(user, memberships) -> Reach:
 def _active_memberships(user_id) -> list[tuple]:
     """(role, area code, department id) of the user's active memberships in active areas.
 
-    Every authenticated request asks this once, so it is one fixed statement rather than a queryset
+    For users not loaded by ``grids.auth`` (API tokens, tasks): one fixed statement rather than a queryset
     compiled anew each time (the compilation cost more than the query)."""
     membership, area = Membership._meta.db_table, Area._meta.db_table
     with connection.cursor() as cursor:
