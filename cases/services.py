@@ -22,7 +22,7 @@ from . import signals
 from .clock import clock_after
 from .events import event_append
 from .extra_fields import clean_extra
-from .models import Case, Category, CloseType, IdempotencyKey, Satisfaction, Source
+from .models import Attachment, Case, Category, CloseType, IdempotencyKey, Satisfaction, Source
 from .numbers import case_number_allocate
 from .workflow import FINAL, available_transitions
 
@@ -66,8 +66,9 @@ def case_report(*, actor, category: Category, title: str, description: str = "",
     different request is refused. With ``self_handled_result`` the reporter fixed it on the spot and the
     case goes straight to verification by someone else.
     """
-    fingerprint = _fingerprint(dict(category=category.pk, title=title, description=description, lat=lat, lon=lon,
-                                    address=address, urgency=urgency, source=source, extra=extra))
+    fingerprint = idempotency_key and _fingerprint(dict(
+        category=category.pk, title=title, description=description, lat=lat, lon=lon, address=address,
+        urgency=urgency, source=source, extra=extra))
     if idempotency_key:
         previous = _idempotent_replay(actor, idempotency_key, fingerprint)
         if previous:
@@ -96,7 +97,8 @@ def case_report(*, actor, category: Category, title: str, description: str = "",
 def _known_attachments(case, attachments):
     """The caller renders the new case, which has exactly these attachments: prefill the related manager
     as ``prefetch_related`` would, and save the query."""
-    queryset = case.attachments.all()
+    # With none, an empty queryset stands in (refining it still finds nothing) and skips the case filter.
+    queryset = case.attachments.all() if attachments else Attachment.objects.none()
     queryset._result_cache, queryset._prefetch_done = list(attachments), True
     case._prefetched_objects_cache = {"attachments": queryset}
 
