@@ -28,25 +28,24 @@ def user_with_reach(user_id) -> User | None:
     except (TypeError, ValueError):  # a session holding something else than an id
         return None
     db = User._default_manager.db
-    connection = connections[db]
-    with connection.cursor() as cursor:
+    with connections[db].cursor() as cursor:
         cursor.execute(_statement(), [user_id])
         rows = cursor.fetchall()
     if not rows:
         return None
     fields = User._meta.concrete_fields
-    user = User.from_db(db, [f.attname for f in fields], _converted(rows[0][: len(fields)], connection))
+    user = User.from_db(db, [f.attname for f in fields], _converted(rows[0][: len(fields)], connections[db]))
     memberships = [row[len(fields):] for row in rows]
     user._gridgov_reach = reach_from(user, [m for m in memberships if m[1] is not None])
     return user
 
 
-def _converted(values, connection) -> list:
+def _converted(values, db_connection) -> list:
     """The user's columns as the ORM would hand them over (SQLite's booleans and dates, say)."""
     values = list(values)
-    for position, (converters, expression) in _converters(connection.alias).items():
+    for position, (converters, expression) in _converters(db_connection.alias).items():
         for converter in converters:
-            values[position] = converter(values[position], expression, connection)
+            values[position] = converter(values[position], expression, db_connection)
     return values
 
 
