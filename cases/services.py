@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.db import prepared_statements
 from grids.models import Area, Level
 from grids.scope import reach
 from grids.selectors import PlacedArea, area_at_point
@@ -74,7 +75,8 @@ def case_report(*, actor, category: Category, title: str, description: str = "",
         if previous:
             return ReportResult(previous, created=False)
     try:
-        with transaction.atomic():
+        # Inside the transaction: the commit hooks that run after it plan their statements as usual.
+        with transaction.atomic(), prepared_statements():
             case = _case_create(actor=actor, category=category, title=title, description=description, lat=lat,
                                 lon=lon, address=address, area=area, urgency=urgency, source=source, extra=extra,
                                 reporter_name=reporter_name, reporter_phone=reporter_phone, level=level, at=at)

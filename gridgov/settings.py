@@ -116,14 +116,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # Statements a connection repeats (a report's inserts, every request's memberships) are parsed once:
-    # parameters bound on the server, and psycopg prepares a statement on its sixth use. Each execution is
-    # still planned for its own values: a generic plan, blind to them, can walk a whole index for a list
-    # that one community's values would answer from a few pages. Behind PgBouncer in transaction mode,
-    # which cannot keep prepared statements, set this off.
+    # Parameters are bound on the server, so the hot paths' fixed-shape statements (the session's user,
+    # a report's inserts) can be prepared once per connection with a generic plan; everything else is
+    # planned for its own values (gridgov/db.py says why). Behind PgBouncer in transaction mode, which
+    # cannot keep prepared statements, set this off.
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
-        DATABASES["default"].setdefault("OPTIONS", {}).update(
-            server_side_binding=True, prepare_threshold=5, options="-c plan_cache_mode=force_custom_plan")
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------------------

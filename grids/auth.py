@@ -12,6 +12,8 @@ from functools import cache
 from django.contrib.auth.backends import ModelBackend
 from django.db import connection, connections
 
+from gridgov.db import prepared_statements
+
 from .models import Area, Membership, User
 from .scope import reach_from
 
@@ -28,7 +30,7 @@ def user_with_reach(user_id) -> User | None:
     except (TypeError, ValueError):  # a session holding something else than an id
         return None
     db = User._default_manager.db
-    with connections[db].cursor() as cursor:
+    with prepared_statements(db), connections[db].cursor() as cursor:
         cursor.execute(_statement(), [user_id])
         rows = cursor.fetchall()
     if not rows:
