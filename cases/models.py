@@ -5,13 +5,14 @@ The case's ``status`` is a protected FSM field: it changes only through the tran
 """
 
 import secrets
+from functools import cache
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMFieldMixin
 
 from gridgov.inserts import PrecompiledInsertMixin
 
@@ -267,6 +268,12 @@ class Case(PrecompiledInsertMixin, ConcurrentTransitionMixin, CaseWorkflow, mode
     def __str__(self):
         return f"{self.number} {self.title}"
 
+    @property
+    def state_fields(self):
+        # django-fsm's own property filters all 61 fields on every call, and it is called by every
+        # instance's __init__ (each row of a list page) and save: the state fields never change.
+        return _state_fields(type(self))
+
     def _do_insert(self, manager, using, fields, returning_fields, raw):
         # A new case leaves a third of its columns NULL (later stages' times, handlers, extension): the
         # columns' own default. Leaving them out of the INSERT keeps it under psycopg's 50 parameters, so
@@ -274,6 +281,11 @@ class Case(PrecompiledInsertMixin, ConcurrentTransitionMixin, CaseWorkflow, mode
         fields = [f for f in fields if not (f.null and getattr(self, f.attname) is None)]
         return super()._do_insert(manager, using, fields, returning_fields, raw)
 
+
+
+@cache
+def _state_fields(model) -> tuple:
+    return tuple(field for field in model._meta.fields if isinstance(field, FSMFieldMixin))
 
 class CaseEvent(PrecompiledInsertMixin, models.Model):
     """Append-only, hash-chained timeline entry: one per transition and per edit."""

@@ -2,7 +2,8 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django_fsm import ConcurrentTransition  # noqa: F401
+from django.db import transaction
+from django_fsm import ConcurrentTransition
 
 from cases import services
 from cases.models import Case, CaseEvent, CloseType
@@ -232,6 +233,17 @@ def test_every_condition_explains_itself():
 def test_status_cannot_be_assigned_directly(new_case):
     with pytest.raises(AttributeError):
         new_case.status = Status.CLOSED
+
+
+def test_a_save_over_a_status_changed_meanwhile_is_refused(tree, new_case):
+    """django-fsm's guard: the UPDATE is filtered on the status the instance was loaded with (``Case`` keeps
+    its state fields once, not per call)."""
+    stale = Case.objects.get(pk=new_case.pk)
+    run_loop_to(tree, new_case, "file")
+    stale.title = "改过的标题"
+    with pytest.raises(ConcurrentTransition), transaction.atomic():
+        stale.save()
+    assert Case.objects.get(pk=new_case.pk).title == new_case.title
 
 
 def test_extra_fields_read_as_words(tree, catalogue):
