@@ -282,10 +282,10 @@ class Case(PrecompiledInsertMixin, ConcurrentTransitionMixin, CaseWorkflow, mode
         return super()._do_insert(manager, using, fields, returning_fields, raw)
 
 
-
 @cache
 def _state_fields(model) -> tuple:
     return tuple(field for field in model._meta.fields if isinstance(field, FSMFieldMixin))
+
 
 class CaseEvent(PrecompiledInsertMixin, models.Model):
     """Append-only, hash-chained timeline entry: one per transition and per edit."""
