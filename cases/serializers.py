@@ -58,7 +58,7 @@ class CaseEventSerializer(serializers.ModelSerializer):
         return str(event.actor) if event.actor_id else _("System")
 
 
-class CaseListSerializer(serializers.ModelSerializer):
+class CaseListSerializer(CopiedFieldsMixin, serializers.ModelSerializer):
     category_code = serializers.CharField(source="category.code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     area_name = serializers.CharField(source="area.name", read_only=True)
