@@ -116,16 +116,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
     # Our tables live on SSDs or in memory. PostgreSQL's default cost of a random page (4, a spinning disk)
     # makes a community's queue walk the whole primary key backwards, filtering, when its recent cases are
     # few, instead of reading its own (community_code, id) index: 78 against 40 ms a page at 100,000 cases.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c random_page_cost=1.1")
+    _options.setdefault("options", "-c random_page_cost=1.1")
     # Parameters are bound on the server, so the hot paths' fixed-shape statements (the session's user,
     # a report's inserts) can be prepared once per connection with a generic plan; everything else is
     # planned for its own values (gridgov/db.py says why). Behind PgBouncer in transaction mode, which
     # cannot keep prepared statements, set this off.
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
-        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+        _options["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------------------

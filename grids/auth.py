@@ -30,13 +30,14 @@ def user_with_reach(user_id) -> User | None:
     except (TypeError, ValueError):  # a session holding something else than an id
         return None
     db = User._default_manager.db
-    with prepared_statements(db), connections[db].cursor() as cursor:
+    db_connection = connections[db]
+    with prepared_statements(db), db_connection.cursor() as cursor:
         cursor.execute(_statement(), [user_id])
         rows = cursor.fetchall()
     if not rows:
         return None
     fields = User._meta.concrete_fields
-    user = User.from_db(db, [f.attname for f in fields], _converted(rows[0][: len(fields)], connections[db]))
+    user = User.from_db(db, [f.attname for f in fields], _converted(rows[0][: len(fields)], db_connection))
     memberships = [row[len(fields):] for row in rows]
     user._gridgov_reach = reach_from(user, [m for m in memberships if m[1] is not None])
     return user

@@ -59,7 +59,7 @@ def test_the_session_user_and_a_report_are_prepared(tree, rubbish):  # noqa: F81
 
 
 @pytest.mark.django_db
-def test_it_is_a_plain_block_without_server_side_binding(settings):
+def test_it_is_a_plain_block_without_server_side_binding():
     """SQLite, or PostgreSQL with DATABASE_PREPARED_STATEMENTS off: the block only runs its body."""
     options = connection.settings_dict.setdefault("OPTIONS", {})
     binding = options.pop("server_side_binding", None)
