@@ -5,14 +5,15 @@ import functools
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, pagination, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from gridgov.api import ScopedGenericViewSet, ScopedReadOnlyViewSet, conflict
+from gridgov.api import ConflictSerializer, ErrorSerializer, ScopedGenericViewSet, ScopedReadOnlyViewSet, conflict
 
+from . import api_examples as ex
 from . import services
 from .api_actions import ACTIONS, BY_TRANSITION
 from .duplicates import possible_duplicates
@@ -32,6 +33,13 @@ class CaseCursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = "-id"
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        page = "https://gridgov.example.org/api/v1/cases/?cursor="
+        response["properties"]["next"]["example"] = page + "cD0yMzE4"
+        response["properties"]["previous"]["example"] = page + "cj0xJnA9MjMxOQ%3D%3D"
+        return response
 
 
 def _action_names(transitions):
@@ -72,12 +80,23 @@ def _make_action(case_action):
     handler.__name__ = _action_attr(case_action)
     handler = action(detail=True, methods=["post"], url_path=case_action.name, url_name=case_action.name,
                      parser_classes=[JSONParser, MultiPartParser, FormParser])(handler)
-    return extend_schema(request=case_action.serializer, responses={
-        200: CaseDetailSerializer, 400: OpenApiResponse(description="invalid input, per field"),
-        403: OpenApiResponse(description="in scope but not yours to do"),
-        404: OpenApiResponse(description="no such case in your scope"),
-        409: OpenApiResponse(description="stale version, concurrent change, or not allowed now (lists the allowed ones)"),
-    }, summary=str(case_action.label), description=f"Runs the `{case_action.name}` step of the case workflow.")(handler)
+    return extend_schema(
+        request=case_action.serializer, responses=_answers(CaseDetailSerializer, ex.DETAIL),
+        examples=ex.action_request(case_action.name), summary=str(case_action.label),
+        description=f"Runs the `{case_action.name}` step of the case workflow.",
+    )(handler)
+
+
+def _answers(ok, example, status_code=200) -> dict:
+    """What a POST on one case answers: the case (or what it made), or why not."""
+    return {
+        status_code: OpenApiResponse(ok, examples=[example]),
+        400: OpenApiResponse(ErrorSerializer, "invalid input, per field", examples=[ex.INVALID]),
+        403: OpenApiResponse(ErrorSerializer, "in scope but not yours to do", examples=[ex.NOT_YOURS]),
+        404: OpenApiResponse(ErrorSerializer, "no such case in your scope", examples=[ex.NOT_FOUND]),
+        409: OpenApiResponse(ConflictSerializer, "stale version, concurrent change, or not allowed now",
+                             examples=[ex.STALE, ex.NOT_NOW, ex.SAME_MOMENT]),
+    }
 
 
 def _action_attr(case_action):
@@ -89,6 +108,12 @@ def _list_columns() -> tuple:
     """The columns CaseListSerializer shows, as ``only()`` names them (``category.code`` → ``category__code``)."""
     return tuple(field.source.replace(".", "__") for field in CaseListSerializer().fields.values())
 
+
+@extend_schema_view(
+    list=extend_schema(responses=OpenApiResponse(CaseListSerializer(many=True), examples=ex.ROWS)),
+    retrieve=extend_schema(responses={200: OpenApiResponse(CaseDetailSerializer, examples=[ex.DETAIL]),
+                                      404: OpenApiResponse(ErrorSerializer, examples=[ex.NOT_FOUND])}),
+)
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedGenericViewSet):
     """Cases in your scope. Create with an ``Idempotency-Key`` header so a retry never makes a second case."""
 
@@ -113,7 +138,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         return qs
 
     @extend_schema(
-        request=CaseCreateSerializer, responses={201: CaseCreatedSerializer, 200: CaseCreatedSerializer},
+        request=CaseCreateSerializer,
+        responses={201: OpenApiResponse(CaseCreatedSerializer, "the new case", examples=[ex.CREATED]),
+                   200: OpenApiResponse(CaseCreatedSerializer, "a retry: the case the first request made",
+                                        examples=[ex.CREATED]),
+                   400: OpenApiResponse(ErrorSerializer, "invalid input, per field", examples=[ex.INVALID])},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
                                      description="Any unique string per intended case; a retry returns the first case (200).")],
     )
@@ -133,22 +162,25 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
                         headers={"Location": f"{request.path}{result.case.pk}/"})
 
-    @extend_schema(responses=CaseEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=OpenApiResponse(CaseEventSerializer(many=True), examples=[ex.TIMELINE]))
+    @action(detail=True, methods=["get"], pagination_class=None)
     def timeline(self, request, pk=None):
         case = self.get_object()
         events = case_timeline(case)
         return Response(CaseEventSerializer(events, many=True, context={"request": request}).data)
 
-    @extend_schema(responses={200: {"type": "object", "properties": {"actions": {"type": "array", "items": {"type": "string"}}}}})
+    @extend_schema(responses=OpenApiResponse(
+        {"type": "object", "properties": {"actions": {"type": "array", "items": {"type": "string"}}}},
+        examples=[ex.ACTIONS_NOW]))
     @action(detail=True, methods=["get"], url_path="actions")
     def available_actions(self, request, pk=None):
         from .api_actions import actions_for
 
         return Response({"actions": actions_for(self.get_object(), request.user)})
 
-    @extend_schema(request=AttachmentUploadSerializer, responses=AttachmentSerializer(many=True))
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @extend_schema(request=AttachmentUploadSerializer,
+                   responses=_answers(AttachmentSerializer(many=True), ex.UPLOADED, status_code=201))
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser], pagination_class=None)
     def attachments(self, request, pk=None):
         case = self.get_object()
         serializer = AttachmentUploadSerializer(data=request.data)
@@ -161,11 +193,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             return conflict(exc, current_version=exc.case.version)
         return Response(AttachmentSerializer(attached, many=True, context={"request": request}).data, status=201)
 
-    @extend_schema(parameters=[DuplicateQuerySerializer], responses=DuplicateSerializer(many=True),
+    @extend_schema(parameters=[DuplicateQuerySerializer],
+                   responses=OpenApiResponse(DuplicateSerializer(many=True), examples=[ex.DUPLICATES]),
                    summary="Possible duplicates of a case being reported",
                    description="Open cases of the category within its radius (default 50 m) and time window, "
                                "nearest first.")
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def duplicates(self, request):
         query = DuplicateQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -173,7 +206,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
                                     query.validated_data["lon"], exclude=query.validated_data.get("exclude"))
         return Response(DuplicateSerializer(found, many=True).data)
 
-    @extend_schema(request=CorrectAreaSerializer, responses=CaseDetailSerializer)
+    @extend_schema(request=CorrectAreaSerializer, responses=_answers(CaseDetailSerializer, ex.DETAIL),
+                   examples=ex.action_request("correct-area"))
     @action(detail=True, methods=["post"], url_path="correct-area")
     def correct_area(self, request, pk=None):
         serializer = CorrectAreaSerializer(data=request.data)
@@ -185,6 +219,10 @@ for _case_action in ACTIONS:
     setattr(CaseViewSet, _action_attr(_case_action), _make_action(_case_action))
 
 
+@extend_schema_view(
+    list=extend_schema(responses=OpenApiResponse(CategorySerializer(many=True), examples=[ex.CATEGORY_EXAMPLE])),
+    retrieve=extend_schema(responses=OpenApiResponse(CategorySerializer, examples=[ex.CATEGORY_EXAMPLE])),
+)
 class CategoryViewSet(ScopedReadOnlyViewSet):
     """The category catalogue (major and minor classes), with extra fields and time limits."""
 

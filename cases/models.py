@@ -82,6 +82,10 @@ class Satisfaction(models.TextChoices):
     NO_RESPONSE = "no_response", _("No response")
 
 
+# What a person can answer when asked (the reporter, or a citizen on the hotline's callback).
+RATINGS = [choice for choice in Satisfaction.choices if choice[0] != Satisfaction.NO_RESPONSE]
+
+
 class Alert(models.TextChoices):
     NONE = "", _("On time")
     YELLOW = "yellow", _("Warning")

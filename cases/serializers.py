@@ -9,8 +9,8 @@ from gridgov.api import CopiedFieldsMixin
 from grids.models import Area
 
 from .limits import active_category
-from .models import (Attachment, AttachmentKind, Case, CaseEvent, Category, CloseType, LimitUnit, Satisfaction,
-                     Source, Urgency)
+from .models import (RATINGS, Attachment, AttachmentKind, Case, CaseEvent, Category, CloseType, LimitUnit,
+                     Satisfaction, Source, Stage, Urgency)
 
 
 class TimeLimitField(serializers.Serializer):
@@ -21,7 +21,7 @@ class TimeLimitField(serializers.Serializer):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
+    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True, allow_null=True)
     limits = TimeLimitField(many=True, read_only=True)
 
     class Meta:
@@ -62,7 +62,10 @@ class CaseListSerializer(CopiedFieldsMixin, serializers.ModelSerializer):
     category_code = serializers.CharField(source="category.code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     area_name = serializers.CharField(source="area.name", read_only=True)
-    handling_department_name = serializers.CharField(source="handling_department.name", default=None, read_only=True)
+    handling_department_name = serializers.CharField(source="handling_department.name", default=None, read_only=True,
+                                                     allow_null=True)
+    # Blank until set: DRF drops allow_blank from read-only model fields, so the schema would refuse "".
+    stage = serializers.ChoiceField(choices=Stage.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Case
@@ -91,6 +94,8 @@ class CaseCreatedSerializer(CopiedFieldsMixin, serializers.Serializer):
 
 class CaseDetailSerializer(CaseListSerializer):
     attachments = AttachmentSerializer(many=True, read_only=True)
+    close_type = serializers.ChoiceField(choices=CloseType.choices, allow_blank=True, read_only=True)
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta(CaseListSerializer.Meta):
@@ -206,7 +211,7 @@ class CloseSerializer(CommentSerializer):
 
 
 class EvaluateSerializer(CommentSerializer):
-    satisfaction = serializers.ChoiceField(choices=[c for c in Satisfaction.choices if c[0] != "no_response"])
+    satisfaction = serializers.ChoiceField(choices=RATINGS)
     channel = serializers.ChoiceField(choices=[("reporter", _("The reporter rated it")),
                                                ("phone", _("Phone callback recorded by staff"))],
                                       default="reporter", required=False)

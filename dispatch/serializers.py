@@ -44,13 +44,13 @@ class SuggestionSerializer(serializers.Serializer):
     rule = serializers.SerializerMethodField()
     reason = serializers.CharField()
 
-    def get_department(self, s):
+    def get_department(self, s) -> str | None:
         return s.department.code if s.department else None
 
-    def get_team(self, s):
+    def get_team(self, s) -> str | None:
         return s.team.code if s.team else None
 
-    def get_rule(self, s):
+    def get_rule(self, s) -> int | None:
         return s.rule.pk if s.rule else None
 
 
@@ -121,7 +121,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         model = Notification
         fields = ["id", "kind", "priority", "title", "body", "case", "case_url", "created_at", "read_at"]
 
-    def get_case_url(self, n):
+    def get_case_url(self, n) -> str | None:
         return f"/api/v1/cases/{n.case_id}/" if n.case_id else None
 
 

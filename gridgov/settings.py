@@ -231,6 +231,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Fields named alike in several apps carry different choice sets: name each set after what it is,
+    # so clients get CaseStatusEnum rather than Status432Enum.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.workflow.Status",
+        "CaseLevelEnum": "cases.models.CaseLevel",
+        "CaseSourceEnum": "cases.models.Source",
+        "UrgencyEnum": "cases.models.Urgency",
+        "RatingEnum": "cases.models.RATINGS",
+        "AttachmentKindEnum": "cases.models.AttachmentKind",
+        "AreaLevelEnum": "grids.models.Level",
+        "AreaKindEnum": "grids.models.AreaKind",
+    },
 }
 
 # --- GridGov --------------------------------------------------------------------------------------

@@ -2,8 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-RATINGS = [("satisfied", _("Satisfied")), ("basically_satisfied", _("Basically satisfied")),
-           ("dissatisfied", _("Dissatisfied"))]
+from cases.models import RATINGS, Urgency
 
 
 @extend_schema_serializer(examples=[OpenApiExample("A 12345 work order", request_only=True, value={
@@ -23,7 +22,7 @@ class HotlineOrderInSerializer(serializers.Serializer):
     lon = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True, default=None)
     area_code = serializers.CharField(max_length=24, required=False, allow_blank=True, default="",
                                       help_text="Grid or community code when the order has no point.")
-    urgency = serializers.ChoiceField(choices=["urgent", "normal"], default="normal")
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
     due_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
                                        help_text="The hotline's own deadline, kept on the order.")
     received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)

@@ -5,6 +5,7 @@ another grid reads as "does not exist"."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from cases.models import Urgency
 from grids.models import Area
 from grids.scope import scoped
 
@@ -156,7 +157,7 @@ class RaiseCaseSerializer(serializers.Serializer):
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
     address = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    urgency = serializers.ChoiceField(choices=["urgent", "normal"], required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
 
 
 class VisitSerializer(serializers.ModelSerializer):
