@@ -65,7 +65,7 @@ class CaseListSerializer(CopiedFieldsMixin, serializers.ModelSerializer):
     handling_department_name = serializers.CharField(source="handling_department.name", default=None, read_only=True,
                                                      allow_null=True)
     # Blank until set: DRF drops allow_blank from read-only model fields, so the schema would refuse "".
-    stage = serializers.ChoiceField(choices=Stage.choices, allow_blank=True, read_only=True)
+    stage = serializers.ChoiceField(label=_("stage"), choices=Stage.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Case
@@ -94,8 +94,10 @@ class CaseCreatedSerializer(CopiedFieldsMixin, serializers.Serializer):
 
 class CaseDetailSerializer(CaseListSerializer):
     attachments = AttachmentSerializer(many=True, read_only=True)
-    close_type = serializers.ChoiceField(choices=CloseType.choices, allow_blank=True, read_only=True)
-    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True, read_only=True)
+    close_type = serializers.ChoiceField(label=_("close type"), choices=CloseType.choices, allow_blank=True,
+                                         read_only=True)
+    satisfaction = serializers.ChoiceField(label=_("satisfaction"), choices=Satisfaction.choices, allow_blank=True,
+                                           read_only=True)
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta(CaseListSerializer.Meta):
