@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import timezone
 
 from cases import demo, services
 from cases.events import verify_chain
@@ -188,6 +189,17 @@ def test_load_demo_hook_writes_one_summary_line(tree):
     demo.load(district=tree.district, seed=1, stdout=out, cases=20, grids=8)
     assert Case.objects.count() == 20
     assert out.getvalue().startswith("Cases: 20 cases,")
+
+
+def test_load_demo_leaves_no_case_past_its_deadline_unmarked(tree):
+    demo.load(district=tree.district, seed=3, stdout=io.StringIO(), cases=200)
+    now = timezone.now()
+    assert Case.objects.filter(alert="red").exists()  # the backlog is there, and marked
+    assert not Case.objects.filter(stage_due_at__lte=now).exclude(alert="red").exists()
+    assert CaseEvent.objects.filter(kind="overdue").exists()
+    out = io.StringIO()
+    call_command("verify_audit", stdout=out)
+    assert "All 200 case chains verify." in out.getvalue()
 
 
 def test_it_writes_nothing_for_a_district_without_teams(db):
