@@ -102,7 +102,8 @@ class ScopedGenericViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
 class ErrorSerializer(serializers.Serializer):
     """The body of every error answer, for the API's schema (``exception_handler`` builds it)."""
 
-    code = serializers.CharField(help_text="invalid, not_authenticated, permission_denied, not_found, conflict, throttled…")
+    code = serializers.CharField(
+        help_text="invalid, not_authenticated, permission_denied, not_found, conflict, throttled…")
     message = serializers.CharField(help_text="In the language of the request (Chinese by default).")
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
                                    help_text="Messages per field (400 only; else empty).")
