@@ -231,6 +231,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Group operations by what they act on (cases, categories, residents…), not all under "v1".
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     # Fields named alike in several apps carry different choice sets: name each set after what it is,
     # so clients get CaseStatusEnum rather than Status432Enum.
     "ENUM_NAME_OVERRIDES": {
