@@ -1,5 +1,6 @@
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from tests.factories import build_tree
 
@@ -49,6 +50,10 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
+        # While Playwright's event loop runs, asgiref keeps this thread's database connections per
+        # context: close the ones the test opened here, or they outlive it and block dropping the test
+        # database (PostgreSQL: "is being accessed by other users").
+        connections.close_all()
 
 
 @pytest.fixture
