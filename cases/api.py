@@ -82,7 +82,7 @@ def _make_action(case_action):
                      parser_classes=[JSONParser, MultiPartParser, FormParser])(handler)
     return extend_schema(
         request=case_action.serializer, responses=_answers(CaseDetailSerializer, ex.DETAIL),
-        examples=ex.action_request(case_action.name), summary=str(case_action.label),
+        examples=ex.action_request(case_action.name, str(case_action.label)), summary=str(case_action.label),
         description=f"Runs the `{case_action.name}` step of the case workflow.",
     )(handler)
 

@@ -144,8 +144,8 @@ ACTION_BODIES = {
 }
 
 
-def action_request(name) -> list:
-    return [OpenApiExample(name, value=ACTION_BODIES[name], request_only=True)]
+def action_request(name, summary="") -> list:
+    return [OpenApiExample(name, value=ACTION_BODIES[name], request_only=True, summary=summary or name)]
 
 
 INVALID = OpenApiExample(
