@@ -19,8 +19,16 @@ class ReportSnapshotAdmin(ReadOnlyAdmin):
 class CaseRecordAdmin(ReadOnlyAdmin):
     """Derived from the cases; rebuilt by the receiver or ``manage.py rebuild_case_records``."""
 
-    list_display = ["case_id", "grid_code", "period_month", "status", "filed_on_time", "dispatched_on_time",
-                    "handled_on_time", "closed_on_time"]
+    list_display = [
+        "case_id",
+        "grid_code",
+        "period_month",
+        "status",
+        "filed_on_time",
+        "dispatched_on_time",
+        "handled_on_time",
+        "closed_on_time",
+    ]
     search_fields = ["grid_code"]
     raw_id_fields = ["case", "reporter", "verifier"]
 

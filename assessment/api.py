@@ -15,8 +15,8 @@ from gridgov.api import ScopedGenericViewSet, ScopedReadOnlyViewSet
 from grids.models import Area, Level
 from grids.scope import reach, scoped
 
-from . import services
 from . import serializers as s
+from . import services
 from .figures import PARTS
 from .models import CaseRecord, ReportSnapshot, StarAward
 from .report import report
@@ -32,12 +32,24 @@ REPORT_PARAMETERS = [
     OpenApiParameter("department", int),
     OpenApiParameter("category", str, description="major or minor category code"),
 ]
-EXAMPLE = {"params": {"start": "2026-03-01T00:00:00+08:00", "end": "2026-04-01T00:00:00+08:00", "level": "street"},
-           "total": {"key": "", "figures": {"closure_rate": {"value": 93.72, "num": 911, "den": 972}},
-                     "score": 88.1, "grade": "B"},
-           "areas": {"street": [{"key": "430104001", "name": "街道1", "figures": {}, "score": 88.1, "grade": "B",
-                                 "rank": 1}]},
-           "units": [], "workers": [], "categories": [], "trend": []}
+EXAMPLE = {
+    "params": {"start": "2026-03-01T00:00:00+08:00", "end": "2026-04-01T00:00:00+08:00", "level": "street"},
+    "total": {
+        "key": "",
+        "figures": {"closure_rate": {"value": 93.72, "num": 911, "den": 972}},
+        "score": 88.1,
+        "grade": "B",
+    },
+    "areas": {
+        "street": [
+            {"key": "430104001", "name": "街道1", "figures": {}, "score": 88.1, "grade": "B", "rank": 1}
+        ]
+    },
+    "units": [],
+    "workers": [],
+    "categories": [],
+    "trend": [],
+}
 
 
 def _params(request):
@@ -60,8 +72,11 @@ class ReportViewSet(ScopedGenericViewSet):
     pagination_class = None
     filter_backends = []
 
-    @extend_schema(parameters=REPORT_PARAMETERS, responses={200: dict},
-                   examples=[OpenApiExample("A month's report", value=EXAMPLE, response_only=True)])
+    @extend_schema(
+        parameters=REPORT_PARAMETERS,
+        responses={200: dict},
+        examples=[OpenApiExample("A month's report", value=EXAMPLE, response_only=True)],
+    )
     def list(self, request):
         _require_reach(request.user)
         return Response(report(request.user, _params(request)))
@@ -74,20 +89,33 @@ class DrillViewSet(ScopedGenericViewSet):
     serializer_class = s.DrillRowSerializer
     filter_backends = []
 
-    @extend_schema(parameters=[*REPORT_PARAMETERS, OpenApiParameter("part", str, required=True),
-                               OpenApiParameter("group", str), OpenApiParameter("key", str)],
-                   responses=s.DrillRowSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            *REPORT_PARAMETERS,
+            OpenApiParameter("part", str, required=True),
+            OpenApiParameter("group", str),
+            OpenApiParameter("key", str),
+        ],
+        responses=s.DrillRowSerializer(many=True),
+    )
     def list(self, request):
         _require_reach(request.user)
         params = _params(request)
         part = request.query_params.get("part", "")
         if part not in PARTS or PARTS[part].model != "record":
             raise exceptions.ValidationError({"part": [_("Unknown part.")]})
-        qs = drill_down(request.user, params, part, request.query_params.get("group", ""),
-                        request.query_params.get("key", ""))
+        qs = drill_down(
+            request.user,
+            params,
+            part,
+            request.query_params.get("group", ""),
+            request.query_params.get("key", ""),
+        )
         page = self.paginate_queryset(qs)
-        rows = [{"case": r.case_id, "number": r.case.number, "title": r.case.title, "status": r.case.status}
-                for r in page]
+        rows = [
+            {"case": r.case_id, "number": r.case.number, "title": r.case.title, "status": r.case.status}
+            for r in page
+        ]
         return self.get_paginated_response(rows)
 
 
@@ -112,10 +140,23 @@ class StarAwardViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     serializer_class = s.StarAwardSerializer
     filterset_fields = ["grid", "period_month", "star"]
 
-    @extend_schema(request=s.StarAwardInputSerializer, responses={201: s.StarAwardSerializer},
-                   examples=[OpenApiExample("Award", value={"grid": 12, "month": "2026-03", "star": "security",
-                                                            "awarded": True, "note": "全年无重大警情"},
-                                            request_only=True)])
+    @extend_schema(
+        request=s.StarAwardInputSerializer,
+        responses={201: s.StarAwardSerializer},
+        examples=[
+            OpenApiExample(
+                "Award",
+                value={
+                    "grid": 12,
+                    "month": "2026-03",
+                    "star": "security",
+                    "awarded": True,
+                    "note": "全年无重大警情",
+                },
+                request_only=True,
+            )
+        ],
+    )
     def create(self, request, *args, **kwargs):
         data = s.StarAwardInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -124,8 +165,14 @@ class StarAwardViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         if grid is None or not (reach(request.user).is_superuser or reach(request.user).covers(grid.code)):
             raise exceptions.ValidationError({"grid": [_("No such grid in your areas.")]})
         year, mon = v["month"].split("-")
-        award = services.star_award(actor=request.user, grid=grid, month=int(year) * 100 + int(mon), star=v["star"],
-                                    awarded=v["awarded"], note=v["note"])
+        award = services.star_award(
+            actor=request.user,
+            grid=grid,
+            month=int(year) * 100 + int(mon),
+            star=v["star"],
+            awarded=v["awarded"],
+            note=v["note"],
+        )
         return Response(s.StarAwardSerializer(award).data, status=status.HTTP_201_CREATED)
 
 

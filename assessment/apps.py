@@ -7,5 +7,7 @@ class AssessmentConfig(AppConfig):
     verbose_name = _("Assessment")
 
     def ready(self):
-        from . import receivers  # noqa: F401  (keeps evaluation records current)
-        from . import selectors  # noqa: F401  (registers access scopes)
+        from . import (
+            receivers,  # noqa: F401  (keeps evaluation records current)
+            selectors,  # noqa: F401  (registers access scopes)
+        )

@@ -40,19 +40,27 @@ def load(*, district, seed, stdout, **options):
             snapshot_publish(area=area, month=month, now=as_of)
             published += 1
     awards = _stars(district, seed)
-    stdout.write(f"Assessment: {records} evaluation records, {published} published reports, {awards} star decisions "
-                 f"in {time.perf_counter() - started:.1f}s")
+    stdout.write(
+        f"Assessment: {records} evaluation records, {published} published reports, {awards} star decisions "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
 
 
 def _stars(district, seed):
     """The centre decides the stars of the first dozen grids for last month, from their figures."""
     rng = random.Random(seed)
-    centre = Membership.objects.filter(area=district, role=Role.DISTRICT_CENTRE, is_active=True).select_related(
-        "user").first()
+    centre = (
+        Membership.objects.filter(area=district, role=Role.DISTRICT_CENTRE, is_active=True)
+        .select_related("user")
+        .first()
+    )
     if centre is None:
         return 0
-    grids = list(Area.objects.filter(code__startswith=district.code, level=Level.GRID, is_active=True)
-                 .order_by("code")[:12])
+    grids = list(
+        Area.objects.filter(code__startswith=district.code, level=Level.GRID, is_active=True).order_by(
+            "code"
+        )[:12]
+    )
     month = _months_back(1)[0]
     figures = supporting_figures_for(centre.user, grids, month)
     now = timezone.now()
@@ -61,8 +69,18 @@ def _stars(district, seed):
         for star in Star.values:
             closure = figures[grid.code][star]["figures"].get("closure_rate", {}).get("value")
             awarded = (closure is None or closure >= 80) and rng.random() < 0.8
-            rows.append(StarAward(grid=grid, grid_code=grid.code, period_month=month, star=star, awarded=awarded,
-                                  figures=figures[grid.code][star], evaluator=centre.user, decided_at=now,
-                                  note="" if awarded else "本月指标未达标"))
+            rows.append(
+                StarAward(
+                    grid=grid,
+                    grid_code=grid.code,
+                    period_month=month,
+                    star=star,
+                    awarded=awarded,
+                    figures=figures[grid.code][star],
+                    evaluator=centre.user,
+                    decided_at=now,
+                    note="" if awarded else "本月指标未达标",
+                )
+            )
     StarAward.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)

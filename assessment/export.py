@@ -9,11 +9,24 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from .figures import (AREA_FIGURES, CATEGORY_FIGURES, DEFAULT_WEIGHTS, FIGURES, GRADES, PARTS, UNIT_FIGURES,
-                      WORKER_FIGURES, weights)
+from .figures import (
+    AREA_FIGURES,
+    CATEGORY_FIGURES,
+    DEFAULT_WEIGHTS,
+    FIGURES,
+    GRADES,
+    PARTS,
+    UNIT_FIGURES,
+    WORKER_FIGURES,
+    weights,
+)
 
-LEVEL_LABELS = {"district": gettext_lazy("Districts"), "street": gettext_lazy("Streets"),
-                "community": gettext_lazy("Communities"), "grid": gettext_lazy("Grids")}
+LEVEL_LABELS = {
+    "district": gettext_lazy("Districts"),
+    "street": gettext_lazy("Streets"),
+    "community": gettext_lazy("Communities"),
+    "grid": gettext_lazy("Grids"),
+}
 
 
 def tables(data):
@@ -32,8 +45,14 @@ def _header(keys):
 
 
 def _cells(row, keys):
-    return [row.get("key", ""), row.get("name", ""), *[row["figures"].get(k, {}).get("value") for k in keys],
-            row.get("score"), row.get("grade", ""), row.get("rank")]
+    return [
+        row.get("key", ""),
+        row.get("name", ""),
+        *[row["figures"].get(k, {}).get("value") for k in keys],
+        row.get("score"),
+        row.get("grade", ""),
+        row.get("rank"),
+    ]
 
 
 def xlsx(data) -> bytes:
@@ -41,8 +60,17 @@ def xlsx(data) -> bytes:
     sheet = book.active
     sheet.title = _("Figures")[:31]
     params = data.get("params", {})
-    sheet.append([_("Period"), params.get("start", ""), params.get("end", ""), _("As of"), params.get("as_of", ""),
-                  _("Generated at"), data.get("generated_at", "")])
+    sheet.append(
+        [
+            _("Period"),
+            params.get("start", ""),
+            params.get("end", ""),
+            _("As of"),
+            params.get("as_of", ""),
+            _("Generated at"),
+            data.get("generated_at", ""),
+        ]
+    )
     bold = Font(bold=True)
     for title, keys, rows in tables(data):
         sheet.append([])
@@ -66,17 +94,37 @@ def _definitions(sheet, bold):
     for cell in sheet[1]:
         cell.font = bold
     for f in FIGURES.values():
-        numerator = " + ".join(f"{w} × {PARTS[p].label}" if w != 1 else str(PARTS[p].label) for p, w in f.numerator)
-        sheet.append([str(f.label), f.key, str(f.definition), f.formula, numerator,
-                      str(PARTS[f.denominator].label) if f.denominator else ""])
+        numerator = " + ".join(
+            f"{w} × {PARTS[p].label}" if w != 1 else str(PARTS[p].label) for p, w in f.numerator
+        )
+        sheet.append(
+            [
+                str(f.label),
+                f.key,
+                str(f.definition),
+                f.formula,
+                numerator,
+                str(PARTS[f.denominator].label) if f.denominator else "",
+            ]
+        )
     sheet.append([])
-    sheet.append([_("Composite scores (weights in configuration: GRIDGOV[\"ASSESSMENT_WEIGHTS\"])")])
+    sheet.append([_('Composite scores (weights in configuration: GRIDGOV["ASSESSMENT_WEIGHTS"])')])
     sheet.cell(row=sheet.max_row, column=1).font = bold
     for kind in DEFAULT_WEIGHTS:
         parts = ", ".join(f"{_component(c)} {w}" for c, w in weights(kind).items())
-        sheet.append([kind, parts, _("Σ weight × value / Σ weight over the components that have a value; "
-                                     "'100 −' components count lower as better; volume = dispatched / busiest unit.")])
-    sheet.append([_("Grades"), ", ".join(f"{letter} ≥ {floor}" for letter, floor in GRADES[:-1]) + ", E " + _("below")])
+        sheet.append(
+            [
+                kind,
+                parts,
+                _(
+                    "Σ weight × value / Σ weight over the components that have a value; "
+                    "'100 −' components count lower as better; volume = dispatched / busiest unit."
+                ),
+            ]
+        )
+    sheet.append(
+        [_("Grades"), ", ".join(f"{letter} ≥ {floor}" for letter, floor in GRADES[:-1]) + ", E " + _("below")]
+    )
     for column, width in zip("ABCDEF", (22, 26, 80, 40, 40, 30)):
         sheet.column_dimensions[column].width = width
 
@@ -93,14 +141,27 @@ def csv_text(data) -> str:
     """Long format: one line per (table, row, figure) with the value and its numerator and denominator."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["table", "code", "name", "figure", "value", "numerator", "denominator", "score", "grade", "rank"])
+    writer.writerow(
+        ["table", "code", "name", "figure", "value", "numerator", "denominator", "score", "grade", "rank"]
+    )
     for title, keys, rows in tables(data):
         for row in rows:
             for key in keys:
                 fig = row["figures"].get(key, {})
-                writer.writerow([title, row.get("key", ""), row.get("name", ""), key, _blank(fig.get("value")),
-                                 _blank(fig.get("num")), _blank(fig.get("den")), _blank(row.get("score")),
-                                 row.get("grade", ""), _blank(row.get("rank"))])
+                writer.writerow(
+                    [
+                        title,
+                        row.get("key", ""),
+                        row.get("name", ""),
+                        key,
+                        _blank(fig.get("value")),
+                        _blank(fig.get("num")),
+                        _blank(fig.get("den")),
+                        _blank(row.get("score")),
+                        row.get("grade", ""),
+                        _blank(row.get("rank")),
+                    ]
+                )
     return out.getvalue()
 
 

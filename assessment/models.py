@@ -18,7 +18,9 @@ class CaseRecord(models.Model):
     as-of time counts as open then. Booleans marked "null" are None while the stage has not ended yet.
     """
 
-    case = models.OneToOneField("cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="record")
+    case = models.OneToOneField(
+        "cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="record"
+    )
     # Where: the case's grid and, denormalised, its community and street (prefixes of the grid code).
     grid_code = models.CharField(max_length=15)
     community_code = models.CharField(max_length=12)
@@ -29,9 +31,15 @@ class CaseRecord(models.Model):
     source = models.CharField(max_length=16)
     status = models.CharField(max_length=16)
     # Who: the reporter (the grid worker as supervisor), the last verifier, the handling unit.
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    verifier = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    department = models.ForeignKey("dispatch.Department", null=True, on_delete=models.PROTECT, related_name="+")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    department = models.ForeignKey(
+        "dispatch.Department", null=True, on_delete=models.PROTECT, related_name="+"
+    )
     team_code = models.CharField(max_length=24, blank=True)  # a grid / community team as the handling unit
 
     # When: the period key. A case is in a period by its filing time; a report never filed by its report time.
@@ -62,7 +70,9 @@ class CaseRecord(models.Model):
     # Verification (核查): every verification within its deadline.
     verified_on_time = models.BooleanField(null=True)
     # Closing (结案) and evaluation (评价).
-    closing_due_at = models.DateTimeField(null=True)  # from when the case counts as due for closing while open
+    closing_due_at = models.DateTimeField(
+        null=True
+    )  # from when the case counts as due for closing while open
     closed_at = models.DateTimeField(null=True)
     closed_on_time = models.BooleanField(null=True)
     close_type = models.CharField(max_length=16, blank=True)
@@ -103,8 +113,9 @@ class ReportSnapshot(models.Model):
         verbose_name_plural = _("published reports")
         ordering = ["-period_start", "scope_code"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "scope_code", "period_start", "period_end"],
-                                    name="reportsnapshot_once"),
+            models.UniqueConstraint(
+                fields=["kind", "scope_code", "period_start", "period_end"], name="reportsnapshot_once"
+            ),
         ]
 
     def save(self, *args, **kwargs):
@@ -127,7 +138,9 @@ class Star(models.TextChoices):
 class StarAward(models.Model):
     """One star of a five-star grid (五星网格) for one period, as an evaluator decided it."""
 
-    grid = models.ForeignKey("grids.Area", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="stars")
+    grid = models.ForeignKey(
+        "grids.Area", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="stars"
+    )
     grid_code = models.CharField(max_length=24, editable=False)
     period_month = models.PositiveIntegerField(_("period"))  # YYYYMM
     star = models.CharField(_("star"), max_length=16, choices=Star.choices)
@@ -135,7 +148,9 @@ class StarAward(models.Model):
     note = models.TextField(_("note"), blank=True)
     # The figures the evaluator saw beside this star, captured when the award was made.
     figures = models.JSONField(_("supporting figures"), default=dict)
-    evaluator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(_("decided at"))
 
     class Meta:
@@ -144,7 +159,8 @@ class StarAward(models.Model):
         ordering = ["-period_month", "grid_code", "star"]
         constraints = [
             models.UniqueConstraint(fields=["grid", "period_month", "star"], name="staraward_once"),
-            models.CheckConstraint(condition=Q(period_month__gte=190001, period_month__lte=999912),
-                                   name="staraward_period_month"),
+            models.CheckConstraint(
+                condition=Q(period_month__gte=190001, period_month__lte=999912), name="staraward_period_month"
+            ),
         ]
         indexes = [models.Index(fields=["grid_code", "period_month"], name="staraward_grid_period")]

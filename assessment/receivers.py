@@ -22,9 +22,23 @@ from .tasks import rebuild_case_record
 log = logging.getLogger(__name__)
 
 # "report": built in a batch by ``build_new_records`` (see the module docstring).
-UNCHANGED_BY = {"report", "warning", "overdue", "escalate", "supervise", "whistle", "whistle_arrive",
-                "whistle_missing", "assist_request", "assist_answer", "assist_timeout", "attach", "merged_in", "request_extension",
-                "reject_extension"}
+UNCHANGED_BY = {
+    "report",
+    "warning",
+    "overdue",
+    "escalate",
+    "supervise",
+    "whistle",
+    "whistle_arrive",
+    "whistle_missing",
+    "assist_request",
+    "assist_answer",
+    "assist_timeout",
+    "attach",
+    "merged_in",
+    "request_extension",
+    "reject_extension",
+}
 
 
 @receiver(case_changed, dispatch_uid="assessment.receivers.on_case_changed")
@@ -33,5 +47,5 @@ def on_case_changed(sender, case_id, kind, **kwargs):
         return
     try:
         rebuild_case_record.delay(case_id)
-    except Exception:  # noqa: BLE001 — see the module docstring
+    except Exception:
         log.exception("queueing the evaluation record of case %s failed", case_id)

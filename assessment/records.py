@@ -36,10 +36,20 @@ from cases.models import Case, CaseEvent
 
 from .models import CaseRecord
 
-STAGE_FROM = {"reported": "file", "filed": "dispatch", "dispatched": "handle", "accepted": "handle",
-              "handled": "verify", "self_handled": "verify"}
-STAGE_ENDS = {"file": {"file", "void", "self_handle"}, "dispatch": {"dispatch"}, "handle": {"feedback"},
-              "verify": {"verify_pass", "verify_fail"}}
+STAGE_FROM = {
+    "reported": "file",
+    "filed": "dispatch",
+    "dispatched": "handle",
+    "accepted": "handle",
+    "handled": "verify",
+    "self_handled": "verify",
+}
+STAGE_ENDS = {
+    "file": {"file", "void", "self_handle"},
+    "dispatch": {"dispatch"},
+    "handle": {"feedback"},
+    "verify": {"verify_pass", "verify_fail"},
+}
 GRID_CODE_LENGTH = 15
 
 
@@ -110,22 +120,46 @@ def record_values(case, events) -> dict:
     if case.handled_at and case.dispatched_at and case.status != "self_handled":
         handling_seconds = int((case.handled_at - case.dispatched_at).total_seconds())
     return dict(
-        grid_code=grid_code, community_code=code[:12], street_code=code[:9], district_code=code[:6],
-        category_id=case.category_id, major_id=case.category.parent_id or case.category_id,
-        source=case.source, status=case.status, reporter_id=case.reporter_id, verifier_id=replay.verifier_id,
+        grid_code=grid_code,
+        community_code=code[:12],
+        street_code=code[:9],
+        district_code=code[:6],
+        category_id=case.category_id,
+        major_id=case.category.parent_id or case.category_id,
+        source=case.source,
+        status=case.status,
+        reporter_id=case.reporter_id,
+        verifier_id=replay.verifier_id,
         department_id=case.handling_department_id,
         team_code=case.handling_area.code if case.handling_area_id else "",
-        period_at=period_at, period_month=month_key(period_at), reported_at=case.reported_at,
-        responded_at=replay.responded_at, responded_on_time=replay.responded_on_time, file_due_at=replay.file_due,
-        filed_at=case.filed_at, filed_on_time=filed_on_time, voided_at=case.voided_at,
-        voided_after_filing=bool(case.voided_at and case.filed_at), self_handled=replay.self_handled,
-        dispatched_at=replay.first_dispatch, dispatched_on_time=dispatched, returned=case.return_count > 0,
-        handle_due_at=replay.handle_due, handled_at=case.handled_at, handled_on_time=handled,
-        handling_seconds=handling_seconds, extended=case.extension_count > 0, reworked=case.rework_count > 0,
-        verified_on_time=verified, closing_due_at=_closing_due(case, replay),
-        closed_at=case.closed_at, closed_on_time=(closed and case.close_type != "overdue" and not late) if closed else None,
-        close_type=case.close_type, suspended_at=case.suspended_at if case.status == "suspended" else None,
-        reopened=case.reopen_count > 0, satisfaction=case.satisfaction,
+        period_at=period_at,
+        period_month=month_key(period_at),
+        reported_at=case.reported_at,
+        responded_at=replay.responded_at,
+        responded_on_time=replay.responded_on_time,
+        file_due_at=replay.file_due,
+        filed_at=case.filed_at,
+        filed_on_time=filed_on_time,
+        voided_at=case.voided_at,
+        voided_after_filing=bool(case.voided_at and case.filed_at),
+        self_handled=replay.self_handled,
+        dispatched_at=replay.first_dispatch,
+        dispatched_on_time=dispatched,
+        returned=case.return_count > 0,
+        handle_due_at=replay.handle_due,
+        handled_at=case.handled_at,
+        handled_on_time=handled,
+        handling_seconds=handling_seconds,
+        extended=case.extension_count > 0,
+        reworked=case.rework_count > 0,
+        verified_on_time=verified,
+        closing_due_at=_closing_due(case, replay),
+        closed_at=case.closed_at,
+        closed_on_time=(closed and case.close_type != "overdue" and not late) if closed else None,
+        close_type=case.close_type,
+        suspended_at=case.suspended_at if case.status == "suspended" else None,
+        reopened=case.reopen_count > 0,
+        satisfaction=case.satisfaction,
     )
 
 
@@ -163,8 +197,11 @@ def record_rebuild(case_id) -> CaseRecord | None:
     case = Case.objects.select_related("category", "handling_area").filter(pk=case_id).first()
     if case is None:
         return None
-    events = CaseEvent.objects.filter(case_id=case_id).order_by("seq").only(
-        "kind", "from_status", "payload", "created_at", "actor_id")
+    events = (
+        CaseEvent.objects.filter(case_id=case_id)
+        .order_by("seq")
+        .only("kind", "from_status", "payload", "created_at", "actor_id")
+    )
     values = record_values(case, events)
     record, _created = CaseRecord.objects.update_or_create(case_id=case_id, defaults=values)
     return record
@@ -182,15 +219,21 @@ def records_rebuild(*, case_ids=None, chunk=2000, stdout=None) -> int:
         if not cases:
             return done
         by_case = {}
-        events = CaseEvent.objects.filter(case_id__in=[c.pk for c in cases]).order_by("case_id", "seq").only(
-            "case_id", "kind", "from_status", "payload", "created_at", "actor_id")
+        events = (
+            CaseEvent.objects.filter(case_id__in=[c.pk for c in cases])
+            .order_by("case_id", "seq")
+            .only("case_id", "kind", "from_status", "payload", "created_at", "actor_id")
+        )
         for event in events:
             by_case.setdefault(event.case_id, []).append(event)
         now = timezone.now()
-        rows = [CaseRecord(case_id=c.pk, built_at=now, **record_values(c, by_case.get(c.pk, []))) for c in cases]
+        rows = [
+            CaseRecord(case_id=c.pk, built_at=now, **record_values(c, by_case.get(c.pk, []))) for c in cases
+        ]
         with transaction.atomic():
-            CaseRecord.objects.bulk_create(rows, update_conflicts=True, unique_fields=["case"],
-                                           update_fields=FIELDS + ["built_at"])
+            CaseRecord.objects.bulk_create(
+                rows, update_conflicts=True, unique_fields=["case"], update_fields=FIELDS + ["built_at"]
+            )
         done, last = done + len(cases), cases[-1].pk
         if stdout is not None:
             stdout.write(f"{done} records rebuilt")
@@ -207,7 +250,8 @@ def records_build_new(*, since) -> int:
 def records_catch_up(*, since) -> int:
     """Rebuild the records missing or older than their case's last change, for cases changed since
     ``since`` (rebuilds lost on the way)."""
-    stale = (Case.objects.filter(updated_at__gte=since)
-             .filter(Q(record__isnull=True) | Q(record__built_at__lt=F("updated_at"))))
+    stale = Case.objects.filter(updated_at__gte=since).filter(
+        Q(record__isnull=True) | Q(record__built_at__lt=F("updated_at"))
+    )
     ids = list(stale.values_list("pk", flat=True))
     return records_rebuild(case_ids=ids) if ids else 0

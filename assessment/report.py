@@ -16,8 +16,16 @@ from dispatch.models import Department
 from grids.models import Area, Membership, Role
 from grids.scope import reach
 
-from .figures import (AREA_FIGURES, CATEGORY_FIGURES, FIGURES, PARTS, TREND_FIGURES, UNIT_FIGURES,
-                      composite, grade)
+from .figures import (
+    AREA_FIGURES,
+    CATEGORY_FIGURES,
+    FIGURES,
+    PARTS,
+    TREND_FIGURES,
+    UNIT_FIGURES,
+    composite,
+    grade,
+)
 from .records import month_bounds
 from .selectors import AREA_LEVELS, GROUPS, LEVEL_FIELD, ReportParams, records, whistle_calls
 
@@ -43,12 +51,17 @@ def grouped_counts(qs, groups: dict, as_of, parts=None) -> dict:
     Plain SQL both PostgreSQL and SQLite run; the part definitions stay the ORM's Q objects.
     """
     parts = parts or RECORD_PARTS
-    flags = {f"p_{p.key}": Case(When(p.q(as_of), then=Value(1)), default=Value(0), output_field=IntegerField())
-             for p in parts}
+    flags = {
+        f"p_{p.key}": Case(When(p.q(as_of), then=Value(1)), default=Value(0), output_field=IntegerField())
+        for p in parts
+    }
     with_seconds = any(p.key == "handled" for p in parts)
     if with_seconds:
-        flags["s_handled"] = Case(When(PARTS["handled"].q(as_of), then=F("handling_seconds")), default=None,
-                                  output_field=BigIntegerField())
+        flags["s_handled"] = Case(
+            When(PARTS["handled"].q(as_of), then=F("handling_seconds")),
+            default=None,
+            output_field=BigIntegerField(),
+        )
     fields = sorted({f for f in groups.values() if f})
     inner, params = qs.order_by().annotate(**flags).values(*fields, *flags).query.sql_with_params()
     sums = ", ".join(f"SUM({name})" for name in flags)
@@ -64,7 +77,9 @@ def grouped_counts(qs, groups: dict, as_of, parts=None) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
-            out[row[0]][row[1] or ""] = dict(zip(keys, (int(v or 0) for v in row[2:])))  # PG: SUM(bigint) is numeric
+            out[row[0]][row[1] or ""] = dict(
+                zip(keys, (int(v or 0) for v in row[2:]))
+            )  # PG: SUM(bigint) is numeric
     return out
 
 
@@ -130,8 +145,14 @@ def _row(key, name, counts, figure_keys, kind, volume_share=None, extra=None):
     score = composite(_values(figs), kind, volume_share)
     row = {"key": key, "name": name, "figures": figs, "score": score, "grade": grade(score)}
     if kind == "area":
-        hotline = composite(_values(figure_values(counts, ["hotline_response_rate", "hotline_solution_rate",
-                                                           "hotline_satisfaction_rate"])), "hotline")
+        hotline = composite(
+            _values(
+                figure_values(
+                    counts, ["hotline_response_rate", "hotline_solution_rate", "hotline_satisfaction_rate"]
+                )
+            ),
+            "hotline",
+        )
         row["hotline_score"], row["hotline_grade"] = hotline, grade(hotline)
     row.update(extra or {})
     return row
@@ -146,10 +167,19 @@ def _merge(a: dict, b: dict) -> dict:
 
 # --- Tables ----------------------------------------------------------------------------------------
 
+
 def area_table(counts, whistle, level):
     names = dict(Area.objects.filter(code__in=set(counts) | set(whistle)).values_list("code", "name"))
-    rows = [_row(code, names.get(code, code), {**counts.get(code, {}), **whistle.get(code, {})}, AREA_FIGURES, "area")
-            for code in sorted(set(counts) | set(whistle))]
+    rows = [
+        _row(
+            code,
+            names.get(code, code),
+            {**counts.get(code, {}), **whistle.get(code, {})},
+            AREA_FIGURES,
+            "area",
+        )
+        for code in sorted(set(counts) | set(whistle))
+    ]
     return _rank(rows)
 
 
@@ -157,7 +187,9 @@ def unit_table(department_counts, team_counts, whistle):
     """Handling units: departments (with their whistle arrivals) and grid / community teams."""
     departments = {k: v for k, v in department_counts.items() if k}
     teams = {k: v for k, v in team_counts.items() if k}
-    dept_names = dict(Department.objects.filter(pk__in=set(departments) | set(whistle)).values_list("pk", "name"))
+    dept_names = dict(
+        Department.objects.filter(pk__in=set(departments) | set(whistle)).values_list("pk", "name")
+    )
     team_names = dict(Area.objects.filter(code__in=teams).values_list("code", "name"))
     volume = max([c.get("dispatched") or 0 for c in [*departments.values(), *teams.values()]] or [0])
 
@@ -167,11 +199,29 @@ def unit_table(department_counts, team_counts, whistle):
     rows = []
     for pk in sorted(set(departments) | set(whistle), key=int):
         counts = {**departments.get(pk, {}), **whistle.get(pk, {})}
-        rows.append(_row(pk, dept_names.get(int(pk), pk), counts, UNIT_FIGURES, "department", share(counts),
-                         {"unit": "department", "volume": counts.get("dispatched") or 0}))
+        rows.append(
+            _row(
+                pk,
+                dept_names.get(int(pk), pk),
+                counts,
+                UNIT_FIGURES,
+                "department",
+                share(counts),
+                {"unit": "department", "volume": counts.get("dispatched") or 0},
+            )
+        )
     for code in sorted(teams):
-        rows.append(_row(code, team_names.get(code, code), teams[code], UNIT_FIGURES, "department",
-                         share(teams[code]), {"unit": "team", "volume": teams[code].get("dispatched") or 0}))
+        rows.append(
+            _row(
+                code,
+                team_names.get(code, code),
+                teams[code],
+                UNIT_FIGURES,
+                "department",
+                share(teams[code]),
+                {"unit": "team", "volume": teams[code].get("dispatched") or 0},
+            )
+        )
     return _rank(rows)
 
 
@@ -182,8 +232,9 @@ def worker_table(user, reported, verified, grid_counts):
     if _only_own_row(user):
         ids &= {user.pk}
     grids_of, names = {}, {}
-    memberships = Membership.objects.filter(user_id__in=ids, role__in=WORKER_ROLES, is_active=True).values_list(
-        "user_id", "area__code", "user__display_name", "user__username")
+    memberships = Membership.objects.filter(
+        user_id__in=ids, role__in=WORKER_ROLES, is_active=True
+    ).values_list("user_id", "area__code", "user__display_name", "user__username")
     for user_id, code, display, username in memberships:
         grids_of.setdefault(user_id, []).append(code)
         names[user_id] = display or username
@@ -193,15 +244,31 @@ def worker_table(user, reported, verified, grid_counts):
         grids = sorted(grids_of[user_id])
         public_first = sum(grid_counts.get(code[:15], {}).get("public_first", 0) for code in grids)
         grid_filed = sum(grid_counts.get(code[:15], {}).get("filed", 0) for code in grids)
-        figs = figure_values({"reported": mine.get("reported"), "filed": mine.get("filed"),
-                              "self_handled": mine.get("self_handled"), "verified": checked.get("verified"),
-                              "verified_on_time": checked.get("verified_on_time")},
-                             ["valid_report_rate", "self_handled", "verification_on_time_rate"])
+        figs = figure_values(
+            {
+                "reported": mine.get("reported"),
+                "filed": mine.get("filed"),
+                "self_handled": mine.get("self_handled"),
+                "verified": checked.get("verified"),
+                "verified_on_time": checked.get("verified_on_time"),
+            },
+            ["valid_report_rate", "self_handled", "verification_on_time_rate"],
+        )
         # The missed-report rate is over the filed cases of the worker's grids, not the worker's own reports.
-        figs.update(figure_values({"public_first": public_first, "filed": grid_filed}, ["missed_report_rate"]))
+        figs.update(
+            figure_values({"public_first": public_first, "filed": grid_filed}, ["missed_report_rate"])
+        )
         score = composite(_values(figs), "worker")
-        rows.append({"key": str(user_id), "name": names[user_id], "grids": grids, "figures": figs,
-                     "score": score, "grade": grade(score)})
+        rows.append(
+            {
+                "key": str(user_id),
+                "name": names[user_id],
+                "grids": grids,
+                "figures": figs,
+                "score": score,
+                "grade": grade(score),
+            }
+        )
     return _rank(rows)
 
 
@@ -214,9 +281,15 @@ def _only_own_row(user) -> bool:
 
 
 def category_table(counts):
-    names = {str(pk): f"{code} {name}" for pk, code, name in
-             Category.objects.filter(pk__in=[int(k) for k in counts if k]).values_list("pk", "code", "name")}
-    rows = [_row(k, names.get(k, k), counts[k], CATEGORY_FIGURES, "area") for k in sorted(counts, key=names.get)]
+    names = {
+        str(pk): f"{code} {name}"
+        for pk, code, name in Category.objects.filter(pk__in=[int(k) for k in counts if k]).values_list(
+            "pk", "code", "name"
+        )
+    }
+    rows = [
+        _row(k, names.get(k, k), counts[k], CATEGORY_FIGURES, "area") for k in sorted(counts, key=names.get)
+    ]
     for row in rows:
         row.pop("hotline_score", None), row.pop("hotline_grade", None)
     return rows
@@ -227,12 +300,23 @@ def trend(user, params: ReportParams):
     local = timezone.localtime(params.start)
     index = local.year * 12 + local.month - 1 - (TREND_MONTHS - 1)
     first, _end = month_bounds((index // 12) * 100 + index % 12 + 1)
-    window = ReportParams(start=first, end=params.end, as_of=params.as_of, level=params.level, area=params.area,
-                          department=params.department, category=params.category)
-    parts = sorted({PARTS[p] for key in TREND_FIGURES for p in FIGURES[key].part_keys() if p}, key=lambda p: p.key)
+    window = ReportParams(
+        start=first,
+        end=params.end,
+        as_of=params.as_of,
+        level=params.level,
+        area=params.area,
+        department=params.department,
+        category=params.category,
+    )
+    parts = sorted(
+        {PARTS[p] for key in TREND_FIGURES for p in FIGURES[key].part_keys() if p}, key=lambda p: p.key
+    )
     counts = grouped_counts(records(user, window), {"month": "period_month"}, params.as_of, parts)["month"]
-    return [{"month": int(month), "figures": figure_values(counts[month], TREND_FIGURES)}
-            for month in sorted(counts, key=int)]
+    return [
+        {"month": int(month), "figures": figure_values(counts[month], TREND_FIGURES)}
+        for month in sorted(counts, key=int)
+    ]
 
 
 def report(user, params: ReportParams, *, levels=None, with_trend=True) -> dict:
@@ -243,18 +327,33 @@ def report(user, params: ReportParams, *, levels=None, with_trend=True) -> dict:
     qs, whistles = records(user, params), whistle_calls(user, params)
     as_of = params.as_of
     levels = levels or AREA_LEVELS
-    groups = {**{level: LEVEL_FIELD[level] for level in set(levels) | {"grid"}}, "department": "department_id",
-              "team": "team_code", "reporter": "reporter_id", "verifier": "verifier_id", "category": "major_id",
-              "total": None}
+    groups = {
+        **{level: LEVEL_FIELD[level] for level in set(levels) | {"grid"}},
+        "department": "department_id",
+        "team": "team_code",
+        "reporter": "reporter_id",
+        "verifier": "verifier_id",
+        "category": "major_id",
+        "total": None,
+    }
     counts = grouped_counts(qs, groups, as_of)
     data = {
         "params": params.describe(),
         "generated_at": timezone.now().isoformat(),
-        "total": _row("", "", {**counts["total"].get("", {}), **_whistle_counts(whistles, None, as_of)[""]},
-                      AREA_FIGURES, "area"),
-        "areas": {level: area_table(counts[level], _whistle_counts(whistles, level, as_of), level)
-                  for level in levels},
-        "units": unit_table(counts["department"], counts["team"], _whistle_counts(whistles, "department", as_of)),
+        "total": _row(
+            "",
+            "",
+            {**counts["total"].get("", {}), **_whistle_counts(whistles, None, as_of)[""]},
+            AREA_FIGURES,
+            "area",
+        ),
+        "areas": {
+            level: area_table(counts[level], _whistle_counts(whistles, level, as_of), level)
+            for level in levels
+        },
+        "units": unit_table(
+            counts["department"], counts["team"], _whistle_counts(whistles, "department", as_of)
+        ),
         "workers": worker_table(user, counts["reporter"], counts["verifier"], counts["grid"]),
         "categories": category_table(counts["category"]),
         "trend": trend(user, params) if with_trend else [],

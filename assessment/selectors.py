@@ -23,8 +23,12 @@ from .models import CaseRecord, ReportSnapshot, StarAward
 from .records import month_bounds, month_key
 
 AREA_LEVELS = [Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
-LEVEL_FIELD = {Level.DISTRICT: "district_code", Level.STREET: "street_code", Level.COMMUNITY: "community_code",
-               Level.GRID: "grid_code"}
+LEVEL_FIELD = {
+    Level.DISTRICT: "district_code",
+    Level.STREET: "street_code",
+    Level.COMMUNITY: "community_code",
+    Level.GRID: "grid_code",
+}
 WORKER_ROLES = [Role.GRID_WORKER, Role.GRID_LEADER]
 
 
@@ -61,6 +65,7 @@ def whistle_call_scope(user, qs):
 
 # --- The report's parameters -----------------------------------------------------------------------
 
+
 @dataclass
 class ReportParams:
     start: dt.datetime
@@ -78,9 +83,12 @@ class ReportParams:
 
     def as_query(self) -> dict:
         """The parameters as GET arguments (for links: drill-down, exports, API)."""
-        query = {"start": timezone.localtime(self.start).date().isoformat(),
-                 "end": timezone.localtime(self.end).date().isoformat(),
-                 "as_of": timezone.localtime(self.as_of).isoformat(timespec="minutes"), "level": self.level}
+        query = {
+            "start": timezone.localtime(self.start).date().isoformat(),
+            "end": timezone.localtime(self.end).date().isoformat(),
+            "as_of": timezone.localtime(self.as_of).isoformat(timespec="minutes"),
+            "level": self.level,
+        }
         if self.area:
             query["area"] = self.area.code
         if self.department:
@@ -90,8 +98,12 @@ class ReportParams:
         return query
 
     def describe(self) -> dict:
-        return {**self.as_query(), "start": self.start.isoformat(), "end": self.end.isoformat(),
-                "as_of": self.as_of.isoformat()}
+        return {
+            **self.as_query(),
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "as_of": self.as_of.isoformat(),
+        }
 
 
 def _local_date(value, name, errors):
@@ -150,8 +162,15 @@ def report_params(user, data) -> ReportParams:
             errors["category"] = [_("No such category.")]
     if errors:
         raise ValidationError(errors)
-    return ReportParams(start=start, end=end, as_of=as_of, level=level, area=_area(user, data.get("area")),
-                        department=_department(user, data.get("department")), category=category)
+    return ReportParams(
+        start=start,
+        end=end,
+        as_of=as_of,
+        level=level,
+        area=_area(user, data.get("area")),
+        department=_department(user, data.get("department")),
+        category=category,
+    )
 
 
 def _parse_as_of(value):
@@ -194,6 +213,7 @@ def _department(user, pk):
 
 # --- Record sets -----------------------------------------------------------------------------------
 
+
 def records(user, params: ReportParams):
     """The scoped records of the report's period and filters."""
     qs = scoped(user, CaseRecord.objects.all()).filter(period_at__gte=params.start, period_at__lt=params.end)
@@ -202,9 +222,15 @@ def records(user, params: ReportParams):
 
 def whistle_calls(user, params: ReportParams):
     qs = whistle_call_scope(user, WhistleCall.objects.all()).filter(
-        whistle__created_at__gte=params.start, whistle__created_at__lt=params.end)
-    return _filtered(qs, params, area_field="whistle__case__area_code", department_field="department_id",
-                     category_field="whistle__case__category")
+        whistle__created_at__gte=params.start, whistle__created_at__lt=params.end
+    )
+    return _filtered(
+        qs,
+        params,
+        area_field="whistle__case__area_code",
+        department_field="department_id",
+        category_field="whistle__case__category",
+    )
 
 
 def _filtered(qs, params, *, area_field, department_field, category_field=None):
@@ -214,7 +240,9 @@ def _filtered(qs, params, *, area_field, department_field, category_field=None):
         qs = qs.filter(**{department_field: params.department.pk})
     if params.category:
         if category_field:
-            qs = qs.filter(Q(**{category_field: params.category}) | Q(**{f"{category_field}__parent": params.category}))
+            qs = qs.filter(
+                Q(**{category_field: params.category}) | Q(**{f"{category_field}__parent": params.category})
+            )
         else:
             qs = qs.filter(Q(category=params.category) | Q(major=params.category))
     return qs

@@ -21,8 +21,19 @@ class StarAwardSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StarAward
-        fields = ["id", "grid", "grid_code", "period_month", "month", "star", "awarded", "note", "figures",
-                  "evaluator", "decided_at"]
+        fields = [
+            "id",
+            "grid",
+            "grid_code",
+            "period_month",
+            "month",
+            "star",
+            "awarded",
+            "note",
+            "figures",
+            "evaluator",
+            "decided_at",
+        ]
 
     def get_month(self, obj) -> str:
         return f"{obj.period_month // 100}-{obj.period_month % 100:02d}"
@@ -30,7 +41,9 @@ class StarAwardSerializer(serializers.ModelSerializer):
 
 class StarAwardInputSerializer(serializers.Serializer):
     grid = serializers.IntegerField(help_text=_("Grid id"))
-    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", error_messages={"invalid": _("Enter a month as YYYY-MM.")})
+    month = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$", error_messages={"invalid": _("Enter a month as YYYY-MM.")}
+    )
     star = serializers.ChoiceField(choices=Star.choices)
     awarded = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="")

@@ -34,7 +34,9 @@ def snapshot_publish(*, area: Area, month: int, now=None, kind="monthly") -> Rep
     in the snapshot, so later changes to cases never change it. Publishing again returns the first."""
     now = now or timezone.now()
     start, end = month_bounds(month)
-    existing = ReportSnapshot.objects.filter(kind=kind, scope_code=area.code, period_start=start, period_end=end).first()
+    existing = ReportSnapshot.objects.filter(
+        kind=kind, scope_code=area.code, period_start=start, period_end=end
+    ).first()
     if existing:
         return existing
     level = {Level.DISTRICT: Level.STREET, Level.STREET: Level.COMMUNITY}.get(area.level, Level.GRID)
@@ -43,8 +45,15 @@ def snapshot_publish(*, area: Area, month: int, now=None, kind="monthly") -> Rep
     data["area"] = {"code": area.code, "name": area.name, "level": area.level}
     try:
         with transaction.atomic():
-            return ReportSnapshot.objects.create(kind=kind, scope_code=area.code, period_start=start, period_end=end,
-                                                 as_of=now, generated_at=timezone.now(), data=data)
+            return ReportSnapshot.objects.create(
+                kind=kind,
+                scope_code=area.code,
+                period_start=start,
+                period_end=end,
+                as_of=now,
+                generated_at=timezone.now(),
+                data=data,
+            )
     except IntegrityError:  # a concurrent run published it first
         return ReportSnapshot.objects.get(kind=kind, scope_code=area.code, period_start=start, period_end=end)
 
@@ -77,9 +86,24 @@ def star_award(*, actor, grid: Area, month: int, star: str, awarded: bool, note:
     figures = supporting_figures(actor, grid, int(month)).get(star, {})
     with transaction.atomic():
         award, _created = StarAward.objects.select_for_update().update_or_create(
-            grid=grid, period_month=int(month), star=star,
-            defaults=dict(grid_code=grid.code, awarded=awarded, note=note, figures=figures, evaluator=actor,
-                          decided_at=timezone.now()))
-    log.info("star %s of grid %s for %s %s by %s", star, grid.code, month,
-             "awarded" if awarded else "withheld", actor.pk)
+            grid=grid,
+            period_month=int(month),
+            star=star,
+            defaults=dict(
+                grid_code=grid.code,
+                awarded=awarded,
+                note=note,
+                figures=figures,
+                evaluator=actor,
+                decided_at=timezone.now(),
+            ),
+        )
+    log.info(
+        "star %s of grid %s for %s %s by %s",
+        star,
+        grid.code,
+        month,
+        "awarded" if awarded else "withheld",
+        actor.pk,
+    )
     return award

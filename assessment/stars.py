@@ -27,14 +27,21 @@ STAR_MAJORS = {
     Star.NEIGHBOURLINESS: ("06", "09"),  # disputes, livelihood requests
 }
 STAR_FIGURES = {
-    Star.ORGANISATION: ["valid_report_rate", "verification_on_time_rate", "self_handled", "missed_report_rate"],
+    Star.ORGANISATION: [
+        "valid_report_rate",
+        "verification_on_time_rate",
+        "self_handled",
+        "missed_report_rate",
+    ],
     Star.SECURITY: ["due_for_closing", "closure_rate", "on_time_closure_rate", "overdue_open"],
     Star.PROPERTY: ["due_for_closing", "closure_rate", "on_time_handling_rate", "satisfaction_rate"],
     Star.CULTURE: ["due_for_closing", "closure_rate", "rework_rate", "self_handled"],
     Star.NEIGHBOURLINESS: ["due_for_closing", "closure_rate", "satisfaction_rate", "overdue_open"],
 }
 STAR_HINTS = {
-    Star.ORGANISATION: _("The team: members, valid reports, on-time verification, self-handling, missed reports."),
+    Star.ORGANISATION: _(
+        "The team: members, valid reports, on-time verification, self-handling, missed reports."
+    ),
     Star.SECURITY: _("Safety hazards, fire and special groups: cases closed, on time, still overdue."),
     Star.PROPERTY: _("City appearance, construction and public facilities: closure, handling, satisfaction."),
     Star.CULTURE: _("Advertising and street order: closure, rework, on-the-spot fixes."),
@@ -54,13 +61,21 @@ def supporting_figures_for(user, grids, month: int, as_of=None) -> dict:
     start, end = month_bounds(month)
     as_of = as_of or timezone.now()
     codes = [g.code for g in grids]
-    qs = scoped(user, CaseRecord.objects.all()).filter(prefix_q("grid_code", codes), period_at__gte=start,
-                                                         period_at__lt=end)
+    qs = scoped(user, CaseRecord.objects.all()).filter(
+        prefix_q("grid_code", codes), period_at__gte=start, period_at__lt=end
+    )
     aggs = {p.key: Count("pk", filter=p.q(as_of)) for p in PARTS.values() if p.model == "record"}
     rows = list(qs.values("grid_code", "major_id").order_by().annotate(**aggs))
-    major_codes = dict(Category.objects.filter(pk__in={r["major_id"] for r in rows}).values_list("pk", "code"))
-    members = dict(Membership.objects.filter(area__code__in=codes, is_active=True, role__in=MEMBER_ROLES)
-                   .values("area__code").order_by().annotate(n=Count("user", distinct=True)).values_list("area__code", "n"))
+    major_codes = dict(
+        Category.objects.filter(pk__in={r["major_id"] for r in rows}).values_list("pk", "code")
+    )
+    members = dict(
+        Membership.objects.filter(area__code__in=codes, is_active=True, role__in=MEMBER_ROLES)
+        .values("area__code")
+        .order_by()
+        .annotate(n=Count("user", distinct=True))
+        .values_list("area__code", "n")
+    )
     out = {code: {} for code in codes}
     for code in codes:
         mine = [r for r in rows if r["grid_code"].startswith(code)]

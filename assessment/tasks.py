@@ -5,8 +5,8 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from .selectors import default_month
 from .records import month_key
+from .selectors import default_month
 
 
 @shared_task(name="assessment.tasks.publish_monthly_report")

@@ -26,7 +26,7 @@ from .pages import chart_data, report_tables
 from .records import month_key
 from .report import report
 from .selectors import AREA_LEVELS, default_month, drill_down, report_params
-from .stars import STAR_HINTS, STAR_FIGURES, supporting_figures_for
+from .stars import STAR_FIGURES, STAR_HINTS, supporting_figures_for
 
 PAGE_SIZE = 30
 
@@ -45,8 +45,9 @@ def _subtree(user, areas):
 
 
 def _choices(user):
-    areas = _subtree(user, Area.objects.filter(level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY],
-                                               is_active=True))
+    areas = _subtree(
+        user, Area.objects.filter(level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY], is_active=True)
+    )
     return {
         "areas": areas.order_by("code").only("code", "name", "level")[:500],
         "departments": scoped(user, Department.objects.filter(is_active=True)).order_by("code"),
@@ -78,10 +79,17 @@ def report_page(request):
         return render(request, "assessment/report.html", context, status=400)
     data = report(request.user, params, levels=[params.level])
     query = params.as_query()
-    context["form"].update(month=timezone.localtime(params.start).strftime("%Y-%m"),
-                           as_of=timezone.localtime(params.as_of).strftime("%Y-%m-%dT%H:%M"))
-    context.update(params=params, query=query, tables=report_tables(data, query, params.level),
-                   charts=chart_data(data, params.level), export_query=request.GET.urlencode())
+    context["form"].update(
+        month=timezone.localtime(params.start).strftime("%Y-%m"),
+        as_of=timezone.localtime(params.as_of).strftime("%Y-%m-%dT%H:%M"),
+    )
+    context.update(
+        params=params,
+        query=query,
+        tables=report_tables(data, query, params.level),
+        charts=chart_data(data, params.level),
+        export_query=request.GET.urlencode(),
+    )
     return render(request, "assessment/report.html", context)
 
 
@@ -91,15 +99,20 @@ def report_export(request, fmt):
     _require_reach(request.user)
     params, errors = _params_or_errors(request)
     if params is None:
-        return HttpResponse("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), status=400,
-                            content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     return _export(report(request.user, params), fmt, f"assessment-{params.month}")
 
 
 def _export(data, fmt, name):
     if fmt == "xlsx":
-        response = HttpResponse(export.xlsx(data),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(
+            export.xlsx(data),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
     elif fmt == "csv":
         response = HttpResponse("\ufeff" + export.csv_text(data), content_type="text/csv; charset=utf-8")
     else:
@@ -121,12 +134,20 @@ def drill_page(request):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "assessment/cases.html", {
-        "part": PARTS[part_key], "page": page, "count": page.paginator.count, "params": params,
-        "whistle": PARTS[part_key].model == "whistle", "query": query.urlencode(),
-        "back": "?".join([_report_url(), _without(request.GET, "part", "group", "key", "page")]),
-        "figures": [f for f in FIGURES.values() if part_key in f.part_keys()],
-    })
+    return render(
+        request,
+        "assessment/cases.html",
+        {
+            "part": PARTS[part_key],
+            "page": page,
+            "count": page.paginator.count,
+            "params": params,
+            "whistle": PARTS[part_key].model == "whistle",
+            "query": query.urlencode(),
+            "back": "?".join([_report_url(), _without(request.GET, "part", "group", "key", "page")]),
+            "figures": [f for f in FIGURES.values() if part_key in f.part_keys()],
+        },
+    )
 
 
 def _report_url():
@@ -143,6 +164,7 @@ def _without(querydict, *keys):
 
 
 # --- Published reports -----------------------------------------------------------------------------
+
 
 @login_required
 @require_GET
@@ -169,16 +191,26 @@ def published_detail(request, pk):
     data = snapshot.data
     p = data["params"]
     query = _live_query(snapshot, p)
-    return render(request, "assessment/published_detail.html", {
-        "snapshot": snapshot, "tables": report_tables(data, query, p["level"]), "charts": chart_data(data, p["level"]),
-        "area": data.get("area", {}),
-    })
+    return render(
+        request,
+        "assessment/published_detail.html",
+        {
+            "snapshot": snapshot,
+            "tables": report_tables(data, query, p["level"]),
+            "charts": chart_data(data, p["level"]),
+            "area": data.get("area", {}),
+        },
+    )
 
 
 def _live_query(snapshot, p):
     local = timezone.localtime
-    query = {"start": local(snapshot.period_start).date().isoformat(), "end": local(snapshot.period_end).date().isoformat(),
-             "as_of": local(snapshot.as_of).isoformat(timespec="seconds"), "level": p["level"]}
+    query = {
+        "start": local(snapshot.period_start).date().isoformat(),
+        "end": local(snapshot.period_end).date().isoformat(),
+        "as_of": local(snapshot.as_of).isoformat(timespec="seconds"),
+        "level": p["level"],
+    }
     if p.get("area"):
         query["area"] = p["area"]
     return query
@@ -192,6 +224,7 @@ def published_export(request, pk, fmt):
 
 
 # --- Five-star grids -------------------------------------------------------------------------------
+
 
 def _month_arg(value):
     try:
@@ -212,35 +245,71 @@ def stars_page(request):
     area = request.GET.get("area", "")
     if area:
         grids = grids.filter(prefix_q("code", [area]))
-    page = Paginator(grids.order_by("code").only("code", "name", "level"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(grids.order_by("code").only("code", "name", "level"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     grid_list = list(page)
     figures = supporting_figures_for(request.user, grid_list, month)
-    awards = {(a.grid_id, a.star): a for a in StarAward.objects.filter(grid__in=grid_list, period_month=month)
-              .select_related("evaluator")}
-    rows = [{"grid": g, "may_award": services.may_award_stars(request.user, g),
-             "stars": [{"star": value, "label": label, "hint": STAR_HINTS[value], "award": awards.get((g.pk, value)),
-                        "figures": [(FIGURES[k].label, figures[g.code][value]["figures"][k], FIGURES[k].unit)
-                                    for k in STAR_FIGURES[value]],
-                        "members": figures[g.code][value].get("members")}
-                       for value, label in Star.choices],
-             "count": sum(1 for value, _l in Star.choices if getattr(awards.get((g.pk, value)), "awarded", False))}
-            for g in grid_list]
-    return render(request, "assessment/stars.html", {
-        "rows": rows, "page": page, "month": f"{month // 100}-{month % 100:02d}", "month_key": month, "area": area,
-    })
+    awards = {
+        (a.grid_id, a.star): a
+        for a in StarAward.objects.filter(grid__in=grid_list, period_month=month).select_related("evaluator")
+    }
+    rows = [
+        {
+            "grid": g,
+            "may_award": services.may_award_stars(request.user, g),
+            "stars": [
+                {
+                    "star": value,
+                    "label": label,
+                    "hint": STAR_HINTS[value],
+                    "award": awards.get((g.pk, value)),
+                    "figures": [
+                        (FIGURES[k].label, figures[g.code][value]["figures"][k], FIGURES[k].unit)
+                        for k in STAR_FIGURES[value]
+                    ],
+                    "members": figures[g.code][value].get("members"),
+                }
+                for value, label in Star.choices
+            ],
+            "count": sum(
+                1 for value, _l in Star.choices if getattr(awards.get((g.pk, value)), "awarded", False)
+            ),
+        }
+        for g in grid_list
+    ]
+    return render(
+        request,
+        "assessment/stars.html",
+        {
+            "rows": rows,
+            "page": page,
+            "month": f"{month // 100}-{month % 100:02d}",
+            "month_key": month,
+            "area": area,
+        },
+    )
 
 
 @login_required
 @require_POST
 def star_award_post(request):
     grid_id = request.POST.get("grid", "")
-    grid = _subtree(request.user, Area.objects.filter(pk=grid_id if grid_id.isdigit() else 0, level=Level.GRID)).first()
+    grid = _subtree(
+        request.user, Area.objects.filter(pk=grid_id if grid_id.isdigit() else 0, level=Level.GRID)
+    ).first()
     if grid is None:
         raise Http404
     month = _month_arg(request.POST.get("month"))
     try:
-        services.star_award(actor=request.user, grid=grid, month=month or 0, star=request.POST.get("star", ""),
-                            awarded=request.POST.get("awarded") == "1", note=request.POST.get("note", ""))
+        services.star_award(
+            actor=request.user,
+            grid=grid,
+            month=month or 0,
+            star=request.POST.get("star", ""),
+            awarded=request.POST.get("awarded") == "1",
+            note=request.POST.get("note", ""),
+        )
         messages.success(request, _("Star recorded for %(grid)s.") % {"grid": grid.name})
     except ValidationError as error:
         messages.error(request, "; ".join(m for ms in error.message_dict.values() for m in ms))

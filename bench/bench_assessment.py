@@ -46,19 +46,39 @@ def build_district():
     from grids.models import Area, Level, Membership, Role, User
 
     district = Area.objects.create(code="430104", name="岳麓区", level=Level.DISTRICT)
-    streets = Area.objects.bulk_create([Area(code=f"430104{s:03d}", name=f"街道{s}", level=Level.STREET,
-                                             parent=district) for s in range(1, STREETS + 1)])
-    communities = Area.objects.bulk_create([Area(code=f"{st.code}{c:03d}", name=f"社区{st.code[-2:]}-{c}",
-                                                 level=Level.COMMUNITY, parent=st)
-                                            for st in streets for c in range(1, COMMUNITIES + 1)])
-    grids = Area.objects.bulk_create([Area(code=f"{co.code}{g:03d}", name=f"网格{co.code[-5:]}-{g}", level=Level.GRID,
-                                           parent=co) for co in communities for g in range(1, GRIDS + 1)])
+    streets = Area.objects.bulk_create(
+        [
+            Area(code=f"430104{s:03d}", name=f"街道{s}", level=Level.STREET, parent=district)
+            for s in range(1, STREETS + 1)
+        ]
+    )
+    communities = Area.objects.bulk_create(
+        [
+            Area(code=f"{st.code}{c:03d}", name=f"社区{st.code[-2:]}-{c}", level=Level.COMMUNITY, parent=st)
+            for st in streets
+            for c in range(1, COMMUNITIES + 1)
+        ]
+    )
+    grids = Area.objects.bulk_create(
+        [
+            Area(code=f"{co.code}{g:03d}", name=f"网格{co.code[-5:]}-{g}", level=Level.GRID, parent=co)
+            for co in communities
+            for g in range(1, GRIDS + 1)
+        ]
+    )
     password = make_password(None)
-    users = User.objects.bulk_create([User(username=f"w{g.code}", display_name=f"网格员{i}", password=password)
-                                      for i, g in enumerate(grids)])
-    Membership.objects.bulk_create([Membership(user=u, area=g, role=Role.GRID_WORKER) for u, g in zip(users, grids)])
-    Department.objects.bulk_create([Department(code=f"D{d:02d}", name=f"部门{d}", area=district)
-                                    for d in range(1, DEPARTMENTS + 1)])
+    users = User.objects.bulk_create(
+        [
+            User(username=f"w{g.code}", display_name=f"网格员{i}", password=password)
+            for i, g in enumerate(grids)
+        ]
+    )
+    Membership.objects.bulk_create(
+        [Membership(user=u, area=g, role=Role.GRID_WORKER) for u, g in zip(users, grids)]
+    )
+    Department.objects.bulk_create(
+        [Department(code=f"D{d:02d}", name=f"部门{d}", area=district) for d in range(1, DEPARTMENTS + 1)]
+    )
     centre = User.objects.create(username="centre", password=password)
     Membership.objects.create(user=centre, area=district, role=Role.DISTRICT_CENTRE)
     street = User.objects.create(username="street", password=password)
@@ -82,7 +102,10 @@ def fill(cases: int, months: int, now):
             FROM grids_area a JOIN grids_membership m ON m.area_id = a.id AND m.role = 'grid_worker'
             WHERE a.level = 'grid'""")
         cursor.execute("CREATE TEMP TABLE bench_cat (i int, id int, major int)")
-        cursor.executemany("INSERT INTO bench_cat VALUES (%s, %s, %s)", [(i, pk, major) for i, (pk, major) in enumerate(minors)])
+        cursor.executemany(
+            "INSERT INTO bench_cat VALUES (%s, %s, %s)",
+            [(i, pk, major) for i, (pk, major) in enumerate(minors)],
+        )
         cursor.execute("CREATE TEMP TABLE bench_dept (i int, id int)")
         cursor.executemany("INSERT INTO bench_dept VALUES (%s, %s)", list(enumerate(departments)))
         cursor.execute("SELECT count(*) FROM bench_grid")
@@ -100,14 +123,21 @@ def fill(cases: int, months: int, now):
 def _insert_cases(cursor, Case, cases, months, n_grids, n_cats, now):
     # The period: month (g % months) back from the current one, day and hour from g.
     explicit = {
-        "number": "'B' || lpad(g::text, 10, '0')", "public_id": "'b' || lpad(g::text, 11, '0')",
+        "number": "'B' || lpad(g::text, 10, '0')",
+        "public_id": "'b' || lpad(g::text, 11, '0')",
         "title": "'bench case ' || g",
         "category_id": f"(SELECT id FROM bench_cat WHERE i = (hashint4(g + 1) & 2147483647) % {n_cats})",
-        "area_id": "gr.id", "area_code": "gr.code", "reporter_id": "gr.user_id",
-        "status": "'closed'", "level": "'grid'",
-        "reported_at": (f"date_trunc('month', %(now)s::timestamptz) - ((g % {months}) + 1) * interval '1 month' "
-                        "+ ((g * 13) % 27) * interval '1 day' + ((g * 7) % 9 + 8) * interval '1 hour'"),
-        "created_at": "%(now)s", "updated_at": "%(now)s",
+        "area_id": "gr.id",
+        "area_code": "gr.code",
+        "reporter_id": "gr.user_id",
+        "status": "'closed'",
+        "level": "'grid'",
+        "reported_at": (
+            f"date_trunc('month', %(now)s::timestamptz) - ((g % {months}) + 1) * interval '1 month' "
+            "+ ((g * 13) % 27) * interval '1 day' + ((g * 7) % 9 + 8) * interval '1 hour'"
+        ),
+        "created_at": "%(now)s",
+        "updated_at": "%(now)s",
     }
     columns, values = [], []
     for field in Case._meta.concrete_fields:
@@ -115,15 +145,20 @@ def _insert_cases(cursor, Case, cases, months, n_grids, n_cats, now):
             continue
         columns.append(f'"{field.column}"')
         if field.name in explicit or field.attname in explicit:
-            values.append((explicit.get(field.name) or explicit[field.attname]).replace("%", "%%")
-                          .replace("%%(now)s", "%(now)s"))
+            values.append(
+                (explicit.get(field.name) or explicit[field.attname])
+                .replace("%", "%%")
+                .replace("%%(now)s", "%(now)s")
+            )
         elif field.null:
             values.append("NULL")
         else:
             values.append(_literal(field.get_default()))
-    cursor.execute(f"INSERT INTO cases_case ({', '.join(columns)}) SELECT {', '.join(values)} "
-                   f"FROM generate_series(1, {cases}) AS g JOIN bench_grid gr ON gr.i = (hashint4(g) & 2147483647) %% {n_grids}",
-                   {"now": now})
+    cursor.execute(
+        f"INSERT INTO cases_case ({', '.join(columns)}) SELECT {', '.join(values)} "
+        f"FROM generate_series(1, {cases}) AS g JOIN bench_grid gr ON gr.i = (hashint4(g) & 2147483647) %% {n_grids}",
+        {"now": now},
+    )
 
 
 def _insert_records(cursor, cases, n_grids, n_cats, n_depts):
@@ -212,11 +247,15 @@ def explain_slowest(queries):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--reuse", action="store_true", help="time the report on the tables a previous run built")
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the report on the tables a previous run built"
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
@@ -235,7 +274,6 @@ def main():
 
     from assessment.report import report
     from assessment.selectors import default_month, drill_down, report_params
-
     from grids.models import User
 
     now = timezone.now()
@@ -244,7 +282,10 @@ def main():
         centre, street = User.objects.get(username="centre"), User.objects.get(username="street")
     else:
         centre, street, grids, _users = build_district()
-        print(f"district: {len(grids):,} grids, {len(grids):,} grid workers, {DEPARTMENTS} departments", flush=True)
+        print(
+            f"district: {len(grids):,} grids, {len(grids):,} grid workers, {DEPARTMENTS} departments",
+            flush=True,
+        )
         fill(args.cases, args.months, now)
         print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
 
@@ -258,23 +299,36 @@ def main():
     print(f"\nmonth {month}: {in_month:,} cases filed (or reported) in it, as of now\n")
 
     full_med, full_max, data, queries = timed(lambda: report(centre, params), args.repeat)
-    print(f"(a) full report, centre:       median {full_med:.3f} s  max {full_max:.3f} s  {len(queries)} queries")
+    print(
+        f"(a) full report, centre:       median {full_med:.3f} s  max {full_max:.3f} s  {len(queries)} queries"
+    )
     med, mx, _r, q = timed(lambda: report(centre, params, with_trend=False), args.repeat)
     print(f"(b) without the trend:         median {med:.3f} s  max {mx:.3f} s  {len(q)} queries")
     med, mx, _r, q = timed(lambda: report(street, street_params), args.repeat)
     print(f"(c) a street's full report:    median {med:.3f} s  max {mx:.3f} s  {len(q)} queries")
-    med, mx, _r, q = timed(lambda: list(drill_down(centre, params, "closed_on_time", "street", "430104001")[:30]),
-                           args.repeat)
+    med, mx, _r, q = timed(
+        lambda: list(drill_down(centre, params, "closed_on_time", "street", "430104001")[:30]), args.repeat
+    )
     print(f"(d) drill-down page:           median {med * 1000:.1f} ms  max {mx * 1000:.1f} ms")
 
     total = data["total"]["figures"]
     print("\nfigures (district):")
-    for key in ("due_for_closing", "closure_rate", "on_time_closure_rate", "on_time_handling_rate", "rework_rate",
-                "mean_handling_hours", "satisfaction_rate", "hotline_response_rate"):
+    for key in (
+        "due_for_closing",
+        "closure_rate",
+        "on_time_closure_rate",
+        "on_time_handling_rate",
+        "rework_rate",
+        "mean_handling_hours",
+        "satisfaction_rate",
+        "hotline_response_rate",
+    ):
         print(f"  {key:24} {total[key]['value']!s:>8}  ({total[key]['num']} / {total[key]['den']})")
-    print(f"  score {data['total']['score']} grade {data['total']['grade']}; rows: "
-          f"{ {k: len(v) for k, v in data['areas'].items()} } areas, {len(data['units'])} units, "
-          f"{len(data['workers'])} workers, {len(data['categories'])} categories, {len(data['trend'])} months")
+    print(
+        f"  score {data['total']['score']} grade {data['total']['grade']}; rows: "
+        f"{ {k: len(v) for k, v in data['areas'].items()} } areas, {len(data['units'])} units, "
+        f"{len(data['workers'])} workers, {len(data['categories'])} categories, {len(data['trend'])} months"
+    )
     verdict = "PASS" if full_med < BAR_S else "FAIL"
     print(f"\nbar: full report under {BAR_S:.0f} s at {args.cases:,} cases — {verdict}")
     if full_med >= BAR_S:

@@ -69,6 +69,7 @@ def fresh(user):
 
 # --- (a) creation ------------------------------------------------------------------------------------
 
+
 def bench_create(district, count: int, rounds: int = 10):
     """API and raw take turns, ``rounds`` times: a machine that slows down mid-run slows both alike."""
     from django.db import connection
@@ -81,9 +82,19 @@ def bench_create(district, count: int, rounds: int = 10):
     worker = team.workers[0]
     category = next(c for c in cast.categories if c.code == "01001")
     client = APIClient()
-    bodies = [{"category": category.code, "title": f"基准测试 {k}", "description": "东门外生活垃圾",
-               "lat": team.grid.centroid_lat, "lon": team.grid.centroid_lon, "address": "枫林路88号",
-               "urgency": "normal", "source": "patrol"} for k in range(count + 20)]
+    bodies = [
+        {
+            "category": category.code,
+            "title": f"基准测试 {k}",
+            "description": "东门外生活垃圾",
+            "lat": team.grid.centroid_lat,
+            "lon": team.grid.centroid_lon,
+            "address": "枫林路88号",
+            "urgency": "normal",
+            "source": "patrol",
+        }
+        for k in range(count + 20)
+    ]
     for body in bodies[:20]:  # warm up: imports, the spatial index, the calendar
         client.force_authenticate(fresh(worker))
         assert client.post("/api/v1/cases/", body, format="json").status_code == 201
@@ -94,7 +105,7 @@ def bench_create(district, count: int, rounds: int = 10):
     for first in range(20, count + 20, size):
         started = time.perf_counter()
         made = []
-        for body in bodies[first:first + size]:
+        for body in bodies[first : first + size]:
             client.force_authenticate(fresh(worker))
             response = client.post("/api/v1/cases/", body, format="json")
             assert response.status_code == 201, response.content
@@ -109,11 +120,17 @@ def bench_create(district, count: int, rounds: int = 10):
     raw.close()
     print(f"\n(a) creation, {count} cases, one process, API and raw in {rounds} alternating rounds")
     print(f"    API (APIClient → case_report)        {api_rate:8.1f} cases/s")
-    print(f"    raw psycopg: case + event + counter  {raw_rate:8.1f} cases/s   API = {api_rate / raw_rate:.0%} "
-          f"(bar ≥ {BAR_CREATE_SHARE:.0%}) {'PASS' if api_rate / raw_rate >= BAR_CREATE_SHARE else 'FAIL'}")
-    print(f"    the share round by round             min {min(shares):.0%}, median {statistics.median(shares):.0%}, "
-          f"max {max(shares):.0%} (how much the machine moved during the run)")
-    print(f"    raw psycopg: case INSERT alone       {insert_rate:8.1f} cases/s   API = {api_rate / insert_rate:.0%}")
+    print(
+        f"    raw psycopg: case + event + counter  {raw_rate:8.1f} cases/s   API = {api_rate / raw_rate:.0%} "
+        f"(bar ≥ {BAR_CREATE_SHARE:.0%}) {'PASS' if api_rate / raw_rate >= BAR_CREATE_SHARE else 'FAIL'}"
+    )
+    print(
+        f"    the share round by round             min {min(shares):.0%}, median {statistics.median(shares):.0%}, "
+        f"max {max(shares):.0%} (how much the machine moved during the run)"
+    )
+    print(
+        f"    raw psycopg: case INSERT alone       {insert_rate:8.1f} cases/s   API = {api_rate / insert_rate:.0%}"
+    )
     return api_rate, raw_rate, insert_rate
 
 
@@ -125,29 +142,46 @@ class RawCopy:
         from psycopg.types.json import Jsonb
 
         self.conn = psycopg.connect(
-            host=settings_dict["HOST"], port=settings_dict["PORT"] or 5432, dbname=settings_dict["NAME"],
-            user=settings_dict["USER"], password=settings_dict["PASSWORD"] or None)
+            host=settings_dict["HOST"],
+            port=settings_dict["PORT"] or 5432,
+            dbname=settings_dict["NAME"],
+            user=settings_dict["USER"],
+            password=settings_dict["PASSWORD"] or None,
+        )
         self.columns = self._columns("cases_case", "'id'")
         self.event_columns = self._columns("cases_caseevent", "'id', 'case_id'")
         self.number_at, self.public_at = self.columns.index("number"), self.columns.index("public_id")
-        self.insert_case = (f"INSERT INTO cases_case ({', '.join(self.columns)}) "
-                            f"VALUES ({', '.join(['%s'] * len(self.columns))}) RETURNING id")
-        self.insert_event = (f"INSERT INTO cases_caseevent (case_id, {', '.join(self.event_columns)}) "
-                             f"VALUES (%s, {', '.join(['%s'] * len(self.event_columns))})")
+        self.insert_case = (
+            f"INSERT INTO cases_case ({', '.join(self.columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(self.columns))}) RETURNING id"
+        )
+        self.insert_event = (
+            f"INSERT INTO cases_caseevent (case_id, {', '.join(self.event_columns)}) "
+            f"VALUES (%s, {', '.join(['%s'] * len(self.event_columns))})"
+        )
         self.adapt = lambda row: [Jsonb(v) if isinstance(v, dict | list) else v for v in row]
         self.run = f"{int(time.time()) % 10**6:06d}"  # numbers and public ids unique across reused databases
         self.copied = 0
 
     def _columns(self, table, left_out):
-        return [r[0] for r in self.conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
-            f"AND column_name NOT IN ({left_out}) AND is_generated = 'NEVER' ORDER BY ordinal_position", [table])]
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s "
+                f"AND column_name NOT IN ({left_out}) AND is_generated = 'NEVER' ORDER BY ordinal_position",
+                [table],
+            )
+        ]
 
     def _rows(self, ids):
-        cases = self.conn.execute(f"SELECT {', '.join(self.columns)} FROM cases_case WHERE id = ANY(%s) ORDER BY id",
-                                  [ids]).fetchall()
-        events = self.conn.execute(f"SELECT {', '.join(self.event_columns)} FROM cases_caseevent "
-                                   "WHERE case_id = ANY(%s) ORDER BY case_id", [ids]).fetchall()
+        cases = self.conn.execute(
+            f"SELECT {', '.join(self.columns)} FROM cases_case WHERE id = ANY(%s) ORDER BY id", [ids]
+        ).fetchall()
+        events = self.conn.execute(
+            f"SELECT {', '.join(self.event_columns)} FROM cases_caseevent "
+            "WHERE case_id = ANY(%s) ORDER BY case_id",
+            [ids],
+        ).fetchall()
         self.conn.commit()
         return cases, events
 
@@ -160,7 +194,8 @@ class RawCopy:
             with self.conn.transaction():
                 last = self.conn.execute(
                     "UPDATE cases_casenumbercounter SET last = last + 1 WHERE id = "
-                    "(SELECT id FROM cases_casenumbercounter ORDER BY id LIMIT 1) RETURNING last").fetchone()[0]
+                    "(SELECT id FROM cases_casenumbercounter ORDER BY id LIMIT 1) RETURNING last"
+                ).fetchone()[0]
                 row = self.adapt(case)
                 row[self.number_at] = f"R{last:09d}-{self.run}{self.copied}"
                 row[self.public_at] = f"r{self.run}{self.copied:05d}"
@@ -185,6 +220,7 @@ class RawCopy:
 
 # --- (b) list latency --------------------------------------------------------------------------------
 
+
 def cursor_for(position: int) -> str:
     """The cursor DRF's CursorPagination would put in a ``next`` link to the rows below ``position``."""
     return base64.b64encode(urlencode({"p": str(position)}).encode()).decode()
@@ -198,17 +234,25 @@ def scenarios(district, cast):
     ids = Case.objects.order_by("-id").values_list("id", flat=True)
     total = ids.count()
     deep = ids[int(total * 0.9)]  # 90 % down the list: ~page total/50 × 0.9
-    open_in_street = (Case.objects.filter(area_code__startswith=street.code, status="accepted")
-                      .order_by("-id").values_list("id", flat=True))
-    deep_filtered = open_in_street[max(0, int(open_in_street.count() * 0.9) - 1)] if open_in_street.exists() else deep
+    open_in_street = (
+        Case.objects.filter(area_code__startswith=street.code, status="accepted")
+        .order_by("-id")
+        .values_list("id", flat=True)
+    )
+    deep_filtered = (
+        open_in_street[max(0, int(open_in_street.count() * 0.9) - 1)] if open_in_street.exists() else deep
+    )
     centre = cast.centre[0]
     staff = cast.staff[("community_staff", community.code)][0]
     return [
         ("first page", centre, {}),
         ("deep page (cursor, 90 %)", centre, {"cursor": cursor_for(deep)}),
         ("street + status=accepted", centre, {"area": street.code, "status": "accepted"}),
-        ("street + status=accepted, deep", centre, {"area": street.code, "status": "accepted",
-                                                    "cursor": cursor_for(deep_filtered)}),
+        (
+            "street + status=accepted, deep",
+            centre,
+            {"area": street.code, "status": "accepted", "cursor": cursor_for(deep_filtered)},
+        ),
         ("community + status=closed", centre, {"area": community.code, "status": "closed"}),
         ("community staff, own scope", staff, {}),
         ("community staff, open, overdue", staff, {"open": "true", "overdue": "true"}),
@@ -269,28 +313,38 @@ def fill(district, target: int, months: int):
     have = Case.objects.count()
     if target > have:
         started = time.monotonic()
-        result = demo.build(district=district, seed=target, cases=target - have, months=months, batch=5000,
-                            forced=False)
-        print(f"\nfilled {result['cases']:,} cases, {result['events']:,} events, {result['attachments']:,} photos "
-              f"in {time.monotonic() - started:.0f}s ({result['cases'] / (time.monotonic() - started):.0f} cases/s)")
+        result = demo.build(
+            district=district, seed=target, cases=target - have, months=months, batch=5000, forced=False
+        )
+        print(
+            f"\nfilled {result['cases']:,} cases, {result['events']:,} events, {result['attachments']:,} photos "
+            f"in {time.monotonic() - started:.0f}s ({result['cases'] / (time.monotonic() - started):.0f} cases/s)"
+        )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE cases_case")
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="100000,1000000", help="list sizes, comma-separated")
     parser.add_argument("--creates", type=int, default=1000, help="cases to create in (a)")
     parser.add_argument("--grids", type=int, default=5000, help="grids in the district")
     parser.add_argument("--months", type=int, default=24, help="months of history the cases spread over")
     parser.add_argument("--repeat", type=int, default=100, help="requests per list query")
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep the database of an earlier run and top its cases up to each size (a million "
-                             "takes most of an hour to fill)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the database of an earlier run and top its cases up to each size (a million "
+        "takes most of an hour to fill)",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("Set DATABASE_URL to a throwaway PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/gg_bench")
+        sys.exit(
+            "Set DATABASE_URL to a throwaway PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/gg_bench"
+        )
     if not args.reuse:
         recreate_database(url)
     district = setup(args.grids, args.reuse)
@@ -302,8 +356,10 @@ def main():
     print("\nsummary: worst list p95 per size")
     for size, results in summary:
         worst = max(results, key=lambda r: r[2])
-        print(f"    {size:>9,}: {worst[2]:.1f} ms ({worst[0]}) — bar {BAR_LIST_P95_MS:.0f} ms "
-              f"{'PASS' if worst[2] < BAR_LIST_P95_MS else 'FAIL'}")
+        print(
+            f"    {size:>9,}: {worst[2]:.1f} ms ({worst[0]}) — bar {BAR_LIST_P95_MS:.0f} ms "
+            f"{'PASS' if worst[2] < BAR_LIST_P95_MS else 'FAIL'}"
+        )
 
 
 if __name__ == "__main__":

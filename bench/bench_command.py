@@ -56,18 +56,31 @@ def fill_cases(district, open_count: int, closed_count: int):
     from cases.workflow import OPEN
     from grids.models import Area, Level, Membership, Role
 
-    grids = list(Area.objects.filter(code__startswith=district.code, level=Level.GRID, is_active=True)
-                 .values_list("id", "code", "centroid_lat", "centroid_lon"))
+    grids = list(
+        Area.objects.filter(code__startswith=district.code, level=Level.GRID, is_active=True).values_list(
+            "id", "code", "centroid_lat", "centroid_lon"
+        )
+    )
     worker = Membership.objects.filter(role=Role.GRID_WORKER, area_id=grids[0][0]).first().user
-    template = case_report(actor=worker, category=Category.objects.get(code="01001"), title="基准案件",
-                           lat=grids[0][2], lon=grids[0][3]).case
+    template = case_report(
+        actor=worker,
+        category=Category.objects.get(code="01001"),
+        title="基准案件",
+        lat=grids[0][2],
+        lon=grids[0][3],
+    ).case
     from django.db.models import GeneratedField
 
-    columns = [f.column for f in Case._meta.concrete_fields if f.column != "id" and not isinstance(f, GeneratedField)]
+    columns = [
+        f.column for f in Case._meta.concrete_fields if f.column != "id" and not isinstance(f, GeneratedField)
+    ]
     override = {
         "number": "'B' || %(tag)s || lpad(g::text, 9, '0')",
-        "lat": "gr.lat + (random() - 0.5) * 0.004", "lon": "gr.lon + (random() - 0.5) * 0.004",
-        "area_id": "gr.id", "area_code": "gr.code", "status": "(%(statuses)s::text[])[1 + (g %% %(nstatus)s)]",
+        "lat": "gr.lat + (random() - 0.5) * 0.004",
+        "lon": "gr.lon + (random() - 0.5) * 0.004",
+        "area_id": "gr.id",
+        "area_code": "gr.code",
+        "status": "(%(statuses)s::text[])[1 + (g %% %(nstatus)s)]",
         "alert": "CASE WHEN g %% 10 = 0 THEN 'red' WHEN g %% 7 = 0 THEN 'yellow' ELSE '' END",
         "is_supervised": "g %% 50 = 0",
         "reported_at": "now() - (g %% 2000) * interval '1 hour'",
@@ -78,19 +91,35 @@ def fill_cases(district, open_count: int, closed_count: int):
         if f.unique and not f.primary_key and f.column in columns and f.column not in override:
             override[f.column] = "%(tag)s || lpad(g::text, 9, '0')"
     select = ", ".join(override.get(c, f"t.{c}") for c in columns)
-    sql = (f"INSERT INTO cases_case ({', '.join(columns)}) SELECT {select} FROM cases_case t, "
-           "generate_series(1, %(n)s) g JOIN (SELECT * FROM unnest(%(ids)s::bigint[], %(codes)s::text[], "
-           "%(lats)s::float8[], %(lons)s::float8[]) WITH ORDINALITY AS x(id, code, lat, lon, k)) gr "
-           "ON gr.k = 1 + (g::bigint * 7919) %% %(ngrids)s WHERE t.id = %(template)s")
+    sql = (
+        f"INSERT INTO cases_case ({', '.join(columns)}) SELECT {select} FROM cases_case t, "
+        "generate_series(1, %(n)s) g JOIN (SELECT * FROM unnest(%(ids)s::bigint[], %(codes)s::text[], "
+        "%(lats)s::float8[], %(lons)s::float8[]) WITH ORDINALITY AS x(id, code, lat, lon, k)) gr "
+        "ON gr.k = 1 + (g::bigint * 7919) %% %(ngrids)s WHERE t.id = %(template)s"
+    )
     ids, codes, lats, lons = (list(col) for col in zip(*grids))
     for n, statuses, tag in ((open_count, OPEN, "o"), (closed_count, ["closed", "evaluated"], "c")):
         started = time.monotonic()
         closed_flag = "true" if statuses != OPEN else "false"
         with connection.cursor() as cursor:
-            cursor.execute(sql.replace("%(closed)s", closed_flag), {
-                "n": n, "tag": tag, "statuses": list(statuses), "nstatus": len(statuses), "ids": ids, "codes": codes,
-                "lats": lats, "lons": lons, "ngrids": len(grids), "template": template.pk})
-        print(f"filled {n:,} {'open' if statuses == OPEN else 'closed'} cases in {time.monotonic() - started:.1f}s")
+            cursor.execute(
+                sql.replace("%(closed)s", closed_flag),
+                {
+                    "n": n,
+                    "tag": tag,
+                    "statuses": list(statuses),
+                    "nstatus": len(statuses),
+                    "ids": ids,
+                    "codes": codes,
+                    "lats": lats,
+                    "lons": lons,
+                    "ngrids": len(grids),
+                    "template": template.pk,
+                },
+            )
+        print(
+            f"filled {n:,} {'open' if statuses == OPEN else 'closed'} cases in {time.monotonic() - started:.1f}s"
+        )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE cases_case")
 
@@ -138,7 +167,8 @@ def scenarios(district):
     from grids.models import Area, Level
 
     extent = Area.objects.filter(code__startswith=district.code, level=Level.GRID).values_list(
-        "min_lon", "min_lat", "max_lon", "max_lat")
+        "min_lon", "min_lat", "max_lon", "max_lat"
+    )
     w = min(e[0] for e in extent)
     s = min(e[1] for e in extent)
     e_ = max(e[2] for e in extent)
@@ -146,8 +176,10 @@ def scenarios(district):
     street = district.children.order_by("code").first()
     grid = Area.objects.filter(code__startswith=street.code, level=Level.GRID).order_by("code").first()
     box = f"{w:.5f},{s:.5f},{e_:.5f},{n:.5f}"
-    near = (f"{grid.centroid_lon - 0.003:.5f},{grid.centroid_lat - 0.002:.5f},"
-            f"{grid.centroid_lon + 0.003:.5f},{grid.centroid_lat + 0.002:.5f}")
+    near = (
+        f"{grid.centroid_lon - 0.003:.5f},{grid.centroid_lat - 0.002:.5f},"
+        f"{grid.centroid_lon + 0.003:.5f},{grid.centroid_lat + 0.002:.5f}"
+    )
     return street, [
         ("map page /command/ (cold)", "/command/", True),
         ("grids.json warm (boundaries cached)", "/command/grids.json", False),
@@ -171,8 +203,10 @@ def bench(district, repeat):
 
     cast = cast_for(district)
     street, rows = scenarios(district)
-    people = [("district centre", cast.centre[0], BAR_DISTRICT_MS),
-              ("street staff", cast.staff[("street_staff", street.code)][0], BAR_STREET_MS)]
+    people = [
+        ("district centre", cast.centre[0], BAR_DISTRICT_MS),
+        ("street staff", cast.staff[("street_staff", street.code)][0], BAR_STREET_MS),
+    ]
     for who, user, bar in people:
         client = Client()
         client.force_login(user)
@@ -181,7 +215,9 @@ def bench(district, repeat):
             p50, p95, response = measure(client, url, repeat, clear_cache=cold)
             size = len(response.content)
             verdict = "ok" if p95 < bar else "OVER"
-            print(f"    {label:44s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   {size / 1024:8.1f} KiB   {verdict}")
+            print(
+                f"    {label:44s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   {size / 1024:8.1f} KiB   {verdict}"
+            )
             if p95 >= bar:
                 explain(client, url)
 
@@ -203,16 +239,23 @@ def bench_post(district, count):
     started = time.perf_counter()
     for k in range(count):
         at = (start + timedelta(seconds=30 * k)).isoformat()
-        response = client.post("/api/v1/patrol/positions/", {"lat": grid.centroid_lat, "lon": grid.centroid_lon,
-                                                              "accuracy_m": 10, "recorded_at": at}, format="json")
+        response = client.post(
+            "/api/v1/patrol/positions/",
+            {"lat": grid.centroid_lat, "lon": grid.centroid_lon, "accuracy_m": 10, "recorded_at": at},
+            format="json",
+        )
         assert response.status_code == 201, response.content
     rate = count / (time.perf_counter() - started)
-    print(f"\nPOST /api/v1/patrol/positions/: {rate:.0f} points/s in one process "
-          f"({rate * 30:.0f} workers at one point per 30 s)")
+    print(
+        f"\nPOST /api/v1/patrol/positions/: {rate:.0f} points/s in one process "
+        f"({rate * 30:.0f} workers at one point per 30 s)"
+    )
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--open", type=int, default=100000, help="open cases")
     parser.add_argument("--closed", type=int, default=300000, help="closed cases (history the counts skip)")
     parser.add_argument("--grids", type=int, default=1500, help="grids in the district")
@@ -222,8 +265,10 @@ def main():
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("Set DATABASE_URL to a throwaway PostgreSQL database, "
-                 "e.g. postgres://postgres@127.0.0.1:5432/gg_bench")
+        sys.exit(
+            "Set DATABASE_URL to a throwaway PostgreSQL database, "
+            "e.g. postgres://postgres@127.0.0.1:5432/gg_bench"
+        )
     recreate_database(url)
     district = setup(args.grids)
     fill_cases(district, args.open, args.closed)

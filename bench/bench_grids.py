@@ -63,13 +63,17 @@ def main():
     spatial.invalidate()
     started = time.perf_counter()
     spatial.grid_for_point(*points[0])
-    print(f"index build: {(time.perf_counter() - started) * 1000:.0f} ms "
-          f"({Area.objects.active().exclude(boundary__isnull=True).count()} boundaries)")
+    print(
+        f"index build: {(time.perf_counter() - started) * 1000:.0f} ms "
+        f"({Area.objects.active().exclude(boundary__isnull=True).count()} boundaries)"
+    )
 
     started = time.perf_counter()
     single = [spatial.grid_for_point(lat, lon) for lat, lon in points]
     elapsed = time.perf_counter() - started
-    print(f"grid_for_point: {len(points) / elapsed:,.0f} points/s ({elapsed / len(points) * 1e6:.1f} µs/point)")
+    print(
+        f"grid_for_point: {len(points) / elapsed:,.0f} points/s ({elapsed / len(points) * 1e6:.1f} µs/point)"
+    )
     started = time.perf_counter()
     batch = spatial.grids_for_points(points)
     elapsed = time.perf_counter() - started
@@ -87,8 +91,10 @@ def main():
             sizes.append(Area.objects.subtree(code).count())
             timings.append((time.perf_counter() - started) * 1000)
         q = statistics.quantiles(timings, n=20)
-        print(f"subtree({level}).count(): p50 {statistics.median(timings):.2f} ms, p95 {q[18]:.2f} ms "
-              f"(mean {statistics.mean(sizes):.0f} areas)")
+        print(
+            f"subtree({level}).count(): p50 {statistics.median(timings):.2f} ms, p95 {q[18]:.2f} ms "
+            f"(mean {statistics.mean(sizes):.0f} areas)"
+        )
 
 
 if __name__ == "__main__":

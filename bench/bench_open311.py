@@ -57,7 +57,14 @@ def fill(published: int, internal: int, seed=7):
     rng = random.Random(seed)
     grids = list(Area.objects.filter(level=Level.GRID).exclude(centroid_lat=None))
     categories = list(Category.objects.filter(parent__isnull=False).exclude(parent__code__in=["06", "10"]))
-    statuses = [Status.REPORTED, Status.FILED, Status.DISPATCHED, Status.ACCEPTED, Status.CLOSED, Status.VOIDED]
+    statuses = [
+        Status.REPORTED,
+        Status.FILED,
+        Status.DISPATCHED,
+        Status.ACCEPTED,
+        Status.CLOSED,
+        Status.VOIDED,
+    ]
     now = timezone.now()
     started = time.monotonic()
     for source, count, prefix in ((Source.CITIZEN, published, "P"), (Source.PATROL, internal, "I")):
@@ -65,15 +72,35 @@ def fill(published: int, internal: int, seed=7):
             rows = []
             for k in range(chunk, min(count, chunk + 5000)):
                 grid = rng.choice(grids)
-                rows.append(Case(number=f"{prefix}{k:08d}", title="基准", description="东门外生活垃圾堆放",
-                                 category=rng.choice(categories), source=source, status=rng.choice(statuses),
-                                 area=grid, area_code=grid.code, lat=grid.centroid_lat, lon=grid.centroid_lon,
-                                 reported_at=now - timedelta(seconds=rng.randint(0, 120 * 86400))))
+                rows.append(
+                    Case(
+                        number=f"{prefix}{k:08d}",
+                        title="基准",
+                        description="东门外生活垃圾堆放",
+                        category=rng.choice(categories),
+                        source=source,
+                        status=rng.choice(statuses),
+                        area=grid,
+                        area_code=grid.code,
+                        lat=grid.centroid_lat,
+                        lon=grid.centroid_lon,
+                        reported_at=now - timedelta(seconds=rng.randint(0, 120 * 86400)),
+                    )
+                )
             created = Case.objects.bulk_create(rows)
             if source == Source.CITIZEN:
                 Attachment.objects.bulk_create(
-                    Attachment(case=c, kind="before", file=f"bench/{c.pk}.jpg", thumbnail=f"bench/{c.pk}.t.jpg",
-                               mime="image/jpeg", size=1, sha256="0" * 64) for c in created[::3])
+                    Attachment(
+                        case=c,
+                        kind="before",
+                        file=f"bench/{c.pk}.jpg",
+                        thumbnail=f"bench/{c.pk}.t.jpg",
+                        mime="image/jpeg",
+                        size=1,
+                        sha256="0" * 64,
+                    )
+                    for c in created[::3]
+                )
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -121,7 +148,9 @@ def bench_list(repeat):
         if "requests" in url:
             worst = max(worst, p95)
         print(f"    {label:40} {p50:7.1f} / {p95:7.1f}   {queries:2} queries   {rows} rows")
-    print(f"    bar: p95 < {BAR_LIST_P95_MS:.0f} ms for 1,000 rows  {'PASS' if worst < BAR_LIST_P95_MS else 'FAIL'}")
+    print(
+        f"    bar: p95 < {BAR_LIST_P95_MS:.0f} ms for 1,000 rows  {'PASS' if worst < BAR_LIST_P95_MS else 'FAIL'}"
+    )
 
 
 def bench_create(count):
@@ -138,8 +167,16 @@ def bench_create(count):
 
     def body(k):
         grid = grids[k % len(grids)]
-        return {"api_key": key, "service_code": "01001", "lat": grid.centroid_lat, "long": grid.centroid_lon,
-                "description": f"基准测试 {k}", "email": "bench@example.org", "first_name": "明", "last_name": "王"}
+        return {
+            "api_key": key,
+            "service_code": "01001",
+            "lat": grid.centroid_lat,
+            "long": grid.centroid_lon,
+            "description": f"基准测试 {k}",
+            "email": "bench@example.org",
+            "first_name": "明",
+            "last_name": "王",
+        }
 
     for k in range(10):  # warm up
         assert client.post("/open311/v2/requests.json", body(k)).status_code == 200

@@ -13,7 +13,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -49,10 +49,14 @@ def main(grids=300):
                 t = time.perf_counter()
                 with CaptureQueriesContext(connection) as q:
                     rows = visits.coverage_by_area(root, month=timezone.localdate(), level=level)
-                print(f"coverage by {level}: {len(rows)} rows, {len(q)} queries, {1000 * (time.perf_counter() - t):.0f} ms")
+                print(
+                    f"coverage by {level}: {len(rows)} rows, {len(q)} queries, {1000 * (time.perf_counter() - t):.0f} ms"
+                )
             t = time.perf_counter()
             page = list(person_list(root).order_by("area__code", "id")[:50])
-            print(f"person list page of {len(page)} (of {Person.objects.count()}): {1000 * (time.perf_counter() - t):.0f} ms")
+            print(
+                f"person list page of {len(page)} (of {Person.objects.count()}): {1000 * (time.perf_counter() - t):.0f} ms"
+            )
             raise Rollback
     except Rollback:
         pass

@@ -74,7 +74,8 @@ def fill(tree, first: int, count: int, now):
         "stage_limit_unit": "'natural_hours'",
         "stage_due_at": "%(now)s + (1 + g %% 30) * interval '1 day'",
         "stage_warn_at": "%(now)s + (1 + g %% 30) * interval '1 day' - interval '1 hour'",
-        "created_at": "%(now)s", "updated_at": "%(now)s",
+        "created_at": "%(now)s",
+        "updated_at": "%(now)s",
     }
     columns, values = [], []
     for field in Case._meta.concrete_fields:
@@ -88,8 +89,10 @@ def fill(tree, first: int, count: int, now):
         else:
             default = field.get_default()
             values.append("%s" % _literal(default))
-    sql = (f"INSERT INTO cases_case ({', '.join(columns)}) SELECT {', '.join(values)} "
-           f"FROM generate_series({first}, {first + count - 1}) AS g")
+    sql = (
+        f"INSERT INTO cases_case ({', '.join(columns)}) SELECT {', '.join(values)} "
+        f"FROM generate_series({first}, {first + count - 1}) AS g"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, {"now": now})
         cursor.execute("ANALYZE cases_case")
@@ -132,7 +135,8 @@ def make_overdue(count, now):
             "UPDATE cases_case SET stage_due_at = %(now)s - interval '10 minutes', "
             "stage_warn_at = %(now)s - interval '20 minutes' "
             "WHERE id IN (SELECT id FROM cases_case ORDER BY md5(id::text) LIMIT %(count)s)",
-            {"now": now, "count": count})
+            {"now": now, "count": count},
+        )
         cursor.execute("ANALYZE cases_case")
 
 
@@ -165,8 +169,10 @@ def main():
         print(f"filled {size:>9,} open cases in {time.perf_counter() - started:6.1f} s")
         median, worst, queries = empty_sweeps(now, args.repeat)
         ok &= median < BAR_EMPTY_MS
-        print(f"  empty sweep at {size:>9,}: median {median:6.2f} ms, max {worst:6.2f} ms, {queries} queries"
-              f"  (bar < {BAR_EMPTY_MS:.0f} ms)")
+        print(
+            f"  empty sweep at {size:>9,}: median {median:6.2f} ms, max {worst:6.2f} ms, {queries} queries"
+            f"  (bar < {BAR_EMPTY_MS:.0f} ms)"
+        )
 
     make_overdue(args.overdue, now)
     from dispatch.sweep import sweep
@@ -177,14 +183,18 @@ def main():
     ok &= elapsed < BAR_ESCALATE_S and result.overdue == args.overdue
     events = CaseEvent.objects.filter(kind="overdue").count()
     notices = Notification.objects.filter(kind="overdue").count()
-    print(f"escalated {result.overdue:,} of {args.overdue:,} overdue cases among {filled:,} in {elapsed:.2f} s "
-          f"({result.overdue / elapsed:,.0f}/s; bar < {BAR_ESCALATE_S:.0f} s): {events:,} events, "
-          f"{notices:,} notifications")
+    print(
+        f"escalated {result.overdue:,} of {args.overdue:,} overdue cases among {filled:,} in {elapsed:.2f} s "
+        f"({result.overdue / elapsed:,.0f}/s; bar < {BAR_ESCALATE_S:.0f} s): {events:,} events, "
+        f"{notices:,} notifications"
+    )
     sample = Case.objects.filter(alert="red").order_by("?").first()
     assert sample.level == "community" and verify_chain(sample.events.order_by("seq")) is None
     median, worst, queries = empty_sweeps(now, args.repeat)
     ok &= median < BAR_EMPTY_MS
-    print(f"  empty sweep after, {args.overdue:,} red: median {median:6.2f} ms, max {worst:6.2f} ms, {queries} queries")
+    print(
+        f"  empty sweep after, {args.overdue:,} red: median {median:6.2f} ms, max {worst:6.2f} ms, {queries} queries"
+    )
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

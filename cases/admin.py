@@ -14,8 +14,16 @@ class TimeLimitInline(admin.TabularInline):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "parent", "default_level", "verify_required", "after_photo_required",
-                    "auto_dispatch", "is_active"]
+    list_display = [
+        "code",
+        "name",
+        "parent",
+        "default_level",
+        "verify_required",
+        "after_photo_required",
+        "auto_dispatch",
+        "is_active",
+    ]
     list_filter = ["is_active", "default_level", "parent"]
     search_fields = ["code", "name"]
     inlines = [TimeLimitInline]

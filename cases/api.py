@@ -11,7 +11,13 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from gridgov.api import ConflictSerializer, ErrorSerializer, ScopedGenericViewSet, ScopedReadOnlyViewSet, conflict
+from gridgov.api import (
+    ConflictSerializer,
+    ErrorSerializer,
+    ScopedGenericViewSet,
+    ScopedReadOnlyViewSet,
+    conflict,
+)
 
 from . import api_examples as ex
 from . import services
@@ -20,10 +26,19 @@ from .duplicates import possible_duplicates
 from .filters import CaseFilter
 from .models import Case, Category
 from .selectors import case_timeline
-from .serializers import (AttachmentSerializer, AttachmentUploadSerializer, CaseCreatedSerializer,
-                          CaseCreateSerializer,
-                          CaseDetailSerializer, CaseEventSerializer, CaseListSerializer, CategorySerializer,
-                          CorrectAreaSerializer, DuplicateQuerySerializer, DuplicateSerializer)
+from .serializers import (
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
+    CaseCreatedSerializer,
+    CaseCreateSerializer,
+    CaseDetailSerializer,
+    CaseEventSerializer,
+    CaseListSerializer,
+    CategorySerializer,
+    CorrectAreaSerializer,
+    DuplicateQuerySerializer,
+    DuplicateSerializer,
+)
 
 
 class CaseCursorPagination(pagination.CursorPagination):
@@ -57,8 +72,11 @@ def run_case_action(view, request, pk, call, data):
     try:
         call(case_id=case.pk, actor=request.user, **data)
     except services.StaleVersion as exc:
-        changes = list(exc.case.events.filter(seq__gt=0).order_by("-seq")[: max(1, exc.case.version - exc.seen_version)]
-                       .values("seq", "kind", "created_at", "to_status"))
+        changes = list(
+            exc.case.events.filter(seq__gt=0)
+            .order_by("-seq")[: max(1, exc.case.version - exc.seen_version)]
+            .values("seq", "kind", "created_at", "to_status")
+        )
         return conflict(exc, current_version=exc.case.version, changes=changes)
     except services.ActionNotAllowed as exc:
         return conflict(exc, allowed_actions=_action_names(exc.allowed))
@@ -78,11 +96,18 @@ def _make_action(case_action):
 
     # DRF maps the HTTP method to the function's name when @action runs: name it first.
     handler.__name__ = _action_attr(case_action)
-    handler = action(detail=True, methods=["post"], url_path=case_action.name, url_name=case_action.name,
-                     parser_classes=[JSONParser, MultiPartParser, FormParser])(handler)
+    handler = action(
+        detail=True,
+        methods=["post"],
+        url_path=case_action.name,
+        url_name=case_action.name,
+        parser_classes=[JSONParser, MultiPartParser, FormParser],
+    )(handler)
     return extend_schema(
-        request=case_action.serializer, responses=_answers(CaseDetailSerializer, ex.DETAIL),
-        examples=ex.action_request(case_action.name, str(case_action.label)), summary=str(case_action.label),
+        request=case_action.serializer,
+        responses=_answers(CaseDetailSerializer, ex.DETAIL),
+        examples=ex.action_request(case_action.name, str(case_action.label)),
+        summary=str(case_action.label),
         description=f"Runs the `{case_action.name}` step of the case workflow.",
     )(handler)
 
@@ -94,8 +119,11 @@ def _answers(ok, example, status_code=200) -> dict:
         400: OpenApiResponse(ErrorSerializer, "invalid input, per field", examples=[ex.INVALID]),
         403: OpenApiResponse(ErrorSerializer, "in scope but not yours to do", examples=[ex.NOT_YOURS]),
         404: OpenApiResponse(ErrorSerializer, "no such case in your scope", examples=[ex.NOT_FOUND]),
-        409: OpenApiResponse(ConflictSerializer, "stale version, concurrent change, or not allowed now",
-                             examples=[ex.STALE, ex.NOT_NOW, ex.SAME_MOMENT]),
+        409: OpenApiResponse(
+            ConflictSerializer,
+            "stale version, concurrent change, or not allowed now",
+            examples=[ex.STALE, ex.NOT_NOW, ex.SAME_MOMENT],
+        ),
     }
 
 
@@ -111,10 +139,16 @@ def _list_columns() -> tuple:
 
 @extend_schema_view(
     list=extend_schema(responses=OpenApiResponse(CaseListSerializer(many=True), examples=ex.ROWS)),
-    retrieve=extend_schema(responses={200: OpenApiResponse(CaseDetailSerializer, examples=[ex.DETAIL]),
-                                      404: OpenApiResponse(ErrorSerializer, examples=[ex.NOT_FOUND])}),
+    retrieve=extend_schema(
+        responses={
+            200: OpenApiResponse(CaseDetailSerializer, examples=[ex.DETAIL]),
+            404: OpenApiResponse(ErrorSerializer, examples=[ex.NOT_FOUND]),
+        }
+    ),
 )
-class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedGenericViewSet):
+class CaseViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedGenericViewSet
+):
     """Cases in your scope. Create with an ``Idempotency-Key`` header so a retry never makes a second case."""
 
     queryset = Case.objects.select_related("category", "area", "handling_department")
@@ -139,12 +173,22 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     @extend_schema(
         request=CaseCreateSerializer,
-        responses={201: OpenApiResponse(CaseCreatedSerializer, "the new case", examples=[ex.CREATED]),
-                   200: OpenApiResponse(CaseCreatedSerializer, "a retry: the case the first request made",
-                                        examples=[ex.CREATED]),
-                   400: OpenApiResponse(ErrorSerializer, "invalid input, per field", examples=[ex.INVALID])},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-                                     description="Any unique string per intended case; a retry returns the first case (200).")],
+        responses={
+            201: OpenApiResponse(CaseCreatedSerializer, "the new case", examples=[ex.CREATED]),
+            200: OpenApiResponse(
+                CaseCreatedSerializer, "a retry: the case the first request made", examples=[ex.CREATED]
+            ),
+            400: OpenApiResponse(ErrorSerializer, "invalid input, per field", examples=[ex.INVALID]),
+        },
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Any unique string per intended case; a retry returns the first case (200).",
+            )
+        ],
     )
     def create(self, request, *args, **kwargs):
         serializer = CaseCreateSerializer(data=request.data)
@@ -155,12 +199,18 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         if data["self_handled_result"]:
             source = "self_handled"
         result = services.case_report(
-            actor=request.user, idempotency_key=request.headers.get("Idempotency-Key", "")[:128],
-            before_photos=photos, after_photos=after_photos, **{**data, "source": source},
+            actor=request.user,
+            idempotency_key=request.headers.get("Idempotency-Key", "")[:128],
+            before_photos=photos,
+            after_photos=after_photos,
+            **{**data, "source": source},
         )
         body = CaseCreatedSerializer(result.case, context={"request": request}).data
-        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
-                        headers={"Location": f"{request.path}{result.case.pk}/"})
+        return Response(
+            body,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+            headers={"Location": f"{request.path}{result.case.pk}/"},
+        )
 
     @extend_schema(responses=OpenApiResponse(CaseEventSerializer(many=True), examples=[ex.TIMELINE]))
     @action(detail=True, methods=["get"], pagination_class=None)
@@ -169,45 +219,69 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         events = case_timeline(case)
         return Response(CaseEventSerializer(events, many=True, context={"request": request}).data)
 
-    @extend_schema(responses=OpenApiResponse(
-        {"type": "object", "properties": {"actions": {"type": "array", "items": {"type": "string"}}}},
-        examples=[ex.ACTIONS_NOW]))
+    @extend_schema(
+        responses=OpenApiResponse(
+            {"type": "object", "properties": {"actions": {"type": "array", "items": {"type": "string"}}}},
+            examples=[ex.ACTIONS_NOW],
+        )
+    )
     @action(detail=True, methods=["get"], url_path="actions")
     def available_actions(self, request, pk=None):
         from .api_actions import actions_for
 
         return Response({"actions": actions_for(self.get_object(), request.user)})
 
-    @extend_schema(request=AttachmentUploadSerializer,
-                   responses=_answers(AttachmentSerializer(many=True), ex.UPLOADED, status_code=201))
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser], pagination_class=None)
+    @extend_schema(
+        request=AttachmentUploadSerializer,
+        responses=_answers(AttachmentSerializer(many=True), ex.UPLOADED, status_code=201),
+    )
+    @action(
+        detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser], pagination_class=None
+    )
     def attachments(self, request, pk=None):
         case = self.get_object()
         serializer = AttachmentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            attached = services.case_attach(case_id=case.pk, actor=request.user, files=data["files"],
-                                            kind=data["kind"], version=data.get("version"))
+            attached = services.case_attach(
+                case_id=case.pk,
+                actor=request.user,
+                files=data["files"],
+                kind=data["kind"],
+                version=data.get("version"),
+            )
         except services.StaleVersion as exc:
             return conflict(exc, current_version=exc.case.version)
-        return Response(AttachmentSerializer(attached, many=True, context={"request": request}).data, status=201)
+        return Response(
+            AttachmentSerializer(attached, many=True, context={"request": request}).data, status=201
+        )
 
-    @extend_schema(parameters=[DuplicateQuerySerializer],
-                   responses=OpenApiResponse(DuplicateSerializer(many=True), examples=[ex.DUPLICATES]),
-                   summary="Possible duplicates of a case being reported",
-                   description="Open cases of the category within its radius (default 50 m) and time window, "
-                               "nearest first.")
+    @extend_schema(
+        parameters=[DuplicateQuerySerializer],
+        responses=OpenApiResponse(DuplicateSerializer(many=True), examples=[ex.DUPLICATES]),
+        summary="Possible duplicates of a case being reported",
+        description="Open cases of the category within its radius (default 50 m) and time window, "
+        "nearest first.",
+    )
     @action(detail=False, methods=["get"], pagination_class=None)
     def duplicates(self, request):
         query = DuplicateQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        found = possible_duplicates(request.user, query.validated_data["category"], query.validated_data["lat"],
-                                    query.validated_data["lon"], exclude=query.validated_data.get("exclude"))
+        found = possible_duplicates(
+            request.user,
+            query.validated_data["category"],
+            query.validated_data["lat"],
+            query.validated_data["lon"],
+            exclude=query.validated_data.get("exclude"),
+        )
         return Response(DuplicateSerializer(found, many=True).data)
 
-    @extend_schema(request=CorrectAreaSerializer, responses=_answers(CaseDetailSerializer, ex.DETAIL),
-                   examples=ex.action_request("correct-area"))
+    @extend_schema(
+        request=CorrectAreaSerializer,
+        responses=_answers(CaseDetailSerializer, ex.DETAIL),
+        examples=ex.action_request("correct-area"),
+    )
     @action(detail=True, methods=["post"], url_path="correct-area")
     def correct_area(self, request, pk=None):
         serializer = CorrectAreaSerializer(data=request.data)
@@ -220,7 +294,9 @@ for _case_action in ACTIONS:
 
 
 @extend_schema_view(
-    list=extend_schema(responses=OpenApiResponse(CategorySerializer(many=True), examples=[ex.CATEGORY_EXAMPLE])),
+    list=extend_schema(
+        responses=OpenApiResponse(CategorySerializer(many=True), examples=[ex.CATEGORY_EXAMPLE])
+    ),
     retrieve=extend_schema(responses=OpenApiResponse(CategorySerializer, examples=[ex.CATEGORY_EXAMPLE])),
 )
 class CategoryViewSet(ScopedReadOnlyViewSet):
@@ -232,5 +308,3 @@ class CategoryViewSet(ScopedReadOnlyViewSet):
     search_fields = ["code", "name"]
     lookup_field = "code"
     pagination_class = None
-
-

@@ -5,8 +5,8 @@
 pages in step.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from django.utils.translation import gettext_lazy as _
 
@@ -31,23 +31,53 @@ ACTIONS = [
     CaseAction("return", ("return_to_dispatcher",), s.ReasonSerializer, services.case_return, _("Return")),
     CaseAction("accept", ("accept",), s.VersionedSerializer, services.case_accept, _("Accept")),
     CaseAction("feedback", ("feedback",), s.FeedbackSerializer, services.case_feedback, _("Feed back")),
-    CaseAction("request-extension", ("request_extension",), s.ExtensionRequestSerializer,
-               services.case_extension_request, _("Ask for extension")),
-    CaseAction("approve-extension", ("approve_extension",), s.CommentSerializer,
-               lambda **kw: services.case_extension_decide(approve=True, **kw), _("Approve extension")),
-    CaseAction("reject-extension", ("reject_extension",), s.CommentSerializer,
-               lambda **kw: services.case_extension_decide(approve=False, **kw), _("Reject extension")),
+    CaseAction(
+        "request-extension",
+        ("request_extension",),
+        s.ExtensionRequestSerializer,
+        services.case_extension_request,
+        _("Ask for extension"),
+    ),
+    CaseAction(
+        "approve-extension",
+        ("approve_extension",),
+        s.CommentSerializer,
+        lambda **kw: services.case_extension_decide(approve=True, **kw),
+        _("Approve extension"),
+    ),
+    CaseAction(
+        "reject-extension",
+        ("reject_extension",),
+        s.CommentSerializer,
+        lambda **kw: services.case_extension_decide(approve=False, **kw),
+        _("Reject extension"),
+    ),
     CaseAction("suspend", ("suspend",), s.ReasonSerializer, services.case_suspend, _("Suspend")),
     CaseAction("resume", ("resume",), s.CommentSerializer, services.case_resume, _("Resume")),
-    CaseAction("verify-pass", ("verify_pass",), s.VerifySerializer,
-               lambda **kw: services.case_verify(passed=True, **kw), _("Verify: passed")),
-    CaseAction("verify-fail", ("verify_fail",), s.VerifySerializer,
-               lambda **kw: services.case_verify(passed=False, **kw), _("Verify: failed (rework)")),
+    CaseAction(
+        "verify-pass",
+        ("verify_pass",),
+        s.VerifySerializer,
+        lambda **kw: services.case_verify(passed=True, **kw),
+        _("Verify: passed"),
+    ),
+    CaseAction(
+        "verify-fail",
+        ("verify_fail",),
+        s.VerifySerializer,
+        lambda **kw: services.case_verify(passed=False, **kw),
+        _("Verify: failed (rework)"),
+    ),
     CaseAction("close", ("close",), s.CloseSerializer, services.case_close, _("Close")),
     CaseAction("evaluate", ("evaluate",), s.EvaluateSerializer, services.case_evaluate, _("Rate")),
     CaseAction("reopen", ("reopen",), s.ReasonSerializer, services.case_reopen, _("Reopen")),
-    CaseAction("escalate", ("escalate",), s.CommentSerializer,
-               lambda comment="", **kw: services.case_escalate(reason=comment, **kw), _("Escalate")),
+    CaseAction(
+        "escalate",
+        ("escalate",),
+        s.CommentSerializer,
+        lambda comment="", **kw: services.case_escalate(reason=comment, **kw),
+        _("Escalate"),
+    ),
     CaseAction("supervise", ("supervise",), s.CommentSerializer, services.case_supervise, _("Supervise")),
     CaseAction("merge", ("merge",), s.MergeSerializer, services.case_merge, _("Merge as duplicate")),
 ]

@@ -150,22 +150,45 @@ def action_request(name, summary="") -> list:
 
 def _error(name, status, code, message, fields=None, **extra) -> OpenApiExample:
     """An error answer as ``exception_handler`` and ``conflict()`` build it."""
-    return OpenApiExample(name, response_only=True, status_codes=[status],
-                          value={"code": code, "message": message, "fields": fields or {}, **extra})
+    return OpenApiExample(
+        name,
+        response_only=True,
+        status_codes=[status],
+        value={"code": code, "message": message, "fields": fields or {}, **extra},
+    )
 
 
-INVALID = _error("A required field is missing", "400", "invalid", "Invalid input.",
-                 {"reason": ["This field is required."]})
-NOT_YOURS = _error("In your area but not your role", "403", "permission_denied",
-                   "You do not have permission to perform this action.")
+INVALID = _error(
+    "A required field is missing", "400", "invalid", "Invalid input.", {"reason": ["This field is required."]}
+)
+NOT_YOURS = _error(
+    "In your area but not your role",
+    "403",
+    "permission_denied",
+    "You do not have permission to perform this action.",
+)
 NOT_FOUND = _error("No such case in your scope", "404", "not_found", "Not found.")
-STALE = _error("Stale version: what changed since", "409", "conflict", "The case changed since you loaded it.",
-               current_version=3,
-               changes=[{"seq": 3, "kind": "dispatch", "created_at": "2026-11-30T01:31:05Z", "to_status": "dispatched"}])
-NOT_NOW = _error("Not possible in this status: the allowed actions", "409", "conflict",
-                 "This action is not possible while the case is “Dispatched”.", allowed_actions=["accept", "return"])
-SAME_MOMENT = _error("Changed by someone else at the same moment", "409", "conflict",
-                     "Someone else changed this case at the same moment. Reload and try again.")
+STALE = _error(
+    "Stale version: what changed since",
+    "409",
+    "conflict",
+    "The case changed since you loaded it.",
+    current_version=3,
+    changes=[{"seq": 3, "kind": "dispatch", "created_at": "2026-11-30T01:31:05Z", "to_status": "dispatched"}],
+)
+NOT_NOW = _error(
+    "Not possible in this status: the allowed actions",
+    "409",
+    "conflict",
+    "This action is not possible while the case is “Dispatched”.",
+    allowed_actions=["accept", "return"],
+)
+SAME_MOMENT = _error(
+    "Changed by someone else at the same moment",
+    "409",
+    "conflict",
+    "Someone else changed this case at the same moment. Reload and try again.",
+)
 
 DETAIL = OpenApiExample("A dispatched case", value=CASE_DETAIL, response_only=True)
 # A list's example is one item: drf-spectacular wraps it in the list (and the page) itself.

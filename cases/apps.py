@@ -7,5 +7,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
-        from . import selectors  # noqa: F401  (registers access scopes)
-        from . import limits  # noqa: F401  (clears the limits cache when the admin edits one)
+        from . import (
+            limits,  # noqa: F401  (clears the limits cache when the admin edits one)
+            selectors,  # noqa: F401  (registers access scopes)
+        )

@@ -12,8 +12,12 @@ def attachment_store(*, case, actor, upload, kind: str) -> Attachment:
         raise ValueError(f"unknown attachment kind {kind!r}")
     inspected = inspect_upload(upload, kind=DOCUMENT if kind == AttachmentKind.DOCUMENT else IMAGE)
     name = getattr(upload, "name", "") or ""
-    attachment = Attachment(case=case, kind=kind, uploaded_by=actor if getattr(actor, "pk", None) else None,
-                            original_name=name[-200:])
+    attachment = Attachment(
+        case=case,
+        kind=kind,
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+        original_name=name[-200:],
+    )
     if inspected.kind == IMAGE:
         image = process_image(upload)
         attachment.mime, attachment.size, attachment.sha256 = image.mime, len(image.content), image.sha256

@@ -56,18 +56,40 @@ SECOND = dt.timedelta(seconds=1)
 LEVELS = list(LEVEL_RANK)
 
 # Sources with their share of reports (patrol most: grid workers find most cases).
-SOURCES = [(Source.PATROL, 46), (Source.CITIZEN, 14), (Source.HOTLINE, 12), (Source.SELF_HANDLED, 12),
-           (Source.SENSOR, 5), (Source.VISIT, 8), (Source.LEADER, 3)]
+SOURCES = [
+    (Source.PATROL, 46),
+    (Source.CITIZEN, 14),
+    (Source.HOTLINE, 12),
+    (Source.SELF_HANDLED, 12),
+    (Source.SENSOR, 5),
+    (Source.VISIT, 8),
+    (Source.LEADER, 3),
+]
 # Which categories each source tends to report (major-class codes; None: any).
-SOURCE_MAJORS = {Source.SENSOR: ("05", "07", "08"), Source.VISIT: ("06", "07", "09", "10"),
-                 Source.SELF_HANDLED: ("01", "02", "04", "06", "08")}
+SOURCE_MAJORS = {
+    Source.SENSOR: ("05", "07", "08"),
+    Source.VISIT: ("06", "07", "09", "10"),
+    Source.SELF_HANDLED: ("01", "02", "04", "06", "08"),
+}
 # Handling departments by category (demo department codes, then the test tree's "CG"); a category
 # without one is handled by the grid team (grid level) or the community team.
 DEPARTMENTS_FOR = {
-    "01": ("CGJ", "SHJ", "CG"), "02": ("CGJ", "CG"), "03": ("ZJJ", "CGJ", "CG"), "04": ("CGJ", "SJJ", "CG"),
-    "05001": ("SWJ", "CG"), "05002": ("SWJ", "CG"), "05003": ("GDGS", "CG"), "05004": ("CGJ", "CG"),
-    "05005": ("ZJJ", "CG"), "05006": ("YJJ", "CG"), "07003": ("YJJ", "CG"), "07004": ("ZJJ", "CG"),
-    "08": ("YJJ", "CG"), "09001": ("GDGS", "SWJ"), "10002": ("GAFJ",), "10003": ("GAFJ",),
+    "01": ("CGJ", "SHJ", "CG"),
+    "02": ("CGJ", "CG"),
+    "03": ("ZJJ", "CGJ", "CG"),
+    "04": ("CGJ", "SJJ", "CG"),
+    "05001": ("SWJ", "CG"),
+    "05002": ("SWJ", "CG"),
+    "05003": ("GDGS", "CG"),
+    "05004": ("CGJ", "CG"),
+    "05005": ("ZJJ", "CG"),
+    "05006": ("YJJ", "CG"),
+    "07003": ("YJJ", "CG"),
+    "07004": ("ZJJ", "CG"),
+    "08": ("YJJ", "CG"),
+    "09001": ("GDGS", "SWJ"),
+    "10002": ("GAFJ",),
+    "10003": ("GAFJ",),
 }
 TITLES = {
     "01": ["{place}路边{what}", "{place}门口{what}", "{what}（{place}）"],
@@ -81,14 +103,26 @@ TITLES = {
     "09": ["{place}居民{what}", "{place}{what}"],
     "10": ["{place}{what}", "走访发现{place}{what}"],
 }
-ROADS = "枫林路 桐梓坡路 银盆岭路 望月湖路 岳麓大道 潇湘中路 麓山南路 金星路 含光路 白鹭巷 杏花巷 学堂坡".split()
-RESULTS = ["已现场处置完毕，恢复正常。", "已安排人员清理，现场整洁。", "已约谈当事人并整改到位。",
-           "已更换损坏部件，运行正常。", "已联系相关单位处理完成。", "已调解，双方达成一致。"]
+ROADS = (
+    ["枫林路", "桐梓坡路", "银盆岭路", "望月湖路", "岳麓大道", "潇湘中路", "麓山南路", "金星路", "含光路", "白鹭巷", "杏花巷", "学堂坡"]
+)
+RESULTS = [
+    "已现场处置完毕，恢复正常。",
+    "已安排人员清理，现场整洁。",
+    "已约谈当事人并整改到位。",
+    "已更换损坏部件，运行正常。",
+    "已联系相关单位处理完成。",
+    "已调解，双方达成一致。",
+]
 NOTES_FAIL = ["现场复核未整改到位，请返工。", "仍有残留，需重新处理。", "整改不彻底，群众仍有反映。"]
 VOID_BEFORE = ["重复上报，已有同一事项在办。", "经核实不属于受理范围。", "信息不全且无法联系上报人。"]
 VOID_AFTER = ["经区中心核实为误报，予以作废。", "与已办结案件重复，作废处理。"]
 RETURNS = ["不属于本单位职责，请重新派遣。", "地址不在本单位管辖范围。"]
-SUSPENDS = ["需结合季节性施工统一处置，暂缓办理。", "涉及工程改造，需立项后实施。", "当事人外出，待返回后处理。"]
+SUSPENDS = [
+    "需结合季节性施工统一处置，暂缓办理。",
+    "涉及工程改造，需立项后实施。",
+    "当事人外出，待返回后处理。",
+]
 EXTENSIONS = ["需协调多个部门联合处置。", "配件采购周期较长。", "需等待天气好转后施工。"]
 ESCALATES = ["涉及多个部门，社区无法协调，提请街道处置。", "问题复杂，提请上级协调。"]
 REOPENS = ["群众回访不满意，问题反复出现，重新办理。", "复查发现问题未根本解决。"]
@@ -100,6 +134,7 @@ def _weighted(rng, pairs):
 
 
 # --- Who and where -------------------------------------------------------------------------------
+
 
 @dataclass
 class Team:
@@ -122,9 +157,11 @@ class Cast:
     def unit(self, rng, team, level):
         """A staff member of the unit that files, dispatches and closes a case of ``level`` in ``team``."""
         code = team.grid.code
-        ladder = [(Role.COMMUNITY_STAFF, code[: CODE_LENGTH[Level.COMMUNITY]]),
-                  (Role.STREET_STAFF, code[: CODE_LENGTH[Level.STREET]])]
-        for role, area_code in ladder[max(0, LEVEL_RANK[level] - 1):]:
+        ladder = [
+            (Role.COMMUNITY_STAFF, code[: CODE_LENGTH[Level.COMMUNITY]]),
+            (Role.STREET_STAFF, code[: CODE_LENGTH[Level.STREET]]),
+        ]
+        for role, area_code in ladder[max(0, LEVEL_RANK[level] - 1) :]:
             if self.staff.get((role, area_code)):
                 return rng.choice(self.staff[(role, area_code)])
         return rng.choice(self.centre)
@@ -137,8 +174,11 @@ def cast_for(district) -> Cast:
     """The district's people and places, read once: every plan draws its actors from here."""
     areas = {a.pk: a for a in Area.objects.filter(code__startswith=district.code, is_active=True)}
     users, staff, members, workers, departments = {}, {}, {}, {}, {}
-    rows = (Membership.objects.filter(is_active=True, user__is_active=True)
-            .select_related("user", "department").order_by("user_id", "id"))
+    rows = (
+        Membership.objects.filter(is_active=True, user__is_active=True)
+        .select_related("user", "department")
+        .order_by("user_id", "id")
+    )
     for m in rows:
         user = users.setdefault(m.user_id, m.user)
         area = areas.get(m.area_id)
@@ -161,16 +201,28 @@ def cast_for(district) -> Cast:
         if grid.pk not in members or not centre:
             continue  # nobody to report or verify here
         places = [grid] + sorted(children.get(grid.pk, []), key=lambda a: a.code)
-        teams.append(Team(grid, places, members[grid.pk], workers.get(grid.pk) or members[grid.pk],
-                          areas[grid.parent_id]))
-    categories = list(Category.objects.filter(is_active=True, parent__isnull=False)
-                      .select_related("parent").prefetch_related("limits").order_by("code"))
+        teams.append(
+            Team(
+                grid,
+                places,
+                members[grid.pk],
+                workers.get(grid.pk) or members[grid.pk],
+                areas[grid.parent_id],
+            )
+        )
+    categories = list(
+        Category.objects.filter(is_active=True, parent__isnull=False)
+        .select_related("parent")
+        .prefetch_related("limits")
+        .order_by("code")
+    )
     departments = {code: value for code, value in departments.items() if value[0].is_active}
     communities = {a.code: a for a in areas.values() if a.level == Level.COMMUNITY}
     return Cast(teams, categories, staff, centre, departments, communities)
 
 
 # --- Photos --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class StockPhoto:
@@ -187,8 +239,10 @@ def stock_photos(seed: int, count: int = 6) -> dict:
     """{"before": [...], "after": [...]}: small distinct street scenes, processed and stored once."""
     rng = random.Random(seed)
     stock = {}
-    for kind, palette in (("before", [(120, 110, 95), (140, 90, 60), (90, 100, 80)]),
-                          ("after", [(180, 190, 200), (160, 200, 170), (200, 200, 185)])):
+    for kind, palette in (
+        ("before", [(120, 110, 95), (140, 90, 60), (90, 100, 80)]),
+        ("after", [(180, 190, 200), (160, 200, 170), (200, 200, 185)]),
+    ):
         stock[kind] = [_stock_photo(rng, palette) for _ in range(count)]
     return stock
 
@@ -199,12 +253,16 @@ def _stock_photo(rng, palette) -> StockPhoto:
     draw.rectangle([0, 200 + rng.randrange(40), 480, 360], fill=rng.choice(palette))
     for _ in range(4):  # buildings
         x = rng.randrange(0, 420)
-        draw.rectangle([x, 60 + rng.randrange(100), x + 40 + rng.randrange(60), 230],
-                       fill=tuple(rng.randrange(80, 220) for _ in range(3)))
+        draw.rectangle(
+            [x, 60 + rng.randrange(100), x + 40 + rng.randrange(60), 230],
+            fill=tuple(rng.randrange(80, 220) for _ in range(3)),
+        )
     for _ in range(rng.randint(3, 9)):  # the matter: heaps, signs, cones
         x, y = rng.randrange(20, 440), rng.randrange(230, 330)
-        draw.ellipse([x, y, x + rng.randrange(15, 60), y + rng.randrange(10, 35)],
-                     fill=tuple(rng.randrange(0, 256) for _ in range(3)))
+        draw.ellipse(
+            [x, y, x + rng.randrange(15, 60), y + rng.randrange(10, 35)],
+            fill=tuple(rng.randrange(0, 256) for _ in range(3)),
+        )
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=80)
     raw = buffer.getvalue()
@@ -214,11 +272,13 @@ def _stock_photo(rng, palette) -> StockPhoto:
     for path, content in ((name, processed.content), (thumbnail, processed.thumbnail)):
         if not default_storage.exists(path):
             default_storage.save(path, ContentFile(content))
-    return StockPhoto(raw, name, thumbnail, len(processed.content), processed.sha256, processed.width,
-                      processed.height)
+    return StockPhoto(
+        raw, name, thumbnail, len(processed.content), processed.sha256, processed.width, processed.height
+    )
 
 
 # --- Plans ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class Step:
@@ -260,17 +320,35 @@ class Fate:
 
 # One of each state and side path, so even a small demo shows every one.
 FORCED = [
-    Fate(stop_after="report"), Fate(source=Source.SELF_HANDLED, stop_after="report"),
-    Fate(source=Source.SELF_HANDLED, satisfaction="satisfied"), Fate(source=Source.SELF_HANDLED, self_handle_fails=True),
-    Fate(source=Source.CITIZEN, void_before_file=True), Fate(void_after_file=True), Fate(stop_after="file"),
-    Fate(stop_after="dispatch"), Fate(stop_after="accept"), Fate(stop_after="feedback"),
-    Fate(stop_after="verify"), Fate(), Fate(source=Source.HOTLINE, satisfaction="basically_satisfied"),
-    Fate(suspend="held"), Fate(suspend="resumed", satisfaction="satisfied"), Fate(returned=True),
-    Fate(extension="approved"), Fate(extension="rejected", late=True), Fate(rework=1), Fate(rework=2, late=True),
-    Fate(escalate=True), Fate(supervise=True, stop_after="accept"), Fate(supervise=True, satisfaction="satisfied"),
-    Fate(source=Source.CITIZEN, satisfaction="dissatisfied", reopen=True), Fate(source=Source.SENSOR),
-    Fate(source=Source.VISIT, satisfaction="satisfied"), Fate(source=Source.LEADER, escalate=True, supervise=True),
-    Fate(extension="approved", stop_after="request_extension"), Fate(stop_after="return", returned=True),
+    Fate(stop_after="report"),
+    Fate(source=Source.SELF_HANDLED, stop_after="report"),
+    Fate(source=Source.SELF_HANDLED, satisfaction="satisfied"),
+    Fate(source=Source.SELF_HANDLED, self_handle_fails=True),
+    Fate(source=Source.CITIZEN, void_before_file=True),
+    Fate(void_after_file=True),
+    Fate(stop_after="file"),
+    Fate(stop_after="dispatch"),
+    Fate(stop_after="accept"),
+    Fate(stop_after="feedback"),
+    Fate(stop_after="verify"),
+    Fate(),
+    Fate(source=Source.HOTLINE, satisfaction="basically_satisfied"),
+    Fate(suspend="held"),
+    Fate(suspend="resumed", satisfaction="satisfied"),
+    Fate(returned=True),
+    Fate(extension="approved"),
+    Fate(extension="rejected", late=True),
+    Fate(rework=1),
+    Fate(rework=2, late=True),
+    Fate(escalate=True),
+    Fate(supervise=True, stop_after="accept"),
+    Fate(supervise=True, satisfaction="satisfied"),
+    Fate(source=Source.CITIZEN, satisfaction="dissatisfied", reopen=True),
+    Fate(source=Source.SENSOR),
+    Fate(source=Source.VISIT, satisfaction="satisfied"),
+    Fate(source=Source.LEADER, escalate=True, supervise=True),
+    Fate(extension="approved", stop_after="request_extension"),
+    Fate(stop_after="return", returned=True),
 ]
 
 
@@ -355,14 +433,21 @@ class Story:
     def write(self, report_args, reporter):
         fate, rng = self.fate, self.rng
         self_handled = fate.source == Source.SELF_HANDLED
-        args = {"before_photos": self.photos("before", 0 if fate.source in (Source.HOTLINE, Source.SENSOR) else 1)}
+        args = {
+            "before_photos": self.photos("before", 0 if fate.source in (Source.HOTLINE, Source.SENSOR) else 1)
+        }
         if self_handled:
             args.update(self_handled_result=rng.choice(RESULTS), after_photos=self.photos("after"))
         self.add("report", reporter, self.t, **args)
         if self_handled:
             verifier = self.verifier(reporter)
-            self.add("verify", verifier, self.later(0.3, 3), passed=not fate.self_handle_fails,
-                     note=rng.choice(NOTES_FAIL) if fate.self_handle_fails else "现场复核，已处置到位。")
+            self.add(
+                "verify",
+                verifier,
+                self.later(0.3, 3),
+                passed=not fate.self_handle_fails,
+                note=rng.choice(NOTES_FAIL) if fate.self_handle_fails else "现场复核，已处置到位。",
+            )
             if not fate.self_handle_fails:
                 return self.close_and_evaluate(late=False)
         else:
@@ -383,14 +468,22 @@ class Story:
     def handle(self, reopened):
         fate, rng = self.fate, self.rng
         department, team, handlers = self.handler_unit()
-        self.add("dispatch", self.unit(), self.later(0.6, 2) if fate.late else self.later(0.02, 0.4),
-                 department=department, team=team, comment="")
+        self.add(
+            "dispatch",
+            self.unit(),
+            self.later(0.6, 2) if fate.late else self.later(0.02, 0.4),
+            department=department,
+            team=team,
+            comment="",
+        )
         dispatched_at = self.t
         if fate.returned and not reopened:
             self.add("return", rng.choice(handlers), self.later(0.2, 3), reason=rng.choice(RETURNS))
             exclude = department.code if department else "community"
             department, team, handlers = self.handler_unit(exclude=exclude)
-            self.add("dispatch", self.unit(), self.later(0.05, 0.5), department=department, team=team, comment="")
+            self.add(
+                "dispatch", self.unit(), self.later(0.05, 0.5), department=department, team=team, comment=""
+            )
             dispatched_at = self.t
         handler = rng.choice(handlers)
         self.add("accept", handler, self.later(0.05, 1.5))
@@ -403,42 +496,86 @@ class Story:
         deadline = self.within("handle", 1, 1, base=dispatched_at)
         if fate.extension and not reopened:
             amount = Decimal(rng.choice(["1.00", "2.00", "3.00"]))
-            self.add("request_extension", handler, self.within("handle", 0.4, 0.7, base=dispatched_at),
-                     amount=amount, unit=working.WORKING_DAYS, reason=rng.choice(EXTENSIONS))
+            self.add(
+                "request_extension",
+                handler,
+                self.within("handle", 0.4, 0.7, base=dispatched_at),
+                amount=amount,
+                unit=working.WORKING_DAYS,
+                reason=rng.choice(EXTENSIONS),
+            )
             approve = fate.extension == "approved"
-            self.add("decide_extension", self.unit(), self.later(0.1, 2), approve=approve,
-                     comment="同意延期。" if approve else "不同意延期，请按期办结。")
+            self.add(
+                "decide_extension",
+                self.unit(),
+                self.later(0.1, 2),
+                approve=approve,
+                comment="同意延期。" if approve else "不同意延期，请按期办结。",
+            )
             if approve:
                 deadline = working.add_working_time(deadline, amount, working.WORKING_DAYS, self.area)
         share = (1.05, 2.0) if fate.late else (0.15, 0.95)
         finish = max(self.within("handle", *share, base=dispatched_at), self.t)
         if fate.extension == "approved" and not fate.late and not reopened:
-            finish = max(finish, working.add_working_time(self.t, Decimal("0.5"), working.WORKING_HOURS, self.area))
+            finish = max(
+                finish, working.add_working_time(self.t, Decimal("0.5"), working.WORKING_HOURS, self.area)
+            )
         needs_photo = self.category.after_photo_required
-        self.add("feedback", handler, finish, result=rng.choice(RESULTS),
-                 photos=self.photos("after") if needs_photo or rng.random() < 0.6 else [])
+        self.add(
+            "feedback",
+            handler,
+            finish,
+            result=rng.choice(RESULTS),
+            photos=self.photos("after") if needs_photo or rng.random() < 0.6 else [],
+        )
         for _ in range(fate.rework if not reopened else 0):
-            self.add("verify", self.verifier(handler), self.within("verify", 0.2, 0.9), passed=False,
-                     note=rng.choice(NOTES_FAIL), photos=self.photos("before", 1, 1))
-            self.add("feedback", handler, self.within("handle", 0.1, 0.5), result="返工完成：" + rng.choice(RESULTS),
-                     photos=self.photos("after"))
+            self.add(
+                "verify",
+                self.verifier(handler),
+                self.within("verify", 0.2, 0.9),
+                passed=False,
+                note=rng.choice(NOTES_FAIL),
+                photos=self.photos("before", 1, 1),
+            )
+            self.add(
+                "feedback",
+                handler,
+                self.within("handle", 0.1, 0.5),
+                result="返工完成：" + rng.choice(RESULTS),
+                photos=self.photos("after"),
+            )
         self.close_and_evaluate(late=self.t > deadline, handler=handler, reopened=reopened)
 
     def close_and_evaluate(self, late, handler=None, reopened=False):
         fate, rng = self.fate, self.rng
         if self.category.verify_required or rng.random() < 0.5 or self.steps[-1].action == "verify":
             if self.steps[-1].action != "verify":
-                self.add("verify", self.verifier(handler), self.within("verify", 0.1, 0.9), passed=True,
-                         note="现场复核，已处置到位。", photos=self.photos("after", 0, 1))
-        close_type = CloseType.OVERDUE if late else (
-            CloseType.SPECIAL if fate.suspend == "resumed" and rng.random() < 0.5 else CloseType.NORMAL)
+                self.add(
+                    "verify",
+                    self.verifier(handler),
+                    self.within("verify", 0.1, 0.9),
+                    passed=True,
+                    note="现场复核，已处置到位。",
+                    photos=self.photos("after", 0, 1),
+                )
+        close_type = (
+            CloseType.OVERDUE
+            if late
+            else (CloseType.SPECIAL if fate.suspend == "resumed" and rng.random() < 0.5 else CloseType.NORMAL)
+        )
         self.add("close", self.unit(), self.later(0.05, 2.5), close_type=close_type, comment="")
         if not fate.satisfaction:
             return
         satisfaction = "satisfied" if reopened else fate.satisfaction
         evaluator = self.centre() if fate.source == Source.HOTLINE else self.unit()
-        self.add("evaluate", evaluator, self.later(3, 20), satisfaction=satisfaction, comment="电话回访。",
-                 channel="phone")
+        self.add(
+            "evaluate",
+            evaluator,
+            self.later(3, 20),
+            satisfaction=satisfaction,
+            comment="电话回访。",
+            channel="phone",
+        )
         if fate.reopen and not reopened:
             self.add("reopen", self.centre(), self.later(3, 30), reason=rng.choice(REOPENS))
             self.handle(reopened=True)
@@ -466,7 +603,7 @@ def _extra_answers(rng, category) -> dict:
 def _reporter(cast, rng, team, source):
     if source in (Source.PATROL, Source.SELF_HANDLED, Source.VISIT):
         return rng.choice(team.workers), "", ""
-    caller = f"{rng.choice('王李张刘陈杨黄赵吴周')}{'先生女士'[rng.randrange(2) * 2:][:2]}"
+    caller = f"{rng.choice('王李张刘陈杨黄赵吴周')}{'先生女士'[rng.randrange(2) * 2 :][:2]}"
     phone = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
     if source == Source.CITIZEN:
         return None, caller, phone
@@ -493,12 +630,23 @@ def plan_case(cast, rng, fate, reported_at, now) -> Plan:
     what = category.name
     place = story.area.name if story.area.level == Level.MICROGRID else team.community.name
     report = dict(
-        title=rng.choice(TITLES.get(category.parent.code, ["{place}{what}"])).format(place=place, what=what)[:120],
-        description=f"{team.community.name}{team.grid.name}发现{what}，请尽快处置。", urgency=story.urgency,
-        lat=round(story.area.centroid_lat + rng.uniform(-0.0003, 0.0003), 6) if story.area.centroid_lat else None,
-        lon=round(story.area.centroid_lon + rng.uniform(-0.0003, 0.0003), 6) if story.area.centroid_lon else None,
-        address=f"{rng.choice(ROADS)}{rng.randint(1, 399)}号", source=fate.source,
-        extra=_extra_answers(rng, category), reporter_name=name, reporter_phone=phone, level="",
+        title=rng.choice(TITLES.get(category.parent.code, ["{place}{what}"])).format(place=place, what=what)[
+            :120
+        ],
+        description=f"{team.community.name}{team.grid.name}发现{what}，请尽快处置。",
+        urgency=story.urgency,
+        lat=round(story.area.centroid_lat + rng.uniform(-0.0003, 0.0003), 6)
+        if story.area.centroid_lat
+        else None,
+        lon=round(story.area.centroid_lon + rng.uniform(-0.0003, 0.0003), 6)
+        if story.area.centroid_lon
+        else None,
+        address=f"{rng.choice(ROADS)}{rng.randint(1, 399)}号",
+        source=fate.source,
+        extra=_extra_answers(rng, category),
+        reporter_name=name,
+        reporter_phone=phone,
+        level="",
     )
     story.write(report, reporter)
     if fate.stop_after:
@@ -517,7 +665,9 @@ def plan_cases(cast, *, seed, count, now, months=6, forced=True):
     # Forced fates first (so every path exists), placed among the older reports so they can finish.
     fates = FORCED[:count] if forced else []
     spread = count >= 3 * len(fates)
-    forced_slots = {(k * count * 6 // (10 * len(fates)) if spread else k): fate for k, fate in enumerate(fates)}
+    forced_slots = {
+        (k * count * 6 // (10 * len(fates)) if spread else k): fate for k, fate in enumerate(fates)
+    }
     for k, offset in enumerate(times):
         fate = forced_slots.get(k) or random_fate(rng)
         plan = plan_case(cast, rng, fate, start + dt.timedelta(seconds=offset), now)
@@ -540,7 +690,9 @@ class CaseWriter:
 
     def __init__(self, photos):
         self.photos = photos
-        self.ids = {model: (model.objects.aggregate(m=Max("id"))["m"] or 0) for model in (Case, CaseEvent, Attachment)}
+        self.ids = {
+            model: (model.objects.aggregate(m=Max("id"))["m"] or 0) for model in (Case, CaseEvent, Attachment)
+        }
         self.counters = {(c.year, c.area_code): c for c in CaseNumberCounter.objects.all()}
         self.cases, self.events, self.attachments = [], [], []
         self.written = {"cases": 0, "events": 0, "attachments": 0}
@@ -570,10 +722,20 @@ class CaseWriter:
     def _event(self, case, kind, actor, from_status, to_status, comment, payload, at):
         seq, prev = case._chain
         at = at.astimezone(UTC)
-        content = dict(case_id=case.pk, seq=seq + 1, kind=kind, actor_id=getattr(actor, "pk", None),
-                       from_status=from_status or "", to_status=to_status or "", comment=comment or "",
-                       payload=_normalise(payload), created_at=at)
-        event = CaseEvent(id=self._next(CaseEvent), **content, prev_hash=prev, hash=event_hash(prev, **content))
+        content = dict(
+            case_id=case.pk,
+            seq=seq + 1,
+            kind=kind,
+            actor_id=getattr(actor, "pk", None),
+            from_status=from_status or "",
+            to_status=to_status or "",
+            comment=comment or "",
+            payload=_normalise(payload),
+            created_at=at,
+        )
+        event = CaseEvent(
+            id=self._next(CaseEvent), **content, prev_hash=prev, hash=event_hash(prev, **content)
+        )
         case._chain = (seq + 1, event.hash)
         self.events.append(event)
         return event
@@ -582,34 +744,74 @@ class CaseWriter:
         attached = []
         for photo_kind, index in refs:
             photo = self.photos[photo_kind][index]
-            attached.append(Attachment(
-                id=self._next(Attachment), case_id=case.pk, kind=kind, file=photo.name, thumbnail=photo.thumbnail,
-                original_name="photo.jpg", mime="image/jpeg", size=photo.size, sha256=photo.sha256,
-                width=photo.width, height=photo.height, uploaded_by_id=getattr(actor, "pk", None), created_at=at,
-            ))
+            attached.append(
+                Attachment(
+                    id=self._next(Attachment),
+                    case_id=case.pk,
+                    kind=kind,
+                    file=photo.name,
+                    thumbnail=photo.thumbnail,
+                    original_name="photo.jpg",
+                    mime="image/jpeg",
+                    size=photo.size,
+                    sha256=photo.sha256,
+                    width=photo.width,
+                    height=photo.height,
+                    uploaded_by_id=getattr(actor, "pk", None),
+                    created_at=at,
+                )
+            )
         self.attachments += attached
         return attached
 
     def _report(self, plan, step):
         r, actor, at = plan.report, step.actor, step.at
         case = Case(
-            id=self._next(Case), number=self._number(at, plan.area.code), title=r["title"].strip(),
-            description=r["description"], category=plan.category, extra=r["extra"], urgency=r["urgency"],
-            level=r["level"] or plan.category.default_level, source=r["source"], reporter=actor,
-            reporter_name=r["reporter_name"], reporter_phone=r["reporter_phone"], lat=r["lat"], lon=r["lon"],
-            address=r["address"], area=plan.area, area_code=plan.area.code, reported_at=at, created_at=at,
+            id=self._next(Case),
+            number=self._number(at, plan.area.code),
+            title=r["title"].strip(),
+            description=r["description"],
+            category=plan.category,
+            extra=r["extra"],
+            urgency=r["urgency"],
+            level=r["level"] or plan.category.default_level,
+            source=r["source"],
+            reporter=actor,
+            reporter_name=r["reporter_name"],
+            reporter_phone=r["reporter_phone"],
+            lat=r["lat"],
+            lon=r["lon"],
+            address=r["address"],
+            area=plan.area,
+            area_code=plan.area.code,
+            reported_at=at,
+            created_at=at,
         )
         case._chain, case._staged = (0, GENESIS), {}
         change = clock_after(case, "report", "", at)
-        event = self._event(case, "report", actor, "", case.status, "",
-                            {"source": r["source"], "area": plan.area.code, "clock": change}, at)
+        event = self._event(
+            case,
+            "report",
+            actor,
+            "",
+            case.status,
+            "",
+            {"source": r["source"], "area": plan.area.code, "clock": change},
+            at,
+        )
         for a in self._attach(case, actor, step.args.get("before_photos", ()), "before", at):
             a.event_id = event.pk
         if step.args.get("self_handled_result"):
             result = step.args["self_handled_result"]
             attached = self._attach(case, actor, step.args.get("after_photos", ()), "after", at)
-            event = self._apply(case, actor, "self_handle", {"result": result, "after_photos": len(attached)}, at,
-                                payload={"result": result, "photos": [a.pk for a in attached]})
+            event = self._apply(
+                case,
+                actor,
+                "self_handle",
+                {"result": result, "after_photos": len(attached)},
+                at,
+                payload={"result": result, "photos": [a.pk for a in attached]},
+            )
             for a in attached:
                 a.event_id = event.pk
         return case
@@ -631,15 +833,32 @@ class CaseWriter:
                 setattr(case, name_, at)
         clock = clock_after(case, name, before, at)
         case.version += 1
-        return self._event(case, name, actor, before, case.status, comment or case._staged.get("reason", ""),
-                           {**(payload or {}), **({"clock": clock} if clock else {})}, at)
+        return self._event(
+            case,
+            name,
+            actor,
+            before,
+            case.status,
+            comment or case._staged.get("reason", ""),
+            {**(payload or {}), **({"clock": clock} if clock else {})},
+            at,
+        )
 
-    def _transition(self, case, step, name, staged=None, comment="", payload=None, photos=(), kind="evidence"):
+    def _transition(
+        self, case, step, name, staged=None, comment="", payload=None, photos=(), kind="evidence"
+    ):
         """services.case_transition: attach, apply, link the photos to the event."""
         attached = self._attach(case, step.actor, photos, kind, step.at)
         staged = {**(staged or {}), "after_photos": sum(1 for a in attached if a.kind == "after")}
-        event = self._apply(case, step.actor, name, staged, step.at, comment=comment,
-                            payload={**(payload or {}), **({"photos": [a.pk for a in attached]} if attached else {})})
+        event = self._apply(
+            case,
+            step.actor,
+            name,
+            staged,
+            step.at,
+            comment=comment,
+            payload={**(payload or {}), **({"photos": [a.pk for a in attached]} if attached else {})},
+        )
         for a in attached:
             a.event_id = event.pk
 
@@ -651,8 +870,14 @@ class CaseWriter:
 
     def _dispatch(self, case, s):
         department, team = s.args.get("department"), s.args.get("team")
-        self._transition(case, s, "dispatch", {"department": department, "team": team}, s.args.get("comment", ""),
-                         {"department": getattr(department, "pk", None), "team": getattr(team, "code", None)})
+        self._transition(
+            case,
+            s,
+            "dispatch",
+            {"department": department, "team": team},
+            s.args.get("comment", ""),
+            {"department": getattr(department, "pk", None), "team": getattr(team, "code", None)},
+        )
 
     def _return(self, case, s):
         self._transition(case, s, "return_to_dispatcher", {"reason": s.args["reason"]})
@@ -661,19 +886,38 @@ class CaseWriter:
         self._transition(case, s, "accept")
 
     def _feedback(self, case, s):
-        self._transition(case, s, "feedback", {"result": s.args["result"]}, payload={"result": s.args["result"]},
-                         photos=s.args.get("photos", ()), kind="after")
+        self._transition(
+            case,
+            s,
+            "feedback",
+            {"result": s.args["result"]},
+            payload={"result": s.args["result"]},
+            photos=s.args.get("photos", ()),
+            kind="after",
+        )
 
     def _request_extension(self, case, s):
         a = s.args
-        self._transition(case, s, "request_extension", {"amount": a["amount"], "unit": a["unit"], "reason": a["reason"]},
-                         payload={"amount": a["amount"], "unit": a["unit"]})
+        self._transition(
+            case,
+            s,
+            "request_extension",
+            {"amount": a["amount"], "unit": a["unit"], "reason": a["reason"]},
+            payload={"amount": a["amount"], "unit": a["unit"]},
+        )
 
     def _decide_extension(self, case, s):
         amount, unit = case.extension_requested_amount, case.extension_requested_unit
         name = "approve_extension" if s.args["approve"] else "reject_extension"
-        self._apply(case, s.actor, name, {"amount": amount, "unit": unit}, s.at, comment=s.args.get("comment", ""),
-                    payload={"amount": amount, "unit": unit})
+        self._apply(
+            case,
+            s.actor,
+            name,
+            {"amount": amount, "unit": unit},
+            s.at,
+            comment=s.args.get("comment", ""),
+            payload={"amount": amount, "unit": unit},
+        )
 
     def _suspend(self, case, s):
         self._transition(case, s, "suspend", {"reason": s.args["reason"]})
@@ -683,24 +927,47 @@ class CaseWriter:
 
     def _verify(self, case, s):
         note = s.args.get("note", "")
-        self._transition(case, s, "verify_pass" if s.args["passed"] else "verify_fail", {"reason": note},
-                         comment=note, photos=s.args.get("photos", ()))
+        self._transition(
+            case,
+            s,
+            "verify_pass" if s.args["passed"] else "verify_fail",
+            {"reason": note},
+            comment=note,
+            photos=s.args.get("photos", ()),
+        )
 
     def _close(self, case, s):
-        close_type = s.args.get("close_type") or (CloseType.OVERDUE if case.alert == "red" else CloseType.NORMAL)
-        self._apply(case, s.actor, "close", {"close_type": close_type}, s.at, comment=s.args.get("comment", ""),
-                    payload={"close_type": close_type})
+        close_type = s.args.get("close_type") or (
+            CloseType.OVERDUE if case.alert == "red" else CloseType.NORMAL
+        )
+        self._apply(
+            case,
+            s.actor,
+            "close",
+            {"close_type": close_type},
+            s.at,
+            comment=s.args.get("comment", ""),
+            payload={"close_type": close_type},
+        )
 
     def _evaluate(self, case, s):
         a = s.args
-        self._transition(case, s, "evaluate", {"satisfaction": a["satisfaction"]}, a.get("comment", ""),
-                         {"satisfaction": a["satisfaction"], "channel": a.get("channel", "reporter")})
+        self._transition(
+            case,
+            s,
+            "evaluate",
+            {"satisfaction": a["satisfaction"]},
+            a.get("comment", ""),
+            {"satisfaction": a["satisfaction"], "channel": a.get("channel", "reporter")},
+        )
 
     def _reopen(self, case, s):
         self._transition(case, s, "reopen", {"reason": s.args["reason"]})
 
     def _escalate(self, case, s):
-        self._transition(case, s, "escalate", {"reason": s.args.get("reason", "")}, payload=s.args.get("payload"))
+        self._transition(
+            case, s, "escalate", {"reason": s.args.get("reason", "")}, payload=s.args.get("payload")
+        )
 
     def _supervise(self, case, s):
         self._transition(case, s, "supervise", comment=s.args.get("comment", ""))
@@ -710,7 +977,11 @@ class CaseWriter:
         """Insert what has been replayed so far (cases, then events, then attachments)."""
         with _historic_timestamps():
             if connection.vendor == "postgresql":
-                for model, rows in ((Case, self.cases), (CaseEvent, self.events), (Attachment, self.attachments)):
+                for model, rows in (
+                    (Case, self.cases),
+                    (CaseEvent, self.events),
+                    (Attachment, self.attachments),
+                ):
                     _copy(model, rows)
             else:
                 Case.objects.bulk_create(self.cases, batch_size=500)
@@ -725,8 +996,9 @@ class CaseWriter:
         self.flush()
         new = [c for c in self.counters.values() if c.pk is None]
         CaseNumberCounter.objects.bulk_create(new)
-        CaseNumberCounter.objects.bulk_update([c for c in self.counters.values() if c not in new], ["last"],
-                                              batch_size=500)
+        CaseNumberCounter.objects.bulk_update(
+            [c for c in self.counters.values() if c not in new], ["last"], batch_size=500
+        )
         # Rows went in with their ids: move the sequences past them (PostgreSQL).
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [Case, CaseEvent, Attachment]):
@@ -736,8 +1008,11 @@ class CaseWriter:
 @contextmanager
 def _historic_timestamps():
     """Let the rows keep their story's times instead of the auto_now stamp of this moment."""
-    fields = [Case._meta.get_field("created_at"), Case._meta.get_field("updated_at"),
-              Attachment._meta.get_field("created_at")]
+    fields = [
+        Case._meta.get_field("created_at"),
+        Case._meta.get_field("updated_at"),
+        Attachment._meta.get_field("created_at"),
+    ]
     saved = [(f.auto_now, f.auto_now_add) for f in fields]
     for f in fields:
         f.auto_now = f.auto_now_add = False
@@ -774,6 +1049,7 @@ def _copy_value(f, obj):
 
 # --- The entry point -----------------------------------------------------------------------------
 
+
 def build(*, district, seed=2024, cases=3000, months=6, now=None, batch=2000, forced=True) -> dict:
     """Write ``cases`` cases for ``district``; returns counts and timings."""
     started = time.monotonic()
@@ -805,6 +1081,8 @@ def load(*, district, seed, stdout, cases=3000, months=6, **options):
     # The backlog's deadlines passed while nobody ran the sweep: run it now, as the worker would in its
     # first minute, so the pages count those cases overdue (and escalated) from the first request.
     swept = sweep()
-    stdout.write(f"Cases: {result['cases']} cases, {result['events']} events, {result['attachments']} photos "
-                 f"over {months} months in {result['seconds']:.1f}s; {swept.overdue} overdue, "
-                 f"{swept.climbed} escalated by the sweep")
+    stdout.write(
+        f"Cases: {result['cases']} cases, {result['events']} events, {result['attachments']} photos "
+        f"over {months} months in {result['seconds']:.1f}s; {swept.overdue} overdue, "
+        f"{swept.climbed} escalated by the sweep"
+    )

@@ -32,16 +32,25 @@ def distance_m(lat1, lon1, lat2, lon2) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
-def duplicates_near(cases, category, lat: float, lon: float, *, at: datetime | None = None, exclude=None,
-                    limit: int = 10) -> list[Candidate]:
+def duplicates_near(
+    cases, category, lat: float, lon: float, *, at: datetime | None = None, exclude=None, limit: int = 10
+) -> list[Candidate]:
     """Open cases in ``cases`` (already scoped by the caller) of ``category`` within its radius and window."""
     radius = category.duplicate_radius_m
     since = (at or timezone.now()) - timedelta(hours=category.duplicate_window_hours)
     dlat = radius / METRES_PER_DEGREE_LAT
     dlon = radius / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01))
-    rows = (cases.filter(category=category, status__in=OPEN, reported_at__gte=since,
-                         lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon))
-            .exclude(pk=getattr(exclude, "pk", exclude)).order_by("-reported_at")[:200])
+    rows = (
+        cases.filter(
+            category=category,
+            status__in=OPEN,
+            reported_at__gte=since,
+            lat__range=(lat - dlat, lat + dlat),
+            lon__range=(lon - dlon, lon + dlon),
+        )
+        .exclude(pk=getattr(exclude, "pk", exclude))
+        .order_by("-reported_at")[:200]
+    )
     found = [Candidate(c, distance_m(lat, lon, c.lat, c.lon)) for c in rows]
     found = [c for c in found if c.distance_m <= radius]
     return sorted(found, key=lambda c: c.distance_m)[:limit]

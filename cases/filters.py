@@ -10,12 +10,16 @@ from .workflow import FINAL, Status
 class CaseFilter(django_filters.FilterSet):
     # distinct=False: the filter is one column of one table; DISTINCT over every column would cost a sort.
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
-    category = django_filters.CharFilter(method="filter_category", label="category code (a major class includes its minors)")
+    category = django_filters.CharFilter(
+        method="filter_category", label="category code (a major class includes its minors)"
+    )
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
     level = django_filters.ChoiceFilter(choices=CaseLevel.choices)
     source = django_filters.ChoiceFilter(choices=Source.choices)
     area = django_filters.CharFilter(method="filter_area", label="area subtree (code)")
-    department = django_filters.CharFilter(field_name="handling_department__code", label="handling department code")
+    department = django_filters.CharFilter(
+        field_name="handling_department__code", label="handling department code"
+    )
     team = django_filters.CharFilter(field_name="handling_area__code", label="handling team area code")
     overdue = django_filters.BooleanFilter(method="filter_overdue")
     warning = django_filters.BooleanFilter(method="filter_warning")
@@ -51,5 +55,9 @@ class CaseFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return qs
-        return qs.filter(Q(number=value) | Q(title__icontains=value) | Q(description__icontains=value)
-                         | Q(address__icontains=value))
+        return qs.filter(
+            Q(number=value)
+            | Q(title__icontains=value)
+            | Q(description__icontains=value)
+            | Q(address__icontains=value)
+        )

@@ -40,10 +40,21 @@ CAUTION_ACTIONS = {"void", "return", "verify-fail", "suspend", "reject-extension
 
 def minor_categories_for(user):
     """Active minor categories, the user's most-reported ones first (at most five of those)."""
-    minors = list(Category.objects.filter(is_active=True, parent__isnull=False).select_related("parent")
-                  .order_by("parent__sort_order", "parent__code", "sort_order", "code"))
-    used = (Case.objects.filter(reporter=user).values("category_id").annotate(n=Count("id"))
-            .order_by("-n", "category_id")[:5]) if getattr(user, "pk", None) else []
+    minors = list(
+        Category.objects.filter(is_active=True, parent__isnull=False)
+        .select_related("parent")
+        .order_by("parent__sort_order", "parent__code", "sort_order", "code")
+    )
+    used = (
+        (
+            Case.objects.filter(reporter=user)
+            .values("category_id")
+            .annotate(n=Count("id"))
+            .order_by("-n", "category_id")[:5]
+        )
+        if getattr(user, "pk", None)
+        else []
+    )
     favourite_ids = [row["category_id"] for row in used]
     by_id = {c.pk: c for c in minors}
     favourites = [by_id[i] for i in favourite_ids if i in by_id]
@@ -52,19 +63,27 @@ def minor_categories_for(user):
 
 class ReportForm(forms.Form):
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=Category.objects.filter(is_active=True, parent__isnull=False),
-        to_field_name="code", error_messages={"required": _("Choose a category."),
-                                               "invalid_choice": _("Choose a category from the list.")},
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True, parent__isnull=False),
+        to_field_name="code",
+        error_messages={
+            "required": _("Choose a category."),
+            "invalid_choice": _("Choose a category from the list."),
+        },
     )
-    title = forms.CharField(label=_("Title"), max_length=120,
-                            error_messages={"required": _("A title is required.")})
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    title = forms.CharField(
+        label=_("Title"), max_length=120, error_messages={"required": _("A title is required.")}
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
     lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
     address = forms.CharField(label=_("Address"), required=False, max_length=200)
     self_handled = forms.BooleanField(label=_("I fixed it on the spot (self-handled)"), required=False)
-    self_handled_result = forms.CharField(label=_("What I did"), required=False,
-                                          widget=forms.Textarea(attrs={"rows": 2}))
+    self_handled_result = forms.CharField(
+        label=_("What I did"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=128, required=False)
 
     def __init__(self, *args, **kwargs):

@@ -26,7 +26,9 @@ def category_limits(category_id: int) -> dict:
     entry = _cache.get(category_id)
     now = time.monotonic()
     if entry is None or now - entry[0] > TTL:
-        rows = TimeLimit.objects.filter(category_id=category_id).values_list("urgency", "stage", "amount", "unit")
+        rows = TimeLimit.objects.filter(category_id=category_id).values_list(
+            "urgency", "stage", "amount", "unit"
+        )
         entry = _cache[category_id] = (now, {(u, s): (a, unit) for u, s, a, unit in rows})
     return entry[1]
 

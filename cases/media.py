@@ -206,9 +206,7 @@ def _inspect_pdf(data: bytes) -> InspectedUpload:
     if not _PDF_HEADER.match(data):
         raise UploadRefused(_("This is not a PDF document."), code="not_a_pdf")
     if b"%%EOF" not in data[-_PDF_TAIL_WINDOW:]:
-        raise UploadRefused(
-            _("The PDF document is incomplete; please send it again."), code="damaged_pdf"
-        )
+        raise UploadRefused(_("The PDF document is incomplete; please send it again."), code="damaged_pdf")
     return InspectedUpload(DOCUMENT, "application/pdf", ".pdf", len(data))
 
 

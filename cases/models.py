@@ -98,10 +98,17 @@ class Category(models.Model):
     code = models.CharField(_("code"), max_length=16, unique=True)
     name = models.CharField(_("name"), max_length=100)
     parent = models.ForeignKey(
-        "self", verbose_name=_("major class"), null=True, blank=True, on_delete=models.PROTECT, related_name="minors"
+        "self",
+        verbose_name=_("major class"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="minors",
     )
     description = models.TextField(_("description"), blank=True)
-    default_level = models.CharField(_("default level"), max_length=16, choices=CaseLevel.choices, default=CaseLevel.COMMUNITY)
+    default_level = models.CharField(
+        _("default level"), max_length=16, choices=CaseLevel.choices, default=CaseLevel.COMMUNITY
+    )
     verify_required = models.BooleanField(_("on-site verification required"), default=True)
     after_photo_required = models.BooleanField(_("after-photo required for feedback"), default=False)
     # Extra fields, the shape of Open311 service attributes:
@@ -153,18 +160,30 @@ class Case(PrecompiledInsertMixin, ConcurrentTransitionMixin, CaseWorkflow, mode
     number = models.CharField(_("number"), max_length=32, unique=True)
     # The id outsiders see (Open311 service_request_id, citizens' links): random, so it never reveals
     # how many cases a district has.
-    public_id = models.CharField(_("public id"), max_length=16, unique=True, default=new_public_id, editable=False)
+    public_id = models.CharField(
+        _("public id"), max_length=16, unique=True, default=new_public_id, editable=False
+    )
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), blank=True)
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases")
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases"
+    )
     extra = models.JSONField(_("extra fields"), default=dict, blank=True)
     urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
-    level = models.CharField(_("level"), max_length=16, choices=CaseLevel.choices, default=CaseLevel.COMMUNITY)
+    level = models.CharField(
+        _("level"), max_length=16, choices=CaseLevel.choices, default=CaseLevel.COMMUNITY
+    )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.PATROL)
-    status = FSMField(_("status"), max_length=16, choices=Status.choices, default=Status.REPORTED, protected=True)
+    status = FSMField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.REPORTED, protected=True
+    )
 
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_cases"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_cases",
     )
     reporter_name = models.CharField(_("reporter name"), max_length=64, blank=True)
     reporter_phone = models.CharField(_("reporter phone"), max_length=32, blank=True)
@@ -174,30 +193,45 @@ class Case(PrecompiledInsertMixin, ConcurrentTransitionMixin, CaseWorkflow, mode
     address = models.CharField(_("address"), max_length=200, blank=True)
     # The smallest area the point falls in (grid or micro-grid) and, denormalised, its code: every
     # scope and area filter is a prefix match on area_code, without a join.
-    area = models.ForeignKey("grids.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="cases")
+    area = models.ForeignKey(
+        "grids.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="cases"
+    )
     area_code = models.CharField(max_length=24, editable=False)
     # The case's street, community and grid codes, kept by the database itself (stored generated columns):
     # "cases of this community" becomes an equality on an indexed column, so its newest 50 come straight
     # off the index in id order, at any table size. Lengths follow grids.models.CODE_LENGTH.
-    street_code = models.GeneratedField(expression=Substr("area_code", 1, 9), output_field=models.CharField(max_length=9),
-                                        db_persist=True)
-    community_code = models.GeneratedField(expression=Substr("area_code", 1, 12),
-                                           output_field=models.CharField(max_length=12), db_persist=True)
-    grid_code = models.GeneratedField(expression=Substr("area_code", 1, 15), output_field=models.CharField(max_length=15),
-                                      db_persist=True)
+    street_code = models.GeneratedField(
+        expression=Substr("area_code", 1, 9), output_field=models.CharField(max_length=9), db_persist=True
+    )
+    community_code = models.GeneratedField(
+        expression=Substr("area_code", 1, 12), output_field=models.CharField(max_length=12), db_persist=True
+    )
+    grid_code = models.GeneratedField(
+        expression=Substr("area_code", 1, 15), output_field=models.CharField(max_length=15), db_persist=True
+    )
 
     handling_department = models.ForeignKey(
-        "dispatch.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
+        "dispatch.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
         verbose_name=_("handling department"),
     )
     handling_area = models.ForeignKey(
-        "grids.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="handled_cases",
+        "grids.Area",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_cases",
         verbose_name=_("handling grid or community team"),
     )
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates")
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
 
     reported_at = models.DateTimeField(_("reported at"))
     filed_at = models.DateTimeField(null=True, blank=True)
@@ -236,7 +270,9 @@ class Case(PrecompiledInsertMixin, ConcurrentTransitionMixin, CaseWorkflow, mode
     is_supervised = models.BooleanField(_("supervised"), default=False)
     close_type = models.CharField(_("close type"), max_length=16, choices=CloseType.choices, blank=True)
     result = models.TextField(_("handling result"), blank=True)
-    satisfaction = models.CharField(_("satisfaction"), max_length=24, choices=Satisfaction.choices, blank=True)
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=24, choices=Satisfaction.choices, blank=True
+    )
 
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -248,23 +284,43 @@ class Case(PrecompiledInsertMixin, ConcurrentTransitionMixin, CaseWorkflow, mode
         indexes = [
             models.Index(fields=["area_code", "id"], name="case_area_id"),
             models.Index(fields=["status", "id"], name="case_status_id"),
-            *(models.Index(fields=[column, *rest, "id"], name=f"case_{column[:-5]}_{'status_' if rest else ''}id")
-              for column in ("street_code", "community_code", "grid_code") for rest in ([], ["status"])),
+            *(
+                models.Index(
+                    fields=[column, *rest, "id"], name=f"case_{column[:-5]}_{'status_' if rest else ''}id"
+                )
+                for column in ("street_code", "community_code", "grid_code")
+                for rest in ([], ["status"])
+            ),
             models.Index(fields=["handling_department", "status", "id"], name="case_dept_status_id"),
             models.Index(fields=["category", "id"], name="case_category_id"),
             # The sweep's two questions, answered from small partial indexes.
-            models.Index(fields=["stage_due_at"], name="case_due_open", condition=Q(stage_due_at__isnull=False)),
-            models.Index(fields=["stage_warn_at"], name="case_warn_open",
-                         condition=Q(stage_warn_at__isnull=False, alert="")),
+            models.Index(
+                fields=["stage_due_at"], name="case_due_open", condition=Q(stage_due_at__isnull=False)
+            ),
+            models.Index(
+                fields=["stage_warn_at"],
+                name="case_warn_open",
+                condition=Q(stage_warn_at__isnull=False, alert=""),
+            ),
             # Red cases leave this one, so the sweep's "newly overdue" scan never rereads old red cases.
-            models.Index(fields=["stage_due_at"], name="case_due_unred",
-                         condition=Q(stage_due_at__isnull=False) & ~Q(alert="red")),
-            models.Index(fields=["next_escalation_at"], name="case_next_escalation",
-                         condition=Q(next_escalation_at__isnull=False)),
+            models.Index(
+                fields=["stage_due_at"],
+                name="case_due_unred",
+                condition=Q(stage_due_at__isnull=False) & ~Q(alert="red"),
+            ),
+            models.Index(
+                fields=["next_escalation_at"],
+                name="case_next_escalation",
+                condition=Q(next_escalation_at__isnull=False),
+            ),
             models.Index(fields=["reporter", "id"], name="case_reporter_id"),
             # The command map reads open cases only: grid load, clusters and lists from the index alone.
-            models.Index(fields=["status", "area_code"], include=["lat", "lon", "alert", "is_supervised", "stage_due_at"],
-                         condition=Q(status__in=OPEN), name="case_open_map"),
+            models.Index(
+                fields=["status", "area_code"],
+                include=["lat", "lon", "alert", "is_supervised", "stage_due_at"],
+                condition=Q(status__in=OPEN),
+                name="case_open_map",
+            ),
             models.Index(fields=["closed_at"], condition=Q(closed_at__isnull=False), name="case_closed_at"),
             models.Index(fields=["reported_at"], name="case_reported_at"),
         ]
@@ -297,7 +353,9 @@ class CaseEvent(PrecompiledInsertMixin, models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField()
     kind = models.CharField(_("kind"), max_length=32)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     comment = models.TextField(blank=True)
@@ -329,7 +387,9 @@ class AttachmentKind(models.TextChoices):
 
 
 def attachment_path(instance, filename):
-    return f"cases/{instance.case_id}/{instance.sha256[:2]}/{instance.sha256}{filename[filename.rfind('.'):]}"
+    return (
+        f"cases/{instance.case_id}/{instance.sha256[:2]}/{instance.sha256}{filename[filename.rfind('.') :]}"
+    )
 
 
 def thumbnail_path(instance, filename):
@@ -338,7 +398,9 @@ def thumbnail_path(instance, filename):
 
 class Attachment(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
-    event = models.ForeignKey(CaseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
+    event = models.ForeignKey(
+        CaseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=AttachmentKind.choices)
     file = models.FileField(upload_to=attachment_path)
     thumbnail = models.FileField(upload_to=thumbnail_path, blank=True)
@@ -351,7 +413,9 @@ class Attachment(models.Model):
     gps_lat = models.FloatField(null=True, blank=True)
     gps_lon = models.FloatField(null=True, blank=True)
     taken_at = models.DateTimeField(null=True, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

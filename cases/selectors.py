@@ -7,10 +7,13 @@ from grids.scope import prefix_q, reach, scope_for
 
 from .models import Attachment, Case, CaseEvent, Category
 
-
 # Subtrees with a column of their own on Case (stored generated columns with (column, status, id) indexes).
-LEVEL_COLUMNS = {CODE_LENGTH[Level.STREET]: "street_code", CODE_LENGTH[Level.COMMUNITY]: "community_code",
-                 CODE_LENGTH[Level.GRID]: "grid_code", CODE_LENGTH[Level.MICROGRID]: "area_code"}
+LEVEL_COLUMNS = {
+    CODE_LENGTH[Level.STREET]: "street_code",
+    CODE_LENGTH[Level.COMMUNITY]: "community_code",
+    CODE_LENGTH[Level.GRID]: "grid_code",
+    CODE_LENGTH[Level.MICROGRID]: "area_code",
+}
 
 
 def case_area_q(code: str) -> Q:
@@ -29,9 +32,11 @@ def case_scope(user, qs):
         from dispatch.models import CaseAssist, WhistleCall
 
         departments = r.department_ids
-        visible |= (Q(handling_department_id__in=departments)
-                    | Q(pk__in=CaseAssist.objects.filter(department_id__in=departments).values("case_id"))
-                    | Q(pk__in=WhistleCall.objects.filter(department_id__in=departments).values("whistle__case_id")))
+        visible |= (
+            Q(handling_department_id__in=departments)
+            | Q(pk__in=CaseAssist.objects.filter(department_id__in=departments).values("case_id"))
+            | Q(pk__in=WhistleCall.objects.filter(department_id__in=departments).values("whistle__case_id"))
+        )
     return qs.filter(visible | _followed_q(user, visible))
 
 
@@ -46,10 +51,15 @@ def _followed_q(user, visible: Q) -> Q:
     Those almost always lie inside the user's areas already. The few that do not are listed by id (one
     small query each time the scope is applied): an ``OR reporter = me`` in every list query would hide
     the ``(community_code, id)`` index from the planner, which would then walk the table by id."""
-    rows = list(Case.objects.filter(reporter_id=user.pk).filter(~visible | Q(duplicate_of__isnull=False))
-                .values_list("pk", "duplicate_of_id")[: FOLLOWED_LISTED + 1])
+    rows = list(
+        Case.objects.filter(reporter_id=user.pk)
+        .filter(~visible | Q(duplicate_of__isnull=False))
+        .values_list("pk", "duplicate_of_id")[: FOLLOWED_LISTED + 1]
+    )
     if len(rows) > FOLLOWED_LISTED:
-        originals = Case.objects.filter(reporter_id=user.pk, duplicate_of__isnull=False).values("duplicate_of_id")
+        originals = Case.objects.filter(reporter_id=user.pk, duplicate_of__isnull=False).values(
+            "duplicate_of_id"
+        )
         return Q(reporter_id=user.pk) | Q(pk__in=originals)
     return Q(pk__in={pk for pk, _ in rows} | {original for _, original in rows if original})
 
@@ -78,5 +88,9 @@ def cases_visible_to(user):
 def case_timeline(case):
     """The case's events, and those of the duplicates merged into it (their photos stay visible here)."""
     merged = Q(case__duplicate_of_id=case.pk)
-    return (CaseEvent.objects.filter(Q(case_id=case.pk) | merged).select_related("actor", "case")
-            .prefetch_related("attachments").order_by("created_at", "case_id", "seq"))
+    return (
+        CaseEvent.objects.filter(Q(case_id=case.pk) | merged)
+        .select_related("actor", "case")
+        .prefetch_related("attachments")
+        .order_by("created_at", "case_id", "seq")
+    )

@@ -9,8 +9,20 @@ from gridgov.api import CopiedFieldsMixin
 from grids.models import Area
 
 from .limits import active_category
-from .models import (RATINGS, Attachment, AttachmentKind, Case, CaseEvent, Category, CloseType, LimitUnit,
-                     Satisfaction, Source, Stage, Urgency)
+from .models import (
+    RATINGS,
+    Attachment,
+    AttachmentKind,
+    Case,
+    CaseEvent,
+    Category,
+    CloseType,
+    LimitUnit,
+    Satisfaction,
+    Source,
+    Stage,
+    Urgency,
+)
 
 
 class TimeLimitField(serializers.Serializer):
@@ -26,8 +38,20 @@ class CategorySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Category
-        fields = ["id", "code", "name", "parent_code", "description", "default_level", "verify_required",
-                  "after_photo_required", "fields", "auto_dispatch", "is_active", "limits"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "parent_code",
+            "description",
+            "default_level",
+            "verify_required",
+            "after_photo_required",
+            "fields",
+            "auto_dispatch",
+            "is_active",
+            "limits",
+        ]
         read_only_fields = fields
 
 
@@ -37,21 +61,49 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attachment
-        fields = ["id", "kind", "url", "thumbnail_url", "mime", "size", "width", "height", "gps_lat", "gps_lon",
-                  "taken_at", "original_name", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "url",
+            "thumbnail_url",
+            "mime",
+            "size",
+            "width",
+            "height",
+            "gps_lat",
+            "gps_lon",
+            "taken_at",
+            "original_name",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
     actor_name = serializers.SerializerMethodField()
-    case_number = serializers.CharField(source="case.number", read_only=True,
-                                        help_text="A merged duplicate's events appear in the original's timeline.")
+    case_number = serializers.CharField(
+        source="case.number",
+        read_only=True,
+        help_text="A merged duplicate's events appear in the original's timeline.",
+    )
     attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = CaseEvent
-        fields = ["case_number", "seq", "kind", "actor", "actor_name", "from_status", "to_status", "comment",
-                  "payload", "created_at", "attachments", "hash"]
+        fields = [
+            "case_number",
+            "seq",
+            "kind",
+            "actor",
+            "actor_name",
+            "from_status",
+            "to_status",
+            "comment",
+            "payload",
+            "created_at",
+            "attachments",
+            "hash",
+        ]
         read_only_fields = fields
 
     def get_actor_name(self, event) -> str:
@@ -62,17 +114,42 @@ class CaseListSerializer(CopiedFieldsMixin, serializers.ModelSerializer):
     category_code = serializers.CharField(source="category.code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     area_name = serializers.CharField(source="area.name", read_only=True)
-    handling_department_name = serializers.CharField(source="handling_department.name", default=None, read_only=True,
-                                                     allow_null=True)
+    handling_department_name = serializers.CharField(
+        source="handling_department.name", default=None, read_only=True, allow_null=True
+    )
     # Blank until set: DRF drops allow_blank from read-only model fields, so the schema would refuse "".
     stage = serializers.ChoiceField(label=_("stage"), choices=Stage.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Case
-        fields = ["id", "number", "title", "status", "category", "category_code", "category_name", "urgency", "level",
-                  "source", "area", "area_code", "area_name", "lat", "lon", "address", "handling_department",
-                  "handling_department_name", "stage", "stage_due_at", "stage_warn_at", "alert", "is_supervised",
-                  "reported_at", "closed_at", "version"]
+        fields = [
+            "id",
+            "number",
+            "title",
+            "status",
+            "category",
+            "category_code",
+            "category_name",
+            "urgency",
+            "level",
+            "source",
+            "area",
+            "area_code",
+            "area_name",
+            "lat",
+            "lon",
+            "address",
+            "handling_department",
+            "handling_department_name",
+            "stage",
+            "stage_due_at",
+            "stage_warn_at",
+            "alert",
+            "is_supervised",
+            "reported_at",
+            "closed_at",
+            "version",
+        ]
         read_only_fields = fields
 
 
@@ -94,19 +171,46 @@ class CaseCreatedSerializer(CopiedFieldsMixin, serializers.Serializer):
 
 class CaseDetailSerializer(CaseListSerializer):
     attachments = AttachmentSerializer(many=True, read_only=True)
-    close_type = serializers.ChoiceField(label=_("close type"), choices=CloseType.choices, allow_blank=True,
-                                         read_only=True)
-    satisfaction = serializers.ChoiceField(label=_("satisfaction"), choices=Satisfaction.choices, allow_blank=True,
-                                           read_only=True)
+    close_type = serializers.ChoiceField(
+        label=_("close type"), choices=CloseType.choices, allow_blank=True, read_only=True
+    )
+    satisfaction = serializers.ChoiceField(
+        label=_("satisfaction"), choices=Satisfaction.choices, allow_blank=True, read_only=True
+    )
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta(CaseListSerializer.Meta):
         fields = CaseListSerializer.Meta.fields + [
-            "description", "extra", "reporter", "reporter_name", "handling_area", "handled_by", "duplicate_of", "public_id",
-            "filed_at", "dispatched_at", "accepted_at", "handled_at", "verified_at", "evaluated_at", "voided_at",
-            "suspended_at", "stage_started_at", "escalation_level", "extension_requested_amount",
-            "extension_requested_unit", "extension_reason", "rework_count", "return_count", "extension_count",
-            "escalation_count", "reopen_count", "close_type", "result", "satisfaction", "attachments",
+            "description",
+            "extra",
+            "reporter",
+            "reporter_name",
+            "handling_area",
+            "handled_by",
+            "duplicate_of",
+            "public_id",
+            "filed_at",
+            "dispatched_at",
+            "accepted_at",
+            "handled_at",
+            "verified_at",
+            "evaluated_at",
+            "voided_at",
+            "suspended_at",
+            "stage_started_at",
+            "escalation_level",
+            "extension_requested_amount",
+            "extension_requested_unit",
+            "extension_reason",
+            "rework_count",
+            "return_count",
+            "extension_count",
+            "escalation_count",
+            "reopen_count",
+            "close_type",
+            "result",
+            "satisfaction",
+            "attachments",
             "allowed_actions",
         ]
         read_only_fields = fields
@@ -130,12 +234,23 @@ class CategoryCodeField(serializers.SlugRelatedField):
         return category
 
 
-@extend_schema_serializer(examples=[OpenApiExample(
-    "A grid worker reports exposed rubbish",
-    value={"category": "01001", "title": "小区门口垃圾堆放", "description": "东门外约2立方米生活垃圾",
-           "lat": 28.2031, "lon": 112.9412, "address": "枫林路88号东门", "urgency": "normal"},
-    request_only=True,
-)])
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A grid worker reports exposed rubbish",
+            value={
+                "category": "01001",
+                "title": "小区门口垃圾堆放",
+                "description": "东门外约2立方米生活垃圾",
+                "lat": 28.2031,
+                "lon": 112.9412,
+                "address": "枫林路88号东门",
+                "urgency": "normal",
+            },
+            request_only=True,
+        )
+    ]
+)
 class CaseCreateSerializer(CopiedFieldsMixin, serializers.Serializer):
     category = CategoryCodeField()
     title = serializers.CharField(max_length=120)
@@ -143,17 +258,29 @@ class CaseCreateSerializer(CopiedFieldsMixin, serializers.Serializer):
     lat = serializers.FloatField(required=False, min_value=-90, max_value=90, allow_null=True, default=None)
     lon = serializers.FloatField(required=False, min_value=-180, max_value=180, allow_null=True, default=None)
     address = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-    area = serializers.SlugRelatedField(slug_field="code", queryset=Area.objects.active(), required=False,
-                                        allow_null=True, default=None)
+    area = serializers.SlugRelatedField(
+        slug_field="code", queryset=Area.objects.active(), required=False, allow_null=True, default=None
+    )
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
-    source = serializers.ChoiceField(choices=[Source.PATROL, Source.LEADER, Source.VISIT], default=Source.PATROL)
+    source = serializers.ChoiceField(
+        choices=[Source.PATROL, Source.LEADER, Source.VISIT], default=Source.PATROL
+    )
     extra = serializers.JSONField(required=False, default=dict)
-    self_handled_result = serializers.CharField(required=False, allow_blank=True, default="",
-                                                help_text="Set when the reporter fixed it on the spot (自行处置).")
-    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list,
-                                   help_text="Before-photos (multipart).")
-    after_photos = serializers.ListField(child=serializers.FileField(), required=False, default=list,
-                                         help_text="After-photos for a self-handled report (multipart).")
+    self_handled_result = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Set when the reporter fixed it on the spot (自行处置).",
+    )
+    photos = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text="Before-photos (multipart)."
+    )
+    after_photos = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        default=list,
+        help_text="After-photos for a self-handled report (multipart).",
+    )
 
     def validate_extra(self, value):
         if not isinstance(value, dict):
@@ -167,8 +294,9 @@ class CaseCreateSerializer(CopiedFieldsMixin, serializers.Serializer):
 
 
 class VersionedSerializer(serializers.Serializer):
-    version = serializers.IntegerField(required=False, min_value=1,
-                                       help_text="The case version you saw; a newer one answers 409.")
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The case version you saw; a newer one answers 409."
+    )
 
 
 class CommentSerializer(VersionedSerializer):
@@ -180,10 +308,16 @@ class ReasonSerializer(VersionedSerializer):
 
 
 class DispatchSerializer(CommentSerializer):
-    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.filter(is_active=True),
-                                              required=False, allow_null=True)
-    team = serializers.SlugRelatedField(slug_field="code", queryset=Area.objects.active(), required=False,
-                                        allow_null=True, help_text="A grid or community team handling it itself.")
+    department = serializers.SlugRelatedField(
+        slug_field="code", queryset=Department.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    team = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Area.objects.active(),
+        required=False,
+        allow_null=True,
+        help_text="A grid or community team handling it itself.",
+    )
 
     def validate(self, data):
         if bool(data.get("department")) == bool(data.get("team")):
@@ -208,15 +342,21 @@ class VerifySerializer(VersionedSerializer):
 
 
 class CloseSerializer(CommentSerializer):
-    close_type = serializers.ChoiceField(choices=[c for c in CloseType.choices if c[0] != "merged"], required=False,
-                                         allow_blank=True, default="")
+    close_type = serializers.ChoiceField(
+        choices=[c for c in CloseType.choices if c[0] != "merged"],
+        required=False,
+        allow_blank=True,
+        default="",
+    )
 
 
 class EvaluateSerializer(CommentSerializer):
     satisfaction = serializers.ChoiceField(choices=RATINGS)
-    channel = serializers.ChoiceField(choices=[("reporter", _("The reporter rated it")),
-                                               ("phone", _("Phone callback recorded by staff"))],
-                                      default="reporter", required=False)
+    channel = serializers.ChoiceField(
+        choices=[("reporter", _("The reporter rated it")), ("phone", _("Phone callback recorded by staff"))],
+        default="reporter",
+        required=False,
+    )
 
 
 class MergeSerializer(VersionedSerializer):

@@ -46,6 +46,7 @@ class ActionNotAllowed(Exception):
 
 # --- Creating --------------------------------------------------------------------------------------
 
+
 @dataclass
 class ReportResult:
     case: Case
@@ -56,20 +57,47 @@ def _fingerprint(data: dict) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def case_report(*, actor, category: Category, title: str, description: str = "", lat=None, lon=None,
-                address: str = "", area: Area | None = None, urgency: str = "normal", source: str = Source.PATROL,
-                extra: dict | None = None, reporter_name: str = "", reporter_phone: str = "", level: str = "",
-                idempotency_key: str = "", self_handled_result: str = "", after_photos=(), before_photos=(),
-                at=None) -> ReportResult:
+def case_report(
+    *,
+    actor,
+    category: Category,
+    title: str,
+    description: str = "",
+    lat=None,
+    lon=None,
+    address: str = "",
+    area: Area | None = None,
+    urgency: str = "normal",
+    source: str = Source.PATROL,
+    extra: dict | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    level: str = "",
+    idempotency_key: str = "",
+    self_handled_result: str = "",
+    after_photos=(),
+    before_photos=(),
+    at=None,
+) -> ReportResult:
     """Collect (信息收集): a new case, located in its grid, numbered, with its first event.
 
     With ``idempotency_key`` a retry of the same request returns the first case; the same key with a
     different request is refused. With ``self_handled_result`` the reporter fixed it on the spot and the
     case goes straight to verification by someone else.
     """
-    fingerprint = idempotency_key and _fingerprint(dict(
-        category=category.pk, title=title, description=description, lat=lat, lon=lon, address=address,
-        urgency=urgency, source=source, extra=extra))
+    fingerprint = idempotency_key and _fingerprint(
+        dict(
+            category=category.pk,
+            title=title,
+            description=description,
+            lat=lat,
+            lon=lon,
+            address=address,
+            urgency=urgency,
+            source=source,
+            extra=extra,
+        )
+    )
     if idempotency_key:
         previous = _idempotent_replay(actor, idempotency_key, fingerprint)
         if previous:
@@ -77,15 +105,33 @@ def case_report(*, actor, category: Category, title: str, description: str = "",
     try:
         # Inside the transaction: the commit hooks that run after it plan their statements as usual.
         with transaction.atomic(), prepared_statements():
-            case = _case_create(actor=actor, category=category, title=title, description=description, lat=lat,
-                                lon=lon, address=address, area=area, urgency=urgency, source=source, extra=extra,
-                                reporter_name=reporter_name, reporter_phone=reporter_phone, level=level, at=at)
+            case = _case_create(
+                actor=actor,
+                category=category,
+                title=title,
+                description=description,
+                lat=lat,
+                lon=lon,
+                address=address,
+                area=area,
+                urgency=urgency,
+                source=source,
+                extra=extra,
+                reporter_name=reporter_name,
+                reporter_phone=reporter_phone,
+                level=level,
+                at=at,
+            )
             if idempotency_key:
-                IdempotencyKey.objects.create(user=actor, key=idempotency_key, fingerprint=fingerprint, case=case)
+                IdempotencyKey.objects.create(
+                    user=actor, key=idempotency_key, fingerprint=fingerprint, case=case
+                )
             before = _attach_all(case, actor, before_photos, kind="before")
             if before:  # the report event carries its photos, so the timeline shows them
                 type(before[0]).objects.filter(pk__in=[a.pk for a in before]).update(event=case._report_event)
-            after = _self_handle(case, actor, self_handled_result, after_photos) if self_handled_result else []
+            after = (
+                _self_handle(case, actor, self_handled_result, after_photos) if self_handled_result else []
+            )
             _known_attachments(case, before + after)
     except IntegrityError:
         # A concurrent retry with the same key won the race: hand back its case.
@@ -110,12 +156,30 @@ def _idempotent_replay(actor, key, fingerprint):
     if row is None:
         return None
     if row.fingerprint != fingerprint:
-        raise ValidationError({"idempotency_key": _("This Idempotency-Key was used for a different request.")})
+        raise ValidationError(
+            {"idempotency_key": _("This Idempotency-Key was used for a different request.")}
+        )
     return row.case
 
 
-def _case_create(*, actor, category, title, description, lat, lon, address, area, urgency, source, extra,
-                 reporter_name, reporter_phone, level, at):
+def _case_create(
+    *,
+    actor,
+    category,
+    title,
+    description,
+    lat,
+    lon,
+    address,
+    area,
+    urgency,
+    source,
+    extra,
+    reporter_name,
+    reporter_phone,
+    level,
+    at,
+):
     errors = {}
     if not category.is_active or category.is_major:
         errors["category"] = _("Choose an active minor category.")
@@ -142,18 +206,37 @@ def _case_create(*, actor, category, title, description, lat, lon, address, area
     now = at or timezone.now()
     case = Case(
         number=case_number_allocate(year=timezone.localtime(now).year, area_code=place.code),
-        title=title.strip(), description=description, category=category, extra=cleaned_extra, urgency=urgency,
-        level=level or category.default_level, source=source, reporter=actor if getattr(actor, "pk", None) else None,
-        reporter_name=reporter_name, reporter_phone=reporter_phone, lat=lat, lon=lon, address=address, area_id=place.id,
-        area_code=place.code, reported_at=now,
+        title=title.strip(),
+        description=description,
+        category=category,
+        extra=cleaned_extra,
+        urgency=urgency,
+        level=level or category.default_level,
+        source=source,
+        reporter=actor if getattr(actor, "pk", None) else None,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        lat=lat,
+        lon=lon,
+        address=address,
+        area_id=place.id,
+        area_code=place.code,
+        reported_at=now,
     )
     if area is not None:
         case.area = area
     case._staged = {}
     change = clock_after(case, "report", "", now)
     case.save()
-    case._report_event = event_append(case=case, kind="report", actor=actor, to_status=case.status, at=now,
-                                      payload={"source": source, "area": place.code, "clock": change}, first=True)
+    case._report_event = event_append(
+        case=case,
+        kind="report",
+        actor=actor,
+        to_status=case.status,
+        at=now,
+        payload={"source": source, "area": place.code, "clock": change},
+        first=True,
+    )
     transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind="report"))
     return case
 
@@ -162,15 +245,22 @@ OUTSIDE_SOURCES = (Source.CITIZEN, Source.HOTLINE, Source.SENSOR)
 
 
 def _may_report_in(user, area_code) -> bool:
-    return user.is_superuser or reach(user).covers(area_code) or any(
-        area_code.startswith(code) for code in reach(user).department_area_codes
+    return (
+        user.is_superuser
+        or reach(user).covers(area_code)
+        or any(area_code.startswith(code) for code in reach(user).department_area_codes)
     )
 
 
 def _self_handle(case, actor, result, after_photos):
     attached = _attach_all(case, actor, after_photos, kind="after")
-    event = _apply(case, actor, "self_handle", {"result": result, "after_photos": len(attached)},
-                   payload={"result": result, "photos": [a.pk for a in attached]})
+    event = _apply(
+        case,
+        actor,
+        "self_handle",
+        {"result": result, "after_photos": len(attached)},
+        payload={"result": result, "photos": [a.pk for a in attached]},
+    )
     if attached:
         type(attached[0]).objects.filter(pk__in=[a.pk for a in attached]).update(event=event)
     return attached
@@ -178,9 +268,14 @@ def _self_handle(case, actor, result, after_photos):
 
 # --- Transitions -------------------------------------------------------------------------------------
 
+
 def _locked(case_id) -> Case:
     # of=self: lock the case row only (PostgreSQL refuses FOR UPDATE on the nullable side of a join).
-    return Case.objects.select_for_update(of=("self",)).select_related("category", "area", "handling_area").get(pk=case_id)
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("category", "area", "handling_area")
+        .get(pk=case_id)
+    )
 
 
 def allowed_actions(case, user) -> list[str]:
@@ -195,7 +290,8 @@ def _apply(case, actor, name, staged=None, *, comment="", payload=None, at=None)
     transition = method._django_fsm.get_transition(case.status)
     if transition is None:
         raise ActionNotAllowed(
-            _("This action is not possible while the case is “%(status)s”.") % {"status": case.get_status_display()},
+            _("This action is not possible while the case is “%(status)s”.")
+            % {"status": case.get_status_display()},
             allowed_actions(case, actor) if actor else [],
         )
     if actor is not None and not transition.has_perm(case, actor):
@@ -210,15 +306,32 @@ def _apply(case, actor, name, staged=None, *, comment="", payload=None, at=None)
     clock = clock_after(case, name, before, at)
     case.version += 1
     case.save()
-    event = event_append(case=case, kind=name, actor=actor, from_status=before, to_status=case.status,
-                         comment=comment or case._staged.get("reason", ""), at=at,
-                         payload={**(payload or {}), **({"clock": clock} if clock else {})})
+    event = event_append(
+        case=case,
+        kind=name,
+        actor=actor,
+        from_status=before,
+        to_status=case.status,
+        comment=comment or case._staged.get("reason", ""),
+        at=at,
+        payload={**(payload or {}), **({"clock": clock} if clock else {})},
+    )
     transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind=name))
     return event
 
 
-def case_transition(*, case_id, actor, name, version=None, staged=None, comment="", payload=None, photos=(),
-                    photo_kind="evidence"):
+def case_transition(
+    *,
+    case_id,
+    actor,
+    name,
+    version=None,
+    staged=None,
+    comment="",
+    payload=None,
+    photos=(),
+    photo_kind="evidence",
+):
     """Generic transition service: lock, check the version, apply, attach photos to the event."""
     with transaction.atomic():
         case = _locked(case_id)
@@ -226,8 +339,14 @@ def case_transition(*, case_id, actor, name, version=None, staged=None, comment=
             raise StaleVersion(case, version)
         attached = _attach_all(case, actor, photos, kind=photo_kind)
         staged = {**(staged or {}), "after_photos": sum(1 for a in attached if a.kind == "after")}
-        event = _apply(case, actor, name, staged, comment=comment,
-                       payload={**(payload or {}), **({"photos": [a.pk for a in attached]} if attached else {})})
+        event = _apply(
+            case,
+            actor,
+            name,
+            staged,
+            comment=comment,
+            payload={**(payload or {}), **({"photos": [a.pk for a in attached]} if attached else {})},
+        )
         if attached:
             type(attached[0]).objects.filter(pk__in=[a.pk for a in attached]).update(event=event)
         return case
@@ -238,19 +357,29 @@ def case_file(*, case_id, actor, version=None, comment=""):
 
 
 def case_void(*, case_id, actor, reason, version=None):
-    return case_transition(case_id=case_id, actor=actor, name="void", version=version, staged={"reason": reason})
+    return case_transition(
+        case_id=case_id, actor=actor, name="void", version=version, staged={"reason": reason}
+    )
 
 
 def case_dispatch(*, case_id, actor, department=None, team=None, version=None, comment=""):
     staged = {"department": department, "team": team}
     payload = {"department": getattr(department, "pk", None), "team": getattr(team, "code", None)}
-    return case_transition(case_id=case_id, actor=actor, name="dispatch", version=version, staged=staged,
-                           comment=comment, payload=payload)
+    return case_transition(
+        case_id=case_id,
+        actor=actor,
+        name="dispatch",
+        version=version,
+        staged=staged,
+        comment=comment,
+        payload=payload,
+    )
 
 
 def case_return(*, case_id, actor, reason, version=None):
-    return case_transition(case_id=case_id, actor=actor, name="return_to_dispatcher", version=version,
-                           staged={"reason": reason})
+    return case_transition(
+        case_id=case_id, actor=actor, name="return_to_dispatcher", version=version, staged={"reason": reason}
+    )
 
 
 def case_accept(*, case_id, actor, version=None):
@@ -258,14 +387,27 @@ def case_accept(*, case_id, actor, version=None):
 
 
 def case_feedback(*, case_id, actor, result, photos=(), version=None):
-    return case_transition(case_id=case_id, actor=actor, name="feedback", version=version,
-                           staged={"result": result}, photos=photos, photo_kind="after", payload={"result": result})
+    return case_transition(
+        case_id=case_id,
+        actor=actor,
+        name="feedback",
+        version=version,
+        staged={"result": result},
+        photos=photos,
+        photo_kind="after",
+        payload={"result": result},
+    )
 
 
 def case_extension_request(*, case_id, actor, amount, unit, reason, version=None):
-    return case_transition(case_id=case_id, actor=actor, name="request_extension", version=version,
-                           staged={"amount": amount, "unit": unit, "reason": reason},
-                           payload={"amount": amount, "unit": unit})
+    return case_transition(
+        case_id=case_id,
+        actor=actor,
+        name="request_extension",
+        version=version,
+        staged={"amount": amount, "unit": unit, "reason": reason},
+        payload={"amount": amount, "unit": unit},
+    )
 
 
 def case_extension_decide(*, case_id, actor, approve: bool, comment="", version=None):
@@ -275,13 +417,21 @@ def case_extension_decide(*, case_id, actor, approve: bool, comment="", version=
             raise StaleVersion(case, version)
         amount, unit = case.extension_requested_amount, case.extension_requested_unit
         name = "approve_extension" if approve else "reject_extension"
-        _apply(case, actor, name, {"amount": amount, "unit": unit}, comment=comment,
-               payload={"amount": amount, "unit": unit})
+        _apply(
+            case,
+            actor,
+            name,
+            {"amount": amount, "unit": unit},
+            comment=comment,
+            payload={"amount": amount, "unit": unit},
+        )
         return case
 
 
 def case_suspend(*, case_id, actor, reason, version=None):
-    return case_transition(case_id=case_id, actor=actor, name="suspend", version=version, staged={"reason": reason})
+    return case_transition(
+        case_id=case_id, actor=actor, name="suspend", version=version, staged={"reason": reason}
+    )
 
 
 def case_resume(*, case_id, actor, version=None, comment=""):
@@ -290,8 +440,16 @@ def case_resume(*, case_id, actor, version=None, comment=""):
 
 def case_verify(*, case_id, actor, passed: bool, note="", photos=(), version=None):
     name = "verify_pass" if passed else "verify_fail"
-    return case_transition(case_id=case_id, actor=actor, name=name, version=version, staged={"reason": note},
-                           comment=note, photos=photos, photo_kind="evidence")
+    return case_transition(
+        case_id=case_id,
+        actor=actor,
+        name=name,
+        version=version,
+        staged={"reason": note},
+        comment=note,
+        photos=photos,
+        photo_kind="evidence",
+    )
 
 
 def case_close(*, case_id, actor, close_type="", comment="", version=None):
@@ -302,7 +460,14 @@ def case_close(*, case_id, actor, close_type="", comment="", version=None):
         if close_type and close_type not in CloseType.values:
             raise ValidationError({"close_type": _("Unknown close type.")})
         close_type = close_type or (CloseType.OVERDUE if _was_overdue(case) else CloseType.NORMAL)
-        _apply(case, actor, "close", {"close_type": close_type}, comment=comment, payload={"close_type": close_type})
+        _apply(
+            case,
+            actor,
+            "close",
+            {"close_type": close_type},
+            comment=comment,
+            payload={"close_type": close_type},
+        )
         return case
 
 
@@ -318,9 +483,15 @@ def case_evaluate(*, case_id, actor, satisfaction, comment="", version=None, cha
         raise ValidationError({"satisfaction": _("Choose satisfied, basically satisfied or dissatisfied.")})
     if channel not in ("reporter", "phone", "link", "hotline"):
         raise ValidationError({"channel": _("Unknown callback channel.")})
-    return case_transition(case_id=case_id, actor=actor, name="evaluate", version=version,
-                           staged={"satisfaction": satisfaction}, comment=comment,
-                           payload={"satisfaction": satisfaction, "channel": channel})
+    return case_transition(
+        case_id=case_id,
+        actor=actor,
+        name="evaluate",
+        version=version,
+        staged={"satisfaction": satisfaction},
+        comment=comment,
+        payload={"satisfaction": satisfaction, "channel": channel},
+    )
 
 
 RATINGS = (Satisfaction.SATISFIED, Satisfaction.BASICALLY, Satisfaction.DISSATISFIED)
@@ -335,8 +506,13 @@ def case_evaluate_by_token(*, token, satisfaction, comment=""):
         raise PermissionDenied(_("This link is not valid."))
     case = Case.objects.only("duplicate_of_id").get(pk=case_id)
     # A merged report is rated on the case it was merged into.
-    return case_evaluate(case_id=case.duplicate_of_id or case_id, actor=None, satisfaction=satisfaction,
-                         comment=comment, channel="link")
+    return case_evaluate(
+        case_id=case.duplicate_of_id or case_id,
+        actor=None,
+        satisfaction=satisfaction,
+        comment=comment,
+        channel="link",
+    )
 
 
 def evaluations_lapse(*, now=None, limit=500) -> int:
@@ -344,13 +520,20 @@ def evaluations_lapse(*, now=None, limit=500) -> int:
     from .workflow import callback_window
 
     cutoff = (now or timezone.now()) - callback_window()
-    ids = list(Case.objects.filter(status="closed", closed_at__lte=cutoff).order_by("closed_at")
-               .values_list("pk", flat=True)[:limit])
+    ids = list(
+        Case.objects.filter(status="closed", closed_at__lte=cutoff)
+        .order_by("closed_at")
+        .values_list("pk", flat=True)[:limit]
+    )
     lapsed = 0
     for case_id in ids:
         try:
-            case_transition(case_id=case_id, actor=None, name="lapse_evaluation",
-                            payload={"satisfaction": Satisfaction.NO_RESPONSE, "channel": "none"})
+            case_transition(
+                case_id=case_id,
+                actor=None,
+                name="lapse_evaluation",
+                payload={"satisfaction": Satisfaction.NO_RESPONSE, "channel": "none"},
+            )
             lapsed += 1
         except (ActionNotAllowed, ValidationError):
             pass  # rated or reopened meanwhile: nothing to do
@@ -358,12 +541,20 @@ def evaluations_lapse(*, now=None, limit=500) -> int:
 
 
 def case_reopen(*, case_id, actor, reason, version=None):
-    return case_transition(case_id=case_id, actor=actor, name="reopen", version=version, staged={"reason": reason})
+    return case_transition(
+        case_id=case_id, actor=actor, name="reopen", version=version, staged={"reason": reason}
+    )
 
 
 def case_escalate(*, case_id, actor, reason="", version=None, payload=None):
-    return case_transition(case_id=case_id, actor=actor, name="escalate", version=version,
-                           staged={"reason": reason}, payload=payload)
+    return case_transition(
+        case_id=case_id,
+        actor=actor,
+        name="escalate",
+        version=version,
+        staged={"reason": reason},
+        payload=payload,
+    )
 
 
 def case_supervise(*, case_id, actor, comment="", version=None):
@@ -376,9 +567,13 @@ def case_merge(*, case_id, actor, into, reason, version=None):
     target = _merge_target(into)
     with transaction.atomic():
         # Lock both rows in id order, so two merges of the same pair never deadlock.
-        locked = {c.pk: c for c in Case.objects.select_for_update(of=("self",))
-                  .select_related("category", "area", "handling_area").filter(pk__in=sorted({case_id, target.pk}))
-                  .order_by("pk")}
+        locked = {
+            c.pk: c
+            for c in Case.objects.select_for_update(of=("self",))
+            .select_related("category", "area", "handling_area")
+            .filter(pk__in=sorted({case_id, target.pk}))
+            .order_by("pk")
+        }
         case, target = locked[case_id], locked.get(target.pk, target)
         if version is not None and case.version != version:
             raise StaleVersion(case, version)
@@ -388,13 +583,27 @@ def case_merge(*, case_id, actor, into, reason, version=None):
 
         if actor is not None and not cases_visible_to(actor).filter(pk=target.pk).exists():
             raise ValidationError({"into": _("No such case in your areas.")})
-        _apply(case, actor, "merge", {"into_id": target.pk, "reason": reason},
-               payload={"into": target.number, "close_type": CloseType.MERGED})
+        _apply(
+            case,
+            actor,
+            "merge",
+            {"into_id": target.pk, "reason": reason},
+            payload={"into": target.number, "close_type": CloseType.MERGED},
+        )
         # Later reports of the same problem now point here; so do the duplicate's own duplicates.
         Case.objects.filter(duplicate_of=case).update(duplicate_of=target)
-        event_append(case=target, kind="merged_in", actor=actor, from_status=target.status, to_status=target.status,
-                     comment=reason, payload={"duplicate": case.number, "duplicate_id": case.pk})
-        transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=target.pk, kind="merged_in"))
+        event_append(
+            case=target,
+            kind="merged_in",
+            actor=actor,
+            from_status=target.status,
+            to_status=target.status,
+            comment=reason,
+            payload={"duplicate": case.number, "duplicate_id": case.pk},
+        )
+        transaction.on_commit(
+            lambda: signals.case_changed.send(sender=Case, case_id=target.pk, kind="merged_in")
+        )
         return case
 
 
@@ -402,13 +611,15 @@ def _merge_target(into) -> Case:
     if isinstance(into, Case):
         return into
     target = Case.objects.filter(number=str(into)).first() or (
-        Case.objects.filter(pk=int(into)).first() if str(into).isdigit() else None)
+        Case.objects.filter(pk=int(into)).first() if str(into).isdigit() else None
+    )
     if target is None:
         raise ValidationError({"into": _("No such case.")})
     return target
 
 
 # --- Edits (no status change, still in the timeline) -----------------------------------------------
+
 
 def case_correct_area(*, case_id, actor, area: Area, reason: str, version=None):
     """Staff correct the grid a case belongs to; the correction is in the timeline."""
@@ -428,8 +639,15 @@ def case_correct_area(*, case_id, actor, area: Area, reason: str, version=None):
         case.area, case.area_code = area, area.code
         case.version += 1
         case.save(update_fields=["area", "area_code", "version", "updated_at"])
-        event_append(case=case, kind="correct_area", actor=actor, from_status=case.status, to_status=case.status,
-                     comment=reason, payload={"from": before, "to": area.code})
+        event_append(
+            case=case,
+            kind="correct_area",
+            actor=actor,
+            from_status=case.status,
+            to_status=case.status,
+            comment=reason,
+            payload={"from": before, "to": area.code},
+        )
         return case
 
 
@@ -450,8 +668,14 @@ def case_attach(*, case_id, actor, files, kind="evidence", version=None):
         if not cases_visible_to(actor).filter(pk=case.pk).exists():
             raise PermissionDenied(_("You may not add files to this case."))
         attached = _attach_all(case, actor, files, kind=kind)
-        event = event_append(case=case, kind="attach", actor=actor, from_status=case.status, to_status=case.status,
-                             payload={"attachments": [a.pk for a in attached], "kind": kind})
+        event = event_append(
+            case=case,
+            kind="attach",
+            actor=actor,
+            from_status=case.status,
+            to_status=case.status,
+            payload={"attachments": [a.pk for a in attached], "kind": kind},
+        )
         type(attached[0]).objects.filter(pk__in=[a.pk for a in attached]).update(event=event)
         return attached
 
@@ -460,4 +684,3 @@ def _attach_all(case, actor, files, kind):
     from .attachments import attachment_store
 
     return [attachment_store(case=case, actor=actor, upload=f, kind=kind) for f in files]
-

@@ -9,6 +9,6 @@ from . import services
 def lapse_unanswered_evaluations():
     """Hourly: closed cases nobody rated within the callback window close the evaluate step as "no response"."""
     total = 0
-    while (lapsed := services.evaluations_lapse()):
+    while lapsed := services.evaluations_lapse():
         total += lapsed
     return total

@@ -45,6 +45,7 @@ UNIT_ROLES_BY_RANK = [
 
 # --- Who -------------------------------------------------------------------------------------------
 
+
 def is_case_unit(case, user) -> bool:
     """Staff of the acceptance / dispatch unit at the case's level (or above) over the case's area."""
     rank = LEVEL_RANK[case.level]
@@ -106,6 +107,7 @@ def _superuser(user) -> bool:
 
 
 # --- Conditions (pure: they read the case and the values the service staged on it) ---------------
+
 
 def condition(message, needs_input=False):
     """Attach the user-facing message; ``needs_input`` marks conditions on values the user has yet to give
@@ -230,6 +232,7 @@ def available_transitions(case, user):
 
 # --- Transitions -------------------------------------------------------------------------------------
 
+
 class CaseWorkflow(models.Model):
     """Transition methods, mixed into Case. Names are the API's action names."""
 
@@ -240,27 +243,44 @@ class CaseWorkflow(models.Model):
     def file(self):
         self.filed_at = timezone.now()
 
-    @transition(field="status", source=OPEN, target=Status.VOIDED, permission=may_void, conditions=[has_reason])
+    @transition(
+        field="status", source=OPEN, target=Status.VOIDED, permission=may_void, conditions=[has_reason]
+    )
     def void(self):
         self.voided_at = timezone.now()
 
-    @transition(field="status", source=Status.REPORTED, target=Status.SELF_HANDLED, permission=may_self_handle,
-                conditions=[has_result, has_required_after_photo])
+    @transition(
+        field="status",
+        source=Status.REPORTED,
+        target=Status.SELF_HANDLED,
+        permission=may_self_handle,
+        conditions=[has_result, has_required_after_photo],
+    )
     def self_handle(self):
         self.result = staged(self, "result")
         self.handled_by_id = self.reporter_id
         self.handled_at = timezone.now()
 
-    @transition(field="status", source=Status.FILED, target=Status.DISPATCHED, permission=is_case_unit,
-                conditions=[has_unit])
+    @transition(
+        field="status",
+        source=Status.FILED,
+        target=Status.DISPATCHED,
+        permission=is_case_unit,
+        conditions=[has_unit],
+    )
     def dispatch(self):
         self.handling_department = staged(self, "department")
         self.handling_area = staged(self, "team")
         self.dispatched_at = timezone.now()
         self.accepted_at = None
 
-    @transition(field="status", source=[Status.DISPATCHED, Status.ACCEPTED], target=Status.FILED,
-                permission=is_handler, conditions=[has_reason])
+    @transition(
+        field="status",
+        source=[Status.DISPATCHED, Status.ACCEPTED],
+        target=Status.FILED,
+        permission=is_handler,
+        conditions=[has_reason],
+    )
     def return_to_dispatcher(self):
         self.return_count += 1
         self.handling_department = None
@@ -273,52 +293,90 @@ class CaseWorkflow(models.Model):
     def accept(self):
         self.accepted_at = timezone.now()
 
-    @transition(field="status", source=Status.ACCEPTED, target=Status.HANDLED, permission=is_handler,
-                conditions=[has_result, has_required_after_photo, assistants_settled])
+    @transition(
+        field="status",
+        source=Status.ACCEPTED,
+        target=Status.HANDLED,
+        permission=is_handler,
+        conditions=[has_result, has_required_after_photo, assistants_settled],
+    )
     def feedback(self):
         self.result = staged(self, "result")
         self.handled_by_id = staged(self, "actor_id")
         self.handled_at = timezone.now()
         self.extension_requested_amount = None
 
-    @transition(field="status", source=Status.ACCEPTED, target=None, permission=is_handler,
-                conditions=[no_pending_extension, has_extension_amount, has_reason])
+    @transition(
+        field="status",
+        source=Status.ACCEPTED,
+        target=None,
+        permission=is_handler,
+        conditions=[no_pending_extension, has_extension_amount, has_reason],
+    )
     def request_extension(self):
         self.extension_requested_amount = staged(self, "amount")
         self.extension_requested_unit = staged(self, "unit")
         self.extension_reason = staged(self, "reason")
 
-    @transition(field="status", source=Status.ACCEPTED, target=None, permission=is_case_unit,
-                conditions=[has_pending_extension])
+    @transition(
+        field="status",
+        source=Status.ACCEPTED,
+        target=None,
+        permission=is_case_unit,
+        conditions=[has_pending_extension],
+    )
     def approve_extension(self):
         self.extension_count += 1
         self.extension_requested_amount = None
 
-    @transition(field="status", source=Status.ACCEPTED, target=None, permission=is_case_unit,
-                conditions=[has_pending_extension])
+    @transition(
+        field="status",
+        source=Status.ACCEPTED,
+        target=None,
+        permission=is_case_unit,
+        conditions=[has_pending_extension],
+    )
     def reject_extension(self):
         self.extension_requested_amount = None
 
-    @transition(field="status", source=[Status.FILED, Status.DISPATCHED, Status.ACCEPTED], target=Status.SUSPENDED,
-                permission=is_case_unit, conditions=[has_reason])
+    @transition(
+        field="status",
+        source=[Status.FILED, Status.DISPATCHED, Status.ACCEPTED],
+        target=Status.SUSPENDED,
+        permission=is_case_unit,
+        conditions=[has_reason],
+    )
     def suspend(self):
         self.suspended_from = self.status
         self.suspended_at = timezone.now()
 
-    @transition(field="status", source=Status.SUSPENDED,
-                target=RETURN_VALUE(Status.FILED, Status.DISPATCHED, Status.ACCEPTED), permission=is_case_unit)
+    @transition(
+        field="status",
+        source=Status.SUSPENDED,
+        target=RETURN_VALUE(Status.FILED, Status.DISPATCHED, Status.ACCEPTED),
+        permission=is_case_unit,
+    )
     def resume(self):
         previous, self.suspended_from, self.suspended_at = self.suspended_from, "", None
         return previous
 
-    @transition(field="status", source=[Status.HANDLED, Status.SELF_HANDLED], target=Status.VERIFIED,
-                permission=is_verifier, conditions=[verifier_is_not_handler])
+    @transition(
+        field="status",
+        source=[Status.HANDLED, Status.SELF_HANDLED],
+        target=Status.VERIFIED,
+        permission=is_verifier,
+        conditions=[verifier_is_not_handler],
+    )
     def verify_pass(self):
         self.verified_at = timezone.now()
 
-    @transition(field="status", source=[Status.HANDLED, Status.SELF_HANDLED],
-                target=RETURN_VALUE(Status.ACCEPTED, Status.FILED), permission=is_verifier,
-                conditions=[verifier_is_not_handler, has_reason])
+    @transition(
+        field="status",
+        source=[Status.HANDLED, Status.SELF_HANDLED],
+        target=RETURN_VALUE(Status.ACCEPTED, Status.FILED),
+        permission=is_verifier,
+        conditions=[verifier_is_not_handler, has_reason],
+    )
     def verify_fail(self):
         self.handled_at = None
         self.result = ""
@@ -330,48 +388,84 @@ class CaseWorkflow(models.Model):
         self.rework_count += 1
         return Status.ACCEPTED
 
-    @transition(field="status", source=[Status.VERIFIED, Status.HANDLED], target=Status.CLOSED,
-                permission=is_case_unit, conditions=[verification_done_or_not_required])
+    @transition(
+        field="status",
+        source=[Status.VERIFIED, Status.HANDLED],
+        target=Status.CLOSED,
+        permission=is_case_unit,
+        conditions=[verification_done_or_not_required],
+    )
     def close(self):
         self.close_type = staged(self, "close_type")
         self.closed_at = timezone.now()
 
-    @transition(field="status", source=Status.CLOSED, target=Status.EVALUATED, permission=is_reporter_or_unit,
-                conditions=[has_satisfaction])
+    @transition(
+        field="status",
+        source=Status.CLOSED,
+        target=Status.EVALUATED,
+        permission=is_reporter_or_unit,
+        conditions=[has_satisfaction],
+    )
     def evaluate(self):
         self.satisfaction = staged(self, "satisfaction")
         self.evaluated_at = timezone.now()
 
-    @transition(field="status", source=Status.CLOSED, target=Status.EVALUATED, permission=nobody,
-                conditions=[callback_window_passed])
+    @transition(
+        field="status",
+        source=Status.CLOSED,
+        target=Status.EVALUATED,
+        permission=nobody,
+        conditions=[callback_window_passed],
+    )
     def lapse_evaluation(self):
         # System only (the callback-window task runs it with no actor): nobody answered the callback.
         self.satisfaction = "no_response"
         self.evaluated_at = timezone.now()
 
-    @transition(field="status", source=OPEN, target=Status.CLOSED, permission=is_case_unit,
-                conditions=[has_merge_target, has_reason])
+    @transition(
+        field="status",
+        source=OPEN,
+        target=Status.CLOSED,
+        permission=is_case_unit,
+        conditions=[has_merge_target, has_reason],
+    )
     def merge(self):
         # 合并: the duplicate closes as merged; its reporter follows the original from now on.
         self.duplicate_of_id = staged(self, "into_id")
         self.close_type = "merged"
         self.closed_at = timezone.now()
 
-    @transition(field="status", source=[Status.CLOSED, Status.EVALUATED], target=Status.FILED,
-                permission=is_district_centre, conditions=[has_reason])
+    @transition(
+        field="status",
+        source=[Status.CLOSED, Status.EVALUATED],
+        target=Status.FILED,
+        permission=is_district_centre,
+        conditions=[has_reason],
+    )
     def reopen(self):
         self.reopen_count += 1
-        for name in ("dispatched_at", "accepted_at", "handled_at", "verified_at", "closed_at", "evaluated_at"):
+        for name in (
+            "dispatched_at",
+            "accepted_at",
+            "handled_at",
+            "verified_at",
+            "closed_at",
+            "evaluated_at",
+        ):
             setattr(self, name, None)
         self.handling_department = self.handling_area = self.handled_by = None
         self.close_type = self.satisfaction = self.result = ""
 
-    @transition(field="status", source=OPEN, target=None, permission=is_case_unit, conditions=[below_district])
+    @transition(
+        field="status", source=OPEN, target=None, permission=is_case_unit, conditions=[below_district]
+    )
     def escalate(self):
         levels = list(LEVEL_RANK)
         self.level = levels[levels.index(self.level) + 1]
         self.escalation_count += 1
 
-    @transition(field="status", source=OPEN, target=None, permission=is_district_centre, conditions=[not_supervised])
+    @transition(
+        field="status", source=OPEN, target=None, permission=is_district_centre, conditions=[not_supervised]
+    )
     def supervise(self):
         self.is_supervised = True

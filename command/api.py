@@ -29,16 +29,20 @@ class PatrolPositionFilter(django_filters.FilterSet):
         fields = ["user", "since", "until", "inside"]
 
 
-POINT_EXAMPLE = OpenApiExample("a fix on patrol", value={"lat": 28.2025, "lon": 112.9025, "accuracy_m": 12.5,
-                                                         "recorded_at": "2026-05-11T09:30:00+08:00"},
-                               request_only=True)
+POINT_EXAMPLE = OpenApiExample(
+    "a fix on patrol",
+    value={"lat": 28.2025, "lon": 112.9025, "accuracy_m": 12.5, "recorded_at": "2026-05-11T09:30:00+08:00"},
+    request_only=True,
+)
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Patrol positions (tracks) you may see",
-                       description="Your own points, and those of the grid workers you supervise (grid leader, "
-                                   "community, street, district centre). Every page that shows someone else's "
-                                   "points is logged as a track access."),
+    list=extend_schema(
+        summary="Patrol positions (tracks) you may see",
+        description="Your own points, and those of the grid workers you supervise (grid leader, "
+        "community, street, district centre). Every page that shows someone else's "
+        "points is logged as a track access.",
+    ),
     retrieve=extend_schema(summary="One patrol position"),
 )
 class PatrolPositionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
@@ -53,7 +57,9 @@ class PatrolPositionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        rows = response.data.get("results", response.data) if isinstance(response.data, dict) else response.data
+        rows = (
+            response.data.get("results", response.data) if isinstance(response.data, dict) else response.data
+        )
         self._log(request, rows)
         return response
 
@@ -66,19 +72,27 @@ class PatrolPositionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
         if not rows:
             return
         times = sorted(parse_datetime(row["recorded_at"]) for row in rows)
-        services.track_access_record(viewer=request.user, subject_ids=[row["user"] for row in rows],
-                                     start=times[0], end=times[-1], via=TrackAccessLog.Via.API)
+        services.track_access_record(
+            viewer=request.user,
+            subject_ids=[row["user"] for row in rows],
+            start=times[0],
+            end=times[-1],
+            via=TrackAccessLog.Via.API,
+        )
 
     @extend_schema(
-        request=PatrolPointSerializer, examples=[POINT_EXAMPLE],
-        responses={201: PatrolRecordedSerializer,
-                   200: OpenApiResponse(PatrolRecordedSerializer, description="merged into the previous point"),
-                   400: OpenApiResponse(description="invalid input, per field"),
-                   403: OpenApiResponse(description="only grid workers share positions")},
+        request=PatrolPointSerializer,
+        examples=[POINT_EXAMPLE],
+        responses={
+            201: PatrolRecordedSerializer,
+            200: OpenApiResponse(PatrolRecordedSerializer, description="merged into the previous point"),
+            400: OpenApiResponse(description="invalid input, per field"),
+            403: OpenApiResponse(description="only grid workers share positions"),
+        },
         summary="Share one patrol position",
         description="Sent by the patrol page every 30 s while the worker is on patrol. A point closer than "
-                    f"{services.MIN_INTERVAL_SECONDS} s to the last one is merged (200); a point outside every "
-                    "boundary is kept with inside=false.",
+        f"{services.MIN_INTERVAL_SECONDS} s to the last one is merged (200); a point outside every "
+        "boundary is kept with inside=false.",
     )
     def create(self, request, *args, **kwargs):
         point = PatrolPointSerializer(data=request.data)

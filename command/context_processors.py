@@ -10,8 +10,11 @@ def _links(user):
     from .selectors import MAP_ROLES
 
     r = reach(user)
-    return {"map": r.is_superuser or bool(r.codes(MAP_ROLES)), "patrol": bool(r.codes([Role.GRID_WORKER])),
-            "centre": r.is_superuser or bool(r.codes([Role.DISTRICT_CENTRE]))}
+    return {
+        "map": r.is_superuser or bool(r.codes(MAP_ROLES)),
+        "patrol": bool(r.codes([Role.GRID_WORKER])),
+        "centre": r.is_superuser or bool(r.codes([Role.DISTRICT_CENTRE])),
+    }
 
 
 def command_nav(request):

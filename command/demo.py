@@ -27,10 +27,12 @@ def _walk(rng, grid, steps):
     points = []
     for _ in range(steps):
         heading += rng.gauss(0, 0.6)
-        lat = min(max(lat + STEP_DEGREES * rng.uniform(0.4, 1.2) * math.sin(heading), grid.min_lat),
-                  grid.max_lat)
-        lon = min(max(lon + STEP_DEGREES * rng.uniform(0.4, 1.2) * math.cos(heading), grid.min_lon),
-                  grid.max_lon)
+        lat = min(
+            max(lat + STEP_DEGREES * rng.uniform(0.4, 1.2) * math.sin(heading), grid.min_lat), grid.max_lat
+        )
+        lon = min(
+            max(lon + STEP_DEGREES * rng.uniform(0.4, 1.2) * math.cos(heading), grid.min_lon), grid.max_lon
+        )
         points.append((lat, lon))
     return points
 
@@ -38,9 +40,18 @@ def _walk(rng, grid, steps):
 def build(*, district, seed=2024, workers=WORKERS, now=None) -> dict:
     now = (now or timezone.now()).replace(microsecond=0)
     rng = random.Random(seed)
-    rows = list(Membership.objects.filter(role=Role.GRID_WORKER, is_active=True, area__code__startswith=district.code,
-                                          area__level="grid", area__is_active=True)
-                .exclude(area__centroid_lat=None).select_related("area").order_by("user_id", "id"))
+    rows = list(
+        Membership.objects.filter(
+            role=Role.GRID_WORKER,
+            is_active=True,
+            area__code__startswith=district.code,
+            area__level="grid",
+            area__is_active=True,
+        )
+        .exclude(area__centroid_lat=None)
+        .select_related("area")
+        .order_by("user_id", "id")
+    )
     seen, chosen = set(), []
     for m in rows:
         if m.user_id not in seen:
@@ -56,10 +67,19 @@ def build(*, district, seed=2024, workers=WORKERS, now=None) -> dict:
         walk = _walk(rng, m.area, steps)
         times = [end - timedelta(seconds=STEP_SECONDS * (steps - 1 - i)) for i in range(steps)]
         accuracy = [round(rng.uniform(4, 25), 1) for _ in walk]
-        positions += [PatrolPosition(user_id=m.user_id, lat=lat, lon=lon, accuracy_m=a, recorded_at=t)
-                      for (lat, lon), t, a in zip(walk, times, accuracy)]
-        lasts.append(PatrolLast(user_id=m.user_id, lat=walk[-1][0], lon=walk[-1][1], accuracy_m=accuracy[-1],
-                                recorded_at=times[-1]))
+        positions += [
+            PatrolPosition(user_id=m.user_id, lat=lat, lon=lon, accuracy_m=a, recorded_at=t)
+            for (lat, lon), t, a in zip(walk, times, accuracy)
+        ]
+        lasts.append(
+            PatrolLast(
+                user_id=m.user_id,
+                lat=walk[-1][0],
+                lon=walk[-1][1],
+                accuracy_m=accuracy[-1],
+                recorded_at=times[-1],
+            )
+        )
     ids = grids_for_points([(p.lat, p.lon) for p in positions + lasts])
     codes = dict(Area.objects.filter(pk__in={i for i in ids if i}).values_list("pk", "code"))
     for row, area_id in zip(positions + lasts, ids):

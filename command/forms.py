@@ -18,7 +18,8 @@ class ViewBoxForm(forms.Form):
             raise forms.ValidationError(_("Give four numbers: west,south,east,north.")) from None
         if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
             raise forms.ValidationError(
-                _("The box must lie within -180..180, -90..90 with west ≤ east and south ≤ north."))
+                _("The box must lie within -180..180, -90..90 with west ≤ east and south ≤ north.")
+            )
         return {"west": west, "south": south, "east": east, "north": north}
 
 

@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PatrolPosition(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patrol_positions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="patrol_positions"
+    )
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
     accuracy_m = models.FloatField(_("accuracy (m)"), null=True, blank=True)
@@ -38,8 +40,9 @@ class PatrolPosition(models.Model):
 class PatrolLast(models.Model):
     """The newest accepted position of each worker (upserted with every point)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE,
-                                related_name="patrol_last")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="patrol_last"
+    )
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
     accuracy_m = models.FloatField(_("accuracy (m)"), null=True, blank=True)

@@ -68,8 +68,14 @@ def patrol_position_record(*, actor, lat, lon, accuracy_m=None, recorded_at=None
     _check(lat, lon, accuracy_m, recorded_at, now)
     area_id = grid_for_point(lat, lon)
     area_code = Area.objects.filter(pk=area_id).values_list("code", flat=True).first() if area_id else ""
-    point = {"lat": lat, "lon": lon, "accuracy_m": accuracy_m, "recorded_at": recorded_at,
-             "area_code": area_code or "", "inside": bool(area_code)}
+    point = {
+        "lat": lat,
+        "lon": lon,
+        "accuracy_m": accuracy_m,
+        "recorded_at": recorded_at,
+        "area_code": area_code or "",
+        "inside": bool(area_code),
+    }
     with transaction.atomic():
         last = _locked_last(actor)
         if last is None:
@@ -92,8 +98,11 @@ def patrol_position_record(*, actor, lat, lon, accuracy_m=None, recorded_at=None
 
 def track_access_record(*, viewer, subject_ids, start, end, via):
     """Log a look at other people's tracks (looking at one's own is not logged)."""
-    rows = [TrackAccessLog(viewer=viewer, subject_id=s, period_start=start, period_end=end, via=via)
-            for s in sorted(set(subject_ids)) if s != viewer.pk]
+    rows = [
+        TrackAccessLog(viewer=viewer, subject_id=s, period_start=start, period_end=end, via=via)
+        for s in sorted(set(subject_ids))
+        if s != viewer.pk
+    ]
     if rows:
         TrackAccessLog.objects.bulk_create(rows)
     return len(rows)
@@ -108,8 +117,11 @@ def purge_old_tracks(*, now=None, chunk=5000) -> int:
     cutoff = (now or timezone.now()) - timedelta(days=retention_days())
     deleted = 0
     while True:
-        ids = list(PatrolPosition.objects.filter(recorded_at__lt=cutoff).order_by("recorded_at")
-                   .values_list("id", flat=True)[:chunk])
+        ids = list(
+            PatrolPosition.objects.filter(recorded_at__lt=cutoff)
+            .order_by("recorded_at")
+            .values_list("id", flat=True)[:chunk]
+        )
         if not ids:
             break
         deleted += PatrolPosition.objects.filter(id__in=ids).delete()[0]

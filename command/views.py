@@ -18,22 +18,34 @@ from . import selectors, services
 from .forms import TrackDayForm, ViewBoxForm
 from .models import PatrolLast, TrackAccessLog
 
-
 MAP_LABELS = {
-    "grids": _("Grid load"), "cases": _("Open cases"), "patrols": _("Grid workers on patrol"),
-    "open": _("open"), "warning": _("warning"), "overdue": _("overdue"), "supervised": _("supervised"),
-    "openCase": _("Open the case"), "minutesAgo": _("minutes ago"), "showTrack": _("Today's track"),
-    "trackLogged": _("Looking at a track is logged."), "noTrack": _("No points today."),
-    "outside": _("outside the district"), "legend": _("Open cases per grid"),
+    "grids": _("Grid load"),
+    "cases": _("Open cases"),
+    "patrols": _("Grid workers on patrol"),
+    "open": _("open"),
+    "warning": _("warning"),
+    "overdue": _("overdue"),
+    "supervised": _("supervised"),
+    "openCase": _("Open the case"),
+    "minutesAgo": _("minutes ago"),
+    "showTrack": _("Today's track"),
+    "trackLogged": _("Looking at a track is logged."),
+    "noTrack": _("No points today."),
+    "outside": _("outside the district"),
+    "legend": _("Open cases per grid"),
     "overdueEdge": _("red edge: has overdue cases"),
 }
 PATROL_LABELS = {
-    "off": _("Off patrol: your position is not shared."), "waiting": _("On patrol: waiting for your location…"),
-    "on": _("On patrol: your position is shared every 30 seconds."), "start": _("Start patrol"),
-    "stop": _("Stop patrol"), "denied": _("Location is blocked: allow it for this site in the browser settings."),
+    "off": _("Off patrol: your position is not shared."),
+    "waiting": _("On patrol: waiting for your location…"),
+    "on": _("On patrol: your position is shared every 30 seconds."),
+    "start": _("Start patrol"),
+    "stop": _("Stop patrol"),
+    "denied": _("Location is blocked: allow it for this site in the browser settings."),
     "unavailable": _("No location yet: go outdoors or switch on GPS."),
     "failed": _("Not sent (no connection): it will be sent again."),
-    "unsupported": _("This browser cannot share a location."), "outside": _("You are outside the district's grids."),
+    "unsupported": _("This browser cannot share a location."),
+    "outside": _("You are outside the district's grids."),
     "refused": _("The server refused this point:"),
 }
 
@@ -64,6 +76,7 @@ def _supervises(user):
 
 # --- The map page and its partials -----------------------------------------------------------------
 
+
 @login_required
 @require_GET
 def map_page(request):
@@ -72,12 +85,19 @@ def map_page(request):
         if reach(request.user).codes([Role.GRID_WORKER]):
             return redirect("command:patrol")  # a grid worker's part of this app is the patrol page
         raise PermissionDenied
-    return render(request, "command/map.html", {
-        "map": _map_settings(), "counts": selectors.board_counts(request.user, roots),
-        "overdue": selectors.overdue_cases(request.user, roots),
-        "supervised": selectors.supervised_cases(request.user, roots),
-        "patrols": _supervises(request.user), "active_minutes": selectors.ACTIVE_MINUTES, "labels": MAP_LABELS,
-    })
+    return render(
+        request,
+        "command/map.html",
+        {
+            "map": _map_settings(),
+            "counts": selectors.board_counts(request.user, roots),
+            "overdue": selectors.overdue_cases(request.user, roots),
+            "supervised": selectors.supervised_cases(request.user, roots),
+            "patrols": _supervises(request.user),
+            "active_minutes": selectors.ACTIVE_MINUTES,
+            "labels": MAP_LABELS,
+        },
+    )
 
 
 @login_required
@@ -102,6 +122,7 @@ def supervised_partial(request):
 
 
 # --- Map data ------------------------------------------------------------------------------------------
+
 
 @login_required
 @require_GET
@@ -144,13 +165,23 @@ def patrol_last_json(request):
     if not _supervises(request.user):
         raise PermissionDenied
     now = timezone.now()
-    features = [{
-        "type": "Feature", "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
-        "properties": {"user": p.user_id, "name": str(p.user), "recorded_at": p.recorded_at.isoformat(),
-                       "minutes_ago": int((now - p.recorded_at).total_seconds() // 60),
-                       "accuracy_m": p.accuracy_m, "area_code": p.area_code, "inside": p.inside,
-                       "track": reverse("command:track", args=[p.user_id])},
-    } for p in selectors.active_last_positions(request.user, now=now)]
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+            "properties": {
+                "user": p.user_id,
+                "name": str(p.user),
+                "recorded_at": p.recorded_at.isoformat(),
+                "minutes_ago": int((now - p.recorded_at).total_seconds() // 60),
+                "accuracy_m": p.accuracy_m,
+                "area_code": p.area_code,
+                "inside": p.inside,
+                "track": reverse("command:track", args=[p.user_id]),
+            },
+        }
+        for p in selectors.active_last_positions(request.user, now=now)
+    ]
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
@@ -171,16 +202,29 @@ def patrol_track_json(request, user_id):
     day = form.cleaned_data["date"] or timezone.localdate()
     start, end = _day_bounds(day)
     points = list(selectors.track_of(user_id, start, end))
-    services.track_access_record(viewer=request.user, subject_ids=[user_id], start=start, end=end,
-                                 via=TrackAccessLog.Via.MAP)
-    return JsonResponse({
-        "user": user_id, "date": day.isoformat(),
-        "points": [{"lat": p["lat"], "lon": p["lon"], "accuracy_m": p["accuracy_m"],
-                    "recorded_at": p["recorded_at"].isoformat(), "area_code": p["area_code"]} for p in points],
-    })
+    services.track_access_record(
+        viewer=request.user, subject_ids=[user_id], start=start, end=end, via=TrackAccessLog.Via.MAP
+    )
+    return JsonResponse(
+        {
+            "user": user_id,
+            "date": day.isoformat(),
+            "points": [
+                {
+                    "lat": p["lat"],
+                    "lon": p["lon"],
+                    "accuracy_m": p["accuracy_m"],
+                    "recorded_at": p["recorded_at"].isoformat(),
+                    "area_code": p["area_code"],
+                }
+                for p in points
+            ],
+        }
+    )
 
 
 # --- The grid worker's patrol page ---------------------------------------------------------------------
+
 
 @login_required
 @require_GET
@@ -188,7 +232,14 @@ def patrol_page(request):
     if not reach(request.user).codes([Role.GRID_WORKER]):
         raise PermissionDenied
     last = PatrolLast.objects.filter(user=request.user).first()
-    return render(request, "command/patrol.html", {
-        "last": last, "map": _map_settings(), "retention_days": selectors.retention_days(),
-        "interval_seconds": 30, "labels": PATROL_LABELS,
-    })
+    return render(
+        request,
+        "command/patrol.html",
+        {
+            "last": last,
+            "map": _map_settings(),
+            "retention_days": selectors.retention_days(),
+            "interval_seconds": 30,
+            "labels": PATROL_LABELS,
+        },
+    )

@@ -5,8 +5,18 @@ from django.utils.translation import ngettext
 from gridgov.admin import ReadOnlyAdmin
 
 from .calendar.official import load_official
-from .models import (CalendarDay, CalendarRevision, CalendarYear, CaseAssist, Department, Notification, RoutingRule,
-                     Whistle, WhistleCall, WorkingCalendar)
+from .models import (
+    CalendarDay,
+    CalendarRevision,
+    CalendarYear,
+    CaseAssist,
+    Department,
+    Notification,
+    RoutingRule,
+    Whistle,
+    WhistleCall,
+    WorkingCalendar,
+)
 
 
 @admin.register(Department)
@@ -51,7 +61,10 @@ class CalendarYearAdmin(admin.ModelAdmin):
     @admin.action(description=_("Reload the selected years from the chinesecalendar package"))
     def reload_from_package(self, request, queryset):
         outcome = load_official(
-            CalendarYear, CalendarDay, CalendarRevision, years=list(queryset.values_list("year", flat=True)),
+            CalendarYear,
+            CalendarDay,
+            CalendarRevision,
+            years=list(queryset.values_list("year", flat=True)),
             replace=True,
         )
         replaced = [str(y) for y, what in outcome.items() if what == "replaced"]

@@ -46,8 +46,22 @@ class RoutingRuleViewSet(ScopedModelViewSet):
 
     def perform_update(self, serializer):
         rule = serializer.instance
-        data = {**{k: getattr(rule, k) for k in ("category", "owner_area", "area", "level", "department", "team",
-                                                 "priority", "is_active")}, **serializer.validated_data}
+        data = {
+            **{
+                k: getattr(rule, k)
+                for k in (
+                    "category",
+                    "owner_area",
+                    "area",
+                    "level",
+                    "department",
+                    "team",
+                    "priority",
+                    "is_active",
+                )
+            },
+            **serializer.validated_data,
+        }
         serializer.instance = services.routing_rule_save(actor=self.request.user, rule=rule, **data)
 
     def perform_destroy(self, instance):
@@ -62,8 +76,9 @@ class RoutingSuggestViewSet(ScopedGenericViewSet):
     filter_backends = []
     serializer_class = s.SuggestionSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("case", int, required=True)],
-                   responses=s.SuggestionSerializer(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("case", int, required=True)], responses=s.SuggestionSerializer(many=True)
+    )
     def list(self, request):
         case_id = request.query_params.get("case", "")
         if not case_id.isdigit():
@@ -87,10 +102,16 @@ class WhistleViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         case = _visible_case(request.user, v["case"])
-        whistle = services.whistle_summon(case_id=case.pk, actor=request.user, departments=v["departments"],
-                                          reason=v["reason"], minutes=v["minutes"])
-        return Response(s.WhistleSerializer(self.get_queryset().get(pk=whistle.pk)).data,
-                        status=status.HTTP_201_CREATED)
+        whistle = services.whistle_summon(
+            case_id=case.pk,
+            actor=request.user,
+            departments=v["departments"],
+            reason=v["reason"],
+            minutes=v["minutes"],
+        )
+        return Response(
+            s.WhistleSerializer(self.get_queryset().get(pk=whistle.pk)).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=s.WhistleArriveSerializer, responses=s.WhistleCallSerializer)
     @action(detail=True, methods=["post"])
@@ -106,11 +127,18 @@ class WhistleViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             calls = calls.filter(department_id__in=reach(request.user).department_ids)
         calls = list(calls[:2])
         if len(calls) != 1:
-            raise exceptions.ValidationError({"department": [
-                _("Say which summoned department you report for.") if calls
-                else _("None of your departments was summoned.")]})
-        call = services.whistle_arrive(call_id=calls[0].pk, actor=request.user, lat=v.get("lat"),
-                                       lon=v.get("lon"), note=v["note"])
+            raise exceptions.ValidationError(
+                {
+                    "department": [
+                        _("Say which summoned department you report for.")
+                        if calls
+                        else _("None of your departments was summoned.")
+                    ]
+                }
+            )
+        call = services.whistle_arrive(
+            call_id=calls[0].pk, actor=request.user, lat=v.get("lat"), lon=v.get("lon"), note=v["note"]
+        )
         return Response(s.WhistleCallSerializer(call).data)
 
 
@@ -127,8 +155,13 @@ class CaseAssistViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         case = _visible_case(request.user, v["case"])
-        assists = services.assist_request(case_id=case.pk, actor=request.user, departments=v["departments"],
-                                          amount=v.get("amount"), unit=v.get("unit"))
+        assists = services.assist_request(
+            case_id=case.pk,
+            actor=request.user,
+            departments=v["departments"],
+            amount=v.get("amount"),
+            unit=v.get("unit"),
+        )
         return Response(s.CaseAssistSerializer(assists, many=True).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.AssistAnswerSerializer, responses=s.CaseAssistSerializer)
@@ -138,7 +171,9 @@ class CaseAssistViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         data = s.AssistAnswerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            assist = services.assist_answer(assist_id=assist.pk, actor=request.user, answer=data.validated_data["answer"])
+            assist = services.assist_answer(
+                assist_id=assist.pk, actor=request.user, answer=data.validated_data["answer"]
+            )
         except ObjectDoesNotExist:
             raise Http404 from None
         return Response(s.CaseAssistSerializer(assist).data)

@@ -7,5 +7,7 @@ class DispatchConfig(AppConfig):
     verbose_name = _("Command centre")
 
     def ready(self):
-        from . import receivers  # noqa: F401  (listens to cases.signals.case_changed)
-        from . import selectors  # noqa: F401  (registers access scopes)
+        from . import (
+            receivers,  # noqa: F401  (listens to cases.signals.case_changed)
+            selectors,  # noqa: F401  (registers access scopes)
+        )

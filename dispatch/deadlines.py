@@ -157,7 +157,7 @@ def stage_clear(case) -> dict:
 
 
 def timing_state(case, at) -> str:
-    """"red" past the deadline, "yellow" from the warning time on, else "ok" (also when no clock runs)."""
+    """ "red" past the deadline, "yellow" from the warning time on, else "ok" (also when no clock runs)."""
     if case.stage_due_at is None:
         return OK
     if at > case.stage_due_at:

@@ -127,7 +127,9 @@ class CalendarDay(models.Model):
     )
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=DayKind.choices)
-    name = models.CharField(_("name"), max_length=100, blank=True, help_text=_("e.g. 春节 (Spring Festival)."))
+    name = models.CharField(
+        _("name"), max_length=100, blank=True, help_text=_("e.g. 春节 (Spring Festival).")
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -176,6 +178,7 @@ def calendar_changed(sender, **kwargs):
 
 # --- Routing ---------------------------------------------------------------------------------------
 
+
 class TeamKind(models.TextChoices):
     """The case's own team as the handling unit ("小事不出网格")."""
 
@@ -190,17 +193,27 @@ class RoutingRule(models.Model):
         "cases.Category", verbose_name=_("category"), on_delete=models.CASCADE, related_name="routing_rules"
     )
     area = models.ForeignKey(
-        "grids.Area", verbose_name=_("area subtree"), null=True, blank=True, on_delete=models.CASCADE,
-        related_name="routing_rules", help_text=_("Empty: everywhere the owner area covers."),
+        "grids.Area",
+        verbose_name=_("area subtree"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
+        help_text=_("Empty: everywhere the owner area covers."),
     )
     # The unit that wrote the rule: it applies only inside this area's subtree.
     owner_area = models.ForeignKey(
         "grids.Area", verbose_name=_("owner"), on_delete=models.PROTECT, related_name="owned_routing_rules"
     )
-    level = models.CharField(_("case level"), max_length=16, blank=True,
-                             help_text=_("Empty: cases of any level."))
+    level = models.CharField(
+        _("case level"), max_length=16, blank=True, help_text=_("Empty: cases of any level.")
+    )
     department = models.ForeignKey(
-        Department, verbose_name=_("department"), null=True, blank=True, on_delete=models.CASCADE,
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="routing_rules",
     )
     team = models.CharField(_("own team"), max_length=16, choices=TeamKind.choices, blank=True)
@@ -214,7 +227,8 @@ class RoutingRule(models.Model):
         ordering = ["priority", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(department__isnull=False) & Q(team="")) | (Q(department__isnull=True) & ~Q(team="")),
+                condition=(Q(department__isnull=False) & Q(team=""))
+                | (Q(department__isnull=True) & ~Q(team="")),
                 name="routingrule_one_unit",
             ),
         ]
@@ -226,6 +240,7 @@ class RoutingRule(models.Model):
 
 # --- Co-handling (主办/协办) ------------------------------------------------------------------------
 
+
 class AssistStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for an answer")
     ANSWERED = "answered", _("Answered")
@@ -236,17 +251,21 @@ class CaseAssist(models.Model):
     """An assisting department (协办) on a case whose lead unit (主办) is the case's handling unit."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="assists")
-    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.PROTECT,
-                                   related_name="assists")
-    status = models.CharField(_("status"), max_length=16, choices=AssistStatus.choices,
-                              default=AssistStatus.PENDING)
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="assists"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=AssistStatus.choices, default=AssistStatus.PENDING
+    )
     due_at = models.DateTimeField(_("answer due at"))
     answer = models.TextField(_("answer"), blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     answered_at = models.DateTimeField(null=True, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -254,20 +273,24 @@ class CaseAssist(models.Model):
         verbose_name_plural = _("assisting units")
         ordering = ["case_id", "id"]
         constraints = [models.UniqueConstraint(fields=["case", "department"], name="caseassist_unique")]
-        indexes = [models.Index(fields=["due_at"], name="caseassist_pending_due",
-                                condition=Q(status="pending"))]
+        indexes = [
+            models.Index(fields=["due_at"], name="caseassist_pending_due", condition=Q(status="pending"))
+        ]
 
 
 # --- Whistle (吹哨报到) ------------------------------------------------------------------------------
+
 
 class Whistle(models.Model):
     """A street or community summons departments to a case's site."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="whistles")
-    area = models.ForeignKey("grids.Area", verbose_name=_("summoning unit"), on_delete=models.PROTECT,
-                             related_name="whistles")
-    summoned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    area = models.ForeignKey(
+        "grids.Area", verbose_name=_("summoning unit"), on_delete=models.PROTECT, related_name="whistles"
+    )
+    summoned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reason = models.TextField(_("reason"))
     arrive_by = models.DateTimeField(_("arrive by"))
     created_at = models.DateTimeField()
@@ -289,14 +312,17 @@ class WhistleCall(models.Model):
     """One summoned department and its arrival (报到): who, when, where."""
 
     whistle = models.ForeignKey(Whistle, on_delete=models.CASCADE, related_name="calls")
-    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.PROTECT,
-                                   related_name="whistle_calls")
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="whistle_calls"
+    )
     arrive_by = models.DateTimeField(_("arrive by"))
-    status = models.CharField(_("status"), max_length=16, choices=ArrivalStatus.choices,
-                              default=ArrivalStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ArrivalStatus.choices, default=ArrivalStatus.PENDING
+    )
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
-    arrived_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    arrived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     arrival_lat = models.FloatField(null=True, blank=True)
     arrival_lon = models.FloatField(null=True, blank=True)
     arrival_note = models.CharField(_("where"), max_length=200, blank=True)
@@ -306,11 +332,13 @@ class WhistleCall(models.Model):
         verbose_name_plural = _("summoned departments")
         ordering = ["whistle_id", "id"]
         constraints = [models.UniqueConstraint(fields=["whistle", "department"], name="whistlecall_unique")]
-        indexes = [models.Index(fields=["arrive_by"], name="whistlecall_pending_due",
-                                condition=Q(status="pending"))]
+        indexes = [
+            models.Index(fields=["arrive_by"], name="whistlecall_pending_due", condition=Q(status="pending"))
+        ]
 
 
 # --- Notifications -----------------------------------------------------------------------------------
+
 
 class Notification(models.Model):
     """One message in a user's in-app inbox; outside channels deliver copies of it."""
@@ -319,11 +347,16 @@ class Notification(models.Model):
         NORMAL = 0, _("Normal")
         HIGH = 1, _("High (supervised case)")
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
     kind = models.CharField(_("kind"), max_length=32)
-    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("message"), blank=True)
     # What the message is about (case event, whistle…): with the recipient it makes a retry a no-op.
@@ -368,5 +401,8 @@ class NotificationDelivery(models.Model):
         verbose_name = _("notification delivery")
         verbose_name_plural = _("notification deliveries")
         constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once")]
-        indexes = [models.Index(fields=["next_attempt_at"], name="delivery_pending_due",
-                                condition=Q(status="pending"))]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="delivery_pending_due", condition=Q(status="pending")
+            )
+        ]

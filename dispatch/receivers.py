@@ -36,7 +36,7 @@ def on_case_changed(sender, case_id, kind, notified=False, **kwargs):
         if not notified and kind in AUDIENCES:
             with transaction.atomic():
                 notify_case_change(case_id, kind)
-    except Exception:  # noqa: BLE001 — see the module docstring
+    except Exception:
         log.exception("notifying %s on case %s failed", kind, case_id)
 
 
@@ -51,20 +51,28 @@ def _dispatched(case, audience, ref):
 
 
 def _escalated(case, audience, ref):
-    return (audience.unit_staff(ref, case.level) | audience.handlers(ref),
-            _("Case %(number)s was escalated to your level") % {"number": case.number})
+    return (
+        audience.unit_staff(ref, case.level) | audience.handlers(ref),
+        _("Case %(number)s was escalated to your level") % {"number": case.number},
+    )
 
 
 def _supervised(case, audience, ref):
-    return (audience.unit_staff(ref, case.level) | audience.handlers(ref),
-            _("Case %(number)s is now supervised by the centre") % {"number": case.number})
+    return (
+        audience.unit_staff(ref, case.level) | audience.handlers(ref),
+        _("Case %(number)s is now supervised by the centre") % {"number": case.number},
+    )
 
 
 def _closed(case, audience, ref):
     # Reporters of duplicates merged into this case follow it too.
-    followers = set(Case.objects.filter(duplicate_of=case, reporter__isnull=False).values_list("reporter_id", flat=True))
-    return (followers | ({case.reporter_id} if case.reporter_id else set()),
-            _("Your report %(number)s was closed") % {"number": case.number})
+    followers = set(
+        Case.objects.filter(duplicate_of=case, reporter__isnull=False).values_list("reporter_id", flat=True)
+    )
+    return (
+        followers | ({case.reporter_id} if case.reporter_id else set()),
+        _("Your report %(number)s was closed") % {"number": case.number},
+    )
 
 
 AUDIENCES = {"dispatch": _dispatched, "escalate": _escalated, "supervise": _supervised, "close": _closed}
@@ -72,7 +80,9 @@ AUDIENCES = {"dispatch": _dispatched, "escalate": _escalated, "supervise": _supe
 
 def notify_case_change(case_id, kind):
     case = Case.objects.select_related("handling_area").get(pk=case_id)
-    event = CaseEvent.objects.filter(case_id=case_id, kind=kind).order_by("-seq").only("seq", "actor_id").first()
+    event = (
+        CaseEvent.objects.filter(case_id=case_id, kind=kind).order_by("-seq").only("seq", "actor_id").first()
+    )
     if event is None:
         return []
     ref = CaseRef.of(case)
@@ -81,5 +91,16 @@ def notify_case_change(case_id, kind):
     priority = int(case.is_supervised or kind == "supervise")
     if priority:
         title = _("[Supervised] %(title)s") % {"title": title}
-    return notify([Message(recipients=recipients, kind=kind, title=title, body=case.title,
-                           key=f"case:{case_id}:event:{event.seq}", case_id=case_id, priority=priority)])
+    return notify(
+        [
+            Message(
+                recipients=recipients,
+                kind=kind,
+                title=title,
+                body=case.title,
+                key=f"case:{case_id}:event:{event.seq}",
+                case_id=case_id,
+                priority=priority,
+            )
+        ]
+    )

@@ -38,8 +38,15 @@ class CaseRef:
     @classmethod
     def of(cls, case):
         area = case.handling_area if case.handling_area_id else None
-        return cls(case.pk, case.area_code, case.level, case.handling_department_id,
-                   area.code if area else "", area.level if area else "", case.reporter_id)
+        return cls(
+            case.pk,
+            case.area_code,
+            case.level,
+            case.handling_department_id,
+            area.code if area else "",
+            area.level if area else "",
+            case.reporter_id,
+        )
 
 
 def _ancestors(code: str) -> set[str]:
@@ -57,14 +64,22 @@ class Audience:
                 departments.add(ref.handling_department_id)
         self.by_area: dict[tuple[str, str], set[int]] = {}
         self.by_department: dict[int, set[int]] = {}
-        rows = Membership.objects.filter(is_active=True, area__is_active=True, user__is_active=True).filter(
-            area__code__in=codes
-        ).exclude(role=Role.DEPARTMENT_HANDLER).values_list("user_id", "role", "area__code") if codes else []
+        rows = (
+            Membership.objects.filter(is_active=True, area__is_active=True, user__is_active=True)
+            .filter(area__code__in=codes)
+            .exclude(role=Role.DEPARTMENT_HANDLER)
+            .values_list("user_id", "role", "area__code")
+            if codes
+            else []
+        )
         for user_id, role, code in rows:
             self.by_area.setdefault((role, code), set()).add(user_id)
         if departments:
             handlers = Membership.objects.filter(
-                is_active=True, user__is_active=True, role=Role.DEPARTMENT_HANDLER, department_id__in=departments
+                is_active=True,
+                user__is_active=True,
+                role=Role.DEPARTMENT_HANDLER,
+                department_id__in=departments,
             ).values_list("user_id", "department_id")
             for user_id, department_id in handlers:
                 self.by_department.setdefault(department_id, set()).add(user_id)

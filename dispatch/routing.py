@@ -39,11 +39,13 @@ def _ancestor_codes(code):
 def matching_rules(case):
     """Active rules for the case, best first: priority, then the most specific area."""
     codes = _ancestor_codes(case.area_code)
-    rules = (RoutingRule.objects.filter(category_id=case.category_id, is_active=True, owner_area__code__in=codes)
-             .filter(Q(area__isnull=True) | Q(area__code__in=codes))
-             .filter(Q(level="") | Q(level=case.level))
-             .filter(Q(department__isnull=True) | Q(department__is_active=True))
-             .select_related("department", "area", "owner_area"))
+    rules = (
+        RoutingRule.objects.filter(category_id=case.category_id, is_active=True, owner_area__code__in=codes)
+        .filter(Q(area__isnull=True) | Q(area__code__in=codes))
+        .filter(Q(level="") | Q(level=case.level))
+        .filter(Q(department__isnull=True) | Q(department__is_active=True))
+        .select_related("department", "area", "owner_area")
+    )
     return sorted(rules, key=lambda r: (r.priority, -len((r.area or r.owner_area).code), r.pk))
 
 
@@ -64,7 +66,9 @@ def routing_suggest(case) -> list[Suggestion]:
             seen.add(key)
             suggestions.append(Suggestion(rule.department, team, rule, "rule"))
     codes = _ancestor_codes(case.area_code)
-    covering = Department.objects.filter(is_active=True, covered_areas__code__in=codes).distinct().order_by("code")
+    covering = (
+        Department.objects.filter(is_active=True, covered_areas__code__in=codes).distinct().order_by("code")
+    )
     for department in covering:
         if ("d", department.pk) not in seen:
             seen.add(("d", department.pk))
@@ -88,8 +92,13 @@ def case_auto_dispatch(*, case_id) -> bool:
     if target is None:
         return False
     try:
-        case_dispatch(case_id=case.pk, actor=None, department=target.department, team=target.team,
-                      comment=_("Dispatched automatically by routing rule %(rule)s.") % {"rule": target.rule.pk})
+        case_dispatch(
+            case_id=case.pk,
+            actor=None,
+            department=target.department,
+            team=target.team,
+            comment=_("Dispatched automatically by routing rule %(rule)s.") % {"rule": target.rule.pk},
+        )
     except ActionNotAllowed:
         return False  # someone dispatched or moved it first
     return True

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from cases.models import CaseLevel, Category, LimitUnit
 from grids.models import Area
 
-from .models import (CaseAssist, Department, Notification, RoutingRule, TeamKind, Whistle, WhistleCall)
+from .models import CaseAssist, Department, Notification, RoutingRule, TeamKind, Whistle, WhistleCall
 
 
 def _active_departments():
@@ -25,16 +25,28 @@ class DepartmentSerializer(serializers.ModelSerializer):
 class RoutingRuleSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
     owner_area = serializers.SlugRelatedField(slug_field="code", queryset=Area.objects.active())
-    area = serializers.SlugRelatedField(slug_field="code", queryset=Area.objects.active(), required=False,
-                                        allow_null=True)
-    department = serializers.SlugRelatedField(slug_field="code", queryset=_active_departments(), required=False,
-                                              allow_null=True)
+    area = serializers.SlugRelatedField(
+        slug_field="code", queryset=Area.objects.active(), required=False, allow_null=True
+    )
+    department = serializers.SlugRelatedField(
+        slug_field="code", queryset=_active_departments(), required=False, allow_null=True
+    )
     level = serializers.ChoiceField(choices=[("", "")] + list(CaseLevel.choices), required=False, default="")
     team = serializers.ChoiceField(choices=[("", "")] + list(TeamKind.choices), required=False, default="")
 
     class Meta:
         model = RoutingRule
-        fields = ["id", "category", "owner_area", "area", "level", "department", "team", "priority", "is_active"]
+        fields = [
+            "id",
+            "category",
+            "owner_area",
+            "area",
+            "level",
+            "department",
+            "team",
+            "priority",
+            "is_active",
+        ]
 
 
 class SuggestionSerializer(serializers.Serializer):
@@ -60,8 +72,18 @@ class WhistleCallSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WhistleCall
-        fields = ["id", "department", "department_name", "arrive_by", "status", "arrived_at", "arrived_by",
-                  "arrival_lat", "arrival_lon", "arrival_note"]
+        fields = [
+            "id",
+            "department",
+            "department_name",
+            "arrive_by",
+            "status",
+            "arrived_at",
+            "arrived_by",
+            "arrival_lat",
+            "arrival_lon",
+            "arrival_note",
+        ]
 
 
 class WhistleSerializer(serializers.ModelSerializer):
@@ -75,15 +97,20 @@ class WhistleSerializer(serializers.ModelSerializer):
 
 class WhistleSummonSerializer(serializers.Serializer):
     case = serializers.IntegerField()
-    departments = serializers.SlugRelatedField(slug_field="code", queryset=_active_departments(), many=True,
-                                               allow_empty=False)
+    departments = serializers.SlugRelatedField(
+        slug_field="code", queryset=_active_departments(), many=True, allow_empty=False
+    )
     reason = serializers.CharField()
     minutes = serializers.IntegerField(min_value=1, max_value=24 * 60, default=30)
 
 
 class WhistleArriveSerializer(serializers.Serializer):
-    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all(), required=False,
-                                              help_text=_("Needed only when you handle for several summoned departments."))
+    department = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Department.objects.all(),
+        required=False,
+        help_text=_("Needed only when you handle for several summoned departments."),
+    )
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
     note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
@@ -99,9 +126,12 @@ class CaseAssistSerializer(serializers.ModelSerializer):
 
 class AssistRequestSerializer(serializers.Serializer):
     case = serializers.IntegerField()
-    departments = serializers.SlugRelatedField(slug_field="code", queryset=_active_departments(), many=True,
-                                               allow_empty=False)
-    amount = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=Decimal("0.01"), required=False)
+    departments = serializers.SlugRelatedField(
+        slug_field="code", queryset=_active_departments(), many=True, allow_empty=False
+    )
+    amount = serializers.DecimalField(
+        max_digits=8, decimal_places=2, min_value=Decimal("0.01"), required=False
+    )
     unit = serializers.ChoiceField(choices=LimitUnit.choices, required=False)
 
     def validate(self, data):

@@ -21,8 +21,16 @@ from grids.models import Level, Role
 from grids.scope import reach
 
 from . import calendar as working
-from .models import (ArrivalStatus, AssistStatus, CaseAssist, Notification, RoutingRule, TeamKind,
-                     Whistle, WhistleCall)
+from .models import (
+    ArrivalStatus,
+    AssistStatus,
+    CaseAssist,
+    Notification,
+    RoutingRule,
+    TeamKind,
+    Whistle,
+    WhistleCall,
+)
 from .notifications import Message, notify
 from .recipients import Audience, CaseRef
 
@@ -35,7 +43,11 @@ DEFAULT_ASSIST_LIMIT = (Decimal("1"), working.WORKING_DAYS)
 
 
 def _locked_case(case_id) -> Case:
-    return Case.objects.select_for_update(of=("self",)).select_related("handling_area", "category").get(pk=case_id)
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("handling_area", "category")
+        .get(pk=case_id)
+    )
 
 
 def _superuser(user):
@@ -50,7 +62,7 @@ def _changed(case_id, kind):
     def send():
         try:
             signals.case_changed.send(sender=Case, case_id=case_id, kind=kind, notified=True)
-        except Exception:  # noqa: BLE001 — a listener's failure must not surface after the commit
+        except Exception:
             log.exception("case_changed listener failed for case %s (%s)", case_id, kind)
 
     transaction.on_commit(send)
@@ -62,11 +74,14 @@ def _departments(departments, field="departments"):
         raise ValidationError({field: [_("Choose at least one department.")]})
     inactive = [d.name for d in departments if not d.is_active]
     if inactive:
-        raise ValidationError({field: [_("Inactive department: %(names)s.") % {"names": ", ".join(inactive)}]})
+        raise ValidationError(
+            {field: [_("Inactive department: %(names)s.") % {"names": ", ".join(inactive)}]}
+        )
     return departments
 
 
 # --- Whistle (吹哨报到) ---------------------------------------------------------------------------
+
 
 def _summoning_area(actor, case):
     """The deepest street or community unit of the actor's that covers the case (the one that whistles)."""
@@ -80,7 +95,9 @@ def _summoning_area(actor, case):
     return Area.objects.get(code=max(codes, key=len))
 
 
-def whistle_summon(*, case_id, actor, departments, reason, minutes=DEFAULT_ARRIVAL_MINUTES, at=None) -> Whistle:
+def whistle_summon(
+    *, case_id, actor, departments, reason, minutes=DEFAULT_ARRIVAL_MINUTES, at=None
+) -> Whistle:
     """Street or community staff summon departments to a case's site; each must report arrival in time."""
     at = at or timezone.now()
     errors = {}
@@ -99,21 +116,47 @@ def whistle_summon(*, case_id, actor, departments, reason, minutes=DEFAULT_ARRIV
         if case.status in FINAL:
             raise ValidationError({"__all__": [_("A finished case cannot be whistled.")]})
         arrive_by = at + timedelta(minutes=int(minutes))
-        whistle = Whistle.objects.create(case=case, area=area, summoned_by=actor, reason=reason.strip(),
-                                         arrive_by=arrive_by, created_at=at)
+        whistle = Whistle.objects.create(
+            case=case, area=area, summoned_by=actor, reason=reason.strip(), arrive_by=arrive_by, created_at=at
+        )
         WhistleCall.objects.bulk_create(
-            [WhistleCall(whistle=whistle, department=d, arrive_by=arrive_by) for d in departments])
-        event = event_append(case=case, kind="whistle", actor=actor, from_status=case.status, to_status=case.status,
-                             comment=whistle.reason, at=at, payload={
-                                 "whistle": whistle.pk, "area": area.code, "arrive_by": arrive_by,
-                                 "departments": [d.pk for d in departments]})
+            [WhistleCall(whistle=whistle, department=d, arrive_by=arrive_by) for d in departments]
+        )
+        event = event_append(
+            case=case,
+            kind="whistle",
+            actor=actor,
+            from_status=case.status,
+            to_status=case.status,
+            comment=whistle.reason,
+            at=at,
+            payload={
+                "whistle": whistle.pk,
+                "area": area.code,
+                "arrive_by": arrive_by,
+                "departments": [d.pk for d in departments],
+            },
+        )
         audience = Audience([CaseRef.of(case)], extra_department_ids=[d.pk for d in departments])
         title = _("Whistle: report on site for case %(number)s by %(time)s") % {
-            "number": case.number, "time": timezone.localtime(arrive_by).strftime("%H:%M")}
-        notify([Message(recipients=audience.department_handlers(d.pk), kind="whistle", title=title,
-                        body=f"{whistle.reason}\n{case.title} {case.address}".strip(),
-                        key=f"case:{case.pk}:event:{event.seq}", case_id=case.pk, priority=1)
-                for d in departments], at=at)
+            "number": case.number,
+            "time": timezone.localtime(arrive_by).strftime("%H:%M"),
+        }
+        notify(
+            [
+                Message(
+                    recipients=audience.department_handlers(d.pk),
+                    kind="whistle",
+                    title=title,
+                    body=f"{whistle.reason}\n{case.title} {case.address}".strip(),
+                    key=f"case:{case.pk}:event:{event.seq}",
+                    case_id=case.pk,
+                    priority=1,
+                )
+                for d in departments
+            ],
+            at=at,
+        )
         _changed(case.pk, "whistle")
         return whistle
 
@@ -135,10 +178,23 @@ def whistle_arrive(*, call_id, actor, lat=None, lon=None, note="", at=None) -> W
         call.arrived_at, call.arrived_by, call.arrival_lat, call.arrival_lon = at, actor, lat, lon
         call.arrival_note = (note or "")[:200]
         call.save()
-        event_append(case=case, kind="whistle_arrive", actor=actor, from_status=case.status, to_status=case.status,
-                     comment=call.arrival_note, at=at, payload={
-                         "whistle": call.whistle_id, "department": call.department_id, "status": call.status,
-                         "lat": lat, "lon": lon, "late_minutes": _late_minutes(call)})
+        event_append(
+            case=case,
+            kind="whistle_arrive",
+            actor=actor,
+            from_status=case.status,
+            to_status=case.status,
+            comment=call.arrival_note,
+            at=at,
+            payload={
+                "whistle": call.whistle_id,
+                "department": call.department_id,
+                "status": call.status,
+                "lat": lat,
+                "lon": lon,
+                "late_minutes": _late_minutes(call),
+            },
+        )
         _changed(case.pk, "whistle_arrive")
         return call
 
@@ -149,28 +205,48 @@ def _late_minutes(call):
 
 def whistles_mark_missing(*, now) -> int:
     """Summoned departments that did not report by the deadline are recorded as missing (for assessment)."""
-    due = list(WhistleCall.objects.filter(status=ArrivalStatus.PENDING, arrive_by__lte=now)
-               .select_related("whistle").order_by("arrive_by", "id")[:500])
+    due = list(
+        WhistleCall.objects.filter(status=ArrivalStatus.PENDING, arrive_by__lte=now)
+        .select_related("whistle")
+        .order_by("arrive_by", "id")[:500]
+    )
     marked = 0
     for call in due:
         with transaction.atomic():
             case = _locked_case(call.whistle.case_id)
             if not WhistleCall.objects.filter(pk=call.pk, status=ArrivalStatus.PENDING).update(
-                    status=ArrivalStatus.MISSING):
+                status=ArrivalStatus.MISSING
+            ):
                 continue  # arrived, or another sweep marked it
             marked += 1
-            event_append(case=case, kind="whistle_missing", from_status=case.status, to_status=case.status, at=now,
-                         payload={"whistle": call.whistle_id, "department": call.department_id})
+            event_append(
+                case=case,
+                kind="whistle_missing",
+                from_status=case.status,
+                to_status=case.status,
+                at=now,
+                payload={"whistle": call.whistle_id, "department": call.department_id},
+            )
             if call.whistle.summoned_by_id:
-                notify([Message(recipients={call.whistle.summoned_by_id}, kind="whistle_missing", case_id=case.pk,
-                                title=_("%(department)s did not report on site for case %(number)s") % {
-                                    "department": call.department.name, "number": case.number},
-                                key=f"whistle-call:{call.pk}:missing")], at=now)
+                notify(
+                    [
+                        Message(
+                            recipients={call.whistle.summoned_by_id},
+                            kind="whistle_missing",
+                            case_id=case.pk,
+                            title=_("%(department)s did not report on site for case %(number)s")
+                            % {"department": call.department.name, "number": case.number},
+                            key=f"whistle-call:{call.pk}:missing",
+                        )
+                    ],
+                    at=now,
+                )
             _changed(case.pk, "whistle_missing")
     return marked
 
 
 # --- Co-handling (主办/协办) ------------------------------------------------------------------------
+
 
 def assist_request(*, case_id, actor, departments, amount=None, unit=None, at=None) -> list[CaseAssist]:
     """The case's unit adds assisting departments (协办) to a dispatched case; each must answer in time."""
@@ -190,20 +266,41 @@ def assist_request(*, case_id, actor, departments, amount=None, unit=None, at=No
             raise ValidationError({"departments": [_("The lead department cannot also assist.")]})
         due_at = working.add_working_time(at, amount, unit, case.area)
         existing = set(CaseAssist.objects.filter(case=case).values_list("department_id", flat=True))
-        assists = CaseAssist.objects.bulk_create([
-            CaseAssist(case=case, department=d, due_at=due_at, requested_by=actor)
-            for d in departments if d.pk not in existing])
+        assists = CaseAssist.objects.bulk_create(
+            [
+                CaseAssist(case=case, department=d, due_at=due_at, requested_by=actor)
+                for d in departments
+                if d.pk not in existing
+            ]
+        )
         if not assists:
             raise ValidationError({"departments": [_("These departments already assist on this case.")]})
-        event = event_append(case=case, kind="assist_request", actor=actor, from_status=case.status,
-                             to_status=case.status, at=at, payload={
-                                 "departments": [a.department_id for a in assists], "due_at": due_at})
+        event = event_append(
+            case=case,
+            kind="assist_request",
+            actor=actor,
+            from_status=case.status,
+            to_status=case.status,
+            at=at,
+            payload={"departments": [a.department_id for a in assists], "due_at": due_at},
+        )
         audience = Audience([CaseRef.of(case)], extra_department_ids=[a.department_id for a in assists])
-        notify([Message(recipients=audience.department_handlers(a.department_id), kind="assist_request",
-                        title=_("Assist on case %(number)s (lead: %(lead)s)") % {
-                            "number": case.number, "lead": _lead_name(case)},
-                        body=case.title, key=f"case:{case.pk}:event:{event.seq}", case_id=case.pk,
-                        priority=int(case.is_supervised)) for a in assists], at=at)
+        notify(
+            [
+                Message(
+                    recipients=audience.department_handlers(a.department_id),
+                    kind="assist_request",
+                    title=_("Assist on case %(number)s (lead: %(lead)s)")
+                    % {"number": case.number, "lead": _lead_name(case)},
+                    body=case.title,
+                    key=f"case:{case.pk}:event:{event.seq}",
+                    case_id=case.pk,
+                    priority=int(case.is_supervised),
+                )
+                for a in assists
+            ],
+            at=at,
+        )
         _changed(case.pk, "assist_request")
         return assists
 
@@ -225,10 +322,19 @@ def assist_answer(*, assist_id, actor, answer, at=None) -> CaseAssist:
             raise PermissionDenied(_("Only the assisting department answers."))
         case = _locked_case(assist.case_id)
         if not CaseAssist.objects.filter(pk=assist.pk, status=AssistStatus.PENDING).update(
-                status=AssistStatus.ANSWERED, answer=answer.strip(), answered_by=actor, answered_at=at):
+            status=AssistStatus.ANSWERED, answer=answer.strip(), answered_by=actor, answered_at=at
+        ):
             raise ValidationError({"__all__": [_("This request was already answered or has timed out.")]})
-        event_append(case=case, kind="assist_answer", actor=actor, from_status=case.status, to_status=case.status,
-                     comment=answer.strip(), at=at, payload={"assist": assist.pk, "department": assist.department_id})
+        event_append(
+            case=case,
+            kind="assist_answer",
+            actor=actor,
+            from_status=case.status,
+            to_status=case.status,
+            comment=answer.strip(),
+            at=at,
+            payload={"assist": assist.pk, "department": assist.department_id},
+        )
         _changed(case.pk, "assist_answer")
         assist.refresh_from_db()
         return assist
@@ -236,17 +342,26 @@ def assist_answer(*, assist_id, actor, answer, at=None) -> CaseAssist:
 
 def assists_time_out(*, now) -> int:
     """Assisting departments that did not answer by their deadline time out (the lead is not held up)."""
-    due = list(CaseAssist.objects.filter(status=AssistStatus.PENDING, due_at__lte=now).order_by("due_at", "id")[:500])
+    due = list(
+        CaseAssist.objects.filter(status=AssistStatus.PENDING, due_at__lte=now).order_by("due_at", "id")[:500]
+    )
     done = 0
     for assist in due:
         with transaction.atomic():
             case = _locked_case(assist.case_id)
             if not CaseAssist.objects.filter(pk=assist.pk, status=AssistStatus.PENDING).update(
-                    status=AssistStatus.TIMED_OUT):
+                status=AssistStatus.TIMED_OUT
+            ):
                 continue
             done += 1
-            event_append(case=case, kind="assist_timeout", from_status=case.status, to_status=case.status, at=now,
-                         payload={"assist": assist.pk, "department": assist.department_id})
+            event_append(
+                case=case,
+                kind="assist_timeout",
+                from_status=case.status,
+                to_status=case.status,
+                at=now,
+                payload={"assist": assist.pk, "department": assist.department_id},
+            )
             _changed(case.pk, "assist_timeout")
     return done
 
@@ -257,6 +372,7 @@ def co_handling_settled(case) -> bool:
 
 
 # --- Routing rules ---------------------------------------------------------------------------------
+
 
 def _may_write_rules(actor, owner_area) -> bool:
     return _superuser(actor) or reach(actor).covers(owner_area.code, RULE_ROLES)
@@ -282,15 +398,38 @@ def _rule_check(*, category, owner_area, area, level, department, team):
         raise ValidationError(errors)
 
 
-def routing_rule_save(*, actor, rule=None, category, owner_area, area=None, level="", department=None, team="",
-                      priority=100, is_active=True) -> RoutingRule:
+def routing_rule_save(
+    *,
+    actor,
+    rule=None,
+    category,
+    owner_area,
+    area=None,
+    level="",
+    department=None,
+    team="",
+    priority=100,
+    is_active=True,
+) -> RoutingRule:
     """Create or change a routing rule in the actor's own area."""
-    if not _may_write_rules(actor, owner_area) or (rule is not None and not _may_write_rules(actor, rule.owner_area)):
+    if not _may_write_rules(actor, owner_area) or (
+        rule is not None and not _may_write_rules(actor, rule.owner_area)
+    ):
         raise PermissionDenied(_("You may not change routing rules here."))
-    _rule_check(category=category, owner_area=owner_area, area=area, level=level, department=department, team=team)
+    _rule_check(
+        category=category, owner_area=owner_area, area=area, level=level, department=department, team=team
+    )
     rule = rule or RoutingRule()
-    for name, value in dict(category=category, owner_area=owner_area, area=area, level=level or "",
-                            department=department, team=team or "", priority=priority, is_active=is_active).items():
+    for name, value in dict(
+        category=category,
+        owner_area=owner_area,
+        area=area,
+        level=level or "",
+        department=department,
+        team=team or "",
+        priority=priority,
+        is_active=is_active,
+    ).items():
         setattr(rule, name, value)
     with transaction.atomic():
         rule.save()
@@ -307,10 +446,10 @@ def routing_rule_delete(*, actor, rule) -> None:
 
 # --- Inbox -----------------------------------------------------------------------------------------
 
+
 def notifications_mark_read(*, actor, ids=None, at=None) -> int:
     """Mark the actor's notifications read (the given ones, or all). Others' notifications are untouched."""
     qs = Notification.objects.filter(recipient=actor, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=at or timezone.now())
-

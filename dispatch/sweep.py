@@ -45,10 +45,29 @@ log = logging.getLogger(__name__)
 BATCH = 1000
 MAX_PASSES = 5  # a pass can make new work for the next (a climb due again): a few levels at most
 
-FIELDS = ("id", "number", "title", "status", "stage", "stage_started_at", "stage_due_at", "stage_warn_at",
-          "stage_limit_unit", "alert", "escalation_level", "next_escalation_at", "level", "urgency", "category_id",
-          "area_code", "is_supervised", "handling_department_id", "handling_area__code", "handling_area__level",
-          "reporter_id")
+FIELDS = (
+    "id",
+    "number",
+    "title",
+    "status",
+    "stage",
+    "stage_started_at",
+    "stage_due_at",
+    "stage_warn_at",
+    "stage_limit_unit",
+    "alert",
+    "escalation_level",
+    "next_escalation_at",
+    "level",
+    "urgency",
+    "category_id",
+    "area_code",
+    "is_supervised",
+    "handling_department_id",
+    "handling_area__code",
+    "handling_area__level",
+    "reporter_id",
+)
 
 
 @dataclass
@@ -88,6 +107,7 @@ def sweep(now=None) -> SweepResult:
 
 # --- The three questions, as keyset-paginated batches --------------------------------------------
 
+
 def _batches(qs, key):
     after = None
     while True:
@@ -112,7 +132,9 @@ def _climb_batches(now):
 
 
 def _warning_batches(now):
-    return _batches(Case.objects.filter(stage_warn_at__lte=now, alert="", stage_due_at__gt=now), "stage_warn_at")
+    return _batches(
+        Case.objects.filter(stage_warn_at__lte=now, alert="", stage_due_at__gt=now), "stage_warn_at"
+    )
 
 
 def _run(batches, plan, now, result):
@@ -132,6 +154,7 @@ def _run(batches, plan, now, result):
 
 
 # --- Claims ------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Claim:
@@ -160,12 +183,23 @@ def _claim_all(claims, now) -> set:
 def _cas(claim, now) -> bool:
     """``UPDATE … WHERE id AND stage_due_at AND escalation_level AND alert are as read``: exactly one row or none."""
     row = claim.row
-    return Case.objects.filter(
-        id=row["id"], stage_due_at=row["stage_due_at"], escalation_level=row["escalation_level"], alert=row["alert"],
-    ).update(alert=claim.alert, level=claim.to_level, next_escalation_at=claim.next_at,
-             escalation_level=F("escalation_level") + int(claim.kind != "warning"),
-             escalation_count=F("escalation_count") + claim.climbs, version=F("version") + claim.climbs,
-             updated_at=now) == 1
+    return (
+        Case.objects.filter(
+            id=row["id"],
+            stage_due_at=row["stage_due_at"],
+            escalation_level=row["escalation_level"],
+            alert=row["alert"],
+        ).update(
+            alert=claim.alert,
+            level=claim.to_level,
+            next_escalation_at=claim.next_at,
+            escalation_level=F("escalation_level") + int(claim.kind != "warning"),
+            escalation_count=F("escalation_count") + claim.climbs,
+            version=F("version") + claim.climbs,
+            updated_at=now,
+        )
+        == 1
+    )
 
 
 def _claim_all_postgres(claims, now) -> set:
@@ -175,10 +209,21 @@ def _claim_all_postgres(claims, now) -> set:
     values, params = [], []
     for c in claims:
         row = c.row
-        values.append("(%s::bigint, %s::timestamptz, %s::int, %s::varchar, %s::varchar, %s::varchar, "
-                      "%s::timestamptz, %s::int, %s::int)")
-        params += [row["id"], row["stage_due_at"], row["escalation_level"], row["alert"], c.alert, c.to_level,
-                   c.next_at, int(c.kind != "warning"), c.climbs]
+        values.append(
+            "(%s::bigint, %s::timestamptz, %s::int, %s::varchar, %s::varchar, %s::varchar, "
+            "%s::timestamptz, %s::int, %s::int)"
+        )
+        params += [
+            row["id"],
+            row["stage_due_at"],
+            row["escalation_level"],
+            row["alert"],
+            c.alert,
+            c.to_level,
+            c.next_at,
+            int(c.kind != "warning"),
+            c.climbs,
+        ]
     table = Case._meta.db_table
     sql = (
         f'UPDATE "{table}" AS c SET alert = v.new_alert, level = v.to_level, next_escalation_at = v.next_at, '
@@ -201,24 +246,46 @@ def _next_level(level):
 def _plan_overdue(row, now, limits):
     to_level = _next_level(row["level"])
     next_at = limits.next_escalation(row, row["stage_due_at"], now) if _can_climb(to_level) else None
-    return Claim(row, "overdue", "overdue", "red", to_level, next_at, int(to_level != row["level"]),
-                 _payload(row, to_level, next_at), "escalation")
+    return Claim(
+        row,
+        "overdue",
+        "overdue",
+        "red",
+        to_level,
+        next_at,
+        int(to_level != row["level"]),
+        _payload(row, to_level, next_at),
+        "escalation",
+    )
 
 
 def _plan_climb(row, now, limits):
     if row["alert"] != "red" or row["stage_due_at"] is None or row["level"] == "district":
         # Left over from an earlier stage or an extension that cleared red: just forget the climb.
-        Case.objects.filter(id=row["id"], next_escalation_at=row["next_escalation_at"]).update(next_escalation_at=None)
+        Case.objects.filter(id=row["id"], next_escalation_at=row["next_escalation_at"]).update(
+            next_escalation_at=None
+        )
         return None
     to_level = _next_level(row["level"])
     next_at = limits.next_escalation(row, row["next_escalation_at"], now) if _can_climb(to_level) else None
-    return Claim(row, "escalate", "climbed", "red", to_level, next_at, 1, _payload(row, to_level, next_at),
-                 "escalation")
+    return Claim(
+        row,
+        "escalate",
+        "climbed",
+        "red",
+        to_level,
+        next_at,
+        1,
+        _payload(row, to_level, next_at),
+        "escalation",
+    )
 
 
 def _plan_warning(row, now, limits):
     payload = {"stage": row["stage"], "warn_at": row["stage_warn_at"], "due_at": row["stage_due_at"]}
-    return Claim(row, "warning", "warned", "yellow", row["level"], row["next_escalation_at"], 0, payload, "warning")
+    return Claim(
+        row, "warning", "warned", "yellow", row["level"], row["next_escalation_at"], 0, payload, "warning"
+    )
 
 
 def _can_climb(to_level):
@@ -227,9 +294,14 @@ def _can_climb(to_level):
 
 def _payload(row, to_level, next_at):
     return {
-        "stage": row["stage"], "due_at": row["stage_due_at"], "from_level": row["level"], "to_level": to_level,
-        "escalation_level": row["escalation_level"] + 1, "next_escalation_at": next_at,
-        "supervised": row["is_supervised"], "by": "sweep",
+        "stage": row["stage"],
+        "due_at": row["stage_due_at"],
+        "from_level": row["level"],
+        "to_level": to_level,
+        "escalation_level": row["escalation_level"] + 1,
+        "next_escalation_at": next_at,
+        "supervised": row["is_supervised"],
+        "by": "sweep",
     }
 
 
@@ -249,9 +321,13 @@ class _Limits:
 
 # --- Events, notifications and signals for a claimed batch --------------------------------------
 
+
 def _record(outcomes, now):
     events = events_append(
-        [{"case_id": o.row["id"], "kind": o.kind, "status": o.row["status"], "payload": o.payload} for o in outcomes],
+        [
+            {"case_id": o.row["id"], "kind": o.kind, "status": o.row["status"], "payload": o.payload}
+            for o in outcomes
+        ],
         at=now,
     )
     seqs = {e.case_id: e.seq for e in events}
@@ -262,8 +338,15 @@ def _record(outcomes, now):
 
 
 def _ref(row):
-    return CaseRef(row["id"], row["area_code"], row["level"], row["handling_department_id"],
-                   row["handling_area__code"] or "", row["handling_area__level"] or "", row["reporter_id"])
+    return CaseRef(
+        row["id"],
+        row["area_code"],
+        row["level"],
+        row["handling_department_id"],
+        row["handling_area__code"] or "",
+        row["handling_area__level"] or "",
+        row["reporter_id"],
+    )
 
 
 def _message(outcome, audience, seq):
@@ -275,20 +358,32 @@ def _message(outcome, audience, seq):
             title = _("Overdue: case %(number)s passed its %(stage)s deadline") % _names(row)
         else:
             title = _("Still overdue: case %(number)s climbed to the %(level)s level") % {
-                **_names(row), "level": _level_name(outcome.to_level)}
+                **_names(row),
+                "level": _level_name(outcome.to_level),
+            }
     else:
         recipients = audience.handlers(ref) or audience.unit_staff(ref, row["level"])
         title = _("Warning: case %(number)s is near its %(stage)s deadline") % _names(row)
     if row["is_supervised"]:
         title = _("[Supervised] %(title)s") % {"title": title}
-    return Message(recipients=recipients, kind=outcome.kind, title=title, body=row["title"],
-                   key=f"case:{row['id']}:event:{seq}", case_id=row["id"], priority=int(row["is_supervised"]))
+    return Message(
+        recipients=recipients,
+        kind=outcome.kind,
+        title=title,
+        body=row["title"],
+        key=f"case:{row['id']}:event:{seq}",
+        case_id=row["id"],
+        priority=int(row["is_supervised"]),
+    )
 
 
 def _names(row):
     from cases.models import Stage
 
-    return {"number": row["number"], "stage": str(dict(Stage.choices).get(row["stage"], row["stage"])).lower()}
+    return {
+        "number": row["number"],
+        "stage": str(dict(Stage.choices).get(row["stage"], row["stage"])).lower(),
+    }
 
 
 def _level_name(level):
@@ -301,5 +396,5 @@ def _signal(changed):
     for case_id, kind in changed:
         try:
             signals.case_changed.send(sender=Case, case_id=case_id, kind=kind, notified=True)
-        except Exception:  # noqa: BLE001 — one listener's failure must not stop the others' notices
+        except Exception:
             log.exception("case_changed listener failed for case %s (%s)", case_id, kind)

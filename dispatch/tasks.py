@@ -42,10 +42,12 @@ def _attempt(delivery_id):
     try:
         deliver(delivery_id)
     except DeliveryFailed:
-        attempts = NotificationDelivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first()
+        attempts = (
+            NotificationDelivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first()
+        )
         try:
             deliver_notification.apply_async((delivery_id,), countdown=backoff(attempts or 1))
-        except Exception:  # noqa: BLE001 — broker down: the sweep re-queues the pending delivery
+        except Exception:
             log.exception("could not schedule the retry of delivery %s", delivery_id)
-    except Exception:  # noqa: BLE001 — one bad delivery must not stop the batch
+    except Exception:
         log.exception("delivery %s failed unexpectedly", delivery_id)

@@ -29,21 +29,38 @@ def events_append(entries, *, at) -> list[CaseEvent]:
     last_seq = CaseEvent.objects.filter(case_id=OuterRef("case_id")).order_by("-seq").values("seq")[:1]
     heads = {
         case_id: (seq, digest)
-        for case_id, seq, digest in CaseEvent.objects.filter(case_id__in=ids, seq=Subquery(last_seq))
-        .values_list("case_id", "seq", "hash")
+        for case_id, seq, digest in CaseEvent.objects.filter(
+            case_id__in=ids, seq=Subquery(last_seq)
+        ).values_list("case_id", "seq", "hash")
     }
     events = []
     for entry in entries:
         seq, prev = heads.get(entry["case_id"], (0, GENESIS))
         content = dict(
-            case_id=entry["case_id"], seq=seq + 1, kind=entry["kind"], actor_id=None,
-            from_status=entry["status"], to_status=entry["status"], comment=entry.get("comment", ""),
-            payload=_normalise(entry.get("payload")), created_at=at,
+            case_id=entry["case_id"],
+            seq=seq + 1,
+            kind=entry["kind"],
+            actor_id=None,
+            from_status=entry["status"],
+            to_status=entry["status"],
+            comment=entry.get("comment", ""),
+            payload=_normalise(entry.get("payload")),
+            created_at=at,
         )
-        events.append(CaseEvent(
-            case_id=content["case_id"], seq=content["seq"], kind=content["kind"], actor_id=None,
-            from_status=content["from_status"], to_status=content["to_status"], comment=content["comment"],
-            payload=content["payload"], created_at=at, prev_hash=prev, hash=event_hash(prev, **content),
-        ))
+        events.append(
+            CaseEvent(
+                case_id=content["case_id"],
+                seq=content["seq"],
+                kind=content["kind"],
+                actor_id=None,
+                from_status=content["from_status"],
+                to_status=content["to_status"],
+                comment=content["comment"],
+                payload=content["payload"],
+                created_at=at,
+                prev_hash=prev,
+                hash=event_hash(prev, **content),
+            )
+        )
         heads[entry["case_id"]] = (seq + 1, events[-1].hash)
     return CaseEvent.objects.bulk_create(events)

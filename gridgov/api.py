@@ -103,18 +103,24 @@ class ErrorSerializer(serializers.Serializer):
     """The body of every error answer, for the API's schema (``exception_handler`` builds it)."""
 
     code = serializers.CharField(
-        help_text="invalid, not_authenticated, permission_denied, not_found, conflict, throttled…")
+        help_text="invalid, not_authenticated, permission_denied, not_found, conflict, throttled…"
+    )
     message = serializers.CharField(help_text="In the language of the request (Chinese by default).")
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
-                                   help_text="Messages per field (400 only; else empty).")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per field (400 only; else empty).",
+    )
 
 
 class ConflictSerializer(ErrorSerializer):
     """A 409: what changed since the version you sent, or which actions the case allows now."""
 
     current_version = serializers.IntegerField(required=False)
-    changes = serializers.ListField(child=serializers.DictField(), required=False,
-                                    help_text="The events since your version, newest first.")
+    changes = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="The events since your version, newest first.",
+    )
     allowed_actions = serializers.ListField(child=serializers.CharField(), required=False)
 
 

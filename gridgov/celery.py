@@ -15,24 +15,53 @@ app.conf.beat_schedule = {
     # Liveness of the worker and beat themselves: the health page reads the last heartbeat.
     "heartbeat": {"task": "gridgov.tasks.heartbeat", "schedule": 60.0},
     # Deadlines: yellow, red, climbing the tree. Expires so a backlog after an outage runs once, not N times.
-    "dispatch-sweep": {"task": "dispatch.tasks.sweep_deadlines", "schedule": 60.0, "options": {"expires": 55}},
+    "dispatch-sweep": {
+        "task": "dispatch.tasks.sweep_deadlines",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Priority residents due for a visit appear on the grid workers' task lists each morning.
-    "residents-visit-tasks": {"task": "residents.tasks.build_visit_tasks", "schedule": crontab(hour=5, minute=30)},
+    "residents-visit-tasks": {
+        "task": "residents.tasks.build_visit_tasks",
+        "schedule": crontab(hour=5, minute=30),
+    },
     # Closed cases nobody rated within the callback window are closed as "no response".
-    "cases-callback-window": {"task": "cases.tasks.lapse_unanswered_evaluations", "schedule": crontab(minute=7)},
+    "cases-callback-window": {
+        "task": "cases.tasks.lapse_unanswered_evaluations",
+        "schedule": crontab(minute=7),
+    },
     # Last month's assessment report, published as an immutable snapshot on the 1st.
-    "assessment-monthly-report": {"task": "assessment.tasks.publish_monthly_report",
-                                  "schedule": crontab(day_of_month=1, hour=1, minute=0)},
+    "assessment-monthly-report": {
+        "task": "assessment.tasks.publish_monthly_report",
+        "schedule": crontab(day_of_month=1, hour=1, minute=0),
+    },
     # Evaluation records of new reports, in one batch (reports send no message of their own).
-    "assessment-new-records": {"task": "assessment.tasks.build_new_records", "schedule": 60.0,
-                               "options": {"expires": 55}},
+    "assessment-new-records": {
+        "task": "assessment.tasks.build_new_records",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Evaluation records whose rebuild was lost on the way (broker down at commit time).
-    "assessment-records-catch-up": {"task": "assessment.tasks.catch_up_records", "schedule": 600.0,
-                                    "options": {"expires": 590}},
+    "assessment-records-catch-up": {
+        "task": "assessment.tasks.catch_up_records",
+        "schedule": 600.0,
+        "options": {"expires": 590},
+    },
     # Patrol tracks are sensitive personal information: deleted after the retention period.
-    "command-track-retention": {"task": "command.tasks.purge_old_tracks", "schedule": crontab(hour=3, minute=15)},
+    "command-track-retention": {
+        "task": "command.tasks.purge_old_tracks",
+        "schedule": crontab(hour=3, minute=15),
+    },
     # Webhook deliveries whose Celery message was lost (broker down at commit time) are re-queued.
-    "intake-webhook-sweep": {"task": "intake.tasks.redeliver_webhooks", "schedule": 300.0, "options": {"expires": 290}},
+    "intake-webhook-sweep": {
+        "task": "intake.tasks.redeliver_webhooks",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     # Photos Open311 clients sent by media_url are fetched outside the request.
-    "open311-media-sweep": {"task": "open311.tasks.fetch_pending_media", "schedule": 300.0, "options": {"expires": 290}},
+    "open311-media-sweep": {
+        "task": "open311.tasks.fetch_pending_media",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
 }

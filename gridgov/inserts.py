@@ -51,7 +51,12 @@ class _Statement:
 
 
 def _statement(obj, using, fields, returning_fields) -> _Statement:
-    key = (using, type(obj), tuple(field.attname for field in fields), tuple(f.attname for f in returning_fields))
+    key = (
+        using,
+        type(obj),
+        tuple(field.attname for field in fields),
+        tuple(f.attname for f in returning_fields),
+    )
     statement = _STATEMENTS.get(key)
     if statement is None:
         query = InsertQuery(type(obj))

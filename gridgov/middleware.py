@@ -12,6 +12,8 @@ class ChineseByDefaultMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and not request.path.startswith(("/api/", "/open311/")):
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and not request.path.startswith(
+            ("/api/", "/open311/")
+        ):
             request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)

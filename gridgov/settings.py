@@ -23,12 +23,16 @@ VAR_DIR = Path(env.str("GRIDGOV_VAR_DIR", default=str(BASE_DIR / "var")))
 
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=not PRODUCTION)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"])
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 if PRODUCTION:
     if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32:
-        raise ImproperlyConfigured("Production refuses the development SECRET_KEY: set SECRET_KEY (32+ chars).")
+        raise ImproperlyConfigured(
+            "Production refuses the development SECRET_KEY: set SECRET_KEY (32+ chars)."
+        )
     if DEBUG:
         raise ImproperlyConfigured("Production refuses DEBUG=on.")
     if not ALLOWED_HOSTS:
@@ -137,7 +141,11 @@ if REDIS_URL:
     # A publish with Redis down gives up fast: the case action has committed already, and the sweep
     # re-queues what was not delivered once the broker is back.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": 3600, "max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2,
+        "visibility_timeout": 3600,
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.1,
+        "interval_max": 0.2,
     }
 else:
     CACHES = {

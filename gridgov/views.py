@@ -11,8 +11,17 @@ from grids.scope import reach
 # The tiles of the home page, by who works from them, in the order of the loop.
 WORKER_TILES = ["to_verify_mine", "my_open_reports", "to_rate"]
 HANDLER_TILES = ["to_accept", "my_unit"]
-STAFF_TILES = ["to_file", "to_dispatch", "handling", "to_verify", "to_close", "extension", "warning", "overdue",
-               "supervised"]
+STAFF_TILES = [
+    "to_file",
+    "to_dispatch",
+    "handling",
+    "to_verify",
+    "to_close",
+    "extension",
+    "warning",
+    "overdue",
+    "supervised",
+]
 ALERT_TILES = {"warning": "yellow", "overdue": "red"}
 
 
@@ -24,19 +33,32 @@ def home(request):
     labels = {key: label for key, label, _q in queues}
     r = reach(user)
     is_worker = bool(r.codes(WORKER_ROLES))
-    groups = [(name, [_tile(key, labels[key], counts[key]) for key in keys if key in labels])
-              for name, keys in (("worker", WORKER_TILES), ("handler", HANDLER_TILES), ("staff", STAFF_TILES))]
-    return render(request, "home.html", {
-        "memberships": memberships, "reach": r, "is_worker": is_worker,
-        "groups": [(name, tiles) for name, tiles in groups if tiles],
-        "visits_due": _visits_due(user) if is_worker else None,
-        "recent_reports": _recent_reports(user) if is_worker else [],
-    })
+    groups = [
+        (name, [_tile(key, labels[key], counts[key]) for key in keys if key in labels])
+        for name, keys in (("worker", WORKER_TILES), ("handler", HANDLER_TILES), ("staff", STAFF_TILES))
+    ]
+    return render(
+        request,
+        "home.html",
+        {
+            "memberships": memberships,
+            "reach": r,
+            "is_worker": is_worker,
+            "groups": [(name, tiles) for name, tiles in groups if tiles],
+            "visits_due": _visits_due(user) if is_worker else None,
+            "recent_reports": _recent_reports(user) if is_worker else [],
+        },
+    )
 
 
 def _tile(key, label, count):
-    return {"key": key, "label": label, "count": count, "alert": ALERT_TILES.get(key, "") if count else "",
-            "url": reverse("cases:list") + f"?queue={key}"}
+    return {
+        "key": key,
+        "label": label,
+        "count": count,
+        "alert": ALERT_TILES.get(key, "") if count else "",
+        "url": reverse("cases:list") + f"?queue={key}",
+    }
 
 
 def _visits_due(user):

@@ -13,12 +13,11 @@ team moves only to the part the caller names, since nothing else says which part
 
 from dataclasses import dataclass, field
 
+import shapely
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
-import shapely
 from shapely.geometry import mapping
 
 from . import spatial
@@ -44,6 +43,7 @@ class Adjustment:
 
 # --- checks -------------------------------------------------------------------------------------------
 
+
 def _check_actor(actor, areas):
     """The district centre (or a superuser) adjusts grids; ``actor=None`` is the operator's shell."""
     if actor is None or actor.is_superuser:
@@ -55,7 +55,10 @@ def _check_actor(actor, areas):
 def _lock(areas) -> list[Area]:
     """Lock the rows and re-read them: the caller's copies may be stale."""
     ids = [a.pk for a in areas]
-    locked = {a.pk: a for a in Area.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("parent")}
+    locked = {
+        a.pk: a
+        for a in Area.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("parent")
+    }
     rows = [locked[pk] for pk in ids]
     for area in rows:
         if not area.is_active:
@@ -75,18 +78,26 @@ def _check_inside(geom, parent: Area, tolerance_m2, field_name="boundary"):
         return
     outside = outside_m2(geom, boundary_shape(parent.boundary))
     if outside > tolerance_m2:
-        raise ValidationError({field_name: _("%(m2).0f m² lies outside %(name)s.") % {"m2": outside, "name": parent.name}})
+        raise ValidationError(
+            {field_name: _("%(m2).0f m² lies outside %(name)s.") % {"m2": outside, "name": parent.name}}
+        )
 
 
 def _check_no_overlap(candidates: dict, parent: Area, tolerance_m2, exclude_codes=()):
     overlaps = sibling_overlaps(candidates, [parent.code], tolerance_m2, exclude_codes=exclude_codes)
     if overlaps:
-        raise ValidationError({"boundary": [
-            _("%(a)s overlaps %(b)s by %(m2).0f m².") % {"a": a, "b": b, "m2": m2} for a, b, m2 in overlaps
-        ]})
+        raise ValidationError(
+            {
+                "boundary": [
+                    _("%(a)s overlaps %(b)s by %(m2).0f m².") % {"a": a, "b": b, "m2": m2}
+                    for a, b, m2 in overlaps
+                ]
+            }
+        )
 
 
 # --- writes shared by the adjustments --------------------------------------------------------------------
+
 
 def next_child_codes(parent: Area, count: int) -> list[str]:
     """Fresh codes under a parent; retired children keep theirs forever, so they count too."""
@@ -110,7 +121,11 @@ def _active_descendants(area: Area):
 def _move_memberships(source: Area, target: Area) -> int:
     """Give ``source``'s active members the same role on ``target``; the old row stays, inactive."""
     moved = 0
-    for membership in Membership.objects.select_for_update(of=("self",)).filter(area=source, is_active=True).select_related("user"):
+    for membership in (
+        Membership.objects.select_for_update(of=("self",))
+        .filter(area=source, is_active=True)
+        .select_related("user")
+    ):
         if membership.department_id:
             # One membership per user and department (a constraint): the handler's row follows the area.
             membership.area = target
@@ -141,8 +156,15 @@ def _create(**fields) -> Area:
 
 def _copy_area(source: Area, parent: Area, code: str) -> Area:
     return _create(
-        code=code, name=source.name, level=source.level, parent=parent, kind=source.kind, purpose=source.purpose,
-        boundary=source.boundary, households=source.households, residents=source.residents,
+        code=code,
+        name=source.name,
+        level=source.level,
+        parent=parent,
+        kind=source.kind,
+        purpose=source.purpose,
+        boundary=source.boundary,
+        households=source.households,
+        residents=source.residents,
     )
 
 
@@ -171,9 +193,17 @@ def _leftover_memberships(areas) -> list:
 
 # --- the adjustments ------------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def grid_split(*, grid: Area, parts: list[dict], actor, team_to: int | None = None, note: str = "",
-               tolerance_m2: float = DEFAULT_TOLERANCE_M2) -> Adjustment:
+def grid_split(
+    *,
+    grid: Area,
+    parts: list[dict],
+    actor,
+    team_to: int | None = None,
+    note: str = "",
+    tolerance_m2: float = DEFAULT_TOLERANCE_M2,
+) -> Adjustment:
     """Split one grid into new grids that tile it exactly.
 
     ``parts``: dicts with ``name`` and ``boundary`` (GeoJSON), optionally ``kind``, ``purpose``,
@@ -197,8 +227,15 @@ def grid_split(*, grid: Area, parts: list[dict], actor, team_to: int | None = No
     if old_geom is not None:
         mismatch = area_m2(shapely.symmetric_difference(shapely.union_all(geoms), old_geom))
         if mismatch > tolerance_m2:
-            raise ValidationError({"parts": _("The parts must cover the grid exactly (%(m2).0f m² differ); "
-                                              "redraw first for other changes.") % {"m2": mismatch}})
+            raise ValidationError(
+                {
+                    "parts": _(
+                        "The parts must cover the grid exactly (%(m2).0f m² differ); "
+                        "redraw first for other changes."
+                    )
+                    % {"m2": mismatch}
+                }
+            )
     codes = next_child_codes(grid.parent, len(parts))
     _check_no_overlap(dict(zip(codes, geoms)), grid.parent, tolerance_m2, exclude_codes=[grid.code])
 
@@ -207,12 +244,19 @@ def grid_split(*, grid: Area, parts: list[dict], actor, team_to: int | None = No
     residents = _apportion(grid.residents, weights)
     new_grids = []
     for i, (part, code) in enumerate(zip(parts, codes)):
-        new_grids.append(_create(
-            code=code, name=part["name"], level=Level.GRID, parent=grid.parent,
-            kind=part.get("kind", grid.kind), purpose=part.get("purpose", grid.purpose),
-            boundary=part["boundary"], households=part.get("households", households[i]),
-            residents=part.get("residents", residents[i]),
-        ))
+        new_grids.append(
+            _create(
+                code=code,
+                name=part["name"],
+                level=Level.GRID,
+                parent=grid.parent,
+                kind=part.get("kind", grid.kind),
+                purpose=part.get("purpose", grid.purpose),
+                boundary=part["boundary"],
+                households=part.get("households", households[i]),
+                residents=part.get("residents", residents[i]),
+            )
+        )
     now = timezone.now()
     old_micro = _active_descendants(grid)
     result = Adjustment(change=None, created=list(new_grids), retired=[grid] + old_micro)
@@ -220,8 +264,9 @@ def grid_split(*, grid: Area, parts: list[dict], actor, team_to: int | None = No
     for micro in old_micro:
         target = _clear_part(micro, geoms, new_grids)
         if target is None:
-            result.warnings.append(_("%(name)s straddles the parts and was retired without a successor.")
-                                   % {"name": micro.name})
+            result.warnings.append(
+                _("%(name)s straddles the parts and was retired without a successor.") % {"name": micro.name}
+            )
             continue
         copy = _copy_area(micro, target, f"{target.code}{next_micro[target.pk]:03d}")
         next_micro[target.pk] += 1
@@ -231,8 +276,14 @@ def grid_split(*, grid: Area, parts: list[dict], actor, team_to: int | None = No
         result.moved_memberships += _move_memberships(grid, new_grids[team_to])
     _retire(result.retired, now)
     result.unassigned_memberships = _leftover_memberships(result.retired)
-    result.change = _record(AreaChange.Kind.SPLIT, actor, note, result.retired, result.created,
-                            {a.code: a.boundary for a in result.retired})
+    result.change = _record(
+        AreaChange.Kind.SPLIT,
+        actor,
+        note,
+        result.retired,
+        result.created,
+        {a.code: a.boundary for a in result.retired},
+    )
     return result
 
 
@@ -247,8 +298,16 @@ def _clear_part(micro: Area, geoms, new_grids):
 
 
 @transaction.atomic
-def grid_merge(*, grids: list[Area], name: str, actor, note: str = "", kind=None, purpose=None,
-               tolerance_m2: float = DEFAULT_TOLERANCE_M2) -> Adjustment:
+def grid_merge(
+    *,
+    grids: list[Area],
+    name: str,
+    actor,
+    note: str = "",
+    kind=None,
+    purpose=None,
+    tolerance_m2: float = DEFAULT_TOLERANCE_M2,
+) -> Adjustment:
     """Merge neighbouring grids of one community into one new grid; teams and micro-grids follow it."""
     _check_actor(actor, grids)
     grids = _lock(sorted(grids, key=lambda g: g.code))
@@ -270,9 +329,15 @@ def grid_merge(*, grids: list[Area], name: str, actor, note: str = "", kind=None
     (code,) = next_child_codes(parent, 1)
     first = grids[0]
     merged_grid = _create(
-        code=code, name=name, level=Level.GRID, parent=parent, boundary=boundary,
-        kind=kind or first.kind, purpose=first.purpose if purpose is None else purpose,
-        households=sum(g.households for g in grids), residents=sum(g.residents for g in grids),
+        code=code,
+        name=name,
+        level=Level.GRID,
+        parent=parent,
+        boundary=boundary,
+        kind=kind or first.kind,
+        purpose=first.purpose if purpose is None else purpose,
+        households=sum(g.households for g in grids),
+        residents=sum(g.residents for g in grids),
     )
     result = Adjustment(change=None, created=[merged_grid], retired=list(grids))
     n = 1
@@ -286,19 +351,30 @@ def grid_merge(*, grids: list[Area], name: str, actor, note: str = "", kind=None
         result.moved_memberships += _move_memberships(grid, merged_grid)
     _retire(result.retired, timezone.now())
     result.unassigned_memberships = _leftover_memberships(result.retired)
-    result.change = _record(AreaChange.Kind.MERGE, actor, note, result.retired, result.created,
-                            {a.code: a.boundary for a in result.retired})
+    result.change = _record(
+        AreaChange.Kind.MERGE,
+        actor,
+        note,
+        result.retired,
+        result.created,
+        {a.code: a.boundary for a in result.retired},
+    )
     return result
 
 
 def _lists(coords):
     """shapely's mapping() gives tuples; stored GeoJSON keeps lists."""
-    return [_lists(c) for c in coords] if isinstance(coords, (list, tuple)) and not isinstance(coords[0], float) \
+    return (
+        [_lists(c) for c in coords]
+        if isinstance(coords, (list, tuple)) and not isinstance(coords[0], float)
         else list(coords)
+    )
 
 
 @transaction.atomic
-def grid_redraw(*, boundaries: dict, actor, note: str = "", tolerance_m2: float = DEFAULT_TOLERANCE_M2) -> Adjustment:
+def grid_redraw(
+    *, boundaries: dict, actor, note: str = "", tolerance_m2: float = DEFAULT_TOLERANCE_M2
+) -> Adjustment:
     """Give areas new boundaries (the same areas, codes and teams); neighbours move an edge together.
 
     ``boundaries``: {area: GeoJSON}. The result may not overlap a sibling nor leave the parent.
@@ -321,8 +397,10 @@ def grid_redraw(*, boundaries: dict, actor, note: str = "", tolerance_m2: float 
         area.save()
         for child in _active_descendants(area):
             if child.boundary and outside_m2(boundary_shape(child.boundary), geoms[area.code]) > tolerance_m2:
-                result.warnings.append(_("%(child)s now lies partly outside %(name)s.")
-                                       % {"child": child.name, "name": area.name})
+                result.warnings.append(
+                    _("%(child)s now lies partly outside %(name)s.")
+                    % {"child": child.name, "name": area.name}
+                )
     result.change = _record(AreaChange.Kind.REDRAW, actor, note, [], [], previous)
     return result
 
@@ -344,5 +422,7 @@ def area_retire(*, area: Area, actor, successor: Area | None = None, note: str =
         result.moved_memberships = _move_memberships(area, successor)
     _retire(retired, timezone.now())
     result.unassigned_memberships = _leftover_memberships(retired)
-    result.change = _record(AreaChange.Kind.RETIRE, actor, note, retired, [], {a.code: a.boundary for a in retired})
+    result.change = _record(
+        AreaChange.Kind.RETIRE, actor, note, retired, [], {a.code: a.boundary for a in retired}
+    )
     return result

@@ -33,7 +33,9 @@ class UserAdmin(BaseUserAdmin):
 
 
 class BoundaryImportForm(forms.Form):
-    file = forms.FileField(label=_("GeoJSON file"), help_text=_("A FeatureCollection with properties.code per feature."))
+    file = forms.FileField(
+        label=_("GeoJSON file"), help_text=_("A FeatureCollection with properties.code per feature.")
+    )
     dry_run = forms.BooleanField(label=_("Only validate"), required=False)
     strict = forms.BooleanField(label=_("Treat sibling overlaps as errors"), required=False)
 
@@ -54,13 +56,26 @@ class AreaAdmin(admin.ModelAdmin):
     list_filter = ["level", "kind", "is_active"]
     search_fields = ["code", "name"]
     raw_id_fields = ["parent"]
-    readonly_fields = ["min_lon", "min_lat", "max_lon", "max_lat", "centroid_lon", "centroid_lat", "retired_at"]
+    readonly_fields = [
+        "min_lon",
+        "min_lat",
+        "max_lon",
+        "max_lat",
+        "centroid_lon",
+        "centroid_lat",
+        "retired_at",
+    ]
     actions = ["export_geojson"]
     change_list_template = "admin/grids/area/change_list.html"
 
     def get_urls(self):
-        own = [path("import-boundaries/", self.admin_site.admin_view(self.import_boundaries),
-                    name="grids_area_import_boundaries")]
+        own = [
+            path(
+                "import-boundaries/",
+                self.admin_site.admin_view(self.import_boundaries),
+                name="grids_area_import_boundaries",
+            )
+        ]
         return own + super().get_urls()
 
     def import_boundaries(self, request):
@@ -70,20 +85,34 @@ class AreaAdmin(admin.ModelAdmin):
         form = BoundaryImportForm(request.POST or None, request.FILES or None)
         report = None
         if request.method == "POST" and form.is_valid():
-            report = boundaries_import(collection=form.cleaned_data["collection"], actor=request.user,
-                                       dry_run=form.cleaned_data["dry_run"], strict=form.cleaned_data["strict"])
+            report = boundaries_import(
+                collection=form.cleaned_data["collection"],
+                actor=request.user,
+                dry_run=form.cleaned_data["dry_run"],
+                strict=form.cleaned_data["strict"],
+            )
             if report.ok and not form.cleaned_data["dry_run"]:
-                self.message_user(request, _("Boundaries imported: %(n)s areas.") % {
-                    "n": report.count("create") + report.count("update")})
+                self.message_user(
+                    request,
+                    _("Boundaries imported: %(n)s areas.")
+                    % {"n": report.count("create") + report.count("update")},
+                )
                 return redirect("admin:grids_area_changelist")
-        context = {**self.admin_site.each_context(request), "form": form, "report": report,
-                   "title": _("Import boundaries"), "opts": self.model._meta}
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "report": report,
+            "title": _("Import boundaries"),
+            "opts": self.model._meta,
+        }
         return TemplateResponse(request, "admin/grids/area/import_boundaries.html", context)
 
     @admin.action(description=_("Export selected boundaries as GeoJSON"))
     def export_geojson(self, request, queryset):
         collection = boundaries_export(queryset.exclude(boundary__isnull=True).order_by("code"))
-        response = HttpResponse(json.dumps(collection, ensure_ascii=False), content_type="application/geo+json")
+        response = HttpResponse(
+            json.dumps(collection, ensure_ascii=False), content_type="application/geo+json"
+        )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="boundaries-{stamp}.geojson"'
         return response

@@ -7,7 +7,13 @@ from rest_framework.response import Response
 from gridgov.api import ScopedReadOnlyViewSet
 
 from .models import Area, Level, Membership
-from .serializers import AreaDetailSerializer, AreaSerializer, LocateQuerySerializer, MembershipSerializer, MeSerializer
+from .serializers import (
+    AreaDetailSerializer,
+    AreaSerializer,
+    LocateQuerySerializer,
+    MembershipSerializer,
+    MeSerializer,
+)
 
 
 class AreaFilter(django_filters.FilterSet):
@@ -34,7 +40,10 @@ class AreaViewSet(ScopedReadOnlyViewSet):
         return AreaDetailSerializer if self.action == "retrieve" else AreaSerializer
 
     @extend_schema(
-        parameters=[OpenApiParameter("lat", float, required=True), OpenApiParameter("lon", float, required=True)],
+        parameters=[
+            OpenApiParameter("lat", float, required=True),
+            OpenApiParameter("lon", float, required=True),
+        ],
         responses=AreaSerializer,
     )
     @action(detail=False, methods=["get"])
@@ -52,7 +61,9 @@ class AreaViewSet(ScopedReadOnlyViewSet):
             return Response({"inside": True, "area": AreaSerializer(area).data if area else None})
         nearest_id = nearest_grid(lat, lon)
         area = visible.filter(pk=nearest_id).first() if nearest_id else None
-        return Response({"inside": False, "area": None, "nearest": AreaSerializer(area).data if area else None})
+        return Response(
+            {"inside": False, "area": None, "nearest": AreaSerializer(area).data if area else None}
+        )
 
 
 class MembershipViewSet(ScopedReadOnlyViewSet):
@@ -71,5 +82,3 @@ class MeView(RetrieveAPIView):
 
     def get_object(self):
         return self.request.user
-
-

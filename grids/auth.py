@@ -38,7 +38,7 @@ def user_with_reach(user_id) -> User | None:
         return None
     fields = User._meta.concrete_fields
     user = User.from_db(db, [f.attname for f in fields], _converted(rows[0][: len(fields)], db_connection))
-    memberships = [row[len(fields):] for row in rows]
+    memberships = [row[len(fields) :] for row in rows]
     user._gridgov_reach = reach_from(user, [m for m in memberships if m[1] is not None])
     return user
 
@@ -56,7 +56,9 @@ def _converted(values, db_connection) -> list:
 def _converters(alias) -> dict:
     query = User._default_manager.all().query
     compiler = query.get_compiler(using=alias)
-    return compiler.get_converters([field.get_col(User._meta.db_table) for field in User._meta.concrete_fields])
+    return compiler.get_converters(
+        [field.get_col(User._meta.db_table) for field in User._meta.concrete_fields]
+    )
 
 
 @cache

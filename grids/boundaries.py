@@ -20,7 +20,16 @@ from shapely.validation import explain_validity
 
 from . import spatial
 from .geometry import BoundaryError, boundary_shape, derive_extent
-from .models import CODE_LENGTH, PARENT_LEVEL, Area, AreaChange, AreaKind, BoundaryRevision, DedicatedPurpose, Role
+from .models import (
+    CODE_LENGTH,
+    PARENT_LEVEL,
+    Area,
+    AreaChange,
+    AreaKind,
+    BoundaryRevision,
+    DedicatedPurpose,
+    Role,
+)
 
 EARTH_RADIUS_M = 6_371_008.8
 DEFAULT_TOLERANCE_M2 = 10.0  # digitising slivers along shared edges are far below this
@@ -29,6 +38,7 @@ EDITABLE_PROPERTIES = ("name", "kind", "purpose", "households", "residents")
 
 
 # --- geometry measures ------------------------------------------------------------------------------
+
 
 def area_m2(geom) -> float:
     """Area in square metres of a lon/lat geometry (equirectangular at its own latitude: <0.1 % error
@@ -69,7 +79,9 @@ def _ring_errors(geometry) -> list[str]:
             if len(points) < 4:
                 errors.append(_("Polygon %(p)s ring %(r)s has fewer than 4 positions.") % where)
             elif points[0] != points[-1]:
-                errors.append(_("Polygon %(p)s ring %(r)s is not closed (first and last positions differ).") % where)
+                errors.append(
+                    _("Polygon %(p)s ring %(r)s is not closed (first and last positions differ).") % where
+                )
             if any(not (-180 <= x <= 180 and -90 <= y <= 90) for x, y in points):
                 errors.append(_("Polygon %(p)s ring %(r)s has positions outside lon/lat range.") % where)
     return errors
@@ -94,6 +106,7 @@ def check_geometry(geometry):
 
 
 # --- the report ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class FeatureReport:
@@ -129,8 +142,12 @@ class BoundaryReport:
 
     def as_dict(self) -> dict:
         return {
-            "ok": self.ok, "imported": self.imported, "errors": self.errors,
-            "created": self.count("create"), "updated": self.count("update"), "unchanged": self.count("unchanged"),
+            "ok": self.ok,
+            "imported": self.imported,
+            "errors": self.errors,
+            "created": self.count("create"),
+            "updated": self.count("update"),
+            "unchanged": self.count("unchanged"),
             "features": [f.__dict__ for f in self.features if f.errors or f.warnings],
         }
 
@@ -145,27 +162,41 @@ class BoundaryReport:
 
 # --- export -------------------------------------------------------------------------------------------
 
+
 def boundaries_export(areas) -> dict:
     """A FeatureCollection of the areas (in code order), each with its code, parent and figures."""
     features = []
     for area in sorted(areas, key=lambda a: a.code):
-        parent_code = area.code[: CODE_LENGTH[PARENT_LEVEL[area.level]]] if area.level in PARENT_LEVEL else None
-        features.append({
-            "type": "Feature",
-            "id": area.code,
-            "bbox": None if area.min_lon is None else [area.min_lon, area.min_lat, area.max_lon, area.max_lat],
-            "geometry": area.boundary,
-            "properties": {
-                "code": area.code, "name": area.name, "level": area.level, "parent": parent_code,
-                "kind": area.kind, "purpose": area.purpose, "households": area.households,
-                "residents": area.residents, "is_active": area.is_active,
-                "retired_at": area.retired_at.isoformat() if area.retired_at else None,
-            },
-        })
+        parent_code = (
+            area.code[: CODE_LENGTH[PARENT_LEVEL[area.level]]] if area.level in PARENT_LEVEL else None
+        )
+        features.append(
+            {
+                "type": "Feature",
+                "id": area.code,
+                "bbox": None
+                if area.min_lon is None
+                else [area.min_lon, area.min_lat, area.max_lon, area.max_lat],
+                "geometry": area.boundary,
+                "properties": {
+                    "code": area.code,
+                    "name": area.name,
+                    "level": area.level,
+                    "parent": parent_code,
+                    "kind": area.kind,
+                    "purpose": area.purpose,
+                    "households": area.households,
+                    "residents": area.residents,
+                    "is_active": area.is_active,
+                    "retired_at": area.retired_at.isoformat() if area.retired_at else None,
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
 # --- import -------------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Item:
@@ -183,8 +214,10 @@ def _check_properties(item: _Item, existing: Area | None):
     if existing is None and not str(props.get("name") or "").strip():
         report.errors.append(_("A new area needs a name."))
     if "level" in props and props["level"] != item.level:
-        report.errors.append(_("The level %(given)s does not match the code's level %(level)s.")
-                             % {"given": props["level"], "level": item.level})
+        report.errors.append(
+            _("The level %(given)s does not match the code's level %(level)s.")
+            % {"given": props["level"], "level": item.level}
+        )
     kind = props.get("kind", existing.kind if existing else AreaKind.COMPREHENSIVE)
     purpose = props.get("purpose", existing.purpose if existing else "") or ""
     if kind not in AreaKind.values:
@@ -245,11 +278,15 @@ def _check_tree(items: list[_Item]) -> dict:
         if item.existing is not None and not item.existing.is_active:
             item.report.errors.append(_("This area is retired; adjust grids instead of importing into it."))
         if item.existing is not None and item.existing.level != item.level:
-            item.report.errors.append(_("The existing area with this code is a %(level)s.") % {"level": item.existing.level})
+            item.report.errors.append(
+                _("The existing area with this code is a %(level)s.") % {"level": item.existing.level}
+            )
         if item.parent_code and item.parent_code not in in_file:
             parent = existing.get(item.parent_code)
             if parent is None or not parent.is_active:
-                item.report.errors.append(_("The parent %(code)s does not exist or is retired.") % {"code": item.parent_code})
+                item.report.errors.append(
+                    _("The parent %(code)s does not exist or is retired.") % {"code": item.parent_code}
+                )
         _check_properties(item, item.existing)
     return {code: area for code, area in existing.items() if code in parent_codes}
 
@@ -278,15 +315,20 @@ def _check_containment(items, geoms, tolerance_m2):
             continue
         outside = outside_m2(item.geom, parent_geom)
         if outside > tolerance_m2:
-            item.report.errors.append(_("%(m2).0f m² lies outside the parent %(code)s.") % {"m2": outside, "code": item.parent_code})
+            item.report.errors.append(
+                _("%(m2).0f m² lies outside the parent %(code)s.") % {"m2": outside, "code": item.parent_code}
+            )
 
 
 def sibling_overlaps(candidates: dict, parent_codes, tolerance_m2, exclude_codes=()):
     """Overlaps (code, other code, m²) between each candidate {code: geom} and the other active children
     of the same parent — in the database or among the candidates — larger than the tolerance."""
     others = (
-        Area.objects.active().filter(parent__code__in=set(parent_codes)).exclude(boundary__isnull=True)
-        .exclude(code__in=set(candidates) | set(exclude_codes)).values_list("code", "boundary")
+        Area.objects.active()
+        .filter(parent__code__in=set(parent_codes))
+        .exclude(boundary__isnull=True)
+        .exclude(code__in=set(candidates) | set(exclude_codes))
+        .values_list("code", "boundary")
     )
     pool = dict(candidates)
     for code, boundary in others:
@@ -343,7 +385,9 @@ def boundaries_validate(collection, *, tolerance_m2=DEFAULT_TOLERANCE_M2, strict
     return report, items
 
 
-def boundaries_import(*, collection, actor=None, dry_run=False, strict=False, tolerance_m2=DEFAULT_TOLERANCE_M2):
+def boundaries_import(
+    *, collection, actor=None, dry_run=False, strict=False, tolerance_m2=DEFAULT_TOLERANCE_M2
+):
     """Validate and, when nothing is wrong, create or update every area in the file in one transaction.
 
     ``strict`` turns sibling overlaps into errors. ``actor`` None is the operator at the command line;
@@ -360,7 +404,9 @@ def boundaries_import(*, collection, actor=None, dry_run=False, strict=False, to
 
 
 def _apply(items: list[_Item], actor) -> AreaChange | None:
-    locked = {a.code: a for a in Area.objects.select_for_update().filter(code__in=[i.report.code for i in items])}
+    locked = {
+        a.code: a for a in Area.objects.select_for_update().filter(code__in=[i.report.code for i in items])
+    }
     previous, new, updated = {}, [], []
     # Parents first, so every new child finds its parent (saved or about to be).
     for item in sorted(items, key=lambda i: len(i.report.code)):
@@ -389,7 +435,9 @@ def _apply(items: list[_Item], actor) -> AreaChange | None:
     if not previous and not new:
         return None
     change = AreaChange.objects.create(
-        kind=AreaChange.Kind.REDRAW, previous_boundaries=previous, actor=actor,
+        kind=AreaChange.Kind.REDRAW,
+        previous_boundaries=previous,
+        actor=actor,
         note=_("Boundary import: %(created)s created, %(updated)s updated.")
         % {"created": len(new), "updated": len(updated)},
     )
@@ -412,8 +460,23 @@ def _save_quietly(new, updated):
         Area.objects.bulk_create(batch)
     if updated:
         Area.objects.bulk_update(
-            updated, ["boundary", "name", "kind", "purpose", "households", "residents", "min_lon", "min_lat",
-                      "max_lon", "max_lat", "centroid_lon", "centroid_lat", "updated_at"], batch_size=500,
+            updated,
+            [
+                "boundary",
+                "name",
+                "kind",
+                "purpose",
+                "households",
+                "residents",
+                "min_lon",
+                "min_lat",
+                "max_lon",
+                "max_lat",
+                "centroid_lon",
+                "centroid_lat",
+                "updated_at",
+            ],
+            batch_size=500,
         )
     spatial.invalidate()
     transaction.on_commit(BoundaryRevision.bump)

@@ -43,22 +43,35 @@ CELL_LON, CELL_LAT = 0.005, 0.0045  # about 490 m × 500 m
 JITTER = 0.25  # of a cell: below 0.5 every quadrilateral stays simple
 GRIDS_PER_STREET, GRIDS_PER_COMMUNITY = 50, 7.5
 
-STREET_ROOTS = "望麓 桐溪 银杉 枫林 梅溪 洋湖 含浦 观沙 桃源 金星 坪塘 麓谷 岳华 湘岸 橘洲 云栖 松雅 白鹭 新塘 学士".split()
+STREET_ROOTS = ["望麓", "桐溪", "银杉", "枫林", "梅溪", "洋湖", "含浦", "观沙", "桃源", "金星", "坪塘", "麓谷", "岳华", "湘岸", "橘洲", "云栖", "松雅", "白鹭", "新塘", "学士"]
 FIRST = "丰和安康文华兴福润锦翠明清泰永嘉瑞长盛宁"
 SECOND = "园苑城里坊庭湾桥塘岭坡港湖山源洲"
 NUMERALS = "一二三四五六七八九十"
-SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
-            "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万严覃武戴莫孔向汤")
-GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力斌宇浩凯健俊帆鹏鑫波斌璐婷雪琳晨"
-         "欣怡佳慧思远志国海燕春梅兴旺德胜红霞丹晓光荣")
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万严覃武戴莫孔向汤"
+)
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力斌宇浩凯健俊帆鹏鑫波斌璐婷雪琳晨"
+    "欣怡佳慧思远志国海燕春梅兴旺德胜红霞丹晓光荣"
+)
 DEDICATED = [  # (purpose, place suffix)
-    (DedicatedPurpose.MARKET, "农贸市场"), (DedicatedPurpose.CAMPUS, "中学"), (DedicatedPurpose.BUSINESS, "商圈"),
-    (DedicatedPurpose.ENTERPRISE, "产业园"), (DedicatedPurpose.CAMPUS, "小学"), (DedicatedPurpose.MARKET, "建材市场"),
+    (DedicatedPurpose.MARKET, "农贸市场"),
+    (DedicatedPurpose.CAMPUS, "中学"),
+    (DedicatedPurpose.BUSINESS, "商圈"),
+    (DedicatedPurpose.ENTERPRISE, "产业园"),
+    (DedicatedPurpose.CAMPUS, "小学"),
+    (DedicatedPurpose.MARKET, "建材市场"),
 ]
 DEPARTMENTS = [  # (code, name, username prefix)
-    ("CGJ", "{d}城市管理局", "cgj"), ("ZJJ", "{d}住房和城乡建设局", "zjj"), ("SJJ", "{d}市场监督管理局", "sjj"),
-    ("GAFJ", "长沙市公安局{s}分局", "gafj"), ("SHJ", "长沙市生态环境局{s}分局", "shj"), ("SWJ", "{d}水务局", "swj"),
-    ("GDGS", "国网长沙市{s}供电公司", "gdgs"), ("YJJ", "{d}应急管理局", "yjj"),
+    ("CGJ", "{d}城市管理局", "cgj"),
+    ("ZJJ", "{d}住房和城乡建设局", "zjj"),
+    ("SJJ", "{d}市场监督管理局", "sjj"),
+    ("GAFJ", "长沙市公安局{s}分局", "gafj"),
+    ("SHJ", "长沙市生态环境局{s}分局", "shj"),
+    ("SWJ", "{d}水务局", "swj"),
+    ("GDGS", "国网长沙市{s}供电公司", "gdgs"),
+    ("YJJ", "{d}应急管理局", "yjj"),
 ]
 
 
@@ -69,6 +82,7 @@ class DemoDistrict:
 
 
 # --- geometry -------------------------------------------------------------------------------------------
+
 
 def hilbert_cell(order: int, d: int) -> tuple[int, int]:
     """Cell (x, y) at distance d along a Hilbert curve over a 2^order square (the classic d2xy)."""
@@ -132,11 +146,14 @@ def split_quad(quad, parts: int) -> list[list]:
 
 # --- names ----------------------------------------------------------------------------------------------
 
+
 def name_pool(roots, rng, count) -> list[str]:
     """``count`` distinct names: the roots in a seeded order, then again with 二, 三 … appended."""
     roots = list(roots)
     rng.shuffle(roots)
-    return [roots[k % len(roots)] + ("" if k < len(roots) else NUMERALS[k // len(roots)]) for k in range(count)]
+    return [
+        roots[k % len(roots)] + ("" if k < len(roots) else NUMERALS[k // len(roots)]) for k in range(count)
+    ]
 
 
 def person_name(rng) -> str:
@@ -161,10 +178,11 @@ def apportion(total: int, weights, minimum: int = 1) -> list[int]:
 
 # --- the tree -------------------------------------------------------------------------------------------
 
+
 def _area(code, name, level, parent, geom_json, **extra) -> Area:
     area = Area(code=code, name=name, level=level, parent=parent, boundary=geom_json, **extra)
-    (area.min_lon, area.min_lat, area.max_lon, area.max_lat, area.centroid_lon, area.centroid_lat) = derive_extent(
-        geom_json
+    (area.min_lon, area.min_lat, area.max_lon, area.max_lat, area.centroid_lon, area.centroid_lat) = (
+        derive_extent(geom_json)
     )
     return area
 
@@ -188,7 +206,7 @@ class Builder:
             comm_sizes = apportion(size, [rng.uniform(0.7, 1.3) for _ in range(n_comm)])
             communities, c_start = [], start
             for c_size in comm_sizes:
-                communities.append(cells[c_start:c_start + c_size])
+                communities.append(cells[c_start : c_start + c_size])
                 c_start += c_size
             streets.append(communities)
             start += size
@@ -207,14 +225,24 @@ class Builder:
         comm_no = 0
         for s, street_cells in enumerate(layout, 1):
             flat = [c for comm in street_cells for c in comm]
-            street = _area(f"{DISTRICT_CODE}{s:03d}", street_names[s - 1] + "街道", Level.STREET, district,
-                           to_geojson(shapely.union_all([shapes[c] for c in flat])))
+            street = _area(
+                f"{DISTRICT_CODE}{s:03d}",
+                street_names[s - 1] + "街道",
+                Level.STREET,
+                district,
+                to_geojson(shapely.union_all([shapes[c] for c in flat])),
+            )
             streets.append(street)
             for c, comm_cells in enumerate(street_cells, 1):
                 root = community_names[comm_no]
                 comm_no += 1
-                community = _area(f"{street.code}{c:03d}", root + "社区", Level.COMMUNITY, street,
-                                  to_geojson(shapely.union_all([shapes[x] for x in comm_cells])))
+                community = _area(
+                    f"{street.code}{c:03d}",
+                    root + "社区",
+                    Level.COMMUNITY,
+                    street,
+                    to_geojson(shapely.union_all([shapes[x] for x in comm_cells])),
+                )
                 communities.append(community)
                 dedicated_at = rng.randrange(len(comm_cells)) if rng.random() < 0.3 else None
                 for g, cell in enumerate(comm_cells, 1):
@@ -248,8 +276,16 @@ class Builder:
         else:
             households = rng.randint(280, 520)
         residents = int(households * rng.uniform(2.4, 3.1))
-        return _area(f"{community.code}{g:03d}", name, Level.GRID, community, polygon(quad),
-                     households=households, residents=residents, **extra)
+        return _area(
+            f"{community.code}{g:03d}",
+            name,
+            Level.GRID,
+            community,
+            polygon(quad),
+            households=households,
+            residents=residents,
+            **extra,
+        )
 
     def _micro_grids(self, grid, quad) -> list[Area]:
         n = self.rng.randint(2, 4)
@@ -258,9 +294,15 @@ class Builder:
         residents = apportion(max(grid.residents, n), [1.0] * n)
         first = self.rng.randint(1, 6)
         return [
-            _area(f"{grid.code}{k + 1:03d}", f"{first + k}栋", Level.MICROGRID, grid,
-                  polygon(piece),  # unrounded: rounding the cut points would leave ~1 m² slivers
-                  households=households[k], residents=residents[k])
+            _area(
+                f"{grid.code}{k + 1:03d}",
+                f"{first + k}栋",
+                Level.MICROGRID,
+                grid,
+                polygon(piece),  # unrounded: rounding the cut points would leave ~1 m² slivers
+                households=households[k],
+                residents=residents[k],
+            )
             for k, piece in enumerate(pieces)
         ]
 
@@ -289,7 +331,8 @@ class Builder:
                 self.person(f"{tag}-w{k}", [(Role.GRID_WORKER, grid, None)])
         short = DISTRICT_NAME.removesuffix("区")
         departments = [
-            Department(code=code, name=name.format(d=DISTRICT_NAME, s=short), area=d) for code, name, _ in DEPARTMENTS
+            Department(code=code, name=name.format(d=DISTRICT_NAME, s=short), area=d)
+            for code, name, _ in DEPARTMENTS
         ]
         Department.objects.bulk_create(departments)
         Department.covered_areas.through.objects.bulk_create(
@@ -309,8 +352,11 @@ class Builder:
             user.password = password
         User.objects.bulk_create([u for u, _ in self.users], batch_size=1000)
         Membership.objects.bulk_create(
-            [Membership(user_id=u.pk, area_id=a.pk, role=r, department_id=dep.pk if dep else None)
-             for u, ms in self.users for r, a, dep in ms],
+            [
+                Membership(user_id=u.pk, area_id=a.pk, role=r, department_id=dep.pk if dep else None)
+                for u, ms in self.users
+                for r, a, dep in ms
+            ],
             batch_size=1000,
         )
 
@@ -322,10 +368,17 @@ def build_district(*, grids: int = 300, seed: int = 2024) -> DemoDistrict:
     builder.build_people()
     spatial.invalidate()
     BoundaryRevision.bump()
-    return DemoDistrict(district=builder.district, counts={
-        "streets": len(builder.streets), "communities": len(builder.communities), "grids": len(builder.grids),
-        "micro-grids": len(builder.micro), "users": len(builder.users), "departments": len(builder.departments),
-    })
+    return DemoDistrict(
+        district=builder.district,
+        counts={
+            "streets": len(builder.streets),
+            "communities": len(builder.communities),
+            "grids": len(builder.grids),
+            "micro-grids": len(builder.micro),
+            "users": len(builder.users),
+            "departments": len(builder.departments),
+        },
+    )
 
 
 def load_app_demos(*, district: Area, seed: int, stdout, apps=DEMO_APPS, **options) -> list[str]:
@@ -336,7 +389,10 @@ def load_app_demos(*, district: Area, seed: int, stdout, apps=DEMO_APPS, **optio
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
-            if exc.name in (label, module_name):  # the app has no demo yet; a missing import inside it still fails
+            if exc.name in (
+                label,
+                module_name,
+            ):  # the app has no demo yet; a missing import inside it still fails
                 continue
             raise
         module.load(district=district, seed=seed, stdout=stdout, **options)

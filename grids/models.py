@@ -76,9 +76,16 @@ class Area(models.Model):
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
-    kind = models.CharField(_("kind"), max_length=16, choices=AreaKind.choices, default=AreaKind.COMPREHENSIVE)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=AreaKind.choices, default=AreaKind.COMPREHENSIVE
+    )
     purpose = models.CharField(
         _("dedicated purpose"), max_length=16, choices=DedicatedPurpose.choices, default="", blank=True
     )
@@ -111,7 +118,8 @@ class Area(models.Model):
                 condition=Q(kind="dedicated") | Q(purpose=""), name="area_purpose_only_dedicated"
             ),
             models.CheckConstraint(
-                condition=Q(is_active=True, retired_at__isnull=True) | Q(is_active=False, retired_at__isnull=False),
+                condition=Q(is_active=True, retired_at__isnull=True)
+                | Q(is_active=False, retired_at__isnull=False),
                 name="area_retired_iff_inactive",
             ),
         ]
@@ -126,7 +134,12 @@ class Area(models.Model):
     def clean(self):
         expected = CODE_LENGTH.get(self.level)
         if expected and (len(self.code) != expected or not self.code.isdigit()):
-            raise ValidationError({"code": _("A %(level)s code has %(n)s digits.") % {"level": self.get_level_display(), "n": expected}})
+            raise ValidationError(
+                {
+                    "code": _("A %(level)s code has %(n)s digits.")
+                    % {"level": self.get_level_display(), "n": expected}
+                }
+            )
         if self.level == Level.DISTRICT:
             if self.parent_id:
                 raise ValidationError({"parent": _("A district has no parent.")})
@@ -140,8 +153,8 @@ class Area(models.Model):
     def save(self, *args, **kwargs):
         from .geometry import derive_extent
 
-        self.min_lon, self.min_lat, self.max_lon, self.max_lat, self.centroid_lon, self.centroid_lat = derive_extent(
-            self.boundary
+        self.min_lon, self.min_lat, self.max_lon, self.max_lat, self.centroid_lon, self.centroid_lat = (
+            derive_extent(self.boundary)
         )
         super().save(*args, **kwargs)
 
@@ -237,10 +250,14 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "area", "role"], condition=Q(department__isnull=True), name="membership_unique_area_role"
+                fields=["user", "area", "role"],
+                condition=Q(department__isnull=True),
+                name="membership_unique_area_role",
             ),
             models.UniqueConstraint(
-                fields=["user", "department"], condition=Q(department__isnull=False), name="membership_unique_department"
+                fields=["user", "department"],
+                condition=Q(department__isnull=False),
+                name="membership_unique_department",
             ),
             models.CheckConstraint(
                 condition=Q(role="department_handler", department__isnull=False)
@@ -257,4 +274,6 @@ class Membership(models.Model):
         if self.area_id and self.role and self.area.level not in ROLE_LEVELS[self.role]:
             raise ValidationError({"area": _("This role does not sit at this level of the tree.")})
         if (self.role == Role.DEPARTMENT_HANDLER) != bool(self.department_id):
-            raise ValidationError({"department": _("A department handler needs a department, other roles none.")})
+            raise ValidationError(
+                {"department": _("A department handler needs a department, other roles none.")}
+            )

@@ -11,8 +11,20 @@ class AreaSerializer(serializers.ModelSerializer):
     class Meta:
         model = Area
         fields = [
-            "id", "code", "name", "level", "parent", "parent_code", "kind", "purpose", "is_active",
-            "retired_at", "households", "residents", "bbox", "centroid",
+            "id",
+            "code",
+            "name",
+            "level",
+            "parent",
+            "parent_code",
+            "kind",
+            "purpose",
+            "is_active",
+            "retired_at",
+            "households",
+            "residents",
+            "bbox",
+            "centroid",
         ]
         read_only_fields = fields
 
@@ -43,8 +55,17 @@ class MembershipSerializer(serializers.ModelSerializer):
     class Meta:
         model = Membership
         fields = [
-            "id", "user", "username", "user_display_name", "area", "area_code", "area_name", "role",
-            "department", "department_name", "is_active",
+            "id",
+            "user",
+            "username",
+            "user_display_name",
+            "area",
+            "area_code",
+            "area_name",
+            "role",
+            "department",
+            "department_name",
+            "is_active",
         ]
         read_only_fields = fields
 

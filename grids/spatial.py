@@ -50,9 +50,7 @@ def invalidate():
 
 def _build(revision: int) -> _Index:
     rows = list(
-        Area.objects.active()
-        .exclude(boundary__isnull=True)
-        .values_list("id", "code", "level", "boundary")
+        Area.objects.active().exclude(boundary__isnull=True).values_list("id", "code", "level", "boundary")
     )
     geoms, ids, codes, levels, keys, grid_geoms, grid_ids = [], [], [], [], [], [], []
     for area_id, code, level, boundary in rows:

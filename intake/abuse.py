@@ -22,8 +22,11 @@ DEVICE_COOKIE = "gg_device"
 DEVICE_COOKIE_AGE = 365 * 24 * 3600
 HONEYPOT = "website"
 TIMING_SALT = "intake.public-report.started"
-DEFAULTS = {"PUBLIC_REPORTS_PER_IP_PER_HOUR": 5, "PUBLIC_REPORTS_PER_DEVICE_PER_HOUR": 3,
-            "PUBLIC_REPORT_MIN_SECONDS": 5}
+DEFAULTS = {
+    "PUBLIC_REPORTS_PER_IP_PER_HOUR": 5,
+    "PUBLIC_REPORTS_PER_DEVICE_PER_HOUR": 3,
+    "PUBLIC_REPORT_MIN_SECONDS": 5,
+}
 
 
 def setting(name):
@@ -38,8 +41,14 @@ def device_id(request) -> str:
 def device_cookie(response, request):
     """Give the browser its device id if it has none (the page does this on every view of the form)."""
     if not device_id(request):
-        response.set_cookie(DEVICE_COOKIE, secrets.token_urlsafe(18), max_age=DEVICE_COOKIE_AGE, httponly=True,
-                            samesite="Lax", secure=request.is_secure())
+        response.set_cookie(
+            DEVICE_COOKIE,
+            secrets.token_urlsafe(18),
+            max_age=DEVICE_COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
     return response
 
 
@@ -52,7 +61,9 @@ def _keys(request):
     keys = [(f"intake:reports:ip:{client_ip(request)}:{window}", setting("PUBLIC_REPORTS_PER_IP_PER_HOUR"))]
     device = device_id(request)
     if device:
-        keys.append((f"intake:reports:device:{device}:{window}", setting("PUBLIC_REPORTS_PER_DEVICE_PER_HOUR")))
+        keys.append(
+            (f"intake:reports:device:{device}:{window}", setting("PUBLIC_REPORTS_PER_DEVICE_PER_HOUR"))
+        )
     return keys
 
 

@@ -16,8 +16,13 @@ from . import hotline, sensors
 from .authentication import ApiKeyAuthentication
 from .models import HotlineOrder, SensorAlert, SensorStream
 from .selectors import order_status, orders_for_status
-from .serializers import (HotlineCallbackSerializer, HotlineOrderInSerializer, HotlineOrderStatusSerializer,
-                          SensorAlertInSerializer, SensorAlertOutSerializer)
+from .serializers import (
+    HotlineCallbackSerializer,
+    HotlineOrderInSerializer,
+    HotlineOrderStatusSerializer,
+    SensorAlertInSerializer,
+    SensorAlertOutSerializer,
+)
 
 
 class HotlineKey(ApiKeyAuthentication):
@@ -52,11 +57,13 @@ class HotlineOrderViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
     def retrieve(self, request, external_id=None):
         return Response(HotlineOrderStatusSerializer(order_status(self.get_object())).data)
 
-    @extend_schema(request=HotlineOrderInSerializer, responses={200: HotlineOrderStatusSerializer,
-                                                                201: HotlineOrderStatusSerializer},
-                   summary="Receive a work order",
-                   description="201 with the new case; 200 with the same case when the order was received "
-                               "before; 409 when the same order number arrives with different content.")
+    @extend_schema(
+        request=HotlineOrderInSerializer,
+        responses={200: HotlineOrderStatusSerializer, 201: HotlineOrderStatusSerializer},
+        summary="Receive a work order",
+        description="201 with the new case; 200 with the same case when the order was received "
+        "before; 409 when the same order number arrives with different content.",
+    )
     def create(self, request):
         data = HotlineOrderInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -65,19 +72,26 @@ class HotlineOrderViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
         except hotline.OrderConflict as exc:
             return conflict(exc)
         order = orders_for_status().get(pk=result.order.pk)
-        return Response(HotlineOrderStatusSerializer(order_status(order)).data, status=201 if result.created else 200)
+        return Response(
+            HotlineOrderStatusSerializer(order_status(order)).data, status=201 if result.created else 200
+        )
 
-    @extend_schema(request=HotlineCallbackSerializer, responses=HotlineOrderStatusSerializer,
-                   summary="The hotline's callback result",
-                   description="Evaluates the closed case with the caller's satisfaction. 409 before closing, "
-                               "or when a different callback was recorded already.")
+    @extend_schema(
+        request=HotlineCallbackSerializer,
+        responses=HotlineOrderStatusSerializer,
+        summary="The hotline's callback result",
+        description="Evaluates the closed case with the caller's satisfaction. 409 before closing, "
+        "or when a different callback was recorded already.",
+    )
     @action(detail=True, methods=["post"])
     def callback(self, request, external_id=None):
         self.get_object()  # 404 for another integration's order
         data = HotlineCallbackSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            order = hotline.order_callback(integration=request.auth, external_id=external_id, **data.validated_data)
+            order = hotline.order_callback(
+                integration=request.auth, external_id=external_id, **data.validated_data
+            )
         except hotline.OrderConflict as exc:
             return conflict(exc)
         except ActionNotAllowed as exc:
@@ -95,16 +109,20 @@ class SensorAlertViewSet(ScopedGenericViewSet):
     queryset = SensorAlert.objects.all()
     serializer_class = SensorAlertOutSerializer
 
-    @extend_schema(request=SensorAlertInSerializer, responses={200: SensorAlertOutSerializer,
-                                                               201: SensorAlertOutSerializer},
-                   summary="Receive a sensor alert",
-                   description="201 when recorded (opened_case says whether it opened a new case or joined the "
-                               "open one); 200 for a retried alert_id; 400 for an alert type without a rule.")
+    @extend_schema(
+        request=SensorAlertInSerializer,
+        responses={200: SensorAlertOutSerializer, 201: SensorAlertOutSerializer},
+        summary="Receive a sensor alert",
+        description="201 when recorded (opened_case says whether it opened a new case or joined the "
+        "open one); 200 for a retried alert_id; 400 for an alert type without a rule.",
+    )
     def create(self, request):
         data = SensorAlertInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = sensors.alert_receive(integration=request.auth, **data.validated_data)
-        stream = SensorStream.objects.filter(device=result.alert.device, alert_type=result.alert.alert_type).first()
+        stream = SensorStream.objects.filter(
+            device=result.alert.device, alert_type=result.alert.alert_type
+        ).first()
         result.alert_count = stream.alert_count if stream and stream.case_id == result.case.pk else 1
         return Response(SensorAlertOutSerializer(result).data, status=200 if result.replay else 201)
 

@@ -42,22 +42,48 @@ def public_channel() -> Integration:
 
 def public_categories():
     """Active minor categories a citizen can report without the staff-only extra fields."""
-    minors = (Category.objects.filter(is_active=True, parent__isnull=False).select_related("parent")
-              .order_by("parent__sort_order", "parent__code", "sort_order", "code"))
+    minors = (
+        Category.objects.filter(is_active=True, parent__isnull=False)
+        .select_related("parent")
+        .order_by("parent__sort_order", "parent__code", "sort_order", "code")
+    )
     return [c for c in minors if not any(f.get("required") for f in c.fields or [])]
 
 
-def citizen_report(*, category, description, lat, lon, address="", name="", phone="", photos=(),
-                   idempotency_key="", same_as: Case | None = None):
+def citizen_report(
+    *,
+    category,
+    description,
+    lat,
+    lon,
+    address="",
+    name="",
+    phone="",
+    photos=(),
+    idempotency_key="",
+    same_as: Case | None = None,
+):
     """A citizen's report as the public channel. Returns ``cases.services.ReportResult``."""
     channel = public_channel()
     title = " ".join(description.split())[:40] or category.name
     if same_as is not None:
         description += "\n\n" + _("(The reporter says this is the same problem as case %(number)s.)") % {
-            "number": same_as.number}
-    return case_report(actor=channel.user, category=category, title=title, description=description, lat=lat,
-                       lon=lon, address=address, source=Source.CITIZEN, reporter_name=name, reporter_phone=phone,
-                       before_photos=list(photos)[:MAX_PHOTOS], idempotency_key=idempotency_key)
+            "number": same_as.number
+        }
+    return case_report(
+        actor=channel.user,
+        category=category,
+        title=title,
+        description=description,
+        lat=lat,
+        lon=lon,
+        address=address,
+        source=Source.CITIZEN,
+        reporter_name=name,
+        reporter_phone=phone,
+        before_photos=list(photos)[:MAX_PHOTOS],
+        idempotency_key=idempotency_key,
+    )
 
 
 # --- Following a case -----------------------------------------------------------------------------
@@ -104,13 +130,13 @@ class Milestone:
 
 @dataclass
 class Tracking:
-    own: Case            # the citizen's report
-    shown: Case          # the case whose progress they follow (the original, once merged)
+    own: Case  # the citizen's report
+    shown: Case  # the case whose progress they follow (the original, once merged)
     status_words: str
     milestones: list
     after_photos: list
     may_rate: bool
-    rating: str          # display of the rating given, if any
+    rating: str  # display of the rating given, if any
 
 
 def tracking_for(token: str) -> Tracking | None:
@@ -119,15 +145,26 @@ def tracking_for(token: str) -> Tracking | None:
         return None
     own = Case.objects.select_related("category", "duplicate_of__category").get(pk=case_id)
     shown = own.duplicate_of or own
-    events = (CaseEvent.objects.filter(Q(case=own, kind__in=["report", "merge"]) |
-                                       Q(case=shown, kind__in=list(MILESTONES)) & ~Q(kind__in=ORIGINAL_ONLY))
-              if shown != own else CaseEvent.objects.filter(case=own, kind__in=list(MILESTONES)))
+    events = (
+        CaseEvent.objects.filter(
+            Q(case=own, kind__in=["report", "merge"])
+            | Q(case=shown, kind__in=list(MILESTONES)) & ~Q(kind__in=ORIGINAL_ONLY)
+        )
+        if shown != own
+        else CaseEvent.objects.filter(case=own, kind__in=list(MILESTONES))
+    )
     milestones = [_milestone(e, shown) for e in events.order_by("created_at", "id")]
     closed = shown.status in ("closed", "evaluated")
     photos = list(Attachment.objects.filter(case=shown, kind="after").order_by("id")) if closed else []
-    return Tracking(own=own, shown=shown, status_words=str(STATUS_WORDS.get(shown.status, "")), milestones=milestones,
-                    after_photos=photos, may_rate=shown.status == "closed",
-                    rating=str(Satisfaction(shown.satisfaction).label) if shown.satisfaction else "")
+    return Tracking(
+        own=own,
+        shown=shown,
+        status_words=str(STATUS_WORDS.get(shown.status, "")),
+        milestones=milestones,
+        after_photos=photos,
+        may_rate=shown.status == "closed",
+        rating=str(Satisfaction(shown.satisfaction).label) if shown.satisfaction else "",
+    )
 
 
 def _milestone(event, shown) -> Milestone:

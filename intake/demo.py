@@ -16,8 +16,16 @@ from grids.models import Area, Level, User
 from .models import HotlineCategoryMap, Integration, SensorAlertRule, SensorDevice
 
 # The hotline's own category codes (as a city 12345 platform numbers them) → ours.
-HOTLINE_CODES = {"HL-0101": "01001", "HL-0102": "01003", "HL-0205": "02001", "HL-0401": "04001",
-                 "HL-0502": "05003", "HL-0503": "05005", "HL-0702": "07002", "HL-0801": "08001"}
+HOTLINE_CODES = {
+    "HL-0101": "01001",
+    "HL-0102": "01003",
+    "HL-0205": "02001",
+    "HL-0401": "04001",
+    "HL-0502": "05003",
+    "HL-0503": "05005",
+    "HL-0702": "07002",
+    "HL-0801": "08001",
+}
 # (alert type, our category, urgency, window minutes, case title)
 SENSOR_RULES = [
     ("bin_full", "01001", "normal", 60, "垃圾桶满溢"),
@@ -31,29 +39,62 @@ def load(*, district, seed, stdout, **options):
     rng = random.Random(f"intake-{seed}")
     hotline = _integration(rng, "市12345政务服务便民热线", Integration.Kind.HOTLINE)
     sensors = _integration(rng, "智慧环卫与市政设施物联网平台", Integration.Kind.SENSOR)
-    categories = {c.code: c for c in Category.objects.filter(code__in=set(HOTLINE_CODES.values()) |
-                                                              {r[1] for r in SENSOR_RULES})}
-    HotlineCategoryMap.objects.bulk_create([
-        HotlineCategoryMap(integration=hotline, their_code=theirs, category=categories[ours])
-        for theirs, ours in HOTLINE_CODES.items() if ours in categories])
-    SensorAlertRule.objects.bulk_create([
-        SensorAlertRule(integration=sensors, alert_type=kind, category=categories[code], urgency=urgency,
-                        window_minutes=window, title=title)
-        for kind, code, urgency, window, title in SENSOR_RULES if code in categories])
-    grids = list(Area.objects.filter(code__startswith=district.code, level=Level.GRID, is_active=True)
-                 .exclude(centroid_lat=None).order_by("code").values_list("code", "centroid_lat", "centroid_lon"))
+    categories = {
+        c.code: c
+        for c in Category.objects.filter(code__in=set(HOTLINE_CODES.values()) | {r[1] for r in SENSOR_RULES})
+    }
+    HotlineCategoryMap.objects.bulk_create(
+        [
+            HotlineCategoryMap(integration=hotline, their_code=theirs, category=categories[ours])
+            for theirs, ours in HOTLINE_CODES.items()
+            if ours in categories
+        ]
+    )
+    SensorAlertRule.objects.bulk_create(
+        [
+            SensorAlertRule(
+                integration=sensors,
+                alert_type=kind,
+                category=categories[code],
+                urgency=urgency,
+                window_minutes=window,
+                title=title,
+            )
+            for kind, code, urgency, window, title in SENSOR_RULES
+            if code in categories
+        ]
+    )
+    grids = list(
+        Area.objects.filter(code__startswith=district.code, level=Level.GRID, is_active=True)
+        .exclude(centroid_lat=None)
+        .order_by("code")
+        .values_list("code", "centroid_lat", "centroid_lon")
+    )
     devices = []
     for n, (code, lat, lon) in enumerate(rng.sample(grids, min(len(grids), 24))):
         kind = ("BIN", "MH", "LAMP", "HYD")[n % 4]
-        devices.append(SensorDevice(integration=sensors, device_id=f"{kind}-{code[-6:]}-{n:02d}", name=f"{kind} {code}",
-                                    lat=lat + rng.uniform(-0.0005, 0.0005), lon=lon + rng.uniform(-0.0005, 0.0005)))
+        devices.append(
+            SensorDevice(
+                integration=sensors,
+                device_id=f"{kind}-{code[-6:]}-{n:02d}",
+                name=f"{kind} {code}",
+                lat=lat + rng.uniform(-0.0005, 0.0005),
+                lon=lon + rng.uniform(-0.0005, 0.0005),
+            )
+        )
     SensorDevice.objects.bulk_create(devices)
-    stdout.write(f"Intake: 2 integrations (hotline with {len(HOTLINE_CODES)} category mappings, sensors with "
-                 f"{len(SENSOR_RULES)} alert rules and {len(devices)} devices); keys: manage.py create_api_key")
+    stdout.write(
+        f"Intake: 2 integrations (hotline with {len(HOTLINE_CODES)} category mappings, sensors with "
+        f"{len(SENSOR_RULES)} alert rules and {len(devices)} devices); keys: manage.py create_api_key"
+    )
 
 
 def _integration(rng, name, kind):
     prefix = f"{rng.getrandbits(32):08x}"
-    user = User.objects.create(username=f"integration-{prefix}", display_name=name, password=make_password(None))
+    user = User.objects.create(
+        username=f"integration-{prefix}", display_name=name, password=make_password(None)
+    )
     secret_hash = hashlib.sha256(secrets.token_urlsafe(20).encode()).hexdigest()  # a key nobody holds
-    return Integration.objects.create(name=name, kind=kind, key_prefix=prefix, key_hash=secret_hash, user=user)
+    return Integration.objects.create(
+        name=name, kind=kind, key_prefix=prefix, key_hash=secret_hash, user=user
+    )

@@ -13,11 +13,20 @@ PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
 
 class CitizenReportForm(forms.Form):
     category = forms.ModelChoiceField(
-        label=_("What kind of problem"), queryset=Category.objects.filter(is_active=True, parent__isnull=False),
-        to_field_name="code", error_messages={"required": _("Choose what kind of problem it is."),
-                                              "invalid_choice": _("Choose what kind of problem it is.")})
-    description = forms.CharField(label=_("What is wrong"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
-                                  error_messages={"required": _("Tell us in a few words what is wrong.")})
+        label=_("What kind of problem"),
+        queryset=Category.objects.filter(is_active=True, parent__isnull=False),
+        to_field_name="code",
+        error_messages={
+            "required": _("Choose what kind of problem it is."),
+            "invalid_choice": _("Choose what kind of problem it is."),
+        },
+    )
+    description = forms.CharField(
+        label=_("What is wrong"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Tell us in a few words what is wrong.")},
+    )
     lat = forms.FloatField(required=False, min_value=-90, max_value=90)
     lon = forms.FloatField(required=False, min_value=-180, max_value=180)
     address = forms.CharField(label=_("Address or landmark"), required=False, max_length=200)

@@ -43,7 +43,9 @@ class OrderResult:
 
 
 def fingerprint(data: dict) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()
+    ).hexdigest()
 
 
 def order_receive(*, integration, data: dict) -> OrderResult:
@@ -57,16 +59,30 @@ def order_receive(*, integration, data: dict) -> OrderResult:
     try:
         with transaction.atomic():
             result = case_report(
-                actor=integration.user, category=category, title=data["title"], description=data.get("content", ""),
-                lat=data.get("lat"), lon=data.get("lon"), area=area,
-                address=data.get("address", ""), urgency=data.get("urgency", "normal"), source=Source.HOTLINE,
-                reporter_name=data.get("caller_name", ""), reporter_phone=data.get("caller_phone", ""),
-                extra=data.get("extra") or {}, idempotency_key=f"hotline-order:{data['external_id']}",
+                actor=integration.user,
+                category=category,
+                title=data["title"],
+                description=data.get("content", ""),
+                lat=data.get("lat"),
+                lon=data.get("lon"),
+                area=area,
+                address=data.get("address", ""),
+                urgency=data.get("urgency", "normal"),
+                source=Source.HOTLINE,
+                reporter_name=data.get("caller_name", ""),
+                reporter_phone=data.get("caller_phone", ""),
+                extra=data.get("extra") or {},
+                idempotency_key=f"hotline-order:{data['external_id']}",
             )
             order = HotlineOrder.objects.create(
-                integration=integration, external_id=data["external_id"], case=result.case, fingerprint=mark,
-                received_at=data.get("received_at") or timezone.now(), caller_name=data.get("caller_name", ""),
-                caller_phone=data.get("caller_phone", ""), hotline_due_at=data.get("due_at"),
+                integration=integration,
+                external_id=data["external_id"],
+                case=result.case,
+                fingerprint=mark,
+                received_at=data.get("received_at") or timezone.now(),
+                caller_name=data.get("caller_name", ""),
+                caller_phone=data.get("caller_phone", ""),
+                hotline_due_at=data.get("due_at"),
                 payload=json.loads(json.dumps(data, default=str)),
             )
     except (IntegrityError, ValidationError) as exc:
@@ -75,13 +91,19 @@ def order_receive(*, integration, data: dict) -> OrderResult:
         if previous:
             return OrderResult(previous, created=False)
         if isinstance(exc, ValidationError) and "idempotency_key" in getattr(exc, "message_dict", {}):
-            raise OrderConflict(_("This work order number was already received with different content.")) from exc
+            raise OrderConflict(
+                _("This work order number was already received with different content.")
+            ) from exc
         raise
     return OrderResult(order, created=True)
 
 
 def _replay(integration, external_id, mark):
-    order = HotlineOrder.objects.filter(integration=integration, external_id=external_id).select_related("case").first()
+    order = (
+        HotlineOrder.objects.filter(integration=integration, external_id=external_id)
+        .select_related("case")
+        .first()
+    )
     if order is not None and order.fingerprint != mark:
         raise OrderConflict(_("This work order number was already received with different content."))
     return order
@@ -89,12 +111,15 @@ def _replay(integration, external_id, mark):
 
 def category_for(integration, code: str) -> Category:
     """The hotline's code through the integration's mapping table, else one of our minor codes."""
-    mapped = HotlineCategoryMap.objects.filter(integration=integration, their_code=code).select_related("category")
+    mapped = HotlineCategoryMap.objects.filter(integration=integration, their_code=code).select_related(
+        "category"
+    )
     row = mapped.first()
     category = row.category if row else Category.objects.filter(code=code).first()
     if category is None or not category.is_active or category.is_major:
-        raise ValidationError({"category": _("Unknown category code “%(code)s”: map it to one of ours first.")
-                                           % {"code": code}})
+        raise ValidationError(
+            {"category": _("Unknown category code “%(code)s”: map it to one of ours first.") % {"code": code}}
+        )
     return category
 
 
@@ -104,15 +129,26 @@ def _area_for(data) -> Area | None:
     if lat is not None and lon is not None and grid_for_point(lat, lon):
         return None
     code = data.get("area_code") or ""
-    area = Area.objects.filter(code=code, is_active=True,
-                               level__in=[Level.GRID, Level.MICROGRID, Level.COMMUNITY]).first() if code else None
+    area = (
+        Area.objects.filter(
+            code=code, is_active=True, level__in=[Level.GRID, Level.MICROGRID, Level.COMMUNITY]
+        ).first()
+        if code
+        else None
+    )
     if area is None:
-        raise ValidationError({"location": _("Give a point inside the district, or the code of a grid or "
-                                             "community (area_code).")})
+        raise ValidationError(
+            {
+                "location": _(
+                    "Give a point inside the district, or the code of a grid or community (area_code)."
+                )
+            }
+        )
     return area
 
 
 # --- After the order: first receiver, callback ------------------------------------------------------
+
 
 def order_note_dispatch(case_id: int) -> bool:
     """Record the first unit a hotline case was sent to (once; later units came after a recorded return)."""
@@ -120,19 +156,29 @@ def order_note_dispatch(case_id: int) -> bool:
     if case is None or not (case.handling_department_id or case.handling_area_id):
         return False
     unit = case.handling_department or case.handling_area
-    return bool(HotlineOrder.objects.filter(case_id=case_id, first_unit="").update(
-        first_unit=str(getattr(unit, "name", unit))[:120], first_dispatched_at=case.dispatched_at or timezone.now()))
+    return bool(
+        HotlineOrder.objects.filter(case_id=case_id, first_unit="").update(
+            first_unit=str(getattr(unit, "name", unit))[:120],
+            first_dispatched_at=case.dispatched_at or timezone.now(),
+        )
+    )
 
 
-def order_callback(*, integration, external_id: str, satisfaction: str, solved: bool | None, comment: str = ""):
+def order_callback(
+    *, integration, external_id: str, satisfaction: str, solved: bool | None, comment: str = ""
+):
     """The hotline called the caller back: record it and evaluate the case with it.
 
     A retry of the same callback changes nothing; a different callback for the same order is a conflict.
     A merged order is rated on the case it was merged into (as a citizen's link does).
     """
     with transaction.atomic():
-        order = (HotlineOrder.objects.select_for_update().select_related("case")
-                 .filter(integration=integration, external_id=external_id).first())
+        order = (
+            HotlineOrder.objects.select_for_update()
+            .select_related("case")
+            .filter(integration=integration, external_id=external_id)
+            .first()
+        )
         if order is None:
             raise HotlineOrder.DoesNotExist
         if order.callback_at is not None:
@@ -146,9 +192,16 @@ def order_callback(*, integration, external_id: str, satisfaction: str, solved: 
             raise ActionNotAllowed(_("The case is not closed yet: a callback comes after closing."), [])
         verdict = "" if solved is None else (_("solved") if solved else _("not solved"))
         note = "[%s] %s" % (verdict, comment) if verdict else comment
-        case_evaluate(case_id=target_id, actor=None if case.duplicate_of_id else integration.user,
-                      satisfaction=satisfaction, comment=note, channel="hotline")
+        case_evaluate(
+            case_id=target_id,
+            actor=None if case.duplicate_of_id else integration.user,
+            satisfaction=satisfaction,
+            comment=note,
+            channel="hotline",
+        )
         order.callback_satisfaction, order.callback_solved = satisfaction, solved
         order.callback_comment, order.callback_at = comment, timezone.now()
-        order.save(update_fields=["callback_satisfaction", "callback_solved", "callback_comment", "callback_at"])
+        order.save(
+            update_fields=["callback_satisfaction", "callback_solved", "callback_comment", "callback_at"]
+        )
         return order

@@ -29,7 +29,12 @@ def integration_create(*, name: str, kind: str, webhook_url: str = "") -> tuple[
     user.set_unusable_password()
     user.save(update_fields=["password"])
     integration = Integration.objects.create(
-        name=name, kind=kind, key_prefix=prefix, key_hash=_hash(secret), user=user, webhook_url=webhook_url,
+        name=name,
+        kind=kind,
+        key_prefix=prefix,
+        key_hash=_hash(secret),
+        user=user,
+        webhook_url=webhook_url,
         webhook_secret=secrets.token_hex(32) if webhook_url else "",
     )
     return integration, f"gg_{prefix}_{secret}"
@@ -40,7 +45,9 @@ def integration_for_key(key: str, *, kinds=None) -> Integration | None:
     parts = (key or "").split("_", 2)
     if len(parts) != 3 or parts[0] != "gg":
         return None
-    integration = Integration.objects.select_related("user").filter(key_prefix=parts[1], is_active=True).first()
+    integration = (
+        Integration.objects.select_related("user").filter(key_prefix=parts[1], is_active=True).first()
+    )
     if integration is None or not hmac.compare_digest(integration.key_hash, _hash(parts[2])):
         return None
     if kinds and integration.kind not in kinds:
@@ -53,5 +60,8 @@ def integration_for_key(key: str, *, kinds=None) -> Integration | None:
 
 
 def integration_revoke(*, prefix: str) -> bool:
-    return bool(Integration.objects.filter(key_prefix=prefix, is_active=True)
-                .update(is_active=False, revoked_at=timezone.now()))
+    return bool(
+        Integration.objects.filter(key_prefix=prefix, is_active=True).update(
+            is_active=False, revoked_at=timezone.now()
+        )
+    )

@@ -22,8 +22,9 @@ class Integration(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     key_prefix = models.CharField(_("key prefix"), max_length=16, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, editable=False)
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="integration",
-                                editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="integration", editable=False
+    )
     webhook_url = models.URLField(_("webhook URL"), blank=True)
     webhook_secret = models.CharField(_("webhook secret"), max_length=64, blank=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
@@ -41,18 +42,22 @@ class Integration(models.Model):
 
 # --- The 12345 hotline ---------------------------------------------------------------------------
 
+
 class HotlineCategoryMap(models.Model):
     """The hotline's own category codes mapped to ours (a connector may also send our codes directly)."""
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="category_maps")
     their_code = models.CharField(_("hotline category code"), max_length=64)
-    category = models.ForeignKey("cases.Category", verbose_name=_("category"), on_delete=models.PROTECT,
-                                 related_name="+")
+    category = models.ForeignKey(
+        "cases.Category", verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("hotline category mapping")
         verbose_name_plural = _("hotline category mappings")
-        constraints = [models.UniqueConstraint(fields=["integration", "their_code"], name="hotlinemap_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "their_code"], name="hotlinemap_unique")
+        ]
 
 
 class HotlineOrder(models.Model):
@@ -83,7 +88,9 @@ class HotlineOrder(models.Model):
         verbose_name = _("hotline work order")
         verbose_name_plural = _("hotline work orders")
         ordering = ["-id"]
-        constraints = [models.UniqueConstraint(fields=["integration", "external_id"], name="hotlineorder_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "external_id"], name="hotlineorder_unique")
+        ]
 
     def __str__(self):
         return self.external_id
@@ -91,15 +98,21 @@ class HotlineOrder(models.Model):
 
 # --- Sensors -------------------------------------------------------------------------------------
 
+
 class SensorAlertRule(models.Model):
     """Which case an alert type of one sensor platform opens, and how long repeats join the open case."""
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="alert_rules")
     alert_type = models.CharField(_("alert type"), max_length=64)
-    category = models.ForeignKey("cases.Category", verbose_name=_("category"), on_delete=models.PROTECT,
-                                 related_name="+")
-    urgency = models.CharField(_("urgency"), max_length=16, default="normal",
-                               choices=[("urgent", _("Urgent")), ("normal", _("Normal"))])
+    category = models.ForeignKey(
+        "cases.Category", verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+    )
+    urgency = models.CharField(
+        _("urgency"),
+        max_length=16,
+        default="normal",
+        choices=[("urgent", _("Urgent")), ("normal", _("Normal"))],
+    )
     window_minutes = models.PositiveIntegerField(_("repeat window (minutes)"), default=30)
     title = models.CharField(_("case title"), max_length=120, blank=True)
 
@@ -126,7 +139,9 @@ class SensorDevice(models.Model):
     class Meta:
         verbose_name = _("sensor device")
         verbose_name_plural = _("sensor devices")
-        constraints = [models.UniqueConstraint(fields=["integration", "device_id"], name="sensordevice_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["integration", "device_id"], name="sensordevice_unique")
+        ]
 
     def __str__(self):
         return self.device_id
@@ -164,11 +179,15 @@ class SensorAlert(models.Model):
         verbose_name = _("sensor alert")
         verbose_name_plural = _("sensor alerts")
         ordering = ["-id"]
-        constraints = [models.UniqueConstraint(fields=["device", "alert_id"], condition=~models.Q(alert_id=""),
-                                               name="sensoralert_unique_id")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device", "alert_id"], condition=~models.Q(alert_id=""), name="sensoralert_unique_id"
+            )
+        ]
 
 
 # --- Outbound webhooks ---------------------------------------------------------------------------
+
 
 class WebhookStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -184,7 +203,9 @@ class WebhookDelivery(models.Model):
     kind = models.CharField(_("change"), max_length=32)
     key = models.CharField(max_length=80)  # case + event: hearing a signal twice makes one delivery
     payload = models.JSONField(default=dict)
-    status = models.CharField(_("status"), max_length=16, choices=WebhookStatus.choices, default=WebhookStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=16, choices=WebhookStatus.choices, default=WebhookStatus.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"))
     last_error = models.TextField(_("last error"), blank=True)

@@ -25,5 +25,5 @@ def on_case_changed(sender, case_id, kind, **kwargs):
             if kind == "dispatch":
                 order_note_dispatch(case_id)
             deliveries_for_change(case_id, kind)
-    except Exception:  # noqa: BLE001 — see the module docstring
+    except Exception:
         log.exception("intake listeners failed for %s on case %s", kind, case_id)

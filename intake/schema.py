@@ -5,8 +5,12 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 class _ApiKeyScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": "`Api-Key gg_<prefix>_<secret>` (created with manage.py create_api_key)."}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key gg_<prefix>_<secret>` (created with manage.py create_api_key).",
+        }
 
 
 class HotlineKeyScheme(_ApiKeyScheme):

@@ -24,7 +24,9 @@ def sensor_alert_scope(user, qs):
 def may_manage_integrations(user) -> bool:
     """The district centre (anywhere) and superusers see integrations and their deliveries."""
     r = reach(user)
-    return bool(getattr(user, "is_authenticated", False)) and (r.is_superuser or bool(r.codes([Role.DISTRICT_CENTRE])))
+    return bool(getattr(user, "is_authenticated", False)) and (
+        r.is_superuser or bool(r.codes([Role.DISTRICT_CENTRE]))
+    )
 
 
 def order_status(order: HotlineOrder, *, masked=False) -> dict:
@@ -32,29 +34,51 @@ def order_status(order: HotlineOrder, *, masked=False) -> dict:
     case = order.case
     unit = case.handling_department or case.handling_area
     return {
-        "external_id": order.external_id, "case_number": case.number, "public_id": case.public_id,
-        "status": case.status, "status_display": str(case.get_status_display()),
-        "received_at": order.received_at, "hotline_due_at": order.hotline_due_at,
+        "external_id": order.external_id,
+        "case_number": case.number,
+        "public_id": case.public_id,
+        "status": case.status,
+        "status_display": str(case.get_status_display()),
+        "received_at": order.received_at,
+        "hotline_due_at": order.hotline_due_at,
         "caller_name": order.caller_name,
-        "caller_phone": mask_phone(order.caller_phone) if masked and order.caller_phone else order.caller_phone,
-        "first_unit": order.first_unit, "current_unit": str(getattr(unit, "name", "") or ""),
-        "returns": case.return_count, "merged_into": case.duplicate_of.number if case.duplicate_of_id else "",
-        "result": case.result, "closed_at": case.closed_at, "satisfaction": case.satisfaction,
-        "callback": {"satisfaction": order.callback_satisfaction, "solved": order.callback_solved,
-                     "comment": order.callback_comment, "at": order.callback_at} if order.callback_at else None,
+        "caller_phone": mask_phone(order.caller_phone)
+        if masked and order.caller_phone
+        else order.caller_phone,
+        "first_unit": order.first_unit,
+        "current_unit": str(getattr(unit, "name", "") or ""),
+        "returns": case.return_count,
+        "merged_into": case.duplicate_of.number if case.duplicate_of_id else "",
+        "result": case.result,
+        "closed_at": case.closed_at,
+        "satisfaction": case.satisfaction,
+        "callback": {
+            "satisfaction": order.callback_satisfaction,
+            "solved": order.callback_solved,
+            "comment": order.callback_comment,
+            "at": order.callback_at,
+        }
+        if order.callback_at
+        else None,
     }
 
 
 def orders_for_status():
-    return HotlineOrder.objects.select_related("case__handling_department", "case__handling_area",
-                                               "case__duplicate_of")
+    return HotlineOrder.objects.select_related(
+        "case__handling_department", "case__handling_area", "case__duplicate_of"
+    )
 
 
 def integrations_overview():
     """Every integration with its pending and failed deliveries (one query)."""
-    return (Integration.objects.select_related("user").order_by("kind", "name").annotate(
-        pending=Count("deliveries", filter=Q(deliveries__status=WebhookStatus.PENDING)),
-        failed=Count("deliveries", filter=Q(deliveries__status=WebhookStatus.FAILED))))
+    return (
+        Integration.objects.select_related("user")
+        .order_by("kind", "name")
+        .annotate(
+            pending=Count("deliveries", filter=Q(deliveries__status=WebhookStatus.PENDING)),
+            failed=Count("deliveries", filter=Q(deliveries__status=WebhookStatus.FAILED)),
+        )
+    )
 
 
 def deliveries(status: str = ""):

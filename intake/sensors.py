@@ -35,13 +35,27 @@ class AlertResult:
     replay: bool = False
 
 
-def alert_receive(*, integration, device_id: str, alert_type: str, lat=None, lon=None, occurred_at=None,
-                  alert_id: str = "", payload: dict | None = None, device_name: str = "") -> AlertResult:
-    rule = SensorAlertRule.objects.select_related("category").filter(integration=integration,
-                                                                     alert_type=alert_type).first()
+def alert_receive(
+    *,
+    integration,
+    device_id: str,
+    alert_type: str,
+    lat=None,
+    lon=None,
+    occurred_at=None,
+    alert_id: str = "",
+    payload: dict | None = None,
+    device_name: str = "",
+) -> AlertResult:
+    rule = (
+        SensorAlertRule.objects.select_related("category")
+        .filter(integration=integration, alert_type=alert_type)
+        .first()
+    )
     if rule is None:
-        raise ValidationError({"alert_type": _("No rule maps the alert type “%(type)s” to a category.")
-                                             % {"type": alert_type}})
+        raise ValidationError(
+            {"alert_type": _("No rule maps the alert type “%(type)s” to a category.") % {"type": alert_type}}
+        )
     occurred_at = occurred_at or timezone.now()
     device = _device(integration, device_id, lat, lon, device_name)
     if alert_id:
@@ -59,9 +73,17 @@ def alert_receive(*, integration, device_id: str, alert_type: str, lat=None, lon
             opened = case is None
             if opened:
                 case = _open_case(integration, rule, device, alert_type, lat, lon, payload)
-            alert = SensorAlert.objects.create(device=device, alert_type=alert_type, alert_id=alert_id, case=case,
-                                               opened_case=opened, occurred_at=occurred_at, lat=lat, lon=lon,
-                                               payload=payload or {})
+            alert = SensorAlert.objects.create(
+                device=device,
+                alert_type=alert_type,
+                alert_id=alert_id,
+                case=case,
+                opened_case=opened,
+                occurred_at=occurred_at,
+                lat=lat,
+                lon=lon,
+                payload=payload or {},
+            )
             if not opened:
                 _record_repeat(case, integration, alert, stream.alert_count + 1)
             stream.case, stream.alert_count = case, (1 if opened else stream.alert_count + 1)
@@ -79,7 +101,8 @@ def alert_receive(*, integration, device_id: str, alert_type: str, lat=None, lon
 
 def _device(integration, device_id, lat, lon, name):
     device, created = SensorDevice.objects.get_or_create(
-        integration=integration, device_id=device_id, defaults={"lat": lat, "lon": lon, "name": name})
+        integration=integration, device_id=device_id, defaults={"lat": lat, "lon": lon, "name": name}
+    )
     if not created and device.lat is None and lat is not None:
         SensorDevice.objects.filter(pk=device.pk).update(lat=lat, lon=lon)
         device.lat, device.lon = lat, lon
@@ -103,16 +126,41 @@ def _joinable_case(stream, rule, occurred_at):
 
 
 def _open_case(integration, rule, device, alert_type, lat, lon, payload):
-    title = rule.title or _("%(category)s (sensor %(device)s)") % {"category": rule.category.name,
-                                                                    "device": device.device_id}
-    description = _("Sensor %(device)s reported “%(type)s”.") % {"device": device.device_id, "type": alert_type}
-    return case_report(actor=integration.user, category=rule.category, title=title[:120], description=description,
-                       lat=lat, lon=lon, urgency=rule.urgency, source=Source.SENSOR).case
+    title = rule.title or _("%(category)s (sensor %(device)s)") % {
+        "category": rule.category.name,
+        "device": device.device_id,
+    }
+    description = _("Sensor %(device)s reported “%(type)s”.") % {
+        "device": device.device_id,
+        "type": alert_type,
+    }
+    return case_report(
+        actor=integration.user,
+        category=rule.category,
+        title=title[:120],
+        description=description,
+        lat=lat,
+        lon=lon,
+        urgency=rule.urgency,
+        source=Source.SENSOR,
+    ).case
 
 
 def _record_repeat(case, integration, alert, count):
     """The case row is locked (``_joinable_case``): the event chain stays in order."""
-    event_append(case=case, kind="sensor_alert", actor=integration.user, from_status=case.status,
-                 to_status=case.status, payload={"device": alert.device.device_id, "alert_type": alert.alert_type,
-                                                 "alert": alert.pk, "count": count})
-    transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind="sensor_alert"))
+    event_append(
+        case=case,
+        kind="sensor_alert",
+        actor=integration.user,
+        from_status=case.status,
+        to_status=case.status,
+        payload={
+            "device": alert.device.device_id,
+            "alert_type": alert.alert_type,
+            "alert": alert.pk,
+            "count": count,
+        },
+    )
+    transaction.on_commit(
+        lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind="sensor_alert")
+    )

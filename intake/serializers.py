@@ -5,14 +5,34 @@ from rest_framework import serializers
 from cases.models import RATINGS, Urgency
 
 
-@extend_schema_serializer(examples=[OpenApiExample("A 12345 work order", request_only=True, value={
-    "external_id": "GD20261123000125", "category": "HL-0301", "title": "小区门口垃圾堆积三天",
-    "content": "市民反映岳麓大道某小区东门垃圾堆积三天无人清运", "caller_name": "王女士", "caller_phone": "13800001234",
-    "address": "岳麓大道 88 号东门", "lat": 28.2025, "lon": 112.9025, "urgency": "normal",
-    "due_at": "2026-11-25T18:00:00+08:00"})])
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A 12345 work order",
+            request_only=True,
+            value={
+                "external_id": "GD20261123000125",
+                "category": "HL-0301",
+                "title": "小区门口垃圾堆积三天",
+                "content": "市民反映岳麓大道某小区东门垃圾堆积三天无人清运",
+                "caller_name": "王女士",
+                "caller_phone": "13800001234",
+                "address": "岳麓大道 88 号东门",
+                "lat": 28.2025,
+                "lon": 112.9025,
+                "urgency": "normal",
+                "due_at": "2026-11-25T18:00:00+08:00",
+            },
+        )
+    ]
+)
 class HotlineOrderInSerializer(serializers.Serializer):
-    external_id = serializers.CharField(max_length=64, help_text="The hotline's work order number (idempotency).")
-    category = serializers.CharField(max_length=64, help_text="The hotline's category code (mapped) or one of ours.")
+    external_id = serializers.CharField(
+        max_length=64, help_text="The hotline's work order number (idempotency)."
+    )
+    category = serializers.CharField(
+        max_length=64, help_text="The hotline's category code (mapped) or one of ours."
+    )
     title = serializers.CharField(max_length=120)
     content = serializers.CharField(required=False, allow_blank=True, default="")
     caller_name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
@@ -20,11 +40,20 @@ class HotlineOrderInSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True, default=None)
     lon = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True, default=None)
-    area_code = serializers.CharField(max_length=24, required=False, allow_blank=True, default="",
-                                      help_text="Grid or community code when the order has no point.")
+    area_code = serializers.CharField(
+        max_length=24,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Grid or community code when the order has no point.",
+    )
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
-    due_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
-                                       help_text="The hotline's own deadline, kept on the order.")
+    due_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The hotline's own deadline, kept on the order.",
+    )
     received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     extra = serializers.DictField(required=False, default=dict, help_text="The category's extra fields.")
 
@@ -34,8 +63,15 @@ class HotlineOrderInSerializer(serializers.Serializer):
         return data
 
 
-@extend_schema_serializer(examples=[OpenApiExample("Callback", request_only=True, value={
-    "satisfaction": "basically_satisfied", "solved": True, "comment": "已清运，市民基本满意"})])
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Callback",
+            request_only=True,
+            value={"satisfaction": "basically_satisfied", "solved": True, "comment": "已清运，市民基本满意"},
+        )
+    ]
+)
 class HotlineCallbackSerializer(serializers.Serializer):
     satisfaction = serializers.ChoiceField(choices=RATINGS)
     solved = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -71,17 +107,36 @@ class HotlineOrderStatusSerializer(serializers.Serializer):
     callback = CallbackOutSerializer(allow_null=True)
 
 
-@extend_schema_serializer(examples=[OpenApiExample("Overflowing bin", request_only=True, value={
-    "device_id": "BIN-0042", "alert_type": "bin_full", "lat": 28.2025, "lon": 112.9025,
-    "occurred_at": "2026-11-23T09:15:00+08:00", "alert_id": "a-77812", "payload": {"fill": 97}})])
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Overflowing bin",
+            request_only=True,
+            value={
+                "device_id": "BIN-0042",
+                "alert_type": "bin_full",
+                "lat": 28.2025,
+                "lon": 112.9025,
+                "occurred_at": "2026-11-23T09:15:00+08:00",
+                "alert_id": "a-77812",
+                "payload": {"fill": 97},
+            },
+        )
+    ]
+)
 class SensorAlertInSerializer(serializers.Serializer):
     device_id = serializers.CharField(max_length=64)
     alert_type = serializers.CharField(max_length=64)
     lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True, default=None)
     lon = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True, default=None)
     occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    alert_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="",
-                                     help_text="The platform's alert id: a retried delivery is recorded once.")
+    alert_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The platform's alert id: a retried delivery is recorded once.",
+    )
     device_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     payload = serializers.DictField(required=False, default=dict)
 

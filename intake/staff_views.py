@@ -36,10 +36,14 @@ def _centre_only(request):
 @login_required
 def integrations_page(request):
     _centre_only(request)
-    return render(request, "intake/staff/integrations.html", {
-        "integrations": integrations_overview(),
-        "failed": _labelled(deliveries(WebhookStatus.FAILED)[:20]),
-    })
+    return render(
+        request,
+        "intake/staff/integrations.html",
+        {
+            "integrations": integrations_overview(),
+            "failed": _labelled(deliveries(WebhookStatus.FAILED)[:20]),
+        },
+    )
 
 
 @login_required
@@ -48,8 +52,11 @@ def deliveries_page(request):
     status = request.GET.get("status", "")
     page = Paginator(deliveries(status), 50).get_page(request.GET.get("page"))
     page.object_list = _labelled(page.object_list)
-    return render(request, "intake/staff/deliveries.html", {"page": page, "status": status,
-                                                            "statuses": WebhookStatus.choices})
+    return render(
+        request,
+        "intake/staff/deliveries.html",
+        {"page": page, "status": status, "statuses": WebhookStatus.choices},
+    )
 
 
 @login_required

@@ -16,10 +16,12 @@ def deliver_webhook(delivery_id):
     try:
         webhooks.deliver(delivery_id)
     except webhooks.AttemptFailed:
-        attempts = webhooks.WebhookDelivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first()
+        attempts = (
+            webhooks.WebhookDelivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first()
+        )
         try:
             deliver_webhook.apply_async((delivery_id,), countdown=webhooks.backoff(attempts or 1))
-        except Exception:  # noqa: BLE001 — broker down: redeliver_webhooks re-queues the pending row
+        except Exception:
             log.exception("could not schedule the retry of webhook delivery %s", delivery_id)
 
 

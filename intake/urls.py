@@ -13,5 +13,10 @@ urlpatterns = [
     path("track/<str:token>/", views.track, name="track"),
     path("track/<str:token>/rate/", views.rate, name="rate"),
     path("track/<str:token>/photos/<int:pk>/", views.after_photo, name="photo"),
-    path("track/<str:token>/photos/<int:pk>/thumbnail/", views.after_photo, {"thumbnail": True}, name="thumbnail"),
+    path(
+        "track/<str:token>/photos/<int:pk>/thumbnail/",
+        views.after_photo,
+        {"thumbnail": True},
+        name="thumbnail",
+    ),
 ]

@@ -16,7 +16,14 @@ from grids.models import Area, Level
 from grids.selectors import grid_for_point
 
 from . import abuse
-from .citizens import MAX_PHOTOS, after_photo_for, citizen_report, public_categories, public_channel, tracking_for
+from .citizens import (
+    MAX_PHOTOS,
+    after_photo_for,
+    citizen_report,
+    public_categories,
+    public_channel,
+    tracking_for,
+)
 from .forms import CitizenReportForm
 
 
@@ -33,10 +40,18 @@ def report_page(request):
             case = _report(request, form)
             if case is not None:
                 return redirect(reverse("intake:track", kwargs={"token": citizen_token(case)}) + "?new=1")
-    response = render(request, "intake/report.html", {
-        "form": form, "categories": public_categories(), "map": map_settings(), "limited": limited,
-        "max_photos": MAX_PHOTOS,
-    }, status=status)
+    response = render(
+        request,
+        "intake/report.html",
+        {
+            "form": form,
+            "categories": public_categories(),
+            "map": map_settings(),
+            "limited": limited,
+            "max_photos": MAX_PHOTOS,
+        },
+        status=status,
+    )
     return abuse.device_cookie(response, request)
 
 
@@ -60,12 +75,23 @@ def _report(request, form):
         form.add_error(None, _("At most %(n)d photos, please.") % {"n": MAX_PHOTOS})
         return None
     try:
-        result = citizen_report(category=data["category"], description=data["description"], lat=data["lat"],
-                                lon=data["lon"], address=data["address"], name=data["name"], phone=data["phone"],
-                                photos=photos, idempotency_key=data["idempotency_key"], same_as=data["same_as"])
+        result = citizen_report(
+            category=data["category"],
+            description=data["description"],
+            lat=data["lat"],
+            lon=data["lon"],
+            address=data["address"],
+            name=data["name"],
+            phone=data["phone"],
+            photos=photos,
+            idempotency_key=data["idempotency_key"],
+            same_as=data["same_as"],
+        )
     except ValidationError as exc:
         for key, messages in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-            field = {"location": "lat", "area": "lat", "title": "description", "idempotency_key": None}.get(key, key)
+            field = {"location": "lat", "area": "lat", "title": "description", "idempotency_key": None}.get(
+                key, key
+            )
             for message in messages:
                 form.add_error(field if field in form.fields else None, message)
         return None
@@ -86,8 +112,12 @@ def report_duplicates(request):
 @require_GET
 def grid_outlines(request):
     """Grid outlines for the public map (names only): the map works without any tile server."""
-    grids = Area.objects.filter(level=Level.GRID, is_active=True).exclude(boundary=None).only("name", "boundary")
-    features = [{"type": "Feature", "geometry": a.boundary, "properties": {"name": a.name}} for a in grids[:3000]]
+    grids = (
+        Area.objects.filter(level=Level.GRID, is_active=True).exclude(boundary=None).only("name", "boundary")
+    )
+    features = [
+        {"type": "Feature", "geometry": a.boundary, "properties": {"name": a.name}} for a in grids[:3000]
+    ]
     response = JsonResponse({"type": "FeatureCollection", "features": features})
     response["Cache-Control"] = "public, max-age=600"
     return response
@@ -109,25 +139,40 @@ def track(request, token):
     tracking = tracking_for(token)
     if tracking is None:
         raise Http404
-    return render(request, "intake/track.html", {
-        "t": tracking, "token": token, "new": request.GET.get("new") == "1",
-        "link": request.build_absolute_uri(request.path),
-    })
+    return render(
+        request,
+        "intake/track.html",
+        {
+            "t": tracking,
+            "token": token,
+            "new": request.GET.get("new") == "1",
+            "link": request.build_absolute_uri(request.path),
+        },
+    )
 
 
 @require_POST
 def rate(request, token):
     satisfaction = request.POST.get("satisfaction", "")
     try:
-        case_evaluate_by_token(token=token, satisfaction=satisfaction, comment=request.POST.get("comment", "")[:500])
+        case_evaluate_by_token(
+            token=token, satisfaction=satisfaction, comment=request.POST.get("comment", "")[:500]
+        )
     except PermissionDenied as exc:
         raise Http404 from exc
     except ValidationError:
         tracking = tracking_for(token)
-        return render(request, "intake/track.html", {
-            "t": tracking, "token": token, "link": request.build_absolute_uri(request.path.rsplit("rate/", 1)[0]),
-            "rate_error": _("Choose one of the three answers."),
-        }, status=400)
+        return render(
+            request,
+            "intake/track.html",
+            {
+                "t": tracking,
+                "token": token,
+                "link": request.build_absolute_uri(request.path.rsplit("rate/", 1)[0]),
+                "rate_error": _("Choose one of the three answers."),
+            },
+            status=400,
+        )
     except ActionNotAllowed:
         pass  # rated already (or reopened meanwhile): the page shows where it stands
     return redirect("intake:track", token=token)

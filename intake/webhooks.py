@@ -73,7 +73,11 @@ def webhook_users() -> frozenset:
     seconds: every case change in the district asks, and almost none concern an integration."""
     global _listeners
     if time.monotonic() - _listeners[0] > _LISTENERS_TTL:
-        users = Integration.objects.filter(is_active=True).exclude(webhook_url="").values_list("user_id", flat=True)
+        users = (
+            Integration.objects.filter(is_active=True)
+            .exclude(webhook_url="")
+            .values_list("user_id", flat=True)
+        )
         _listeners = (time.monotonic(), frozenset(users))
     return _listeners[1]
 
@@ -88,24 +92,48 @@ def deliveries_for_change(case_id: int, kind: str, *, at=None) -> list[int]:
     """Pending deliveries for every integration listening to this case; published on commit."""
     if not webhook_users():
         return []
-    case = Case.objects.filter(pk=case_id).only("id", "reporter_id", "public_id", "number", "status",
-                                                "satisfaction", "close_type", "updated_at").first()
+    case = (
+        Case.objects.filter(pk=case_id)
+        .only(
+            "id", "reporter_id", "public_id", "number", "status", "satisfaction", "close_type", "updated_at"
+        )
+        .first()
+    )
     if case is None:
         return []
     followers = Case.objects.filter(duplicate_of_id=case_id).values("reporter_id")
-    listeners = list(Integration.objects.filter(Q(user_id=case.reporter_id) | Q(user_id__in=followers),
-                                                is_active=True).exclude(webhook_url=""))
+    listeners = list(
+        Integration.objects.filter(
+            Q(user_id=case.reporter_id) | Q(user_id__in=followers), is_active=True
+        ).exclude(webhook_url="")
+    )
     if not listeners:
         return []
-    event = CaseEvent.objects.filter(case_id=case_id, kind=kind).order_by("-seq").only("seq", "created_at").first()
+    event = (
+        CaseEvent.objects.filter(case_id=case_id, kind=kind)
+        .order_by("-seq")
+        .only("seq", "created_at")
+        .first()
+    )
     seq = event.seq if event else 0
     at = at or timezone.now()
-    rows = [WebhookDelivery(integration=i, case_id=case_id, kind=kind, key=f"case:{case_id}:event:{seq}:{kind}"[:80],
-                            payload=_payload(case, kind, seq, event, i), next_attempt_at=at)
-            for i in listeners]
+    rows = [
+        WebhookDelivery(
+            integration=i,
+            case_id=case_id,
+            kind=kind,
+            key=f"case:{case_id}:event:{seq}:{kind}"[:80],
+            payload=_payload(case, kind, seq, event, i),
+            next_attempt_at=at,
+        )
+        for i in listeners
+    ]
     WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
-    ids = list(WebhookDelivery.objects.filter(case_id=case_id, key__in=[r.key for r in rows],
-                                              status=WebhookStatus.PENDING, attempts=0).values_list("pk", flat=True))
+    ids = list(
+        WebhookDelivery.objects.filter(
+            case_id=case_id, key__in=[r.key for r in rows], status=WebhookStatus.PENDING, attempts=0
+        ).values_list("pk", flat=True)
+    )
     if ids:
         transaction.on_commit(lambda: publish(ids))
     return ids
@@ -114,13 +142,21 @@ def deliveries_for_change(case_id: int, kind: str, *, at=None) -> list[int]:
 def _payload(case, kind, seq, event, integration):
     from .models import HotlineOrder
 
-    order = HotlineOrder.objects.filter(case_id=case.pk, integration=integration).values_list("external_id", flat=True)
+    order = HotlineOrder.objects.filter(case_id=case.pk, integration=integration).values_list(
+        "external_id", flat=True
+    )
     return {
-        "event": kind, "event_seq": seq,
+        "event": kind,
+        "event_seq": seq,
         "occurred_at": (event.created_at if event else timezone.now()).isoformat(),
-        "case": {"public_id": case.public_id, "number": case.number, "status": case.status,
-                 "satisfaction": case.satisfaction, "close_type": case.close_type,
-                 "external_id": order.first() or ""},
+        "case": {
+            "public_id": case.public_id,
+            "number": case.number,
+            "status": case.status,
+            "satisfaction": case.satisfaction,
+            "close_type": case.close_type,
+            "external_id": order.first() or "",
+        },
     }
 
 
@@ -131,12 +167,13 @@ def publish(delivery_ids):
     for delivery_id in delivery_ids:
         try:
             deliver_webhook.delay(delivery_id)
-        except Exception:  # noqa: BLE001 — broker down: the pending row waits for redeliver_webhooks
+        except Exception:
             log.exception("could not queue webhook delivery %s; the sweep will", delivery_id)
             return
 
 
 # --- Sending ------------------------------------------------------------------------------------------
+
 
 def deliver(delivery_id: int, *, at=None) -> str:
     """One attempt if the delivery is pending. Raises ``AttemptFailed`` when a retry is due later."""
@@ -145,21 +182,27 @@ def deliver(delivery_id: int, *, at=None) -> str:
     if row is None or row["status"] != WebhookStatus.PENDING:
         return row["status"] if row else "gone"
     attempt = row["attempts"] + 1
-    claimed = WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookStatus.PENDING,
-                                             attempts=row["attempts"]).update(
-        attempts=attempt, next_attempt_at=at + timedelta(seconds=backoff(attempt)))
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery_id, status=WebhookStatus.PENDING, attempts=row["attempts"]
+    ).update(attempts=attempt, next_attempt_at=at + timedelta(seconds=backoff(attempt)))
     if not claimed:
         return "claimed elsewhere"
     delivery = WebhookDelivery.objects.select_related("integration").get(pk=delivery_id)
     code, error = _post(delivery)
     if error is None:
-        WebhookDelivery.objects.filter(pk=delivery_id).update(status=WebhookStatus.SENT, sent_at=timezone.now(),
-                                                              response_code=code, last_error="")
+        WebhookDelivery.objects.filter(pk=delivery_id).update(
+            status=WebhookStatus.SENT, sent_at=timezone.now(), response_code=code, last_error=""
+        )
         return WebhookStatus.SENT
     final = attempt >= MAX_ATTEMPTS or not delivery.integration.is_active
     WebhookDelivery.objects.filter(pk=delivery_id).update(
-        status=WebhookStatus.FAILED if final else WebhookStatus.PENDING, response_code=code, last_error=error[:2000])
-    log.warning("webhook delivery %s to %s failed (attempt %d): %s", delivery_id, delivery.integration, attempt, error)
+        status=WebhookStatus.FAILED if final else WebhookStatus.PENDING,
+        response_code=code,
+        last_error=error[:2000],
+    )
+    log.warning(
+        "webhook delivery %s to %s failed (attempt %d): %s", delivery_id, delivery.integration, attempt, error
+    )
     if final:
         return WebhookStatus.FAILED
     raise AttemptFailed(error)
@@ -170,28 +213,40 @@ def _post(delivery) -> tuple[int | None, str | None]:
     integration = delivery.integration
     body = json.dumps(delivery.payload, cls=DjangoJSONEncoder, ensure_ascii=False).encode()
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(integration.webhook_url, data=body, method="POST", headers={
-        "Content-Type": "application/json; charset=utf-8", "User-Agent": "GridGov-Webhook/1",
-        "X-GridGov-Event": delivery.kind, "X-GridGov-Delivery": str(delivery.pk),
-        "X-GridGov-Timestamp": timestamp, "X-GridGov-Signature": sign(integration.webhook_secret, timestamp, body),
-    })
+    request = urllib.request.Request(
+        integration.webhook_url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "GridGov-Webhook/1",
+            "X-GridGov-Event": delivery.kind,
+            "X-GridGov-Delivery": str(delivery.pk),
+            "X-GridGov-Timestamp": timestamp,
+            "X-GridGov-Signature": sign(integration.webhook_secret, timestamp, body),
+        },
+    )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 — operator's URL
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             code = response.status
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code} {exc.reason}"
-    except Exception as exc:  # noqa: BLE001 — timeouts, refused connections, DNS: all a failed attempt
+    except Exception as exc:
         return None, repr(exc)
     return (code, None) if 200 <= code < 300 else (code, f"HTTP {code}")
 
 
 # --- Re-queue and retry ---------------------------------------------------------------------------------
 
+
 def deliveries_requeue(*, now=None) -> int:
     """Queue again pending deliveries whose attempt time has long passed (lost message, dead worker)."""
     now = now or timezone.now()
-    ids = list(WebhookDelivery.objects.filter(status=WebhookStatus.PENDING, next_attempt_at__lte=now - REQUEUE_GRACE)
-               .order_by("next_attempt_at").values_list("pk", flat=True)[:1000])
+    ids = list(
+        WebhookDelivery.objects.filter(status=WebhookStatus.PENDING, next_attempt_at__lte=now - REQUEUE_GRACE)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:1000]
+    )
     if ids:
         # Move the lease forward so the next sweep does not queue them again while they wait.
         WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
@@ -209,7 +264,11 @@ def delivery_retry(*, delivery_id: int, actor) -> WebhookDelivery:
         delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
         if delivery.status != WebhookStatus.FAILED:
             return delivery
-        delivery.status, delivery.attempts, delivery.next_attempt_at = WebhookStatus.PENDING, 0, timezone.now()
+        delivery.status, delivery.attempts, delivery.next_attempt_at = (
+            WebhookStatus.PENDING,
+            0,
+            timezone.now(),
+        )
         delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
         log.info("webhook delivery %s re-sent by %s", delivery_id, actor)
         transaction.on_commit(lambda: publish([delivery_id]))

@@ -19,5 +19,6 @@ class MediaFetchAdmin(ReadOnlyAdmin):
     @admin.action(description=_("Try the selected failed fetches again"))
     def retry(self, request, queryset):
         # Refused URLs stay refused: only a host that did not deliver deserves another round.
-        queryset.filter(status=MediaFetch.Status.FAILED).update(status=MediaFetch.Status.PENDING, attempts=0,
-                                                                next_attempt_at=timezone.now())
+        queryset.filter(status=MediaFetch.Status.FAILED).update(
+            status=MediaFetch.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )

@@ -79,7 +79,9 @@ _opener = urllib.request.build_opener(_CheckedRedirects)
 
 
 def _open(url: str):
-    request = urllib.request.Request(url, headers={"User-Agent": "GridGov-Open311-media/1", "Accept": "image/*"})
+    request = urllib.request.Request(
+        url, headers={"User-Agent": "GridGov-Open311-media/1", "Accept": "image/*"}
+    )
     return _opener.open(request, timeout=TIMEOUT_SECONDS)
 
 

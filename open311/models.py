@@ -39,16 +39,18 @@ class MediaFetch(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"))
     error = models.CharField(_("error"), max_length=300, blank=True)
-    attachment = models.ForeignKey("cases.Attachment", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    attachment = models.ForeignKey(
+        "cases.Attachment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("media fetch")
         verbose_name_plural = _("media fetches")
-        indexes = [models.Index(fields=["next_attempt_at"], name="open311_fetch_due",
-                                condition=Q(status="pending"))]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="open311_fetch_due", condition=Q(status="pending"))
+        ]
 
     def __str__(self):
         return f"{self.url} ({self.status})"

@@ -53,8 +53,9 @@ def w3_datetime(params, name: str) -> datetime | None:
     if moment is None:
         day = parse_date(raw) if len(raw) == 10 else None
         if day is None:
-            raise Open311Error(400, _("%(name)s must be a w3 datetime, e.g. 2026-11-23T09:30:00+08:00.")
-                               % {"name": name})
+            raise Open311Error(
+                400, _("%(name)s must be a w3 datetime, e.g. 2026-11-23T09:30:00+08:00.") % {"name": name}
+            )
         moment = datetime.combine(day, time.min)
     # The specification requires an offset; one left out is read as the jurisdiction's own time.
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
@@ -93,8 +94,11 @@ def request_query(params) -> RequestQuery:
     statuses = listed(params, "status")
     unknown = [s for s in statuses if s not in ("open", "closed")]
     if unknown:
-        raise Open311Error(400, _("status must be open or closed (comma delimited), not %(value)s.")
-                           % {"value": ", ".join(unknown)})
+        raise Open311Error(
+            400,
+            _("status must be open or closed (comma delimited), not %(value)s.")
+            % {"value": ", ".join(unknown)},
+        )
     start, end = date_window(params)
     return RequestQuery(codes=listed(params, "service_code"), start=start, end=end, statuses=statuses)
 
@@ -188,12 +192,17 @@ def _locate_by_address(submitted, errors):
     from residents.models import Building
 
     buildings = Building.objects.select_related("area")
-    building = (buildings.filter(code=submitted.address_id).first() if submitted.address_id
-                else buildings.filter(address=submitted.address).first())
+    building = (
+        buildings.filter(code=submitted.address_id).first()
+        if submitted.address_id
+        else buildings.filter(address=submitted.address).first()
+    )
     if building is None:
-        errors.append(_("This address cannot be placed in a grid; send lat and long with it.")
-                      if not submitted.address_id else _("address_id provided was not found: %(id)s")
-                      % {"id": submitted.address_id})
+        errors.append(
+            _("This address cannot be placed in a grid; send lat and long with it.")
+            if not submitted.address_id
+            else _("address_id provided was not found: %(id)s") % {"id": submitted.address_id}
+        )
         return
     submitted.area = building.area
     submitted.lat, submitted.lon = building.lat, building.lon

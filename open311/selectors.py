@@ -15,7 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cases.models import Attachment, AttachmentKind, Case, CaseEvent, Category, CloseType, Source, Stage, TimeLimit
+from cases.models import (
+    Attachment,
+    AttachmentKind,
+    Case,
+    CaseEvent,
+    Category,
+    CloseType,
+    Source,
+    Stage,
+    TimeLimit,
+)
 from cases.workflow import FINAL, OPEN, Status
 from grids.models import CODE_LENGTH, Area
 
@@ -32,24 +42,31 @@ def w3(moment):
 
 # --- Services ----------------------------------------------------------------------------------------
 
+
 def offered_categories():
     """Active minor categories outside the excluded major classes: the service list, in catalogue order."""
-    return (Category.objects.filter(is_active=True, parent__isnull=False)
-            .exclude(parent__code__in=setting("OPEN311_EXCLUDED_GROUPS"))
-            .select_related("parent").prefetch_related("limits")
-            .order_by("parent__sort_order", "parent__code", "sort_order", "code"))
+    return (
+        Category.objects.filter(is_active=True, parent__isnull=False)
+        .exclude(parent__code__in=setting("OPEN311_EXCLUDED_GROUPS"))
+        .select_related("parent")
+        .prefetch_related("limits")
+        .order_by("parent__sort_order", "parent__code", "sort_order", "code")
+    )
 
 
 def service_list() -> list[dict]:
-    return [{
-        "service_code": c.code,
-        "service_name": c.name,
-        "description": c.description or None,
-        "metadata": bool(c.fields),
-        "type": "realtime",  # the case (and its id) exists when the POST answers
-        "keywords": None,
-        "group": c.parent.name,
-    } for c in offered_categories()]
+    return [
+        {
+            "service_code": c.code,
+            "service_name": c.name,
+            "description": c.description or None,
+            "metadata": bool(c.fields),
+            "type": "realtime",  # the case (and its id) exists when the POST answers
+            "keywords": None,
+            "group": c.parent.name,
+        }
+        for c in offered_categories()
+    ]
 
 
 def service_for_code(code: str) -> Category | None:
@@ -62,7 +79,9 @@ DATATYPE_HINTS = {
     "text": gettext_lazy("Text; line breaks allowed."),
     "number": gettext_lazy("A number."),
     "datetime": gettext_lazy("A date and time in ISO 8601, e.g. 2026-11-23T09:30:00+08:00."),
-    "date": gettext_lazy("A date in ISO 8601, e.g. 2026-11-23; a datetime is accepted and its local date kept."),
+    "date": gettext_lazy(
+        "A date in ISO 8601, e.g. 2026-11-23; a datetime is accepted and its local date kept."
+    ),
     "singlevaluelist": gettext_lazy("One key from the values."),
     "multivaluelist": gettext_lazy("One or more keys from the values."),
 }
@@ -72,21 +91,31 @@ def service_definition(category) -> dict:
     attributes = []
     for order, field in enumerate(category.fields or [], start=1):
         datatype = field.get("datatype", "string")
-        attributes.append({
-            "variable": True,
-            "code": field["code"],
-            "datatype": "datetime" if datatype == "date" else datatype,
-            "required": bool(field.get("required")),
-            "datatype_description": field.get("description") or str(DATATYPE_HINTS.get(datatype, "")) or None,
-            "order": order,
-            "description": field.get("label") or field["code"],
-            "values": [{"key": str(v["key"]), "name": v.get("name", v["key"])} for v in field.get("values", [])],
-        })
+        attributes.append(
+            {
+                "variable": True,
+                "code": field["code"],
+                "datatype": "datetime" if datatype == "date" else datatype,
+                "required": bool(field.get("required")),
+                "datatype_description": field.get("description")
+                or str(DATATYPE_HINTS.get(datatype, ""))
+                or None,
+                "order": order,
+                "description": field.get("label") or field["code"],
+                "values": [
+                    {"key": str(v["key"]), "name": v.get("name", v["key"])} for v in field.get("values", [])
+                ],
+            }
+        )
     return {"service_code": category.code, "attributes": attributes}
 
 
-LIMIT_UNITS = {"natural_minutes": gettext_lazy("minutes"), "natural_hours": gettext_lazy("hours"),
-               "working_hours": gettext_lazy("working hours"), "working_days": gettext_lazy("working days")}
+LIMIT_UNITS = {
+    "natural_minutes": gettext_lazy("minutes"),
+    "natural_hours": gettext_lazy("hours"),
+    "working_hours": gettext_lazy("working hours"),
+    "working_days": gettext_lazy("working days"),
+}
 
 
 def service_notice(category, urgency="normal") -> str | None:
@@ -98,23 +127,48 @@ def service_notice(category, urgency="normal") -> str | None:
 def _notice(amount, unit) -> str:
     amount = int(amount) if amount == int(amount) else amount
     return _("Handled within %(amount)s %(unit)s of being sent to the handling unit.") % {
-        "amount": amount, "unit": LIMIT_UNITS.get(unit, unit)}
+        "amount": amount,
+        "unit": LIMIT_UNITS.get(unit, unit),
+    }
 
 
 # --- Requests ----------------------------------------------------------------------------------------
 # Rows are read as values, not model instances: a page of 1,000 requests is mostly Python time otherwise.
 
 ROW_FIELDS = (
-    "pk", "public_id", "status", "close_type", "result", "description", "urgency", "level", "area_code",
-    "address", "lat", "lon", "reported_at", "updated_at", "closed_at", "voided_at", "stage", "stage_due_at",
-    "category_id", "category__code", "category__name", "handling_department__name", "handling_area__name",
-    "duplicate_of__public_id", "open311__address_id", "first_photo_id",
+    "pk",
+    "public_id",
+    "status",
+    "close_type",
+    "result",
+    "description",
+    "urgency",
+    "level",
+    "area_code",
+    "address",
+    "lat",
+    "lon",
+    "reported_at",
+    "updated_at",
+    "closed_at",
+    "voided_at",
+    "stage",
+    "stage_due_at",
+    "category_id",
+    "category__code",
+    "category__name",
+    "handling_department__name",
+    "handling_area__name",
+    "duplicate_of__public_id",
+    "open311__address_id",
+    "first_photo_id",
 )
 
 
 def published_cases():
-    return (Case.objects.filter(source__in=PUBLISHED_SOURCES)
-            .exclude(category__parent__code__in=setting("OPEN311_EXCLUDED_GROUPS")))
+    return Case.objects.filter(source__in=PUBLISHED_SOURCES).exclude(
+        category__parent__code__in=setting("OPEN311_EXCLUDED_GROUPS")
+    )
 
 
 def requests_find(*, ids=None, codes=None, start=None, end=None, statuses=None, limit=REQUEST_LIMIT):
@@ -139,19 +193,32 @@ def request_by_public_id(public_id):
 
 
 def _as_rows(qs):
-    first_photo = (Attachment.objects.filter(case=OuterRef("pk"), kind=AttachmentKind.BEFORE)
-                   .order_by("id").values("id")[:1])
+    first_photo = (
+        Attachment.objects.filter(case=OuterRef("pk"), kind=AttachmentKind.BEFORE)
+        .order_by("id")
+        .values("id")[:1]
+    )
     return qs.annotate(first_photo_id=Subquery(first_photo)).values(*ROW_FIELDS)
 
 
 def request_rows(cases, build_url) -> list[dict]:
     """The GET requests fields, in the specification's order, for rows from ``requests_find``."""
     voided = [c["pk"] for c in cases if c["status"] == Status.VOIDED]
-    void_reasons = dict(CaseEvent.objects.filter(case_id__in=voided, kind="void").order_by("seq")
-                        .values_list("case_id", "comment")) if voided else {}
-    unit_codes = {_unit_code(c) for c in cases
-                  if not (c["handling_department__name"] or c["handling_area__name"])}
-    unit_names = dict(Area.objects.filter(code__in=unit_codes).values_list("code", "name")) if unit_codes else {}
+    void_reasons = (
+        dict(
+            CaseEvent.objects.filter(case_id__in=voided, kind="void")
+            .order_by("seq")
+            .values_list("case_id", "comment")
+        )
+        if voided
+        else {}
+    )
+    unit_codes = {
+        _unit_code(c) for c in cases if not (c["handling_department__name"] or c["handling_area__name"])
+    }
+    unit_names = (
+        dict(Area.objects.filter(code__in=unit_codes).values_list("code", "name")) if unit_codes else {}
+    )
     notices = _notices({c["category_id"] for c in cases})
     media_prefix = build_url(reverse("open311:root")) + "media/"
     return [_row(c, void_reasons, unit_names, notices, media_prefix) for c in cases]
@@ -176,14 +243,20 @@ def _row(case, void_reasons, unit_names, notices, media_prefix) -> dict:
         "service_name": case["category__name"],
         "service_code": case["category__code"],
         "description": case["description"] or None,
-        "agency_responsible": (case["handling_department__name"] or case["handling_area__name"]
-                               or unit_names.get(_unit_code(case))),
+        "agency_responsible": (
+            case["handling_department__name"]
+            or case["handling_area__name"]
+            or unit_names.get(_unit_code(case))
+        ),
         "service_notice": None if closed else notices.get((case["category_id"], case["urgency"])),
         "requested_datetime": w3(case["reported_at"]),
         # For closed requests the specification wants the closing time here.
-        "updated_datetime": w3(case["voided_at"] or case["closed_at"] or case["updated_at"]) if closed
+        "updated_datetime": w3(case["voided_at"] or case["closed_at"] or case["updated_at"])
+        if closed
         else w3(case["updated_at"]),
-        "expected_datetime": w3(case["stage_due_at"]) if not closed and case["stage"] in EXPECTED_STAGES else None,
+        "expected_datetime": w3(case["stage_due_at"])
+        if not closed and case["stage"] in EXPECTED_STAGES
+        else None,
         "address": case["address"] or None,
         "address_id": case["open311__address_id"] or None,
         "zipcode": None,
@@ -202,7 +275,9 @@ def status_notes(case, void_reason="") -> str:
     if case["status"] == Status.VOIDED:
         return _("Not taken up: %(reason)s") % {"reason": void_reason} if void_reason else _("Not taken up.")
     if case["close_type"] == CloseType.MERGED and case["duplicate_of__public_id"]:
-        return _("Duplicate of request %(id)s; it is handled there.") % {"id": case["duplicate_of__public_id"]}
+        return _("Duplicate of request %(id)s; it is handled there.") % {
+            "id": case["duplicate_of__public_id"]
+        }
     if case["status"] in FINAL:
         return case["result"] or _("Resolved.")
     return str(OPEN_NOTES.get(case["status"], ""))
@@ -248,22 +323,27 @@ def updates_find(*, ids=None, start=None, end=None, limit=REQUEST_LIMIT):
         qs = qs.filter(created_at__gte=start)
     if end:
         qs = qs.filter(created_at__lte=end)
-    return list(qs.select_related("case").prefetch_related("attachments").order_by("created_at", "id")[:limit])
+    return list(
+        qs.select_related("case").prefetch_related("attachments").order_by("created_at", "id")[:limit]
+    )
 
 
 def update_rows(events, build_url) -> list[dict]:
     rows = []
     for event in events:
         photo = next((a for a in event.attachments.all() if a.kind == AttachmentKind.BEFORE), None)
-        rows.append({
-            "update_id": f"{event.case.public_id}-{event.seq}",
-            "service_request_id": event.case.public_id,
-            "status": "closed" if event.to_status in FINAL else "open",
-            "updated_datetime": w3(event.created_at),
-            "description": _update_description(event),
-            "media_url": build_url(reverse("open311:media", args=[event.case.public_id, photo.pk]))
-            if photo else None,
-        })
+        rows.append(
+            {
+                "update_id": f"{event.case.public_id}-{event.seq}",
+                "service_request_id": event.case.public_id,
+                "status": "closed" if event.to_status in FINAL else "open",
+                "updated_datetime": w3(event.created_at),
+                "description": _update_description(event),
+                "media_url": build_url(reverse("open311:media", args=[event.case.public_id, photo.pk]))
+                if photo
+                else None,
+            }
+        )
     return rows
 
 
@@ -276,6 +356,13 @@ def _update_description(event) -> str:
 
 def published_photo(public_id, attachment_id):
     """A before-photo of a published case (what media_url points at), or None."""
-    return (Attachment.objects.filter(pk=attachment_id, kind=AttachmentKind.BEFORE, case__public_id=public_id,
-                                      case__in=published_cases()).exclude(thumbnail="").first())
-
+    return (
+        Attachment.objects.filter(
+            pk=attachment_id,
+            kind=AttachmentKind.BEFORE,
+            case__public_id=public_id,
+            case__in=published_cases(),
+        )
+        .exclude(thumbnail="")
+        .first()
+    )

@@ -30,17 +30,31 @@ def request_submit(*, integration, submitted, idempotency_key: str = ""):
     """Report the case; returns (case, created, media fetches queued by this call)."""
     with transaction.atomic():
         result = case_report(
-            actor=integration.user, category=submitted.category, title=submitted.title,
-            description=submitted.description, lat=submitted.lat, lon=submitted.lon, address=submitted.address,
-            area=submitted.area, source=Source.CITIZEN, extra=submitted.attributes,
-            reporter_name=submitted.reporter_name, reporter_phone=submitted.phone,
-            idempotency_key=idempotency_key, before_photos=submitted.photos,
+            actor=integration.user,
+            category=submitted.category,
+            title=submitted.title,
+            description=submitted.description,
+            lat=submitted.lat,
+            lon=submitted.lon,
+            address=submitted.address,
+            area=submitted.area,
+            source=Source.CITIZEN,
+            extra=submitted.attributes,
+            reporter_name=submitted.reporter_name,
+            reporter_phone=submitted.phone,
+            idempotency_key=idempotency_key,
+            before_photos=submitted.photos,
         )
         if not result.created:  # a retry: the first request's case, nothing added twice
             return result.case, False, []
-        Submission.objects.create(case=result.case, integration=integration, email=submitted.email,
-                                  device_id=submitted.device_id, account_id=submitted.account_id,
-                                  address_id=submitted.address_id)
+        Submission.objects.create(
+            case=result.case,
+            integration=integration,
+            email=submitted.email,
+            device_id=submitted.device_id,
+            account_id=submitted.account_id,
+            address_id=submitted.address_id,
+        )
         fetches = [media_fetch_add(case=result.case, url=url) for url in submitted.media_urls]
     return result.case, True, fetches
 
@@ -48,9 +62,13 @@ def request_submit(*, integration, submitted, idempotency_key: str = ""):
 def media_fetch_add(*, case, url: str) -> MediaFetch:
     """Queue a photo URL; one on a host not allowed is recorded as refused at once (no network)."""
     problem = url_problem(url)
-    fetch = MediaFetch.objects.create(case=case, url=url, next_attempt_at=timezone.now(),
-                                      status=MediaFetch.Status.REFUSED if problem else MediaFetch.Status.PENDING,
-                                      error=problem or "")
+    fetch = MediaFetch.objects.create(
+        case=case,
+        url=url,
+        next_attempt_at=timezone.now(),
+        status=MediaFetch.Status.REFUSED if problem else MediaFetch.Status.PENDING,
+        error=problem or "",
+    )
     if not problem:
         from .tasks import fetch_media
 
@@ -61,8 +79,9 @@ def media_fetch_add(*, case, url: str) -> MediaFetch:
 def media_fetch_run(fetch_id: int, *, now=None) -> MediaFetch | None:
     """One attempt at a queued photo; None when the fetch is not due or another worker holds it."""
     now = now or timezone.now()
-    claimed = (MediaFetch.objects.filter(pk=fetch_id, status=MediaFetch.Status.PENDING, next_attempt_at__lte=now)
-               .update(attempts=F("attempts") + 1, next_attempt_at=now + CLAIM_LEASE, updated_at=now))
+    claimed = MediaFetch.objects.filter(
+        pk=fetch_id, status=MediaFetch.Status.PENDING, next_attempt_at__lte=now
+    ).update(attempts=F("attempts") + 1, next_attempt_at=now + CLAIM_LEASE, updated_at=now)
     if not claimed:
         return None
     fetch = MediaFetch.objects.select_related("case").get(pk=fetch_id)
@@ -85,8 +104,9 @@ def media_fetch_run(fetch_id: int, *, now=None) -> MediaFetch | None:
 
 def _store(case, body: bytes, name: str) -> Attachment:
     with transaction.atomic():
-        attachment = attachment_store(case=case, actor=case.reporter, upload=ContentFile(body, name=name),
-                                      kind=AttachmentKind.BEFORE)
+        attachment = attachment_store(
+            case=case, actor=case.reporter, upload=ContentFile(body, name=name), kind=AttachmentKind.BEFORE
+        )
         # The photo belongs to the report, as if it had been uploaded with it: the timeline shows it there.
         report_event = CaseEvent.objects.filter(case=case, kind="report").values_list("pk", flat=True).first()
         Attachment.objects.filter(pk=attachment.pk).update(event_id=report_event)
@@ -105,5 +125,7 @@ def _message(exc) -> str:
 
 
 def media_fetches_due(*, now=None, limit=200) -> list[int]:
-    due = MediaFetch.objects.filter(status=MediaFetch.Status.PENDING, next_attempt_at__lte=now or timezone.now())
+    due = MediaFetch.objects.filter(
+        status=MediaFetch.Status.PENDING, next_attempt_at__lte=now or timezone.now()
+    )
     return list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])

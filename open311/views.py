@@ -31,50 +31,73 @@ IDEMPOTENCY_KEY_LIMIT = 128
 
 def resource(*methods):
     """Method check, jurisdiction check, and every ``Open311Error`` rendered in the request's format."""
+
     def decorate(view):
         @csrf_exempt
         @functools.wraps(view)
         def wrapped(request, *args, fmt="xml", **kwargs):
             try:
                 if request.method not in methods:
-                    raise Open311Error(405, _("Method %(method)s is not allowed here.") % {"method": request.method})
+                    raise Open311Error(
+                        405, _("Method %(method)s is not allowed here.") % {"method": request.method}
+                    )
                 return view(request, *args, fmt=fmt, **kwargs)
             except Open311Error as error:
                 response = error_response(error, fmt)
                 if error.status == 405:
                     response["Allow"] = ", ".join(methods)
                 return response
+
         return wrapped
+
     return decorate
 
 
 def index(request):
     """The human page of the endpoint (the specification recommends an HTML discovery at the root)."""
-    services = [{"code": c.code, "name": c.name, "group": c.parent.name,
-                 "attributes": selectors.service_definition(c)["attributes"]}
-                for c in selectors.offered_categories()]
-    return render(request, "open311/index.html", {
-        "base_url": request.build_absolute_uri(reverse("open311:root")),
-        "jurisdiction": setting("OPEN311_JURISDICTION"), "key_service": setting("OPEN311_KEY_SERVICE"),
-        "contact": setting("OPEN311_CONTACT"), "services": services,
-    })
+    services = [
+        {
+            "code": c.code,
+            "name": c.name,
+            "group": c.parent.name,
+            "attributes": selectors.service_definition(c)["attributes"],
+        }
+        for c in selectors.offered_categories()
+    ]
+    return render(
+        request,
+        "open311/index.html",
+        {
+            "base_url": request.build_absolute_uri(reverse("open311:root")),
+            "jurisdiction": setting("OPEN311_JURISDICTION"),
+            "key_service": setting("OPEN311_KEY_SERVICE"),
+            "contact": setting("OPEN311_CONTACT"),
+            "services": services,
+        },
+    )
 
 
 @resource("GET")
 def discovery(request, fmt):
     changeset = setting("OPEN311_CHANGESET")
-    return respond({
-        "changeset": changeset,
-        "contact": setting("OPEN311_CONTACT"),
-        "key_service": setting("OPEN311_KEY_SERVICE"),
-        "endpoints": [{
-            "specification": SPECIFICATION,
-            "url": request.build_absolute_uri(reverse("open311:root")).rstrip("/"),
+    return respond(
+        {
             "changeset": changeset,
-            "type": setting("OPEN311_ENDPOINT_TYPE"),
-            "formats": ["text/xml", "application/json"],
-        }],
-    }, fmt, root="discovery")
+            "contact": setting("OPEN311_CONTACT"),
+            "key_service": setting("OPEN311_KEY_SERVICE"),
+            "endpoints": [
+                {
+                    "specification": SPECIFICATION,
+                    "url": request.build_absolute_uri(reverse("open311:root")).rstrip("/"),
+                    "changeset": changeset,
+                    "type": setting("OPEN311_ENDPOINT_TYPE"),
+                    "formats": ["text/xml", "application/json"],
+                }
+            ],
+        },
+        fmt,
+        root="discovery",
+    )
 
 
 @resource("GET")
@@ -98,8 +121,9 @@ def requests(request, fmt):
         return _submit(request, fmt)
     params.check_jurisdiction(request.GET)
     query = params.request_query(request.GET)
-    cases = selectors.requests_find(ids=query.ids, codes=query.codes, start=query.start, end=query.end,
-                                    statuses=query.statuses)
+    cases = selectors.requests_find(
+        ids=query.ids, codes=query.codes, start=query.start, end=query.end, statuses=query.statuses
+    )
     return respond(selectors.request_rows(cases, request.build_absolute_uri), fmt, root="service_requests")
 
 
@@ -118,18 +142,23 @@ def _submit(request, fmt):
         raise Open311Error(400, _("The Idempotency-Key header is limited to 128 characters."))
     submitted = params.submitted_request(request.POST, request.FILES, selectors.service_for_code)
     try:
-        case, created, fetches = request_submit(integration=integration, submitted=submitted,
-                                                idempotency_key=idempotency_key)
+        case, created, fetches = request_submit(
+            integration=integration, submitted=submitted, idempotency_key=idempotency_key
+        )
     except ValidationError as exc:
         raise Open311Error(400, *_descriptions(exc)) from exc
     notices = [selectors.service_notice(submitted.category)] + [
         _("The photo at %(url)s is not fetched: %(error)s") % {"url": f.url, "error": f.error}
-        for f in fetches if f.status == MediaFetch.Status.REFUSED]
-    body = [{
-        "service_request_id": case.public_id,
-        "service_notice": " ".join(n for n in notices if n) or None,
-        "account_id": submitted.account_id or None,
-    }]
+        for f in fetches
+        if f.status == MediaFetch.Status.REFUSED
+    ]
+    body = [
+        {
+            "service_request_id": case.public_id,
+            "service_notice": " ".join(n for n in notices if n) or None,
+            "account_id": submitted.account_id or None,
+        }
+    ]
     headers = {"Open311-Token": token_for(case.public_id)}
     if not created:
         headers["Idempotent-Replayed"] = "true"
@@ -140,8 +169,13 @@ def _descriptions(exc: ValidationError) -> list[str]:
     """The case service's field errors, named as the client sent them (attribute[code], lat/long, media)."""
     if not hasattr(exc, "error_dict"):
         return [_("media: %(message)s") % {"message": m} for m in exc.messages]
-    names = {"location": "lat/long", "area": "lat/long", "category": "service_code", "idempotency_key":
-             "Idempotency-Key", "title": "description"}
+    names = {
+        "location": "lat/long",
+        "area": "lat/long",
+        "category": "service_code",
+        "idempotency_key": "Idempotency-Key",
+        "title": "description",
+    }
     described = []
     for name, messages in exc.message_dict.items():
         label = f"attribute[{name[6:]}]" if name.startswith("extra.") else names.get(name, name)
@@ -154,7 +188,9 @@ def request_detail(request, service_request_id, fmt):
     params.check_jurisdiction(request.GET)
     case = selectors.request_by_public_id(service_request_id)
     if case is None:
-        raise Open311Error(404, _("service_request_id provided was not found: %(id)s") % {"id": service_request_id})
+        raise Open311Error(
+            404, _("service_request_id provided was not found: %(id)s") % {"id": service_request_id}
+        )
     return respond(selectors.request_rows([case], request.build_absolute_uri), fmt, root="service_requests")
 
 
@@ -173,7 +209,9 @@ def updates(request, fmt):
     params.check_jurisdiction(request.GET)
     query = params.updates_query(request.GET)
     events = selectors.updates_find(ids=query.ids, start=query.start, end=query.end)
-    return respond(selectors.update_rows(events, request.build_absolute_uri), fmt, root="service_request_updates")
+    return respond(
+        selectors.update_rows(events, request.build_absolute_uri), fmt, root="service_request_updates"
+    )
 
 
 def media(request, service_request_id, attachment_id):

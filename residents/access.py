@@ -11,16 +11,26 @@
 * The access log: the district centre.
 """
 
-from grids.models import Role
 from django.db.models import Q
 
+from grids.models import Role
 from grids.scope import prefix_q, reach
 
 READ_ROLES = [
-    Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_CENTRE,
+    Role.GRID_WORKER,
+    Role.GRID_LEADER,
+    Role.COMMUNITY_STAFF,
+    Role.STREET_STAFF,
+    Role.DISTRICT_CENTRE,
     Role.LEADER_READONLY,
 ]
-WRITE_ROLES = [Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_CENTRE]
+WRITE_ROLES = [
+    Role.GRID_WORKER,
+    Role.GRID_LEADER,
+    Role.COMMUNITY_STAFF,
+    Role.STREET_STAFF,
+    Role.DISTRICT_CENTRE,
+]
 EXPORT_ROLES = [Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_CENTRE]
 SENSITIVE_BY_PERMISSION_ROLES = [Role.COMMUNITY_STAFF, Role.STREET_STAFF]
 UNMASK_PERMISSION = "residents.unmask_pii"

@@ -32,8 +32,20 @@ class HouseholdAdmin(ReadOnlyAdmin):
 class PersonAdmin(ReadOnlyAdmin):
     # Masked columns only: the admin is no back door to full numbers.
     list_display = ["name", "id_mask", "phone_mask", "area", "status"]
-    fields = ["name", "id_type", "id_mask", "phone_mask", "gender", "birth_date", "ethnicity", "residence_type",
-              "relation", "status", "area", "household"]
+    fields = [
+        "name",
+        "id_type",
+        "id_mask",
+        "phone_mask",
+        "gender",
+        "birth_date",
+        "ethnicity",
+        "residence_type",
+        "relation",
+        "status",
+        "area",
+        "household",
+    ]
     readonly_fields = fields
     search_fields = ["name"]
 

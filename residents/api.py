@@ -17,7 +17,19 @@ from grids.models import Level
 
 from . import access, exports, imports, selectors, services, visits
 from . import serializers as s
-from .models import Building, Dwelling, GroupTag, Household, ImportJob, Person, PersonTag, PiiAccessLog, Place, Visit, VisitTask
+from .models import (
+    Building,
+    Dwelling,
+    GroupTag,
+    Household,
+    ImportJob,
+    Person,
+    PersonTag,
+    PiiAccessLog,
+    Place,
+    Visit,
+    VisitTask,
+)
 
 NO_DELETE = ["get", "post", "patch", "head", "options"]
 
@@ -41,8 +53,9 @@ class BuildingViewSet(ScopedModelViewSet):
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         area = data.pop("area", serializer.instance.area)
-        serializer.instance = services.building_save(actor=self.request.user, area=area, building=serializer.instance,
-                                                     **data)
+        serializer.instance = services.building_save(
+            actor=self.request.user, area=area, building=serializer.instance, **data
+        )
 
 
 class DwellingViewSet(ScopedModelViewSet):
@@ -74,7 +87,9 @@ class HouseholdViewSet(ScopedModelViewSet):
         return selectors.household_search(self.request.user, self.request.query_params.get("q", ""))
 
     def perform_create(self, serializer):
-        serializer.instance = services.household_register(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = services.household_register(
+            actor=self.request.user, **serializer.validated_data
+        )
 
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
@@ -82,8 +97,13 @@ class HouseholdViewSet(ScopedModelViewSet):
         household = self.get_object()
         data = s.HouseholdSerializer(data=request.data, partial=True, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        moved = services.household_move(actor=request.user, household=household, dwelling=data.validated_data.get("dwelling"),
-                                        area=data.validated_data.get("area"), address=data.validated_data.get("address", ""))
+        moved = services.household_move(
+            actor=request.user,
+            household=household,
+            dwelling=data.validated_data.get("dwelling"),
+            area=data.validated_data.get("area"),
+            address=data.validated_data.get("address", ""),
+        )
         return Response(s.HouseholdSerializer(moved, context=self.get_serializer_context()).data)
 
 
@@ -102,8 +122,12 @@ class PersonViewSet(ScopedModelViewSet):
         p = self.request.query_params
         status_ = p.get("status", Person.Status.RESIDENT)
         return selectors.person_list(
-            self.request.user, search=p.get("q", ""), id_number=p.get("id_number", ""), tag=p.get("tag", ""),
-            area_code=p.get("within", ""), status="" if status_ == "all" or self.action != "list" else status_,
+            self.request.user,
+            search=p.get("q", ""),
+            id_number=p.get("id_number", ""),
+            tag=p.get("tag", ""),
+            area_code=p.get("within", ""),
+            status="" if status_ == "all" or self.action != "list" else status_,
         ).order_by("area__code", "household_id", "id")
 
     def perform_create(self, serializer):
@@ -114,7 +138,9 @@ class PersonViewSet(ScopedModelViewSet):
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("grid", None), data.pop("household", None)
-        serializer.instance = services.person_update(actor=self.request.user, person=serializer.instance, **data)
+        serializer.instance = services.person_update(
+            actor=self.request.user, person=serializer.instance, **data
+        )
 
     def _fresh(self, person):
         return self.get_queryset().get(pk=person.pk)
@@ -126,8 +152,13 @@ class PersonViewSet(ScopedModelViewSet):
         person = self.get_object()
         body = s.RevealSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        values = services.pii_reveal(actor=request.user, person=person, fields=body.validated_data.get("fields"),
-                                     reason=body.validated_data["reason"], remote_addr=client_ip(request))
+        values = services.pii_reveal(
+            actor=request.user,
+            person=person,
+            fields=body.validated_data.get("fields"),
+            reason=body.validated_data["reason"],
+            remote_addr=client_ip(request),
+        )
         return Response(values)
 
     @extend_schema(request=s.MoveSerializer)
@@ -163,7 +194,9 @@ class PersonViewSet(ScopedModelViewSet):
         """The register of a grid or community as CSV or .xlsx; masked unless permitted. Logged."""
         body = s.ExportSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        result = exports.register_export(actor=request.user, remote_addr=client_ip(request), **body.validated_data)
+        result = exports.register_export(
+            actor=request.user, remote_addr=client_ip(request), **body.validated_data
+        )
         response = HttpResponse(result.content, content_type=result.content_type)
         response["Content-Disposition"] = f'attachment; filename="{result.filename}"'
         return response
@@ -201,7 +234,9 @@ class PlaceViewSet(ScopedModelViewSet):
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         area = data.pop("area", serializer.instance.area)
-        serializer.instance = services.place_save(actor=self.request.user, area=area, place=serializer.instance, **data)
+        serializer.instance = services.place_save(
+            actor=self.request.user, area=area, place=serializer.instance, **data
+        )
 
 
 class VisitViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
@@ -273,16 +308,23 @@ class CoverageViewSet(ScopedGenericViewSet):
             raise NotFound()
         month = query.validated_data.get("month") or timezone.localdate()
         within = query.validated_data["within"]
-        rows = visits.coverage_by_area(request.user, month=month, level=Level(query.validated_data["level"]),
-                                       within=within)
+        rows = visits.coverage_by_area(
+            request.user, month=month, level=Level(query.validated_data["level"]), within=within
+        )
         total = visits.coverage_total(rows)
-        as_dict = lambda r: {"code": r.code, "name": r.name, "households": r.households, "visited": r.visited,  # noqa: E731
-                             "visits": r.visits, "rate": r.rate}
-        return Response({
-            "month": month.strftime("%Y-%m"),
-            "areas": [as_dict(r) for r in rows],
-            "total": as_dict(total),
-            "workers": visits.coverage_by_worker(request.user, month=month, within=within),
-        })
-
-
+        as_dict = lambda r: {
+            "code": r.code,
+            "name": r.name,
+            "households": r.households,
+            "visited": r.visited,
+            "visits": r.visits,
+            "rate": r.rate,
+        }
+        return Response(
+            {
+                "month": month.strftime("%Y-%m"),
+                "areas": [as_dict(r) for r in rows],
+                "total": as_dict(total),
+                "workers": visits.coverage_by_worker(request.user, month=month, within=within),
+            }
+        )

@@ -21,7 +21,16 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["InvalidToken", "encrypt", "decrypt", "rotate", "lookup_hash", "lookup_hashes", "mask_id", "mask_phone"]
+__all__ = [
+    "InvalidToken",
+    "decrypt",
+    "encrypt",
+    "lookup_hash",
+    "lookup_hashes",
+    "mask_id",
+    "mask_phone",
+    "rotate",
+]
 
 
 def _setting_list(name: str) -> list[str]:
@@ -33,7 +42,9 @@ def _setting_list(name: str) -> list[str]:
 
 def _derived(purpose: bytes) -> bytes:
     if getattr(settings, "PRODUCTION", False):
-        raise ImproperlyConfigured("Production needs GRIDGOV_PII_KEYS and GRIDGOV_PII_HASH_KEY in the environment.")
+        raise ImproperlyConfigured(
+            "Production needs GRIDGOV_PII_KEYS and GRIDGOV_PII_HASH_KEY in the environment."
+        )
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"gridgov-dev-only", info=purpose)
     return hkdf.derive(settings.SECRET_KEY.encode())
 

@@ -30,12 +30,29 @@ PLACE_KINDS = {  # dedicated purpose -> (kinds, count range)
     "enterprise": (["enterprise"], (10, 18)),
     "": (["shop", "restaurant", "clinic", "hotel"], (3, 7)),
 }
-PLACE_NAMES = {"shop": "便利店", "restaurant": "餐馆", "market": "菜市场", "school": "学校", "clinic": "诊所",
-               "hotel": "宾馆", "enterprise": "有限公司", "other": "门店"}
+PLACE_NAMES = {
+    "shop": "便利店",
+    "restaurant": "餐馆",
+    "market": "菜市场",
+    "school": "学校",
+    "clinic": "诊所",
+    "hotel": "宾馆",
+    "enterprise": "有限公司",
+    "other": "门店",
+}
 # share of persons per tag (elderly living alone is assigned to old people living on their own)
-TAG_RATES = {"disabled": 0.02, "low_income": 0.025, "lost_only_child": 0.003, "left_behind_child": 0.008,
-             "community_correction": 0.002, "released_prisoner": 0.003, "mental_disorder": 0.003,
-             "drug_user": 0.002, "key_youth": 0.003, "petitioner": 0.002}
+TAG_RATES = {
+    "disabled": 0.02,
+    "low_income": 0.025,
+    "lost_only_child": 0.003,
+    "left_behind_child": 0.008,
+    "community_correction": 0.002,
+    "released_prisoner": 0.003,
+    "mental_disorder": 0.003,
+    "drug_user": 0.002,
+    "key_youth": 0.003,
+    "petitioner": 0.002,
+}
 
 
 class _Ids:
@@ -68,17 +85,22 @@ class _Builder:
         self.tags = {t.code: t for t in GroupTag.objects.all()}
 
     def run(self) -> dict:
-        areas = list(Area.objects.filter(code__startswith=self.district.code, is_active=True,
-                                         level__in=[Level.GRID, Level.MICROGRID]).order_by("code"))
+        areas = list(
+            Area.objects.filter(
+                code__startswith=self.district.code, is_active=True, level__in=[Level.GRID, Level.MICROGRID]
+            ).order_by("code")
+        )
         grids = [a for a in areas if a.level == Level.GRID]
         micro = defaultdict(list)
         for a in areas:
             if a.level == Level.MICROGRID:
                 micro[a.parent_id].append(a)
         self.team = defaultdict(list)
-        for user_id, area_id in Membership.objects.filter(
-            area__in=grids, role__in=GRID_TEAM_ROLES, is_active=True
-        ).order_by("user_id").values_list("user_id", "area_id"):
+        for user_id, area_id in (
+            Membership.objects.filter(area__in=grids, role__in=GRID_TEAM_ROLES, is_active=True)
+            .order_by("user_id")
+            .values_list("user_id", "area_id")
+        ):
             self.team[area_id].append(user_id)
         buildings = self._buildings(grids, micro)
         dwellings = self._dwellings(buildings)
@@ -88,9 +110,15 @@ class _Builder:
         places = self._places(grids)
         visits = self._visits(households, persons, links)
         tasks = visit_tasks_build(today=self.today)
-        return {"buildings": len(buildings), "households": len(households), "persons": len(persons),
-                "group memberships": len(links), "places": len(places), "visits": visits,
-                "open follow-ups": tasks["open"]}
+        return {
+            "buildings": len(buildings),
+            "households": len(households),
+            "persons": len(persons),
+            "group memberships": len(links),
+            "places": len(places),
+            "visits": visits,
+            "open follow-ups": tasks["open"],
+        }
 
     # --- places and people ------------------------------------------------------------------------------
 
@@ -102,12 +130,19 @@ class _Builder:
             for m in micro.get(grid.id) or [grid]:
                 lat = (m.centroid_lat or 0) + rng.uniform(-0.0004, 0.0004) if m.centroid_lat else None
                 lon = (m.centroid_lon or 0) + rng.uniform(-0.0004, 0.0004) if m.centroid_lon else None
-                rows.append(Building(
-                    area=m, code=f"B{m.code}", name=f"{grid.parent.name}{m.name}" if m.level == Level.MICROGRID else grid.name,
-                    address=f"{grid.parent.name}{rng.randint(1, 300)}号{m.name if m.level == Level.MICROGRID else ''}",
-                    kind=rng.choice(["residential"] * 8 + ["mixed", "self_built"]), floors=rng.choice([6, 7, 11, 18, 26]),
-                    property_company=rng.choice(["", "湘江物业", "绿城物业", "万科物业", "碧桂园服务"]), lat=lat, lon=lon,
-                ))
+                rows.append(
+                    Building(
+                        area=m,
+                        code=f"B{m.code}",
+                        name=f"{grid.parent.name}{m.name}" if m.level == Level.MICROGRID else grid.name,
+                        address=f"{grid.parent.name}{rng.randint(1, 300)}号{m.name if m.level == Level.MICROGRID else ''}",
+                        kind=rng.choice(["residential"] * 8 + ["mixed", "self_built"]),
+                        floors=rng.choice([6, 7, 11, 18, 26]),
+                        property_company=rng.choice(["", "湘江物业", "绿城物业", "万科物业", "碧桂园服务"]),
+                        lat=lat,
+                        lon=lon,
+                    )
+                )
         for b in rows:
             b.grid_id = b.area.parent_id if b.area.level == Level.MICROGRID else b.area_id
         return Building.objects.bulk_create(rows, batch_size=1000)
@@ -124,7 +159,9 @@ class _Builder:
                 n = k // len(blds)
                 unit, floor, door = n // 12 + 1, (n % 12) // 2 + 1, n % 2 + 1
                 use = rng.choices(["owner_occupied", "rented", "vacant", "business"], [72, 19, 7, 2])[0]
-                rows.append(Dwelling(area_id=b.area_id, building=b, unit=str(unit), room=f"{floor}0{door}", use=use))
+                rows.append(
+                    Dwelling(area_id=b.area_id, building=b, unit=str(unit), room=f"{floor}0{door}", use=use)
+                )
         return Dwelling.objects.bulk_create(rows, batch_size=2000)
 
     def _households(self, dwellings):
@@ -134,8 +171,14 @@ class _Builder:
                 continue
             numbers[d.area_id] += 1
             area_code = d.building.area.code
-            rows.append(Household(area_id=d.area_id, dwelling=d, number=f"{area_code}{numbers[d.area_id]:03d}",
-                                  address=f"{d.building.address} {d.unit}单元{d.room}"))
+            rows.append(
+                Household(
+                    area_id=d.area_id,
+                    dwelling=d,
+                    number=f"{area_code}{numbers[d.area_id]:03d}",
+                    address=f"{d.building.address} {d.unit}单元{d.room}",
+                )
+            )
         created = Household.objects.bulk_create(rows, batch_size=2000)
         # The register predates the six months of visits (auto_now_add ignores a given value on insert).
         since = timezone.now() - dt.timedelta(days=365 * 2)
@@ -177,11 +220,20 @@ class _Builder:
             name = surname + name[1:]
         mobile = phone(rng) if age >= 14 else ""
         return Person(
-            area_id=household.area_id, household=household, name=name, id_type=id_type,
-            id_cipher=crypto.encrypt(number), id_hash=crypto.lookup_hash("id", number), id_mask=crypto.mask_id(number),
-            gender=gender, birth_date=birth, ethnicity=rng.choice(ETHNICITIES),
-            residence_type="foreign" if foreign else ("floating" if floating else "registered"), relation=relation,
-            phone_cipher=crypto.encrypt(mobile), phone_hash=crypto.lookup_hash("phone", mobile),
+            area_id=household.area_id,
+            household=household,
+            name=name,
+            id_type=id_type,
+            id_cipher=crypto.encrypt(number),
+            id_hash=crypto.lookup_hash("id", number),
+            id_mask=crypto.mask_id(number),
+            gender=gender,
+            birth_date=birth,
+            ethnicity=rng.choice(ETHNICITIES),
+            residence_type="foreign" if foreign else ("floating" if floating else "registered"),
+            relation=relation,
+            phone_cipher=crypto.encrypt(mobile),
+            phone_hash=crypto.lookup_hash("phone", mobile),
             phone_mask=crypto.mask_phone(mobile),
         )
 
@@ -196,7 +248,11 @@ class _Builder:
             codes = []
             if sizes[p.household_id] == 1 and age >= 70:
                 codes.append("elderly_alone")
-            if p.relation in ("child", "grandchild") and age < 16 and rng.random() < TAG_RATES["left_behind_child"] * 8:
+            if (
+                p.relation in ("child", "grandchild")
+                and age < 16
+                and rng.random() < TAG_RATES["left_behind_child"] * 8
+            ):
                 codes.append("left_behind_child")
             for code, rate in TAG_RATES.items():
                 if code != "left_behind_child" and age >= 18 and rng.random() < rate:
@@ -213,13 +269,20 @@ class _Builder:
             for k in range(rng.randint(low, high)):
                 kind = rng.choice(kinds)
                 mobile = phone(rng)
-                rows.append(Place(
-                    area=grid, name=f"{person_name(rng)[1:]}{PLACE_NAMES[kind]}", kind=kind,
-                    address=f"{grid.parent.name}商业街{k + 1}号", contact_name=person_name(rng),
-                    contact_phone_cipher=crypto.encrypt(mobile), contact_phone_mask=crypto.mask_phone(mobile),
-                    credit_code=f"91430188MA4{rng.randint(1_000_000, 9_999_999)}",
-                    lat=grid.centroid_lat, lon=grid.centroid_lon,
-                ))
+                rows.append(
+                    Place(
+                        area=grid,
+                        name=f"{person_name(rng)[1:]}{PLACE_NAMES[kind]}",
+                        kind=kind,
+                        address=f"{grid.parent.name}商业街{k + 1}号",
+                        contact_name=person_name(rng),
+                        contact_phone_cipher=crypto.encrypt(mobile),
+                        contact_phone_mask=crypto.mask_phone(mobile),
+                        credit_code=f"91430188MA4{rng.randint(1_000_000, 9_999_999)}",
+                        lat=grid.centroid_lat,
+                        lon=grid.centroid_lon,
+                    )
+                )
         return Place.objects.bulk_create(rows, batch_size=2000)
 
     # --- visits -----------------------------------------------------------------------------------------
@@ -249,10 +312,25 @@ class _Builder:
                 grid_id = grid_of[h.id]
                 if rng.random() < diligence[grid_id] * elapsed:
                     day = month + dt.timedelta(days=rng.randint(0, span))
-                    rows.append(Visit(area_id=h.area_id, household=h, visitor_id=self._visitor(None, grid_id),
-                                      visited_at=self._when(day), method=rng.choices(["door", "phone"], [85, 15])[0],
-                                      notes=rng.choice(["家中情况正常", "宣传防诈骗知识", "了解居住情况", "核实人口信息",
-                                                        "宣传消防安全", "征求居民意见"])))
+                    rows.append(
+                        Visit(
+                            area_id=h.area_id,
+                            household=h,
+                            visitor_id=self._visitor(None, grid_id),
+                            visited_at=self._when(day),
+                            method=rng.choices(["door", "phone"], [85, 15])[0],
+                            notes=rng.choice(
+                                [
+                                    "家中情况正常",
+                                    "宣传防诈骗知识",
+                                    "了解居住情况",
+                                    "核实人口信息",
+                                    "宣传消防安全",
+                                    "征求居民意见",
+                                ]
+                            ),
+                        )
+                    )
             month = following
         person_home = {p.id: p.household for p in persons}
         for link in links:
@@ -262,9 +340,16 @@ class _Builder:
             grid_id = grid_of[household.id]
             lapse = rng.random() < 0.12  # some follow-ups slip: they show up on the task list
             while day <= self.today - dt.timedelta(days=interval * 2 if lapse else 0):
-                rows.append(Visit(area_id=household.area_id, household=household, person_id=link.person_id,
-                                  visitor_id=self._visitor(None, grid_id), visited_at=self._when(day),
-                                  notes=rng.choice(["身体状况良好", "生活物资充足", "思想稳定", "已落实帮扶措施"])))
+                rows.append(
+                    Visit(
+                        area_id=household.area_id,
+                        household=household,
+                        person_id=link.person_id,
+                        visitor_id=self._visitor(None, grid_id),
+                        visited_at=self._when(day),
+                        notes=rng.choice(["身体状况良好", "生活物资充足", "思想稳定", "已落实帮扶措施"]),
+                    )
+                )
                 day += dt.timedelta(days=max(1, interval + rng.randint(-2, 2)))
         now = timezone.now()
         return len(Visit.objects.bulk_create([v for v in rows if v.visited_at <= now], batch_size=5000))

@@ -25,9 +25,22 @@ class ExportFile:
 
 
 def _headers():
-    return [_("Grid"), _("Household number"), _("Address"), _("Name"), _("ID type"), _("ID number"), _("Gender"),
-            _("Birth date"), _("Ethnicity"), _("Residence type"), _("Household relation"), _("Phone"), _("Status"),
-            _("Groups")]
+    return [
+        _("Grid"),
+        _("Household number"),
+        _("Address"),
+        _("Name"),
+        _("ID type"),
+        _("ID number"),
+        _("Gender"),
+        _("Birth date"),
+        _("Ethnicity"),
+        _("Residence type"),
+        _("Household relation"),
+        _("Phone"),
+        _("Status"),
+        _("Groups"),
+    ]
 
 
 def _row(person: Person, unmasked: bool):
@@ -35,32 +48,53 @@ def _row(person: Person, unmasked: bool):
     phone = crypto.decrypt(person.phone_cipher) if unmasked else person.phone_mask
     household = person.household
     return [
-        person.area.code, household.number if household else "", household.address if household else "",
-        person.name, person.get_id_type_display(), id_number, person.get_gender_display(),
-        person.birth_date.isoformat() if person.birth_date else "", person.ethnicity,
-        person.get_residence_type_display(), person.get_relation_display(), phone, person.get_status_display(),
+        person.area.code,
+        household.number if household else "",
+        household.address if household else "",
+        person.name,
+        person.get_id_type_display(),
+        id_number,
+        person.get_gender_display(),
+        person.birth_date.isoformat() if person.birth_date else "",
+        person.ethnicity,
+        person.get_residence_type_display(),
+        person.get_relation_display(),
+        phone,
+        person.get_status_display(),
         "；".join(link.tag.label for link in person.visible_tags),
     ]
 
 
 @transaction.atomic
-def register_export(*, actor, area: Area, format="csv", unmasked=False, reason="", remote_addr=None) -> ExportFile:
+def register_export(
+    *, actor, area: Area, format="csv", unmasked=False, reason="", remote_addr=None
+) -> ExportFile:
     if area.level not in EXPORTABLE_LEVELS:
         raise ValidationError({"area": _("Export the register of a community or a grid.")})
     if not access.can_export(actor, area.code):
         raise PermissionDenied(_("You may not export the register of this area."))
     if unmasked and not access.can_unmask(actor, area.code):
         raise PermissionDenied(_("You may not export full personal numbers."))
-    persons = list(selectors.person_list(actor, area_code=area.code).order_by("area__code", "household__number", "id"))
+    persons = list(
+        selectors.person_list(actor, area_code=area.code).order_by("area__code", "household__number", "id")
+    )
     fields = ["name", "id_number", "phone", "birth_date", "groups"]
-    services.export_log(actor=actor, area=area, count=len(persons), fields=fields, unmasked=unmasked,
-                        reason=reason or _("Register export"), remote_addr=remote_addr)
+    services.export_log(
+        actor=actor,
+        area=area,
+        count=len(persons),
+        fields=fields,
+        unmasked=unmasked,
+        reason=reason or _("Register export"),
+        remote_addr=remote_addr,
+    )
     rows = [_row(p, unmasked) for p in persons]
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"register-{area.code}-{stamp}{'-full' if unmasked else ''}"
     if format == "xlsx":
-        return ExportFile(f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          _xlsx(rows))
+        return ExportFile(
+            f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _xlsx(rows)
+        )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(_headers())

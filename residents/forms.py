@@ -5,8 +5,9 @@ from .models import Person, Visit
 
 
 class VisitForm(forms.Form):
-    person = forms.ModelChoiceField(queryset=Person.objects.none(), required=False, label=_("Person met"),
-                                    empty_label=_("The household"))
+    person = forms.ModelChoiceField(
+        queryset=Person.objects.none(), required=False, label=_("Person met"), empty_label=_("The household")
+    )
     method = forms.ChoiceField(choices=Visit.Method.choices, label=_("Method"))
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Notes"))
     findings = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Findings"))

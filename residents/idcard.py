@@ -40,7 +40,9 @@ def normalize(raw: str, *, today: dt.date | None = None) -> str:
         first17 = number[:6] + "19" + number[6:]
         number = first17 + check_char(first17)
     elif not _SHAPE_18.match(number):
-        raise ValidationError(_("An ID number has 18 characters (digits, the last may be X) or 15 digits."), code="shape")
+        raise ValidationError(
+            _("An ID number has 18 characters (digits, the last may be X) or 15 digits."), code="shape"
+        )
     born = _birth_date(number[6:14])
     today = today or dt.date.today()
     if born is None or not (OLDEST <= born <= today):
@@ -55,7 +57,7 @@ def birth_date(number: str) -> dt.date:
 
 
 def gender(number: str) -> str:
-    """"male" or "female" from the sequence digit's parity."""
+    """ "male" or "female" from the sequence digit's parity."""
     return "male" if int(number[16]) % 2 else "female"
 
 

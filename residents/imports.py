@@ -42,8 +42,22 @@ COLUMNS = [
     ("tags", "人员类别", False),
 ]
 HEADER_TO_KEY = {h: k for k, h, _r in COLUMNS} | {k: k for k, _h, _r in COLUMNS}
-EXAMPLE = ["4301040010010010001", "430104001001001", "430104001001001-B01", "1", "301", "",
-           "张三", "居民身份证", "11010519491231002X", "户主", "户籍", "汉族", "13800138000", "独居老人"]
+EXAMPLE = [
+    "4301040010010010001",
+    "430104001001001",
+    "430104001001001-B01",
+    "1",
+    "301",
+    "",
+    "张三",
+    "居民身份证",
+    "11010519491231002X",
+    "户主",
+    "户籍",
+    "汉族",
+    "13800138000",
+    "独居老人",
+]
 
 
 def _choice_lookup(choices, extra=None):
@@ -51,17 +65,50 @@ def _choice_lookup(choices, extra=None):
     return table | (extra or {})
 
 
-ID_TYPES = _choice_lookup(Person.IdType.choices, {"居民身份证": "resident_id", "身份证": "resident_id", "护照": "passport",
-                                                  "港澳通行证": "hk_macao", "台胞证": "taiwan",
-                                                  "外国人永久居留身份证": "foreign_permanent", "其他": "other"})
-RELATIONS = _choice_lookup(Person.Relation.choices, {"户主": "head", "本人": "head", "配偶": "spouse", "妻": "spouse",
-                                                     "夫": "spouse", "子": "child", "女": "child", "子女": "child",
-                                                     "父母": "parent", "父亲": "parent", "母亲": "parent", "孙子女": "grandchild",
-                                                     "祖父母": "grandparent", "兄弟姐妹": "sibling", "租户": "tenant",
-                                                     "其他": "other"})
-RESIDENCE_TYPES = _choice_lookup(Person.ResidenceType.choices, {"户籍": "registered", "户籍人口": "registered",
-                                                                "流动": "floating", "流动人口": "floating",
-                                                                "境外": "foreign", "境外人员": "foreign"})
+ID_TYPES = _choice_lookup(
+    Person.IdType.choices,
+    {
+        "居民身份证": "resident_id",
+        "身份证": "resident_id",
+        "护照": "passport",
+        "港澳通行证": "hk_macao",
+        "台胞证": "taiwan",
+        "外国人永久居留身份证": "foreign_permanent",
+        "其他": "other",
+    },
+)
+RELATIONS = _choice_lookup(
+    Person.Relation.choices,
+    {
+        "户主": "head",
+        "本人": "head",
+        "配偶": "spouse",
+        "妻": "spouse",
+        "夫": "spouse",
+        "子": "child",
+        "女": "child",
+        "子女": "child",
+        "父母": "parent",
+        "父亲": "parent",
+        "母亲": "parent",
+        "孙子女": "grandchild",
+        "祖父母": "grandparent",
+        "兄弟姐妹": "sibling",
+        "租户": "tenant",
+        "其他": "other",
+    },
+)
+RESIDENCE_TYPES = _choice_lookup(
+    Person.ResidenceType.choices,
+    {
+        "户籍": "registered",
+        "户籍人口": "registered",
+        "流动": "floating",
+        "流动人口": "floating",
+        "境外": "foreign",
+        "境外人员": "foreign",
+    },
+)
 
 
 @dataclass
@@ -106,7 +153,11 @@ def template_file(fmt="xlsx"):
         sheet.column_dimensions[letter].width = 22
     out = io.BytesIO()
     book.save(out)
-    return out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "register-template.xlsx"
+    return (
+        out.getvalue(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "register-template.xlsx",
+    )
 
 
 # --- reading -------------------------------------------------------------------------------------------
@@ -130,7 +181,7 @@ def read_rows(data: bytes, file_name: str) -> list[list[str]]:
 
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the user's file problem
+        except Exception as exc:
             raise ImportFileError(_("The file is not a readable .xlsx workbook.")) from exc
         sheet = book.worksheets[0]
         return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
@@ -174,9 +225,16 @@ class _Context:
     def __init__(self, actor, area: Area):
         self.actor, self.area = actor, area
         self.write_codes = [c for c in access.write_codes(actor)]
-        self.buildings = {b.code: b for b in Building.objects.filter(area__code__startswith=area.code).select_related("area")}
-        self.areas = {a.code: a for a in Area.objects.filter(code__startswith=area.code, is_active=True,
-                                                             level__in=services.PLACEABLE_LEVELS)}
+        self.buildings = {
+            b.code: b
+            for b in Building.objects.filter(area__code__startswith=area.code).select_related("area")
+        }
+        self.areas = {
+            a.code: a
+            for a in Area.objects.filter(
+                code__startswith=area.code, is_active=True, level__in=services.PLACEABLE_LEVELS
+            )
+        }
         self.tags = {}
         for tag in GroupTag.objects.filter(is_active=True):
             for key in (tag.code, tag.name, tag.label, *tag.name.split("/")):
@@ -197,15 +255,30 @@ def validate(rows: list[Row], ctx: _Context) -> tuple[list[Row], list[dict]]:
     for row in rows:
         problems = _validate_row(row, ctx)
         if not problems and row.id_hash in seen:
-            problems.append(("id_number", _("Duplicate in file: same ID number as row %(row)s.") % {"row": seen[row.id_hash]}))
+            problems.append(
+                (
+                    "id_number",
+                    _("Duplicate in file: same ID number as row %(row)s.") % {"row": seen[row.id_hash]},
+                )
+            )
         if not problems:
             number = row.values["household_number"]
-            signature = (row.area.code, row.building.code if row.building else "", row.values.get("unit", ""),
-                         row.values.get("room", ""), row.values.get("address", ""))
+            signature = (
+                row.area.code,
+                row.building.code if row.building else "",
+                row.values.get("unit", ""),
+                row.values.get("room", ""),
+                row.values.get("address", ""),
+            )
             first = households.setdefault(number, (row.number, signature))
             if first[1] != signature:
-                problems.append(("household_number", _("Household %(n)s has another address in row %(row)s.")
-                                 % {"n": number, "row": first[0]}))
+                problems.append(
+                    (
+                        "household_number",
+                        _("Household %(n)s has another address in row %(row)s.")
+                        % {"n": number, "row": first[0]},
+                    )
+                )
         if problems:
             errors.extend({"row": row.number, "field": f, "message": str(m)} for f, m in problems)
         else:
@@ -234,7 +307,9 @@ def _validate_row(row: Row, ctx: _Context) -> list[tuple[str, str]]:
     if v.get("building"):
         row.building = ctx.buildings.get(v["building"])
         if row.building is None:
-            problems.append(("building", _("Unknown building %(code)s in this area.") % {"code": v["building"]}))
+            problems.append(
+                ("building", _("Unknown building %(code)s in this area.") % {"code": v["building"]})
+            )
         elif not v.get("room"):
             problems.append(("room", _("A room is needed with a building.")))
     elif not v.get("address"):
@@ -253,7 +328,9 @@ def _validate_row(row: Row, ctx: _Context) -> list[tuple[str, str]]:
         problems.append(("grid", _("You may not change the register of grid %(code)s.") % {"code": code}))
     for name in _split_tags(v.get("tags", "")):
         tag = ctx.tags.get(name)
-        if tag is None or (tag.is_sensitive and row.area and not access.can_see_sensitive(ctx.actor, row.area.code)):
+        if tag is None or (
+            tag.is_sensitive and row.area and not access.can_see_sensitive(ctx.actor, row.area.code)
+        ):
             problems.append(("tags", _("Unknown group %(name)s.") % {"name": name}))
         else:
             row.tags.append(tag)
@@ -268,20 +345,36 @@ def _household(row: Row, ctx: _Context, cache: dict) -> tuple[Household | None, 
     dwelling = None
     if row.building:
         dwelling, _created = Dwelling.objects.get_or_create(
-            building=row.building, unit=v.get("unit", ""), room=v["room"], defaults={"area": row.building.area}
+            building=row.building,
+            unit=v.get("unit", ""),
+            room=v["room"],
+            defaults={"area": row.building.area},
         )
     address = v.get("address") or services.dwelling_address(dwelling)
     household = Household.objects.select_for_update().filter(number=v["household_number"]).first()
     if household is None:
-        household = Household.objects.create(number=v["household_number"], area=row.area, dwelling=dwelling,
-                                             address=address)
+        household = Household.objects.create(
+            number=v["household_number"], area=row.area, dwelling=dwelling, address=address
+        )
         return household, None
     if not ctx.may_write(household.area.code):
-        return None, _("Household number %(n)s is registered in an area you cannot change.") % {"n": household.number}
-    if (household.area_id, household.dwelling_id, household.address) != (row.area.id, getattr(dwelling, "id", None), address):
+        return None, _("Household number %(n)s is registered in an area you cannot change.") % {
+            "n": household.number
+        }
+    if (household.area_id, household.dwelling_id, household.address) != (
+        row.area.id,
+        getattr(dwelling, "id", None),
+        address,
+    ):
         if household.pk not in cache:
-            services.household_move(actor=ctx.actor, household=household, dwelling=dwelling, area=row.area,
-                                    address=address, reason=_("Import"))
+            services.household_move(
+                actor=ctx.actor,
+                household=household,
+                dwelling=dwelling,
+                area=row.area,
+                address=address,
+                reason=_("Import"),
+            )
         cache[household.pk] = True
         household.refresh_from_db()
     return household, None
@@ -301,15 +394,28 @@ def write_row(row: Row, ctx: _Context, moved: dict) -> str:
     elif not ctx.may_write(person.area.code):
         raise ValidationError({"id_number": _("This person is registered in an area you cannot change.")})
     if person.pk and person.household_id != household.id:
-        ResidenceChange.objects.create(kind=ResidenceChange.Kind.PERSON, person=person, from_area=person.area,
-                                       to_area=household.area, from_household_id=person.household_id,
-                                       to_household=household, happened_on=timezone.localdate(),
-                                       reason=_("Import"), actor=ctx.actor)
-    wanted = {"area_id": household.area_id, "household_id": household.id, "name": v["name"],
-              "relation": RELATIONS.get(v.get("relation") or "other"),
-              "residence_type": RESIDENCE_TYPES.get(v.get("residence_type") or "registered"),
-              "ethnicity": v.get("ethnicity", "")}
-    changed = services.apply_pii(person, id_type=v["id_type"], id_number=row.id_number, phone=v.get("phone", ""))
+        ResidenceChange.objects.create(
+            kind=ResidenceChange.Kind.PERSON,
+            person=person,
+            from_area=person.area,
+            to_area=household.area,
+            from_household_id=person.household_id,
+            to_household=household,
+            happened_on=timezone.localdate(),
+            reason=_("Import"),
+            actor=ctx.actor,
+        )
+    wanted = {
+        "area_id": household.area_id,
+        "household_id": household.id,
+        "name": v["name"],
+        "relation": RELATIONS.get(v.get("relation") or "other"),
+        "residence_type": RESIDENCE_TYPES.get(v.get("residence_type") or "registered"),
+        "ethnicity": v.get("ethnicity", ""),
+    }
+    changed = services.apply_pii(
+        person, id_type=v["id_type"], id_number=row.id_number, phone=v.get("phone", "")
+    )
     for key, value in wanted.items():
         if getattr(person, key) != value:
             setattr(person, key, value)
@@ -317,11 +423,14 @@ def write_row(row: Row, ctx: _Context, moved: dict) -> str:
     if changed or person.pk is None:
         person.save()
         outcome = "updated" if outcome == "unchanged" else outcome
-    open_tags = set(PersonTag.objects.filter(person=person, ended_on__isnull=True).values_list("tag_id", flat=True))
+    open_tags = set(
+        PersonTag.objects.filter(person=person, ended_on__isnull=True).values_list("tag_id", flat=True)
+    )
     for tag in row.tags:
         if tag.id not in open_tags:
-            PersonTag.objects.create(person=person, tag=tag, area=person.area, started_on=timezone.localdate(),
-                                     added_by=ctx.actor)
+            PersonTag.objects.create(
+                person=person, tag=tag, area=person.area, started_on=timezone.localdate(), added_by=ctx.actor
+            )
             outcome = "updated" if outcome == "unchanged" else outcome
     return outcome
 
@@ -356,26 +465,36 @@ def import_run(*, job_id: int) -> ImportJob:
         return _finish(job, ImportJob.Status.FAILED, message=str(exc))
     ctx = _Context(job.actor, job.area)
     valid, errors = validate(rows, ctx)
-    ImportJob.objects.filter(pk=job.pk).update(total_rows=len(rows), errors=errors,
-                                               processed_rows=len(rows) - len(valid))
+    ImportJob.objects.filter(pk=job.pk).update(
+        total_rows=len(rows), errors=errors, processed_rows=len(rows) - len(valid)
+    )
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     done = len(rows) - len(valid)
     try:
         for start in range(0, len(valid), CHUNK_ROWS):
-            chunk = valid[start:start + CHUNK_ROWS]
+            chunk = valid[start : start + CHUNK_ROWS]
             chunk_counts, chunk_errors = _write_chunk(chunk, ctx)
             for key, n in chunk_counts.items():
                 counts[key] += n
             errors.extend(chunk_errors)
             done += len(chunk)
-            ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, errors=errors, created_count=counts["created"],
-                                                       updated_count=counts["updated"],
-                                                       unchanged_count=counts["unchanged"])
+            ImportJob.objects.filter(pk=job.pk).update(
+                processed_rows=done,
+                errors=errors,
+                created_count=counts["created"],
+                updated_count=counts["updated"],
+                unchanged_count=counts["unchanged"],
+            )
     except Exception as exc:
-        _finish(job, ImportJob.Status.FAILED, message=_(
-            "The import stopped after %(done)s of %(total)s rows (%(error)s). Rows already written are complete; "
-            "import the same file again to finish: rows already there stay unchanged."
-        ) % {"done": done, "total": len(rows), "error": exc.__class__.__name__})
+        _finish(
+            job,
+            ImportJob.Status.FAILED,
+            message=_(
+                "The import stopped after %(done)s of %(total)s rows (%(error)s). Rows already written are complete; "
+                "import the same file again to finish: rows already there stay unchanged."
+            )
+            % {"done": done, "total": len(rows), "error": exc.__class__.__name__},
+        )
         raise
     errors.sort(key=lambda e: e["row"])
     return _finish(job, ImportJob.Status.DONE, errors=errors)
@@ -389,8 +508,11 @@ def _write_chunk(chunk: list[Row], ctx: _Context):
                 with transaction.atomic():  # a refused row rolls back alone; the rest of the chunk stays
                     counts[write_row(row, ctx, moved)] += 1
             except ValidationError as exc:
-                errors.extend({"row": row.number, "field": f, "message": m}
-                              for f, messages in exc.message_dict.items() for m in messages)
+                errors.extend(
+                    {"row": row.number, "field": f, "message": m}
+                    for f, messages in exc.message_dict.items()
+                    for m in messages
+                )
     return counts, errors
 
 

@@ -50,17 +50,23 @@ class Dwelling(models.Model):
         BUSINESS = "business", _("Business")
 
     area = models.ForeignKey(AREA, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="dwellings")
-    building = models.ForeignKey(Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="dwellings")
+    building = models.ForeignKey(
+        Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="dwellings"
+    )
     unit = models.CharField(_("unit"), max_length=16, blank=True)
     room = models.CharField(_("room"), max_length=16)
     use = models.CharField(_("use"), max_length=16, choices=Use.choices, default=Use.OWNER_OCCUPIED)
-    floor_area = models.DecimalField(_("floor area (m²)"), max_digits=8, decimal_places=2, null=True, blank=True)
+    floor_area = models.DecimalField(
+        _("floor area (m²)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("dwelling")
         verbose_name_plural = _("dwellings")
         ordering = ["building_id", "unit", "room"]
-        constraints = [models.UniqueConstraint(fields=["building", "unit", "room"], name="dwelling_unique_room")]
+        constraints = [
+            models.UniqueConstraint(fields=["building", "unit", "room"], name="dwelling_unique_room")
+        ]
 
     def __str__(self):
         unit = f"{self.unit}-" if self.unit else ""
@@ -68,9 +74,16 @@ class Dwelling(models.Model):
 
 
 class Household(models.Model):
-    area = models.ForeignKey(AREA, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="resident_households")
+    area = models.ForeignKey(
+        AREA, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="resident_households"
+    )
     dwelling = models.ForeignKey(
-        Dwelling, verbose_name=_("dwelling"), null=True, blank=True, on_delete=models.PROTECT, related_name="households"
+        Dwelling,
+        verbose_name=_("dwelling"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="households",
     )
     number = models.CharField(_("household number"), max_length=40, unique=True)
     address = models.CharField(_("address"), max_length=200)
@@ -129,12 +142,21 @@ class Person(models.Model):
         MOVED_OUT = "moved_out", _("Moved out")
         DECEASED = "deceased", _("Deceased")
 
-    area = models.ForeignKey(AREA, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="resident_persons")
+    area = models.ForeignKey(
+        AREA, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="resident_persons"
+    )
     household = models.ForeignKey(
-        Household, verbose_name=_("household"), null=True, blank=True, on_delete=models.PROTECT, related_name="persons"
+        Household,
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="persons",
     )
     name = models.CharField(_("name"), max_length=64)
-    id_type = models.CharField(_("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    id_type = models.CharField(
+        _("ID type"), max_length=20, choices=IdType.choices, default=IdType.RESIDENT_ID
+    )
     id_cipher = models.TextField(_("ID number (encrypted)"), blank=True, editable=False)
     id_hash = models.CharField(max_length=64, blank=True, editable=False)
     id_mask = models.CharField(_("ID number"), max_length=40, blank=True, editable=False)
@@ -144,7 +166,9 @@ class Person(models.Model):
     residence_type = models.CharField(
         _("residence type"), max_length=16, choices=ResidenceType.choices, default=ResidenceType.REGISTERED
     )
-    relation = models.CharField(_("household relation"), max_length=16, choices=Relation.choices, default=Relation.OTHER)
+    relation = models.CharField(
+        _("household relation"), max_length=16, choices=Relation.choices, default=Relation.OTHER
+    )
     phone_cipher = models.TextField(blank=True, editable=False)
     phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     phone_mask = models.CharField(_("phone"), max_length=32, blank=True, editable=False)
@@ -169,7 +193,9 @@ class Person(models.Model):
             models.Index(fields=["name"], name="person_name"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["id_hash"], condition=~Q(id_hash=""), name="person_unique_id_hash"),
+            models.UniqueConstraint(
+                fields=["id_hash"], condition=~Q(id_hash=""), name="person_unique_id_hash"
+            ),
             models.CheckConstraint(
                 condition=Q(status="moved_out", moved_out_on__isnull=False) | ~Q(status="moved_out"),
                 name="person_moved_out_has_date",
@@ -241,7 +267,9 @@ class PersonTag(models.Model):
     started_on = models.DateField(_("since"))
     ended_on = models.DateField(_("until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("group membership")
@@ -249,7 +277,9 @@ class PersonTag(models.Model):
         ordering = ["person_id", "tag_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "tag"], condition=Q(ended_on__isnull=True), name="persontag_one_open_per_tag"
+                fields=["person", "tag"],
+                condition=Q(ended_on__isnull=True),
+                name="persontag_one_open_per_tag",
             )
         ]
 
@@ -265,16 +295,24 @@ class ResidenceChange(models.Model):
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="moves")
-    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.CASCADE, related_name="moves")
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.CASCADE, related_name="moves"
+    )
     from_area = models.ForeignKey(AREA, on_delete=models.PROTECT, related_name="+")
     to_area = models.ForeignKey(AREA, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    from_household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    to_household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    from_household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     from_address = models.CharField(max_length=200, blank=True)
     to_address = models.CharField(max_length=200, blank=True)
     happened_on = models.DateField(_("date"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -325,11 +363,17 @@ class Visit(models.Model):
         OUTSIDE = "outside", _("Met elsewhere")
 
     area = models.ForeignKey(AREA, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="visits")
-    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="visits")
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="visits")
     place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="visits")
     visitor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("visitor"), null=True, on_delete=models.SET_NULL, related_name="visits"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("visitor"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="visits",
     )
     visited_at = models.DateTimeField(_("visited at"))
     method = models.CharField(_("method"), max_length=16, choices=Method.choices, default=Method.DOOR)
@@ -382,7 +426,9 @@ class VisitTask(models.Model):
         verbose_name_plural = _("visit tasks")
         ordering = ["due_on", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["person"], condition=Q(status="open"), name="visittask_one_open_per_person")
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(status="open"), name="visittask_one_open_per_person"
+            )
         ]
         indexes = [models.Index(fields=["area", "status"], name="visittask_area_status")]
 
@@ -459,4 +505,8 @@ class ImportJob(models.Model):
 
     @property
     def percent(self):
-        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else (100 if self.status == "done" else 0)
+        return (
+            int(100 * self.processed_rows / self.total_rows)
+            if self.total_rows
+            else (100 if self.status == "done" else 0)
+        )

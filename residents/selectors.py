@@ -6,8 +6,18 @@ from grids.scope import scope_for
 
 from . import access, crypto, idcard
 from .models import (
-    Building, Dwelling, GroupTag, Household, ImportJob, Person, PersonTag, PiiAccessLog, Place, ResidenceChange,
-    Visit, VisitTask,
+    Building,
+    Dwelling,
+    GroupTag,
+    Household,
+    ImportJob,
+    Person,
+    PersonTag,
+    PiiAccessLog,
+    Place,
+    ResidenceChange,
+    Visit,
+    VisitTask,
 )
 
 
@@ -66,7 +76,9 @@ def visible_tag_links(user):
     return Prefetch("tag_links", queryset=links, to_attr="visible_tags")
 
 
-def person_list(user, *, search="", id_number="", tag="", area_code="", status=Person.Status.RESIDENT, qs=None):
+def person_list(
+    user, *, search="", id_number="", tag="", area_code="", status=Person.Status.RESIDENT, qs=None
+):
     """Persons in scope, filtered. ``tag`` on a sensitive group only matches where the user may see it."""
     from grids.scope import scoped
 
@@ -82,7 +94,9 @@ def person_list(user, *, search="", id_number="", tag="", area_code="", status=P
         qs = qs.filter(id_hash__in=id_hashes(id_number))
     if tag:
         qs = qs.filter(
-            tag_links__in=PersonTag.objects.filter(tag__code=tag, ended_on__isnull=True).filter(_visible_tag_q(user))
+            tag_links__in=PersonTag.objects.filter(tag__code=tag, ended_on__isnull=True).filter(
+                _visible_tag_q(user)
+            )
         )
     return qs
 
@@ -91,7 +105,7 @@ def id_hashes(raw: str) -> list[str]:
     """Search hashes for an ID number as typed (normalised when it is a resident ID); [] if unusable."""
     try:
         number = idcard.normalize(raw)
-    except Exception:  # noqa: BLE001 - not a resident ID: search it verbatim (passport etc.)
+    except Exception:
         number = raw.strip().upper()
     return crypto.lookup_hashes("id", number)
 
@@ -104,7 +118,9 @@ def household_search(user, query: str = "", area_code: str = ""):
     if area_code:
         qs = qs.filter(area__code__startswith=area_code)
     if query:
-        members = Person.objects.filter(name__icontains=query, status=Person.Status.RESIDENT).values("household_id")
+        members = Person.objects.filter(name__icontains=query, status=Person.Status.RESIDENT).values(
+            "household_id"
+        )
         qs = qs.filter(Q(address__icontains=query) | Q(number__icontains=query) | Q(id__in=members))
     return qs.annotate(
         member_count=Count("persons", filter=Q(persons__status=Person.Status.RESIDENT))

@@ -9,7 +9,19 @@ from cases.models import Urgency
 from grids.models import Area
 from grids.scope import scoped
 
-from .models import Building, Dwelling, GroupTag, Household, ImportJob, Person, PersonTag, PiiAccessLog, Place, Visit, VisitTask
+from .models import (
+    Building,
+    Dwelling,
+    GroupTag,
+    Household,
+    ImportJob,
+    Person,
+    PersonTag,
+    PiiAccessLog,
+    Place,
+    Visit,
+    VisitTask,
+)
 
 
 class ScopedPKField(serializers.PrimaryKeyRelatedField):
@@ -69,7 +81,9 @@ class PersonSerializer(serializers.ModelSerializer):
     household = ScopedPKField(queryset=Household.objects.all(), required=False, allow_null=True)
     household_number = serializers.CharField(source="household.number", read_only=True, default=None)
     address = serializers.CharField(source="household.address", read_only=True, default=None)
-    grid = AreaCodeField(write_only=True, required=False, help_text="grid code, for a person without household")
+    grid = AreaCodeField(
+        write_only=True, required=False, help_text="grid code, for a person without household"
+    )
     id_number = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=40)
     phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=32)
     id_number_masked = serializers.CharField(source="id_mask", read_only=True)
@@ -79,9 +93,27 @@ class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = [
-            "id", "area", "household", "household_number", "address", "grid", "name", "id_type", "id_number",
-            "id_number_masked", "gender", "birth_date", "ethnicity", "residence_type", "relation", "phone",
-            "phone_masked", "status", "moved_out_on", "deceased_on", "tags",
+            "id",
+            "area",
+            "household",
+            "household_number",
+            "address",
+            "grid",
+            "name",
+            "id_type",
+            "id_number",
+            "id_number_masked",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "residence_type",
+            "relation",
+            "phone",
+            "phone_masked",
+            "status",
+            "moved_out_on",
+            "deceased_on",
+            "tags",
         ]
         read_only_fields = ["status", "moved_out_on", "deceased_on"]
 
@@ -146,8 +178,20 @@ class PlaceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Place
-        fields = ["id", "area", "name", "kind", "address", "credit_code", "contact_name", "contact_phone",
-                  "contact_phone_masked", "lat", "lon", "is_active"]
+        fields = [
+            "id",
+            "area",
+            "name",
+            "kind",
+            "address",
+            "credit_code",
+            "contact_name",
+            "contact_phone",
+            "contact_phone_masked",
+            "lat",
+            "lon",
+            "is_active",
+        ]
 
 
 class RaiseCaseSerializer(serializers.Serializer):
@@ -173,13 +217,30 @@ class VisitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Visit
-        fields = ["id", "area", "household", "person", "place", "visitor", "visitor_name", "visited_at", "method",
-                  "notes", "findings", "lat", "lon", "case_id", "raise_case"]
+        fields = [
+            "id",
+            "area",
+            "household",
+            "person",
+            "place",
+            "visitor",
+            "visitor_name",
+            "visited_at",
+            "method",
+            "notes",
+            "findings",
+            "lat",
+            "lon",
+            "case_id",
+            "raise_case",
+        ]
         read_only_fields = ["visitor", "case_id"]
 
     def validate(self, attrs):
         if not (attrs.get("household") or attrs.get("person") or attrs.get("place")):
-            raise serializers.ValidationError({"household": [_("A visit is to a household, a person or a place.")]})
+            raise serializers.ValidationError(
+                {"household": [_("A visit is to a household, a person or a place.")]}
+            )
         return attrs
 
 
@@ -192,8 +253,18 @@ class VisitTaskSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = VisitTask
-        fields = ["id", "person", "person_name", "address", "area", "tag", "tag_label", "due_on", "last_visited_at",
-                  "status"]
+        fields = [
+            "id",
+            "person",
+            "person_name",
+            "address",
+            "area",
+            "tag",
+            "tag_label",
+            "due_on",
+            "last_visited_at",
+            "status",
+        ]
         read_only_fields = fields
 
 
@@ -203,8 +274,20 @@ class PiiAccessLogSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PiiAccessLog
-        fields = ["id", "created_at", "actor", "actor_name", "action", "person", "person_name", "area_code",
-                  "fields", "subject_count", "reason", "remote_addr"]
+        fields = [
+            "id",
+            "created_at",
+            "actor",
+            "actor_name",
+            "action",
+            "person",
+            "person_name",
+            "area_code",
+            "fields",
+            "subject_count",
+            "reason",
+            "remote_addr",
+        ]
         read_only_fields = fields
 
 
@@ -214,8 +297,22 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ImportJob
-        fields = ["id", "area", "file_name", "status", "total_rows", "processed_rows", "percent", "created_count",
-                  "updated_count", "unchanged_count", "errors", "message", "created_at", "finished_at"]
+        fields = [
+            "id",
+            "area",
+            "file_name",
+            "status",
+            "total_rows",
+            "processed_rows",
+            "percent",
+            "created_count",
+            "updated_count",
+            "unchanged_count",
+            "errors",
+            "message",
+            "created_at",
+            "finished_at",
+        ]
         read_only_fields = fields
 
 

@@ -14,7 +14,17 @@ from grids.models import Area, Level
 
 from . import access, crypto, idcard
 from .models import (
-    Building, Dwelling, GroupTag, Household, Person, PersonTag, PiiAccessLog, Place, ResidenceChange, Visit, VisitTask,
+    Building,
+    Dwelling,
+    GroupTag,
+    Household,
+    Person,
+    PersonTag,
+    PiiAccessLog,
+    Place,
+    ResidenceChange,
+    Visit,
+    VisitTask,
 )
 
 PLACEABLE_LEVELS = {Level.GRID, Level.MICROGRID}
@@ -62,7 +72,11 @@ def apply_pii(person: Person, *, id_type=None, id_number=None, phone=None) -> bo
         number = normalize_id(person.id_type, id_number)
         new_hash = crypto.lookup_hash("id", number)
         if new_hash != person.id_hash or changed:
-            person.id_cipher, person.id_hash, person.id_mask = crypto.encrypt(number), new_hash, crypto.mask_id(number)
+            person.id_cipher, person.id_hash, person.id_mask = (
+                crypto.encrypt(number),
+                new_hash,
+                crypto.mask_id(number),
+            )
             changed = True
         if number and person.id_type == Person.IdType.RESIDENT_ID:
             derived = {"birth_date": idcard.birth_date(number), "gender": idcard.gender(number)}
@@ -83,11 +97,15 @@ def apply_pii(person: Person, *, id_type=None, id_number=None, phone=None) -> bo
 def _save_person(person: Person):
     try:
         with transaction.atomic():
-            person.full_clean(exclude=["household", "area"], validate_unique=False, validate_constraints=False)
+            person.full_clean(
+                exclude=["household", "area"], validate_unique=False, validate_constraints=False
+            )
             person.save()
     except IntegrityError as exc:
         if Person.objects.filter(id_hash=person.id_hash).exclude(pk=person.pk).exists():
-            raise ValidationError({"id_number": _("A person with this ID number is already in the register.")}) from exc
+            raise ValidationError(
+                {"id_number": _("A person with this ID number is already in the register.")}
+            ) from exc
         raise
 
 
@@ -113,8 +131,16 @@ def building_save(*, actor, area: Area, building: Building | None = None, **fiel
 
 
 @transaction.atomic
-def dwelling_save(*, actor, building: Building, unit="", room, use=Dwelling.Use.OWNER_OCCUPIED, floor_area=None,
-                  dwelling: Dwelling | None = None) -> Dwelling:
+def dwelling_save(
+    *,
+    actor,
+    building: Building,
+    unit="",
+    room,
+    use=Dwelling.Use.OWNER_OCCUPIED,
+    floor_area=None,
+    dwelling: Dwelling | None = None,
+) -> Dwelling:
     _require_write(actor, building.area)
     dwelling = dwelling or Dwelling()
     dwelling.building, dwelling.area = building, building.area
@@ -131,8 +157,9 @@ def dwelling_address(dwelling: Dwelling) -> str:
 
 
 @transaction.atomic
-def household_register(*, actor, number: str, area: Area | None = None, dwelling: Dwelling | None = None,
-                       address: str = "") -> Household:
+def household_register(
+    *, actor, number: str, area: Area | None = None, dwelling: Dwelling | None = None, address: str = ""
+) -> Household:
     area = area or (dwelling.area if dwelling else None)
     if area is None:
         raise ValidationError({"area": _("Give the grid or the dwelling of the household.")})
@@ -140,16 +167,28 @@ def household_register(*, actor, number: str, area: Area | None = None, dwelling
     _require_write(actor, area)
     if dwelling is not None and dwelling.area_id != area.id:
         raise ValidationError({"dwelling": _("The dwelling lies in another grid.")})
-    household = Household(area=area, dwelling=dwelling, number=number.strip(),
-                          address=address or (dwelling_address(dwelling) if dwelling else ""))
+    household = Household(
+        area=area,
+        dwelling=dwelling,
+        number=number.strip(),
+        address=address or (dwelling_address(dwelling) if dwelling else ""),
+    )
     household.full_clean()
     household.save()
     return household
 
 
 @transaction.atomic
-def household_move(*, actor, household: Household, dwelling: Dwelling | None = None, area: Area | None = None,
-                   address: str = "", on: dt.date | None = None, reason: str = "") -> Household:
+def household_move(
+    *,
+    actor,
+    household: Household,
+    dwelling: Dwelling | None = None,
+    area: Area | None = None,
+    address: str = "",
+    on: dt.date | None = None,
+    reason: str = "",
+) -> Household:
     """Move a household (and its residents) to another dwelling or grid, keeping the history."""
     household = Household.objects.select_for_update().select_related("area").get(pk=household.pk)
     _require_write(actor, household.area)
@@ -157,8 +196,14 @@ def household_move(*, actor, household: Household, dwelling: Dwelling | None = N
     _require_placeable(target)
     _require_write(actor, target)
     ResidenceChange.objects.create(
-        kind=ResidenceChange.Kind.HOUSEHOLD, household=household, from_area=household.area, to_area=target,
-        from_address=household.address, happened_on=on or timezone.localdate(), reason=reason, actor=actor,
+        kind=ResidenceChange.Kind.HOUSEHOLD,
+        household=household,
+        from_area=household.area,
+        to_area=target,
+        from_address=household.address,
+        happened_on=on or timezone.localdate(),
+        reason=reason,
+        actor=actor,
         to_address=address or (dwelling_address(dwelling) if dwelling else household.address),
     )
     household.area, household.dwelling = target, dwelling
@@ -194,8 +239,17 @@ def place_save(*, actor, area: Area, place: Place | None = None, contact_phone=N
 
 
 @transaction.atomic
-def person_register(*, actor, name: str, household: Household | None = None, area: Area | None = None,
-                    id_type=Person.IdType.RESIDENT_ID, id_number="", phone="", **fields) -> Person:
+def person_register(
+    *,
+    actor,
+    name: str,
+    household: Household | None = None,
+    area: Area | None = None,
+    id_type=Person.IdType.RESIDENT_ID,
+    id_number="",
+    phone="",
+    **fields,
+) -> Person:
     area = household.area if household is not None else area
     if area is None:
         raise ValidationError({"household": _("Give the household or the grid of the person.")})
@@ -227,14 +281,23 @@ def person_update(*, actor, person: Person, id_type=None, id_number=None, phone=
 @transaction.atomic
 def person_move(*, actor, person: Person, household: Household, relation=None, on=None, reason="") -> Person:
     """Move a person into another household (possibly in another grid), keeping the history."""
-    person = Person.objects.select_for_update(of=("self",)).select_related("area", "household").get(pk=person.pk)
+    person = (
+        Person.objects.select_for_update(of=("self",)).select_related("area", "household").get(pk=person.pk)
+    )
     _require_write(actor, person.area)
     _require_write(actor, household.area)
     ResidenceChange.objects.create(
-        kind=ResidenceChange.Kind.PERSON, person=person, from_area=person.area, to_area=household.area,
-        from_household=person.household, to_household=household, happened_on=on or timezone.localdate(),
-        from_address=person.household.address if person.household else "", to_address=household.address,
-        reason=reason, actor=actor,
+        kind=ResidenceChange.Kind.PERSON,
+        person=person,
+        from_area=person.area,
+        to_area=household.area,
+        from_household=person.household,
+        to_household=household,
+        happened_on=on or timezone.localdate(),
+        from_address=person.household.address if person.household else "",
+        to_address=household.address,
+        reason=reason,
+        actor=actor,
     )
     person.household, person.area = household, household.area
     if relation:
@@ -250,15 +313,26 @@ def person_leave(*, actor, person: Person, status: str, on: dt.date, reason="") 
     """Record that a person moved out of the district or died. The row stays; open follow-ups end."""
     if status not in (Person.Status.MOVED_OUT, Person.Status.DECEASED):
         raise ValidationError({"status": _("A person leaves the register by moving out or by death.")})
-    person = Person.objects.select_for_update(of=("self",)).select_related("area", "household").get(pk=person.pk)
+    person = (
+        Person.objects.select_for_update(of=("self",)).select_related("area", "household").get(pk=person.pk)
+    )
     _require_write(actor, person.area)
     person.status = status
     person.moved_out_on = on if status == Person.Status.MOVED_OUT else person.moved_out_on
     person.deceased_on = on if status == Person.Status.DECEASED else person.deceased_on
     person.save()
-    kind = ResidenceChange.Kind.MOVED_OUT if status == Person.Status.MOVED_OUT else ResidenceChange.Kind.DECEASED
-    ResidenceChange.objects.create(kind=kind, person=person, from_area=person.area, happened_on=on, reason=reason,
-                                   from_household=person.household, actor=actor)
+    kind = (
+        ResidenceChange.Kind.MOVED_OUT if status == Person.Status.MOVED_OUT else ResidenceChange.Kind.DECEASED
+    )
+    ResidenceChange.objects.create(
+        kind=kind,
+        person=person,
+        from_area=person.area,
+        happened_on=on,
+        reason=reason,
+        from_household=person.household,
+        actor=actor,
+    )
     PersonTag.objects.filter(person=person, ended_on__isnull=True).update(ended_on=on)
     VisitTask.objects.filter(person=person, status=VisitTask.Status.OPEN).update(
         status=VisitTask.Status.CANCELLED, closed_at=timezone.now()
@@ -274,8 +348,14 @@ def tag_assign(*, actor, person: Person, tag: GroupTag, since: dt.date | None = 
     link = PersonTag.objects.filter(person=person, tag=tag, ended_on__isnull=True).first()
     if link:
         return link
-    return PersonTag.objects.create(person=person, tag=tag, area=person.area, started_on=since or timezone.localdate(),
-                                    note=note, added_by=actor)
+    return PersonTag.objects.create(
+        person=person,
+        tag=tag,
+        area=person.area,
+        started_on=since or timezone.localdate(),
+        note=note,
+        added_by=actor,
+    )
 
 
 @transaction.atomic
@@ -308,18 +388,30 @@ def pii_reveal(*, actor, person: Person, fields, reason: str, remote_addr=None) 
         raise ValidationError({"reason": _("State why you need to see the full number.")})
     if not access.can_unmask(actor, person.area.code):
         raise PermissionDenied(_("You may not see full personal numbers."))
-    PiiAccessLog.objects.create(actor=actor, action=PiiAccessLog.Action.REVEAL, person=person,
-                                area_code=person.area.code, fields=fields, reason=reason.strip(),
-                                remote_addr=remote_addr)
+    PiiAccessLog.objects.create(
+        actor=actor,
+        action=PiiAccessLog.Action.REVEAL,
+        person=person,
+        area_code=person.area.code,
+        fields=fields,
+        reason=reason.strip(),
+        remote_addr=remote_addr,
+    )
     values = {"id_number": crypto.decrypt(person.id_cipher), "phone": crypto.decrypt(person.phone_cipher)}
     return {field: values[field] for field in fields}
 
 
 def export_log(*, actor, area: Area, count: int, fields, unmasked: bool, reason: str, remote_addr=None):
     action = PiiAccessLog.Action.EXPORT_UNMASKED if unmasked else PiiAccessLog.Action.EXPORT
-    return PiiAccessLog.objects.create(actor=actor, action=action, area_code=area.code, fields=list(fields),
-                                       subject_count=count, reason=reason.strip(), remote_addr=remote_addr)
-
+    return PiiAccessLog.objects.create(
+        actor=actor,
+        action=action,
+        area_code=area.code,
+        fields=list(fields),
+        subject_count=count,
+        reason=reason.strip(),
+        remote_addr=remote_addr,
+    )
 
 
 # --- visits ----------------------------------------------------------------------------------------------
@@ -341,9 +433,20 @@ def _visit_target(household, person, place):
 
 
 @transaction.atomic
-def visit_record(*, actor, household: Household | None = None, person: Person | None = None,
-                 place: Place | None = None, visited_at=None, method=Visit.Method.DOOR, notes="", findings="",
-                 lat=None, lon=None, raise_case: dict | None = None) -> Visit:
+def visit_record(
+    *,
+    actor,
+    household: Household | None = None,
+    person: Person | None = None,
+    place: Place | None = None,
+    visited_at=None,
+    method=Visit.Method.DOOR,
+    notes="",
+    findings="",
+    lat=None,
+    lon=None,
+    raise_case: dict | None = None,
+) -> Visit:
     """Record a visit; closes the person's open follow-up; a finding can raise a case in the same step.
 
     ``raise_case`` holds the case's title, description and category (and optionally lat, lon, address);
@@ -356,8 +459,19 @@ def visit_record(*, actor, household: Household | None = None, person: Person | 
     visited_at = visited_at or now
     if visited_at > now + dt.timedelta(minutes=5):
         raise ValidationError({"visited_at": _("A visit cannot be in the future.")})
-    visit = Visit.objects.create(area=area, household=household, person=person, place=place, visitor=actor,
-                                 visited_at=visited_at, method=method, notes=notes, findings=findings, lat=lat, lon=lon)
+    visit = Visit.objects.create(
+        area=area,
+        household=household,
+        person=person,
+        place=place,
+        visitor=actor,
+        visited_at=visited_at,
+        method=method,
+        notes=notes,
+        findings=findings,
+        lat=lat,
+        lon=lon,
+    )
     if person is not None:
         VisitTask.objects.filter(person=person, status=VisitTask.Status.OPEN).update(
             status=VisitTask.Status.DONE, visit=visit, closed_at=now
@@ -385,8 +499,15 @@ def _raise_case(*, actor, visit: Visit, area: Area, spec: dict):
         address = visit.place.address
     extra = {"urgency": spec["urgency"]} if spec.get("urgency") else {}
     result = case_report(
-        actor=actor, source="visit", title=spec["title"], description=spec.get("description") or visit.findings,
-        category=category, lat=spec.get("lat", visit.lat), lon=spec.get("lon", visit.lon),
-        address=address, area=area, **extra,
+        actor=actor,
+        source="visit",
+        title=spec["title"],
+        description=spec.get("description") or visit.findings,
+        category=category,
+        lat=spec.get("lat", visit.lat),
+        lon=spec.get("lon", visit.lon),
+        address=address,
+        area=area,
+        **extra,
     )
     return getattr(result, "case", result)

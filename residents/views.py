@@ -21,8 +21,12 @@ from . import access, exports, imports, selectors, services, visits
 from .forms import ExportForm, ImportForm, RevealForm, VisitForm
 from .models import GroupTag, Household, ImportJob, Person, PiiAccessLog
 
-LEVEL_BELOW = {Level.DISTRICT: Level.STREET, Level.STREET: Level.COMMUNITY, Level.COMMUNITY: Level.GRID,
-               Level.GRID: Level.MICROGRID}
+LEVEL_BELOW = {
+    Level.DISTRICT: Level.STREET,
+    Level.STREET: Level.COMMUNITY,
+    Level.COMMUNITY: Level.GRID,
+    Level.GRID: Level.MICROGRID,
+}
 
 
 def _require_reach(user):
@@ -46,16 +50,28 @@ def household_find(request):
 
 @login_required
 def household_detail(request, pk):
-    household = get_object_or_404(scoped(request.user, Household.objects.select_related("area", "dwelling")), pk=pk)
+    household = get_object_or_404(
+        scoped(request.user, Household.objects.select_related("area", "dwelling")), pk=pk
+    )
     members = selectors.household_members(request.user, household)
     form = VisitForm(request.POST or None, members=members)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        raise_case = {"title": data["case_title"], "category": data["case_category"]} if data["raise_case"] else None
+        raise_case = (
+            {"title": data["case_title"], "category": data["case_category"]} if data["raise_case"] else None
+        )
         try:
-            visit = services.visit_record(actor=request.user, household=household, person=data["person"],
-                                          method=data["method"], notes=data["notes"], findings=data["findings"],
-                                          lat=data["lat"], lon=data["lon"], raise_case=raise_case)
+            visit = services.visit_record(
+                actor=request.user,
+                household=household,
+                person=data["person"],
+                method=data["method"],
+                notes=data["notes"],
+                findings=data["findings"],
+                lat=data["lat"],
+                lon=data["lon"],
+                raise_case=raise_case,
+            )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(None, f"{field}: {'; '.join(errors)}")
@@ -63,22 +79,41 @@ def household_detail(request, pk):
             messages.success(request, _("Visit recorded.") + (_(" Case reported.") if visit.case_id else ""))
             return redirect("residents:household", pk=household.pk)
     recent = scoped(request.user, household.visits.select_related("visitor", "person"))[:10]
-    return render(request, "residents/household.html", {
-        "household": household, "members": members, "form": form, "recent": recent,
-        "may_unmask": access.can_unmask(request.user, household.area.code), "reveal_form": RevealForm(),
-    })
+    return render(
+        request,
+        "residents/household.html",
+        {
+            "household": household,
+            "members": members,
+            "form": form,
+            "recent": recent,
+            "may_unmask": access.can_unmask(request.user, household.area.code),
+            "reveal_form": RevealForm(),
+        },
+    )
 
 
 @login_required
 @require_POST
 def person_reveal(request, pk):
-    person = get_object_or_404(scoped(request.user, Person.objects.select_related("area", "household")), pk=pk)
+    person = get_object_or_404(
+        scoped(request.user, Person.objects.select_related("area", "household")), pk=pk
+    )
     form = RevealForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("State why you need to see the full number."))
-        return redirect("residents:household", pk=person.household_id) if person.household_id else redirect("residents:find")
-    values = services.pii_reveal(actor=request.user, person=person, fields=None, reason=form.cleaned_data["reason"],
-                                 remote_addr=request.META.get("REMOTE_ADDR"))
+        return (
+            redirect("residents:household", pk=person.household_id)
+            if person.household_id
+            else redirect("residents:find")
+        )
+    values = services.pii_reveal(
+        actor=request.user,
+        person=person,
+        fields=None,
+        reason=form.cleaned_data["reason"],
+        remote_addr=request.META.get("REMOTE_ADDR"),
+    )
     response = render(request, "residents/reveal.html", {"person": person, "values": values})
     response["Cache-Control"] = "no-store"
     return response
@@ -106,29 +141,52 @@ def coverage_page(request):
     if level not in (Level.STREET, Level.COMMUNITY, Level.GRID):
         level = Level.GRID
     rows = visits.coverage_by_area(request.user, month=month, level=Level(level), within=within)
-    months = [(timezone.localdate().replace(day=1) - dt.timedelta(days=31 * k)).replace(day=1) for k in range(6)]
-    return render(request, "residents/coverage.html", {
-        "rows": rows, "total": visits.coverage_total(rows), "month": month, "months": months, "level": level,
-        "within": within, "workers": visits.coverage_by_worker(request.user, month=month, within=within),
-    })
+    months = [
+        (timezone.localdate().replace(day=1) - dt.timedelta(days=31 * k)).replace(day=1) for k in range(6)
+    ]
+    return render(
+        request,
+        "residents/coverage.html",
+        {
+            "rows": rows,
+            "total": visits.coverage_total(rows),
+            "month": month,
+            "months": months,
+            "level": level,
+            "within": within,
+            "workers": visits.coverage_by_worker(request.user, month=month, within=within),
+        },
+    )
 
 
 @login_required
 def person_page(request):
     _require_reach(request.user)
     g = request.GET
-    persons = selectors.person_list(request.user, search=g.get("q", ""), id_number=g.get("id_number", ""),
-                                    tag=g.get("tag", ""), area_code=g.get("within", ""),
-                                    status=g.get("status", Person.Status.RESIDENT))
+    persons = selectors.person_list(
+        request.user,
+        search=g.get("q", ""),
+        id_number=g.get("id_number", ""),
+        tag=g.get("tag", ""),
+        area_code=g.get("within", ""),
+        status=g.get("status", Person.Status.RESIDENT),
+    )
     residence = g.get("residence_type", "")
     if residence:
         persons = persons.filter(residence_type=residence)
     page = Paginator(persons.order_by("area__code", "household__number", "id"), 50).get_page(g.get("page"))
-    return render(request, "residents/persons.html", {
-        "page": page, "filters": g, "tags": scoped(request.user, GroupTag.objects.filter(is_active=True)),
-        "residence_types": Person.ResidenceType.choices, "statuses": Person.Status.choices,
-        "areas": _areas(request.user, access.read_codes(request.user), [Level.COMMUNITY, Level.GRID]),
-    })
+    return render(
+        request,
+        "residents/persons.html",
+        {
+            "page": page,
+            "filters": g,
+            "tags": scoped(request.user, GroupTag.objects.filter(is_active=True)),
+            "residence_types": Person.ResidenceType.choices,
+            "statuses": Person.Status.choices,
+            "areas": _areas(request.user, access.read_codes(request.user), [Level.COMMUNITY, Level.GRID]),
+        },
+    )
 
 
 @login_required
@@ -149,9 +207,16 @@ def import_page(request):
 def import_job(request, pk):
     job = get_object_or_404(scoped(request.user, ImportJob.objects.select_related("area")), pk=pk)
     if request.GET.get("poll"):
-        return JsonResponse({"status": job.status, "status_label": job.get_status_display(), "percent": job.percent,
-                             "processed": job.processed_rows, "total": job.total_rows,
-                             "finished": job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED)})
+        return JsonResponse(
+            {
+                "status": job.status,
+                "status_label": job.get_status_display(),
+                "percent": job.percent,
+                "processed": job.processed_rows,
+                "total": job.total_rows,
+                "finished": job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED),
+            }
+        )
     return render(request, "residents/import_job.html", {"job": job})
 
 
@@ -173,9 +238,14 @@ def export_page(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            result = exports.register_export(actor=request.user, area=areas.get(code=data["area"]),
-                                             format=data["format"], unmasked=data["unmasked"], reason=data["reason"],
-                                             remote_addr=request.META.get("REMOTE_ADDR"))
+            result = exports.register_export(
+                actor=request.user,
+                area=areas.get(code=data["area"]),
+                format=data["format"],
+                unmasked=data["unmasked"],
+                reason=data["reason"],
+                remote_addr=request.META.get("REMOTE_ADDR"),
+            )
         except PermissionDenied as exc:
             form.add_error("unmasked", str(exc))
         else:

@@ -55,7 +55,10 @@ def coverage_by_area(user, *, month: dt.date, level=Level.GRID, within: str = ""
     width = CODE_LENGTH[level]
     households = households_in_month(codes, start, end)
     totals = dict(
-        households.annotate(key=Substr("area__code", 1, width)).values("key").annotate(n=Count("id")).values_list("key", "n")
+        households.annotate(key=Substr("area__code", 1, width))
+        .values("key")
+        .annotate(n=Count("id"))
+        .values_list("key", "n")
     )
     visits = Visit.objects.filter(visited_at__gte=start, visited_at__lt=end, household__in=households)
     visited = {
@@ -74,8 +77,13 @@ def coverage_by_area(user, *, month: dt.date, level=Level.GRID, within: str = ""
 
 
 def coverage_total(rows: list[CoverageRow]) -> CoverageRow:
-    return CoverageRow(code="", name="", households=sum(r.households for r in rows),
-                       visited=sum(r.visited for r in rows), visits=sum(r.visits for r in rows))
+    return CoverageRow(
+        code="",
+        name="",
+        households=sum(r.households for r in rows),
+        visited=sum(r.visited for r in rows),
+        visits=sum(r.visits for r in rows),
+    )
 
 
 def coverage_by_worker(user, *, month: dt.date, within: str = "") -> list[dict]:
@@ -83,10 +91,9 @@ def coverage_by_worker(user, *, month: dt.date, within: str = "") -> list[dict]:
     codes = _narrow(access.read_codes(user), within)
     start, end = month_bounds(month)
     grid_rows = {r.code: r for r in coverage_by_area(user, month=month, level=Level.GRID, within=within)}
-    team = (
-        Membership.objects.filter(access.codes_q("area__code", codes), role__in=GRID_TEAM_ROLES, is_active=True)
-        .values_list("user_id", "user__username", "user__display_name", "area__code")
-    )
+    team = Membership.objects.filter(
+        access.codes_q("area__code", codes), role__in=GRID_TEAM_ROLES, is_active=True
+    ).values_list("user_id", "user__username", "user__display_name", "area__code")
     workers: dict[int, dict] = {}
     for user_id, username, display, code in team:
         w = workers.setdefault(user_id, {"user_id": user_id, "name": display or username, "grids": set()})
@@ -105,8 +112,16 @@ def coverage_by_worker(user, *, month: dt.date, within: str = "") -> list[dict]:
         households = sum(grid_rows[g].households for g in w["grids"] if g in grid_rows)
         n, v = done.get(w["user_id"], (0, 0))
         rate = round(100 * min(n, households) / households, 1) if households else None
-        result.append({**w, "grids": sorted(w["grids"]), "households": households, "visited": n, "visits": v,
-                       "rate": rate})
+        result.append(
+            {
+                **w,
+                "grids": sorted(w["grids"]),
+                "households": households,
+                "visited": n,
+                "visits": v,
+                "rate": rate,
+            }
+        )
     return sorted(result, key=lambda w: (w["rate"] is None, w["rate"] or 0, w["name"]))
 
 
@@ -124,16 +139,25 @@ def _narrow(codes, within):
 
 def _due_links(today: dt.date):
     """Open tags with a visit interval on resident persons, with the person's last visit."""
-    last_visit = Visit.objects.filter(person=OuterRef("person_id")).order_by().values("person_id").annotate(
-        last=Max("visited_at")
-    ).values("last")
+    last_visit = (
+        Visit.objects.filter(person=OuterRef("person_id"))
+        .order_by()
+        .values("person_id")
+        .annotate(last=Max("visited_at"))
+        .values("last")
+    )
     return (
         PersonTag.objects.filter(
-            ended_on__isnull=True, started_on__lte=today, tag__is_active=True, tag__visit_interval_days__gt=0,
+            ended_on__isnull=True,
+            started_on__lte=today,
+            tag__is_active=True,
+            tag__visit_interval_days__gt=0,
             person__status=Person.Status.RESIDENT,
         )
         .annotate(last_visit=Subquery(last_visit))
-        .values_list("person_id", "person__area_id", "tag_id", "tag__visit_interval_days", "started_on", "last_visit")
+        .values_list(
+            "person_id", "person__area_id", "tag_id", "tag__visit_interval_days", "started_on", "last_visit"
+        )
     )
 
 
@@ -141,13 +165,20 @@ def overdue_persons(today: dt.date) -> dict[int, dict]:
     """Person id → the follow-up that is most overdue (earliest due date) among the person's groups."""
     tz = timezone.get_current_timezone()
     due: dict[int, dict] = {}
-    for person_id, area_id, tag_id, interval, started_on, last_visit in _due_links(today).iterator(chunk_size=2000):
+    for person_id, area_id, tag_id, interval, started_on, last_visit in _due_links(today).iterator(
+        chunk_size=2000
+    ):
         since = timezone.localtime(last_visit, tz).date() if last_visit else started_on
         due_on = since + dt.timedelta(days=interval)
         if due_on > today:
             continue
         if person_id not in due or due_on < due[person_id]["due_on"]:
-            due[person_id] = {"area_id": area_id, "tag_id": tag_id, "due_on": due_on, "last_visited_at": last_visit}
+            due[person_id] = {
+                "area_id": area_id,
+                "tag_id": tag_id,
+                "due_on": due_on,
+                "last_visited_at": last_visit,
+            }
     return due
 
 
@@ -160,8 +191,13 @@ def visit_tasks_build(*, today: dt.date | None = None) -> dict:
     stale = [task_id for person_id, task_id in open_tasks.items() if person_id not in due]
     VisitTask.objects.filter(id__in=stale).update(status=VisitTask.Status.CANCELLED, closed_at=timezone.now())
     new = [
-        VisitTask(person_id=pid, area_id=d["area_id"], tag_id=d["tag_id"], due_on=d["due_on"],
-                  last_visited_at=d["last_visited_at"])
+        VisitTask(
+            person_id=pid,
+            area_id=d["area_id"],
+            tag_id=d["tag_id"],
+            due_on=d["due_on"],
+            last_visited_at=d["last_visited_at"],
+        )
         for pid, d in due.items()
         if pid not in open_tasks
     ]

@@ -13,14 +13,23 @@ from PIL import Image
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # Git-ignored; GRIDGOV_SHOTS overrides it.
 SHOTS = Path(os.environ.get("GRIDGOV_SHOTS") or Path(__file__).resolve().parents[1] / "screenshots")
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1920, "height": 1080}
 
-needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's Chromium at /usr/bin/chromium")
+needs_chromium = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason="needs Debian's Chromium at /usr/bin/chromium"
+)
 
 
 def jpeg(name, color):

@@ -19,8 +19,12 @@ def _fresh_cache(request, settings):
     # Rate limits, map counts and the like live in the cache: each test starts with an empty one of its
     # own (tests marked ``redis`` keep the real Redis cache they are about).
     if "redis" not in request.keywords:
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-                                       "LOCATION": request.node.nodeid}}
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": request.node.nodeid,
+            }
+        }
     yield
 
 

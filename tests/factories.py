@@ -15,7 +15,10 @@ STEP = 0.005  # one grid is STEP × STEP degrees (~0.5 km)
 
 
 def square(x0, y0, w, h):
-    return {"type": "Polygon", "coordinates": [[[x0, y0], [x0 + w, y0], [x0 + w, y0 + h], [x0, y0 + h], [x0, y0]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [[[x0, y0], [x0 + w, y0], [x0 + w, y0 + h], [x0, y0 + h], [x0, y0]]],
+    }
 
 
 def make_area(code, name, level, parent=None, boundary=None, **extra):
@@ -44,19 +47,28 @@ def build_tree() -> Tree:
     tree = Tree(district=district)
     for s in range(2):
         street = make_area(
-            f"430104{s + 1:03d}", f"街道{s + 1}", Level.STREET, district,
+            f"430104{s + 1:03d}",
+            f"街道{s + 1}",
+            Level.STREET,
+            district,
             boundary=square(LON0 + s * 2 * STEP, LAT0, 2 * STEP, 2 * STEP),
         )
         tree.streets.append(street)
         for c in range(2):
             community = make_area(
-                f"{street.code}{c + 1:03d}", f"社区{s + 1}-{c + 1}", Level.COMMUNITY, street,
+                f"{street.code}{c + 1:03d}",
+                f"社区{s + 1}-{c + 1}",
+                Level.COMMUNITY,
+                street,
                 boundary=square(LON0 + s * 2 * STEP, LAT0 + c * STEP, 2 * STEP, STEP),
             )
             tree.communities.append(community)
             for g in range(2):
                 grid = make_area(
-                    f"{community.code}{g + 1:03d}", f"网格{s + 1}-{c + 1}-{g + 1}", Level.GRID, community,
+                    f"{community.code}{g + 1:03d}",
+                    f"网格{s + 1}-{c + 1}-{g + 1}",
+                    Level.GRID,
+                    community,
                     boundary=square(LON0 + (s * 2 + g) * STEP, LAT0 + c * STEP, STEP, STEP),
                     kind=AreaKind.COMPREHENSIVE,
                 )

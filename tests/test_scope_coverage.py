@@ -17,8 +17,13 @@ def _case_in(tree, grid_index):
 
     grid = tree.grids[grid_index]
     reporter = tree.users["centre"]
-    return case_report(actor=reporter, category=Category.objects.get(code="01001"), title="井盖",
-                       lat=grid.centroid_lat, lon=grid.centroid_lon).case.pk
+    return case_report(
+        actor=reporter,
+        category=Category.objects.get(code="01001"),
+        title="井盖",
+        lat=grid.centroid_lat,
+        lon=grid.centroid_lon,
+    ).case.pk
 
 
 def _membership_in(tree, grid_index):
@@ -35,18 +40,30 @@ COVERAGE = {
     "area": (lambda tree, i: tree.grids[i].pk, "pk"),
     "membership": (_membership_in, "pk"),
     "case": (_case_in, "pk"),
-    "department": (lambda tree, i: __import__("tests.dispatch.scope_makers", fromlist=["_"]).department_in(tree, i), "pk"),
-    "routing-rule": (lambda tree, i: __import__("tests.dispatch.scope_makers", fromlist=["_"]).routing_rule_in(tree, i), "pk"),
-    "whistle": (lambda tree, i: __import__("tests.dispatch.scope_makers", fromlist=["_"]).whistle_in(tree, i), "pk"),
-    "case-assist": (lambda tree, i: __import__("tests.dispatch.scope_makers", fromlist=["_"]).case_assist_in(tree, i), "pk"),
+    "department": (
+        lambda tree, i: __import__("tests.dispatch.scope_makers", fromlist=["_"]).department_in(tree, i),
+        "pk",
+    ),
+    "routing-rule": (
+        lambda tree, i: __import__("tests.dispatch.scope_makers", fromlist=["_"]).routing_rule_in(tree, i),
+        "pk",
+    ),
+    "whistle": (
+        lambda tree, i: __import__("tests.dispatch.scope_makers", fromlist=["_"]).whistle_in(tree, i),
+        "pk",
+    ),
+    "case-assist": (
+        lambda tree, i: __import__("tests.dispatch.scope_makers", fromlist=["_"]).case_assist_in(tree, i),
+        "pk",
+    ),
 }
 # Reference data every signed-in user reads, with the reason it is not area-scoped.
 REFERENCE = {
     "category": "the catalogue is the same for everyone",
     "routing-suggest": "no rows of its own: ?case=ID is looked up in the caller's case scope (404 outside it); "
-                       "tested in tests/dispatch/test_routing.py",
+    "tested in tests/dispatch/test_routing.py",
     "notification": "a per-recipient inbox, not area data: filtered to request.user (superusers too); "
-                    "tested in tests/dispatch/test_notifications.py",
+    "tested in tests/dispatch/test_notifications.py",
 }
 
 

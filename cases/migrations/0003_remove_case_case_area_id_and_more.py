@@ -5,29 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_catalogue'),
-        ('dispatch', '0004_official_holiday_schedules'),
-        ('grids', '0002_remove_area_area_code_prefix'),
+        ("cases", "0002_catalogue"),
+        ("dispatch", "0004_official_holiday_schedules"),
+        ("grids", "0002_remove_area_area_code_prefix"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='case',
-            name='case_area_id',
+            model_name="case",
+            name="case_area_id",
         ),
         migrations.RemoveIndex(
-            model_name='case',
-            name='case_status_area_id',
+            model_name="case",
+            name="case_status_area_id",
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['area_code', 'id'], name='case_area_id'),
+            model_name="case",
+            index=models.Index(fields=["area_code", "id"], name="case_area_id"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status', 'area_code', 'id'], name='case_status_area_id'),
+            model_name="case",
+            index=models.Index(fields=["status", "area_code", "id"], name="case_status_area_id"),
         ),
     ]

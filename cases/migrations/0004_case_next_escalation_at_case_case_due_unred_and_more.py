@@ -5,26 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_remove_case_case_area_id_and_more'),
-        ('dispatch', '0004_official_holiday_schedules'),
-        ('grids', '0002_remove_area_area_code_prefix'),
+        ("cases", "0003_remove_case_case_area_id_and_more"),
+        ("dispatch", "0004_official_holiday_schedules"),
+        ("grids", "0002_remove_area_area_code_prefix"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='next_escalation_at',
+            model_name="case",
+            name="next_escalation_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('stage_due_at__isnull', False), models.Q(('alert', 'red'), _negated=True)), fields=['stage_due_at'], name='case_due_unred'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(
+                    ("stage_due_at__isnull", False), models.Q(("alert", "red"), _negated=True)
+                ),
+                fields=["stage_due_at"],
+                name="case_due_unred",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('next_escalation_at__isnull', False)), fields=['next_escalation_at'], name='case_next_escalation'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("next_escalation_at__isnull", False)),
+                fields=["next_escalation_at"],
+                name="case_next_escalation",
+            ),
         ),
     ]

@@ -8,7 +8,7 @@ def fill_public_ids(apps, schema_editor):
     Case = apps.get_model("cases", "Case")
     ids = list(Case.objects.filter(public_id__isnull=True).values_list("pk", flat=True))
     for start in range(0, len(ids), 2000):
-        chunk = [Case(pk=pk, public_id=cases.models.new_public_id()) for pk in ids[start:start + 2000]]
+        chunk = [Case(pk=pk, public_id=cases.models.new_public_id()) for pk in ids[start : start + 2000]]
         Case.objects.bulk_update(chunk, ["public_id"])
 
 
@@ -17,25 +17,40 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
-            model_name="case", name="public_id",
+            model_name="case",
+            name="public_id",
             field=models.CharField(editable=False, max_length=16, null=True, verbose_name="public id"),
         ),
         migrations.RunPython(fill_public_ids, migrations.RunPython.noop),
         migrations.AlterField(
-            model_name="case", name="public_id",
-            field=models.CharField(default=cases.models.new_public_id, editable=False, max_length=16, unique=True,
-                                   verbose_name="public id"),
+            model_name="case",
+            name="public_id",
+            field=models.CharField(
+                default=cases.models.new_public_id,
+                editable=False,
+                max_length=16,
+                unique=True,
+                verbose_name="public id",
+            ),
         ),
         migrations.AddField(
-            model_name="category", name="duplicate_window_hours",
+            model_name="category",
+            name="duplicate_window_hours",
             field=models.PositiveIntegerField(default=72, verbose_name="duplicate window (hours)"),
         ),
         migrations.AlterField(
-            model_name="case", name="satisfaction",
-            field=models.CharField(blank=True, choices=[("satisfied", "Satisfied"),
-                                                        ("basically_satisfied", "Basically satisfied"),
-                                                        ("dissatisfied", "Dissatisfied"),
-                                                        ("no_response", "No response")],
-                                   max_length=24, verbose_name="satisfaction"),
+            model_name="case",
+            name="satisfaction",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("satisfied", "Satisfied"),
+                    ("basically_satisfied", "Basically satisfied"),
+                    ("dissatisfied", "Dissatisfied"),
+                    ("no_response", "No response"),
+                ],
+                max_length=24,
+                verbose_name="satisfaction",
+            ),
         ),
     ]

@@ -6,60 +6,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0005_public_id_satisfaction'),
-        ('dispatch', '0005_notification_notificationdelivery_routingrule_and_more'),
-        ('grids', '0002_remove_area_area_code_prefix'),
+        ("cases", "0005_public_id_satisfaction"),
+        ("dispatch", "0005_notification_notificationdelivery_routingrule_and_more"),
+        ("grids", "0002_remove_area_area_code_prefix"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='case',
-            name='case_status_area_id',
+            model_name="case",
+            name="case_status_area_id",
         ),
         migrations.AddField(
-            model_name='case',
-            name='community_code',
-            field=models.GeneratedField(db_persist=True, expression=django.db.models.functions.text.Substr('area_code', 1, 12), output_field=models.CharField(max_length=12)),
+            model_name="case",
+            name="community_code",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=django.db.models.functions.text.Substr("area_code", 1, 12),
+                output_field=models.CharField(max_length=12),
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='grid_code',
-            field=models.GeneratedField(db_persist=True, expression=django.db.models.functions.text.Substr('area_code', 1, 15), output_field=models.CharField(max_length=15)),
+            model_name="case",
+            name="grid_code",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=django.db.models.functions.text.Substr("area_code", 1, 15),
+                output_field=models.CharField(max_length=15),
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='street_code',
-            field=models.GeneratedField(db_persist=True, expression=django.db.models.functions.text.Substr('area_code', 1, 9), output_field=models.CharField(max_length=9)),
+            model_name="case",
+            name="street_code",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=django.db.models.functions.text.Substr("area_code", 1, 9),
+                output_field=models.CharField(max_length=9),
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status', 'id'], name='case_status_id'),
+            model_name="case",
+            index=models.Index(fields=["status", "id"], name="case_status_id"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['street_code', 'id'], name='case_street_id'),
+            model_name="case",
+            index=models.Index(fields=["street_code", "id"], name="case_street_id"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['street_code', 'status', 'id'], name='case_street_status_id'),
+            model_name="case",
+            index=models.Index(fields=["street_code", "status", "id"], name="case_street_status_id"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['community_code', 'id'], name='case_community_id'),
+            model_name="case",
+            index=models.Index(fields=["community_code", "id"], name="case_community_id"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['community_code', 'status', 'id'], name='case_community_status_id'),
+            model_name="case",
+            index=models.Index(fields=["community_code", "status", "id"], name="case_community_status_id"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['grid_code', 'id'], name='case_grid_id'),
+            model_name="case",
+            index=models.Index(fields=["grid_code", "id"], name="case_grid_id"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['grid_code', 'status', 'id'], name='case_grid_status_id'),
+            model_name="case",
+            index=models.Index(fields=["grid_code", "status", "id"], name="case_grid_status_id"),
         ),
     ]

@@ -5,21 +5,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_area_level_codes'),
-        ('dispatch', '0005_notification_notificationdelivery_routingrule_and_more'),
-        ('grids', '0002_remove_area_area_code_prefix'),
+        ("cases", "0006_area_level_codes"),
+        ("dispatch", "0005_notification_notificationdelivery_routingrule_and_more"),
+        ("grids", "0002_remove_area_area_code_prefix"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('status__in', ['reported', 'self_handled', 'filed', 'dispatched', 'accepted', 'handled', 'verified', 'suspended'])), fields=['status', 'area_code'], include=('lat', 'lon', 'alert', 'is_supervised', 'stage_due_at'), name='case_open_map'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "reported",
+                            "self_handled",
+                            "filed",
+                            "dispatched",
+                            "accepted",
+                            "handled",
+                            "verified",
+                            "suspended",
+                        ],
+                    )
+                ),
+                fields=["status", "area_code"],
+                include=("lat", "lon", "alert", "is_supervised", "stage_due_at"),
+                name="case_open_map",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('closed_at__isnull', False)), fields=['closed_at'], name='case_closed_at'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("closed_at__isnull", False)), fields=["closed_at"], name="case_closed_at"
+            ),
         ),
     ]

@@ -12,6 +12,16 @@ from .queues import bulk_dispatch, case_list
 from .report import case_report_page, grid_boundaries, report_duplicates
 from .site import case_whistle, correct_area, whistle_arrive
 
-__all__ = ["attachment_file", "bulk_dispatch", "case_act", "case_detail", "case_list", "case_report_page",
-           "case_whistle", "correct_area", "grid_boundaries", "report_duplicates",
-           "whistle_arrive"]
+__all__ = [
+    "attachment_file",
+    "bulk_dispatch",
+    "case_act",
+    "case_detail",
+    "case_list",
+    "case_report_page",
+    "case_whistle",
+    "correct_area",
+    "grid_boundaries",
+    "report_duplicates",
+    "whistle_arrive",
+]

@@ -33,9 +33,12 @@ SATISFACTIONS = EvaluateSerializer().fields["satisfaction"].choices
 CHANNELS = EvaluateSerializer().fields["channel"].choices
 EVENT_LABELS = {
     **{transition: action.label for transition, action in BY_TRANSITION.items()},
-    "report": gettext_lazy("Reported"), "self_handle": gettext_lazy("Self-handled on the spot"),
-    "attach": gettext_lazy("Files added"), "correct_area": gettext_lazy("Grid corrected"),
-    "warning": gettext_lazy("Warning: time nearly up"), "overdue": gettext_lazy("Overdue"),
+    "report": gettext_lazy("Reported"),
+    "self_handle": gettext_lazy("Self-handled on the spot"),
+    "attach": gettext_lazy("Files added"),
+    "correct_area": gettext_lazy("Grid corrected"),
+    "warning": gettext_lazy("Warning: time nearly up"),
+    "overdue": gettext_lazy("Overdue"),
     "merged_in": gettext_lazy("A duplicate was merged into this case"),
     "sensor_alert": gettext_lazy("Sensor alerted again"),
     "lapse_evaluation": gettext_lazy("No rating within the callback window"),
@@ -50,8 +53,15 @@ EVENT_LABELS = {
 
 
 def visible_case(user, pk):
-    qs = cases_visible_to(user).select_related("category", "category__parent", "area", "handling_department",
-                                              "handling_area", "reporter", "duplicate_of")
+    qs = cases_visible_to(user).select_related(
+        "category",
+        "category__parent",
+        "area",
+        "handling_department",
+        "handling_area",
+        "reporter",
+        "duplicate_of",
+    )
     return get_object_or_404(qs, pk=pk)
 
 
@@ -65,28 +75,48 @@ def case_detail(request, pk):
 def render_detail(request, case, *, open_action="", errors=None, values=None, status=200):
     user = request.user
     names = sorted(actions_for(case, user), key=ACTION_ORDER.index)  # the loop's order, every time
-    actions = [{"name": n, "label": BY_NAME[n].label, "fields": ACTION_FIELDS.get(n, ["comment"]),
-                "caution": n in CAUTION_ACTIONS, "values": (values or {}) if n == open_action else {},
-                "errors": (errors or {}) if n == open_action else {}} for n in names]
+    actions = [
+        {
+            "name": n,
+            "label": BY_NAME[n].label,
+            "fields": ACTION_FIELDS.get(n, ["comment"]),
+            "caution": n in CAUTION_ACTIONS,
+            "values": (values or {}) if n == open_action else {},
+            "errors": (errors or {}) if n == open_action else {},
+        }
+        for n in names
+    ]
     side = site.side_actions(case, user, open_action=open_action, errors=errors, values=values)
     events = list(case_timeline(case))
     for event in events:
         event.label = EVENT_LABELS.get(event.kind, event.kind)
         event.elsewhere = event.case_id != case.pk  # from a duplicate merged into this case
-    return render(request, "cases/detail.html", {
-        "case": case, "actions": actions, "side_actions": side, "events": events,
-        "extra": display_extra(case.category, case.extra),
-        "photos": list(case.attachments.exclude(thumbnail="").order_by("id")),
-        "documents": list(case.attachments.filter(thumbnail="").order_by("id")),
-        "open_action": open_action, "errors": errors or {}, "values": values or {}, "map": map_settings(),
-        "dispatch_choices": dispatch_choices(case) if "dispatch" in names else ([], []),
-        "units": LimitUnit.choices, "close_types": [c for c in CloseType.choices if c[0] != "merged"],
-        "satisfactions": SATISFACTIONS.items(),
-        "channels": _channels(case, user) if "evaluate" in names else [],
-        "satisfaction_label": SATISFACTIONS.get(case.satisfaction, case.satisfaction),
-        "whistles": site.whistles_of(case),
-        "merge_candidates": _merge_candidates(case, user) if "merge" in names else [],
-    }, status=status)
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "case": case,
+            "actions": actions,
+            "side_actions": side,
+            "events": events,
+            "extra": display_extra(case.category, case.extra),
+            "photos": list(case.attachments.exclude(thumbnail="").order_by("id")),
+            "documents": list(case.attachments.filter(thumbnail="").order_by("id")),
+            "open_action": open_action,
+            "errors": errors or {},
+            "values": values or {},
+            "map": map_settings(),
+            "dispatch_choices": dispatch_choices(case) if "dispatch" in names else ([], []),
+            "units": LimitUnit.choices,
+            "close_types": [c for c in CloseType.choices if c[0] != "merged"],
+            "satisfactions": SATISFACTIONS.items(),
+            "channels": _channels(case, user) if "evaluate" in names else [],
+            "satisfaction_label": SATISFACTIONS.get(case.satisfaction, case.satisfaction),
+            "whistles": site.whistles_of(case),
+            "merge_candidates": _merge_candidates(case, user) if "merge" in names else [],
+        },
+        status=status,
+    )
 
 
 def _merge_candidates(case, user):
@@ -116,9 +146,12 @@ def dispatch_choices(case):
     suggested_departments = [s.department for s in suggestions if s.department]
     suggested_teams = [s.team for s in suggestions if s.team]
     others = Department.objects.filter(is_active=True).exclude(pk__in=[d.pk for d in suggested_departments])
-    codes = {case.area_code[: CODE_LENGTH[level]] for level in (Level.COMMUNITY, Level.GRID)} | {case.area_code}
-    own_teams = Area.objects.filter(code__in=codes, level__in=[Level.GRID, Level.MICROGRID, Level.COMMUNITY],
-                                    is_active=True).exclude(pk__in=[t.pk for t in suggested_teams])
+    codes = {case.area_code[: CODE_LENGTH[level]] for level in (Level.COMMUNITY, Level.GRID)} | {
+        case.area_code
+    }
+    own_teams = Area.objects.filter(
+        code__in=codes, level__in=[Level.GRID, Level.MICROGRID, Level.COMMUNITY], is_active=True
+    ).exclude(pk__in=[t.pk for t in suggested_teams])
     departments = [(d, True) for d in suggested_departments] + [(d, False) for d in others.order_by("code")]
     teams = [(t, True) for t in suggested_teams] + [(t, False) for t in own_teams.order_by("code")]
     return departments, teams
@@ -132,7 +165,9 @@ def case_act(request, pk, name):
     if action is None:
         raise Http404
     if name not in actions_for(case, request.user):
-        messages.error(request, _("“%(action)s” is not possible for you on this case now.") % {"action": action.label})
+        messages.error(
+            request, _("“%(action)s” is not possible for you on this case now.") % {"action": action.label}
+        )
         return redirect("cases:detail", pk=case.pk)
     data = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken" and v != ""}
     if "photos" in ACTION_FIELDS.get(name, ()):
@@ -140,12 +175,19 @@ def case_act(request, pk, name):
     if name == "evaluate":
         data.setdefault("channel", "reporter" if case.reporter_id == request.user.pk else "phone")
         if data["channel"] not in dict(_channels(case, request.user)):
-            return action_failed(request, case, name, {"channel": [_("You may not rate through this channel.")]})
+            return action_failed(
+                request, case, name, {"channel": [_("You may not rate through this channel.")]}
+            )
     serializer = action.serializer(data=data)
     if not serializer.is_valid():
         return action_failed(request, case, name, serializer.errors)
-    return run_service(request, case, name, action.label,
-                       lambda: action.call(case_id=case.pk, actor=request.user, **dict(serializer.validated_data)))
+    return run_service(
+        request,
+        case,
+        name,
+        action.label,
+        lambda: action.call(case_id=case.pk, actor=request.user, **dict(serializer.validated_data)),
+    )
 
 
 def run_service(request, case, name, label, call):
@@ -153,8 +195,13 @@ def run_service(request, case, name, label, call):
     try:
         call()
     except services.StaleVersion:
-        messages.error(request, _("Someone changed this case after you opened it. The page now shows the "
-                                  "current state: check it and try again."))
+        messages.error(
+            request,
+            _(
+                "Someone changed this case after you opened it. The page now shows the "
+                "current state: check it and try again."
+            ),
+        )
         return redirect("cases:detail", pk=case.pk)
     except ConcurrentTransition:
         messages.error(request, _("Someone else changed this case at the same moment. Reload and try again."))
@@ -170,14 +217,19 @@ def run_service(request, case, name, label, call):
 
 def action_failed(request, case, name, errors):
     """The case page again with this action's form open, its input kept and the errors by its fields."""
-    errors = {("general" if k in ("non_field_errors", "__all__") else k):
-              [str(m) for m in v] if isinstance(v, (list, tuple)) else [str(v)] for k, v in errors.items()}
+    errors = {
+        ("general" if k in ("non_field_errors", "__all__") else k): [str(m) for m in v]
+        if isinstance(v, (list, tuple))
+        else [str(v)]
+        for k, v in errors.items()
+    }
     values = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
     values["lists"] = {k: request.POST.getlist(k) for k in request.POST if len(request.POST.getlist(k)) > 1}
     return render_detail(request, case, open_action=name, errors=errors, values=values, status=400)
 
 
 # --- Photos through the scope ----------------------------------------------------------------------
+
 
 @login_required
 @require_GET

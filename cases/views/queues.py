@@ -35,18 +35,35 @@ def queues_for(user):
     queues = []
     if r.codes(WORKER_ROLES):
         queues += [
-            ("to_verify_mine", gettext_lazy("To verify in my grids"),
-             Q(status__in=[Status.HANDLED, Status.SELF_HANDLED]) & prefix_q("area_code", r.codes(WORKER_ROLES))),
+            (
+                "to_verify_mine",
+                gettext_lazy("To verify in my grids"),
+                Q(status__in=[Status.HANDLED, Status.SELF_HANDLED])
+                & prefix_q("area_code", r.codes(WORKER_ROLES)),
+            ),
             ("my_reports", gettext_lazy("My reports"), Q(reporter_id=user.pk)),
-            ("my_open_reports", gettext_lazy("My reports still open"), Q(reporter_id=user.pk, status__in=OPEN)),
+            (
+                "my_open_reports",
+                gettext_lazy("My reports still open"),
+                Q(reporter_id=user.pk, status__in=OPEN),
+            ),
             ("to_rate", gettext_lazy("My reports to rate"), Q(reporter_id=user.pk, status=Status.CLOSED)),
         ]
     if r.department_ids:
         queues += [
-            ("my_unit", gettext_lazy("My unit's queue"),
-             Q(handling_department_id__in=r.department_ids, status__in=[Status.DISPATCHED, Status.ACCEPTED])),
-            ("to_accept", gettext_lazy("To accept"),
-             Q(handling_department_id__in=r.department_ids, status=Status.DISPATCHED)),
+            (
+                "my_unit",
+                gettext_lazy("My unit's queue"),
+                Q(
+                    handling_department_id__in=r.department_ids,
+                    status__in=[Status.DISPATCHED, Status.ACCEPTED],
+                ),
+            ),
+            (
+                "to_accept",
+                gettext_lazy("To accept"),
+                Q(handling_department_id__in=r.department_ids, status=Status.DISPATCHED),
+            ),
         ]
     if r.codes(STAFF_ROLES) or r.is_superuser:
         queues += [
@@ -55,8 +72,11 @@ def queues_for(user):
             ("handling", gettext_lazy("Being handled"), Q(status__in=[Status.DISPATCHED, Status.ACCEPTED])),
             ("to_verify", gettext_lazy("To verify"), Q(status__in=[Status.HANDLED, Status.SELF_HANDLED])),
             ("to_close", gettext_lazy("To close"), Q(status=Status.VERIFIED)),
-            ("extension", gettext_lazy("Extension asked"),
-             Q(status=Status.ACCEPTED, extension_requested_amount__isnull=False)),
+            (
+                "extension",
+                gettext_lazy("Extension asked"),
+                Q(status=Status.ACCEPTED, extension_requested_amount__isnull=False),
+            ),
             ("warning", gettext_lazy("Warning"), Q(alert="yellow", status__in=OPEN)),
             ("overdue", gettext_lazy("Overdue"), Q(alert="red", status__in=OPEN)),
             ("supervised", gettext_lazy("Supervised"), Q(is_supervised=True, status__in=OPEN)),
@@ -107,12 +127,21 @@ def case_list(request):
     keep = request.GET.copy()
     keep.pop("after", None)
     filters = {k: request.GET.get(k, "") for k in FILTERS}
-    return render(request, "cases/list.html", {
-        "tabs": [(key, label, counts[key]) for key, label, _q in queues], "current": current, "cases": page,
-        "next_after": page[-1].pk if more else None, "keep": keep.urlencode(), "statuses": Status.choices,
-        "categories": _category_groups(), "filters": filters,
-        "bulk": _bulk_context(request.user, current, filters, page),
-    })
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "tabs": [(key, label, counts[key]) for key, label, _q in queues],
+            "current": current,
+            "cases": page,
+            "next_after": page[-1].pk if more else None,
+            "keep": keep.urlencode(),
+            "statuses": Status.choices,
+            "categories": _category_groups(),
+            "filters": filters,
+            "bulk": _bulk_context(request.user, current, filters, page),
+        },
+    )
 
 
 def _category_groups():
@@ -129,12 +158,16 @@ def _category_groups():
 
 # --- Bulk dispatch ------------------------------------------------------------------------------------
 
+
 def _bulk_context(user, current, filters, page):
     """The bulk dispatch bar: on the "to dispatch" queue, once the list is narrowed to one minor category."""
     if current != "to_dispatch" or not page:
         return None
-    category = Category.objects.filter(code=filters["category"], parent__isnull=False).first() \
-        if filters["category"] else None
+    category = (
+        Category.objects.filter(code=filters["category"], parent__isnull=False).first()
+        if filters["category"]
+        else None
+    )
     if category is None:
         return {"needs_category": True}
     return {"category": category, "departments": _departments_for(category, page[0])}
@@ -145,7 +178,9 @@ def _departments_for(category, sample):
     from dispatch.routing import routing_suggest
 
     suggested = [s.department for s in routing_suggest(sample) if s.department]
-    rest = Department.objects.filter(is_active=True).exclude(pk__in=[d.pk for d in suggested]).order_by("code")
+    rest = (
+        Department.objects.filter(is_active=True).exclude(pk__in=[d.pk for d in suggested]).order_by("code")
+    )
     return [(d, True) for d in suggested] + [(d, False) for d in rest]
 
 
@@ -155,11 +190,14 @@ def bulk_dispatch(request):
     """Dispatch several cases of one category to one department; each case goes through ``case_dispatch``
     with the version its row showed, so one stale or refused case fails alone and leaves the rest done."""
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/"):
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith(
+        "/"
+    ):
         back = "/cases/?queue=to_dispatch"
     picked = _picked(request.POST.getlist("case"))
-    data = DispatchSerializer(data={"department": request.POST.get("department", ""),
-                                    "comment": request.POST.get("comment", "")})
+    data = DispatchSerializer(
+        data={"department": request.POST.get("department", ""), "comment": request.POST.get("comment", "")}
+    )
     if not picked:
         messages.error(request, _("Choose the cases to dispatch."))
         return redirect(back)
@@ -171,14 +209,21 @@ def bulk_dispatch(request):
         return redirect(back)
     cases = {c.pk: c for c in cases_visible_to(request.user).filter(pk__in=picked).select_related("category")}
     if len({c.category_id for c in cases.values()}) > 1:
-        messages.error(request, _("Bulk dispatch is for cases of one category: narrow the list to one category."))
+        messages.error(
+            request, _("Bulk dispatch is for cases of one category: narrow the list to one category.")
+        )
         return redirect(back)
     done, failed = _dispatch_each(request.user, picked, cases, data.validated_data)
     if done:
-        messages.success(request, _("Dispatched to %(unit)s: %(numbers)s.") % {
-            "unit": data.validated_data["department"].name, "numbers": ", ".join(done)})
+        messages.success(
+            request,
+            _("Dispatched to %(unit)s: %(numbers)s.")
+            % {"unit": data.validated_data["department"].name, "numbers": ", ".join(done)},
+        )
     for number, reason in failed:
-        messages.error(request, _("Not dispatched: %(number)s — %(reason)s") % {"number": number, "reason": reason})
+        messages.error(
+            request, _("Not dispatched: %(number)s — %(reason)s") % {"number": number, "reason": reason}
+        )
     return redirect(back)
 
 
@@ -200,8 +245,13 @@ def _dispatch_each(user, picked, cases, data):
             failed.append((f"#{pk}", _("no such case in your areas")))
             continue
         try:
-            services.case_dispatch(case_id=pk, actor=user, department=data["department"],
-                                   comment=data.get("comment", ""), version=version)
+            services.case_dispatch(
+                case_id=pk,
+                actor=user,
+                department=data["department"],
+                comment=data.get("comment", ""),
+                version=version,
+            )
         except services.StaleVersion:
             failed.append((case.number, _("changed by someone else since you loaded the list")))
         except ConcurrentTransition:

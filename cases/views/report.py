@@ -17,8 +17,8 @@ from .. import services
 from ..forms import ReportForm, minor_categories_for
 from ..models import Source
 
-
 # --- Reporting -----------------------------------------------------------------------------------------
+
 
 @login_required
 def case_report_page(request):
@@ -30,10 +30,18 @@ def case_report_page(request):
             return redirect("cases:detail", pk=case.pk)
     favourites, minors = minor_categories_for(request.user)
     status = 400 if request.method == "POST" else 200
-    return render(request, "cases/report.html", {
-        "form": form, "favourites": favourites, "minors": minors, "map": map_settings(),
-        "extra_forms": _extra_forms(minors, form, request.POST),
-    }, status=status)
+    return render(
+        request,
+        "cases/report.html",
+        {
+            "form": form,
+            "favourites": favourites,
+            "minors": minors,
+            "map": map_settings(),
+            "extra_forms": _extra_forms(minors, form, request.POST),
+        },
+        status=status,
+    )
 
 
 INPUT_TYPES = {"number": "number", "date": "date", "datetime": "datetime-local"}
@@ -52,12 +60,19 @@ def _extra_forms(minors, form, post):
         for spec in category.fields:
             name = "extra." + spec["code"]
             kept = [str(v) for v in post.getlist(name)] if mine else []
-            specs.append({
-                **spec, "name": name, "id": f"extra-{category.code}-{spec['code']}",
-                "input_type": INPUT_TYPES.get(spec.get("datatype"), "text"), "value": kept[0] if kept else "",
-                "choices": [(str(v["key"]), v["name"], str(v["key"]) in kept) for v in spec.get("values", [])],
-                "errors": errors.get(spec["code"], []) if mine else [],
-            })
+            specs.append(
+                {
+                    **spec,
+                    "name": name,
+                    "id": f"extra-{category.code}-{spec['code']}",
+                    "input_type": INPUT_TYPES.get(spec.get("datatype"), "text"),
+                    "value": kept[0] if kept else "",
+                    "choices": [
+                        (str(v["key"]), v["name"], str(v["key"]) in kept) for v in spec.get("values", [])
+                    ],
+                    "errors": errors.get(spec["code"], []) if mine else [],
+                }
+            )
         forms_.append((category, specs))
     return forms_
 
@@ -67,11 +82,18 @@ def _report(request, form):
     self_handled = data["self_handled"]
     try:
         result = services.case_report(
-            actor=request.user, category=data["category"], title=data["title"], description=data["description"],
-            lat=data["lat"], lon=data["lon"], address=data["address"], extra=form.extra_values(request.POST),
+            actor=request.user,
+            category=data["category"],
+            title=data["title"],
+            description=data["description"],
+            lat=data["lat"],
+            lon=data["lon"],
+            address=data["address"],
+            extra=form.extra_values(request.POST),
             source=Source.SELF_HANDLED if self_handled else Source.PATROL,
             self_handled_result=data["self_handled_result"] if self_handled else "",
-            idempotency_key=data["idempotency_key"], before_photos=request.FILES.getlist("photos"),
+            idempotency_key=data["idempotency_key"],
+            before_photos=request.FILES.getlist("photos"),
             after_photos=request.FILES.getlist("after_photos") if self_handled else (),
         )
     except ValidationError as exc:
@@ -106,8 +128,10 @@ def grid_boundaries(request):
     """The user's grids as GeoJSON, so the map works without any tile server."""
     grids = scoped(request.user, Area.objects.filter(level__in=[Level.GRID, Level.MICROGRID], is_active=True))
     grids = grids.exclude(boundary=None)
-    features = [{"type": "Feature", "geometry": a.boundary, "properties": {"code": a.code, "name": a.name}}
-                for a in grids.only("code", "name", "boundary")[:2000]]
+    features = [
+        {"type": "Feature", "geometry": a.boundary, "properties": {"code": a.code, "name": a.name}}
+        for a in grids.only("code", "name", "boundary")[:2000]
+    ]
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 

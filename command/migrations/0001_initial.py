@@ -6,67 +6,117 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('grids', '0002_remove_area_area_code_prefix'),
+        ("grids", "0002_remove_area_area_code_prefix"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PatrolLast',
+            name="PatrolLast",
             fields=[
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='patrol_last', serialize=False, to=settings.AUTH_USER_MODEL)),
-                ('lat', models.FloatField(verbose_name='latitude')),
-                ('lon', models.FloatField(verbose_name='longitude')),
-                ('accuracy_m', models.FloatField(blank=True, null=True, verbose_name='accuracy (m)')),
-                ('recorded_at', models.DateTimeField(verbose_name='recorded at')),
-                ('area_code', models.CharField(blank=True, max_length=24, verbose_name='area code')),
-                ('inside', models.BooleanField(default=True, verbose_name='inside the district')),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="patrol_last",
+                        serialize=False,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("lat", models.FloatField(verbose_name="latitude")),
+                ("lon", models.FloatField(verbose_name="longitude")),
+                ("accuracy_m", models.FloatField(blank=True, null=True, verbose_name="accuracy (m)")),
+                ("recorded_at", models.DateTimeField(verbose_name="recorded at")),
+                ("area_code", models.CharField(blank=True, max_length=24, verbose_name="area code")),
+                ("inside", models.BooleanField(default=True, verbose_name="inside the district")),
             ],
             options={
-                'verbose_name': 'last patrol position',
-                'verbose_name_plural': 'last patrol positions',
-                'indexes': [models.Index(fields=['recorded_at'], name='patrollast_time')],
+                "verbose_name": "last patrol position",
+                "verbose_name_plural": "last patrol positions",
+                "indexes": [models.Index(fields=["recorded_at"], name="patrollast_time")],
             },
         ),
         migrations.CreateModel(
-            name='PatrolPosition',
+            name="PatrolPosition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lat', models.FloatField(verbose_name='latitude')),
-                ('lon', models.FloatField(verbose_name='longitude')),
-                ('accuracy_m', models.FloatField(blank=True, null=True, verbose_name='accuracy (m)')),
-                ('recorded_at', models.DateTimeField(verbose_name='recorded at')),
-                ('received_at', models.DateTimeField(auto_now_add=True, verbose_name='received at')),
-                ('area_code', models.CharField(blank=True, max_length=24, verbose_name='area code')),
-                ('inside', models.BooleanField(default=True, verbose_name='inside the district')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='patrol_positions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("lat", models.FloatField(verbose_name="latitude")),
+                ("lon", models.FloatField(verbose_name="longitude")),
+                ("accuracy_m", models.FloatField(blank=True, null=True, verbose_name="accuracy (m)")),
+                ("recorded_at", models.DateTimeField(verbose_name="recorded at")),
+                ("received_at", models.DateTimeField(auto_now_add=True, verbose_name="received at")),
+                ("area_code", models.CharField(blank=True, max_length=24, verbose_name="area code")),
+                ("inside", models.BooleanField(default=True, verbose_name="inside the district")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="patrol_positions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'patrol position',
-                'verbose_name_plural': 'patrol positions',
-                'indexes': [models.Index(fields=['user', 'recorded_at'], name='patrol_user_time'), models.Index(fields=['recorded_at'], name='patrol_time')],
+                "verbose_name": "patrol position",
+                "verbose_name_plural": "patrol positions",
+                "indexes": [
+                    models.Index(fields=["user", "recorded_at"], name="patrol_user_time"),
+                    models.Index(fields=["recorded_at"], name="patrol_time"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TrackAccessLog',
+            name="TrackAccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_start', models.DateTimeField(verbose_name='from')),
-                ('period_end', models.DateTimeField(verbose_name='until')),
-                ('via', models.CharField(choices=[('map', 'Command map'), ('api', 'API')], max_length=8, verbose_name='via')),
-                ('viewed_at', models.DateTimeField(auto_now_add=True, verbose_name='viewed at')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('viewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period_start", models.DateTimeField(verbose_name="from")),
+                ("period_end", models.DateTimeField(verbose_name="until")),
+                (
+                    "via",
+                    models.CharField(
+                        choices=[("map", "Command map"), ("api", "API")], max_length=8, verbose_name="via"
+                    ),
+                ),
+                ("viewed_at", models.DateTimeField(auto_now_add=True, verbose_name="viewed at")),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "viewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'track access',
-                'verbose_name_plural': 'track accesses',
-                'ordering': ['-viewed_at', '-id'],
-                'indexes': [models.Index(fields=['subject', 'viewed_at'], name='trackaccess_subject'), models.Index(fields=['viewer', 'viewed_at'], name='trackaccess_viewer')],
+                "verbose_name": "track access",
+                "verbose_name_plural": "track accesses",
+                "ordering": ["-viewed_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["subject", "viewed_at"], name="trackaccess_subject"),
+                    models.Index(fields=["viewer", "viewed_at"], name="trackaccess_viewer"),
+                ],
             },
         ),
     ]

@@ -19,8 +19,13 @@ from cases.workflow import OPEN, Status
 from grids.models import CODE_LENGTH, Area, Level, Role
 from grids.scope import prefix_q, reach, scoped
 
-MAP_ROLES = [Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_CENTRE,
-             Role.LEADER_READONLY]
+MAP_ROLES = [
+    Role.GRID_LEADER,
+    Role.COMMUNITY_STAFF,
+    Role.STREET_STAFF,
+    Role.DISTRICT_CENTRE,
+    Role.LEADER_READONLY,
+]
 GRID_CODE_LENGTH = CODE_LENGTH[Level.GRID]
 LIST_LIMIT = 20
 MARKER_LIMIT = 300  # fewer open cases than this in view: send markers, not clusters
@@ -44,6 +49,7 @@ def _open_cases(user, roots):
 
 # --- Grids --------------------------------------------------------------------------------------------
 
+
 def grid_boundaries(roots) -> tuple[str, str]:
     """(etag, GeoJSON text) of the active grids under the roots, serialised once and cached until any of
     them changes: 1,500 grids are half a megabyte that every screen would otherwise re-encode."""
@@ -54,11 +60,15 @@ def grid_boundaries(roots) -> tuple[str, str]:
     key = f"command:grids:{etag}"
     text = cache.get(key)
     if text is None:
-        features = [{"type": "Feature", "geometry": boundary, "properties": {"code": code, "name": name}}
-                    for code, name, boundary in grids.exclude(boundary=None).order_by("code")
-                    .values_list("code", "name", "boundary")]
-        text = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False,
-                          separators=(",", ":"))
+        features = [
+            {"type": "Feature", "geometry": boundary, "properties": {"code": code, "name": name}}
+            for code, name, boundary in grids.exclude(boundary=None)
+            .order_by("code")
+            .values_list("code", "name", "boundary")
+        ]
+        text = json.dumps(
+            {"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":")
+        )
         cache.set(key, text, BOUNDARY_CACHE_SECONDS)
     return etag, text
 
@@ -84,11 +94,18 @@ def grid_load(user, roots) -> dict[str, dict]:
 
 
 def _grid_load(user, roots):
-    rows = (_open_cases(user, roots).annotate(grid=Substr("area_code", 1, GRID_CODE_LENGTH))
-            .values("grid").order_by()
-            .annotate(open=Count("id"), warning=Count("id", filter=Q(alert=Alert.YELLOW)),
-                      overdue=Count("id", filter=Q(alert=Alert.RED)),
-                      supervised=Count("id", filter=Q(is_supervised=True))))
+    rows = (
+        _open_cases(user, roots)
+        .annotate(grid=Substr("area_code", 1, GRID_CODE_LENGTH))
+        .values("grid")
+        .order_by()
+        .annotate(
+            open=Count("id"),
+            warning=Count("id", filter=Q(alert=Alert.YELLOW)),
+            overdue=Count("id", filter=Q(alert=Alert.RED)),
+            supervised=Count("id", filter=Q(is_supervised=True)),
+        )
+    )
     return {row.pop("grid"): row for row in rows}
 
 
@@ -99,14 +116,23 @@ def grid_load_body(user, roots) -> dict:
 
 # --- Case markers and clusters --------------------------------------------------------------------------
 
+
 def cell_degrees(zoom: int) -> float:
     """Width in degrees of a cluster cell at this zoom (a 256-px tile spans 360 / 2**zoom degrees)."""
-    return 360.0 / (256 * 2 ** zoom) * CLUSTER_CELL_PX
+    return 360.0 / (256 * 2**zoom) * CLUSTER_CELL_PX
 
 
 def _marker(row) -> dict:
-    return {"id": row["id"], "number": row["number"], "title": row["title"], "alert": row["alert"],
-            "supervised": row["is_supervised"], "lat": row["lat"], "lon": row["lon"], "url": f"/cases/{row['id']}/"}
+    return {
+        "id": row["id"],
+        "number": row["number"],
+        "title": row["title"],
+        "alert": row["alert"],
+        "supervised": row["is_supervised"],
+        "lat": row["lat"],
+        "lon": row["lon"],
+        "url": f"/cases/{row['id']}/",
+    }
 
 
 MARKER_FIELDS = ("id", "number", "title", "alert", "is_supervised", "lat", "lon")
@@ -129,10 +155,21 @@ def cases_in_view(user, roots, *, west, south, east, north, zoom) -> dict:
         qs = qs.filter(area_code__in=codes)
     cell = cell_degrees(zoom)
     cells = list(
-        qs.annotate(cy=Floor(F("lat") / Value(cell)), cx=Floor(F("lon") / Value(cell))).values("cy", "cx").order_by()
-        .annotate(count=Count("id"), mid_lat=Avg("lat"), mid_lon=Avg("lon"), south=Min("lat"), north=Max("lat"),
-                  west=Min("lon"), east=Max("lon"), first=Min("id"),
-                  overdue=Count("id", filter=Q(alert=Alert.RED)), warning=Count("id", filter=Q(alert=Alert.YELLOW)))
+        qs.annotate(cy=Floor(F("lat") / Value(cell)), cx=Floor(F("lon") / Value(cell)))
+        .values("cy", "cx")
+        .order_by()
+        .annotate(
+            count=Count("id"),
+            mid_lat=Avg("lat"),
+            mid_lon=Avg("lon"),
+            south=Min("lat"),
+            north=Max("lat"),
+            west=Min("lon"),
+            east=Max("lon"),
+            first=Min("id"),
+            overdue=Count("id", filter=Q(alert=Alert.RED)),
+            warning=Count("id", filter=Q(alert=Alert.YELLOW)),
+        )
     )
     total = sum(c["count"] for c in cells)
     if total <= MARKER_LIMIT:
@@ -140,16 +177,25 @@ def cases_in_view(user, roots, *, west, south, east, north, zoom) -> dict:
         return {"total": total, "clusters": [], "markers": markers}
     lone = [c["first"] for c in cells if c["count"] == 1]
     markers = [_marker(r) for r in Case.objects.filter(id__in=lone).order_by("id").values(*MARKER_FIELDS)]
-    clusters = [{"count": c["count"], "lat": c["mid_lat"], "lon": c["mid_lon"],
-                 "bounds": [[c["south"], c["west"]], [c["north"], c["east"]]],
-                 "alert": Alert.RED if c["overdue"] else Alert.YELLOW if c["warning"] else "",
-                 "overdue": c["overdue"], "warning": c["warning"]}
-                for c in cells if c["count"] > 1]
+    clusters = [
+        {
+            "count": c["count"],
+            "lat": c["mid_lat"],
+            "lon": c["mid_lon"],
+            "bounds": [[c["south"], c["west"]], [c["north"], c["east"]]],
+            "alert": Alert.RED if c["overdue"] else Alert.YELLOW if c["warning"] else "",
+            "overdue": c["overdue"],
+            "warning": c["warning"],
+        }
+        for c in cells
+        if c["count"] > 1
+    ]
     clusters.sort(key=lambda c: (c["lat"], c["lon"]))
     return {"total": total, "clusters": clusters, "markers": markers}
 
 
 # --- Counts and lists --------------------------------------------------------------------------------------
+
 
 def _local_midnight(now):
     local = timezone.localtime(now)
@@ -165,25 +211,40 @@ def board_counts(user, roots, *, now=None) -> dict:
     if counts is not None:
         return counts
     counts = _open_cases(user, roots).aggregate(
-        open=Count("id"), warning=Count("id", filter=Q(alert=Alert.YELLOW)),
-        overdue=Count("id", filter=Q(alert=Alert.RED)), supervised=Count("id", filter=Q(is_supervised=True)),
+        open=Count("id"),
+        warning=Count("id", filter=Q(alert=Alert.YELLOW)),
+        overdue=Count("id", filter=Q(alert=Alert.RED)),
+        supervised=Count("id", filter=Q(is_supervised=True)),
     )
     closed_today = Q(status__in=[Status.CLOSED, Status.EVALUATED], closed_at__gte=midnight)
-    counts |= scoped(user, Case.objects.all()).filter(prefix_q("area_code", roots)).filter(
-        Q(reported_at__gte=midnight) | closed_today
-    ).aggregate(reported_today=Count("id", filter=Q(reported_at__gte=midnight)),
-                closed_today=Count("id", filter=closed_today))
+    counts |= (
+        scoped(user, Case.objects.all())
+        .filter(prefix_q("area_code", roots))
+        .filter(Q(reported_at__gte=midnight) | closed_today)
+        .aggregate(
+            reported_today=Count("id", filter=Q(reported_at__gte=midnight)),
+            closed_today=Count("id", filter=closed_today),
+        )
+    )
     cache.set(key, counts, LIVE_CACHE_SECONDS)
     return counts
 
 
 def overdue_cases(user, roots, *, limit=LIST_LIMIT):
     """Open overdue (red) cases, most overdue first."""
-    return list(_open_cases(user, roots).filter(alert=Alert.RED).select_related("area", "category")
-                .order_by(F("stage_due_at").asc(nulls_last=True), "id")[:limit])
+    return list(
+        _open_cases(user, roots)
+        .filter(alert=Alert.RED)
+        .select_related("area", "category")
+        .order_by(F("stage_due_at").asc(nulls_last=True), "id")[:limit]
+    )
 
 
 def supervised_cases(user, roots, *, limit=LIST_LIMIT):
     """Open supervised (督办) cases: overdue first, then by due time."""
-    return list(_open_cases(user, roots).filter(is_supervised=True).select_related("area", "category")
-                .order_by(F("stage_due_at").asc(nulls_last=True), "id")[:limit])
+    return list(
+        _open_cases(user, roots)
+        .filter(is_supervised=True)
+        .select_related("area", "category")
+        .order_by(F("stage_due_at").asc(nulls_last=True), "id")[:limit]
+    )

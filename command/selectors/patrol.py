@@ -31,8 +31,11 @@ def patrol_team_q(user, field="user_id") -> Q:
     own = Q(**{field: user.pk})
     if not codes:
         return own
-    team = (Membership.objects.filter(role=Role.GRID_WORKER, is_active=True, area__is_active=True)
-            .filter(prefix_q("area__code", codes)).values("user_id"))
+    team = (
+        Membership.objects.filter(role=Role.GRID_WORKER, is_active=True, area__is_active=True)
+        .filter(prefix_q("area__code", codes))
+        .values("user_id")
+    )
     return own | Q(**{f"{field}__in": team})
 
 
@@ -55,9 +58,16 @@ def may_see_track(viewer, subject_id) -> bool:
     codes = reach(viewer).codes(SUPERVISOR_ROLES)
     if not codes:
         return False
-    return Membership.objects.filter(
-        user_id=subject_id, role=Role.GRID_WORKER, is_active=True, area__is_active=True,
-    ).filter(prefix_q("area__code", codes)).exists()
+    return (
+        Membership.objects.filter(
+            user_id=subject_id,
+            role=Role.GRID_WORKER,
+            is_active=True,
+            area__is_active=True,
+        )
+        .filter(prefix_q("area__code", codes))
+        .exists()
+    )
 
 
 def active_last_positions(user, *, now=None, minutes=ACTIVE_MINUTES):
@@ -73,5 +83,8 @@ def active_last_positions(user, *, now=None, minutes=ACTIVE_MINUTES):
 
 def track_of(subject_id, start, end, *, limit=5000):
     """The subject's points in [start, end), oldest first (caller has checked ``may_see_track``)."""
-    return (PatrolPosition.objects.filter(user_id=subject_id, recorded_at__gte=start, recorded_at__lt=end)
-            .order_by("recorded_at", "id").values("lat", "lon", "accuracy_m", "recorded_at", "area_code")[:limit])
+    return (
+        PatrolPosition.objects.filter(user_id=subject_id, recorded_at__gte=start, recorded_at__lt=end)
+        .order_by("recorded_at", "id")
+        .values("lat", "lon", "accuracy_m", "recorded_at", "area_code")[:limit]
+    )

@@ -192,7 +192,9 @@ def windows_for(calendar=None) -> Windows:
         return snap.windows_by_district.get(calendar[:6], snap.default_windows)
     if calendar is None:
         return snap.default_windows
-    raise TypeError(f"calendar must be a WorkingCalendar, an Area, an area code or None, not {type(calendar).__name__}")
+    raise TypeError(
+        f"calendar must be a WorkingCalendar, an Area, an area code or None, not {type(calendar).__name__}"
+    )
 
 
 def local(moment: datetime) -> datetime:

@@ -5,23 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('dispatch', '0001_initial'),
-        ('grids', '0001_initial'),
+        ("dispatch", "0001_initial"),
+        ("grids", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='department',
-            name='area',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='departments', to='grids.area'),
+            model_name="department",
+            name="area",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="departments", to="grids.area"
+            ),
         ),
         migrations.AddField(
-            model_name='department',
-            name='covered_areas',
-            field=models.ManyToManyField(blank=True, related_name='covering_departments', to='grids.area'),
+            model_name="department",
+            name="covered_areas",
+            field=models.ManyToManyField(blank=True, related_name="covering_departments", to="grids.area"),
         ),
     ]

@@ -6,165 +6,424 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_case_next_escalation_at_case_case_due_unred_and_more'),
-        ('dispatch', '0004_official_holiday_schedules'),
-        ('grids', '0002_remove_area_area_code_prefix'),
+        ("cases", "0004_case_next_escalation_at_case_case_due_unred_and_more"),
+        ("dispatch", "0004_official_holiday_schedules"),
+        ("grids", "0002_remove_area_area_code_prefix"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=32, verbose_name='kind')),
-                ('priority', models.PositiveSmallIntegerField(choices=[(0, 'Normal'), (1, 'High (supervised case)')], default=0, verbose_name='priority')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('body', models.TextField(blank=True, verbose_name='message')),
-                ('key', models.CharField(max_length=80)),
-                ('created_at', models.DateTimeField()),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='read at')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='cases.case')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=32, verbose_name="kind")),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[(0, "Normal"), (1, "High (supervised case)")],
+                        default=0,
+                        verbose_name="priority",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("body", models.TextField(blank=True, verbose_name="message")),
+                ("key", models.CharField(max_length=80)),
+                ("created_at", models.DateTimeField()),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="read at")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification',
-                'verbose_name_plural': 'notifications',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "notification",
+                "verbose_name_plural": "notifications",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='NotificationDelivery',
+            name="NotificationDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(max_length=16)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sent', 'Sent'), ('failed', 'Failed'), ('skipped', 'Skipped')], default='pending', max_length=16)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField()),
-                ('last_error', models.TextField(blank=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('notification', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='dispatch.notification')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("channel", models.CharField(max_length=16)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("skipped", "Skipped"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField()),
+                ("last_error", models.TextField(blank=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "notification",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="dispatch.notification",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification delivery',
-                'verbose_name_plural': 'notification deliveries',
+                "verbose_name": "notification delivery",
+                "verbose_name_plural": "notification deliveries",
             },
         ),
         migrations.CreateModel(
-            name='RoutingRule',
+            name="RoutingRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('level', models.CharField(blank=True, help_text='Empty: cases of any level.', max_length=16, verbose_name='case level')),
-                ('team', models.CharField(blank=True, choices=[('grid', "The case's grid team"), ('community', "The case's community team")], max_length=16, verbose_name='own team')),
-                ('priority', models.PositiveSmallIntegerField(default=100, help_text='Lower comes first.', verbose_name='priority')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('area', models.ForeignKey(blank=True, help_text='Empty: everywhere the owner area covers.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='routing_rules', to='grids.area', verbose_name='area subtree')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='routing_rules', to='cases.category', verbose_name='category')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='routing_rules', to='dispatch.department', verbose_name='department')),
-                ('owner_area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='owned_routing_rules', to='grids.area', verbose_name='owner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        blank=True,
+                        help_text="Empty: cases of any level.",
+                        max_length=16,
+                        verbose_name="case level",
+                    ),
+                ),
+                (
+                    "team",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("grid", "The case's grid team"),
+                            ("community", "The case's community team"),
+                        ],
+                        max_length=16,
+                        verbose_name="own team",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        default=100, help_text="Lower comes first.", verbose_name="priority"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: everywhere the owner area covers.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="routing_rules",
+                        to="grids.area",
+                        verbose_name="area subtree",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="routing_rules",
+                        to="cases.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="routing_rules",
+                        to="dispatch.department",
+                        verbose_name="department",
+                    ),
+                ),
+                (
+                    "owner_area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="owned_routing_rules",
+                        to="grids.area",
+                        verbose_name="owner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'routing rule',
-                'verbose_name_plural': 'routing rules',
-                'ordering': ['priority', 'id'],
+                "verbose_name": "routing rule",
+                "verbose_name_plural": "routing rules",
+                "ordering": ["priority", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Whistle',
+            name="Whistle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('arrive_by', models.DateTimeField(verbose_name='arrive by')),
-                ('created_at', models.DateTimeField()),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='whistles', to='grids.area', verbose_name='summoning unit')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='whistles', to='cases.case')),
-                ('summoned_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="reason")),
+                ("arrive_by", models.DateTimeField(verbose_name="arrive by")),
+                ("created_at", models.DateTimeField()),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="whistles",
+                        to="grids.area",
+                        verbose_name="summoning unit",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="whistles", to="cases.case"
+                    ),
+                ),
+                (
+                    "summoned_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'whistle',
-                'verbose_name_plural': 'whistles',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "whistle",
+                "verbose_name_plural": "whistles",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='WhistleCall',
+            name="WhistleCall",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('arrive_by', models.DateTimeField(verbose_name='arrive by')),
-                ('status', models.CharField(choices=[('pending', 'Summoned'), ('arrived', 'Arrived in time'), ('late', 'Arrived late'), ('missing', 'Did not arrive')], default='pending', max_length=16, verbose_name='status')),
-                ('arrived_at', models.DateTimeField(blank=True, null=True, verbose_name='arrived at')),
-                ('arrival_lat', models.FloatField(blank=True, null=True)),
-                ('arrival_lon', models.FloatField(blank=True, null=True)),
-                ('arrival_note', models.CharField(blank=True, max_length=200, verbose_name='where')),
-                ('arrived_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='whistle_calls', to='dispatch.department', verbose_name='department')),
-                ('whistle', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calls', to='dispatch.whistle')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("arrive_by", models.DateTimeField(verbose_name="arrive by")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Summoned"),
+                            ("arrived", "Arrived in time"),
+                            ("late", "Arrived late"),
+                            ("missing", "Did not arrive"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("arrived_at", models.DateTimeField(blank=True, null=True, verbose_name="arrived at")),
+                ("arrival_lat", models.FloatField(blank=True, null=True)),
+                ("arrival_lon", models.FloatField(blank=True, null=True)),
+                ("arrival_note", models.CharField(blank=True, max_length=200, verbose_name="where")),
+                (
+                    "arrived_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="whistle_calls",
+                        to="dispatch.department",
+                        verbose_name="department",
+                    ),
+                ),
+                (
+                    "whistle",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calls",
+                        to="dispatch.whistle",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'summoned department',
-                'verbose_name_plural': 'summoned departments',
-                'ordering': ['whistle_id', 'id'],
+                "verbose_name": "summoned department",
+                "verbose_name_plural": "summoned departments",
+                "ordering": ["whistle_id", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CaseAssist',
+            name="CaseAssist",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Waiting for an answer'), ('answered', 'Answered'), ('timed_out', 'Timed out')], default='pending', max_length=16, verbose_name='status')),
-                ('due_at', models.DateTimeField(verbose_name='answer due at')),
-                ('answer', models.TextField(blank=True, verbose_name='answer')),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assists', to='cases.case')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assists', to='dispatch.department', verbose_name='department')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for an answer"),
+                            ("answered", "Answered"),
+                            ("timed_out", "Timed out"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("due_at", models.DateTimeField(verbose_name="answer due at")),
+                ("answer", models.TextField(blank=True, verbose_name="answer")),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="assists", to="cases.case"
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assists",
+                        to="dispatch.department",
+                        verbose_name="department",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'assisting unit',
-                'verbose_name_plural': 'assisting units',
-                'ordering': ['case_id', 'id'],
-                'indexes': [models.Index(condition=models.Q(('status', 'pending')), fields=['due_at'], name='caseassist_pending_due')],
-                'constraints': [models.UniqueConstraint(fields=('case', 'department'), name='caseassist_unique')],
+                "verbose_name": "assisting unit",
+                "verbose_name_plural": "assisting units",
+                "ordering": ["case_id", "id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "pending")),
+                        fields=["due_at"],
+                        name="caseassist_pending_due",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("case", "department"), name="caseassist_unique")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', '-created_at', '-id'], name='notification_inbox'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('read_at__isnull', True)), fields=['recipient'], name='notification_unread'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("read_at__isnull", True)),
+                fields=["recipient"],
+                name="notification_unread",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.UniqueConstraint(fields=('recipient', 'key'), name='notification_once'),
+            model_name="notification",
+            constraint=models.UniqueConstraint(fields=("recipient", "key"), name="notification_once"),
         ),
         migrations.AddIndex(
-            model_name='notificationdelivery',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['next_attempt_at'], name='delivery_pending_due'),
+            model_name="notificationdelivery",
+            index=models.Index(
+                condition=models.Q(("status", "pending")),
+                fields=["next_attempt_at"],
+                name="delivery_pending_due",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notificationdelivery',
-            constraint=models.UniqueConstraint(fields=('notification', 'channel'), name='delivery_once'),
+            model_name="notificationdelivery",
+            constraint=models.UniqueConstraint(fields=("notification", "channel"), name="delivery_once"),
         ),
         migrations.AddIndex(
-            model_name='routingrule',
-            index=models.Index(fields=['category', 'is_active', 'priority'], name='routingrule_lookup'),
+            model_name="routingrule",
+            index=models.Index(fields=["category", "is_active", "priority"], name="routingrule_lookup"),
         ),
         migrations.AddConstraint(
-            model_name='routingrule',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('department__isnull', False), ('team', '')), models.Q(('department__isnull', True), models.Q(('team', ''), _negated=True)), _connector='OR'), name='routingrule_one_unit'),
+            model_name="routingrule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("department__isnull", False), ("team", "")),
+                    models.Q(("department__isnull", True), models.Q(("team", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="routingrule_one_unit",
+            ),
         ),
         migrations.AddIndex(
-            model_name='whistlecall',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['arrive_by'], name='whistlecall_pending_due'),
+            model_name="whistlecall",
+            index=models.Index(
+                condition=models.Q(("status", "pending")),
+                fields=["arrive_by"],
+                name="whistlecall_pending_due",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='whistlecall',
-            constraint=models.UniqueConstraint(fields=('whistle', 'department'), name='whistlecall_unique'),
+            model_name="whistlecall",
+            constraint=models.UniqueConstraint(fields=("whistle", "department"), name="whistlecall_unique"),
         ),
     ]

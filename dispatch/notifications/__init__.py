@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import DeliveryStatus, Notification, NotificationDelivery
-from .backends import DeliveryFailed, backend_for, configured_backends  # noqa: F401
+from .backends import DeliveryFailed, backend_for, configured_backends
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,18 @@ def notify(messages, *, at=None) -> list[int]:
     """
     at = at or timezone.now()
     rows = [
-        Notification(recipient_id=user_id, case_id=m.case_id, kind=m.kind, priority=m.priority, title=m.title[:200],
-                     body=m.body, key=m.key[:80], created_at=at)
-        for m in messages for user_id in sorted(m.recipients)
+        Notification(
+            recipient_id=user_id,
+            case_id=m.case_id,
+            kind=m.kind,
+            priority=m.priority,
+            title=m.title[:200],
+            body=m.body,
+            key=m.key[:80],
+            created_at=at,
+        )
+        for m in messages
+        for user_id in sorted(m.recipients)
     ]
     if not rows:
         return []
@@ -63,19 +72,27 @@ def notify(messages, *, at=None) -> list[int]:
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)
     backends = configured_backends()
     users = _users({r.recipient_id for r in fresh}) if backends else {}
-    wanted = {(r.recipient_id, r.key) for r in fresh
-              if any(b.accepts(users[r.recipient_id], r) for b in backends)}
+    wanted = {
+        (r.recipient_id, r.key) for r in fresh if any(b.accepts(users[r.recipient_id], r) for b in backends)
+    }
     if not wanted:
         return []  # inbox only: nobody here has an outside channel for these
     # ignore_conflicts leaves pks unset on some databases: read back what was written.
     written = _written(wanted, at)
     for n in written:
         n.recipient = users[n.recipient_id]
-    deliveries = [NotificationDelivery(notification=n, channel=b.channel, next_attempt_at=at)
-                  for n in written for b in backends if b.accepts(n.recipient, n)]
+    deliveries = [
+        NotificationDelivery(notification=n, channel=b.channel, next_attempt_at=at)
+        for n in written
+        for b in backends
+        if b.accepts(n.recipient, n)
+    ]
     NotificationDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
-    ids = list(NotificationDelivery.objects.filter(notification__in=[n.pk for n in written],
-                                                   status=DeliveryStatus.PENDING).values_list("pk", flat=True))
+    ids = list(
+        NotificationDelivery.objects.filter(
+            notification__in=[n.pk for n in written], status=DeliveryStatus.PENDING
+        ).values_list("pk", flat=True)
+    )
     if ids:
         urgent = any(n.priority for n in written)
         transaction.on_commit(lambda: publish(ids, urgent=urgent))
@@ -85,7 +102,9 @@ def notify(messages, *, at=None) -> list[int]:
 def _users(ids):
     from django.contrib.auth import get_user_model
 
-    return {u.pk: u for u in get_user_model().objects.filter(pk__in=ids).only("id", "username", "email", "phone")}
+    return {
+        u.pk: u for u in get_user_model().objects.filter(pk__in=ids).only("id", "username", "email", "phone")
+    }
 
 
 def _existing(keys):
@@ -93,7 +112,9 @@ def _existing(keys):
         return set()
     users = {u for u, _k in keys}
     names = {k for _u, k in keys}
-    return set(Notification.objects.filter(recipient_id__in=users, key__in=names).values_list("recipient_id", "key"))
+    return set(
+        Notification.objects.filter(recipient_id__in=users, key__in=names).values_list("recipient_id", "key")
+    )
 
 
 def _written(keys, at):
@@ -124,10 +145,11 @@ def publish(delivery_ids, *, urgent=False, probe=False):
     try:
         deliver_notifications.apply_async((list(delivery_ids),), priority=9 if urgent else 5)
         _broker["down_until"] = 0.0
-    except Exception:  # noqa: BLE001 — any broker error; the sweep re-queues pending deliveries
+    except Exception:
         _broker["down_until"] = time.monotonic() + BROKER_PAUSE_SECONDS
-        log.exception("could not publish %d notification deliveries; the sweep will re-queue them",
-                      len(delivery_ids))
+        log.exception(
+            "could not publish %d notification deliveries; the sweep will re-queue them", len(delivery_ids)
+        )
 
 
 def broker_reset():
@@ -146,37 +168,44 @@ def deliver(delivery_id, *, at=None) -> str:
         return row["status"] if row else "gone"
     attempt = row["attempts"] + 1
     # Claim this attempt: a concurrent retry or re-queue of the same delivery loses here.
-    claimed = NotificationDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING,
-                                                  attempts=row["attempts"]).update(
-        attempts=attempt, next_attempt_at=at + timedelta(seconds=backoff(attempt)))
+    claimed = NotificationDelivery.objects.filter(
+        pk=delivery_id, status=DeliveryStatus.PENDING, attempts=row["attempts"]
+    ).update(attempts=attempt, next_attempt_at=at + timedelta(seconds=backoff(attempt)))
     if not claimed:
         return "claimed elsewhere"
     delivery = NotificationDelivery.objects.select_related("notification__recipient").get(pk=delivery_id)
     backend = backend_for(delivery.channel)
     if backend is None:
-        NotificationDelivery.objects.filter(pk=delivery_id).update(status=DeliveryStatus.SKIPPED,
-                                                                   last_error="channel no longer configured")
+        NotificationDelivery.objects.filter(pk=delivery_id).update(
+            status=DeliveryStatus.SKIPPED, last_error="channel no longer configured"
+        )
         return DeliveryStatus.SKIPPED
     try:
         backend.send(delivery.notification.recipient, delivery.notification)
-    except Exception as exc:  # noqa: BLE001 — every channel error is a failed attempt
+    except Exception as exc:
         final = attempt >= MAX_ATTEMPTS
         NotificationDelivery.objects.filter(pk=delivery_id).update(
-            status=DeliveryStatus.FAILED if final else DeliveryStatus.PENDING, last_error=repr(exc)[:2000])
+            status=DeliveryStatus.FAILED if final else DeliveryStatus.PENDING, last_error=repr(exc)[:2000]
+        )
         log.warning("delivery %s via %s failed (attempt %d): %r", delivery_id, delivery.channel, attempt, exc)
         if final:
             return DeliveryStatus.FAILED
         raise DeliveryFailed(str(exc)) from exc
-    NotificationDelivery.objects.filter(pk=delivery_id).update(status=DeliveryStatus.SENT, sent_at=timezone.now(),
-                                                               last_error="")
+    NotificationDelivery.objects.filter(pk=delivery_id).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
+    )
     return DeliveryStatus.SENT
 
 
 def deliveries_requeue(now) -> int:
     """Publish again the pending deliveries whose attempt time has long passed (lost publish, dead worker)."""
-    ids = list(NotificationDelivery.objects.filter(
-        status=DeliveryStatus.PENDING, next_attempt_at__lte=now - REQUEUE_GRACE
-    ).order_by("next_attempt_at").values_list("pk", flat=True)[:1000])
+    ids = list(
+        NotificationDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lte=now - REQUEUE_GRACE
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:1000]
+    )
     if ids:
         # Push the lease forward so the next sweep does not publish them again while they wait in the queue.
         NotificationDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)

@@ -43,8 +43,13 @@ class EmailBackend(Backend):
         return bool(user.email)
 
     def send(self, user, notification):
-        send_mail(notification.title, notification.body or notification.title, settings.DEFAULT_FROM_EMAIL,
-                  [user.email], fail_silently=False)
+        send_mail(
+            notification.title,
+            notification.body or notification.title,
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+            fail_silently=False,
+        )
 
 
 class ConsoleSmsBackend(Backend):

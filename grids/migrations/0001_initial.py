@@ -9,143 +9,358 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('dispatch', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("dispatch", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BoundaryRevision',
+            name="BoundaryRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('counter', models.BigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("counter", models.BigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('display_name', models.CharField(blank=True, max_length=64, verbose_name='display name')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='phone')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                ("display_name", models.CharField(blank=True, max_length=64, verbose_name="display name")),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="phone")),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=24, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('level', models.CharField(choices=[('district', 'District'), ('street', 'Street'), ('community', 'Community'), ('grid', 'Grid'), ('microgrid', 'Micro-grid')], max_length=16, verbose_name='level')),
-                ('kind', models.CharField(choices=[('comprehensive', 'Comprehensive grid'), ('dedicated', 'Dedicated grid')], default='comprehensive', max_length=16, verbose_name='kind')),
-                ('purpose', models.CharField(blank=True, choices=[('', 'None'), ('market', 'Market'), ('campus', 'Campus'), ('business', 'Business district'), ('enterprise', 'Enterprise')], default='', max_length=16, verbose_name='dedicated purpose')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('retired_at', models.DateTimeField(blank=True, null=True, verbose_name='retired at')),
-                ('boundary', models.JSONField(blank=True, null=True, verbose_name='boundary')),
-                ('min_lon', models.FloatField(blank=True, editable=False, null=True)),
-                ('min_lat', models.FloatField(blank=True, editable=False, null=True)),
-                ('max_lon', models.FloatField(blank=True, editable=False, null=True)),
-                ('max_lat', models.FloatField(blank=True, editable=False, null=True)),
-                ('centroid_lon', models.FloatField(blank=True, editable=False, null=True)),
-                ('centroid_lat', models.FloatField(blank=True, editable=False, null=True)),
-                ('households', models.PositiveIntegerField(default=0, verbose_name='households')),
-                ('residents', models.PositiveIntegerField(default=0, verbose_name='residents')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='grids.area', verbose_name='parent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=24, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("district", "District"),
+                            ("street", "Street"),
+                            ("community", "Community"),
+                            ("grid", "Grid"),
+                            ("microgrid", "Micro-grid"),
+                        ],
+                        max_length=16,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("comprehensive", "Comprehensive grid"), ("dedicated", "Dedicated grid")],
+                        default="comprehensive",
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "None"),
+                            ("market", "Market"),
+                            ("campus", "Campus"),
+                            ("business", "Business district"),
+                            ("enterprise", "Enterprise"),
+                        ],
+                        default="",
+                        max_length=16,
+                        verbose_name="dedicated purpose",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("retired_at", models.DateTimeField(blank=True, null=True, verbose_name="retired at")),
+                ("boundary", models.JSONField(blank=True, null=True, verbose_name="boundary")),
+                ("min_lon", models.FloatField(blank=True, editable=False, null=True)),
+                ("min_lat", models.FloatField(blank=True, editable=False, null=True)),
+                ("max_lon", models.FloatField(blank=True, editable=False, null=True)),
+                ("max_lat", models.FloatField(blank=True, editable=False, null=True)),
+                ("centroid_lon", models.FloatField(blank=True, editable=False, null=True)),
+                ("centroid_lat", models.FloatField(blank=True, editable=False, null=True)),
+                ("households", models.PositiveIntegerField(default=0, verbose_name="households")),
+                ("residents", models.PositiveIntegerField(default=0, verbose_name="residents")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="grids.area",
+                        verbose_name="parent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'area',
-                'verbose_name_plural': 'areas',
-                'ordering': ['code'],
+                "verbose_name": "area",
+                "verbose_name_plural": "areas",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='AreaChange',
+            name="AreaChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('split', 'Split'), ('merge', 'Merge'), ('redraw', 'Redraw'), ('retire', 'Retire')], max_length=16, verbose_name='kind')),
-                ('previous_boundaries', models.JSONField(blank=True, default=dict)),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('created', models.ManyToManyField(blank=True, related_name='created_by_changes', to='grids.area')),
-                ('retired', models.ManyToManyField(blank=True, related_name='retired_by_changes', to='grids.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("split", "Split"),
+                            ("merge", "Merge"),
+                            ("redraw", "Redraw"),
+                            ("retire", "Retire"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("previous_boundaries", models.JSONField(blank=True, default=dict)),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created",
+                    models.ManyToManyField(blank=True, related_name="created_by_changes", to="grids.area"),
+                ),
+                (
+                    "retired",
+                    models.ManyToManyField(blank=True, related_name="retired_by_changes", to="grids.area"),
+                ),
             ],
             options={
-                'verbose_name': 'area change',
-                'verbose_name_plural': 'area changes',
-                'ordering': ['-created_at'],
+                "verbose_name": "area change",
+                "verbose_name_plural": "area changes",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('grid_worker', 'Grid worker'), ('grid_leader', 'Grid leader'), ('community_staff', 'Community staff'), ('street_staff', 'Street staff'), ('department_handler', 'Department handler'), ('district_centre', 'District centre'), ('leader_readonly', 'Read-only leader')], max_length=24, verbose_name='role')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='grids.area')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='dispatch.department')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("grid_worker", "Grid worker"),
+                            ("grid_leader", "Grid leader"),
+                            ("community_staff", "Community staff"),
+                            ("street_staff", "Street staff"),
+                            ("department_handler", "Department handler"),
+                            ("district_centre", "District centre"),
+                            ("leader_readonly", "Read-only leader"),
+                        ],
+                        max_length=24,
+                        verbose_name="role",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="grids.area",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="dispatch.department",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership',
-                'verbose_name_plural': 'memberships',
+                "verbose_name": "membership",
+                "verbose_name_plural": "memberships",
             },
         ),
         migrations.AddIndex(
-            model_name='area',
-            index=models.Index(fields=['code'], name='area_code_prefix', opclasses=['varchar_pattern_ops']),
+            model_name="area",
+            index=models.Index(fields=["code"], name="area_code_prefix", opclasses=["varchar_pattern_ops"]),
         ),
         migrations.AddIndex(
-            model_name='area',
-            index=models.Index(fields=['level', 'is_active'], name='area_level_active'),
+            model_name="area",
+            index=models.Index(fields=["level", "is_active"], name="area_level_active"),
         ),
         migrations.AddConstraint(
-            model_name='area',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'dedicated'), ('purpose', ''), _connector='OR'), name='area_purpose_only_dedicated'),
+            model_name="area",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind", "dedicated"), ("purpose", ""), _connector="OR"),
+                name="area_purpose_only_dedicated",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='area',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('is_active', True), ('retired_at__isnull', True)), models.Q(('is_active', False), ('retired_at__isnull', False)), _connector='OR'), name='area_retired_iff_inactive'),
+            model_name="area",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("is_active", True), ("retired_at__isnull", True)),
+                    models.Q(("is_active", False), ("retired_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="area_retired_iff_inactive",
+            ),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['user', 'is_active'], name='membership_user_active'),
+            model_name="membership",
+            index=models.Index(fields=["user", "is_active"], name="membership_user_active"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(condition=models.Q(('department__isnull', True)), fields=('user', 'area', 'role'), name='membership_unique_area_role'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("department__isnull", True)),
+                fields=("user", "area", "role"),
+                name="membership_unique_area_role",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(condition=models.Q(('department__isnull', False)), fields=('user', 'department'), name='membership_unique_department'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("department__isnull", False)),
+                fields=("user", "department"),
+                name="membership_unique_department",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('department__isnull', False), ('role', 'department_handler')), models.Q(models.Q(('role', 'department_handler'), _negated=True), ('department__isnull', True)), _connector='OR'), name='membership_department_iff_handler'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("department__isnull", False), ("role", "department_handler")),
+                    models.Q(
+                        models.Q(("role", "department_handler"), _negated=True), ("department__isnull", True)
+                    ),
+                    _connector="OR",
+                ),
+                name="membership_department_iff_handler",
+            ),
         ),
     ]

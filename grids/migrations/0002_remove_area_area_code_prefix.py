@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grids', '0001_initial'),
+        ("grids", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='area',
-            name='area_code_prefix',
+            model_name="area",
+            name="area_code_prefix",
         ),
     ]

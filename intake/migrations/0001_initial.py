@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,24 +14,56 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Integration',
+            name="Integration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('kind', models.CharField(choices=[('open311', 'Open311 client'), ('hotline', '12345 hotline connector'), ('sensor', 'Sensor platform')], max_length=16, verbose_name='kind')),
-                ('key_prefix', models.CharField(editable=False, max_length=16, unique=True, verbose_name='key prefix')),
-                ('key_hash', models.CharField(editable=False, max_length=64)),
-                ('webhook_url', models.URLField(blank=True, verbose_name='webhook URL')),
-                ('webhook_secret', models.CharField(blank=True, editable=False, max_length=64, verbose_name='webhook secret')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
-                ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='last used at')),
-                ('user', models.OneToOneField(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='integration', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("open311", "Open311 client"),
+                            ("hotline", "12345 hotline connector"),
+                            ("sensor", "Sensor platform"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "key_prefix",
+                    models.CharField(editable=False, max_length=16, unique=True, verbose_name="key prefix"),
+                ),
+                ("key_hash", models.CharField(editable=False, max_length=64)),
+                ("webhook_url", models.URLField(blank=True, verbose_name="webhook URL")),
+                (
+                    "webhook_secret",
+                    models.CharField(
+                        blank=True, editable=False, max_length=64, verbose_name="webhook secret"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked at")),
+                ("last_used_at", models.DateTimeField(blank=True, null=True, verbose_name="last used at")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="integration",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'integration',
-                'verbose_name_plural': 'integrations',
+                "verbose_name": "integration",
+                "verbose_name_plural": "integrations",
             },
         ),
     ]

@@ -5,166 +5,345 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0005_public_id_satisfaction'),
-        ('intake', '0001_initial'),
+        ("cases", "0005_public_id_satisfaction"),
+        ("intake", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='integration',
-            name='kind',
-            field=models.CharField(choices=[('open311', 'Open311 client'), ('hotline', '12345 hotline connector'), ('sensor', 'Sensor platform'), ('public', 'Public web page')], max_length=16, verbose_name='kind'),
+            model_name="integration",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("open311", "Open311 client"),
+                    ("hotline", "12345 hotline connector"),
+                    ("sensor", "Sensor platform"),
+                    ("public", "Public web page"),
+                ],
+                max_length=16,
+                verbose_name="kind",
+            ),
         ),
         migrations.CreateModel(
-            name='SensorDevice',
+            name="SensorDevice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('device_id', models.CharField(max_length=64, verbose_name='device id')),
-                ('name', models.CharField(blank=True, max_length=100, verbose_name='name')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='latitude')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='longitude')),
-                ('first_seen_at', models.DateTimeField(auto_now_add=True)),
-                ('last_alert_at', models.DateTimeField(blank=True, null=True)),
-                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='devices', to='intake.integration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("device_id", models.CharField(max_length=64, verbose_name="device id")),
+                ("name", models.CharField(blank=True, max_length=100, verbose_name="name")),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="latitude")),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="longitude")),
+                ("first_seen_at", models.DateTimeField(auto_now_add=True)),
+                ("last_alert_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="devices",
+                        to="intake.integration",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sensor device',
-                'verbose_name_plural': 'sensor devices',
+                "verbose_name": "sensor device",
+                "verbose_name_plural": "sensor devices",
             },
         ),
         migrations.CreateModel(
-            name='SensorAlert',
+            name="SensorAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('alert_type', models.CharField(max_length=64, verbose_name='alert type')),
-                ('alert_id', models.CharField(blank=True, max_length=64, verbose_name='alert id')),
-                ('opened_case', models.BooleanField(default=False)),
-                ('occurred_at', models.DateTimeField(verbose_name='occurred at')),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('lat', models.FloatField(blank=True, null=True)),
-                ('lon', models.FloatField(blank=True, null=True)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sensor_alerts', to='cases.case')),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='intake.sensordevice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("alert_type", models.CharField(max_length=64, verbose_name="alert type")),
+                ("alert_id", models.CharField(blank=True, max_length=64, verbose_name="alert id")),
+                ("opened_case", models.BooleanField(default=False)),
+                ("occurred_at", models.DateTimeField(verbose_name="occurred at")),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("lat", models.FloatField(blank=True, null=True)),
+                ("lon", models.FloatField(blank=True, null=True)),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sensor_alerts",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="alerts",
+                        to="intake.sensordevice",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sensor alert',
-                'verbose_name_plural': 'sensor alerts',
-                'ordering': ['-id'],
+                "verbose_name": "sensor alert",
+                "verbose_name_plural": "sensor alerts",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='SensorStream',
+            name="SensorStream",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('alert_type', models.CharField(max_length=64)),
-                ('last_alert_at', models.DateTimeField(blank=True, null=True)),
-                ('alert_count', models.PositiveIntegerField(default=0)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.case')),
-                ('device', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='streams', to='intake.sensordevice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("alert_type", models.CharField(max_length=64)),
+                ("last_alert_at", models.DateTimeField(blank=True, null=True)),
+                ("alert_count", models.PositiveIntegerField(default=0)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "device",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="streams",
+                        to="intake.sensordevice",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=32, verbose_name='change')),
-                ('key', models.CharField(max_length=80)),
-                ('payload', models.JSONField(default=dict)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=16, verbose_name='status')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('next_attempt_at', models.DateTimeField(verbose_name='next attempt at')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('response_code', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='response code')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.case')),
-                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='intake.integration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=32, verbose_name="change")),
+                ("key", models.CharField(max_length=80)),
+                ("payload", models.JSONField(default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed")],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("next_attempt_at", models.DateTimeField(verbose_name="next attempt at")),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                (
+                    "response_code",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="response code"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="cases.case"
+                    ),
+                ),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="intake.integration",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'webhook delivery',
-                'verbose_name_plural': 'webhook deliveries',
-                'ordering': ['-id'],
+                "verbose_name": "webhook delivery",
+                "verbose_name_plural": "webhook deliveries",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='HotlineCategoryMap',
+            name="HotlineCategoryMap",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('their_code', models.CharField(max_length=64, verbose_name='hotline category code')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.category', verbose_name='category')),
-                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='category_maps', to='intake.integration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("their_code", models.CharField(max_length=64, verbose_name="hotline category code")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="category_maps",
+                        to="intake.integration",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hotline category mapping',
-                'verbose_name_plural': 'hotline category mappings',
-                'constraints': [models.UniqueConstraint(fields=('integration', 'their_code'), name='hotlinemap_unique')],
+                "verbose_name": "hotline category mapping",
+                "verbose_name_plural": "hotline category mappings",
+                "constraints": [
+                    models.UniqueConstraint(fields=("integration", "their_code"), name="hotlinemap_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HotlineOrder',
+            name="HotlineOrder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=64, verbose_name='work order number')),
-                ('fingerprint', models.CharField(editable=False, max_length=64)),
-                ('received_at', models.DateTimeField(verbose_name='received at')),
-                ('caller_name', models.CharField(blank=True, max_length=64, verbose_name='caller name')),
-                ('caller_phone', models.CharField(blank=True, max_length=32, verbose_name='caller phone')),
-                ('hotline_due_at', models.DateTimeField(blank=True, null=True, verbose_name='hotline deadline')),
-                ('payload', models.JSONField(default=dict, verbose_name='order as received')),
-                ('first_unit', models.CharField(blank=True, max_length=120, verbose_name='first receiving unit')),
-                ('first_dispatched_at', models.DateTimeField(blank=True, null=True)),
-                ('callback_satisfaction', models.CharField(blank=True, max_length=24, verbose_name='callback satisfaction')),
-                ('callback_solved', models.BooleanField(blank=True, null=True, verbose_name='solved')),
-                ('callback_comment', models.TextField(blank=True, verbose_name='callback comment')),
-                ('callback_at', models.DateTimeField(blank=True, null=True, verbose_name='callback at')),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='hotline_order', to='cases.case')),
-                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='hotline_orders', to='intake.integration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=64, verbose_name="work order number")),
+                ("fingerprint", models.CharField(editable=False, max_length=64)),
+                ("received_at", models.DateTimeField(verbose_name="received at")),
+                ("caller_name", models.CharField(blank=True, max_length=64, verbose_name="caller name")),
+                ("caller_phone", models.CharField(blank=True, max_length=32, verbose_name="caller phone")),
+                (
+                    "hotline_due_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="hotline deadline"),
+                ),
+                ("payload", models.JSONField(default=dict, verbose_name="order as received")),
+                (
+                    "first_unit",
+                    models.CharField(blank=True, max_length=120, verbose_name="first receiving unit"),
+                ),
+                ("first_dispatched_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "callback_satisfaction",
+                    models.CharField(blank=True, max_length=24, verbose_name="callback satisfaction"),
+                ),
+                ("callback_solved", models.BooleanField(blank=True, null=True, verbose_name="solved")),
+                ("callback_comment", models.TextField(blank=True, verbose_name="callback comment")),
+                ("callback_at", models.DateTimeField(blank=True, null=True, verbose_name="callback at")),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hotline_order",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hotline_orders",
+                        to="intake.integration",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hotline work order',
-                'verbose_name_plural': 'hotline work orders',
-                'ordering': ['-id'],
-                'constraints': [models.UniqueConstraint(fields=('integration', 'external_id'), name='hotlineorder_unique')],
+                "verbose_name": "hotline work order",
+                "verbose_name_plural": "hotline work orders",
+                "ordering": ["-id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("integration", "external_id"), name="hotlineorder_unique")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SensorAlertRule',
+            name="SensorAlertRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('alert_type', models.CharField(max_length=64, verbose_name='alert type')),
-                ('urgency', models.CharField(choices=[('urgent', 'Urgent'), ('normal', 'Normal')], default='normal', max_length=16, verbose_name='urgency')),
-                ('window_minutes', models.PositiveIntegerField(default=30, verbose_name='repeat window (minutes)')),
-                ('title', models.CharField(blank=True, max_length=120, verbose_name='case title')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.category', verbose_name='category')),
-                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alert_rules', to='intake.integration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("alert_type", models.CharField(max_length=64, verbose_name="alert type")),
+                (
+                    "urgency",
+                    models.CharField(
+                        choices=[("urgent", "Urgent"), ("normal", "Normal")],
+                        default="normal",
+                        max_length=16,
+                        verbose_name="urgency",
+                    ),
+                ),
+                (
+                    "window_minutes",
+                    models.PositiveIntegerField(default=30, verbose_name="repeat window (minutes)"),
+                ),
+                ("title", models.CharField(blank=True, max_length=120, verbose_name="case title")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alert_rules",
+                        to="intake.integration",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sensor alert rule',
-                'verbose_name_plural': 'sensor alert rules',
-                'constraints': [models.UniqueConstraint(fields=('integration', 'alert_type'), name='alertrule_unique')],
+                "verbose_name": "sensor alert rule",
+                "verbose_name_plural": "sensor alert rules",
+                "constraints": [
+                    models.UniqueConstraint(fields=("integration", "alert_type"), name="alertrule_unique")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='sensordevice',
-            constraint=models.UniqueConstraint(fields=('integration', 'device_id'), name='sensordevice_unique'),
+            model_name="sensordevice",
+            constraint=models.UniqueConstraint(
+                fields=("integration", "device_id"), name="sensordevice_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sensoralert',
-            constraint=models.UniqueConstraint(condition=models.Q(('alert_id', ''), _negated=True), fields=('device', 'alert_id'), name='sensoralert_unique_id'),
+            model_name="sensoralert",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("alert_id", ""), _negated=True),
+                fields=("device", "alert_id"),
+                name="sensoralert_unique_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sensorstream',
-            constraint=models.UniqueConstraint(fields=('device', 'alert_type'), name='sensorstream_unique'),
+            model_name="sensorstream",
+            constraint=models.UniqueConstraint(fields=("device", "alert_type"), name="sensorstream_unique"),
         ),
         migrations.AddIndex(
-            model_name='webhookdelivery',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='webhook_due'),
+            model_name="webhookdelivery",
+            index=models.Index(fields=["status", "next_attempt_at"], name="webhook_due"),
         ),
         migrations.AddConstraint(
-            model_name='webhookdelivery',
-            constraint=models.UniqueConstraint(fields=('integration', 'key'), name='webhook_unique_key'),
+            model_name="webhookdelivery",
+            constraint=models.UniqueConstraint(fields=("integration", "key"), name="webhook_unique_key"),
         ),
     ]

@@ -5,50 +5,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0006_area_level_codes'),
-        ('intake', '0002_hotline_sensors_webhooks'),
+        ("cases", "0006_area_level_codes"),
+        ("intake", "0002_hotline_sensors_webhooks"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
-                ('device_id', models.CharField(blank=True, max_length=100, verbose_name='device id')),
-                ('account_id', models.CharField(blank=True, max_length=100, verbose_name='account id')),
-                ('address_id', models.CharField(blank=True, max_length=100, verbose_name='address id')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='open311', to='cases.case')),
-                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='intake.integration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email")),
+                ("device_id", models.CharField(blank=True, max_length=100, verbose_name="device id")),
+                ("account_id", models.CharField(blank=True, max_length=100, verbose_name="account id")),
+                ("address_id", models.CharField(blank=True, max_length=100, verbose_name="address id")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="open311", to="cases.case"
+                    ),
+                ),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="intake.integration"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Open311 submission',
-                'verbose_name_plural': 'Open311 submissions',
+                "verbose_name": "Open311 submission",
+                "verbose_name_plural": "Open311 submissions",
             },
         ),
         migrations.CreateModel(
-            name='MediaFetch',
+            name="MediaFetch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=1000, verbose_name='URL')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('done', 'Fetched'), ('refused', 'Refused'), ('failed', 'Failed')], default='pending', max_length=8, verbose_name='status')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('next_attempt_at', models.DateTimeField(verbose_name='next attempt at')),
-                ('error', models.CharField(blank=True, max_length=300, verbose_name='error')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('attachment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.attachment')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=1000, verbose_name="URL")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("done", "Fetched"),
+                            ("refused", "Refused"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("next_attempt_at", models.DateTimeField(verbose_name="next attempt at")),
+                ("error", models.CharField(blank=True, max_length=300, verbose_name="error")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "attachment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="cases.attachment",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="cases.case"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'media fetch',
-                'verbose_name_plural': 'media fetches',
-                'indexes': [models.Index(condition=models.Q(('status', 'pending')), fields=['next_attempt_at'], name='open311_fetch_due')],
+                "verbose_name": "media fetch",
+                "verbose_name_plural": "media fetches",
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "pending")),
+                        fields=["next_attempt_at"],
+                        name="open311_fetch_due",
+                    )
+                ],
             },
         ),
     ]

@@ -6,348 +6,927 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('grids', '0001_initial'),
+        ("grids", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Building',
+            name="Building",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='building code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('kind', models.CharField(choices=[('residential', 'Residential'), ('mixed', 'Residential and commercial'), ('self_built', 'Self-built house'), ('office', 'Office'), ('other', 'Other')], default='residential', max_length=16, verbose_name='type')),
-                ('floors', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='floors')),
-                ('property_company', models.CharField(blank=True, max_length=100, verbose_name='property company')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='latitude')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='longitude')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='buildings', to='grids.area', verbose_name='grid')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="building code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("residential", "Residential"),
+                            ("mixed", "Residential and commercial"),
+                            ("self_built", "Self-built house"),
+                            ("office", "Office"),
+                            ("other", "Other"),
+                        ],
+                        default="residential",
+                        max_length=16,
+                        verbose_name="type",
+                    ),
+                ),
+                ("floors", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="floors")),
+                (
+                    "property_company",
+                    models.CharField(blank=True, max_length=100, verbose_name="property company"),
+                ),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="latitude")),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="longitude")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="buildings",
+                        to="grids.area",
+                        verbose_name="grid",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'building',
-                'verbose_name_plural': 'buildings',
-                'ordering': ['code'],
+                "verbose_name": "building",
+                "verbose_name_plural": "buildings",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Dwelling',
+            name="Dwelling",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('unit', models.CharField(blank=True, max_length=16, verbose_name='unit')),
-                ('room', models.CharField(max_length=16, verbose_name='room')),
-                ('use', models.CharField(choices=[('owner_occupied', 'Owner-occupied'), ('rented', 'Rented'), ('vacant', 'Vacant'), ('business', 'Business')], default='owner_occupied', max_length=16, verbose_name='use')),
-                ('floor_area', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, verbose_name='floor area (m²)')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dwellings', to='grids.area', verbose_name='grid')),
-                ('building', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dwellings', to='residents.building', verbose_name='building')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("unit", models.CharField(blank=True, max_length=16, verbose_name="unit")),
+                ("room", models.CharField(max_length=16, verbose_name="room")),
+                (
+                    "use",
+                    models.CharField(
+                        choices=[
+                            ("owner_occupied", "Owner-occupied"),
+                            ("rented", "Rented"),
+                            ("vacant", "Vacant"),
+                            ("business", "Business"),
+                        ],
+                        default="owner_occupied",
+                        max_length=16,
+                        verbose_name="use",
+                    ),
+                ),
+                (
+                    "floor_area",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=8, null=True, verbose_name="floor area (m²)"
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dwellings",
+                        to="grids.area",
+                        verbose_name="grid",
+                    ),
+                ),
+                (
+                    "building",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dwellings",
+                        to="residents.building",
+                        verbose_name="building",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dwelling',
-                'verbose_name_plural': 'dwellings',
-                'ordering': ['building_id', 'unit', 'room'],
+                "verbose_name": "dwelling",
+                "verbose_name_plural": "dwellings",
+                "ordering": ["building_id", "unit", "room"],
             },
         ),
         migrations.CreateModel(
-            name='GroupTag',
+            name="GroupTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=64, verbose_name='name')),
-                ('category', models.CharField(choices=[('priority_service', 'Priority service'), ('special_management', 'Special management')], max_length=24, verbose_name='category')),
-                ('sensitivity', models.CharField(choices=[('normal', 'Normal'), ('sensitive', 'Sensitive')], max_length=16, verbose_name='sensitivity')),
-                ('visit_interval_days', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='visit interval (days)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=64, verbose_name="name")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("priority_service", "Priority service"),
+                            ("special_management", "Special management"),
+                        ],
+                        max_length=24,
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "sensitivity",
+                    models.CharField(
+                        choices=[("normal", "Normal"), ("sensitive", "Sensitive")],
+                        max_length=16,
+                        verbose_name="sensitivity",
+                    ),
+                ),
+                (
+                    "visit_interval_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="visit interval (days)"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'verbose_name': 'group tag',
-                'verbose_name_plural': 'group tags',
-                'ordering': ['category', 'code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('category', 'special_management'), _negated=True), ('sensitivity', 'sensitive'), _connector='OR'), name='grouptag_special_is_sensitive')],
+                "verbose_name": "group tag",
+                "verbose_name_plural": "group tags",
+                "ordering": ["category", "code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("category", "special_management"), _negated=True),
+                            ("sensitivity", "sensitive"),
+                            _connector="OR",
+                        ),
+                        name="grouptag_special_is_sensitive",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=40, unique=True, verbose_name='household number')),
-                ('address', models.CharField(max_length=200, verbose_name='address')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('left_on', models.DateField(blank=True, null=True, verbose_name='left on')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='resident_households', to='grids.area', verbose_name='grid')),
-                ('dwelling', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='households', to='residents.dwelling', verbose_name='dwelling')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=40, unique=True, verbose_name="household number")),
+                ("address", models.CharField(max_length=200, verbose_name="address")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("left_on", models.DateField(blank=True, null=True, verbose_name="left on")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="resident_households",
+                        to="grids.area",
+                        verbose_name="grid",
+                    ),
+                ),
+                (
+                    "dwelling",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="residents.dwelling",
+                        verbose_name="dwelling",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'household',
-                'verbose_name_plural': 'households',
-                'ordering': ['number'],
+                "verbose_name": "household",
+                "verbose_name_plural": "households",
+                "ordering": ["number"],
             },
         ),
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to='residents/imports/%Y/%m/')),
-                ('file_name', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('pending', 'Waiting'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='pending', max_length=16, verbose_name='status')),
-                ('total_rows', models.PositiveIntegerField(default=0)),
-                ('processed_rows', models.PositiveIntegerField(default=0)),
-                ('created_count', models.PositiveIntegerField(default=0)),
-                ('updated_count', models.PositiveIntegerField(default=0)),
-                ('unchanged_count', models.PositiveIntegerField(default=0)),
-                ('errors', models.JSONField(default=list)),
-                ('message', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grids.area', verbose_name='area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(upload_to="residents/imports/%Y/%m/")),
+                ("file_name", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("total_rows", models.PositiveIntegerField(default=0)),
+                ("processed_rows", models.PositiveIntegerField(default=0)),
+                ("created_count", models.PositiveIntegerField(default=0)),
+                ("updated_count", models.PositiveIntegerField(default=0)),
+                ("unchanged_count", models.PositiveIntegerField(default=0)),
+                ("errors", models.JSONField(default=list)),
+                ("message", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="grids.area",
+                        verbose_name="area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'import',
-                'verbose_name_plural': 'imports',
-                'ordering': ['-created_at'],
+                "verbose_name": "import",
+                "verbose_name_plural": "imports",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, verbose_name='name')),
-                ('id_type', models.CharField(choices=[('resident_id', 'Resident identity card'), ('passport', 'Passport'), ('hk_macao', 'Hong Kong/Macao permit'), ('taiwan', 'Taiwan permit'), ('foreign_permanent', 'Foreign permanent resident ID'), ('other', 'Other')], default='resident_id', max_length=20, verbose_name='ID type')),
-                ('id_cipher', models.TextField(blank=True, editable=False, verbose_name='ID number (encrypted)')),
-                ('id_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('id_mask', models.CharField(blank=True, editable=False, max_length=40, verbose_name='ID number')),
-                ('gender', models.CharField(blank=True, choices=[('male', 'Male'), ('female', 'Female')], max_length=8, verbose_name='gender')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='birth date')),
-                ('ethnicity', models.CharField(blank=True, max_length=16, verbose_name='ethnicity')),
-                ('residence_type', models.CharField(choices=[('registered', 'Registered (hukou)'), ('floating', 'Floating'), ('foreign', 'Foreign')], default='registered', max_length=16, verbose_name='residence type')),
-                ('relation', models.CharField(choices=[('head', 'Head of household'), ('spouse', 'Spouse'), ('child', 'Child'), ('parent', 'Parent'), ('grandchild', 'Grandchild'), ('grandparent', 'Grandparent'), ('sibling', 'Sibling'), ('tenant', 'Tenant'), ('other', 'Other')], default='other', max_length=16, verbose_name='household relation')),
-                ('phone_cipher', models.TextField(blank=True, editable=False)),
-                ('phone_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('phone_mask', models.CharField(blank=True, editable=False, max_length=32, verbose_name='phone')),
-                ('status', models.CharField(choices=[('resident', 'Resident'), ('moved_out', 'Moved out'), ('deceased', 'Deceased')], default='resident', max_length=16, verbose_name='status')),
-                ('moved_out_on', models.DateField(blank=True, null=True, verbose_name='moved out on')),
-                ('deceased_on', models.DateField(blank=True, null=True, verbose_name='deceased on')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='resident_persons', to='grids.area', verbose_name='grid')),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='persons', to='residents.household', verbose_name='household')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, verbose_name="name")),
+                (
+                    "id_type",
+                    models.CharField(
+                        choices=[
+                            ("resident_id", "Resident identity card"),
+                            ("passport", "Passport"),
+                            ("hk_macao", "Hong Kong/Macao permit"),
+                            ("taiwan", "Taiwan permit"),
+                            ("foreign_permanent", "Foreign permanent resident ID"),
+                            ("other", "Other"),
+                        ],
+                        default="resident_id",
+                        max_length=20,
+                        verbose_name="ID type",
+                    ),
+                ),
+                (
+                    "id_cipher",
+                    models.TextField(blank=True, editable=False, verbose_name="ID number (encrypted)"),
+                ),
+                ("id_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "id_mask",
+                    models.CharField(blank=True, editable=False, max_length=40, verbose_name="ID number"),
+                ),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[("male", "Male"), ("female", "Female")],
+                        max_length=8,
+                        verbose_name="gender",
+                    ),
+                ),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="birth date")),
+                ("ethnicity", models.CharField(blank=True, max_length=16, verbose_name="ethnicity")),
+                (
+                    "residence_type",
+                    models.CharField(
+                        choices=[
+                            ("registered", "Registered (hukou)"),
+                            ("floating", "Floating"),
+                            ("foreign", "Foreign"),
+                        ],
+                        default="registered",
+                        max_length=16,
+                        verbose_name="residence type",
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("head", "Head of household"),
+                            ("spouse", "Spouse"),
+                            ("child", "Child"),
+                            ("parent", "Parent"),
+                            ("grandchild", "Grandchild"),
+                            ("grandparent", "Grandparent"),
+                            ("sibling", "Sibling"),
+                            ("tenant", "Tenant"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=16,
+                        verbose_name="household relation",
+                    ),
+                ),
+                ("phone_cipher", models.TextField(blank=True, editable=False)),
+                ("phone_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "phone_mask",
+                    models.CharField(blank=True, editable=False, max_length=32, verbose_name="phone"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("resident", "Resident"),
+                            ("moved_out", "Moved out"),
+                            ("deceased", "Deceased"),
+                        ],
+                        default="resident",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("moved_out_on", models.DateField(blank=True, null=True, verbose_name="moved out on")),
+                ("deceased_on", models.DateField(blank=True, null=True, verbose_name="deceased on")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="resident_persons",
+                        to="grids.area",
+                        verbose_name="grid",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="persons",
+                        to="residents.household",
+                        verbose_name="household",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person',
-                'verbose_name_plural': 'persons',
-                'ordering': ['id'],
-                'permissions': [('unmask_pii', 'Can see full ID and phone numbers (each look is logged)'), ('view_sensitive', 'Can see special-management group tags')],
+                "verbose_name": "person",
+                "verbose_name_plural": "persons",
+                "ordering": ["id"],
+                "permissions": [
+                    ("unmask_pii", "Can see full ID and phone numbers (each look is logged)"),
+                    ("view_sensitive", "Can see special-management group tags"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PersonTag',
+            name="PersonTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_on', models.DateField(verbose_name='since')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='until')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
-                ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grids.area')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tag_links', to='residents.person')),
-                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='person_links', to='residents.grouptag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_on", models.DateField(verbose_name="since")),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="until")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="note")),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="grids.area"
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tag_links",
+                        to="residents.person",
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="person_links",
+                        to="residents.grouptag",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'group membership',
-                'verbose_name_plural': 'group memberships',
-                'ordering': ['person_id', 'tag_id'],
+                "verbose_name": "group membership",
+                "verbose_name_plural": "group memberships",
+                "ordering": ["person_id", "tag_id"],
             },
         ),
         migrations.CreateModel(
-            name='PiiAccessLog',
+            name="PiiAccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('reveal', 'Unmasked view'), ('export', 'Export'), ('export_unmasked', 'Unmasked export')], max_length=20, verbose_name='action')),
-                ('area_code', models.CharField(db_index=True, max_length=24, verbose_name='area')),
-                ('fields', models.JSONField(default=list, verbose_name='fields')),
-                ('subject_count', models.PositiveIntegerField(default=1, verbose_name='persons')),
-                ('reason', models.CharField(max_length=300, verbose_name='reason')),
-                ('remote_addr', models.GenericIPAddressField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='when')),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='residents.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("reveal", "Unmasked view"),
+                            ("export", "Export"),
+                            ("export_unmasked", "Unmasked export"),
+                        ],
+                        max_length=20,
+                        verbose_name="action",
+                    ),
+                ),
+                ("area_code", models.CharField(db_index=True, max_length=24, verbose_name="area")),
+                ("fields", models.JSONField(default=list, verbose_name="fields")),
+                ("subject_count", models.PositiveIntegerField(default=1, verbose_name="persons")),
+                ("reason", models.CharField(max_length=300, verbose_name="reason")),
+                ("remote_addr", models.GenericIPAddressField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="when")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="residents.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'personal-information access',
-                'verbose_name_plural': 'personal-information access log',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "personal-information access",
+                "verbose_name_plural": "personal-information access log",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Place',
+            name="Place",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('kind', models.CharField(choices=[('shop', 'Shop'), ('restaurant', 'Restaurant'), ('enterprise', 'Enterprise'), ('school', 'School'), ('market', 'Market'), ('hotel', 'Hotel'), ('clinic', 'Clinic'), ('other', 'Other')], max_length=16, verbose_name='kind')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('credit_code', models.CharField(blank=True, max_length=18, verbose_name='unified social credit code')),
-                ('contact_name', models.CharField(blank=True, max_length=64, verbose_name='contact')),
-                ('contact_phone_cipher', models.TextField(blank=True, editable=False)),
-                ('contact_phone_mask', models.CharField(blank=True, editable=False, max_length=32, verbose_name='contact phone')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='latitude')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='longitude')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='places', to='grids.area', verbose_name='grid')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("shop", "Shop"),
+                            ("restaurant", "Restaurant"),
+                            ("enterprise", "Enterprise"),
+                            ("school", "School"),
+                            ("market", "Market"),
+                            ("hotel", "Hotel"),
+                            ("clinic", "Clinic"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                (
+                    "credit_code",
+                    models.CharField(blank=True, max_length=18, verbose_name="unified social credit code"),
+                ),
+                ("contact_name", models.CharField(blank=True, max_length=64, verbose_name="contact")),
+                ("contact_phone_cipher", models.TextField(blank=True, editable=False)),
+                (
+                    "contact_phone_mask",
+                    models.CharField(blank=True, editable=False, max_length=32, verbose_name="contact phone"),
+                ),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="latitude")),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="longitude")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="places",
+                        to="grids.area",
+                        verbose_name="grid",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'place',
-                'verbose_name_plural': 'places',
-                'ordering': ['name'],
+                "verbose_name": "place",
+                "verbose_name_plural": "places",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ResidenceChange',
+            name="ResidenceChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('person', 'Person moved'), ('household', 'Household moved'), ('moved_out', 'Moved out of the district'), ('deceased', 'Deceased')], max_length=16, verbose_name='kind')),
-                ('from_address', models.CharField(blank=True, max_length=200)),
-                ('to_address', models.CharField(blank=True, max_length=200)),
-                ('happened_on', models.DateField(verbose_name='date')),
-                ('reason', models.CharField(blank=True, max_length=200, verbose_name='reason')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('from_area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grids.area')),
-                ('from_household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='residents.household')),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='moves', to='residents.household')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='moves', to='residents.person')),
-                ('to_area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grids.area')),
-                ('to_household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='residents.household')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("person", "Person moved"),
+                            ("household", "Household moved"),
+                            ("moved_out", "Moved out of the district"),
+                            ("deceased", "Deceased"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("from_address", models.CharField(blank=True, max_length=200)),
+                ("to_address", models.CharField(blank=True, max_length=200)),
+                ("happened_on", models.DateField(verbose_name="date")),
+                ("reason", models.CharField(blank=True, max_length=200, verbose_name="reason")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "from_area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="grids.area"
+                    ),
+                ),
+                (
+                    "from_household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="residents.household",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="moves",
+                        to="residents.household",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="moves",
+                        to="residents.person",
+                    ),
+                ),
+                (
+                    "to_area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="grids.area",
+                    ),
+                ),
+                (
+                    "to_household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="residents.household",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'residence change',
-                'verbose_name_plural': 'residence changes',
-                'ordering': ['-happened_on', '-id'],
+                "verbose_name": "residence change",
+                "verbose_name_plural": "residence changes",
+                "ordering": ["-happened_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visited_at', models.DateTimeField(verbose_name='visited at')),
-                ('method', models.CharField(choices=[('door', 'At the door'), ('phone', 'By phone'), ('video', 'By video'), ('outside', 'Met elsewhere')], default='door', max_length=16, verbose_name='method')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('findings', models.TextField(blank=True, verbose_name='findings')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='latitude')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='longitude')),
-                ('case_id', models.BigIntegerField(blank=True, null=True, verbose_name='case')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='grids.area', verbose_name='grid')),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='residents.household')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='residents.person')),
-                ('place', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='residents.place')),
-                ('visitor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='visits', to=settings.AUTH_USER_MODEL, verbose_name='visitor')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("visited_at", models.DateTimeField(verbose_name="visited at")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("door", "At the door"),
+                            ("phone", "By phone"),
+                            ("video", "By video"),
+                            ("outside", "Met elsewhere"),
+                        ],
+                        default="door",
+                        max_length=16,
+                        verbose_name="method",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("findings", models.TextField(blank=True, verbose_name="findings")),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="latitude")),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="longitude")),
+                ("case_id", models.BigIntegerField(blank=True, null=True, verbose_name="case")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="grids.area",
+                        verbose_name="grid",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="residents.household",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="residents.person",
+                    ),
+                ),
+                (
+                    "place",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="residents.place",
+                    ),
+                ),
+                (
+                    "visitor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="visits",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="visitor",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'visit',
-                'verbose_name_plural': 'visits',
-                'ordering': ['-visited_at', '-id'],
+                "verbose_name": "visit",
+                "verbose_name_plural": "visits",
+                "ordering": ["-visited_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='VisitTask',
+            name="VisitTask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_on', models.DateField(verbose_name='due on')),
-                ('last_visited_at', models.DateTimeField(blank=True, null=True, verbose_name='last visited')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('done', 'Done'), ('cancelled', 'Cancelled')], default='open', max_length=16, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grids.area')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visit_tasks', to='residents.person')),
-                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='residents.grouptag')),
-                ('visit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='residents.visit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("due_on", models.DateField(verbose_name="due on")),
+                ("last_visited_at", models.DateTimeField(blank=True, null=True, verbose_name="last visited")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("done", "Done"), ("cancelled", "Cancelled")],
+                        default="open",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="grids.area"
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="visit_tasks",
+                        to="residents.person",
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="residents.grouptag"
+                    ),
+                ),
+                (
+                    "visit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="residents.visit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'visit task',
-                'verbose_name_plural': 'visit tasks',
-                'ordering': ['due_on', 'id'],
+                "verbose_name": "visit task",
+                "verbose_name_plural": "visit tasks",
+                "ordering": ["due_on", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='dwelling',
-            constraint=models.UniqueConstraint(fields=('building', 'unit', 'room'), name='dwelling_unique_room'),
+            model_name="dwelling",
+            constraint=models.UniqueConstraint(
+                fields=("building", "unit", "room"), name="dwelling_unique_room"
+            ),
         ),
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(fields=['area', 'is_active'], name='household_area_active'),
+            model_name="household",
+            index=models.Index(fields=["area", "is_active"], name="household_area_active"),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('is_active', True), ('left_on__isnull', True)), models.Q(('is_active', False), ('left_on__isnull', False)), _connector='OR'), name='household_left_iff_inactive'),
+            model_name="household",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("is_active", True), ("left_on__isnull", True)),
+                    models.Q(("is_active", False), ("left_on__isnull", False)),
+                    _connector="OR",
+                ),
+                name="household_left_iff_inactive",
+            ),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['id_hash'], name='person_id_hash'),
+            model_name="person",
+            index=models.Index(fields=["id_hash"], name="person_id_hash"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['phone_hash'], name='person_phone_hash'),
+            model_name="person",
+            index=models.Index(fields=["phone_hash"], name="person_phone_hash"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['area', 'status'], name='person_area_status'),
+            model_name="person",
+            index=models.Index(fields=["area", "status"], name="person_area_status"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['name'], name='person_name'),
+            model_name="person",
+            index=models.Index(fields=["name"], name="person_name"),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.UniqueConstraint(condition=models.Q(('id_hash', ''), _negated=True), fields=('id_hash',), name='person_unique_id_hash'),
+            model_name="person",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("id_hash", ""), _negated=True),
+                fields=("id_hash",),
+                name="person_unique_id_hash",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('moved_out_on__isnull', False), ('status', 'moved_out')), models.Q(('status', 'moved_out'), _negated=True), _connector='OR'), name='person_moved_out_has_date'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("moved_out_on__isnull", False), ("status", "moved_out")),
+                    models.Q(("status", "moved_out"), _negated=True),
+                    _connector="OR",
+                ),
+                name="person_moved_out_has_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('deceased_on__isnull', False), ('status', 'deceased')), models.Q(('status', 'deceased'), _negated=True), _connector='OR'), name='person_deceased_has_date'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("deceased_on__isnull", False), ("status", "deceased")),
+                    models.Q(("status", "deceased"), _negated=True),
+                    _connector="OR",
+                ),
+                name="person_deceased_has_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='persontag',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('person', 'tag'), name='persontag_one_open_per_tag'),
+            model_name="persontag",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_on__isnull", True)),
+                fields=("person", "tag"),
+                name="persontag_one_open_per_tag",
+            ),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['area', 'visited_at'], name='visit_area_time'),
+            model_name="visit",
+            index=models.Index(fields=["area", "visited_at"], name="visit_area_time"),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['household', 'visited_at'], name='visit_household_time'),
+            model_name="visit",
+            index=models.Index(fields=["household", "visited_at"], name="visit_household_time"),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['person', 'visited_at'], name='visit_person_time'),
+            model_name="visit",
+            index=models.Index(fields=["person", "visited_at"], name="visit_person_time"),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['visitor', 'visited_at'], name='visit_visitor_time'),
+            model_name="visit",
+            index=models.Index(fields=["visitor", "visited_at"], name="visit_visitor_time"),
         ),
         migrations.AddConstraint(
-            model_name='visit',
-            constraint=models.CheckConstraint(condition=models.Q(('household__isnull', False), ('person__isnull', False), ('place__isnull', False), _connector='OR'), name='visit_has_target'),
+            model_name="visit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("household__isnull", False),
+                    ("person__isnull", False),
+                    ("place__isnull", False),
+                    _connector="OR",
+                ),
+                name="visit_has_target",
+            ),
         ),
         migrations.AddIndex(
-            model_name='visittask',
-            index=models.Index(fields=['area', 'status'], name='visittask_area_status'),
+            model_name="visittask",
+            index=models.Index(fields=["area", "status"], name="visittask_area_status"),
         ),
         migrations.AddConstraint(
-            model_name='visittask',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('person',), name='visittask_one_open_per_person'),
+            model_name="visittask",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "open")),
+                fields=("person",),
+                name="visittask_one_open_per_person",
+            ),
         ),
     ]

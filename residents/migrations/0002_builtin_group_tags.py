@@ -9,7 +9,9 @@ def seed(apps, schema_editor):
         GroupTag.objects.get_or_create(
             code=code,
             defaults={
-                "name": name, "category": category, "visit_interval_days": interval,
+                "name": name,
+                "category": category,
+                "visit_interval_days": interval,
                 "sensitivity": "sensitive" if category == SPECIAL else "normal",
             },
         )

@@ -41,13 +41,21 @@ class Story:
         self.tree = tree
         g = tree.grids[grid]
         with time_machine.travel(when, tick=False):
-            self.case = case_report(actor=tree.users[reporter] if reporter else None, category=category,
-                                    title="东门垃圾", lat=g.centroid_lat, lon=g.centroid_lon, source=source,
-                                    **kwargs).case
+            self.case = case_report(
+                actor=tree.users[reporter] if reporter else None,
+                category=category,
+                title="东门垃圾",
+                lat=g.centroid_lat,
+                lon=g.centroid_lon,
+                source=source,
+                **kwargs,
+            ).case
 
     def do(self, when, service, who, **kwargs):
         with time_machine.travel(when, tick=False):
-            getattr(services, service)(case_id=self.case.pk, actor=self.tree.users[who] if who else None, **kwargs)
+            getattr(services, service)(
+                case_id=self.case.pk, actor=self.tree.users[who] if who else None, **kwargs
+            )
         return self
 
     def file(self, when, who="community"):
@@ -134,25 +142,64 @@ def march(tree, rubbish, police):
 
     s = {}
     s[1] = Story(tree, rubbish, on(2, "08:40")).loop().evaluate(on(2, "16:10"))
-    s[2] = (Story(tree, rubbish, on(2, "08:40")).handled(feedback="16:00").verify(on(3, "09:30"))
-            .close(on(3, "09:40")).evaluate(on(3, "09:50"), "basically_satisfied"))
-    s[3] = (Story(tree, rubbish, on(2, "08:40")).handled().verify(on(2, "11:30"), passed=False)
-            .feedback(on(2, "17:00")).verify(on(2, "17:10")).close(on(2, "17:20")))
-    s[4] = (Story(tree, rubbish, on(2, "08:40")).file(on(2, "08:50")).dispatch(on(2, "09:00"))
-            .do(on(2, "09:10"), "case_return", "handler", reason="不属于本单位").dispatch(on(2, "09:30"))
-            .accept(on(2, "09:30")).feedback(on(2, "11:00")).verify(on(2, "11:30")).close(on(2, "16:00")))
-    s[5] = Story(tree, rubbish, on(2, "08:40")).file(on(2, "08:50")).do(on(2, "09:00"), "case_void", "centre",
-                                                                        reason="误报")
-    s[6] = (Story(tree, rubbish, on(2, "08:40")).file(on(2, "08:50")).dispatch(on(2, "09:00")).accept(on(2, "09:00"))
-            .do(on(2, "10:00"), "case_suspend", "community", reason="待施工"))
-    s[7] = Story(tree, rubbish, on(2, "08:40")).file(on(2, "08:50")).dispatch(on(2, "09:00")).accept(on(2, "09:00"))
-    whistle = dispatch_services.whistle_summon(case_id=s[7].case.pk, actor=tree.users["street"],
-                                               departments=[tree.departments[0], police], reason="聚集",
-                                               at=on(2, "09:30"))
+    s[2] = (
+        Story(tree, rubbish, on(2, "08:40"))
+        .handled(feedback="16:00")
+        .verify(on(3, "09:30"))
+        .close(on(3, "09:40"))
+        .evaluate(on(3, "09:50"), "basically_satisfied")
+    )
+    s[3] = (
+        Story(tree, rubbish, on(2, "08:40"))
+        .handled()
+        .verify(on(2, "11:30"), passed=False)
+        .feedback(on(2, "17:00"))
+        .verify(on(2, "17:10"))
+        .close(on(2, "17:20"))
+    )
+    s[4] = (
+        Story(tree, rubbish, on(2, "08:40"))
+        .file(on(2, "08:50"))
+        .dispatch(on(2, "09:00"))
+        .do(on(2, "09:10"), "case_return", "handler", reason="不属于本单位")
+        .dispatch(on(2, "09:30"))
+        .accept(on(2, "09:30"))
+        .feedback(on(2, "11:00"))
+        .verify(on(2, "11:30"))
+        .close(on(2, "16:00"))
+    )
+    s[5] = (
+        Story(tree, rubbish, on(2, "08:40"))
+        .file(on(2, "08:50"))
+        .do(on(2, "09:00"), "case_void", "centre", reason="误报")
+    )
+    s[6] = (
+        Story(tree, rubbish, on(2, "08:40"))
+        .file(on(2, "08:50"))
+        .dispatch(on(2, "09:00"))
+        .accept(on(2, "09:00"))
+        .do(on(2, "10:00"), "case_suspend", "community", reason="待施工")
+    )
+    s[7] = (
+        Story(tree, rubbish, on(2, "08:40"))
+        .file(on(2, "08:50"))
+        .dispatch(on(2, "09:00"))
+        .accept(on(2, "09:00"))
+    )
+    whistle = dispatch_services.whistle_summon(
+        case_id=s[7].case.pk,
+        actor=tree.users["street"],
+        departments=[tree.departments[0], police],
+        reason="聚集",
+        at=on(2, "09:30"),
+    )
     calls = {c.department_id: c for c in whistle.calls.all()}
-    dispatch_services.whistle_arrive(call_id=calls[tree.departments[0].pk].pk, actor=tree.users["handler"],
-                                     at=on(2, "09:50"))
-    dispatch_services.whistle_arrive(call_id=calls[police.pk].pk, actor=tree.users["officer"], at=on(2, "10:10"))
+    dispatch_services.whistle_arrive(
+        call_id=calls[tree.departments[0].pk].pk, actor=tree.users["handler"], at=on(2, "09:50")
+    )
+    dispatch_services.whistle_arrive(
+        call_id=calls[police.pk].pk, actor=tree.users["officer"], at=on(2, "10:10")
+    )
     s[8] = Story(tree, rubbish, on(2, "08:40"), self_handled_result="已清理", after_photos=[_photo()])
     nine = Story(tree, rubbish, on(2, "08:40"), grid=5, source="hotline", reporter="centre")
     nine.file(on(2, "08:50"), "centre").dispatch(on(2, "09:00"), "centre").accept(on(2, "09:00"))

@@ -32,15 +32,23 @@ def test_the_drill_down_endpoint_counts_the_number(tree, march):
 
 
 def test_bad_input_is_400_with_fields(tree):
-    body = _api(tree, "centre").get("/api/v1/assessment/report/", {"start": "2026-03-10", "end": "2026-03-01"}).json()
+    body = (
+        _api(tree, "centre")
+        .get("/api/v1/assessment/report/", {"start": "2026-03-10", "end": "2026-03-01"})
+        .json()
+    )
     assert body["code"] == "invalid" and "end" in body["fields"]
     body = _api(tree, "centre").get("/api/v1/assessment/cases/", {"part": "nope"}).json()
     assert "part" in body["fields"]
 
 
 def test_scope_out_of_area_is_404_and_strangers_see_nothing(tree, march):
-    assert _api(tree, "community_b").get("/api/v1/assessment/report/",
-                                         {"area": tree.communities[0].code}).status_code == 404
+    assert (
+        _api(tree, "community_b")
+        .get("/api/v1/assessment/report/", {"area": tree.communities[0].code})
+        .status_code
+        == 404
+    )
     assert _api(tree, "stranger").get("/api/v1/assessment/report/").status_code == 404
     body = _api(tree, "community_b").get("/api/v1/assessment/cases/", {**Q, "part": "closed"}).json()
     assert {r["case"] for r in body["results"]} == {march[9].case.pk}
@@ -58,17 +66,29 @@ def test_published_reports_and_stars_through_the_api(tree, march):
     listed = client.get("/api/v1/assessment/published/").json()["results"]
     assert [s["id"] for s in listed] == [snapshot.pk] and "data" not in listed[0]
     assert client.get(f"/api/v1/assessment/published/{snapshot.pk}/").json()["data"]["total"]["grade"]
-    response = client.post("/api/v1/assessment/stars/", {"grid": tree.grids[0].pk, "month": "2026-03",
-                                                         "star": "property", "awarded": True}, format="json")
+    response = client.post(
+        "/api/v1/assessment/stars/",
+        {"grid": tree.grids[0].pk, "month": "2026-03", "star": "property", "awarded": True},
+        format="json",
+    )
     assert response.status_code == 201 and response.json()["figures"]["figures"]["closure_rate"]["den"] == 5
-    response = client.post("/api/v1/assessment/stars/", {"grid": tree.grids[5].pk, "month": "2026-3",
-                                                         "star": "x", "awarded": True}, format="json")
+    response = client.post(
+        "/api/v1/assessment/stars/",
+        {"grid": tree.grids[5].pk, "month": "2026-3", "star": "x", "awarded": True},
+        format="json",
+    )
     assert response.status_code == 400 and {"month", "star"} <= set(response.json()["fields"])
-    response = client.post("/api/v1/assessment/stars/", {"grid": tree.grids[5].pk, "month": "2026-03",
-                                                         "star": "culture", "awarded": True}, format="json")
+    response = client.post(
+        "/api/v1/assessment/stars/",
+        {"grid": tree.grids[5].pk, "month": "2026-03", "star": "culture", "awarded": True},
+        format="json",
+    )
     assert response.status_code == 400 and "grid" in response.json()["fields"]
-    worker = _api(tree, "worker").post("/api/v1/assessment/stars/", {"grid": tree.grids[0].pk, "month": "2026-03",
-                                                                      "star": "culture", "awarded": True}, format="json")
+    worker = _api(tree, "worker").post(
+        "/api/v1/assessment/stars/",
+        {"grid": tree.grids[0].pk, "month": "2026-03", "star": "culture", "awarded": True},
+        format="json",
+    )
     assert worker.status_code == 403
 
 

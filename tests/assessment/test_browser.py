@@ -5,12 +5,9 @@ screenshots/)."""
 import pytest
 
 from assessment.services import snapshot_publish
-
 from tests.browser import DESKTOP, PHONE, SHOTS, needs_chromium
 
 from .conftest import AS_OF
-
-
 
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
 

@@ -16,6 +16,8 @@ def test_the_demo_builds_records_reports_and_stars_once(tree, march):
     assert CaseRecord.objects.count() == Case.objects.count() == 10
     assert ReportSnapshot.objects.count() == 3 * 3  # three months × (district + two streets)
     assert StarAward.objects.count() == 8 * 5
-    assert out.getvalue().startswith("Assessment: 10 evaluation records, 9 published reports, 40 star decisions")
+    assert out.getvalue().startswith(
+        "Assessment: 10 evaluation records, 9 published reports, 40 star decisions"
+    )
     demo.load(district=tree.district, seed=7, stdout=io.StringIO())
     assert ReportSnapshot.objects.count() == 9 and StarAward.objects.count() == 40

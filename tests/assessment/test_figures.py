@@ -5,8 +5,22 @@ import pytest
 from assessment.figures import DEFAULT_WEIGHTS, FIGURES, PARTS, composite, grade, weights
 
 
-@pytest.mark.parametrize("score, letter", [(100, "A"), (90, "A"), (89.99, "B"), (75, "B"), (74.99, "C"), (60, "C"),
-                                           (59.99, "D"), (40, "D"), (39.99, "E"), (0, "E"), (None, "")])
+@pytest.mark.parametrize(
+    "score, letter",
+    [
+        (100, "A"),
+        (90, "A"),
+        (89.99, "B"),
+        (75, "B"),
+        (74.99, "C"),
+        (60, "C"),
+        (59.99, "D"),
+        (40, "D"),
+        (39.99, "E"),
+        (0, "E"),
+        (None, ""),
+    ],
+)
 def test_it_grades_at_the_boundaries(score, letter):
     assert grade(score) == letter
 
@@ -14,8 +28,10 @@ def test_it_grades_at_the_boundaries(score, letter):
 def test_the_published_example_is_reproduced():
     from assessment.report import figure_values
 
-    figs = figure_values({"closed": 911, "closed_on_time": 737, "due_for_closing": 972},
-                         ["closure_rate", "on_time_closure_rate"])
+    figs = figure_values(
+        {"closed": 911, "closed_on_time": 737, "due_for_closing": 972},
+        ["closure_rate", "on_time_closure_rate"],
+    )
     assert figs["closure_rate"]["value"] == 93.72 and figs["on_time_closure_rate"]["value"] == 75.82
 
 
@@ -26,8 +42,9 @@ def test_a_zero_denominator_gives_no_value_not_zero():
 
 
 def test_a_composite_leaves_out_components_without_a_value():
-    assert composite({"hotline_response_rate": 100, "hotline_solution_rate": 80}, "hotline") == \
-        round((10 * 100 + 50 * 80) / 60, 2)
+    assert composite({"hotline_response_rate": 100, "hotline_solution_rate": 80}, "hotline") == round(
+        (10 * 100 + 50 * 80) / 60, 2
+    )
     assert composite({}, "hotline") is None
 
 

@@ -17,7 +17,12 @@ pytestmark = pytest.mark.django_db
 
 def test_it_records_a_case_handled_on_time_through_every_stage(story):
     r = story().loop().evaluate(on(2, "16:10")).record()
-    assert (r.filed_on_time, r.dispatched_on_time, r.handled_on_time, r.verified_on_time) == (True, True, True, True)
+    assert (r.filed_on_time, r.dispatched_on_time, r.handled_on_time, r.verified_on_time) == (
+        True,
+        True,
+        True,
+        True,
+    )
     assert r.closed_on_time is True and r.close_type == "normal" and r.satisfaction == "satisfied"
     assert r.handle_due_at == on(2, "15:00") and r.handling_seconds == 2 * 3600
     assert r.period_month == 202603 and r.grid_code == "430104001001001" and r.street_code == "430104001"
@@ -112,9 +117,12 @@ def test_rebuilding_is_idempotent_and_set_based(story, django_assert_max_num_que
     assert again == 4 and len(first) == 4
     for r in CaseRecord.objects.all():
         old = first[r.pk]
-        assert [getattr(r, f) for f in ("closed_on_time", "handling_seconds", "closing_due_at")] == \
-               [getattr(old, f) for f in ("closed_on_time", "handling_seconds", "closing_due_at")]
-    with django_assert_max_num_queries(8):  # read cases, read events, one upsert (+ savepoints), whatever the count
+        assert [getattr(r, f) for f in ("closed_on_time", "handling_seconds", "closing_due_at")] == [
+            getattr(old, f) for f in ("closed_on_time", "handling_seconds", "closing_due_at")
+        ]
+    with django_assert_max_num_queries(
+        8
+    ):  # read cases, read events, one upsert (+ savepoints), whatever the count
         records_rebuild(case_ids=[c.case.pk for c in cases])
 
 
@@ -126,8 +134,8 @@ def test_a_case_change_rebuilds_its_record_on_commit(story, django_capture_on_co
 
 
 def test_the_receiver_skips_changes_that_do_not_touch_the_record(story, django_capture_on_commit_callbacks):
-    from cases.signals import case_changed
     from cases.models import Case
+    from cases.signals import case_changed
 
     s = story()
     with transaction.atomic():
@@ -149,7 +157,9 @@ def test_the_catch_up_task_rebuilds_records_lost_on_the_way(story):
     assert catch_up_records(minutes=ever) == 0  # nothing stale any more
 
 
-def test_a_report_queues_no_rebuild_and_the_minute_sweep_builds_its_record(story, django_capture_on_commit_callbacks):
+def test_a_report_queues_no_rebuild_and_the_minute_sweep_builds_its_record(
+    story, django_capture_on_commit_callbacks
+):
     import time_machine
 
     from assessment.tasks import build_new_records

@@ -59,8 +59,10 @@ def test_the_area_composite_and_grade_follow_the_default_weights(tree, march):
 def test_not_yet_due_cases_leave_the_denominator(tree, march):
     from .conftest import on
 
-    early = report(tree.users["centre"], report_params(tree.users["centre"], {"month": "2026-03",
-                                                                               "as_of": on(2, "14:00").isoformat()}))
+    early = report(
+        tree.users["centre"],
+        report_params(tree.users["centre"], {"month": "2026-03", "as_of": on(2, "14:00").isoformat()}),
+    )
     # At 14:00 on the 2nd: closed none of 1–4, 9 yet... only those whose deadline passed count: none did.
     assert _fig(early["total"], "due_for_closing") == (0, 0, None)
     # Handled by then as the records know it now: 1, 4, 9 (3's handling ended with its rework round at 17:00).
@@ -69,8 +71,9 @@ def test_not_yet_due_cases_leave_the_denominator(tree, march):
 
 def test_it_ranks_streets_and_groups_by_grid(tree, march):
     data = _report(tree.users["centre"], level="grid")
-    assert [r["key"] for r in data["areas"]["street"]] == ["430104001", "430104002"] or \
-        {r["key"] for r in data["areas"]["street"]} == {"430104001", "430104002"}
+    assert [r["key"] for r in data["areas"]["street"]] == ["430104001", "430104002"] or {
+        r["key"] for r in data["areas"]["street"]
+    } == {"430104001", "430104002"}
     grids = {r["key"]: r for r in data["areas"]["grid"]}
     assert _fig(grids[tree.grids[5].code], "closure_rate") == (100.0, 1, 1)
     assert _fig(grids[tree.grids[0].code], "closure_rate") == (80.0, 4, 5)
@@ -107,7 +110,11 @@ def _check_drill(user, params, group, key, figures):
         for (part, _weight), count in zip(f.numerator, counts):
             assert drill_down(user, params, part, group, key).count() == count, (fkey, group, key)
         if f.denominator:
-            assert drill_down(user, params, f.denominator, group, key).count() == fig["den"], (fkey, group, key)
+            assert drill_down(user, params, f.denominator, group, key).count() == fig["den"], (
+                fkey,
+                group,
+                key,
+            )
 
 
 def test_every_drill_down_counts_its_number(tree, march):
@@ -119,8 +126,9 @@ def test_every_drill_down_counts_its_number(tree, march):
         for row in rows:
             _check_drill(user, params, level, row["key"], row["figures"])
     for row in data["units"]:
-        _check_drill(user, params, "department" if row["unit"] == "department" else "team", row["key"],
-                     row["figures"])
+        _check_drill(
+            user, params, "department" if row["unit"] == "department" else "team", row["key"], row["figures"]
+        )
     for row in data["categories"]:
         _check_drill(user, params, "category", row["key"], row["figures"])
 

@@ -11,8 +11,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_centre_awards_a_star_with_the_figures_beside_it(tree, march):
-    award = star_award(actor=tree.users["centre"], grid=tree.grids[0], month=202603, star="property", awarded=True,
-                       note="整洁")
+    award = star_award(
+        actor=tree.users["centre"],
+        grid=tree.grids[0],
+        month=202603,
+        star="property",
+        awarded=True,
+        note="整洁",
+    )
     assert award.figures["figures"]["closure_rate"] == {"value": 80.0, "num": 4, "den": 5}
     assert award.evaluator == tree.users["centre"] and award.grid_code == tree.grids[0].code
 
@@ -23,7 +29,9 @@ def test_awarding_again_replaces_the_decision(tree):
     assert StarAward.objects.get(grid=tree.grids[0], star="culture").awarded is False
 
 
-@pytest.mark.parametrize("who, grid", [("street", 5), ("community", 0), ("worker", 0), ("handler", 0), ("stranger", 0)])
+@pytest.mark.parametrize(
+    "who, grid", [("street", 5), ("community", 0), ("worker", 0), ("handler", 0), ("stranger", 0)]
+)
 def test_only_the_centre_and_the_grids_street_award(tree, who, grid):
     with pytest.raises(PermissionDenied):
         star_award(actor=tree.users[who], grid=tree.grids[grid], month=202603, star="culture", awarded=True)
@@ -31,7 +39,9 @@ def test_only_the_centre_and_the_grids_street_award(tree, who, grid):
 
 def test_bad_input_is_refused_per_field(tree):
     with pytest.raises(ValidationError) as error:
-        star_award(actor=tree.users["centre"], grid=tree.streets[0], month=202613, star="beauty", awarded=True)
+        star_award(
+            actor=tree.users["centre"], grid=tree.streets[0], month=202613, star="beauty", awarded=True
+        )
     assert set(error.value.message_dict) == {"grid", "star", "month"}
 
 

@@ -31,8 +31,9 @@ def test_the_centre_reads_the_report_with_links_to_the_cases(tree, march):
 
 
 def test_the_drill_down_page_counts_the_number(tree, march):
-    response = _client(tree, "centre").get("/assessment/cases/", {**Q, "part": "closed", "group": "street",
-                                                                   "key": "430104001"})
+    response = _client(tree, "centre").get(
+        "/assessment/cases/", {**Q, "part": "closed", "group": "street", "key": "430104001"}
+    )
     assert response.status_code == 200
     assert response.context["count"] == 4
     assert response.content.decode().count("data-case=") == 4
@@ -45,7 +46,9 @@ def test_bad_parameters_answer_400_with_the_message_beside_the_field(tree):
     assert "field-error" in response.content.decode()
 
 
-@pytest.mark.parametrize("path", ["/assessment/", "/assessment/cases/?part=closed", "/assessment/export.xlsx"])
+@pytest.mark.parametrize(
+    "path", ["/assessment/", "/assessment/cases/?part=closed", "/assessment/export.xlsx"]
+)
 def test_areas_out_of_scope_and_strangers_get_404(tree, path):
     assert _client(tree, "community_b").get(path, {"area": tree.communities[0].code}).status_code == 404
     assert _client(tree, "stranger").get(path).status_code == 404
@@ -99,13 +102,20 @@ def test_the_stars_page_and_awarding(tree, march):
     response = client.get("/assessment/stars/", {"month": "2026-03"})
     assert response.status_code == 200
     assert {r["grid"].code for r in response.context["rows"]} == {g.code for g in tree.grids[:4]}
-    response = client.post("/assessment/stars/award/", {"grid": tree.grids[0].pk, "month": "2026-03",
-                                                       "star": "security", "awarded": "1", "note": "平安"})
+    response = client.post(
+        "/assessment/stars/award/",
+        {"grid": tree.grids[0].pk, "month": "2026-03", "star": "security", "awarded": "1", "note": "平安"},
+    )
     assert response.status_code == 302
     row = client.get("/assessment/stars/", {"month": "2026-03"}).context["rows"][0]
     assert row["count"] == 1
-    assert client.post("/assessment/stars/award/", {"grid": tree.grids[5].pk, "month": "2026-03", "star": "security",
-                                                    "awarded": "1"}).status_code == 404
+    assert (
+        client.post(
+            "/assessment/stars/award/",
+            {"grid": tree.grids[5].pk, "month": "2026-03", "star": "security", "awarded": "1"},
+        ).status_code
+        == 404
+    )
 
 
 def test_a_community_sees_stars_without_award_buttons(tree):

@@ -18,8 +18,15 @@ def client_for(user):
 
 def payload(tree, **extra):
     grid = tree.grids[0]
-    return {"category": "01001", "title": "东门垃圾堆放", "description": "约两立方米", "lat": grid.centroid_lat,
-            "lon": grid.centroid_lon, "address": "枫林路88号", **extra}
+    return {
+        "category": "01001",
+        "title": "东门垃圾堆放",
+        "description": "约两立方米",
+        "lat": grid.centroid_lat,
+        "lon": grid.centroid_lon,
+        "address": "枫林路88号",
+        **extra,
+    }
 
 
 def test_it_creates_a_case_once_per_idempotency_key(tree, rubbish):
@@ -29,7 +36,9 @@ def test_it_creates_a_case_once_per_idempotency_key(tree, rubbish):
     assert first.status_code == 201 and again.status_code == 200
     assert first.json()["id"] == again.json()["id"]
     assert Case.objects.count() == 1
-    other = client.post("/api/v1/cases/", payload(tree, title="另一处"), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    other = client.post(
+        "/api/v1/cases/", payload(tree, title="另一处"), format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
     assert other.status_code == 400 and "idempotency_key" in other.json()["fields"]
 
 
@@ -53,7 +62,9 @@ def test_bad_input_answers_400_per_field_and_changes_nothing(tree, rubbish):
 
 
 def test_a_point_outside_every_grid_is_a_field_error(tree, rubbish):
-    response = client_for(tree.users["worker"]).post("/api/v1/cases/", payload(tree, lat=1.0, lon=1.0), format="json")
+    response = client_for(tree.users["worker"]).post(
+        "/api/v1/cases/", payload(tree, lat=1.0, lon=1.0), format="json"
+    )
     assert response.status_code == 400 and "location" in response.json()["fields"]
 
 
@@ -61,8 +72,9 @@ def test_a_photo_that_is_not_an_image_is_refused(tree, rubbish):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     fake = SimpleUploadedFile("x.jpg", b"not an image at all", content_type="image/jpeg")
-    response = client_for(tree.users["worker"]).post("/api/v1/cases/", {**payload(tree), "photos": [fake]},
-                                                     format="multipart")
+    response = client_for(tree.users["worker"]).post(
+        "/api/v1/cases/", {**payload(tree), "photos": [fake]}, format="multipart"
+    )
     assert response.status_code == 400
     assert Case.objects.count() == 0
 
@@ -73,15 +85,20 @@ def test_actions_run_with_the_version_the_user_saw(tree, new_case):
     assert "file" in detail["allowed_actions"] and "accept" not in detail["allowed_actions"]
     ok = client.post(f"/api/v1/cases/{new_case.pk}/file/", {"version": detail["version"]}, format="json")
     assert ok.status_code == 200 and ok.json()["status"] == "filed"
-    stale = client.post(f"/api/v1/cases/{new_case.pk}/dispatch/",
-                        {"version": detail["version"], "department": tree.departments[0].code}, format="json")
+    stale = client.post(
+        f"/api/v1/cases/{new_case.pk}/dispatch/",
+        {"version": detail["version"], "department": tree.departments[0].code},
+        format="json",
+    )
     assert stale.status_code == 409
     assert stale.json()["current_version"] == detail["version"] + 1
     assert stale.json()["changes"][0]["kind"] == "file"
 
 
 def test_a_disallowed_action_answers_409_with_the_allowed_ones(tree, new_case):
-    response = client_for(tree.users["community"]).post(f"/api/v1/cases/{new_case.pk}/close/", {}, format="json")
+    response = client_for(tree.users["community"]).post(
+        f"/api/v1/cases/{new_case.pk}/close/", {}, format="json"
+    )
     assert response.status_code == 409
     assert "file" in response.json()["allowed_actions"]
 
@@ -92,13 +109,17 @@ def test_an_action_by_someone_in_scope_but_not_entitled_is_403(tree, new_case):
 
 
 def test_an_action_out_of_scope_is_404(tree, new_case):
-    response = client_for(tree.users["community_b"]).post(f"/api/v1/cases/{new_case.pk}/file/", {}, format="json")
+    response = client_for(tree.users["community_b"]).post(
+        f"/api/v1/cases/{new_case.pk}/file/", {}, format="json"
+    )
     assert response.status_code == 404
     assert Case.objects.get(pk=new_case.pk).status == "reported"
 
 
 def test_a_missing_reason_is_a_400(tree, new_case):
-    response = client_for(tree.users["community"]).post(f"/api/v1/cases/{new_case.pk}/void/", {}, format="json")
+    response = client_for(tree.users["community"]).post(
+        f"/api/v1/cases/{new_case.pk}/void/", {}, format="json"
+    )
     assert response.status_code == 400 and "reason" in response.json()["fields"]
 
 
@@ -150,7 +171,10 @@ def test_the_list_query_count_does_not_grow_with_rows(tree, rubbish):
 
 def test_it_corrects_the_grid_with_a_timeline_entry(tree, new_case):
     response = client_for(tree.users["community"]).post(
-        f"/api/v1/cases/{new_case.pk}/correct-area/", {"area": tree.grids[1].code, "reason": "定位偏差"}, format="json")
+        f"/api/v1/cases/{new_case.pk}/correct-area/",
+        {"area": tree.grids[1].code, "reason": "定位偏差"},
+        format="json",
+    )
     assert response.status_code == 200
     assert response.json()["area_code"] == tree.grids[1].code
     assert CaseEvent.objects.filter(case=new_case, kind="correct_area").exists()

@@ -17,8 +17,12 @@ def test_two_dispatchers_at_once_one_wins(tree, rubbish):
     version = Case.objects.get(pk=case.pk).version
     dept = tree.departments[0]
     results = run_together(
-        lambda: services.case_dispatch(case_id=case.pk, actor=tree.users["community"], department=dept, version=version),
-        lambda: services.case_dispatch(case_id=case.pk, actor=tree.users["street"], department=dept, version=version),
+        lambda: services.case_dispatch(
+            case_id=case.pk, actor=tree.users["community"], department=dept, version=version
+        ),
+        lambda: services.case_dispatch(
+            case_id=case.pk, actor=tree.users["street"], department=dept, version=version
+        ),
     )
     outcomes = sorted(kind for kind, _ in results)
     assert outcomes == ["error", "ok"]
@@ -52,9 +56,14 @@ def test_concurrent_reports_get_consecutive_numbers(tree, rubbish):
 
 def test_concurrent_retries_with_one_key_make_one_case(tree, rubbish):
     def create():
-        return services.case_report(actor=tree.users["worker"], category=rubbish, title="重试",
-                                    lat=tree.grids[0].centroid_lat, lon=tree.grids[0].centroid_lon,
-                                    idempotency_key="same-key").case.pk
+        return services.case_report(
+            actor=tree.users["worker"],
+            category=rubbish,
+            title="重试",
+            lat=tree.grids[0].centroid_lat,
+            lon=tree.grids[0].centroid_lon,
+            idempotency_key="same-key",
+        ).case.pk
 
     results = run_together(*[create for _ in range(4)])
     assert all(kind == "ok" for kind, _ in results), results

@@ -21,17 +21,30 @@ pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2025, 6, 18, 7, 30, tzinfo=dt.UTC)  # a Wednesday, 15:30 in Shanghai
 
 SERVICE_CALLS = {
-    "file": services.case_file, "void": services.case_void, "dispatch": services.case_dispatch,
-    "return": services.case_return, "accept": services.case_accept, "feedback": services.case_feedback,
-    "request_extension": services.case_extension_request, "decide_extension": services.case_extension_decide,
-    "suspend": services.case_suspend, "resume": services.case_resume, "verify": services.case_verify,
-    "close": services.case_close, "evaluate": services.case_evaluate, "reopen": services.case_reopen,
-    "escalate": services.case_escalate, "supervise": services.case_supervise,
+    "file": services.case_file,
+    "void": services.case_void,
+    "dispatch": services.case_dispatch,
+    "return": services.case_return,
+    "accept": services.case_accept,
+    "feedback": services.case_feedback,
+    "request_extension": services.case_extension_request,
+    "decide_extension": services.case_extension_decide,
+    "suspend": services.case_suspend,
+    "resume": services.case_resume,
+    "verify": services.case_verify,
+    "close": services.case_close,
+    "evaluate": services.case_evaluate,
+    "reopen": services.case_reopen,
+    "escalate": services.case_escalate,
+    "supervise": services.case_supervise,
 }
 
 
 def uploads(photos, refs):
-    return [SimpleUploadedFile("photo.jpg", photos[kind][index].raw, content_type="image/jpeg") for kind, index in refs]
+    return [
+        SimpleUploadedFile("photo.jpg", photos[kind][index].raw, content_type="image/jpeg")
+        for kind, index in refs
+    ]
 
 
 def through_services(plan, photos) -> Case:
@@ -40,7 +53,11 @@ def through_services(plan, photos) -> Case:
     args = first.args
     with time_machine.travel(first.at, tick=False):
         case = services.case_report(
-            actor=first.actor, category=plan.category, area=plan.area, at=first.at, **plan.report,
+            actor=first.actor,
+            category=plan.category,
+            area=plan.area,
+            at=first.at,
+            **plan.report,
             self_handled_result=args.get("self_handled_result", ""),
             before_photos=uploads(photos, args.get("before_photos", ())),
             after_photos=uploads(photos, args.get("after_photos", ())),
@@ -55,7 +72,11 @@ def through_services(plan, photos) -> Case:
 
 
 def case_fields(case):
-    return {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields if f.attname not in ("id", "number", "public_id")}
+    return {
+        f.attname: getattr(case, f.attname)
+        for f in Case._meta.concrete_fields
+        if f.attname not in ("id", "number", "public_id")
+    }
 
 
 def timeline(case):
@@ -72,8 +93,18 @@ def timeline(case):
 
 def attachments(case):
     return [
-        (a.kind, a.event.seq if a.event_id else None, a.mime, a.size, a.sha256, a.width, a.height, a.uploaded_by_id,
-         a.created_at, a.original_name)
+        (
+            a.kind,
+            a.event.seq if a.event_id else None,
+            a.mime,
+            a.size,
+            a.sha256,
+            a.width,
+            a.height,
+            a.uploaded_by_id,
+            a.created_at,
+            a.original_name,
+        )
         for a in Attachment.objects.filter(case=case).select_related("event").order_by("id")
     ]
 
@@ -125,15 +156,46 @@ def test_it_shows_every_state_source_and_side_path(tree, settings):
     assert result["cases"] == Case.objects.count() == 250
     assert set(Case.objects.values_list("status", flat=True)) == set(Status.values)
     sources = set(Case.objects.values_list("source", flat=True))
-    assert sources >= {Source.PATROL, Source.CITIZEN, Source.HOTLINE, Source.SELF_HANDLED, Source.SENSOR, Source.VISIT}
+    assert sources >= {
+        Source.PATROL,
+        Source.CITIZEN,
+        Source.HOTLINE,
+        Source.SELF_HANDLED,
+        Source.SENSOR,
+        Source.VISIT,
+    }
     kinds = set(CaseEvent.objects.values_list("kind", flat=True))
-    assert kinds >= {"report", "file", "void", "self_handle", "dispatch", "return_to_dispatcher", "accept", "feedback",
-                     "request_extension", "approve_extension", "reject_extension", "suspend", "resume", "verify_pass",
-                     "verify_fail", "close", "evaluate", "reopen", "escalate", "supervise"}
+    assert kinds >= {
+        "report",
+        "file",
+        "void",
+        "self_handle",
+        "dispatch",
+        "return_to_dispatcher",
+        "accept",
+        "feedback",
+        "request_extension",
+        "approve_extension",
+        "reject_extension",
+        "suspend",
+        "resume",
+        "verify_pass",
+        "verify_fail",
+        "close",
+        "evaluate",
+        "reopen",
+        "escalate",
+        "supervise",
+    }
     voided_after_filing = CaseEvent.objects.filter(kind="void").exclude(from_status=Status.REPORTED)
-    assert voided_after_filing.exists() and CaseEvent.objects.filter(kind="void", from_status=Status.REPORTED).exists()
+    assert (
+        voided_after_filing.exists()
+        and CaseEvent.objects.filter(kind="void", from_status=Status.REPORTED).exists()
+    )
     assert Case.objects.exclude(satisfaction="").exists()
-    assert Attachment.objects.filter(kind="before").exists() and Attachment.objects.filter(kind="after").exists()
+    assert (
+        Attachment.objects.filter(kind="before").exists() and Attachment.objects.filter(kind="after").exists()
+    )
     assert Case.objects.filter(reported_at__lt=NOW - dt.timedelta(days=150)).exists()
     assert not Case.objects.filter(reported_at__gt=NOW).exists()
     assert not CaseEvent.objects.filter(created_at__gt=NOW).exists()
@@ -142,8 +204,12 @@ def test_it_shows_every_state_source_and_side_path(tree, settings):
 def test_it_spreads_each_case_over_time_in_order(tree):
     demo.build(district=tree.district, seed=9, cases=60, now=NOW)
     for case in Case.objects.all():
-        times = list(case.events.order_by("seq").exclude(kind="self_handle").values_list("created_at", flat=True))
-        assert times == sorted(times) and len(set(times)) == len(times)  # the on-the-spot fix is part of the report
+        times = list(
+            case.events.order_by("seq").exclude(kind="self_handle").values_list("created_at", flat=True)
+        )
+        assert times == sorted(times) and len(set(times)) == len(
+            times
+        )  # the on-the-spot fix is part of the report
         assert times[0] == case.reported_at == case.created_at
         assert case.updated_at == times[-1]
 
@@ -163,15 +229,18 @@ def test_it_has_the_right_people_act(tree, cast):
     assert by_kind["reopen"] == by_kind["supervise"] == {u["centre"].pk}
     assert by_kind["verify_pass"] <= grid_team | units
     for case in Case.objects.filter(status__in=[Status.VERIFIED, Status.CLOSED, Status.EVALUATED]).exclude(
-            handled_by=None):
+        handled_by=None
+    ):
         verifier = case.events.filter(kind="verify_pass").values_list("actor_id", flat=True).last()
         assert verifier is None or verifier != case.handled_by_id
 
 
 def test_it_is_the_same_for_the_same_seed(cast):
     def outline(seed):
-        return [[(s.action, getattr(s.actor, "pk", None), s.at) for s in p.steps]
-                for p in demo.plan_cases(cast, seed=seed, count=30, now=NOW)]
+        return [
+            [(s.action, getattr(s.actor, "pk", None), s.at) for s in p.steps]
+            for p in demo.plan_cases(cast, seed=seed, count=30, now=NOW)
+        ]
 
     assert outline(1) == outline(1)
     assert outline(1) != outline(2)

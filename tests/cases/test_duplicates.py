@@ -56,8 +56,10 @@ def test_the_api_lists_duplicates_and_checks_input(tree, rubbish):
     client = APIClient()
     client.force_authenticate(tree.users["worker"])
     grid = tree.grids[0]
-    ok = client.get("/api/v1/cases/duplicates/", {"category": rubbish.pk, "lat": grid.centroid_lat,
-                                                  "lon": grid.centroid_lon})
+    ok = client.get(
+        "/api/v1/cases/duplicates/",
+        {"category": rubbish.pk, "lat": grid.centroid_lat, "lon": grid.centroid_lon},
+    )
     assert ok.status_code == 200 and [d["number"] for d in ok.json()] == [case.number]
     assert ok.json()[0]["distance_m"] == 0
     bad = client.get("/api/v1/cases/duplicates/", {"category": 999999, "lat": 200})
@@ -67,7 +69,9 @@ def test_the_api_lists_duplicates_and_checks_input(tree, rubbish):
 def test_staff_merge_a_duplicate_into_the_original(tree, rubbish):
     original = report(tree, rubbish)
     duplicate = report(tree, rubbish, actor=tree.users["leader"], before_photos=[photo()])
-    services.case_merge(case_id=duplicate.pk, actor=tree.users["community"], into=original.number, reason="同一处垃圾")
+    services.case_merge(
+        case_id=duplicate.pk, actor=tree.users["community"], into=original.number, reason="同一处垃圾"
+    )
     duplicate.refresh_from_db()
     assert duplicate.status == Status.CLOSED and duplicate.close_type == CloseType.MERGED
     assert duplicate.duplicate_of_id == original.pk
@@ -89,7 +93,9 @@ def test_the_duplicates_reporter_follows_the_original(tree, rubbish, django_capt
     assert cases_visible_to(tree.users["leader"]).filter(pk=original.pk).exists()
     with django_capture_on_commit_callbacks(execute=True):
         run_loop_to(tree, original, "close")
-    assert Notification.objects.filter(recipient=tree.users["leader"], case_id=original.pk, kind="close").exists()
+    assert Notification.objects.filter(
+        recipient=tree.users["leader"], case_id=original.pk, kind="close"
+    ).exists()
 
 
 def test_merge_refuses_bad_targets_and_changes_nothing(tree, rubbish):

@@ -25,8 +25,13 @@ def closed(tree, new_case):
 
 
 def test_it_records_a_phone_callback_by_staff(tree, closed):
-    services.case_evaluate(case_id=closed.pk, actor=tree.users["community"], satisfaction="basically_satisfied",
-                           channel="phone", comment="电话回访，基本满意")
+    services.case_evaluate(
+        case_id=closed.pk,
+        actor=tree.users["community"],
+        satisfaction="basically_satisfied",
+        channel="phone",
+        comment="电话回访，基本满意",
+    )
     closed.refresh_from_db()
     assert closed.satisfaction == "basically_satisfied"
     assert closed.events.get(kind="evaluate").payload["channel"] == "phone"
@@ -91,6 +96,9 @@ def test_the_api_records_a_phone_callback(tree, closed):
     client.force_authenticate(tree.users["community"])
     bad = client.post(f"/api/v1/cases/{closed.pk}/evaluate/", {"satisfaction": "meh"}, format="json")
     assert bad.status_code == 400 and "satisfaction" in bad.json()["fields"]
-    ok = client.post(f"/api/v1/cases/{closed.pk}/evaluate/", {"satisfaction": "satisfied", "channel": "phone"},
-                     format="json")
+    ok = client.post(
+        f"/api/v1/cases/{closed.pk}/evaluate/",
+        {"satisfaction": "satisfied", "channel": "phone"},
+        format="json",
+    )
     assert ok.status_code == 200 and ok.json()["satisfaction"] == "satisfied"

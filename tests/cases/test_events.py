@@ -32,10 +32,12 @@ def test_it_names_the_first_tampered_event(tree, new_case, capsys):
     call_command("verify_audit")
     second = new_case.events.get(seq=2)
     with connection.cursor() as cursor:  # what an attacker with database access would do
-        cursor.execute(f"UPDATE {CaseEvent._meta.db_table} SET comment = %s WHERE id = %s", ["edited", second.pk])
+        cursor.execute(
+            f"UPDATE {CaseEvent._meta.db_table} SET comment = %s WHERE id = %s", ["edited", second.pk]
+        )
     with pytest.raises(CommandError):
         call_command("verify_audit")
-    assert f"event #2" in capsys.readouterr().err
+    assert "event #2" in capsys.readouterr().err
     assert verify_chain(list(new_case.events.order_by("seq"))).seq == 2
 
 
@@ -43,5 +45,7 @@ def test_a_deleted_event_breaks_the_chain(tree, new_case):
     services.case_file(case_id=new_case.pk, actor=tree.users["community"])
     services.case_void(case_id=new_case.pk, actor=tree.users["centre"], reason="误报")
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {CaseEvent._meta.db_table} WHERE case_id = %s AND seq = 2", [new_case.pk])
+        cursor.execute(
+            f"DELETE FROM {CaseEvent._meta.db_table} WHERE case_id = %s AND seq = 2", [new_case.pk]
+        )
     assert verify_chain(list(new_case.events.order_by("seq"))).seq == 3

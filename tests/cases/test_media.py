@@ -4,7 +4,7 @@ import hashlib
 import io
 import struct
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -42,8 +42,14 @@ def webp_bytes(size=(300, 200)):
     return out.getvalue()
 
 
-def camera_exif(*, lat=("N", (28, 11, 30.12)), lon=("E", (112, 56, 4)), taken="2025:03:14 09:26:53",
-                offset="+08:00", orientation=None):
+def camera_exif(
+    *,
+    lat=("N", (28, 11, 30.12)),
+    lon=("E", (112, 56, 4)),
+    taken="2025:03:14 09:26:53",
+    offset="+08:00",
+    orientation=None,
+):
     exif = Image.Exif()
     exif[ExifTags.Base.Make] = "HUAWEI"
     exif[ExifTags.Base.Model] = "Mate 60"
@@ -359,7 +365,7 @@ def test_it_ignores_a_position_with_a_zero_denominator():
 
 def test_it_reads_the_time_taken_with_its_offset():
     processed = process_image(jpeg_bytes(exif=camera_exif(taken="2025:03:14 09:26:53", offset="-05:00")))
-    assert processed.taken_at == datetime(2025, 3, 14, 14, 26, 53, tzinfo=timezone.utc)
+    assert processed.taken_at == datetime(2025, 3, 14, 14, 26, 53, tzinfo=UTC)
 
 
 def test_it_reads_the_time_taken_without_offset_as_local_time():

@@ -19,11 +19,23 @@ def run_loop_to(tree, case, last_step):
     u = tree.users
     steps = [
         ("file", lambda: services.case_file(case_id=case.pk, actor=u["community"])),
-        ("dispatch", lambda: services.case_dispatch(case_id=case.pk, actor=u["community"], department=tree.departments[0])),
+        (
+            "dispatch",
+            lambda: services.case_dispatch(
+                case_id=case.pk, actor=u["community"], department=tree.departments[0]
+            ),
+        ),
         ("accept", lambda: services.case_accept(case_id=case.pk, actor=u["handler"])),
-        ("feedback", lambda: services.case_feedback(case_id=case.pk, actor=u["handler"], result="已清运",
-                                                    photos=[photo()])),
-        ("verify", lambda: services.case_verify(case_id=case.pk, actor=u["worker"], passed=True, note="现场已干净")),
+        (
+            "feedback",
+            lambda: services.case_feedback(
+                case_id=case.pk, actor=u["handler"], result="已清运", photos=[photo()]
+            ),
+        ),
+        (
+            "verify",
+            lambda: services.case_verify(case_id=case.pk, actor=u["worker"], passed=True, note="现场已干净"),
+        ),
         ("close", lambda: services.case_close(case_id=case.pk, actor=u["community"])),
     ]
     for name, step in steps:
@@ -118,11 +130,13 @@ def test_it_extends_after_approval(tree, new_case):
     u = tree.users
     run_loop_to(tree, new_case, "accept")
     due_before = Case.objects.get(pk=new_case.pk).stage_due_at
-    services.case_extension_request(case_id=new_case.pk, actor=u["handler"], amount=2, unit="working_days",
-                                    reason="需协调物业")
+    services.case_extension_request(
+        case_id=new_case.pk, actor=u["handler"], amount=2, unit="working_days", reason="需协调物业"
+    )
     with pytest.raises(ValidationError):
-        services.case_extension_request(case_id=new_case.pk, actor=u["handler"], amount=1, unit="working_days",
-                                        reason="again")
+        services.case_extension_request(
+            case_id=new_case.pk, actor=u["handler"], amount=1, unit="working_days", reason="again"
+        )
     with pytest.raises(PermissionDenied):
         services.case_extension_decide(case_id=new_case.pk, actor=u["handler"], approve=True)
     services.case_extension_decide(case_id=new_case.pk, actor=u["community"], approve=True)
@@ -158,7 +172,9 @@ def test_after_filing_only_the_district_centre_voids(tree, new_case):
 
 def test_self_handled_case_is_verified_by_someone_else(tree, rubbish):
     u = tree.users
-    case = report(tree, rubbish, self_handled_result="已现场清理", after_photos=[photo()], source="self_handled")
+    case = report(
+        tree, rubbish, self_handled_result="已现场清理", after_photos=[photo()], source="self_handled"
+    )
     assert case.status == Status.SELF_HANDLED
     with pytest.raises(ValidationError):
         services.case_verify(case_id=case.pk, actor=u["worker"], passed=True)
@@ -264,11 +280,16 @@ def test_the_lead_feeds_back_only_once_assistants_have_answered(tree, new_case):
 
     run_loop_to(tree, new_case, "accept")
     helper = Department.objects.create(code="ZJ", name="住建局", area=tree.district)
-    assist = CaseAssist.objects.create(case=new_case, department=helper, status=AssistStatus.PENDING,
-                                       due_at=timezone.now())
+    assist = CaseAssist.objects.create(
+        case=new_case, department=helper, status=AssistStatus.PENDING, due_at=timezone.now()
+    )
     with pytest.raises(ValidationError) as err:
-        services.case_feedback(case_id=new_case.pk, actor=tree.users["handler"], result="已清运", photos=[photo()])
+        services.case_feedback(
+            case_id=new_case.pk, actor=tree.users["handler"], result="已清运", photos=[photo()]
+        )
     assert "Assisting departments" in str(err.value)
     CaseAssist.objects.filter(pk=assist.pk).update(status=AssistStatus.ANSWERED)
-    services.case_feedback(case_id=new_case.pk, actor=tree.users["handler"], result="已清运", photos=[photo()])
+    services.case_feedback(
+        case_id=new_case.pk, actor=tree.users["handler"], result="已清运", photos=[photo()]
+    )
     assert Case.objects.get(pk=new_case.pk).status == Status.HANDLED

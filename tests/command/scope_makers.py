@@ -12,11 +12,17 @@ def patrol_position_in(tree, i):
         user = tree.users["worker"]
     else:
         user = User.objects.filter(username=f"patroller-{i}").first() or make_user(
-            f"patroller-{i}", Role.GRID_WORKER, grid)
+            f"patroller-{i}", Role.GRID_WORKER, grid
+        )
     from django.utils import timezone
 
-    return PatrolPosition.objects.create(user=user, lat=grid.centroid_lat, lon=grid.centroid_lon,
-                                         recorded_at=timezone.now(), area_code=grid.code).pk
+    return PatrolPosition.objects.create(
+        user=user,
+        lat=grid.centroid_lat,
+        lon=grid.centroid_lon,
+        recorded_at=timezone.now(),
+        area_code=grid.code,
+    ).pk
 
 
 MAKERS = {"patrol-position": patrol_position_in}

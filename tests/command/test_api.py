@@ -35,8 +35,10 @@ def test_it_takes_a_workers_point_and_merges_a_quick_second_one(tree):
 
 def test_bad_input_answers_400_per_field(tree):
     response = client_for(tree, "worker").post(
-        URL, {"lat": 120, "lon": "east", "recorded_at": (timezone.now() + timedelta(hours=2)).isoformat()},
-        format="json")
+        URL,
+        {"lat": 120, "lon": "east", "recorded_at": (timezone.now() + timedelta(hours=2)).isoformat()},
+        format="json",
+    )
     assert response.status_code == 400
     fields = response.json()["fields"]
     assert set(fields) == {"lat", "lon"}
@@ -76,7 +78,9 @@ def test_filters_by_worker_and_time(tree):
     worker = tree.users["worker"]
     now = timezone.now()
     for minutes in (90, 60, 5):
-        PatrolPosition.objects.create(user=worker, lat=28.2, lon=112.9, recorded_at=now - timedelta(minutes=minutes))
+        PatrolPosition.objects.create(
+            user=worker, lat=28.2, lon=112.9, recorded_at=now - timedelta(minutes=minutes)
+        )
     since = (now - timedelta(minutes=70)).isoformat()
     rows = client_for(tree, "leader").get(URL, {"user": worker.pk, "since": since}).json()["results"]
     assert len(rows) == 2
@@ -88,8 +92,11 @@ def test_the_list_takes_a_constant_number_of_queries(tree, django_assert_max_num
     def fill(n):
         for user in ("worker", "worker2"):
             PatrolPosition.objects.bulk_create(
-                PatrolPosition(user=tree.users[user], lat=28.2, lon=112.9, recorded_at=now - timedelta(seconds=30 * k))
-                for k in range(n))
+                PatrolPosition(
+                    user=tree.users[user], lat=28.2, lon=112.9, recorded_at=now - timedelta(seconds=30 * k)
+                )
+                for k in range(n)
+            )
 
     fill(3)
     client = client_for(tree, "community")

@@ -6,9 +6,8 @@ import pytest
 
 from command.models import PatrolPosition, TrackAccessLog
 from command.selectors import board
-from tests.command.conftest import open_case
-
 from tests.browser import DESKTOP, PHONE, SHOTS, needs_chromium
+from tests.command.conftest import open_case
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -45,14 +44,32 @@ class Session:
         return [u for u in self.requests if not u.startswith((self.base, "data:", "blob:"))]
 
 
-def test_the_command_map_without_tiles_clicks_through_to_a_case(transactional_db, tree, live_server, browser,
-                                                                 rubbish, monkeypatch, settings):
+def test_the_command_map_without_tiles_clicks_through_to_a_case(
+    transactional_db, tree, live_server, browser, rubbish, monkeypatch, settings
+):
     settings.GRIDGOV = {**settings.GRIDGOV, "MAP_TILE_URL": ""}
     monkeypatch.setattr(board, "MARKER_LIMIT", 3)  # a handful of cases is enough to see clusters
-    near = [open_case(tree, rubbish, grid=0, dx=0.0003 * k - 0.0005, dy=0.0002 * (k % 2), alert="red" if k == 2 else "",
-                      title=f"东门垃圾堆放{k}") for k in range(4)]
+    near = [
+        open_case(
+            tree,
+            rubbish,
+            grid=0,
+            dx=0.0003 * k - 0.0005,
+            dy=0.0002 * (k % 2),
+            alert="red" if k == 2 else "",
+            title=f"东门垃圾堆放{k}",
+        )
+        for k in range(4)
+    ]
     for g in (1, 3, 6):
-        open_case(tree, rubbish, grid=g, alert="yellow" if g == 3 else "", supervised=g == 6, title=f"网格{g}占道经营")
+        open_case(
+            tree,
+            rubbish,
+            grid=g,
+            alert="yellow" if g == 3 else "",
+            supervised=g == 6,
+            title=f"网格{g}占道经营",
+        )
     base = live_server.url
 
     centre = Session(browser, base, "centre", DESKTOP)
@@ -85,12 +102,18 @@ def test_the_command_map_without_tiles_clicks_through_to_a_case(transactional_db
     phone.shot("map")
 
 
-def test_a_worker_on_patrol_is_seen_by_the_centre_and_the_track_look_is_logged(transactional_db, tree, live_server,
-                                                                              browser):
+def test_a_worker_on_patrol_is_seen_by_the_centre_and_the_track_look_is_logged(
+    transactional_db, tree, live_server, browser
+):
     grid = tree.grids[0]
     base = live_server.url
-    worker = Session(browser, base, "worker", PHONE, {"latitude": grid.centroid_lat, "longitude": grid.centroid_lon,
-                                                       "accuracy": 12})
+    worker = Session(
+        browser,
+        base,
+        "worker",
+        PHONE,
+        {"latitude": grid.centroid_lat, "longitude": grid.centroid_lon, "accuracy": 12},
+    )
     page = worker.page
     page.goto(f"{base}/command/patrol/")
     page.click("#patrol-toggle")
@@ -110,8 +133,12 @@ def test_a_worker_on_patrol_is_seen_by_the_centre_and_the_track_look_is_logged(t
     from django.utils import timezone
 
     for k, (dx, dy) in enumerate([(-0.002, -0.0015), (-0.001, -0.0018), (0.0005, -0.001)]):
-        PatrolPosition.objects.create(user=position.user, lat=grid.centroid_lat + dy, lon=grid.centroid_lon + dx,
-                                      recorded_at=position.recorded_at - timezone.timedelta(minutes=3 - k))
+        PatrolPosition.objects.create(
+            user=position.user,
+            lat=grid.centroid_lat + dy,
+            lon=grid.centroid_lon + dx,
+            recorded_at=position.recorded_at - timezone.timedelta(minutes=3 - k),
+        )
     centre = Session(browser, base, "centre", DESKTOP)
     centre.page.goto(f"{base}/command/")
     marker = centre.page.locator(f".gg-worker[data-worker='{tree.users['worker'].pk}']")
@@ -119,7 +146,9 @@ def test_a_worker_on_patrol_is_seen_by_the_centre_and_the_track_look_is_logged(t
     marker.click()
     centre.page.click(".leaflet-popup [data-track]")
     # The track: its line and its two ends.
-    centre.page.wait_for_function("document.querySelectorAll(\"#command-map path[stroke='#2e7d32']\").length === 3")
+    centre.page.wait_for_function(
+        "document.querySelectorAll(\"#command-map path[stroke='#2e7d32']\").length === 3"
+    )
     log = TrackAccessLog.objects.get()
     assert (log.viewer, log.subject) == (tree.users["centre"], tree.users["worker"])
     centre.page.wait_for_timeout(700)  # the zoom to the track has settled

@@ -16,12 +16,17 @@ def test_simultaneous_points_keep_one(tree, earlier_point):
     grid = tree.grids[0]
     now = timezone.now()
     if earlier_point:  # the worker already has a last position: the lock on it serialises the posts
-        services.patrol_position_record(actor=worker, lat=grid.centroid_lat, lon=grid.centroid_lon,
-                                        recorded_at=now - timezone.timedelta(minutes=1))
+        services.patrol_position_record(
+            actor=worker,
+            lat=grid.centroid_lat,
+            lon=grid.centroid_lon,
+            recorded_at=now - timezone.timedelta(minutes=1),
+        )
 
     def post():
-        return services.patrol_position_record(actor=worker, lat=grid.centroid_lat, lon=grid.centroid_lon,
-                                               recorded_at=now)
+        return services.patrol_position_record(
+            actor=worker, lat=grid.centroid_lat, lon=grid.centroid_lon, recorded_at=now
+        )
 
     results = run_together(post, post, post)
     assert [kind for kind, _ in results] == ["ok"] * 3

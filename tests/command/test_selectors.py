@@ -16,18 +16,31 @@ def roots(tree, who):
     return selectors.map_roots(tree.users[who])
 
 
-@pytest.mark.parametrize("who, expected", [
-    ("centre", ["430104"]), ("street", ["430104001"]), ("community", ["430104001001"]),
-    ("leader", ["430104001001001"]), ("worker", []), ("handler", []), ("stranger", []),
-])
+@pytest.mark.parametrize(
+    "who, expected",
+    [
+        ("centre", ["430104"]),
+        ("street", ["430104001"]),
+        ("community", ["430104001001"]),
+        ("leader", ["430104001001001"]),
+        ("worker", []),
+        ("handler", []),
+        ("stranger", []),
+    ],
+)
 def test_map_roots_follow_the_staff_roles(tree, who, expected):
     assert roots(tree, who) == expected
 
 
 def test_grid_load_groups_micro_grid_cases_into_their_grid(tree, rubbish):
     grid = tree.grids[0]
-    micro = make_area(grid.code + "001", "1栋", Level.MICROGRID, grid,
-                      boundary=square(grid.min_lon, grid.min_lat, 0.001, 0.001))
+    micro = make_area(
+        grid.code + "001",
+        "1栋",
+        Level.MICROGRID,
+        grid,
+        boundary=square(grid.min_lon, grid.min_lat, 0.001, 0.001),
+    )
     open_case(tree, rubbish, grid=0, alert="red")
     open_case(tree, rubbish, grid=0, alert="yellow", supervised=True)
     in_micro = open_case(tree, rubbish, grid=0, dx=-0.002, dy=-0.002)
@@ -36,8 +49,10 @@ def test_grid_load_groups_micro_grid_cases_into_their_grid(tree, rubbish):
     closed = open_case(tree, rubbish, grid=1)
     Case.objects.filter(pk=closed.pk).update(status="closed")
     load = selectors.grid_load(tree.users["centre"], roots(tree, "centre"))
-    assert load == {grid.code: {"open": 3, "warning": 1, "overdue": 1, "supervised": 1},
-                    tree.grids[5].code: {"open": 1, "warning": 0, "overdue": 0, "supervised": 0}}
+    assert load == {
+        grid.code: {"open": 3, "warning": 1, "overdue": 1, "supervised": 1},
+        tree.grids[5].code: {"open": 1, "warning": 0, "overdue": 0, "supervised": 0},
+    }
     community = selectors.grid_load(tree.users["community"], roots(tree, "community"))
     assert set(community) == {grid.code}
 
@@ -51,8 +66,10 @@ def test_the_grid_layer_has_every_grid_in_scope_and_the_load_its_counts(tree, ru
     assert [f["properties"]["code"] for f in features] == [tree.grids[0].code, tree.grids[1].code]
     assert features[0]["geometry"]["type"] == "Polygon"
     body = board.grid_load_body(tree.users["community"], roots(tree, "community"))
-    assert body == {"load": {tree.grids[1].code: {"open": 1, "warning": 0, "overdue": 0, "supervised": 0}},
-                    "max_open": 1}
+    assert body == {
+        "load": {tree.grids[1].code: {"open": 1, "warning": 0, "overdue": 0, "supervised": 0}},
+        "max_open": 1,
+    }
 
 
 def test_cached_boundaries_follow_a_renamed_grid(tree):
@@ -78,7 +95,12 @@ def test_few_cases_come_as_markers(tree, rubbish):
     view = selectors.cases_in_view(tree.users["centre"], ["430104"], zoom=14, **whole_district())
     assert view["total"] == 2 and view["clusters"] == []
     first = view["markers"][0]
-    assert (first["id"], first["alert"], first["supervised"], first["url"]) == (a.pk, "red", True, f"/cases/{a.pk}/")
+    assert (first["id"], first["alert"], first["supervised"], first["url"]) == (
+        a.pk,
+        "red",
+        True,
+        f"/cases/{a.pk}/",
+    )
     box = {"west": 112.89, "south": 28.19, "east": 112.905, "north": 28.205}  # grid 0 only
     in_box = selectors.cases_in_view(tree.users["centre"], ["430104"], zoom=14, **box)
     assert [m["id"] for m in in_box["markers"]] == [a.pk]
@@ -98,7 +120,9 @@ def test_many_cases_come_as_clusters_with_the_worst_alert(tree, rubbish, monkeyp
     assert [m["id"] for m in view["markers"]] == [lone.pk]  # a cell of one is shown as its case
 
 
-def test_clusters_take_a_constant_number_of_queries(tree, rubbish, monkeypatch, django_assert_max_num_queries):
+def test_clusters_take_a_constant_number_of_queries(
+    tree, rubbish, monkeypatch, django_assert_max_num_queries
+):
     monkeypatch.setattr(board, "MARKER_LIMIT", 1)
 
     def run():
@@ -116,11 +140,17 @@ def test_clusters_take_a_constant_number_of_queries(tree, rubbish, monkeypatch, 
     assert small["total"] == 8 and big["total"] == 32
 
 
-def test_a_zoomed_in_view_reads_only_the_areas_it_meets_and_a_wide_one_does_not_filter(tree, rubbish, monkeypatch):
+def test_a_zoomed_in_view_reads_only_the_areas_it_meets_and_a_wide_one_does_not_filter(
+    tree, rubbish, monkeypatch
+):
     a, b = open_case(tree, rubbish, grid=0), open_case(tree, rubbish, grid=7)
     grid = tree.grids[0]
-    box = {"west": grid.min_lon + 0.001, "south": grid.min_lat + 0.001, "east": grid.max_lon - 0.001,
-           "north": grid.max_lat - 0.001}
+    box = {
+        "west": grid.min_lon + 0.001,
+        "south": grid.min_lat + 0.001,
+        "east": grid.max_lon - 0.001,
+        "north": grid.max_lat - 0.001,
+    }
     assert set(board._areas_in_box(**box)) == {"430104", "430104001", "430104001001", grid.code}
     centre = tree.users["centre"]
     assert [m["id"] for m in selectors.cases_in_view(centre, ["430104"], zoom=17, **box)["markers"]] == [a.pk]
@@ -132,7 +162,9 @@ def test_a_zoomed_in_view_reads_only_the_areas_it_meets_and_a_wide_one_does_not_
 
 def test_cases_outside_the_users_subtree_never_reach_the_map(tree, rubbish):
     open_case(tree, rubbish, grid=2)
-    view = selectors.cases_in_view(tree.users["community"], roots(tree, "community"), zoom=14, **whole_district())
+    view = selectors.cases_in_view(
+        tree.users["community"], roots(tree, "community"), zoom=14, **whole_district()
+    )
     assert view["total"] == 0
 
 
@@ -145,7 +177,14 @@ def test_board_counts(tree, rubbish):
     Case.objects.filter(pk=old.pk).update(reported_at=timezone.now() - timedelta(days=2))
     open_case(tree, rubbish, grid=4)  # other street
     counts = selectors.board_counts(tree.users["street"], roots(tree, "street"))
-    assert counts == {"open": 3, "warning": 1, "overdue": 1, "supervised": 1, "reported_today": 3, "closed_today": 1}
+    assert counts == {
+        "open": 3,
+        "warning": 1,
+        "overdue": 1,
+        "supervised": 1,
+        "reported_today": 3,
+        "closed_today": 1,
+    }
 
 
 def test_overdue_list_is_most_overdue_first_and_supervised_list_holds_open_cases(tree, rubbish):
@@ -162,19 +201,37 @@ def test_overdue_list_is_most_overdue_first_and_supervised_list_holds_open_cases
 
 # --- Patrol scope -------------------------------------------------------------------------------------
 
+
 def put(user, grid, minutes_ago=1):
     at = timezone.now() - timedelta(minutes=minutes_ago)
-    PatrolPosition.objects.create(user=user, lat=grid.centroid_lat, lon=grid.centroid_lon, recorded_at=at,
-                                  area_code=grid.code)
-    PatrolLast.objects.update_or_create(user=user, defaults={"lat": grid.centroid_lat, "lon": grid.centroid_lon,
-                                                             "recorded_at": at, "area_code": grid.code})
+    PatrolPosition.objects.create(
+        user=user, lat=grid.centroid_lat, lon=grid.centroid_lon, recorded_at=at, area_code=grid.code
+    )
+    PatrolLast.objects.update_or_create(
+        user=user,
+        defaults={
+            "lat": grid.centroid_lat,
+            "lon": grid.centroid_lon,
+            "recorded_at": at,
+            "area_code": grid.code,
+        },
+    )
 
 
-@pytest.mark.parametrize("who, sees", [
-    ("worker", {"worker"}), ("worker2", {"worker2"}), ("leader", {"worker"}), ("community", {"worker", "worker2"}),
-    ("street", {"worker", "worker2"}), ("centre", {"worker", "worker2"}), ("community_b", set()),
-    ("handler", set()), ("stranger", set()),
-])
+@pytest.mark.parametrize(
+    "who, sees",
+    [
+        ("worker", {"worker"}),
+        ("worker2", {"worker2"}),
+        ("leader", {"worker"}),
+        ("community", {"worker", "worker2"}),
+        ("street", {"worker", "worker2"}),
+        ("centre", {"worker", "worker2"}),
+        ("community_b", set()),
+        ("handler", set()),
+        ("stranger", set()),
+    ],
+)
 def test_positions_are_seen_by_the_worker_and_their_supervisors_only(tree, who, sees):
     from grids.scope import scoped
 

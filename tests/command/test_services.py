@@ -47,11 +47,16 @@ def test_a_point_outside_every_boundary_is_kept_and_flagged(tree):
     assert PatrolLast.objects.get().inside is False
 
 
-@pytest.mark.parametrize("kw, field", [
-    ({"lat": 91.0}, "lat"), ({"lon": -181.0}, "lon"), ({"accuracy_m": -1}, "accuracy_m"),
-    ({"at": timezone.now() + timedelta(hours=1)}, "recorded_at"),
-    ({"at": timezone.now() - timedelta(days=2)}, "recorded_at"),
-])
+@pytest.mark.parametrize(
+    "kw, field",
+    [
+        ({"lat": 91.0}, "lat"),
+        ({"lon": -181.0}, "lon"),
+        ({"accuracy_m": -1}, "accuracy_m"),
+        ({"at": timezone.now() + timedelta(hours=1)}, "recorded_at"),
+        ({"at": timezone.now() - timedelta(days=2)}, "recorded_at"),
+    ],
+)
 def test_it_refuses_bad_points_per_field(tree, kw, field):
     with pytest.raises(ValidationError) as exc:
         record(tree, **kw)
@@ -69,11 +74,18 @@ def test_only_grid_workers_share_positions(tree, who):
 def test_looking_at_others_tracks_is_logged_and_at_ones_own_is_not(tree):
     now = timezone.now()
     worker, leader = tree.users["worker"], tree.users["leader"]
-    assert services.track_access_record(viewer=leader, subject_ids=[worker.pk, worker.pk, leader.pk],
-                                        start=now, end=now, via="map") == 1
+    assert (
+        services.track_access_record(
+            viewer=leader, subject_ids=[worker.pk, worker.pk, leader.pk], start=now, end=now, via="map"
+        )
+        == 1
+    )
     log = TrackAccessLog.objects.get()
     assert (log.viewer, log.subject, log.via) == (leader, worker, "map")
-    assert services.track_access_record(viewer=worker, subject_ids=[worker.pk], start=now, end=now, via="map") == 0
+    assert (
+        services.track_access_record(viewer=worker, subject_ids=[worker.pk], start=now, end=now, via="map")
+        == 0
+    )
     with pytest.raises(PermissionError):
         log.save()
 
@@ -82,9 +94,13 @@ def test_the_purge_deletes_tracks_past_retention_in_chunks(tree, settings):
     settings.GRIDGOV = {**settings.GRIDGOV, "TRACK_RETENTION_DAYS": 7}
     now = timezone.now()
     worker = tree.users["worker"]
-    old = [PatrolPosition(user=worker, lat=28.2, lon=112.9, recorded_at=now - timedelta(days=8, minutes=k))
-           for k in range(7)]
-    fresh = PatrolPosition.objects.create(user=worker, lat=28.2, lon=112.9, recorded_at=now - timedelta(days=6))
+    old = [
+        PatrolPosition(user=worker, lat=28.2, lon=112.9, recorded_at=now - timedelta(days=8, minutes=k))
+        for k in range(7)
+    ]
+    fresh = PatrolPosition.objects.create(
+        user=worker, lat=28.2, lon=112.9, recorded_at=now - timedelta(days=6)
+    )
     PatrolPosition.objects.bulk_create(old)
     PatrolLast.objects.create(user=worker, lat=28.2, lon=112.9, recorded_at=now - timedelta(days=8))
     assert services.purge_old_tracks(now=now, chunk=3) == 7
@@ -103,7 +119,8 @@ def test_the_retention_defaults_to_thirty_days(settings):
 def test_the_beat_task_purges(tree):
     from command.tasks import purge_old_tracks
 
-    PatrolPosition.objects.create(user=tree.users["worker"], lat=28.2, lon=112.9,
-                                  recorded_at=timezone.now() - timedelta(days=31))
+    PatrolPosition.objects.create(
+        user=tree.users["worker"], lat=28.2, lon=112.9, recorded_at=timezone.now() - timedelta(days=31)
+    )
     assert purge_old_tracks.delay().get() == 1
     assert not PatrolPosition.objects.exists()

@@ -27,9 +27,16 @@ def test_a_grid_worker_is_sent_to_the_patrol_page(client, tree):
 @pytest.mark.parametrize("who", ["handler", "stranger"])
 def test_others_are_refused_the_map_and_its_data(client, tree, who):
     c = as_(client, tree, who)
-    for url in ("/command/", "/command/counts/", "/command/overdue/", "/command/supervised/", "/command/grids.json",
-                "/command/grid-load.json",
-                "/command/cases.json?bbox=112,28,113,29&zoom=12", "/command/patrol/last.json"):
+    for url in (
+        "/command/",
+        "/command/counts/",
+        "/command/overdue/",
+        "/command/supervised/",
+        "/command/grids.json",
+        "/command/grid-load.json",
+        "/command/cases.json?bbox=112,28,113,29&zoom=12",
+        "/command/patrol/last.json",
+    ):
         assert c.get(url).status_code == 403, url
 
 
@@ -65,7 +72,10 @@ def test_the_lists_partials(client, tree, rubbish):
 def test_grids_json_is_the_users_grids_and_revalidates_by_etag(client, tree, rubbish):
     c = as_(client, tree, "community")
     response = c.get("/command/grids.json")
-    assert {f["properties"]["code"] for f in response.json()["features"]} == {tree.grids[0].code, tree.grids[1].code}
+    assert {f["properties"]["code"] for f in response.json()["features"]} == {
+        tree.grids[0].code,
+        tree.grids[1].code,
+    }
     etag = response["ETag"]
     again = c.get("/command/grids.json", HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and again["ETag"] == etag
@@ -76,8 +86,10 @@ def test_grids_json_is_the_users_grids_and_revalidates_by_etag(client, tree, rub
 def test_grid_load_json(client, tree, rubbish):
     open_case(tree, rubbish, grid=0, alert="red")
     load = as_(client, tree, "community").get("/command/grid-load.json").json()
-    assert load == {"load": {tree.grids[0].code: {"open": 1, "warning": 0, "overdue": 1, "supervised": 0}},
-                    "max_open": 1}
+    assert load == {
+        "load": {tree.grids[0].code: {"open": 1, "warning": 0, "overdue": 1, "supervised": 0}},
+        "max_open": 1,
+    }
 
 
 def test_cases_json_validates_its_parameters_per_field(client, tree):
@@ -90,15 +102,20 @@ def test_cases_json_validates_its_parameters_per_field(client, tree):
 
 def test_cases_json_returns_markers_in_the_box(client, tree, rubbish):
     case = open_case(tree, rubbish)
-    body = as_(client, tree, "centre").get("/command/cases.json", {"bbox": "112.8,28.1,113,28.3", "zoom": "15"}).json()
+    body = (
+        as_(client, tree, "centre")
+        .get("/command/cases.json", {"bbox": "112.8,28.1,113,28.3", "zoom": "15"})
+        .json()
+    )
     assert [m["id"] for m in body["markers"]] == [case.pk]
 
 
 def put(user, grid, minutes_ago=2):
     at = timezone.now() - timedelta(minutes=minutes_ago)
     PatrolPosition.objects.create(user=user, lat=grid.centroid_lat, lon=grid.centroid_lon, recorded_at=at)
-    PatrolLast.objects.create(user=user, lat=grid.centroid_lat, lon=grid.centroid_lon, recorded_at=at,
-                              area_code=grid.code)
+    PatrolLast.objects.create(
+        user=user, lat=grid.centroid_lat, lon=grid.centroid_lon, recorded_at=at, area_code=grid.code
+    )
 
 
 def test_last_positions_for_supervisors(client, tree):
@@ -157,14 +174,21 @@ def test_the_pages_speak_chinese_by_default(client, tree, settings):
     settings.LANGUAGE_CODE = "zh-hans"
     html = as_(client, tree, "centre").get("/command/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "指挥地图" in html and "超期" in html
-    html = as_(client, tree, "worker").get("/command/patrol/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    html = (
+        as_(client, tree, "worker").get("/command/patrol/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    )
     assert "开始巡查" in html
 
 
-@pytest.mark.parametrize("who, links", [
-    ("centre", {"map": True, "patrol": False}), ("leader", {"map": True, "patrol": False}),
-    ("worker", {"map": False, "patrol": True}), ("handler", {"map": False, "patrol": False}),
-])
+@pytest.mark.parametrize(
+    "who, links",
+    [
+        ("centre", {"map": True, "patrol": False}),
+        ("leader", {"map": True, "patrol": False}),
+        ("worker", {"map": False, "patrol": True}),
+        ("handler", {"map": False, "patrol": False}),
+    ],
+)
 def test_the_nav_context_says_which_pages_the_user_has(rf, tree, who, links):
     from command.context_processors import command_nav
 

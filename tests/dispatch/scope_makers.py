@@ -10,8 +10,13 @@ def _case_in(tree, i):
     from cases.services import case_report
 
     grid = tree.grids[i]
-    return case_report(actor=tree.users["centre"], category=Category.objects.get(code="01001"), title="占道",
-                       lat=grid.centroid_lat, lon=grid.centroid_lon).case
+    return case_report(
+        actor=tree.users["centre"],
+        category=Category.objects.get(code="01001"),
+        title="占道",
+        lat=grid.centroid_lat,
+        lon=grid.centroid_lon,
+    ).case
 
 
 def _department(tree, label):
@@ -31,8 +36,9 @@ def routing_rule_in(tree, i):
     from cases.models import Category
     from dispatch.models import RoutingRule
 
-    return RoutingRule.objects.create(category=Category.objects.get(code="01001"), owner_area=tree.district,
-                                      area=tree.grids[i], team="grid").pk
+    return RoutingRule.objects.create(
+        category=Category.objects.get(code="01001"), owner_area=tree.district, area=tree.grids[i], team="grid"
+    ).pk
 
 
 def whistle_in(tree, i):
@@ -40,14 +46,22 @@ def whistle_in(tree, i):
 
     case = _case_in(tree, i)
     now = timezone.now()
-    whistle = Whistle.objects.create(case=case, area=tree.grids[i].parent.parent, reason="聚集",
-                                     arrive_by=now + timedelta(minutes=30), created_at=now)
-    WhistleCall.objects.create(whistle=whistle, department=_department(tree, "W"), arrive_by=whistle.arrive_by)
+    whistle = Whistle.objects.create(
+        case=case,
+        area=tree.grids[i].parent.parent,
+        reason="聚集",
+        arrive_by=now + timedelta(minutes=30),
+        created_at=now,
+    )
+    WhistleCall.objects.create(
+        whistle=whistle, department=_department(tree, "W"), arrive_by=whistle.arrive_by
+    )
     return whistle.pk
 
 
 def case_assist_in(tree, i):
     from dispatch.models import CaseAssist
 
-    return CaseAssist.objects.create(case=_case_in(tree, i), department=_department(tree, "A"),
-                                     due_at=timezone.now() + timedelta(days=1)).pk
+    return CaseAssist.objects.create(
+        case=_case_in(tree, i), department=_department(tree, "A"), due_at=timezone.now() + timedelta(days=1)
+    ).pk

@@ -195,8 +195,12 @@ def test_it_refuses_results_beyond_the_calendar(db):
 
 def test_a_district_calendar_sets_its_own_windows(tree):
     WorkingCalendar.objects.create(
-        name="long day", area=tree.district,
-        morning_start="09:00", morning_end="12:00", afternoon_start="13:30", afternoon_end="18:00",
+        name="long day",
+        area=tree.district,
+        morning_start="09:00",
+        morning_end="12:00",
+        afternoon_start="13:30",
+        afternoon_end="18:00",
     )
     grid = tree.grids[0]
     assert shanghai(add(at(2026, 3, 2, 17), 1, WH, grid)) == datetime(2026, 3, 2, 18)
@@ -272,7 +276,9 @@ def test_other_processes_follow_the_revision(db, monkeypatch):
     add(at(2026, 3, 2, 10), 1, WD)
     # Another process changed the calendar without this one hearing a signal.
     year = CalendarYear.objects.get(year=2026)
-    CalendarDay.objects.bulk_create([CalendarDay(year=year, date=date(2026, 3, 3), kind="holiday", name="test")])
+    CalendarDay.objects.bulk_create(
+        [CalendarDay(year=year, date=date(2026, 3, 3), kind="holiday", name="test")]
+    )
     assert shanghai(add(at(2026, 3, 2, 10), 1, WD)) == datetime(2026, 3, 3, 10)  # still this process's copy
     monkeypatch.setattr(calendar_schedule, "RECHECK_SECONDS", 0)
     assert shanghai(add(at(2026, 3, 2, 10), 1, WD)) == datetime(2026, 3, 3, 10)  # revision unchanged
@@ -378,11 +384,19 @@ def test_the_centre_edits_a_year_and_its_days_in_the_admin(admin_client):
     response = admin_client.post(
         "/admin/dispatch/calendaryear/add/",
         {
-            "year": "2027", "published": "on", "source": "国办发明电〔2026〕",
-            "days-TOTAL_FORMS": "2", "days-INITIAL_FORMS": "0", "days-MIN_NUM_FORMS": "0",
+            "year": "2027",
+            "published": "on",
+            "source": "国办发明电〔2026〕",
+            "days-TOTAL_FORMS": "2",
+            "days-INITIAL_FORMS": "0",
+            "days-MIN_NUM_FORMS": "0",
             "days-MAX_NUM_FORMS": "1000",
-            "days-0-date": "2027-01-01", "days-0-kind": "holiday", "days-0-name": "元旦",
-            "days-1-date": "2027-02-06", "days-1-kind": "workday", "days-1-name": "春节",
+            "days-0-date": "2027-01-01",
+            "days-0-kind": "holiday",
+            "days-0-name": "元旦",
+            "days-1-date": "2027-02-06",
+            "days-1-kind": "workday",
+            "days-1-name": "春节",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -403,7 +417,11 @@ def test_the_admin_reloads_a_year_from_the_package(admin_client):
 
 
 def test_the_admin_pages_render(admin_client, tree):
-    for url in ["/admin/dispatch/workingcalendar/", "/admin/dispatch/workingcalendar/add/",
-                "/admin/dispatch/calendarday/", "/admin/dispatch/department/",
-                f"/admin/dispatch/department/{tree.departments[0].pk}/change/"]:
+    for url in [
+        "/admin/dispatch/workingcalendar/",
+        "/admin/dispatch/workingcalendar/add/",
+        "/admin/dispatch/calendarday/",
+        "/admin/dispatch/department/",
+        f"/admin/dispatch/department/{tree.departments[0].pk}/change/",
+    ]:
         assert admin_client.get(url).status_code == 200, url

@@ -38,7 +38,7 @@ def _redis():
         client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
         client.ping()
         return client
-    except Exception:  # noqa: BLE001 — any failure means "no Redis here"
+    except Exception:
         return None
 
 
@@ -57,9 +57,16 @@ def _schedule_due_now(path):
 
     entry = app.conf.beat_schedule["dispatch-sweep"]
     with shelve.open(str(path)) as db:
-        db["entries"] = {"dispatch-sweep": ScheduleEntry(
-            name="dispatch-sweep", task=entry["task"], schedule=entry["schedule"], options=entry.get("options", {}),
-            last_run_at=app.now() - timedelta(minutes=2), app=app)}
+        db["entries"] = {
+            "dispatch-sweep": ScheduleEntry(
+                name="dispatch-sweep",
+                task=entry["task"],
+                schedule=entry["schedule"],
+                options=entry.get("options", {}),
+                last_run_at=app.now() - timedelta(minutes=2),
+                app=app,
+            )
+        }
         db["__version__"] = __import__("celery").__version__
         db["tz"] = app.conf.timezone
         db["utc_enabled"] = app.conf.enable_utc
@@ -72,19 +79,43 @@ def celery_processes(tmp_path, settings):
     if client is None:
         pytest.skip(f"no Redis answers at {REDIS_URL}")
     client.flushdb()
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": REDIS_URL, "GRIDGOV_VAR_DIR": str(tmp_path),
-           "CELERY_TASK_ALWAYS_EAGER": "false", "DJANGO_SETTINGS_MODULE": "gridgov.settings",
-           "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "REDIS_URL": REDIS_URL,
+        "GRIDGOV_VAR_DIR": str(tmp_path),
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "DJANGO_SETTINGS_MODULE": "gridgov.settings",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
     schedule = tmp_path / "celerybeat-schedule"
     _schedule_due_now(schedule)
     common = [sys.executable, "-m", "celery", "-A", "gridgov"]
     logs = {name: open(tmp_path / f"{name}.log", "w") for name in ("worker", "beat")}
     procs = [
-        subprocess.Popen(common + ["worker", "--pool=solo", "--without-gossip", "--without-mingle",
-                                   "--without-heartbeat", "-l", "info"],
-                         cwd=ROOT, env=env, stdout=logs["worker"], stderr=subprocess.STDOUT),
-        subprocess.Popen(common + ["beat", "-s", str(schedule), "--max-interval", "1", "-l", "info"],
-                         cwd=ROOT, env=env, stdout=logs["beat"], stderr=subprocess.STDOUT),
+        subprocess.Popen(
+            common
+            + [
+                "worker",
+                "--pool=solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "info",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=logs["worker"],
+            stderr=subprocess.STDOUT,
+        ),
+        subprocess.Popen(
+            common + ["beat", "-s", str(schedule), "--max-interval", "1", "-l", "info"],
+            cwd=ROOT,
+            env=env,
+            stdout=logs["beat"],
+            stderr=subprocess.STDOUT,
+        ),
     ]
     with _publishing_to(REDIS_URL):
         yield tmp_path
@@ -119,15 +150,26 @@ def test_beat_and_a_worker_escalate_an_overdue_case_and_deliver_its_notices(tree
     overdue = report(tree, rubbish, at=long_ago)  # its filing limit (30 min) passed 90 minutes ago
     fresh = report(tree, rubbish)
     case_services.case_file(case_id=fresh.pk, actor=tree.users["community"])
-    case_services.case_dispatch(case_id=fresh.pk, actor=tree.users["community"], department=tree.departments[0])
+    case_services.case_dispatch(
+        case_id=fresh.pk, actor=tree.users["community"], department=tree.departments[0]
+    )
 
     # The dispatch notice's email copy goes through the broker to the worker.
-    _wait_for(lambda: NotificationDelivery.objects.filter(status=DeliveryStatus.SENT).exists(),
-              "the worker to deliver the dispatch e-mail", celery_processes)
+    _wait_for(
+        lambda: NotificationDelivery.objects.filter(status=DeliveryStatus.SENT).exists(),
+        "the worker to deliver the dispatch e-mail",
+        celery_processes,
+    )
     # Beat sends the sweep; the worker runs it: red, and climbing to the district (caught up at once).
-    _wait_for(lambda: Case.objects.filter(pk=overdue.pk, alert="red", level="district").exists(),
-              "beat's sweep to escalate the overdue case", celery_processes)
+    _wait_for(
+        lambda: Case.objects.filter(pk=overdue.pk, alert="red", level="district").exists(),
+        "beat's sweep to escalate the overdue case",
+        celery_processes,
+    )
     assert CaseEvent.objects.filter(case=overdue, kind="overdue").count() == 1
     assert CaseEvent.objects.filter(case=fresh, kind="overdue").count() == 0
     worker_log = (celery_processes / "worker.log").read_text()
-    assert "dispatch.tasks.deliver_notifications" in worker_log and "dispatch.tasks.sweep_deadlines" in worker_log
+    assert (
+        "dispatch.tasks.deliver_notifications" in worker_log
+        and "dispatch.tasks.sweep_deadlines" in worker_log
+    )

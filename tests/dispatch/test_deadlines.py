@@ -33,15 +33,28 @@ class FakeCategory:
 
 
 def make_case(limits=None, urgency="normal", area=None):
-    limits = limits if limits is not None else {
-        ("normal", "handle"): (Decimal("4"), "working_hours"),
-        ("normal", "dispatch"): (Decimal("30"), "natural_minutes"),
-        ("normal", "verify"): (Decimal("1"), "working_days"),
-        ("urgent", "handle"): (Decimal("2"), "natural_hours"),
-    }
+    limits = (
+        limits
+        if limits is not None
+        else {
+            ("normal", "handle"): (Decimal("4"), "working_hours"),
+            ("normal", "dispatch"): (Decimal("30"), "natural_minutes"),
+            ("normal", "verify"): (Decimal("1"), "working_days"),
+            ("urgent", "handle"): (Decimal("2"), "natural_hours"),
+        }
+    )
     return SimpleNamespace(
-        category=FakeCategory(limits), urgency=urgency, area=area, area_code=area.code if area else "", stage="", stage_started_at=None,
-        stage_due_at=None, stage_warn_at=None, stage_remaining=None, stage_limit_unit="", alert="",
+        category=FakeCategory(limits),
+        urgency=urgency,
+        area=area,
+        area_code=area.code if area else "",
+        stage="",
+        stage_started_at=None,
+        stage_due_at=None,
+        stage_warn_at=None,
+        stage_remaining=None,
+        stage_limit_unit="",
+        alert="",
     )
 
 
@@ -116,8 +129,12 @@ def test_an_unknown_stage_is_refused(db):
 
 def test_a_district_calendar_applies_to_the_case(tree):
     WorkingCalendar.objects.create(
-        name="long day", area=tree.district,
-        morning_start="09:00", morning_end="12:00", afternoon_start="13:00", afternoon_end="18:00",
+        name="long day",
+        area=tree.district,
+        morning_start="09:00",
+        morning_end="12:00",
+        afternoon_start="13:00",
+        afternoon_end="18:00",
     )
     case = make_case(area=tree.grids[0])
     deadlines.stage_start(case, "handle", at(2026, 3, 2, 10))
@@ -264,7 +281,11 @@ def test_clear_stops_every_clock(db):
     case.alert = "red"
     change = deadlines.stage_clear(case)
     assert (case.stage, case.stage_due_at, case.stage_warn_at, case.stage_remaining, case.alert) == (
-        "", None, None, None, ""
+        "",
+        None,
+        None,
+        None,
+        "",
     )
     assert change == {"stage": "", "due_at": None, "warn_at": None, "unit": "", "remaining_seconds": None}
 

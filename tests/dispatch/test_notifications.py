@@ -53,7 +53,9 @@ def test_a_dispatch_to_the_grid_team_tells_the_team(case, tree, django_capture_o
     assert _to("dispatch") == {"worker", "leader"}
 
 
-def test_a_manual_escalation_tells_the_next_level_and_the_handler(case, tree, django_capture_on_commit_callbacks):
+def test_a_manual_escalation_tells_the_next_level_and_the_handler(
+    case, tree, django_capture_on_commit_callbacks
+):
     _file_and_dispatch(case, tree, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         case_services.case_escalate(case_id=case.pk, actor=tree.users["leader"], reason="需要社区协调")
@@ -96,6 +98,7 @@ def test_a_listener_failure_never_reaches_the_caller(case, tree, django_capture_
 
 # --- Inbox API -----------------------------------------------------------------------------------
 
+
 def _client(user):
     client = APIClient()
     client.force_authenticate(user)
@@ -125,25 +128,32 @@ def test_nobody_reads_or_marks_anothers_notice(case, tree, django_capture_on_com
     other = _client(tree.users["centre"])
     assert other.get(f"/api/v1/notifications/{notice.pk}/").status_code == 404
     assert other.post(f"/api/v1/notifications/{notice.pk}/read/").status_code == 404
-    assert other.post("/api/v1/notifications/read-all/", {"ids": [notice.pk]}, format="json").json()["marked"] == 0
+    assert (
+        other.post("/api/v1/notifications/read-all/", {"ids": [notice.pk]}, format="json").json()["marked"]
+        == 0
+    )
     notice.refresh_from_db()
     assert notice.read_at is None
 
 
 def test_mark_read_refuses_bad_input(tree):
-    response = _client(tree.users["handler"]).post("/api/v1/notifications/read-all/", {"ids": ["x"]}, format="json")
+    response = _client(tree.users["handler"]).post(
+        "/api/v1/notifications/read-all/", {"ids": ["x"]}, format="json"
+    )
     assert response.status_code == 400 and "ids" in response.json()["fields"]
 
 
 def test_the_inbox_query_count_does_not_grow(tree, django_assert_max_num_queries):
     for i in range(30):
-        Notification.objects.create(recipient=tree.users["handler"], kind="x", title=f"n{i}", key=f"k{i}",
-                                    created_at=NOW)
+        Notification.objects.create(
+            recipient=tree.users["handler"], kind="x", title=f"n{i}", key=f"k{i}", created_at=NOW
+        )
     with django_assert_max_num_queries(6):
         assert _client(tree.users["handler"]).get("/api/v1/notifications/").json()["unread"] == 30
 
 
 # --- Outside channels ----------------------------------------------------------------------------
+
 
 def test_email_goes_to_recipients_with_an_address(case, tree, outbox, django_capture_on_commit_callbacks):
     tree.users["handler"].email = "handler@example.org"
@@ -154,14 +164,20 @@ def test_email_goes_to_recipients_with_an_address(case, tree, outbox, django_cap
 
 
 def test_sms_is_for_high_priority_only(case, tree, settings, django_capture_on_commit_callbacks):
-    settings.GRIDGOV = {**settings.GRIDGOV, "NOTIFY_BACKENDS": ["dispatch.notifications.backends.ConsoleSmsBackend"]}
+    settings.GRIDGOV = {
+        **settings.GRIDGOV,
+        "NOTIFY_BACKENDS": ["dispatch.notifications.backends.ConsoleSmsBackend"],
+    }
     tree.users["community"].phone = "13800000000"
     tree.users["community"].save()
     stream = io.StringIO()
     with mock.patch.object(ConsoleSmsBackend, "stream", stream):
         sweep(now=at(2026, 3, 2, 9, 31))  # normal priority: inbox only
         assert stream.getvalue() == ""
-        with time_machine.travel(at(2026, 3, 2, 9, 32), tick=False), django_capture_on_commit_callbacks(execute=True):
+        with (
+            time_machine.travel(at(2026, 3, 2, 9, 32), tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
             case_services.case_supervise(case_id=case.pk, actor=tree.users["centre"])
     assert "[SMS to 13800000000]" in stream.getvalue()
 
@@ -209,7 +225,9 @@ def test_backoff_is_exponential_and_capped():
     assert notifications.backoff(20) == 3600
 
 
-def test_a_delivery_is_sent_once_even_when_queued_twice(case, tree, flaky, django_capture_on_commit_callbacks):
+def test_a_delivery_is_sent_once_even_when_queued_twice(
+    case, tree, flaky, django_capture_on_commit_callbacks
+):
     with mock.patch("dispatch.notifications.publish"):
         _file_and_dispatch(case, tree, django_capture_on_commit_callbacks)
     delivery = NotificationDelivery.objects.get()
@@ -220,8 +238,10 @@ def test_a_delivery_is_sent_once_even_when_queued_twice(case, tree, flaky, djang
 
 # --- Broker down ---------------------------------------------------------------------------------
 
+
 def test_with_the_broker_down_the_case_action_succeeds_and_the_sweep_requeues(
-        case, tree, flaky, django_capture_on_commit_callbacks, caplog):
+    case, tree, flaky, django_capture_on_commit_callbacks, caplog
+):
     down = OperationalError("Error 111 connecting to redis:6379. Connection refused.")
     with mock.patch("dispatch.tasks.deliver_notifications.apply_async", side_effect=down):
         _file_and_dispatch(case, tree, django_capture_on_commit_callbacks)
@@ -241,12 +261,16 @@ def test_with_the_broker_down_the_case_action_succeeds_and_the_sweep_requeues(
     assert "handler" in flaky.sent
 
 
-def test_with_no_broker_listening_at_all_the_case_action_still_succeeds(case, tree, settings, caplog,
-                                                                       django_capture_on_commit_callbacks):
+def test_with_no_broker_listening_at_all_the_case_action_still_succeeds(
+    case, tree, settings, caplog, django_capture_on_commit_callbacks
+):
     """A real publish to a port where nothing listens (not a mock): logged, never raised."""
     from .conftest import publishing_to
 
-    settings.GRIDGOV = {**settings.GRIDGOV, "NOTIFY_BACKENDS": ["dispatch.notifications.backends.EmailBackend"]}
+    settings.GRIDGOV = {
+        **settings.GRIDGOV,
+        "NOTIFY_BACKENDS": ["dispatch.notifications.backends.EmailBackend"],
+    }
     tree.users["handler"].email = "handler@example.org"
     tree.users["handler"].save()
     quick = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2}

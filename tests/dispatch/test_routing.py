@@ -57,30 +57,46 @@ def test_rules_for_other_areas_levels_or_categories_do_not_match(case, tree, rub
 
     rule(tree, rubbish, department=env_dept, area=tree.streets[1])
     rule(tree, rubbish, department=env_dept, level="district")
-    services.routing_rule_save(actor=tree.users["centre"], category=Category.objects.get(code="01002"),
-                               owner_area=tree.district, department=env_dept)
+    services.routing_rule_save(
+        actor=tree.users["centre"],
+        category=Category.objects.get(code="01002"),
+        owner_area=tree.district,
+        department=env_dept,
+    )
     assert [u for u in _units(case) if u[1] == "rule"] == []
 
 
 def test_rule_writes_are_checked(tree, rubbish, env_dept):
     with pytest.raises(PermissionDenied):
-        services.routing_rule_save(actor=tree.users["worker"], category=rubbish, owner_area=tree.district,
-                                   department=env_dept)
+        services.routing_rule_save(
+            actor=tree.users["worker"], category=rubbish, owner_area=tree.district, department=env_dept
+        )
     with pytest.raises(PermissionDenied):  # community staff write only in their own community
-        services.routing_rule_save(actor=tree.users["community"], category=rubbish, owner_area=tree.streets[0],
-                                   department=env_dept)
+        services.routing_rule_save(
+            actor=tree.users["community"], category=rubbish, owner_area=tree.streets[0], department=env_dept
+        )
     with pytest.raises(ValidationError) as err:
-        services.routing_rule_save(actor=tree.users["street"], category=rubbish, owner_area=tree.streets[0],
-                                   area=tree.grids[5], department=env_dept, team="grid")
+        services.routing_rule_save(
+            actor=tree.users["street"],
+            category=rubbish,
+            owner_area=tree.streets[0],
+            area=tree.grids[5],
+            department=env_dept,
+            team="grid",
+        )
     assert {"area", "department"} <= set(err.value.message_dict)
 
 
-def test_an_auto_dispatch_category_goes_straight_to_its_rules_unit(case, tree, rubbish, env_dept,
-                                                                   django_capture_on_commit_callbacks):
+def test_an_auto_dispatch_category_goes_straight_to_its_rules_unit(
+    case, tree, rubbish, env_dept, django_capture_on_commit_callbacks
+):
     rubbish.auto_dispatch = True
     rubbish.save()
     rule(tree, rubbish, department=env_dept)
-    with time_machine.travel(at(2026, 3, 2, 9, 5), tick=False), django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(at(2026, 3, 2, 9, 5), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         case_services.case_file(case_id=case.pk, actor=tree.users["community"])
     case.refresh_from_db()
     assert case.status == "dispatched" and case.handling_department == env_dept
@@ -89,8 +105,9 @@ def test_an_auto_dispatch_category_goes_straight_to_its_rules_unit(case, tree, r
     assert event.actor is None and "routing rule" in event.comment
 
 
-def test_without_a_matching_rule_an_auto_dispatch_case_waits_for_a_dispatcher(case, tree, rubbish,
-                                                                              django_capture_on_commit_callbacks):
+def test_without_a_matching_rule_an_auto_dispatch_case_waits_for_a_dispatcher(
+    case, tree, rubbish, django_capture_on_commit_callbacks
+):
     rubbish.auto_dispatch = True
     rubbish.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -98,8 +115,9 @@ def test_without_a_matching_rule_an_auto_dispatch_case_waits_for_a_dispatcher(ca
     assert Case.objects.get(pk=case.pk).status == "filed"
 
 
-def test_categories_not_marked_are_never_auto_dispatched(case, tree, rubbish, env_dept,
-                                                         django_capture_on_commit_callbacks):
+def test_categories_not_marked_are_never_auto_dispatched(
+    case, tree, rubbish, env_dept, django_capture_on_commit_callbacks
+):
     rule(tree, rubbish, department=env_dept)
     with django_capture_on_commit_callbacks(execute=True):
         case_services.case_file(case_id=case.pk, actor=tree.users["community"])
@@ -108,6 +126,7 @@ def test_categories_not_marked_are_never_auto_dispatched(case, tree, rubbish, en
 
 
 # --- API ---------------------------------------------------------------------------------------------
+
 
 def _client(user):
     client = APIClient()
@@ -118,29 +137,47 @@ def _client(user):
 def test_the_suggest_endpoint_lists_units_for_a_visible_case(case, tree, rubbish, env_dept):
     rule(tree, rubbish, team="grid")
     body = _client(tree.users["community"]).get("/api/v1/routing/suggest/", {"case": case.pk}).json()
-    assert body[0] == {"department": None, "team": tree.grids[0].code, "name": tree.grids[0].name,
-                       "rule": RoutingRule.objects.get().pk, "reason": "rule"}
+    assert body[0] == {
+        "department": None,
+        "team": tree.grids[0].code,
+        "name": tree.grids[0].name,
+        "rule": RoutingRule.objects.get().pk,
+        "reason": "rule",
+    }
 
 
 def test_the_suggest_endpoint_hides_cases_out_of_scope_and_refuses_bad_input(case, tree):
-    assert _client(tree.users["community_b"]).get("/api/v1/routing/suggest/", {"case": case.pk}).status_code == 404
+    assert (
+        _client(tree.users["community_b"]).get("/api/v1/routing/suggest/", {"case": case.pk}).status_code
+        == 404
+    )
     response = _client(tree.users["community"]).get("/api/v1/routing/suggest/", {"case": "x"})
     assert response.status_code == 400 and "case" in response.json()["fields"]
 
 
 def test_the_rules_api_creates_and_refuses(tree, rubbish, env_dept):
     street = _client(tree.users["street"])
-    created = street.post("/api/v1/routing/rules/", {"category": "01001", "owner_area": tree.streets[0].code,
-                                                      "department": "HB", "priority": 5}, format="json")
+    created = street.post(
+        "/api/v1/routing/rules/",
+        {"category": "01001", "owner_area": tree.streets[0].code, "department": "HB", "priority": 5},
+        format="json",
+    )
     assert created.status_code == 201, created.json()
     assert RoutingRule.objects.get().owner_area == tree.streets[0]
-    refused = street.post("/api/v1/routing/rules/", {"category": "01001", "owner_area": tree.streets[1].code,
-                                                      "department": "HB"}, format="json")
+    refused = street.post(
+        "/api/v1/routing/rules/",
+        {"category": "01001", "owner_area": tree.streets[1].code, "department": "HB"},
+        format="json",
+    )
     assert refused.status_code == 403
-    bad = street.post("/api/v1/routing/rules/", {"category": "01001", "owner_area": tree.streets[0].code},
-                      format="json")
+    bad = street.post(
+        "/api/v1/routing/rules/", {"category": "01001", "owner_area": tree.streets[0].code}, format="json"
+    )
     assert bad.status_code == 400 and "department" in bad.json()["fields"]
     rule_id = created.json()["id"]
-    assert street.patch(f"/api/v1/routing/rules/{rule_id}/", {"priority": 1}, format="json").json()["priority"] == 1
+    assert (
+        street.patch(f"/api/v1/routing/rules/{rule_id}/", {"priority": 1}, format="json").json()["priority"]
+        == 1
+    )
     assert _client(tree.users["community_b"]).delete(f"/api/v1/routing/rules/{rule_id}/").status_code == 404
     assert street.delete(f"/api/v1/routing/rules/{rule_id}/").status_code == 204

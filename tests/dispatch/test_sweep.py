@@ -30,7 +30,9 @@ def _events(case, kind):
 
 
 def _recipients(case, kind):
-    return set(Notification.objects.filter(case=case, kind=kind).values_list("recipient__username", flat=True))
+    return set(
+        Notification.objects.filter(case=case, kind=kind).values_list("recipient__username", flat=True)
+    )
 
 
 def test_nothing_happens_before_the_warning_time(filed_case):
@@ -64,7 +66,11 @@ def test_an_overdue_stage_turns_red_climbs_one_level_and_tells_the_next_level(fi
     filed_case.refresh_from_db()
     assert result.overdue == 1
     assert (filed_case.alert, filed_case.level, filed_case.escalation_level, filed_case.escalation_count) == (
-        "red", "community", 1, 1)
+        "red",
+        "community",
+        1,
+        1,
+    )
     assert filed_case.next_escalation_at == at(2026, 3, 2, 10, 0)  # one more full limit after the deadline
     [event] = _events(filed_case, "overdue")
     assert event.payload["from_level"] == "grid" and event.payload["to_level"] == "community"
@@ -84,7 +90,12 @@ def test_still_red_after_another_full_limit_it_climbs_again_up_to_the_district(f
     assert "centre" in _recipients(filed_case, "escalate")
     # Nothing more to climb: later sweeps leave it alone.
     assert sweep(now=at(2026, 3, 5, 10)).climbed == 0
-    assert [e.kind for e in filed_case.events.order_by("seq")] == ["report", "overdue", "escalate", "escalate"]
+    assert [e.kind for e in filed_case.events.order_by("seq")] == [
+        "report",
+        "overdue",
+        "escalate",
+        "escalate",
+    ]
     assert verify_chain(filed_case.events.order_by("seq")) is None
 
 
@@ -93,7 +104,9 @@ def test_a_sweep_after_downtime_catches_up_on_everything(tree, rubbish):
         cases = [report(tree, rubbish, grid=g) for g in (0, 1, 5)]
     result = sweep(now=at(2026, 3, 3, 9))  # the day after: every limit passed several times
     assert result.overdue == 3 and result.climbed == 6
-    assert set(Case.objects.filter(pk__in=[c.pk for c in cases]).values_list("level", flat=True)) == {"district"}
+    assert set(Case.objects.filter(pk__in=[c.pk for c in cases]).values_list("level", flat=True)) == {
+        "district"
+    }
     for case in cases:
         assert verify_chain(case.events.order_by("seq")) is None
         # Red straight away: no warning is given after the deadline.
@@ -153,8 +166,15 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
             report(tree, rubbish, grid=g)
     with django_assert_max_num_queries(8):
         result = sweep(now=at(2026, 3, 2, 9, 1))
-    assert result.as_dict() == {"warned": 0, "overdue": 0, "climbed": 0, "whistles_missing": 0,
-                                "assists_timed_out": 0, "deliveries_requeued": 0, "lost_claims": 0}
+    assert result.as_dict() == {
+        "warned": 0,
+        "overdue": 0,
+        "climbed": 0,
+        "whistles_missing": 0,
+        "assists_timed_out": 0,
+        "deliveries_requeued": 0,
+        "lost_claims": 0,
+    }
 
 
 def test_sweep_queries_per_batch_do_not_grow_with_cases(tree, rubbish):

@@ -34,11 +34,12 @@ def test_two_sweeps_at_once_escalate_and_notify_each_case_once(overdue_cases):
     assert [kind for kind, _ in results] == ["ok", "ok"], results
     assert sum(r.overdue for _, r in results) == len(overdue_cases)
     ids = [c.pk for c in overdue_cases]
-    assert Counter(CaseEvent.objects.filter(case_id__in=ids, kind="overdue").values_list("case_id", flat=True)) == {
-        pk: 1 for pk in ids}
+    assert Counter(
+        CaseEvent.objects.filter(case_id__in=ids, kind="overdue").values_list("case_id", flat=True)
+    ) == dict.fromkeys(ids, 1)
     assert set(Case.objects.filter(pk__in=ids).values_list("level", "escalation_level")) == {("community", 1)}
     per_case = Counter(Notification.objects.filter(kind="overdue").values_list("case_id", flat=True))
-    assert per_case == {pk: 1 for pk in _with_community_staff(overdue_cases)}  # told once each
+    assert per_case == dict.fromkeys(_with_community_staff(overdue_cases), 1)  # told once each
     for case in overdue_cases:
         assert verify_chain(case.events.order_by("seq")) is None
 

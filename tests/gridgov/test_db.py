@@ -8,7 +8,9 @@ from gridgov.db import prepared_statements
 from grids.auth import user_with_reach
 from tests.cases.conftest import report, rubbish  # noqa: F401  (rubbish: a fixture)
 
-postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
 
 
 def _prepared(fragment) -> list[str]:

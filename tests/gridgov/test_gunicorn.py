@@ -28,8 +28,18 @@ PRODUCTION_KEY = secrets.token_urlsafe(50)
 def isolated_env(tmp_path, **values):
     """The environment of a fresh server: nothing inherited that could point at a shared service."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GRIDGOV_", "CELERY_"))}
-    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "STATIC_ROOT",
-                 "MEDIA_ROOT", "POSTGRES_PASSWORD", "AWS_STORAGE_BUCKET_NAME", "EMAIL_URL"):
+    for name in (
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SECRET_KEY",
+        "DEBUG",
+        "ALLOWED_HOSTS",
+        "STATIC_ROOT",
+        "MEDIA_ROOT",
+        "POSTGRES_PASSWORD",
+        "AWS_STORAGE_BUCKET_NAME",
+        "EMAIL_URL",
+    ):
         env.pop(name, None)
     env.update(
         PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
@@ -57,7 +67,11 @@ def production_env(tmp_path, **values):
 def import_settings(env):
     return subprocess.run(
         [sys.executable, "-c", "import gridgov.settings as s; print('DEBUG', s.DEBUG)"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -68,8 +82,10 @@ def import_settings(env):
     "overrides, message",
     [
         ({"SECRET_KEY": None}, "Production refuses the development SECRET_KEY"),
-        ({"SECRET_KEY": "dev-insecure-gridgov-key-do-not-use-in-production"},
-         "Production refuses the development SECRET_KEY"),
+        (
+            {"SECRET_KEY": "dev-insecure-gridgov-key-do-not-use-in-production"},
+            "Production refuses the development SECRET_KEY",
+        ),
         ({"SECRET_KEY": "short-but-not-the-dev-key"}, "Production refuses the development SECRET_KEY"),
         ({"DEBUG": "1"}, "Production refuses DEBUG=on."),
         ({"DEBUG": "true"}, "Production refuses DEBUG=on."),
@@ -192,8 +208,11 @@ def test_the_entrypoint_migrates_collects_static_and_serves_under_gunicorn(serve
 def run_healthcheck(env, port, allowed_hosts):
     return subprocess.run(
         [sys.executable, "deploy/healthcheck.py"],
-        cwd=ROOT, env={**env, "PORT": str(port), "ALLOWED_HOSTS": allowed_hosts},
-        capture_output=True, text=True, timeout=30,
+        cwd=ROOT,
+        env={**env, "PORT": str(port), "ALLOWED_HOSTS": allowed_hosts},
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
 
 
@@ -201,12 +220,22 @@ def test_gunicorn_serves_healthz_after_manage_migrate(server_env, tmp_path):
     port, env = server_env
     migrate = subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert migrate.returncode == 0, migrate.stderr
     server = start(
-        [str(VENV_BIN / "gunicorn"), "gridgov.wsgi", "-b", f"127.0.0.1:{port}",
-         "-c", "deploy/gunicorn.conf.py"],
+        [
+            str(VENV_BIN / "gunicorn"),
+            "gridgov.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-c",
+            "deploy/gunicorn.conf.py",
+        ],
         env,
     )
     try:
@@ -231,9 +260,17 @@ def test_gunicorn_serves_healthz_after_manage_migrate(server_env, tmp_path):
 def entrypoint_database_url(tmp_path, **values):
     env = isolated_env(tmp_path, **values)
     result = subprocess.run(
-        [str(ROOT / "deploy" / "entrypoint.sh"),
-         "python", "-c", "import os; print(os.environ['DATABASE_URL'])"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=30,
+        [
+            str(ROOT / "deploy" / "entrypoint.sh"),
+            "python",
+            "-c",
+            "import os; print(os.environ['DATABASE_URL'])",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()

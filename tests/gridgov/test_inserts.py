@@ -25,12 +25,18 @@ def compilations(monkeypatch):
     """How many times Django compiled an INSERT."""
     calls = []
     real = SQLInsertCompiler.as_sql
-    monkeypatch.setattr(SQLInsertCompiler, "as_sql", lambda self: calls.append(self.query.model) or real(self))
+    monkeypatch.setattr(
+        SQLInsertCompiler, "as_sql", lambda self: calls.append(self.query.model) or real(self)
+    )
     return calls
 
 
 def _copy_of(case, **changes):
-    fields = {f.name: getattr(case, f.name) for f in Case._meta.concrete_fields if not f.generated and not f.primary_key}
+    fields = {
+        f.name: getattr(case, f.name)
+        for f in Case._meta.concrete_fields
+        if not f.generated and not f.primary_key
+    }
     return Case(**{**fields, "number": f"{case.number}-c", "public_id": f"{case.public_id[:10]}c", **changes})
 
 
@@ -40,7 +46,10 @@ def test_it_writes_the_row_django_would(tree, rubbish):
     assert model_to_dict(stored) == model_to_dict(case)
     # RETURNING filled the columns the database computes.
     assert (case.street_code, case.community_code, case.grid_code) == (
-        stored.street_code, stored.community_code, stored.grid_code)
+        stored.street_code,
+        stored.community_code,
+        stored.grid_code,
+    )
     assert case.grid_code == case.area_code[:15]
     assert CaseEvent.objects.get(case=case).hash == case._report_event.hash
 

@@ -50,9 +50,12 @@ def test_a_split_without_a_successor_team_lists_the_members_left_behind(tree):
 
 def test_micro_grids_follow_the_part_they_lie_in(tree):
     grid = tree.grids[0]
-    inside_west = make_area(grid.code + "001", "1栋", Level.MICROGRID, grid, boundary=square(LON0, LAT0, HALF, HALF))
-    straddling = make_area(grid.code + "002", "2栋", Level.MICROGRID, grid,
-                           boundary=square(LON0, LAT0 + HALF, STEP, HALF))
+    inside_west = make_area(
+        grid.code + "001", "1栋", Level.MICROGRID, grid, boundary=square(LON0, LAT0, HALF, HALF)
+    )
+    straddling = make_area(
+        grid.code + "002", "2栋", Level.MICROGRID, grid, boundary=square(LON0, LAT0 + HALF, STEP, HALF)
+    )
     worker = tree.users["worker2"]
     Membership.objects.create(user=worker, area=inside_west, role=Role.GRID_WORKER)
     result = grid_split(grid=grid, parts=halves(), actor=None)
@@ -84,12 +87,15 @@ def test_a_split_refuses_an_invalid_part(tree):
 
 def test_a_merge_makes_one_grid_and_moves_both_teams(tree):
     left, right = tree.grids[0], tree.grids[1]
-    micro = make_area(right.code + "001", "5栋", Level.MICROGRID, right, boundary=square(LON0 + STEP, LAT0, HALF, HALF))
+    micro = make_area(
+        right.code + "001", "5栋", Level.MICROGRID, right, boundary=square(LON0 + STEP, LAT0, HALF, HALF)
+    )
     result = grid_merge(grids=[left, right], name="第1网格", actor=tree.users["centre"])
     merged = result.created[0]
     assert merged.households == left.households + right.households
     assert area_m2(boundary_shape(merged.boundary)) == pytest.approx(
-        area_m2(boundary_shape(square(LON0, LAT0, 2 * STEP, STEP))), rel=1e-6)
+        area_m2(boundary_shape(square(LON0, LAT0, 2 * STEP, STEP))), rel=1e-6
+    )
     assert boundary_shape(merged.boundary).geom_type == "Polygon"
     for name in ("worker", "worker2", "leader"):
         assert {code for _, code in active_roles(tree.users[name])} == {merged.code}
@@ -101,8 +107,13 @@ def test_a_merge_makes_one_grid_and_moves_both_teams(tree):
 def test_a_merge_refuses_grids_of_different_communities_or_apart(tree):
     with pytest.raises(ValidationError):
         grid_merge(grids=[tree.grids[0], tree.grids[2]], name="x", actor=None)
-    far = make_area(tree.communities[0].code + "005", "飞地", Level.GRID, tree.communities[0],
-                    boundary=square(LON0 + 3 * STEP, LAT0 + 3 * STEP, STEP, STEP))
+    far = make_area(
+        tree.communities[0].code + "005",
+        "飞地",
+        Level.GRID,
+        tree.communities[0],
+        boundary=square(LON0 + 3 * STEP, LAT0 + 3 * STEP, STEP, STEP),
+    )
     with pytest.raises(ValidationError) as exc:
         grid_merge(grids=[tree.grids[0], far], name="x", actor=None)
     assert "contiguous" in str(exc.value)
@@ -180,4 +191,6 @@ def test_split_parts_are_checked_against_the_neighbours(tree):
     with pytest.raises(ValidationError):
         grid_split(grid=tree.grids[0], parts=parts, actor=None)
     assert Area.objects.get(pk=tree.grids[0].pk).is_active
-    assert not Area.objects.filter(code__startswith=tree.communities[0].code, code__gt=tree.grids[1].code).exists()
+    assert not Area.objects.filter(
+        code__startswith=tree.communities[0].code, code__gt=tree.grids[1].code
+    ).exists()

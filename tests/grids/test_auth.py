@@ -13,7 +13,10 @@ from grids.services import membership_grant
 
 
 def _columns(user):
-    return {(f.attname, type(getattr(user, f.attname)), getattr(user, f.attname)) for f in User._meta.concrete_fields}
+    return {
+        (f.attname, type(getattr(user, f.attname)), getattr(user, f.attname))
+        for f in User._meta.concrete_fields
+    }
 
 
 def _separately(user):
@@ -40,10 +43,14 @@ def test_it_gives_what_several_memberships_give_and_skips_inactive_ones(tree):
     membership_grant(user=worker, role=Role.COMMUNITY_STAFF, area=tree.communities[3])
     Membership.objects.filter(user=worker, area=tree.communities[3]).update(is_active=False)
     membership_grant(user=worker, role=Role.GRID_WORKER, area=tree.grids[2])
-    Area.objects.filter(pk=tree.grids[2].pk).update(is_active=False, retired_at=timezone.now())  # retired since
+    Area.objects.filter(pk=tree.grids[2].pk).update(
+        is_active=False, retired_at=timezone.now()
+    )  # retired since
     loaded = reach(ReachBackend().get_user(worker.pk))
     assert loaded.codes_by_role == {
-        Role.GRID_WORKER: frozenset({tree.grids[0].code}), Role.GRID_LEADER: frozenset({tree.grids[1].code})}
+        Role.GRID_WORKER: frozenset({tree.grids[0].code}),
+        Role.GRID_LEADER: frozenset({tree.grids[1].code}),
+    }
     assert loaded == _separately(worker)
 
 

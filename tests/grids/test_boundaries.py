@@ -40,7 +40,9 @@ def test_it_refuses_an_unclosed_ring_and_imports_nothing(tree):
     open_ring = copy.deepcopy(grid.boundary)
     open_ring["coordinates"][0].pop()
     moved = square(LON0 + STEP, LAT0, STEP * 0.9, STEP)
-    report = boundaries_import(collection=collection(feature(grid.code, open_ring), feature(other.code, moved)))
+    report = boundaries_import(
+        collection=collection(feature(grid.code, open_ring), feature(other.code, moved))
+    )
     assert not report.ok and not report.imported
     assert any("not closed" in e for e in errors_of(report, grid.code))
     other.refresh_from_db()
@@ -49,15 +51,21 @@ def test_it_refuses_an_unclosed_ring_and_imports_nothing(tree):
 
 def test_it_refuses_a_self_intersecting_ring_with_the_reason(tree):
     grid = tree.grids[0]
-    bowtie = {"type": "Polygon", "coordinates": [[[LON0, LAT0], [LON0 + STEP, LAT0 + STEP], [LON0 + STEP, LAT0],
-                                                  [LON0, LAT0 + STEP], [LON0, LAT0]]]}
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [
+            [[LON0, LAT0], [LON0 + STEP, LAT0 + STEP], [LON0 + STEP, LAT0], [LON0, LAT0 + STEP], [LON0, LAT0]]
+        ],
+    }
     report = boundaries_import(collection=collection(feature(grid.code, bowtie)))
     assert any("not valid" in e and "Self-intersection" in e for e in errors_of(report, grid.code))
 
 
 def test_it_refuses_a_grid_that_leaves_its_community(tree):
     grid = tree.grids[0]
-    report = boundaries_import(collection=collection(feature(grid.code, square(LON0 - STEP, LAT0, 2 * STEP, STEP))))
+    report = boundaries_import(
+        collection=collection(feature(grid.code, square(LON0 - STEP, LAT0, 2 * STEP, STEP)))
+    )
     (error,) = errors_of(report, grid.code)
     assert "outside the parent" in error
     outside_m2 = float(re.search(r"([\d.]+) m²", error).group(1))
@@ -85,16 +93,20 @@ def test_it_reports_sibling_overlaps_with_their_area(tree):
 
 def test_strict_makes_an_overlap_an_error(tree):
     grid = tree.grids[0]
-    report = boundaries_import(collection=collection(feature(grid.code, square(LON0, LAT0, STEP + 0.001, STEP))),
-                               strict=True)
+    report = boundaries_import(
+        collection=collection(feature(grid.code, square(LON0, LAT0, STEP + 0.001, STEP))), strict=True
+    )
     assert not report.imported and any("Overlaps sibling" in e for e in errors_of(report, grid.code))
 
 
 def test_overlaps_between_two_new_features_are_reported_once_each(tree):
     a, b = tree.grids[0], tree.grids[1]
-    report, _ = boundaries_validate(collection(
-        feature(a.code, square(LON0, LAT0, STEP + 0.001, STEP)), feature(b.code, square(LON0 + STEP, LAT0, STEP, STEP))
-    ))
+    report, _ = boundaries_validate(
+        collection(
+            feature(a.code, square(LON0, LAT0, STEP + 0.001, STEP)),
+            feature(b.code, square(LON0 + STEP, LAT0, STEP, STEP)),
+        )
+    )
     assert len(warnings_of(report, a.code)) == 1 and len(warnings_of(report, b.code)) == 1
 
 
@@ -102,10 +114,12 @@ def test_it_creates_new_areas_below_parents_in_the_same_file(tree):
     street = tree.streets[1]
     community_code, grid_code = street.code + "009", street.code + "009001"
     box = square(LON0 + 3 * STEP, LAT0, STEP, STEP)
-    report = boundaries_import(collection=collection(
-        feature(grid_code, box, name="第1网格", households=320, residents=900),
-        feature(community_code, box, name="新社区"),
-    ))
+    report = boundaries_import(
+        collection=collection(
+            feature(grid_code, box, name="第1网格", households=320, residents=900),
+            feature(community_code, box, name="新社区"),
+        )
+    )
     assert report.ok, report.lines()
     grid = Area.objects.get(code=grid_code)
     assert grid.level == Level.GRID and grid.parent.code == community_code and grid.households == 320
@@ -119,26 +133,56 @@ def test_it_refuses_an_orphan_a_retired_area_and_a_new_area_without_name(tree):
     retired = tree.grids[7]
     Area.objects.filter(pk=retired.pk).update(is_active=False, retired_at=timezone.now())
     box = square(LON0, LAT0, STEP, STEP)
-    report = boundaries_import(collection=collection(
-        feature("430104999001001", box, name="孤儿"), feature(retired.code, retired.boundary),
-        feature(tree.communities[0].code + "077", box),
-    ))
+    report = boundaries_import(
+        collection=collection(
+            feature("430104999001001", box, name="孤儿"),
+            feature(retired.code, retired.boundary),
+            feature(tree.communities[0].code + "077", box),
+        )
+    )
     assert any("does not exist" in e for e in errors_of(report, "430104999001001"))
     assert any("retired" in e for e in errors_of(report, retired.code))
     assert any("needs a name" in e for e in errors_of(report, tree.communities[0].code + "077"))
 
 
-@pytest.mark.parametrize("bad, message", [
-    ({"type": "Feature", "properties": {}, "geometry": None}, "digits"),
-    ({"type": "Feature", "properties": {"code": "430104001001001"}, "geometry": {"type": "Point", "coordinates": [1, 2]}},
-     "Polygon or MultiPolygon"),
-    ({"type": "Feature", "properties": {"code": "430104001001001"},
-      "geometry": {"type": "Polygon", "coordinates": [[[1, 2], [3]]]}}, "not [lon, lat]"),
-    ({"type": "Feature", "properties": {"code": "430104001001001", "kind": "dedicated", "purpose": "zoo"},
-      "geometry": square(LON0, LAT0, STEP, STEP)}, "Unknown dedicated purpose"),
-    ({"type": "Feature", "properties": {"code": "430104001001001", "households": -3},
-      "geometry": square(LON0, LAT0, STEP, STEP)}, "whole number"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"type": "Feature", "properties": {}, "geometry": None}, "digits"),
+        (
+            {
+                "type": "Feature",
+                "properties": {"code": "430104001001001"},
+                "geometry": {"type": "Point", "coordinates": [1, 2]},
+            },
+            "Polygon or MultiPolygon",
+        ),
+        (
+            {
+                "type": "Feature",
+                "properties": {"code": "430104001001001"},
+                "geometry": {"type": "Polygon", "coordinates": [[[1, 2], [3]]]},
+            },
+            "not [lon, lat]",
+        ),
+        (
+            {
+                "type": "Feature",
+                "properties": {"code": "430104001001001", "kind": "dedicated", "purpose": "zoo"},
+                "geometry": square(LON0, LAT0, STEP, STEP),
+            },
+            "Unknown dedicated purpose",
+        ),
+        (
+            {
+                "type": "Feature",
+                "properties": {"code": "430104001001001", "households": -3},
+                "geometry": square(LON0, LAT0, STEP, STEP),
+            },
+            "whole number",
+        ),
+    ],
+)
 def test_it_reports_malformed_features(tree, bad, message):
     report = boundaries_import(collection=collection(bad))
     assert not report.ok
@@ -152,7 +196,9 @@ def test_it_refuses_what_is_not_a_feature_collection(tree):
 
 def test_it_reports_duplicate_codes(tree):
     grid = tree.grids[0]
-    report = boundaries_import(collection=collection(feature(grid.code, grid.boundary), feature(grid.code, grid.boundary)))
+    report = boundaries_import(
+        collection=collection(feature(grid.code, grid.boundary), feature(grid.code, grid.boundary))
+    )
     assert any("also appears" in e for e in report.features[1].errors)
 
 
@@ -162,14 +208,17 @@ def test_an_update_records_the_previous_boundary(tree):
     smaller = square(LON0, LAT0, STEP / 2, STEP)
     report = boundaries_import(collection=collection(feature(grid.code, smaller, name="第1网格")))
     grid.refresh_from_db()
-    assert grid.boundary == smaller and grid.name == "第1网格" and grid.max_lon == pytest.approx(LON0 + STEP / 2)
+    assert (
+        grid.boundary == smaller and grid.name == "第1网格" and grid.max_lon == pytest.approx(LON0 + STEP / 2)
+    )
     assert report.change.previous_boundaries == {grid.code: old}
 
 
 def test_a_dry_run_writes_nothing(tree):
     grid = tree.grids[0]
-    report = boundaries_import(collection=collection(feature(grid.code, square(LON0, LAT0, STEP / 2, STEP))),
-                               dry_run=True)
+    report = boundaries_import(
+        collection=collection(feature(grid.code, square(LON0, LAT0, STEP / 2, STEP))), dry_run=True
+    )
     assert report.ok and not report.imported
     grid.refresh_from_db()
     assert grid.boundary == tree.grids[0].boundary

@@ -31,7 +31,10 @@ def test_export_leaves_out_retired_areas_unless_asked(tree):
     Area.objects.filter(pk=tree.grids[0].pk).update(is_active=False, retired_at=timezone.now())
     codes = [f["id"] for f in json.loads(run("export_boundaries", "--level", "grid"))["features"]]
     assert tree.grids[0].code not in codes
-    codes = [f["id"] for f in json.loads(run("export_boundaries", "--level", "grid", "--include-retired"))["features"]]
+    codes = [
+        f["id"]
+        for f in json.loads(run("export_boundaries", "--level", "grid", "--include-retired"))["features"]
+    ]
     assert tree.grids[0].code in codes
 
 
@@ -59,9 +62,16 @@ def test_import_updates_and_reports(tree, tmp_path):
 
 
 def test_import_with_an_error_imports_nothing_and_fails(tree, tmp_path):
-    good = {"type": "Feature", "properties": {"code": tree.grids[1].code}, "geometry": square(LON0 + STEP, LAT0, STEP / 2, STEP)}
-    bad = {"type": "Feature", "properties": {"code": tree.grids[0].code},
-           "geometry": square(LON0 - STEP, LAT0, 2 * STEP, STEP)}
+    good = {
+        "type": "Feature",
+        "properties": {"code": tree.grids[1].code},
+        "geometry": square(LON0 + STEP, LAT0, STEP / 2, STEP),
+    }
+    bad = {
+        "type": "Feature",
+        "properties": {"code": tree.grids[0].code},
+        "geometry": square(LON0 - STEP, LAT0, 2 * STEP, STEP),
+    }
     with pytest.raises(CommandError, match="Nothing imported"):
         run("import_boundaries", write(tmp_path, [good, bad]))
     assert Area.objects.get(pk=tree.grids[1].pk).boundary == tree.grids[1].boundary
@@ -78,8 +88,16 @@ def test_import_refuses_an_unreadable_file(tmp_path, db):
 def test_demo_logins_names_one_login_per_role_in_one_community():
     call_command("load_demo", grids=20, seed=1, stdout=io.StringIO())
     out = run("demo_logins")
-    for label in ("superuser", "district centre", "read-only leader", "street staff", "community staff",
-                  "grid leader", "grid worker", "department handler"):
+    for label in (
+        "superuser",
+        "district centre",
+        "read-only leader",
+        "street staff",
+        "community staff",
+        "grid leader",
+        "grid worker",
+        "department handler",
+    ):
         assert label in out
     assert settings.GRIDGOV["DEMO_PASSWORD"] in out
     lines = {line.split("  ")[0]: line.split() for line in out.splitlines()}
@@ -96,11 +114,23 @@ def test_demo_logins_without_a_demo_says_so():
 
 
 def test_create_user_adds_memberships_and_refuses_a_wrong_level(tree):
-    run("create_user", "wang", "--role", "grid_worker", "--area", tree.grids[3].code, "--password", "s3cret-pw")
+    run(
+        "create_user",
+        "wang",
+        "--role",
+        "grid_worker",
+        "--area",
+        tree.grids[3].code,
+        "--password",
+        "s3cret-pw",
+    )
     run("create_user", "wang", "--role", "grid_worker", "--area", tree.grids[4].code)
     user = User.objects.get(username="wang")
     assert user.check_password("s3cret-pw")
-    assert set(user.memberships.values_list("area__code", flat=True)) == {tree.grids[3].code, tree.grids[4].code}
+    assert set(user.memberships.values_list("area__code", flat=True)) == {
+        tree.grids[3].code,
+        tree.grids[4].code,
+    }
     with pytest.raises(CommandError):
         run("create_user", "wang", "--role", "street_staff", "--area", tree.grids[3].code)
     with pytest.raises(CommandError):

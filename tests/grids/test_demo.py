@@ -23,7 +23,9 @@ def load(grids=40, seed=7, **options):
 
 
 def shapes(level, parent_code=""):
-    return [boundary_shape(a.boundary) for a in Area.objects.filter(level=level, code__startswith=parent_code)]
+    return [
+        boundary_shape(a.boundary) for a in Area.objects.filter(level=level, code__startswith=parent_code)
+    ]
 
 
 def assert_tiles(pieces, whole, rel=1e-9):
@@ -61,7 +63,11 @@ def test_every_grid_answers_for_its_own_centre():
 
 def snapshot():
     return (
-        list(Area.objects.order_by("code").values_list("code", "name", "kind", "purpose", "boundary", "households")),
+        list(
+            Area.objects.order_by("code").values_list(
+                "code", "name", "kind", "purpose", "boundary", "households"
+            )
+        ),
         list(User.objects.order_by("username").values_list("username", "display_name", "phone")),
         sorted(Membership.objects.values_list("user__username", "role", "area__code")),
     )
@@ -87,7 +93,9 @@ def test_the_default_district_has_the_promised_shape_and_teams():
     assert counts[Level.STREET] == 6 and counts[Level.COMMUNITY] == 40 and counts[Level.GRID] == 300
     assert counts[Level.MICROGRID] >= 600
     assert Area.objects.filter(level=Level.GRID, kind="dedicated").exclude(purpose="").count() >= 5
-    assert district.households == sum(Area.objects.filter(level=Level.GRID).values_list("households", flat=True))
+    assert district.households == sum(
+        Area.objects.filter(level=Level.GRID).values_list("households", flat=True)
+    )
     lon, lat = district.centroid_lon, district.centroid_lat
     assert 112.9 <= lon <= 113.0 and 28.15 <= lat <= 28.25
     teams = Counter(Membership.objects.filter(area__level=Level.GRID).values_list("area_id", "role"))

@@ -41,8 +41,13 @@ def test_it_resolves_a_corner_shared_by_four_grids_deterministically(tree):
 def test_it_honours_holes(tree):
     grid = tree.grids[0]
     x0, y0 = LON0, LAT0
-    hole = [[x0 + 0.002, y0 + 0.002], [x0 + 0.002, y0 + 0.003], [x0 + 0.003, y0 + 0.003],
-            [x0 + 0.003, y0 + 0.002], [x0 + 0.002, y0 + 0.002]]
+    hole = [
+        [x0 + 0.002, y0 + 0.002],
+        [x0 + 0.002, y0 + 0.003],
+        [x0 + 0.003, y0 + 0.003],
+        [x0 + 0.003, y0 + 0.002],
+        [x0 + 0.002, y0 + 0.002],
+    ]
     grid.boundary = {"type": "Polygon", "coordinates": [square(x0, y0, STEP, STEP)["coordinates"][0], hole]}
     grid.save()
     assert grid_for_point(y0 + 0.0025, x0 + 0.0025) == tree.communities[0].pk  # in the hole: the next one up
@@ -67,7 +72,9 @@ def test_it_ignores_retired_grids(tree):
 
 def test_it_prefers_the_micro_grid_inside_a_grid(tree):
     grid = tree.grids[0]
-    micro = make_area(grid.code + "001", "1栋", Level.MICROGRID, grid, boundary=square(LON0, LAT0, STEP / 2, STEP / 2))
+    micro = make_area(
+        grid.code + "001", "1栋", Level.MICROGRID, grid, boundary=square(LON0, LAT0, STEP / 2, STEP / 2)
+    )
     assert grid_for_point(LAT0 + STEP / 4, LON0 + STEP / 4) == micro.pk
     assert grid_for_point(LAT0 + 3 * STEP / 4, LON0 + 3 * STEP / 4) == grid.pk
 

@@ -14,7 +14,9 @@ def rubbish(catalogue):
 
 @pytest.fixture
 def hotline(tree):
-    integration, key = integration_create(name="市12345热线", kind="hotline", webhook_url="https://hotline.example/hook")
+    integration, key = integration_create(
+        name="市12345热线", kind="hotline", webhook_url="https://hotline.example/hook"
+    )
     integration.key = key
     return integration
 
@@ -23,7 +25,9 @@ def hotline(tree):
 def sensor_platform(tree, rubbish):
     integration, key = integration_create(name="智慧环卫平台", kind="sensor")
     integration.key = key
-    SensorAlertRule.objects.create(integration=integration, alert_type="bin_full", category=rubbish, window_minutes=30)
+    SensorAlertRule.objects.create(
+        integration=integration, alert_type="bin_full", category=rubbish, window_minutes=30
+    )
     return integration
 
 
@@ -35,9 +39,18 @@ def client_for(integration):
 
 def order(tree, **overrides):
     grid = tree.grids[0]
-    return {"external_id": "GD-0001", "category": "01001", "title": "小区东门垃圾堆积", "content": "三天无人清运",
-            "caller_name": "王女士", "caller_phone": "13800001234", "address": "岳麓大道 88 号",
-            "lat": grid.centroid_lat, "lon": grid.centroid_lon, **overrides}
+    return {
+        "external_id": "GD-0001",
+        "category": "01001",
+        "title": "小区东门垃圾堆积",
+        "content": "三天无人清运",
+        "caller_name": "王女士",
+        "caller_phone": "13800001234",
+        "address": "岳麓大道 88 号",
+        "lat": grid.centroid_lat,
+        "lon": grid.centroid_lon,
+        **overrides,
+    }
 
 
 class FakeReceiver:

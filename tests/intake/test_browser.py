@@ -6,7 +6,6 @@ import pytest
 
 from cases import services
 from cases.models import Case
-
 from tests.browser import DESKTOP, PHONE, jpeg, needs_chromium, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.intake.urls"), needs_chromium]
@@ -23,7 +22,10 @@ def test_a_citizen_reports_follows_and_rates(transactional_db, tree, live_server
 
     cache.clear()
     settings.LANGUAGE_CODE = "zh-hans"
-    settings.GRIDGOV = {**settings.GRIDGOV, "PUBLIC_REPORT_MIN_SECONDS": 0}  # the test does not wait like a person
+    settings.GRIDGOV = {
+        **settings.GRIDGOV,
+        "PUBLIC_REPORT_MIN_SECONDS": 0,
+    }  # the test does not wait like a person
     from cases.models import Category
 
     rubbish = Category.objects.get(code="01001")
@@ -61,8 +63,12 @@ def test_a_citizen_reports_follows_and_rates(transactional_db, tree, live_server
     after = jpeg("after.jpg", (40, 160, 40))
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    services.case_feedback(case_id=case.pk, actor=u["handler"], result="已清运并消毒",
-                           photos=[SimpleUploadedFile("after.jpg", after["buffer"], content_type="image/jpeg")])
+    services.case_feedback(
+        case_id=case.pk,
+        actor=u["handler"],
+        result="已清运并消毒",
+        photos=[SimpleUploadedFile("after.jpg", after["buffer"], content_type="image/jpeg")],
+    )
     services.case_verify(case_id=case.pk, actor=u["worker"], passed=True, note="内部：已核实")
     services.case_close(case_id=case.pk, actor=u["community"])
 
@@ -71,7 +77,9 @@ def test_a_citizen_reports_follows_and_rates(transactional_db, tree, live_server
     steps = page.locator(".milestones li").all_inner_texts()
     assert len(steps) == 7 and "已清运并消毒" in steps[-1]
     assert "内部" not in page.inner_text("main") and "城管局" not in page.inner_text("main")
-    page.wait_for_function("(img => img && img.complete && img.naturalWidth > 0)(document.querySelector('.photo-row img'))")
+    page.wait_for_function(
+        "(img => img && img.complete && img.naturalWidth > 0)(document.querySelector('.photo-row img'))"
+    )
     shot(page, "citizen-track-closed", "phone")
     assert fits(page)
     page.check("input[value=satisfied]")
@@ -100,18 +108,36 @@ def test_the_centre_sees_failed_webhooks(transactional_db, tree, live_server, br
 
     from .conftest import order
 
-    hotline, _key = integration_create(name="市12345热线", kind="hotline", webhook_url="https://hotline.example/hook")
+    hotline, _key = integration_create(
+        name="市12345热线", kind="hotline", webhook_url="https://hotline.example/hook"
+    )
     from intake.hotline import order_receive
     from intake.serializers import HotlineOrderInSerializer
 
     data = HotlineOrderInSerializer(data=order(tree))
     data.is_valid(raise_exception=True)
     case = order_receive(integration=hotline, data=dict(data.validated_data)).order.case
-    WebhookDelivery.objects.create(integration=hotline, case=case, kind="close", key="k1", status="failed", attempts=8,
-                                   next_attempt_at=timezone.now(), response_code=502,
-                                   last_error="HTTP 502 Bad Gateway")
-    WebhookDelivery.objects.create(integration=hotline, case=case, kind="file", key="k2", status="sent", attempts=1,
-                                   next_attempt_at=timezone.now(), response_code=200)
+    WebhookDelivery.objects.create(
+        integration=hotline,
+        case=case,
+        kind="close",
+        key="k1",
+        status="failed",
+        attempts=8,
+        next_attempt_at=timezone.now(),
+        response_code=502,
+        last_error="HTTP 502 Bad Gateway",
+    )
+    WebhookDelivery.objects.create(
+        integration=hotline,
+        case=case,
+        kind="file",
+        key="k2",
+        status="sent",
+        attempts=1,
+        next_attempt_at=timezone.now(),
+        response_code=200,
+    )
     for viewport, size in ((DESKTOP, "desktop"), (PHONE, "phone")):
         page = browser.new_context(viewport=viewport, locale="zh-CN").new_page()
         page.goto(f"{live_server.url}/accounts/login/?next=/intake/")
@@ -125,8 +151,9 @@ def test_the_centre_sees_failed_webhooks(transactional_db, tree, live_server, br
         with page.expect_navigation(wait_until="load"):
             page.click("text=重新发送")
         assert WebhookDelivery.objects.get(key="k1").status == "sent"
-        WebhookDelivery.objects.filter(key="k1").update(status="failed", response_code=502,
-                                                          last_error="HTTP 502 Bad Gateway")
+        WebhookDelivery.objects.filter(key="k1").update(
+            status="failed", response_code=502, last_error="HTTP 502 Bad Gateway"
+        )
 
 
 def tap_grid(page, name):
@@ -136,12 +163,16 @@ def tap_grid(page, name):
         box = outline.bounding_box()
         before = page.input_value("#id_lat") + "," + page.input_value("#id_lon")
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        page.wait_for_function("b => document.querySelector('#id_lat').value + ',' + "
-                               "document.querySelector('#id_lon').value !== b", arg=before)
+        page.wait_for_function(
+            "b => document.querySelector('#id_lat').value + ',' + "
+            "document.querySelector('#id_lon').value !== b",
+            arg=before,
+        )
         try:
-            page.wait_for_function("n => document.querySelector('#grid-name').textContent.includes(n)", arg=name,
-                                   timeout=1500)
+            page.wait_for_function(
+                "n => document.querySelector('#grid-name').textContent.includes(n)", arg=name, timeout=1500
+            )
             return
-        except Exception:  # noqa: BLE001 — another grid: try the next outline
+        except Exception:
             pass
     raise AssertionError(f"no outline of {name}")

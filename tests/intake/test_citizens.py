@@ -26,10 +26,18 @@ def _fresh_limits():
 
 def form(tree, category="01001", **overrides):
     grid = tree.grids[0]
-    return {"category": category, "description": "东门垃圾三天没人收了", "lat": grid.centroid_lat,
-            "lon": grid.centroid_lon, "address": "东门", "name": "李先生", "phone": "13900002222",
-            "started": abuse.started_token(time.time() - 60), "idempotency_key": overrides.pop("key", "k-1"),
-            **overrides}
+    return {
+        "category": category,
+        "description": "东门垃圾三天没人收了",
+        "lat": grid.centroid_lat,
+        "lon": grid.centroid_lon,
+        "address": "东门",
+        "name": "李先生",
+        "phone": "13900002222",
+        "started": abuse.started_token(time.time() - 60),
+        "idempotency_key": overrides.pop("key", "k-1"),
+        **overrides,
+    }
 
 
 def opened(client):
@@ -56,7 +64,11 @@ def test_a_citizen_reports_with_a_photo_and_gets_the_tracking_link(client, tree)
     assert response.status_code == 302, response.content.decode()[:2000]
     case = Case.objects.get()
     assert response["Location"] == f"/public/track/{citizen_token(case)}/?new=1"
-    assert (case.source, case.reporter, case.reporter_phone) == ("citizen", public_channel().user, "13900002222")
+    assert (case.source, case.reporter, case.reporter_phone) == (
+        "citizen",
+        public_channel().user,
+        "13900002222",
+    )
     assert case.attachments.filter(kind="before").count() == 1
     page = client.get(response["Location"]).content.decode()
     assert case.public_id in page and f"/public/track/{citizen_token(case)}/" in page
@@ -136,12 +148,16 @@ def test_possible_duplicates_show_nothing_personal(client, tree, rubbish):
 
     near = report(tree, rubbish, reporter_name="张三", reporter_phone="13700001111", title="东门垃圾")
     grid = tree.grids[0]
-    page = client.get("/public/report/duplicates/", {"category": "01001", "lat": grid.centroid_lat + 0.0002,
-                                                     "lon": grid.centroid_lon}).content.decode()
+    page = client.get(
+        "/public/report/duplicates/",
+        {"category": "01001", "lat": grid.centroid_lat + 0.0002, "lon": grid.centroid_lon},
+    ).content.decode()
     assert near.public_id in page and "东门垃圾" in page and "m" in page and near.number not in page
     assert "张三" not in page and "13700001111" not in page and "worker" not in page
-    far = client.get("/public/report/duplicates/", {"category": "01001", "lat": grid.centroid_lat + 0.002,
-                                                    "lon": grid.centroid_lon}).content.decode()
+    far = client.get(
+        "/public/report/duplicates/",
+        {"category": "01001", "lat": grid.centroid_lat + 0.002, "lon": grid.centroid_lon},
+    ).content.decode()
     assert near.public_id not in far
 
 
@@ -160,7 +176,9 @@ def _close(tree, case):
     services.case_file(case_id=case.pk, actor=u["community"])
     services.case_dispatch(case_id=case.pk, actor=u["community"], department=tree.departments[0])
     services.case_accept(case_id=case.pk, actor=u["handler"])
-    services.case_feedback(case_id=case.pk, actor=u["handler"], result="垃圾已清运", photos=[photo(color=(0, 160, 0))])
+    services.case_feedback(
+        case_id=case.pk, actor=u["handler"], result="垃圾已清运", photos=[photo(color=(0, 160, 0))]
+    )
     services.case_verify(case_id=case.pk, actor=u["worker"], passed=True, note="内部备注：已核实")
     services.case_close(case_id=case.pk, actor=u["community"])
 
@@ -176,10 +194,19 @@ def test_a_citizens_report_followed_through_to_the_rating(client, tree):
     page = client.get(track_url)
     body = page.content.decode()
     texts = [m.text for m in page.context["t"].milestones]
-    assert texts == ["Your report was received.", "Accepted as a case.", "Sent to the unit that handles it.",
-                     "The unit started handling it.", "The unit reports it handled.", "Checked on site.", "Closed."]
-    assert "垃圾已清运" in body                        # the result, in plain words
-    assert "内部备注" not in body and "handler" not in body and "城管局" not in body  # no staff or internal notes
+    assert texts == [
+        "Your report was received.",
+        "Accepted as a case.",
+        "Sent to the unit that handles it.",
+        "The unit started handling it.",
+        "The unit reports it handled.",
+        "Checked on site.",
+        "Closed.",
+    ]
+    assert "垃圾已清运" in body  # the result, in plain words
+    assert (
+        "内部备注" not in body and "handler" not in body and "城管局" not in body
+    )  # no staff or internal notes
     assert 'id="rate-form"' in body
     [after] = page.context["t"].after_photos
     assert client.get(f"{track_url}photos/{after.pk}/thumbnail/").status_code == 200
@@ -235,7 +262,9 @@ def test_a_merged_report_shows_the_originals_progress_and_rates_it(client, tree,
 def test_a_voided_report_tells_the_reason(client, tree):
     opened(client)
     track_url = send(client, tree).headers["Location"].split("?")[0]
-    services.case_void(case_id=Case.objects.get().pk, actor=tree.users["community"], reason="不属于本辖区事项")
+    services.case_void(
+        case_id=Case.objects.get().pk, actor=tree.users["community"], reason="不属于本辖区事项"
+    )
     page = client.get(track_url)
     assert page.context["t"].milestones[-1].detail == "不属于本辖区事项"
 
@@ -246,7 +275,8 @@ def test_the_public_map_gets_grid_outlines_and_names_only(client, tree):
     assert set(body["features"][0]["properties"]) == {"name"}
     grid = tree.grids[3]
     assert client.get("/public/locate/", {"lat": grid.centroid_lat, "lon": grid.centroid_lon}).json() == {
-        "area": {"name": grid.name}}
+        "area": {"name": grid.name}
+    }
 
 
 def test_possible_duplicates_are_recent_open_cases_within_the_category_radius(client, tree, rubbish):
@@ -258,16 +288,22 @@ def test_possible_duplicates_are_recent_open_cases_within_the_category_radius(cl
 
     grid = tree.grids[0]
     recent, old, other_kind = (report(tree, rubbish, title=t) for t in ("近期", "很久以前", "别的类"))
-    Case.objects.filter(pk=old.pk).update(reported_at=timezone.now() - timedelta(hours=rubbish.duplicate_window_hours + 1))
+    Case.objects.filter(pk=old.pk).update(
+        reported_at=timezone.now() - timedelta(hours=rubbish.duplicate_window_hours + 1)
+    )
     from cases.models import Category
 
     Case.objects.filter(pk=other_kind.pk).update(category=Category.objects.get(code="01003"))
     services.case_void(case_id=recent.pk, actor=tree.users["community"], reason="误报")
     fresh = report(tree, rubbish, title="仍在办理")
-    page = client.get("/public/report/duplicates/", {"category": "01001", "lat": grid.centroid_lat + 0.0004,
-                                                     "lon": grid.centroid_lon}).content.decode()  # ~45 m
+    page = client.get(
+        "/public/report/duplicates/",
+        {"category": "01001", "lat": grid.centroid_lat + 0.0004, "lon": grid.centroid_lon},
+    ).content.decode()  # ~45 m
     assert fresh.public_id in page
     assert old.public_id not in page and other_kind.public_id not in page and recent.public_id not in page
-    beyond = client.get("/public/report/duplicates/", {"category": "01001", "lat": grid.centroid_lat + 0.0005,
-                                                       "lon": grid.centroid_lon}).content.decode()  # ~56 m
+    beyond = client.get(
+        "/public/report/duplicates/",
+        {"category": "01001", "lat": grid.centroid_lat + 0.0005, "lon": grid.centroid_lon},
+    ).content.decode()  # ~56 m
     assert fresh.public_id not in beyond

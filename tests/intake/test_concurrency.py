@@ -17,8 +17,13 @@ def test_two_alerts_at_once_open_one_case(tree, sensor_platform):
     grid = tree.grids[0]
 
     def send():
-        return alert_receive(integration=sensor_platform, device_id="BIN-1", alert_type="bin_full",
-                             lat=grid.centroid_lat, lon=grid.centroid_lon).case.pk
+        return alert_receive(
+            integration=sensor_platform,
+            device_id="BIN-1",
+            alert_type="bin_full",
+            lat=grid.centroid_lat,
+            lon=grid.centroid_lon,
+        ).case.pk
 
     results = run_together(*[send for _ in range(4)])
     assert all(kind == "ok" for kind, _ in results), results

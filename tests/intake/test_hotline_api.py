@@ -70,7 +70,9 @@ def test_unknown_categories_and_missing_places_are_refused_per_field(tree, hotli
 
 def test_an_order_without_a_point_lands_in_the_area_it_names(tree, hotline):
     community = tree.communities[1]
-    response = client_for(hotline).post(URL, order(tree, lat=None, lon=None, area_code=community.code), format="json")
+    response = client_for(hotline).post(
+        URL, order(tree, lat=None, lon=None, area_code=community.code), format="json"
+    )
     assert response.status_code == 201, response.json()
     assert Case.objects.get().area == community
 
@@ -109,7 +111,9 @@ def _through_the_loop(tree, case):
     services.case_close(case_id=case.pk, actor=u["community"])
 
 
-def test_the_first_receiving_unit_is_kept_and_returns_are_counted(tree, hotline, django_capture_on_commit_callbacks):
+def test_the_first_receiving_unit_is_kept_and_returns_are_counted(
+    tree, hotline, django_capture_on_commit_callbacks
+):
     client = client_for(hotline)
     client.post(URL, order(tree), format="json")
     case = Case.objects.get()
@@ -135,11 +139,16 @@ def test_the_callback_evaluates_the_closed_case_as_the_hotline(tree, hotline):
     client = client_for(hotline)
     client.post(URL, order(tree), format="json")
     case = Case.objects.get()
-    early = client.post(URL + "GD-0001/callback/", {"satisfaction": "satisfied", "solved": True}, format="json")
+    early = client.post(
+        URL + "GD-0001/callback/", {"satisfaction": "satisfied", "solved": True}, format="json"
+    )
     assert early.status_code == 409
     _through_the_loop(tree, case)
-    response = client.post(URL + "GD-0001/callback/", {"satisfaction": "basically_satisfied", "solved": True,
-                                                       "comment": "已解决"}, format="json")
+    response = client.post(
+        URL + "GD-0001/callback/",
+        {"satisfaction": "basically_satisfied", "solved": True, "comment": "已解决"},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     case.refresh_from_db()
     assert (case.status, case.satisfaction) == ("evaluated", "basically_satisfied")
@@ -147,10 +156,13 @@ def test_the_callback_evaluates_the_closed_case_as_the_hotline(tree, hotline):
     assert event.actor == hotline.user and event.payload["channel"] == "hotline"
     assert response.json()["callback"]["solved"] is True
     # The same callback again changes nothing; a different one is a conflict.
-    again = client.post(URL + "GD-0001/callback/", {"satisfaction": "basically_satisfied", "solved": True},
-                        format="json")
+    again = client.post(
+        URL + "GD-0001/callback/", {"satisfaction": "basically_satisfied", "solved": True}, format="json"
+    )
     assert again.status_code == 200
-    other = client.post(URL + "GD-0001/callback/", {"satisfaction": "dissatisfied", "solved": False}, format="json")
+    other = client.post(
+        URL + "GD-0001/callback/", {"satisfaction": "dissatisfied", "solved": False}, format="json"
+    )
     assert other.status_code == 409
     assert CaseEvent.objects.filter(case=case, kind="evaluate").count() == 1
 
@@ -162,7 +174,9 @@ def test_a_merged_order_is_rated_on_the_original(tree, hotline, rubbish):
     client = client_for(hotline)
     client.post(URL, order(tree), format="json")
     duplicate = Case.objects.get(source="hotline")
-    services.case_merge(case_id=duplicate.pk, actor=tree.users["community"], into=original.number, reason="同一堆垃圾")
+    services.case_merge(
+        case_id=duplicate.pk, actor=tree.users["community"], into=original.number, reason="同一堆垃圾"
+    )
     _through_the_loop(tree, original)
     response = client.post(URL + "GD-0001/callback/", {"satisfaction": "satisfied"}, format="json")
     assert response.status_code == 200, response.json()

@@ -18,8 +18,14 @@ URL = "/api/v1/intake/sensors/alerts/"
 def alert(tree, minutes=0, **overrides):
     grid = tree.grids[0]
     at = timezone.now().replace(microsecond=0) + timedelta(minutes=minutes)
-    return {"device_id": "BIN-0042", "alert_type": "bin_full", "lat": grid.centroid_lat, "lon": grid.centroid_lon,
-            "occurred_at": at.isoformat(), **overrides}
+    return {
+        "device_id": "BIN-0042",
+        "alert_type": "bin_full",
+        "lat": grid.centroid_lat,
+        "lon": grid.centroid_lon,
+        "occurred_at": at.isoformat(),
+        **overrides,
+    }
 
 
 def test_the_first_alert_opens_a_case_and_registers_the_device(tree, sensor_platform):
@@ -36,7 +42,9 @@ def test_repeats_within_the_window_join_the_open_case(tree, sensor_platform):
     client = client_for(sensor_platform)
     client.post(URL, alert(tree), format="json")
     second = client.post(URL, alert(tree, minutes=20), format="json").json()
-    third = client.post(URL, alert(tree, minutes=45, lat=None, lon=None), format="json").json()  # device's place
+    third = client.post(
+        URL, alert(tree, minutes=45, lat=None, lon=None), format="json"
+    ).json()  # device's place
     assert (second["opened_case"], third["opened_case"]) == (False, False)
     assert third["alert_count"] == 3
     case = Case.objects.get()
@@ -63,8 +71,9 @@ def test_an_alert_after_the_case_closed_opens_a_new_case(tree, sensor_platform):
 def test_other_devices_and_alert_types_keep_their_own_cases(tree, sensor_platform, rubbish):
     from intake.models import SensorAlertRule
 
-    SensorAlertRule.objects.create(integration=sensor_platform, alert_type="bin_fire", category=rubbish,
-                                   urgency="urgent")
+    SensorAlertRule.objects.create(
+        integration=sensor_platform, alert_type="bin_fire", category=rubbish, urgency="urgent"
+    )
     client = client_for(sensor_platform)
     client.post(URL, alert(tree), format="json")
     client.post(URL, alert(tree, device_id="BIN-0043"), format="json")

@@ -39,12 +39,15 @@ def test_anonymous_users_are_sent_to_log_in(client, tree):
     assert client.get("/intake/").status_code == 302
 
 
-def test_the_centre_sends_a_failed_delivery_again(client, tree, failed, receiver,
-                                                  django_capture_on_commit_callbacks):
+def test_the_centre_sends_a_failed_delivery_again(
+    client, tree, failed, receiver, django_capture_on_commit_callbacks
+):
     receiver.codes = []
     client.force_login(tree.users["centre"])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/intake/deliveries/{failed.pk}/retry/", {"next": "/intake/deliveries/?status=failed"})
+        response = client.post(
+            f"/intake/deliveries/{failed.pk}/retry/", {"next": "/intake/deliveries/?status=failed"}
+        )
     assert response.status_code == 302
     failed.refresh_from_db()
     assert failed.status == WebhookStatus.SENT
@@ -52,13 +55,20 @@ def test_the_centre_sends_a_failed_delivery_again(client, tree, failed, receiver
     assert client.post(f"/intake/deliveries/{failed.pk}/retry/").status_code == 403
 
 
-def test_the_deliveries_list_filters_by_status_in_constant_queries(client, tree, failed, django_assert_max_num_queries):
+def test_the_deliveries_list_filters_by_status_in_constant_queries(
+    client, tree, failed, django_assert_max_num_queries
+):
     client.force_login(tree.users["centre"])
     assert failed.case.number in client.get("/intake/deliveries/?status=failed").content.decode()
     assert failed.case.number not in client.get("/intake/deliveries/?status=sent").content.decode()
     for n in range(30):
-        WebhookDelivery.objects.create(integration=failed.integration, case=failed.case, kind="file", key=f"k{n}",
-                                       next_attempt_at=failed.next_attempt_at)
+        WebhookDelivery.objects.create(
+            integration=failed.integration,
+            case=failed.case,
+            kind="file",
+            key=f"k{n}",
+            next_attempt_at=failed.next_attempt_at,
+        )
     with django_assert_max_num_queries(12):
         assert client.get("/intake/deliveries/").status_code == 200
     with django_assert_max_num_queries(12):

@@ -26,8 +26,9 @@ def hotline_case(tree, hotline, django_capture_on_commit_callbacks):
     return Case.objects.get()
 
 
-def test_a_status_change_is_posted_signed_to_the_integration(tree, hotline, hotline_case, receiver,
-                                                             django_capture_on_commit_callbacks):
+def test_a_status_change_is_posted_signed_to_the_integration(
+    tree, hotline, hotline_case, receiver, django_capture_on_commit_callbacks
+):
     receiver.requests.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.case_file(case_id=hotline_case.pk, actor=tree.users["community"])
@@ -39,7 +40,9 @@ def test_a_status_change_is_posted_signed_to_the_integration(tree, hotline, hotl
     assert body["case"]["external_id"] == "GD-0001"
     headers = {k.lower(): v for k, v in request.header_items()}
     timestamp = headers["x-gridgov-timestamp"]
-    expected = hmac.new(hotline.webhook_secret.encode(), timestamp.encode() + b"." + request.data, hashlib.sha256)
+    expected = hmac.new(
+        hotline.webhook_secret.encode(), timestamp.encode() + b"." + request.data, hashlib.sha256
+    )
     assert headers["x-gridgov-signature"] == "sha256=" + expected.hexdigest()
     delivery = WebhookDelivery.objects.get(kind="file")
     assert (delivery.status, delivery.attempts, delivery.response_code) == ("sent", 1, 200)
@@ -107,11 +110,13 @@ def test_backoff_grows_and_is_capped():
     assert webhooks.backoff(20) == 3600
 
 
-def test_the_sweep_requeues_pending_deliveries_whose_message_was_lost(hotline_case, receiver,
-                                                                      django_capture_on_commit_callbacks):
+def test_the_sweep_requeues_pending_deliveries_whose_message_was_lost(
+    hotline_case, receiver, django_capture_on_commit_callbacks
+):
     [delivery_id] = WebhookDelivery.objects.values_list("pk", flat=True)
-    WebhookDelivery.objects.filter(pk=delivery_id).update(status="pending", attempts=0,
-                                                          next_attempt_at=timezone.now() - timedelta(minutes=10))
+    WebhookDelivery.objects.filter(pk=delivery_id).update(
+        status="pending", attempts=0, next_attempt_at=timezone.now() - timedelta(minutes=10)
+    )
     receiver.requests.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert webhooks.deliveries_requeue() == 1
@@ -120,8 +125,9 @@ def test_the_sweep_requeues_pending_deliveries_whose_message_was_lost(hotline_ca
         assert webhooks.deliveries_requeue() == 0
 
 
-def test_only_the_centre_may_send_a_failed_delivery_again(tree, hotline_case, receiver,
-                                                          django_capture_on_commit_callbacks):
+def test_only_the_centre_may_send_a_failed_delivery_again(
+    tree, hotline_case, receiver, django_capture_on_commit_callbacks
+):
     from django.core.exceptions import PermissionDenied
 
     delivery = WebhookDelivery.objects.get()
@@ -134,10 +140,14 @@ def test_only_the_centre_may_send_a_failed_delivery_again(tree, hotline_case, re
     assert (delivery.status, delivery.attempts) == ("sent", 1)
 
 
-def test_the_beat_task_requeues_through_the_same_service(hotline_case, receiver, django_capture_on_commit_callbacks):
+def test_the_beat_task_requeues_through_the_same_service(
+    hotline_case, receiver, django_capture_on_commit_callbacks
+):
     from intake.tasks import redeliver_webhooks
 
-    WebhookDelivery.objects.update(status="pending", attempts=0, next_attempt_at=timezone.now() - timedelta(hours=1))
+    WebhookDelivery.objects.update(
+        status="pending", attempts=0, next_attempt_at=timezone.now() - timedelta(hours=1)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert redeliver_webhooks.delay().get() == 1
     assert WebhookDelivery.objects.get().status == "sent"

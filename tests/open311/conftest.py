@@ -50,7 +50,11 @@ def cover(catalogue):
 
 @pytest.fixture(autouse=True)
 def _open311_settings(settings):
-    settings.GRIDGOV = {**settings.GRIDGOV, "OPEN311_MEDIA_HOSTS": ["media.example.org"], "OPEN311_RATE_LIMIT": 60}
+    settings.GRIDGOV = {
+        **settings.GRIDGOV,
+        "OPEN311_MEDIA_HOSTS": ["media.example.org"],
+        "OPEN311_RATE_LIMIT": 60,
+    }
 
 
 def photo_bytes(size=(64, 48), color=(30, 120, 200)):

@@ -16,15 +16,38 @@ DISCOVERY = ["changeset", "contact", "key_service", "endpoints"]
 ENDPOINT = ["specification", "url", "changeset", "type", "formats"]
 SERVICE = ["service_code", "service_name", "description", "metadata", "type", "keywords", "group"]
 SERVICE_DEFINITION = ["service_code", "attributes"]
-ATTRIBUTE = ["variable", "code", "datatype", "required", "datatype_description", "order", "description", "values"]
+ATTRIBUTE = [
+    "variable",
+    "code",
+    "datatype",
+    "required",
+    "datatype_description",
+    "order",
+    "description",
+    "values",
+]
 VALUE = ["key", "name"]
 DATATYPES = {"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}
 POST_RESPONSE = ["service_request_id", "service_notice", "account_id"]  # token only when there is no id
 TOKEN = ["service_request_id", "token"]
 REQUEST = [
-    "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
-    "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
-    "address", "address_id", "zipcode", "lat", "long", "media_url",
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
 ]
 ERROR = ["code", "description"]
 # The servicerequestupdates extension as FixMyStreet defines it.

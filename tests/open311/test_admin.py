@@ -13,14 +13,22 @@ pytestmark = pytest.mark.django_db
 
 
 def test_retry_revives_failed_fetches_only(client, tree, client_key, rf):
-    answer = call(client, "post", "requests", "json", {"api_key": client_key, "service_code": "01001", **point(tree)})
+    answer = call(
+        client, "post", "requests", "json", {"api_key": client_key, "service_code": "01001", **point(tree)}
+    )
     from cases.models import Case
 
     case = Case.objects.get(public_id=answer.data[0]["service_request_id"])
-    failed = MediaFetch.objects.create(case=case, url="https://media.example.org/a.jpg", status="failed", attempts=5,
-                                       next_attempt_at=timezone.now())
-    refused = MediaFetch.objects.create(case=case, url="http://evil.example.com/a.jpg", status="refused",
-                                        next_attempt_at=timezone.now())
+    failed = MediaFetch.objects.create(
+        case=case,
+        url="https://media.example.org/a.jpg",
+        status="failed",
+        attempts=5,
+        next_attempt_at=timezone.now(),
+    )
+    refused = MediaFetch.objects.create(
+        case=case, url="http://evil.example.com/a.jpg", status="refused", next_attempt_at=timezone.now()
+    )
     admin = MediaFetchAdmin(MediaFetch, site)
     request = rf.post("/")
     request.user = tree.users["centre"]

@@ -35,6 +35,7 @@ class FakeResponse(io.BytesIO):
 @pytest.fixture
 def network(monkeypatch):
     """What the fake internet answers: ``network.answer`` (a FakeResponse or an exception) per URL."""
+
     class Network:
         answer = None
         addresses = ["93.184.216.34"]
@@ -53,7 +54,9 @@ def network(monkeypatch):
 
 @pytest.fixture
 def case(client, tree, client_key):
-    answer = call(client, "post", "requests", "json", {"api_key": client_key, "service_code": "01001", **point(tree)})
+    answer = call(
+        client, "post", "requests", "json", {"api_key": client_key, "service_code": "01001", **point(tree)}
+    )
     from cases.models import Case
 
     return Case.objects.get(public_id=answer.data[0]["service_request_id"])
@@ -78,8 +81,16 @@ def test_the_fetched_photo_becomes_the_media_url(client, case, network):
     assert client.get(row["media_url"]).status_code == 200
 
 
-@pytest.mark.parametrize("url", ["http://evil.example.com/1.jpg", "file:///etc/passwd", "gopher://media.example.org/",
-                                 "https://user:pw@media.example.org/1.jpg", "https://media.example.org.evil.com/1.jpg"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://evil.example.com/1.jpg",
+        "file:///etc/passwd",
+        "gopher://media.example.org/",
+        "https://user:pw@media.example.org/1.jpg",
+        "https://media.example.org.evil.com/1.jpg",
+    ],
+)
 def test_urls_outside_the_allow_list_are_refused_without_network(case, network, url):
     queued = media_fetch_add(case=case, url=url)
     assert queued.status == "refused" and queued.error
@@ -90,11 +101,16 @@ def test_urls_outside_the_allow_list_are_refused_without_network(case, network, 
 def test_subdomains_are_allowed_by_a_leading_dot(case, network, settings):
     settings.GRIDGOV = {**settings.GRIDGOV, "OPEN311_MEDIA_HOSTS": [".cdn.example.org"]}
     network.answer = FakeResponse(photo_bytes())
-    assert media_fetch_run(media_fetch_add(case=case, url="https://img1.cdn.example.org/a.jpg").pk).status == "done"
+    assert (
+        media_fetch_run(media_fetch_add(case=case, url="https://img1.cdn.example.org/a.jpg").pk).status
+        == "done"
+    )
     assert media_fetch_add(case=case, url="https://cdn.example.org.evil.net/a.jpg").status == "refused"
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "192.168.0.8", "169.254.169.254", "::1", "fd00::1"])
+@pytest.mark.parametrize(
+    "address", ["127.0.0.1", "10.1.2.3", "192.168.0.8", "169.254.169.254", "::1", "fd00::1"]
+)
 def test_an_allowed_host_resolving_to_a_private_address_is_refused(case, network, address):
     network.addresses = ["93.184.216.34", address]
     done = media_fetch_run(media_fetch_add(case=case, url=URL).pk)

@@ -36,9 +36,15 @@ def test_a_date_without_time_or_offset_is_the_jurisdictions_midnight():
     assert start == datetime(2026, 11, 22, 16, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("text", ["start_date=2026-01-01T00:00:00Z&end_date=2026-04-01T00:00:01Z",
-                                  "start_date=2026-01-02T00:00:00Z&end_date=2026-01-01T00:00:00Z",
-                                  "start_date=23/11/2026", "status=open,fixed"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "start_date=2026-01-01T00:00:00Z&end_date=2026-04-01T00:00:01Z",
+        "start_date=2026-01-02T00:00:00Z&end_date=2026-01-01T00:00:00Z",
+        "start_date=23/11/2026",
+        "status=open,fixed",
+    ],
+)
 def test_bad_values_are_400(text):
     with pytest.raises(Open311Error) as raised:
         request_query(q(text))

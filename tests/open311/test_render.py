@@ -6,8 +6,10 @@ from open311.render import Open311Error, error_response, to_xml
 
 
 def test_lists_become_wrappers_of_singular_elements():
-    xml = to_xml({"service_code": "05001", "attributes": [{"code": "a", "values": [{"key": "k", "name": "名"}]}]},
-                 "service_definition")
+    xml = to_xml(
+        {"service_code": "05001", "attributes": [{"code": "a", "values": [{"key": "k", "name": "名"}]}]},
+        "service_definition",
+    )
     root = ET.fromstring(xml.encode())
     assert root.tag == "service_definition"
     assert [child.tag for child in root] == ["service_code", "attributes"]
@@ -32,7 +34,9 @@ def test_errors_carry_the_status_in_the_body_and_the_header():
     assert response.status_code == 400
     root = ET.fromstring(response.content)
     assert [(e.find("code").text, e.find("description").text) for e in root.findall("error")] == [
-        ("400", "one"), ("400", "two")]
+        ("400", "one"),
+        ("400", "two"),
+    ]
 
 
 def test_characters_xml_cannot_carry_are_dropped():

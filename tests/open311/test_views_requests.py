@@ -17,8 +17,13 @@ pytestmark = pytest.mark.django_db
 
 
 def submit(client, tree, key, grid=0, code="01001", **more):
-    answer = call(client, "post", "requests", "json", {"api_key": key, "service_code": code, **point(tree, grid),
-                                                       "description": "东门外垃圾堆放", **more})
+    answer = call(
+        client,
+        "post",
+        "requests",
+        "json",
+        {"api_key": key, "service_code": code, **point(tree, grid), "description": "东门外垃圾堆放", **more},
+    )
     assert answer.status == 200, answer
     return Case.objects.get(public_id=answer.data[0]["service_request_id"])
 
@@ -38,7 +43,7 @@ def test_a_new_request_reads_back_with_every_specified_field(client, tree, clien
     case = submit(client, tree, client_key, address_string="东门", address_id="", media=photo())
     answer = call(client, "get", f"requests/{case.public_id}", fmt)
     assert answer.status == 200
-    row, = answer.data
+    (row,) = answer.data
     assert list(row) == spec.REQUEST
     assert row["service_request_id"] == case.public_id
     assert (row["status"], row["service_code"], row["service_name"]) == ("open", "01001", "暴露垃圾")
@@ -46,7 +51,9 @@ def test_a_new_request_reads_back_with_every_specified_field(client, tree, clien
     assert row["description"] == "东门外垃圾堆放" and row["address"] == "东门"
     assert row["agency_responsible"] == "网格1-1-1"  # a grid-level case: the grid's unit files it
     assert "4 working hours" in row["service_notice"]
-    assert re.match(spec.W3_DATETIME, row["requested_datetime"]) and row["requested_datetime"].endswith("+08:00")
+    assert re.match(spec.W3_DATETIME, row["requested_datetime"]) and row["requested_datetime"].endswith(
+        "+08:00"
+    )
     assert re.match(spec.W3_DATETIME, row["updated_datetime"])
     assert row["expected_datetime"] is None  # not dispatched yet: no handling deadline
     assert float(row["lat"]) == pytest.approx(tree.grids[0].centroid_lat)
@@ -78,7 +85,9 @@ def test_photos_of_internal_cases_are_never_served(client, tree):
 def test_dispatched_cases_name_the_agency_and_expect_the_handling_deadline(client, tree, client_key, fmt):
     case = submit(client, tree, client_key)
     case_services.case_file(case_id=case.pk, actor=tree.users["community"])
-    case_services.case_dispatch(case_id=case.pk, actor=tree.users["community"], department=tree.departments[0])
+    case_services.case_dispatch(
+        case_id=case.pk, actor=tree.users["community"], department=tree.departments[0]
+    )
     row = call(client, "get", f"requests/{case.public_id}", fmt).data[0]
     case.refresh_from_db()
     assert row["agency_responsible"] == "城管局"
@@ -103,7 +112,9 @@ def test_a_voided_request_is_closed_with_the_reason(client, tree, client_key, fm
 
 def test_a_merged_request_points_at_the_original(client, tree, client_key, fmt):
     original, duplicate = submit(client, tree, client_key), submit(client, tree, client_key)
-    case_services.case_merge(case_id=duplicate.pk, actor=tree.users["community"], into=original, reason="同一堆垃圾")
+    case_services.case_merge(
+        case_id=duplicate.pk, actor=tree.users["community"], into=original, reason="同一堆垃圾"
+    )
     row = call(client, "get", f"requests/{duplicate.public_id}", fmt).data[0]
     assert row["status"] == "closed" and original.public_id in row["status_notes"]
 
@@ -122,7 +133,9 @@ def test_the_list_publishes_only_outside_reports(client, tree, client_key, fmt):
 
     ours = submit(client, tree, client_key)
     report(tree, Category.objects.get(code="01001"))  # a patrol report: internal work
-    report(tree, Category.objects.get(code="06001"), source=Source.CITIZEN, extra={"parties": 2})  # about people
+    report(
+        tree, Category.objects.get(code="06001"), source=Source.CITIZEN, extra={"parties": 2}
+    )  # about people
     answer = call(client, "get", "requests", fmt)
     assert [row["service_request_id"] for row in answer.data] == [ours.public_id]
     assert all(list(row) == spec.REQUEST for row in answer.data)
@@ -146,11 +159,23 @@ def test_filters_by_service_code_and_status(client, tree, client_key, fmt):
 
 
 def test_service_request_id_overrides_every_other_filter(client, tree, client_key, fmt):
-    first, second = submit(client, tree, client_key), submit(client, tree, client_key, code="05003",
-                                                              **{"attribute[lamp_count]": "1"})
-    answer = call(client, "get", "requests", fmt, {
-        "service_request_id": f"{first.public_id},{second.public_id}", "service_code": "99999", "status": "closed",
-        "start_date": "2001-01-01T00:00:00Z", "end_date": "2001-01-02T00:00:00Z"})
+    first, second = (
+        submit(client, tree, client_key),
+        submit(client, tree, client_key, code="05003", **{"attribute[lamp_count]": "1"}),
+    )
+    answer = call(
+        client,
+        "get",
+        "requests",
+        fmt,
+        {
+            "service_request_id": f"{first.public_id},{second.public_id}",
+            "service_code": "99999",
+            "status": "closed",
+            "start_date": "2001-01-01T00:00:00Z",
+            "end_date": "2001-01-02T00:00:00Z",
+        },
+    )
     assert {row["service_request_id"] for row in answer.data} == {first.public_id, second.public_id}
 
 
@@ -167,7 +192,9 @@ def test_dates_select_by_requested_datetime(client, tree, client_key, fmt):
 
     assert ids() == [new.public_id, old.public_id]  # newest first, both inside the default 90 days
     day = timedelta(days=1)
-    assert ids(start_date=(now - 41 * day).isoformat(), end_date=(now - 39 * day).isoformat()) == [old.public_id]
+    assert ids(start_date=(now - 41 * day).isoformat(), end_date=(now - 39 * day).isoformat()) == [
+        old.public_id
+    ]
     assert ids(start_date=(now - day).strftime("%Y-%m-%dT%H:%M:%SZ")) == [new.public_id]
     assert ids(end_date=(now - 30 * day).isoformat()) == [old.public_id]
 
@@ -179,13 +206,16 @@ def test_the_default_window_is_the_last_90_days(client, tree, client_key, fmt):
     assert call(client, "get", "requests", fmt).data == []
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-04-02T00:00:00Z"}, "90 days"),
-    ({"start_date": "2026-02-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}, "before start_date"),
-    ({"start_date": "yesterday"}, "w3 datetime"),
-    ({"end_date": "2026-13-45T00:00:00Z"}, "w3 datetime"),
-    ({"status": "fixed"}, "open or closed"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-04-02T00:00:00Z"}, "90 days"),
+        ({"start_date": "2026-02-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}, "before start_date"),
+        ({"start_date": "yesterday"}, "w3 datetime"),
+        ({"end_date": "2026-13-45T00:00:00Z"}, "w3 datetime"),
+        ({"status": "fixed"}, "open or closed"),
+    ],
+)
 def test_bad_filters_are_400(client, catalogue, fmt, params, message):
     answer = call(client, "get", "requests", fmt, params)
     assert answer.status == 400
@@ -193,8 +223,13 @@ def test_bad_filters_are_400(client, catalogue, fmt, params, message):
 
 
 def test_exactly_90_days_is_allowed(client, catalogue, fmt):
-    answer = call(client, "get", "requests", fmt, {"start_date": "2026-01-01T00:00:00+08:00",
-                                                   "end_date": "2026-04-01T00:00:00+08:00"})
+    answer = call(
+        client,
+        "get",
+        "requests",
+        fmt,
+        {"start_date": "2026-01-01T00:00:00+08:00", "end_date": "2026-04-01T00:00:00+08:00"},
+    )
     assert answer.status == 200
 
 
@@ -202,9 +237,19 @@ def many_outside_cases(tree, count):
     category = Category.objects.get(code="01001")
     now, grid = timezone.now(), tree.grids[0]
     Case.objects.bulk_create(
-        Case(number=f"T{i:06d}", title="垃圾", category=category, source=Source.CITIZEN, area=grid,
-             area_code=grid.code, lat=grid.centroid_lat, lon=grid.centroid_lon, reported_at=now - timedelta(minutes=i))
-        for i in range(count))
+        Case(
+            number=f"T{i:06d}",
+            title="垃圾",
+            category=category,
+            source=Source.CITIZEN,
+            area=grid,
+            area_code=grid.code,
+            lat=grid.centroid_lat,
+            lon=grid.centroid_lon,
+            reported_at=now - timedelta(minutes=i),
+        )
+        for i in range(count)
+    )
 
 
 def test_at_most_1000_requests_are_returned_newest_first(client, tree, fmt):
@@ -236,8 +281,14 @@ def test_updates_follow_a_request_through_its_public_steps(client, tree, client_
     rows = answer.data
     assert all(list(row) == spec.UPDATE for row in rows)
     assert [row["description"] for row in rows] == [
-        "Received.", "Accepted as a case.", "Sent to the handling unit.", "The handling unit started work.",
-        "Handled. 垃圾已清运", "Checked on site: done.", "Closed."]
+        "Received.",
+        "Accepted as a case.",
+        "Sent to the handling unit.",
+        "The handling unit started work.",
+        "Handled. 垃圾已清运",
+        "Checked on site: done.",
+        "Closed.",
+    ]
     assert [row["status"] for row in rows] == ["open"] * 6 + ["closed"]
     assert rows[0]["media_url"] and rows[0]["media_url"].startswith("http://testserver/open311/v2/media/")
     assert all(row["media_url"] is None for row in rows[1:])  # handlers' and checkers' photos stay internal
@@ -254,9 +305,19 @@ def test_updates_are_listed_by_date_for_all_published_requests(client, tree, cli
     since = (now - timedelta(hours=1)).isoformat()
     rows = call(client, "get", "servicerequestupdates", fmt, {"start_date": since}).data
     assert [(r["service_request_id"], r["description"]) for r in rows] == [
-        (new.public_id, "Received."), (old.public_id, "Not taken up. 重复上报")]
-    assert call(client, "get", "servicerequestupdates", fmt,
-                {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}).status == 400
+        (new.public_id, "Received."),
+        (old.public_id, "Not taken up. 重复上报"),
+    ]
+    assert (
+        call(
+            client,
+            "get",
+            "servicerequestupdates",
+            fmt,
+            {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"},
+        ).status
+        == 400
+    )
 
 
 def test_updates_take_the_same_number_of_queries_for_few_or_many_events(client, tree, client_key):

@@ -14,7 +14,7 @@ def test_it_describes_the_endpoint_in_discovery(client, fmt):
     answer = call(client, "get", "discovery", fmt)
     assert answer.status == 200
     assert list(answer.data) == spec.DISCOVERY
-    endpoint, = answer.data["endpoints"]
+    (endpoint,) = answer.data["endpoints"]
     assert list(endpoint) == spec.ENDPOINT
     assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
     assert endpoint["url"] == "http://testserver/open311/v2"
@@ -53,7 +53,11 @@ def test_a_service_definition_has_the_specified_attributes(client, catalogue, fm
     for attribute in (component, cover_type):
         assert list(attribute) == spec.ATTRIBUTE
         assert attribute["datatype"] in spec.DATATYPES
-    assert (cover_type["code"], cover_type["datatype"], str(cover_type["order"])) == ("cover_type", "singlevaluelist", "2")
+    assert (cover_type["code"], cover_type["datatype"], str(cover_type["order"])) == (
+        "cover_type",
+        "singlevaluelist",
+        "2",
+    )
     assert str(cover_type["required"]).lower() == "true" and str(component["required"]).lower() == "false"
     assert str(cover_type["variable"]).lower() == "true"
     assert cover_type["description"] == "井盖类型"

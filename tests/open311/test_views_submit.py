@@ -18,16 +18,33 @@ def post(client, fmt, data, **extra):
 
 
 def rubbish_request(tree, key, **more):
-    return {"api_key": key, "service_code": "01001", **point(tree), "description": "东门外垃圾堆放\n约两立方米",
-            **more}
+    return {
+        "api_key": key,
+        "service_code": "01001",
+        **point(tree),
+        "description": "东门外垃圾堆放\n约两立方米",
+        **more,
+    }
 
 
 def test_it_creates_a_case_and_answers_with_its_public_id(client, tree, client_key, fmt):
-    answer = post(client, fmt, rubbish_request(tree, client_key, first_name="小明", last_name="王", phone="13800000000",
-                                               email="wang@example.org", account_id="u-77", device_id="dev-1",
-                                               address_string="东门"))
+    answer = post(
+        client,
+        fmt,
+        rubbish_request(
+            tree,
+            client_key,
+            first_name="小明",
+            last_name="王",
+            phone="13800000000",
+            email="wang@example.org",
+            account_id="u-77",
+            device_id="dev-1",
+            address_string="东门",
+        ),
+    )
     assert answer.status == 200, answer
-    row, = answer.data
+    (row,) = answer.data
     assert list(row) == spec.POST_RESPONSE
     case = Case.objects.get()
     assert row["service_request_id"] == case.public_id != case.number
@@ -35,11 +52,19 @@ def test_it_creates_a_case_and_answers_with_its_public_id(client, tree, client_k
     assert row["account_id"] == "u-77"
     assert "4" in row["service_notice"]  # 暴露垃圾 is handled within 4 working hours
     assert (case.source, case.category.code, case.area == tree.grids[0]) == (Source.CITIZEN, "01001", True)
-    assert (case.title, case.reporter_name, case.reporter_phone, case.address) == ("东门外垃圾堆放", "王小明",
-                                                                                    "13800000000", "东门")
+    assert (case.title, case.reporter_name, case.reporter_phone, case.address) == (
+        "东门外垃圾堆放",
+        "王小明",
+        "13800000000",
+        "东门",
+    )
     assert case.reporter.integration.name == "FixMyStreet"  # the audit trail names the client
     submission = Submission.objects.get(case=case)
-    assert (submission.email, submission.device_id, submission.account_id) == ("wang@example.org", "dev-1", "u-77")
+    assert (submission.email, submission.device_id, submission.account_id) == (
+        "wang@example.org",
+        "dev-1",
+        "u-77",
+    )
 
 
 def test_an_anonymous_request_works(client, tree, client_key, fmt):
@@ -82,23 +107,31 @@ def test_a_missing_service_code_is_400_and_an_unknown_one_404(client, tree, clie
     missing = post(client, fmt, data)
     assert missing.status == 400 and "service_code" in missing.data[0]["description"]
     assert post(client, fmt, {**data, "service_code": "99999"}).status == 404
-    assert post(client, fmt, {**data, "service_code": "10002"}).status == 404  # special groups are not offered
+    assert (
+        post(client, fmt, {**data, "service_code": "10002"}).status == 404
+    )  # special groups are not offered
 
 
 def test_another_jurisdiction_is_404(client, tree, client_key, fmt):
     assert post(client, fmt, rubbish_request(tree, client_key, jurisdiction_id="sfgov.org")).status == 404
-    assert post(client, fmt, rubbish_request(tree, client_key, jurisdiction_id="lhq.gridgov.local")).status == 200
+    assert (
+        post(client, fmt, rubbish_request(tree, client_key, jurisdiction_id="lhq.gridgov.local")).status
+        == 200
+    )
 
 
-@pytest.mark.parametrize("location, message", [
-    ({}, "location is required"),
-    ({"lat": "28.2"}, "together"),
-    ({"lat": "north", "long": "112.9"}, "numbers"),
-    ({"lat": "128.2", "long": "112.9"}, "within"),
-    ({"lat": "39.9", "long": "116.4"}, "outside every grid"),
-    ({"address_string": "火星路1号"}, "send lat and long"),
-    ({"address_id": "B-404"}, "address_id provided was not found"),
-])
+@pytest.mark.parametrize(
+    "location, message",
+    [
+        ({}, "location is required"),
+        ({"lat": "28.2"}, "together"),
+        ({"lat": "north", "long": "112.9"}, "numbers"),
+        ({"lat": "128.2", "long": "112.9"}, "within"),
+        ({"lat": "39.9", "long": "116.4"}, "outside every grid"),
+        ({"address_string": "火星路1号"}, "send lat and long"),
+        ({"address_id": "B-404"}, "address_id provided was not found"),
+    ],
+)
 def test_a_bad_location_is_400(client, tree, client_key, fmt, location, message):
     answer = post(client, fmt, {"api_key": client_key, "service_code": "01001", **location})
     assert answer.status == 400, answer
@@ -110,23 +143,40 @@ def test_an_address_id_is_a_building_code(client, tree, client_key, fmt):
     from residents.models import Building
 
     grid = tree.grids[3]
-    Building.objects.create(area=grid, code="B-7", name="7栋", address="麓谷路7号",
-                            lat=grid.centroid_lat, lon=grid.centroid_lon)
-    assert post(client, fmt, {"api_key": client_key, "service_code": "01001", "address_id": "B-7"}).status == 200
+    Building.objects.create(
+        area=grid, code="B-7", name="7栋", address="麓谷路7号", lat=grid.centroid_lat, lon=grid.centroid_lon
+    )
+    assert (
+        post(client, fmt, {"api_key": client_key, "service_code": "01001", "address_id": "B-7"}).status == 200
+    )
     case = Case.objects.get()
     assert (case.area, case.address, case.open311.address_id) == (grid, "麓谷路7号", "B-7")
 
 
 def test_empty_parameters_are_absent(client, tree, client_key, fmt):
-    answer = post(client, fmt, rubbish_request(tree, client_key, email="", address_string="", media_url="",
-                                               first_name="", jurisdiction_id=""))
+    answer = post(
+        client,
+        fmt,
+        rubbish_request(
+            tree, client_key, email="", address_string="", media_url="", first_name="", jurisdiction_id=""
+        ),
+    )
     assert answer.status == 200
     assert not MediaFetch.objects.exists()
 
 
 def test_several_problems_are_listed_together(client, tree, client_key, fmt):
-    answer = post(client, fmt, rubbish_request(tree, client_key, email="not-an-email", description="x" * 4001,
-                                               media_url="ftp://media.example.org/a.jpg"))
+    answer = post(
+        client,
+        fmt,
+        rubbish_request(
+            tree,
+            client_key,
+            email="not-an-email",
+            description="x" * 4001,
+            media_url="ftp://media.example.org/a.jpg",
+        ),
+    )
     assert answer.status == 400
     assert len(answer.data) == 3
     assert all(list(e) == spec.ERROR and str(e["code"]) == "400" for e in answer.data)
@@ -146,16 +196,42 @@ def test_attributes_are_checked_against_the_service_definition(client, tree, cli
 
 
 def test_numbers_multivaluelists_and_dates_are_read_as_their_types(client, tree, client_key, fmt):
-    lamp = post(client, fmt, {"api_key": client_key, "service_code": "05003", **point(tree),
-                              "attribute[lamp_count]": "three"})
+    lamp = post(
+        client,
+        fmt,
+        {"api_key": client_key, "service_code": "05003", **point(tree), "attribute[lamp_count]": "three"},
+    )
     assert lamp.status == 400
-    assert post(client, fmt, {"api_key": client_key, "service_code": "05003", **point(tree),
-                              "attribute[lamp_count]": "3"}).status == 200
-    charging = post(client, fmt, {"api_key": client_key, "service_code": "07002", **point(tree),
-                                  "attribute[place][]": ["corridor", "exit"]})
+    assert (
+        post(
+            client,
+            fmt,
+            {"api_key": client_key, "service_code": "05003", **point(tree), "attribute[lamp_count]": "3"},
+        ).status
+        == 200
+    )
+    charging = post(
+        client,
+        fmt,
+        {
+            "api_key": client_key,
+            "service_code": "07002",
+            **point(tree),
+            "attribute[place][]": ["corridor", "exit"],
+        },
+    )
     assert charging.status == 200
-    build = post(client, fmt, {"api_key": client_key, "service_code": "03001", **point(tree),
-                               "attribute[structure]": "steel", "attribute[started_on]": "2026-11-22T23:30:00Z"})
+    build = post(
+        client,
+        fmt,
+        {
+            "api_key": client_key,
+            "service_code": "03001",
+            **point(tree),
+            "attribute[structure]": "steel",
+            "attribute[started_on]": "2026-11-22T23:30:00Z",
+        },
+    )
     assert build.status == 200
     extras = {c.category.code: c.extra for c in Case.objects.select_related("category")}
     assert extras["05003"] == {"lamp_count": 3.0}
@@ -180,13 +256,16 @@ def test_an_upload_that_is_not_a_photo_is_400(client, tree, client_key, fmt):
     assert not Case.objects.exists()
 
 
-def test_a_media_url_is_queued_and_never_fetched_during_the_request(client, tree, client_key, fmt, monkeypatch,
-                                                                   django_capture_on_commit_callbacks):
+def test_a_media_url_is_queued_and_never_fetched_during_the_request(
+    client, tree, client_key, fmt, monkeypatch, django_capture_on_commit_callbacks
+):
     fetched = []
     monkeypatch.setattr("open311.tasks.fetch_media.delay", fetched.append)
     monkeypatch.setattr("open311.fetch._open", lambda url: pytest.fail("fetched during the request"))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        answer = post(client, fmt, rubbish_request(tree, client_key, media_url="https://media.example.org/p/1.jpg"))
+        answer = post(
+            client, fmt, rubbish_request(tree, client_key, media_url="https://media.example.org/p/1.jpg")
+        )
     assert answer.status == 200
     assert fetched == []
     for callback in callbacks:
@@ -197,7 +276,9 @@ def test_a_media_url_is_queued_and_never_fetched_during_the_request(client, tree
 
 
 def test_a_media_url_on_another_host_is_refused_and_said_so(client, tree, client_key, fmt):
-    answer = post(client, fmt, rubbish_request(tree, client_key, media_url="http://169.254.169.254/latest/meta"))
+    answer = post(
+        client, fmt, rubbish_request(tree, client_key, media_url="http://169.254.169.254/latest/meta")
+    )
     assert answer.status == 200
     fetch = MediaFetch.objects.get()
     assert fetch.status == "refused" and "169.254.169.254" in fetch.error

@@ -7,11 +7,9 @@ import re
 import pytest
 
 from cases.models import Case, IdempotencyKey
-
 from tests.browser import DESKTOP, PHONE, SHOTS, jpeg, needs_chromium
 
 from .conftest import report
-
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -20,8 +18,9 @@ class Session:
     """One person at one screen size, logged in through the login page once."""
 
     def __init__(self, browser, base, username, viewport, point):
-        self.context = browser.new_context(viewport=viewport, locale="zh-CN", geolocation=point,
-                                           permissions=["geolocation"])
+        self.context = browser.new_context(
+            viewport=viewport, locale="zh-CN", geolocation=point, permissions=["geolocation"]
+        )
         self.context.set_default_timeout(15000)
         self.page = self.context.new_page()
         self.base, self.size = base, "phone" if viewport == PHONE else "desktop"
@@ -122,7 +121,9 @@ def test_the_whole_loop_across_roles(transactional_db, tree, live_server, browse
     assert IdempotencyKey.objects.count() == 1 and page.url.endswith(f"/cases/{case.pk}/")
     assert case.area == grid and case.attachments.filter(kind="before").count() == 1
     # The thumbnail loads (served through the scope-checked view); fails by timeout if it never does.
-    page.wait_for_function("(img => img && img.complete && img.naturalWidth > 0)(document.querySelector('.thumbs img'))")
+    page.wait_for_function(
+        "(img => img && img.complete && img.naturalWidth > 0)(document.querySelector('.thumbs img'))"
+    )
     worker.shot("case-reported")
     assert worker.fits()
 
@@ -135,7 +136,9 @@ def test_the_whole_loop_across_roles(transactional_db, tree, live_server, browse
     staff.shot("queue")
     assert staff.act(case, "file").status == "filed"
     staff.open_form(case, "dispatch")
-    assert staff.page.inner_text("#dispatch-department option:nth-child(2)") == "城管局 (推荐)"  # suggested first
+    assert (
+        staff.page.inner_text("#dispatch-department option:nth-child(2)") == "城管局 (推荐)"
+    )  # suggested first
     staff.shot("case-dispatch-form")
     page = staff.go("/cases/?queue=to_dispatch&category=01001")
     page.check(f"input[name=case][value^='{case.pk}:']")
@@ -153,13 +156,20 @@ def test_the_whole_loop_across_roles(transactional_db, tree, live_server, browse
     assert handler.page.locator(f"a[href='/cases/{case.pk}/']").count() == 1
     handler.shot("handler-queue")
     assert handler.act(case, "accept").status == "accepted"
-    case = handler.act(case, "feedback", {"textarea[name=result]": "已清运",
-                                          "input[name=photos]": [jpeg("after.jpg", (40, 160, 40))]})
+    case = handler.act(
+        case,
+        "feedback",
+        {"textarea[name=result]": "已清运", "input[name=photos]": [jpeg("after.jpg", (40, 160, 40))]},
+    )
     assert case.status == "handled" and case.attachments.filter(kind="after").count() == 1
 
     # The grid worker verifies on site with a photo; staff close; the reporter rates it.
-    case = worker.act(case, "verify-pass", {"textarea[name=note]": "现场已干净",
-                                            "input[name=photos]": [jpeg("check.jpg", (40, 40, 160))]}, shot="case-verify")
+    case = worker.act(
+        case,
+        "verify-pass",
+        {"textarea[name=note]": "现场已干净", "input[name=photos]": [jpeg("check.jpg", (40, 40, 160))]},
+        shot="case-verify",
+    )
     assert case.status == "verified" and case.attachments.count() == 3
     assert worker.fits()
     assert staff.act(case, "close").status == "closed"

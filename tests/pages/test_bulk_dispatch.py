@@ -34,18 +34,32 @@ def test_the_bulk_bar_shows_on_the_dispatch_queue_once_one_category_is_chosen(cl
     filed(tree, rubbish)
     login(client, tree, "community")
     whole_class = client.get(reverse("cases:list"), {"queue": "to_dispatch", "category": "01"})
-    assert whole_class.context["bulk"] == {"needs_category": True} and 'id="bulk-form"' not in whole_class.content.decode()
+    assert (
+        whole_class.context["bulk"] == {"needs_category": True}
+        and 'id="bulk-form"' not in whole_class.content.decode()
+    )
     page = client.get(reverse("cases:list"), {"queue": "to_dispatch", "category": "01001"})
     html = page.content.decode()
-    assert page.context["bulk"]["category"] == rubbish and 'id="bulk-form"' in html and 'form="bulk-form"' in html
-    assert client.get(reverse("cases:list"), {"queue": "to_file", "category": "01001"}).context["bulk"] is None
+    assert (
+        page.context["bulk"]["category"] == rubbish
+        and 'id="bulk-form"' in html
+        and 'form="bulk-form"' in html
+    )
+    assert (
+        client.get(reverse("cases:list"), {"queue": "to_file", "category": "01001"}).context["bulk"] is None
+    )
 
 
 def test_it_dispatches_each_ticked_case_and_names_the_ones_that_failed(client, tree, rubbish):
-    a, b, c = filed(tree, rubbish, title="甲"), filed(tree, rubbish, title="乙"), filed(tree, rubbish, title="丙")
+    a, b, c = (
+        filed(tree, rubbish, title="甲"),
+        filed(tree, rubbish, title="乙"),
+        filed(tree, rubbish, title="丙"),
+    )
     back = "/cases/?queue=to_dispatch&category=01001"
-    response = login(client, tree, "community").post(URL, {"case": pick(a, b, c, stale=[b]), "department": "CG",
-                                                           "comment": "批量", "next": back})
+    response = login(client, tree, "community").post(
+        URL, {"case": pick(a, b, c, stale=[b]), "department": "CG", "comment": "批量", "next": back}
+    )
     assert response.status_code == 302 and response["Location"] == back
     statuses = dict(Case.objects.values_list("pk", "status"))
     assert statuses == {a.pk: "dispatched", b.pk: "filed", c.pk: "dispatched"}
@@ -77,12 +91,18 @@ def test_cases_out_of_scope_fail_alone_and_stay_untouched(client, tree, rubbish)
     case_file(case_id=theirs.pk, actor=tree.users["centre"])
     theirs.refresh_from_db()
     response = login(client, tree, "community").post(URL, {"case": pick(mine, theirs), "department": "CG"})
-    assert Case.objects.get(pk=mine.pk).status == "dispatched" and Case.objects.get(pk=theirs.pk).status == "filed"
-    assert any(f"#{theirs.pk}" in m for m in said(response)) and not any(theirs.number in m for m in said(response))
+    assert (
+        Case.objects.get(pk=mine.pk).status == "dispatched"
+        and Case.objects.get(pk=theirs.pk).status == "filed"
+    )
+    assert any(f"#{theirs.pk}" in m for m in said(response)) and not any(
+        theirs.number in m for m in said(response)
+    )
 
 
 def test_it_goes_back_only_to_a_page_of_this_site(client, tree, rubbish):
     a = filed(tree, rubbish)
-    response = login(client, tree, "community").post(URL, {"case": pick(a), "department": "CG",
-                                                           "next": "https://evil.example/"})
+    response = login(client, tree, "community").post(
+        URL, {"case": pick(a), "department": "CG", "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/cases/?queue=to_dispatch"

@@ -24,6 +24,7 @@ def events(case):
 
 # --- Merge (合并) ------------------------------------------------------------------------------------
 
+
 def test_the_merge_form_offers_nearby_originals_and_merges(client, tree, rubbish):
     original = report(tree, rubbish, title="原案")
     duplicate = report(tree, rubbish, title="重复的")
@@ -41,7 +42,9 @@ def test_the_merge_form_offers_nearby_originals_and_merges(client, tree, rubbish
 def test_a_merge_into_an_unknown_case_says_so_by_the_field(client, tree, rubbish):
     duplicate = report(tree, rubbish)
     before = events(duplicate)
-    page = act(login(client, tree, "community"), duplicate, "merge", {"into": "NO-SUCH", "reason": "保留的理由"})
+    page = act(
+        login(client, tree, "community"), duplicate, "merge", {"into": "NO-SUCH", "reason": "保留的理由"}
+    )
     assert page.status_code == 400 and page.context["open_action"] == "merge"
     html = page.content.decode()
     assert 'id="merge-into-error"' in html and 'value="NO-SUCH"' in html and "保留的理由" in html
@@ -56,6 +59,7 @@ def test_a_merge_without_a_reason_is_refused_by_the_field(client, tree, rubbish)
 
 
 # --- Evaluate: reporter or phone callback -----------------------------------------------------------
+
 
 def closed(tree, category):
     case = report(tree, category)
@@ -86,10 +90,12 @@ def test_the_reporter_rates_as_the_reporter_and_cannot_claim_a_phone_call(client
 
 # --- Whistle (吹哨报到) and arrival (报到) ----------------------------------------------------------
 
+
 def test_a_whistle_without_departments_shows_the_error_and_keeps_the_reason(client, tree, rubbish):
     case = report(tree, rubbish)
-    page = login(client, tree, "community").post(reverse("cases:whistle", args=[case.pk]),
-                                                 {"reason": "多部门联合处置", "minutes": "20"})
+    page = login(client, tree, "community").post(
+        reverse("cases:whistle", args=[case.pk]), {"reason": "多部门联合处置", "minutes": "20"}
+    )
     assert page.status_code == 400 and page.context["open_action"] == "whistle"
     html = page.content.decode()
     assert 'id="whistle-departments-error"' in html and "多部门联合处置" in html and 'value="20"' in html
@@ -101,14 +107,17 @@ def test_staff_whistle_and_the_summoned_department_reports_on_site(client, tree,
     # The department must see the case to open its page: here it handles it too.
     case_file(case_id=case.pk, actor=tree.users["community"])
     case_dispatch(case_id=case.pk, actor=tree.users["community"], department=tree.departments[0])
-    response = login(client, tree, "community").post(reverse("cases:whistle", args=[case.pk]),
-                                                     {"departments": ["CG"], "reason": "占道", "minutes": "30"})
+    response = login(client, tree, "community").post(
+        reverse("cases:whistle", args=[case.pk]), {"departments": ["CG"], "reason": "占道", "minutes": "30"}
+    )
     assert response.status_code == 302
     call = WhistleCall.objects.get()
     assert call.department.code == "CG" and call.status == "pending"
     page = login(client, tree, "handler").get(reverse("cases:detail", args=[case.pk]))
     assert [a["name"] for a in page.context["side_actions"]] == [f"arrive-{call.pk}"]
-    done = client.post(reverse("cases:arrive", args=[case.pk, call.pk]), {"note": "东门", "lat": "28.2", "lon": "112.9"})
+    done = client.post(
+        reverse("cases:arrive", args=[case.pk, call.pk]), {"note": "东门", "lat": "28.2", "lon": "112.9"}
+    )
     assert done.status_code == 302
     call.refresh_from_db()
     assert call.status == "arrived" and call.arrival_note == "东门" and call.arrival_lat == 28.2
@@ -118,16 +127,24 @@ def test_staff_whistle_and_the_summoned_department_reports_on_site(client, tree,
 
 def test_only_staff_over_the_case_may_whistle(client, tree, rubbish):
     case = report(tree, rubbish)
-    login(client, tree, "worker").post(reverse("cases:whistle", args=[case.pk]), {"departments": ["CG"], "reason": "x"})
+    login(client, tree, "worker").post(
+        reverse("cases:whistle", args=[case.pk]), {"departments": ["CG"], "reason": "x"}
+    )
     assert not Whistle.objects.exists()
-    assert login(client, tree, "community_b").post(reverse("cases:whistle", args=[case.pk]),
-                                                   {"departments": ["CG"], "reason": "x"}).status_code == 404
+    assert (
+        login(client, tree, "community_b")
+        .post(reverse("cases:whistle", args=[case.pk]), {"departments": ["CG"], "reason": "x"})
+        .status_code
+        == 404
+    )
     assert not Whistle.objects.exists()
 
 
 def test_an_arrival_for_another_department_is_refused(client, tree, rubbish):
     case = report(tree, rubbish)
-    login(client, tree, "community").post(reverse("cases:whistle", args=[case.pk]), {"departments": ["CG"], "reason": "x"})
+    login(client, tree, "community").post(
+        reverse("cases:whistle", args=[case.pk]), {"departments": ["CG"], "reason": "x"}
+    )
     call = WhistleCall.objects.get()
     login(client, tree, "community").post(reverse("cases:arrive", args=[case.pk, call.pk]), {"note": "冒充"})
     call.refresh_from_db()
@@ -136,46 +153,57 @@ def test_an_arrival_for_another_department_is_refused(client, tree, rubbish):
 
 # --- Correct the grid ---------------------------------------------------------------------------------
 
+
 def test_staff_correct_the_grid_with_a_reason(client, tree, rubbish):
     case = report(tree, rubbish)
     page = login(client, tree, "community").get(reverse("cases:detail", args=[case.pk]))
     side = {a["name"]: a for a in page.context["side_actions"]}
     offered = [g.code for g in side["correct-area"]["grids"]]
     assert offered == [tree.grids[0].code, tree.grids[1].code]  # the community's grids, not the neighbour's
-    missing = client.post(reverse("cases:correct-area", args=[case.pk]),
-                          {"version": case.version, "area": tree.grids[1].code})
+    missing = client.post(
+        reverse("cases:correct-area", args=[case.pk]), {"version": case.version, "area": tree.grids[1].code}
+    )
     assert missing.status_code == 400 and 'id="correct-area-reason-error"' in missing.content.decode()
     assert Case.objects.get(pk=case.pk).area == tree.grids[0]
-    moved = client.post(reverse("cases:correct-area", args=[case.pk]),
-                        {"version": case.version, "area": tree.grids[1].code, "reason": "位置在隔壁网格"})
+    moved = client.post(
+        reverse("cases:correct-area", args=[case.pk]),
+        {"version": case.version, "area": tree.grids[1].code, "reason": "位置在隔壁网格"},
+    )
     assert moved.status_code == 302 and Case.objects.get(pk=case.pk).area == tree.grids[1]
 
 
 def test_a_stranger_gets_404_from_every_case_form(client, tree, rubbish):
     case = report(tree, rubbish)
     login(client, tree, "stranger")
-    for url in (reverse("cases:whistle", args=[case.pk]), reverse("cases:correct-area", args=[case.pk]),
-                reverse("cases:arrive", args=[case.pk, 1]), reverse("cases:act", args=[case.pk, "merge"])):
+    for url in (
+        reverse("cases:whistle", args=[case.pk]),
+        reverse("cases:correct-area", args=[case.pk]),
+        reverse("cases:arrive", args=[case.pk, 1]),
+        reverse("cases:act", args=[case.pk, "merge"]),
+    ):
         assert client.post(url, {"reason": "x", "area": tree.grids[1].code}).status_code == 404
     assert events(case) == 1
 
 
 # --- The report form's possible duplicates -----------------------------------------------------------
 
+
 def test_the_report_form_lists_open_cases_of_the_kind_nearby(client, tree, rubbish, catalogue):
     near = report(tree, rubbish, title="已有的垃圾")
     grid = tree.grids[0]
     url = reverse("cases:duplicates")
-    page = login(client, tree, "worker").get(url, {"category": "01001", "lat": grid.centroid_lat,
-                                                   "lon": grid.centroid_lon})
+    page = login(client, tree, "worker").get(
+        url, {"category": "01001", "lat": grid.centroid_lat, "lon": grid.centroid_lon}
+    )
     assert page.status_code == 200 and "已有的垃圾" in page.content.decode()
     assert reverse("cases:detail", args=[near.pk]) in page.content.decode()
     other_kind = client.get(url, {"category": "06001", "lat": grid.centroid_lat, "lon": grid.centroid_lon})
     assert other_kind.content.decode().strip() == ""
     assert client.get(url, {"category": "01001", "lat": "x"}).content.decode().strip() == ""
     # Someone who cannot see the case is not told about it.
-    stranger = login(client, tree, "worker2").get(url, {"category": "01001", "lat": grid.centroid_lat,
-                                                        "lon": grid.centroid_lon})
+    stranger = login(client, tree, "worker2").get(
+        url, {"category": "01001", "lat": grid.centroid_lat, "lon": grid.centroid_lon}
+    )
     assert "已有的垃圾" not in stranger.content.decode()
 
 

@@ -13,13 +13,21 @@ pytestmark = pytest.mark.django_db
 
 def report_data(tree, **overrides):
     grid = tree.grids[0]
-    data = {"category": "01001", "title": "东门垃圾堆放", "description": "三袋生活垃圾",
-            "lat": grid.centroid_lat, "lon": grid.centroid_lon, "address": "东门", "idempotency_key": "k-1"}
+    data = {
+        "category": "01001",
+        "title": "东门垃圾堆放",
+        "description": "三袋生活垃圾",
+        "lat": grid.centroid_lat,
+        "lon": grid.centroid_lon,
+        "address": "东门",
+        "idempotency_key": "k-1",
+    }
     data.update(overrides)
     return data
 
 
 # --- /cases/ ---------------------------------------------------------------------------------------
+
 
 def test_it_shows_a_grid_worker_their_tasks_with_counts(client, tree, rubbish):
     mine = report(tree, rubbish)
@@ -86,6 +94,7 @@ def test_it_redirects_anonymous_users_to_login(client):
 
 # --- /cases/new/ ----------------------------------------------------------------------------------
 
+
 def test_it_reports_a_case_with_photos(client, tree, rubbish):
     data = report_data(tree, photos=[photo("a.jpg"), photo("b.jpg", color=(0, 90, 0))])
     response = login(client, tree, "worker").post(reverse("cases:report"), data)
@@ -107,7 +116,10 @@ def test_the_report_form_carries_a_fresh_key_and_most_used_categories_first(clie
     report(tree, rubbish)
     page = login(client, tree, "worker").get(reverse("cases:report"))
     key = page.context["form"]["idempotency_key"].value()
-    assert len(key) == 32 and key != client.get(reverse("cases:report")).context["form"]["idempotency_key"].value()
+    assert (
+        len(key) == 32
+        and key != client.get(reverse("cases:report")).context["form"]["idempotency_key"].value()
+    )
     assert [c.code for c in page.context["favourites"]] == ["01001"]
     html = page.content.decode()
     assert 'capture="environment"' in html and 'accept="image/*"' in html and "multiple" in html
@@ -153,13 +165,15 @@ def test_it_asks_what_was_done_when_self_handled(client, tree, rubbish):
 
 def test_it_refuses_a_report_outside_ones_own_areas(client, tree, rubbish):
     grid = tree.grids[7]
-    page = login(client, tree, "worker").post(reverse("cases:report"),
-                                              report_data(tree, lat=grid.centroid_lat, lon=grid.centroid_lon))
+    page = login(client, tree, "worker").post(
+        reverse("cases:report"), report_data(tree, lat=grid.centroid_lat, lon=grid.centroid_lon)
+    )
     assert page.status_code == 400 and Case.objects.count() == 0
     assert "only in your own areas" in page.content.decode()
 
 
 # --- /cases/<id>/ ---------------------------------------------------------------------------------
+
 
 def test_the_case_page_shows_only_the_actions_this_user_may_take(client, tree, rubbish):
     case = report(tree, rubbish, before_photos=[photo()])
@@ -168,10 +182,16 @@ def test_the_case_page_shows_only_the_actions_this_user_may_take(client, tree, r
     assert [a["name"] for a in page.context["side_actions"]] == ["whistle", "correct-area"]
     html = page.content.decode()
     assert reverse("cases:act", args=[case.pk, "file"]) in html
-    assert reverse("cases:thumbnail", args=[Attachment.objects.get(case=case).pk]) in html and "/media/" not in html
+    assert (
+        reverse("cases:thumbnail", args=[Attachment.objects.get(case=case).pk]) in html
+        and "/media/" not in html
+    )
     worker_page = login(client, tree, "worker").get(reverse("cases:detail", args=[case.pk]))
     assert [a["name"] for a in worker_page.context["actions"]] == []
-    assert worker_page.context["side_actions"] == [] and 'data-action="whistle"' not in worker_page.content.decode()
+    assert (
+        worker_page.context["side_actions"] == []
+        and 'data-action="whistle"' not in worker_page.content.decode()
+    )
 
 
 def test_the_case_page_is_404_out_of_scope(client, tree, rubbish):
@@ -183,8 +203,9 @@ def test_the_case_page_is_404_out_of_scope(client, tree, rubbish):
 
 def test_an_action_runs_the_service(client, tree, rubbish):
     case = report(tree, rubbish)
-    response = login(client, tree, "community").post(reverse("cases:act", args=[case.pk, "file"]),
-                                                     {"version": case.version, "comment": "属实"})
+    response = login(client, tree, "community").post(
+        reverse("cases:act", args=[case.pk, "file"]), {"version": case.version, "comment": "属实"}
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == "filed" and case.events.last().comment == "属实"
@@ -194,8 +215,9 @@ def test_a_dispatch_without_a_unit_shows_the_error_by_the_field_and_keeps_the_in
     case = report(tree, rubbish)
     case_file(case_id=case.pk, actor=tree.users["community"])
     case.refresh_from_db()
-    page = login(client, tree, "community").post(reverse("cases:act", args=[case.pk, "dispatch"]),
-                                                 {"version": case.version, "comment": "请尽快"})
+    page = login(client, tree, "community").post(
+        reverse("cases:act", args=[case.pk, "dispatch"]), {"version": case.version, "comment": "请尽快"}
+    )
     assert page.status_code == 400
     html = page.content.decode()
     assert 'id="dispatch-department-error"' in html and "请尽快" in html
@@ -209,7 +231,9 @@ def test_a_dispatch_without_a_unit_shows_the_error_by_the_field_and_keeps_the_in
 def test_a_stale_version_says_so_and_changes_nothing(client, tree, rubbish):
     case = report(tree, rubbish)
     login(client, tree, "community")
-    response = client.post(reverse("cases:act", args=[case.pk, "file"]), {"version": case.version + 5}, follow=True)
+    response = client.post(
+        reverse("cases:act", args=[case.pk, "file"]), {"version": case.version + 5}, follow=True
+    )
     assert "Someone changed this case" in response.content.decode()
     case.refresh_from_db()
     assert case.status == "reported"
@@ -217,8 +241,9 @@ def test_a_stale_version_says_so_and_changes_nothing(client, tree, rubbish):
 
 def test_an_action_not_open_to_the_user_is_refused_with_a_message(client, tree, rubbish):
     case = report(tree, rubbish)
-    response = login(client, tree, "worker").post(reverse("cases:act", args=[case.pk, "file"]),
-                                                  {"version": case.version}, follow=True)
+    response = login(client, tree, "worker").post(
+        reverse("cases:act", args=[case.pk, "file"]), {"version": case.version}, follow=True
+    )
     assert "not possible for you" in response.content.decode()
     assert Case.objects.get().status == "reported"
 
@@ -229,22 +254,32 @@ def test_feedback_without_the_required_after_photo_is_refused_by_the_field(clien
     case_dispatch(case_id=case.pk, actor=tree.users["community"], department=tree.departments[0])
     case_accept(case_id=case.pk, actor=tree.users["handler"])
     events = CaseEvent.objects.count()
-    page = login(client, tree, "handler").post(reverse("cases:act", args=[case.pk, "feedback"]),
-                                               {"result": "已清理"})
-    assert page.status_code == 400 and "after-photo" in page.content.decode() and "已清理" in page.content.decode()
+    page = login(client, tree, "handler").post(
+        reverse("cases:act", args=[case.pk, "feedback"]), {"result": "已清理"}
+    )
+    assert (
+        page.status_code == 400
+        and "after-photo" in page.content.decode()
+        and "已清理" in page.content.decode()
+    )
     assert CaseEvent.objects.count() == events and Case.objects.get().status == "accepted"
-    done = client.post(reverse("cases:act", args=[case.pk, "feedback"]), {"result": "已清理", "photos": [photo()]})
+    done = client.post(
+        reverse("cases:act", args=[case.pk, "feedback"]), {"result": "已清理", "photos": [photo()]}
+    )
     assert done.status_code == 302 and Case.objects.get().status == "handled"
 
 
 def test_the_evaluate_form_requires_a_rating(client, tree, rubbish):
     case = report(tree, rubbish)
     Case.objects.filter(pk=case.pk).update(status="closed")
-    page = login(client, tree, "worker").post(reverse("cases:act", args=[case.pk, "evaluate"]), {"comment": "好"})
+    page = login(client, tree, "worker").post(
+        reverse("cases:act", args=[case.pk, "evaluate"]), {"comment": "好"}
+    )
     assert page.status_code == 400 and 'id="evaluate-satisfaction-error"' in page.content.decode()
 
 
 # --- Files through the scope ------------------------------------------------------------------------
+
 
 def test_photos_are_served_only_within_scope(client, tree, rubbish):
     case = report(tree, rubbish, before_photos=[photo()])
@@ -252,7 +287,11 @@ def test_photos_are_served_only_within_scope(client, tree, rubbish):
     login(client, tree, "community")
     full = client.get(reverse("cases:attachment", args=[attachment.pk]))
     thumb = client.get(reverse("cases:thumbnail", args=[attachment.pk]))
-    assert full.status_code == 200 and full["Content-Type"] == "image/jpeg" and "private" in full["Cache-Control"]
+    assert (
+        full.status_code == 200
+        and full["Content-Type"] == "image/jpeg"
+        and "private" in full["Cache-Control"]
+    )
     assert b"".join(thumb.streaming_content)[:3] == b"\xff\xd8\xff"
     login(client, tree, "community_b")
     assert client.get(reverse("cases:attachment", args=[attachment.pk])).status_code == 404
@@ -283,7 +322,9 @@ def test_the_queue_page_costs_the_same_for_many_cases(client, tree, rubbish, dja
     assert len(page.context["cases"]) == 12
 
 
-def test_the_case_page_costs_a_bounded_number_of_queries(client, tree, rubbish, django_assert_max_num_queries):
+def test_the_case_page_costs_a_bounded_number_of_queries(
+    client, tree, rubbish, django_assert_max_num_queries
+):
     from cases.services import case_attach
     from dispatch.services import whistle_summon
 

@@ -22,25 +22,40 @@ class Register:
 
 def grant(user, *codenames):
     for codename in codenames:
-        user.user_permissions.add(Permission.objects.get(codename=codename, content_type__app_label="residents"))
+        user.user_permissions.add(
+            Permission.objects.get(codename=codename, content_type__app_label="residents")
+        )
     for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_gridgov_reach"):
         user.__dict__.pop(attr, None)
     return user
 
 
 def fill_grid(reg: Register, grid, actor, seq_start=1, households=2, persons_per_household=2, building_no=1):
-    building = building_save(actor=actor, area=grid, code=f"{grid.code}-B{building_no:02d}", name=f"{grid.name}{building_no}栋",
-                             address=f"{grid.name}路1号")
+    building = building_save(
+        actor=actor,
+        area=grid,
+        code=f"{grid.code}-B{building_no:02d}",
+        name=f"{grid.name}{building_no}栋",
+        address=f"{grid.name}路1号",
+    )
     seq = seq_start
     for h in range(households):
         dwelling = dwelling_save(actor=actor, building=building, unit="1", room=f"{h + 1}01")
-        household = household_register(actor=actor, number=f"{grid.code}{building_no:02d}{h + 1:03d}", dwelling=dwelling)
+        household = household_register(
+            actor=actor, number=f"{grid.code}{building_no:02d}{h + 1:03d}", dwelling=dwelling
+        )
         reg.households.setdefault(grid.code, []).append(household)
         for p in range(persons_per_household):
             number = idcard.make("430104", dt.date(1950 + seq % 60, 1 + seq % 12, 1 + seq % 28), seq)
             phone = f"139{seq:08d}"
-            person = person_register(actor=actor, household=household, name=f"居民{seq}", id_number=number,
-                                     phone=phone, relation="head" if p == 0 else "spouse")
+            person = person_register(
+                actor=actor,
+                household=household,
+                name=f"居民{seq}",
+                id_number=number,
+                phone=phone,
+                relation="head" if p == 0 else "spouse",
+            )
             reg.persons.setdefault(grid.code, []).append(person)
             reg.numbers[person.id], reg.phones[person.id] = number, phone
             seq += 1

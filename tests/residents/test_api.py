@@ -10,8 +10,18 @@ from .conftest import grant
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/residents"
-LIST_ENDPOINTS = ["buildings", "dwellings", "households", "persons", "person-tags", "places", "visits",
-                  "visit-tasks", "imports", "access-log"]
+LIST_ENDPOINTS = [
+    "buildings",
+    "dwellings",
+    "households",
+    "persons",
+    "person-tags",
+    "places",
+    "visits",
+    "visit-tasks",
+    "imports",
+    "access-log",
+]
 
 
 def client_for(user):
@@ -42,7 +52,9 @@ def test_no_endpoint_shows_a_row_of_another_grid(register, endpoint):
     client = client_for(tree.users["worker"])
     other = register.households[tree.grids[1].code][0]
     ids = {
-        "persons": other.persons.first().id, "households": other.id, "buildings": other.dwelling.building_id,
+        "persons": other.persons.first().id,
+        "households": other.id,
+        "buildings": other.dwelling.building_id,
         "dwellings": other.dwelling_id,
     }
     assert client.get(f"{BASE}/{endpoint}/{ids[endpoint]}/").status_code == 404
@@ -85,7 +97,9 @@ def test_visits_of_another_grid_stay_hidden(register):
 def test_a_worker_cannot_record_a_visit_to_a_household_of_another_grid(register):
     tree = register.tree
     other = register.households[tree.grids[1].code][0]
-    response = client_for(tree.users["worker"]).post(f"{BASE}/visits/", {"household": other.id}, format="json")
+    response = client_for(tree.users["worker"]).post(
+        f"{BASE}/visits/", {"household": other.id}, format="json"
+    )
     assert response.status_code == 400
     assert "household" in response.json()["fields"]
     assert not Visit.objects.exists()
@@ -104,14 +118,18 @@ def test_lists_show_masked_numbers_to_every_role(register, name):
     first = body[0]
     number = register.numbers[first["id"]]
     assert first["id_number_masked"] == number[:6] + "********" + number[-4:]
-    assert first["phone_masked"] == register.phones[first["id"]][:3] + "****" + register.phones[first["id"]][-4:]
+    assert (
+        first["phone_masked"] == register.phones[first["id"]][:3] + "****" + register.phones[first["id"]][-4:]
+    )
     assert "id_number" not in first and "phone" not in first
 
 
 def test_reveal_needs_the_permission(register):
     tree = register.tree
     person = register.persons[tree.grids[0].code][0]
-    response = client_for(tree.users["worker"]).post(f"{BASE}/persons/{person.id}/reveal/", {"reason": "核实身份信息"})
+    response = client_for(tree.users["worker"]).post(
+        f"{BASE}/persons/{person.id}/reveal/", {"reason": "核实身份信息"}
+    )
     assert response.status_code == 403
     assert not PiiAccessLog.objects.exists()
 
@@ -131,13 +149,19 @@ def test_reveal_shows_full_numbers_and_logs_who_whose_what_and_why(register):
     user = grant(tree.users["worker"], "unmask_pii")
     person = register.persons[tree.grids[0].code][0]
     response = client_for(user).post(
-        f"{BASE}/persons/{person.id}/reveal/", {"reason": "办理低保核实", "fields": ["id_number"]}, format="json"
+        f"{BASE}/persons/{person.id}/reveal/",
+        {"reason": "办理低保核实", "fields": ["id_number"]},
+        format="json",
     )
     assert response.status_code == 200
     assert response.json() == {"id_number": register.numbers[person.id]}
     log = PiiAccessLog.objects.get()
     assert (log.actor, log.person, log.fields, log.reason, log.action) == (
-        user, person, ["id_number"], "办理低保核实", "reveal"
+        user,
+        person,
+        ["id_number"],
+        "办理低保核实",
+        "reveal",
     )
     assert log.area_code == tree.grids[0].code
 
@@ -203,31 +227,43 @@ def test_creating_a_person_validates_the_id_number_per_field(register):
     tree = register.tree
     household = register.households[tree.grids[0].code][0]
     client = client_for(tree.users["worker"])
-    response = client.post(f"{BASE}/persons/", {"household": household.id, "name": "李四",
-                                               "id_number": "430104199001010011"}, format="json")
+    response = client.post(
+        f"{BASE}/persons/",
+        {"household": household.id, "name": "李四", "id_number": "430104199001010011"},
+        format="json",
+    )
     assert response.status_code == 400
     assert "check digit" in response.json()["fields"]["id_number"][0]
-    ok = client.post(f"{BASE}/persons/", {"household": household.id, "name": "李四", "id_number": "110105491231002",
-                                         "phone": "13912345678"}, format="json")
+    ok = client.post(
+        f"{BASE}/persons/",
+        {"household": household.id, "name": "李四", "id_number": "110105491231002", "phone": "13912345678"},
+        format="json",
+    )
     assert ok.status_code == 201, ok.content
     body = ok.json()
     assert body["id_number_masked"] == "110105********002X"
     assert body["birth_date"] == "1949-12-31" and body["gender"] == "female"
-    dup = client.post(f"{BASE}/persons/", {"household": household.id, "name": "王五",
-                                          "id_number": "11010519491231002X"}, format="json")
+    dup = client.post(
+        f"{BASE}/persons/",
+        {"household": household.id, "name": "王五", "id_number": "11010519491231002X"},
+        format="json",
+    )
     assert dup.status_code == 400 and "id_number" in dup.json()["fields"]
 
 
 def test_a_worker_cannot_place_a_person_in_another_grid(register):
     tree = register.tree
     other = register.households[tree.grids[1].code][0]
-    response = client_for(tree.users["worker"]).post(f"{BASE}/persons/", {"household": other.id, "name": "李四"},
-                                                     format="json")
+    response = client_for(tree.users["worker"]).post(
+        f"{BASE}/persons/", {"household": other.id, "name": "李四"}, format="json"
+    )
     assert response.status_code == 400
     assert not Person.objects.filter(name="李四").exists()
 
 
-@pytest.mark.parametrize("endpoint", ["persons", "households", "visits", "visit-tasks", "person-tags", "buildings"])
+@pytest.mark.parametrize(
+    "endpoint", ["persons", "households", "visits", "visit-tasks", "person-tags", "buildings"]
+)
 def test_list_query_count_does_not_grow_with_rows(register, endpoint, django_assert_max_num_queries):
     from .conftest import fill_grid
 
@@ -242,8 +278,15 @@ def test_list_query_count_does_not_grow_with_rows(register, endpoint, django_ass
     client.get(f"{BASE}/{endpoint}/")  # warm: content types, permissions
     with django_assert_max_num_queries(12) as before:
         client.get(f"{BASE}/{endpoint}/")
-    fill_grid(register, tree.grids[0], register.root, seq_start=900, households=4, persons_per_household=3,
-              building_no=2)
+    fill_grid(
+        register,
+        tree.grids[0],
+        register.root,
+        seq_start=900,
+        households=4,
+        persons_per_household=3,
+        building_no=2,
+    )
     for household in Household.objects.filter(area=tree.grids[0]):
         visit_record(actor=user, household=household, person=household.persons.first())
     for person in Person.objects.filter(area=tree.grids[0])[4:]:

@@ -13,7 +13,10 @@ pytestmark = pytest.mark.django_db
 
 def raw_row(person_id):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id_cipher, id_hash, id_mask, phone_cipher FROM residents_person WHERE id = %s", [person_id])
+        cursor.execute(
+            "SELECT id_cipher, id_hash, id_mask, phone_cipher FROM residents_person WHERE id = %s",
+            [person_id],
+        )
         return cursor.fetchone()
 
 
@@ -73,6 +76,8 @@ def test_production_refuses_to_run_without_keys(settings):
         crypto.encrypt("x")
 
 
-@pytest.mark.parametrize(("value", "masked"), [("13812345678", "138****5678"), ("110105194912310021", "110105********0021")])
+@pytest.mark.parametrize(
+    ("value", "masked"), [("13812345678", "138****5678"), ("110105194912310021", "110105********0021")]
+)
 def test_masks_keep_three_or_six_first_and_four_last(value, masked):
     assert (crypto.mask_phone if len(value) == 11 else crypto.mask_id)(value) == masked

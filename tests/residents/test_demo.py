@@ -19,7 +19,9 @@ def demo_district():
     return build_district(grids=12, seed=7).district
 
 
-def test_the_demo_register_fills_every_comprehensive_grid_with_valid_synthetic_people(demo_district, django_user_model):
+def test_the_demo_register_fills_every_comprehensive_grid_with_valid_synthetic_people(
+    demo_district, django_user_model
+):
     out = io.StringIO()
     started = time.monotonic()
     demo.load(district=demo_district, seed=7, stdout=out, households_per_grid=20)

@@ -31,7 +31,12 @@ def test_community_export_is_masked_and_logged(register):
     for person_id, number in register.numbers.items():
         assert number not in text and register.phones[person_id] not in text
     log = PiiAccessLog.objects.get()
-    assert (log.actor, log.action, log.area_code, log.subject_count) == (user, "export", tree.communities[0].code, 8)
+    assert (log.actor, log.action, log.area_code, log.subject_count) == (
+        user,
+        "export",
+        tree.communities[0].code,
+        8,
+    )
 
 
 def test_export_hides_special_management_groups_from_staff_without_the_permission(register):
@@ -50,7 +55,11 @@ def test_unmasked_export_needs_the_permission_and_a_reason(register):
     assert export(user, tree.communities[0], unmasked=True).status_code == 400
     response = export(user, tree.communities[0], unmasked=True, reason="社保核对", format="xlsx")
     assert response.status_code == 200
-    values = {str(c) for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True) for c in row}
+    values = {
+        str(c)
+        for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+        for c in row
+    }
     own = [p.id for code in (tree.grids[0].code, tree.grids[1].code) for p in register.persons[code]]
     assert {register.numbers[pid] for pid in own} <= values
     log = PiiAccessLog.objects.get()

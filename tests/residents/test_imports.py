@@ -20,9 +20,22 @@ def make_id(seq):
 
 
 def row(household, name, id_number, building="", room="", grid="", address="", tags="", phone="13700000000"):
-    values = {"户号": household, "网格编码": grid, "楼栋编码": building, "单元": "1" if building else "", "房号": room,
-              "地址": address, "姓名": name, "证件类型": "居民身份证", "证件号码": id_number, "与户主关系": "户主",
-              "人口类型": "户籍", "民族": "汉族", "联系电话": phone, "人员类别": tags}
+    values = {
+        "户号": household,
+        "网格编码": grid,
+        "楼栋编码": building,
+        "单元": "1" if building else "",
+        "房号": room,
+        "地址": address,
+        "姓名": name,
+        "证件类型": "居民身份证",
+        "证件号码": id_number,
+        "与户主关系": "户主",
+        "人口类型": "户籍",
+        "民族": "汉族",
+        "联系电话": phone,
+        "人员类别": tags,
+    }
     return [values[h] for h in HEADER]
 
 
@@ -50,8 +63,11 @@ def as_csv(table, encoding="utf-8-sig"):
 
 def upload(client, area, data, name, capture):
     with capture(execute=True):
-        response = client.post(f"{BASE}/imports/", {"area": area.code, "file": SimpleUploadedFile(name, data)},
-                               format="multipart")
+        response = client.post(
+            f"{BASE}/imports/",
+            {"area": area.code, "file": SimpleUploadedFile(name, data)},
+            format="multipart",
+        )
     assert response.status_code == 201, response.content
     return client.get(f"{BASE}/imports/{response.json()['id']}/").json()
 
@@ -66,10 +82,17 @@ def test_the_template_downloads_and_reads_back_as_an_import(register):
     assert csv_template.content.decode("utf-8-sig").splitlines()[0].split(",") == HEADER
 
 
-def test_the_report_names_rows_and_reasons_and_valid_rows_are_imported(sheet, register, django_capture_on_commit_callbacks):
+def test_the_report_names_rows_and_reasons_and_valid_rows_are_imported(
+    sheet, register, django_capture_on_commit_callbacks
+):
     grid, table = sheet
-    job = upload(client_for(register.tree.users["community"]), register.tree.communities[0], as_csv(table),
-                 "register.csv", django_capture_on_commit_callbacks)
+    job = upload(
+        client_for(register.tree.users["community"]),
+        register.tree.communities[0],
+        as_csv(table),
+        "register.csv",
+        django_capture_on_commit_callbacks,
+    )
     assert job["status"] == "done" and job["percent"] == 100
     reasons = {(e["row"], e["field"]): e["message"] for e in job["errors"]}
     assert "check digit" in reasons[(4, "id_number")]
@@ -88,17 +111,26 @@ def test_reimporting_the_same_file_changes_nothing(sheet, register, django_captu
     client = client_for(register.tree.users["community"])
     community = register.tree.communities[0]
     upload(client, community, as_csv(table), "register.csv", django_capture_on_commit_callbacks)
-    snapshot = list(Person.objects.order_by("id").values_list("id", "id_cipher", "phone_cipher", "updated_at"))
+    snapshot = list(
+        Person.objects.order_by("id").values_list("id", "id_cipher", "phone_cipher", "updated_at")
+    )
     households = list(Household.objects.order_by("id").values_list("id", "updated_at"))
     tags = PersonTag.objects.count()
-    again = upload(client, community, as_csv(table, "gb18030"), "register.csv", django_capture_on_commit_callbacks)
+    again = upload(
+        client, community, as_csv(table, "gb18030"), "register.csv", django_capture_on_commit_callbacks
+    )
     assert (again["created_count"], again["updated_count"], again["unchanged_count"]) == (0, 0, 3)
-    assert list(Person.objects.order_by("id").values_list("id", "id_cipher", "phone_cipher", "updated_at")) == snapshot
+    assert (
+        list(Person.objects.order_by("id").values_list("id", "id_cipher", "phone_cipher", "updated_at"))
+        == snapshot
+    )
     assert list(Household.objects.order_by("id").values_list("id", "updated_at")) == households
     assert PersonTag.objects.count() == tags
 
 
-def test_an_xlsx_import_reads_like_csv_and_a_changed_phone_updates(sheet, register, django_capture_on_commit_callbacks):
+def test_an_xlsx_import_reads_like_csv_and_a_changed_phone_updates(
+    sheet, register, django_capture_on_commit_callbacks
+):
     _grid, table = sheet
     book = Workbook()
     for line in table:
@@ -118,27 +150,42 @@ def test_an_xlsx_import_reads_like_csv_and_a_changed_phone_updates(sheet, regist
 def test_a_grid_worker_cannot_import_into_another_grid(sheet, register, django_capture_on_commit_callbacks):
     _grid, table = sheet
     client = client_for(register.tree.users["worker2"])
-    job = upload(client, register.tree.grids[1], as_csv(table), "register.csv", django_capture_on_commit_callbacks)
+    job = upload(
+        client, register.tree.grids[1], as_csv(table), "register.csv", django_capture_on_commit_callbacks
+    )
     assert job["created_count"] == 0
     assert not Person.objects.filter(name="周六").exists()
-    refused = client.post(f"{BASE}/imports/", {"area": register.tree.grids[0].code,
-                                               "file": SimpleUploadedFile("r.csv", as_csv(table))}, format="multipart")
+    refused = client.post(
+        f"{BASE}/imports/",
+        {"area": register.tree.grids[0].code, "file": SimpleUploadedFile("r.csv", as_csv(table))},
+        format="multipart",
+    )
     assert refused.status_code == 400  # grid 0 is not in worker2's reach: "does not exist"
 
 
 def test_an_unreadable_file_fails_the_job_with_a_message(register, django_capture_on_commit_callbacks):
     client = client_for(register.tree.users["community"])
-    job = upload(client, register.tree.communities[0], b"not a workbook", "register.xlsx",
-                 django_capture_on_commit_callbacks)
+    job = upload(
+        client,
+        register.tree.communities[0],
+        b"not a workbook",
+        "register.xlsx",
+        django_capture_on_commit_callbacks,
+    )
     assert job["status"] == "failed" and job["message"]
 
 
 def test_a_crash_in_the_middle_leaves_whole_rows_and_a_rerun_finishes(sheet, register, monkeypatch):
     grid, table = sheet
-    table = [table[0]] + [row(f"C-{i}", f"吴{i}", make_id(100 + i), address=f"和平路{i}号", grid=grid.code)
-                          for i in range(7)]
-    job = ImportJob.objects.create(area=register.tree.communities[0], actor=register.tree.users["community"],
-                                   file=SimpleUploadedFile("crash.csv", as_csv(table)), file_name="crash.csv")
+    table = [table[0]] + [
+        row(f"C-{i}", f"吴{i}", make_id(100 + i), address=f"和平路{i}号", grid=grid.code) for i in range(7)
+    ]
+    job = ImportJob.objects.create(
+        area=register.tree.communities[0],
+        actor=register.tree.users["community"],
+        file=SimpleUploadedFile("crash.csv", as_csv(table)),
+        file_name="crash.csv",
+    )
     monkeypatch.setattr(imports, "CHUNK_ROWS", 3)
     real_write = imports.write_row
 
@@ -153,7 +200,11 @@ def test_a_crash_in_the_middle_leaves_whole_rows_and_a_rerun_finishes(sheet, reg
     job.refresh_from_db()
     assert job.status == "failed" and job.processed_rows == 3
     # Rows 2-4 (first chunk) are complete; rows 5-7 (the crashed chunk) left nothing, not even a household.
-    assert sorted(Person.objects.filter(name__startswith="吴").values_list("name", flat=True)) == ["吴0", "吴1", "吴2"]
+    assert sorted(Person.objects.filter(name__startswith="吴").values_list("name", flat=True)) == [
+        "吴0",
+        "吴1",
+        "吴2",
+    ]
     assert not Household.objects.filter(number__in=["C-3", "C-4", "C-5", "C-6"]).exists()
     assert all(p.household_id and p.id_cipher for p in Person.objects.filter(name__startswith="吴"))
     monkeypatch.setattr(imports, "write_row", real_write)

@@ -19,7 +19,10 @@ def test_moving_a_person_keeps_the_history_and_follows_with_their_tags(register)
     assert (person.household, person.area) == (target, tree.grids[1])
     change = ResidenceChange.objects.get(person=person)
     assert (change.from_area, change.to_area, change.to_household, change.happened_on) == (
-        tree.grids[0], tree.grids[1], target, dt.date(2026, 3, 1)
+        tree.grids[0],
+        tree.grids[1],
+        target,
+        dt.date(2026, 3, 1),
     )
     assert set(PersonTag.objects.filter(person=person).values_list("area", flat=True)) == {tree.grids[1].id}
 
@@ -28,7 +31,9 @@ def test_a_worker_cannot_move_a_person_out_of_their_grid(register):
     tree = register.tree
     person = register.persons[tree.grids[0].code][0]
     with pytest.raises(PermissionDenied):
-        person_move(actor=tree.users["worker"], person=person, household=register.households[tree.grids[1].code][0])
+        person_move(
+            actor=tree.users["worker"], person=person, household=register.households[tree.grids[1].code][0]
+        )
     assert not ResidenceChange.objects.exists()
 
 
@@ -36,8 +41,12 @@ def test_moving_a_household_moves_its_people_and_records_the_old_address(registe
     tree = register.tree
     household = register.households[tree.grids[0].code][0]
     old_address = household.address
-    household_move(actor=tree.users["community"], household=household, area=tree.grids[1], address="新地址 2-101")
-    assert set(Person.objects.filter(household=household).values_list("area", flat=True)) == {tree.grids[1].id}
+    household_move(
+        actor=tree.users["community"], household=household, area=tree.grids[1], address="新地址 2-101"
+    )
+    assert set(Person.objects.filter(household=household).values_list("area", flat=True)) == {
+        tree.grids[1].id
+    }
     change = ResidenceChange.objects.get(household=household)
     assert (change.from_address, change.to_address) == (old_address, "新地址 2-101")
 
@@ -55,8 +64,12 @@ def test_updating_with_the_same_numbers_keeps_the_ciphertext(register):
     tree = register.tree
     person = register.persons[tree.grids[0].code][0]
     before = Person.objects.values_list("id_cipher", "phone_cipher").get(pk=person.pk)
-    person_update(actor=tree.users["worker"], person=person, id_number=register.numbers[person.id].lower(),
-                  phone=register.phones[person.id])
+    person_update(
+        actor=tree.users["worker"],
+        person=person,
+        id_number=register.numbers[person.id].lower(),
+        phone=register.phones[person.id],
+    )
     assert Person.objects.values_list("id_cipher", "phone_cipher").get(pk=person.pk) == before
 
 
@@ -77,8 +90,11 @@ def test_a_visit_cannot_be_in_the_future(register):
     tree = register.tree
     household = register.households[tree.grids[0].code][0]
     with pytest.raises(ValidationError):
-        visit_record(actor=tree.users["worker"], household=household,
-                     visited_at=dt.datetime(2999, 1, 1, tzinfo=dt.timezone.utc))
+        visit_record(
+            actor=tree.users["worker"],
+            household=household,
+            visited_at=dt.datetime(2999, 1, 1, tzinfo=dt.UTC),
+        )
 
 
 def test_a_visit_finding_raises_a_case_in_one_step(register):
@@ -89,7 +105,11 @@ def test_a_visit_finding_raises_a_case_in_one_step(register):
     household = register.households[tree.grids[0].code][0]
     lat, lon = tree.grids[0].centroid_lat, tree.grids[0].centroid_lon
     visit = visit_record(
-        actor=tree.users["worker"], household=household, findings="楼道堆放杂物，存在消防隐患", lat=lat, lon=lon,
+        actor=tree.users["worker"],
+        household=household,
+        findings="楼道堆放杂物，存在消防隐患",
+        lat=lat,
+        lon=lon,
         raise_case={"title": "楼道堆物", "category": category.code},
     )
     case = Case.objects.get(pk=visit.case_id)
@@ -102,6 +122,10 @@ def test_a_case_that_cannot_be_raised_leaves_no_visit(register):
     tree = register.tree
     household = register.households[tree.grids[0].code][0]
     with pytest.raises(ValidationError):
-        visit_record(actor=tree.users["worker"], household=household, findings="x",
-                     raise_case={"title": "t", "category": "no-such-category"})
+        visit_record(
+            actor=tree.users["worker"],
+            household=household,
+            findings="x",
+            raise_case={"title": "t", "category": "no-such-category"},
+        )
     assert not Visit.objects.exists()

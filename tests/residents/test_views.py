@@ -49,8 +49,9 @@ def test_the_household_page_shows_people_masked_and_records_a_visit(register):
         assert register.numbers[person.id] not in page and register.phones[person.id] not in page
     assert "Show full numbers" not in page
     person = household.persons.first()
-    response = client.post(f"/residents/households/{household.pk}/", {"person": person.pk, "method": "door",
-                                                                       "notes": "一切正常"})
+    response = client.post(
+        f"/residents/households/{household.pk}/", {"person": person.pk, "method": "door", "notes": "一切正常"}
+    )
     assert response.status_code == 302
     visit = Visit.objects.get()
     assert (visit.household, visit.person, visit.visitor) == (household, person, tree.users["worker"])
@@ -59,8 +60,9 @@ def test_the_household_page_shows_people_masked_and_records_a_visit(register):
 def test_reporting_a_case_needs_title_category_and_findings(register):
     tree = register.tree
     household = register.households[tree.grids[0].code][0]
-    response = browser(tree.users["worker"]).post(f"/residents/households/{household.pk}/",
-                                                  {"method": "door", "raise_case": "on"})
+    response = browser(tree.users["worker"]).post(
+        f"/residents/households/{household.pk}/", {"method": "door", "raise_case": "on"}
+    )
     assert response.status_code == 200 and b"field-error" in response.content
     assert not Visit.objects.exists()
 
@@ -68,8 +70,12 @@ def test_reporting_a_case_needs_title_category_and_findings(register):
 def test_revealing_on_a_page_needs_the_permission_and_logs(register):
     tree = register.tree
     person = register.persons[tree.grids[0].code][0]
-    assert browser(tree.users["worker"]).post(f"/residents/persons/{person.pk}/reveal/",
-                                              {"reason": "核实身份"}).status_code == 403
+    assert (
+        browser(tree.users["worker"])
+        .post(f"/residents/persons/{person.pk}/reveal/", {"reason": "核实身份"})
+        .status_code
+        == 403
+    )
     user = grant(tree.users["worker"], "unmask_pii")
     client = browser(user)
     assert "Show full numbers" in client.get(f"/residents/households/{person.household_id}/").content.decode()
@@ -99,19 +105,30 @@ def test_the_coverage_page_shows_the_figures(register):
     assert "50.0" in page
 
 
-def test_importing_on_the_page_runs_the_job_and_polls_its_progress(register, django_capture_on_commit_callbacks):
+def test_importing_on_the_page_runs_the_job_and_polls_its_progress(
+    register, django_capture_on_commit_callbacks
+):
     tree = register.tree
     client = browser(tree.users["community"])
-    csv_file = ("户号,网格编码,地址,姓名,证件号码\n"
-                f"P-1,{tree.grids[0].code},光明路1号,郑七,110105491231002\n").encode()
+    csv_file = (
+        f"户号,网格编码,地址,姓名,证件号码\nP-1,{tree.grids[0].code},光明路1号,郑七,110105491231002\n"
+    ).encode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/residents/import/", {"area": tree.communities[0].code,
-                                                      "file": SimpleUploadedFile("a.csv", csv_file)})
+        response = client.post(
+            "/residents/import/",
+            {"area": tree.communities[0].code, "file": SimpleUploadedFile("a.csv", csv_file)},
+        )
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/residents/import/{job.pk}/")
     poll = client.get(f"/residents/import/{job.pk}/", {"poll": 1}).json()
-    assert poll == {"status": "done", "status_label": "Done", "percent": 100, "processed": 1, "total": 1,
-                    "finished": True}
+    assert poll == {
+        "status": "done",
+        "status_label": "Done",
+        "percent": 100,
+        "processed": 1,
+        "total": 1,
+        "finished": True,
+    }
     assert browser(tree.users["community_b"]).get(f"/residents/import/{job.pk}/").status_code == 404
 
 
@@ -123,8 +140,9 @@ def test_the_access_log_page_is_for_the_centre(register):
 
 def test_exporting_on_the_page_downloads_a_masked_file(register):
     tree = register.tree
-    response = browser(tree.users["community"]).post("/residents/export/", {"area": tree.grids[0].code,
-                                                                           "format": "csv"})
+    response = browser(tree.users["community"]).post(
+        "/residents/export/", {"area": tree.grids[0].code, "format": "csv"}
+    )
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     assert all(n not in response.content.decode("utf-8-sig") for n in register.numbers.values())
     assert PiiAccessLog.objects.get().action == "export"

@@ -7,7 +7,13 @@ from grids.models import Level
 from residents.models import GroupTag, VisitTask
 from residents.services import tag_assign, visit_record
 from residents.tasks import build_visit_tasks
-from residents.visits import coverage_by_area, coverage_by_worker, coverage_total, task_list, visit_tasks_build
+from residents.visits import (
+    coverage_by_area,
+    coverage_by_worker,
+    coverage_total,
+    task_list,
+    visit_tasks_build,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +57,7 @@ def test_coverage_adds_up_the_tree(month_visits):
 
 def test_last_month_is_its_own_period(month_visits):
     tree = month_visits.tree
-    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1))
+    last_month = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
     rows = by_code(coverage_by_area(tree.users["worker"], month=last_month))
     # Households were registered this month, so last month had none to cover.
     assert rows == {tree.grids[0].code: (0, 0, 0, None)}
@@ -61,8 +67,10 @@ def test_a_worker_sees_only_their_grid_and_their_own_figures(month_visits):
     tree = month_visits.tree
     worker = tree.users["worker"]
     assert list(by_code(coverage_by_area(worker, month=timezone.localdate()))) == [tree.grids[0].code]
-    figures = {w["name"]: (w["households"], w["visited"], w["visits"], w["rate"])
-               for w in coverage_by_worker(tree.users["community"], month=timezone.localdate())}
+    figures = {
+        w["name"]: (w["households"], w["visited"], w["visits"], w["rate"])
+        for w in coverage_by_worker(tree.users["community"], month=timezone.localdate())
+    }
     assert figures["worker"] == (2, 1, 2, 50.0)
     assert figures["worker2"] == (2, 1, 1, 50.0)
     assert figures["leader"] == (2, 0, 0, 0.0)
@@ -72,11 +80,21 @@ def test_the_daily_task_lists_priority_persons_overdue_for_a_visit(register):
     tree = register.tree
     elderly = register.persons[tree.grids[0].code][0]  # tagged 2026-01-01, every 7 days
     disabled = register.persons[tree.grids[1].code][0]
-    tag_assign(actor=register.root, person=disabled, tag=GroupTag.objects.get(code="disabled"), since=dt.date(2026, 1, 1))
+    tag_assign(
+        actor=register.root,
+        person=disabled,
+        tag=GroupTag.objects.get(code="disabled"),
+        since=dt.date(2026, 1, 1),
+    )
     assert visit_tasks_build(today=dt.date(2026, 1, 5))["opened"] == 0
     result = visit_tasks_build(today=dt.date(2026, 1, 10))
-    assert result["opened"] == 2  # elderly (due 8 Jan) and the correction subject (due 8 Jan); disabled due 31 Jan
-    assert set(VisitTask.objects.values_list("person", flat=True)) == {elderly.id, register.persons[tree.grids[0].code][1].id}
+    assert (
+        result["opened"] == 2
+    )  # elderly (due 8 Jan) and the correction subject (due 8 Jan); disabled due 31 Jan
+    assert set(VisitTask.objects.values_list("person", flat=True)) == {
+        elderly.id,
+        register.persons[tree.grids[0].code][1].id,
+    }
     assert VisitTask.objects.get(person=elderly).due_on == dt.date(2026, 1, 8)
     assert visit_tasks_build(today=dt.date(2026, 1, 10))["opened"] == 0  # idempotent
     assert visit_tasks_build(today=dt.date(2026, 2, 1))["opened"] == 1  # now the disabled person too

@@ -7,7 +7,9 @@ class Command(BaseCommand):
     help = "Rebuild the evaluation record of every case (or of --case IDs), in chunks."
 
     def add_arguments(self, parser):
-        parser.add_argument("--case", type=int, action="append", dest="cases", help="only this case (repeatable)")
+        parser.add_argument(
+            "--case", type=int, action="append", dest="cases", help="only this case (repeatable)"
+        )
         parser.add_argument("--chunk", type=int, default=2000)
 
     def handle(self, *args, cases=None, chunk=2000, **options):

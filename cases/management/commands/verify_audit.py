@@ -33,5 +33,7 @@ class Command(BaseCommand):
         bad = verify_chain(chain)
         if bad is None:
             return 0
-        self.stderr.write(f"Case {bad.case.number}: first broken link at event #{bad.seq} ({bad.kind}, id {bad.pk}).")
+        self.stderr.write(
+            f"Case {bad.case.number}: first broken link at event #{bad.seq} ({bad.kind}, id {bad.pk})."
+        )
         return 1

@@ -11,7 +11,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, action="append", help="only this year (repeatable)")
         parser.add_argument(
-            "--replace", action="store_true",
+            "--replace",
+            action="store_true",
             help="overwrite years already present (discards corrections made in the admin)",
         )
         parser.add_argument(

@@ -40,4 +40,6 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
         verb = "Created" if created else "Updated"
-        self.stdout.write(f"{verb} {username}: {membership.get_role_display()} @ {area_obj.name} ({area_obj.code})")
+        self.stdout.write(
+            f"{verb} {username}: {membership.get_role_display()} @ {area_obj.name} ({area_obj.code})"
+        )

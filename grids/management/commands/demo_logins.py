@@ -29,15 +29,22 @@ class Command(BaseCommand):
         ]:
             membership = self._first(role, within)
             if membership:
-                area = membership.department.name if membership.department else (
-                    f"{membership.area.name} ({membership.area.code})")
+                area = (
+                    membership.department.name
+                    if membership.department
+                    else (f"{membership.area.name} ({membership.area.code})")
+                )
                 rows.append((label, membership.user, area))
         self._print(rows)
 
     def _first(self, role, within):
         return (
-            Membership.objects.filter(role=role, is_active=True, area__code__startswith=within, user__is_active=True)
-            .select_related("user", "area", "department").order_by("area__code", "user__username").first()
+            Membership.objects.filter(
+                role=role, is_active=True, area__code__startswith=within, user__is_active=True
+            )
+            .select_related("user", "area", "department")
+            .order_by("area__code", "user__username")
+            .first()
         )
 
     def _password(self, user):
@@ -50,11 +57,14 @@ class Command(BaseCommand):
 
     def _print(self, rows):
         table = [("role", "username", "name", "area", "password")] + [
-            (label, user.username, user.display_name, area or "—", self._password(user)) for label, user, area in rows
+            (label, user.username, user.display_name, area or "—", self._password(user))
+            for label, user, area in rows
         ]
         widths = [max(_width(r[i]) for r in table) for i in range(len(table[0]))]
         for n, row in enumerate(table):
-            self.stdout.write("  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths)).rstrip())
+            self.stdout.write(
+                "  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths)).rstrip()
+            )
             if n == 0:
                 self.stdout.write("  ".join("-" * w for w in widths))
 

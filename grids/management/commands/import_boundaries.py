@@ -15,8 +15,12 @@ class Command(BaseCommand):
         parser.add_argument("path", help="GeoJSON file, or - for standard input")
         parser.add_argument("--dry-run", action="store_true", help="validate and report only")
         parser.add_argument("--strict", action="store_true", help="treat sibling overlaps as errors")
-        parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE_M2,
-                            help="m² allowed outside the parent or overlapping a sibling")
+        parser.add_argument(
+            "--tolerance",
+            type=float,
+            default=DEFAULT_TOLERANCE_M2,
+            help="m² allowed outside the parent or overlapping a sibling",
+        )
 
     def handle(self, *args, path, dry_run, strict, tolerance, **options):
         try:
@@ -29,7 +33,9 @@ class Command(BaseCommand):
                     collection = json.load(fh)
         except (OSError, ValueError) as exc:
             raise CommandError(f"Cannot read {path}: {exc}") from exc
-        report = boundaries_import(collection=collection, dry_run=dry_run, strict=strict, tolerance_m2=tolerance)
+        report = boundaries_import(
+            collection=collection, dry_run=dry_run, strict=strict, tolerance_m2=tolerance
+        )
         for line in report.lines():
             self.stdout.write(line)
         summary = (
@@ -41,7 +47,9 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"Dry run, nothing imported: {summary}.")
         else:
-            self.stdout.write(self.style.SUCCESS(
-                f"Imported: {report.count('create')} created, {report.count('update')} updated, "
-                f"{report.count('unchanged')} unchanged, {report.warning_count} warnings."
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Imported: {report.count('create')} created, {report.count('update')} updated, "
+                    f"{report.count('unchanged')} unchanged, {report.warning_count} warnings."
+                )
+            )

@@ -17,8 +17,11 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="do nothing when a district exists")
         parser.add_argument("--grids", type=int, default=300, help="number of grids (5000 for the benchmark)")
         parser.add_argument("--seed", type=int, default=2024, help="same seed, same district")
-        parser.add_argument("--apps", default=",".join(DEMO_APPS),
-                            help="apps whose demo data to add after the district (comma-separated; empty: none)")
+        parser.add_argument(
+            "--apps",
+            default=",".join(DEMO_APPS),
+            help="apps whose demo data to add after the district (comma-separated; empty: none)",
+        )
 
     def handle(self, *args, if_empty, grids, seed, apps, **options):
         if not 1 <= grids <= 200_000:
@@ -38,7 +41,9 @@ class Command(BaseCommand):
                 + f" in {time.monotonic() - started:.1f}s"
             )
             labels = [label for label in apps.split(",") if label]
-            loaded = load_app_demos(district=demo.district, seed=seed, stdout=self.stdout, grids=grids, apps=labels)
+            loaded = load_app_demos(
+                district=demo.district, seed=seed, stdout=self.stdout, grids=grids, apps=labels
+            )
         self.stdout.write(
             self.style.SUCCESS(f"Demo loaded in {time.monotonic() - started:.1f}s")
             + (f" (with {', '.join(loaded)})" if loaded else "")

@@ -36,8 +36,11 @@ class Command(BaseCommand):
                     return done
                 for row in rows:
                     fix(row)
-                fields = ["id_cipher", "id_hash", "phone_cipher", "phone_hash"] if model is Person else [
-                    "contact_phone_cipher"]
+                fields = (
+                    ["id_cipher", "id_hash", "phone_cipher", "phone_hash"]
+                    if model is Person
+                    else ["contact_phone_cipher"]
+                )
                 model.objects.bulk_update(rows, fields)
                 done, last = done + len(rows), rows[-1].pk
 
@@ -45,7 +48,10 @@ class Command(BaseCommand):
     def _person(person):
         number, phone = crypto.decrypt(person.id_cipher), crypto.decrypt(person.phone_cipher)
         person.id_cipher, person.id_hash = crypto.rotate(person.id_cipher), crypto.lookup_hash("id", number)
-        person.phone_cipher, person.phone_hash = crypto.rotate(person.phone_cipher), crypto.lookup_hash("phone", phone)
+        person.phone_cipher, person.phone_hash = (
+            crypto.rotate(person.phone_cipher),
+            crypto.lookup_hash("phone", phone),
+        )
 
     @staticmethod
     def _place(place):
