@@ -66,7 +66,7 @@ def _require_reach(user):
 
 
 class ReportViewSet(ScopedGenericViewSet):
-    """The figures of DOMAIN.md §5 for the caller's scope."""
+    """The figures of docs/domain.md §5 for the caller's scope."""
 
     queryset = CaseRecord.objects.all()
     pagination_class = None

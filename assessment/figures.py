@@ -1,4 +1,4 @@
-"""Every figure of DOMAIN.md §5, defined once.
+"""Every figure of docs/domain.md §5, defined once.
 
 A figure is built from *parts*: named sets of case records (a ``Q`` over ``CaseRecord`` at the report's
 as-of time). The same part drives the database aggregate (``Count(filter=Q)``), the drill-down list (the
@@ -447,12 +447,12 @@ TREND_FIGURES = [
 # Component keys: a figure key (its rate counts as is), "-key" (100 − the rate: lower is better) or
 # "volume" (the unit's dispatched cases relative to the busiest unit in the table, × 100).
 DEFAULT_WEIGHTS = {
-    # DOMAIN.md §5. The platform has one on-site step after handling (verification), so the worker
+    # docs/domain.md §5.17. The platform has one on-site step after handling (verification), so the worker
     # composite's "on-time verification 20 % + on-time check 20 %" both fall on it.
     "worker": {"valid_report_rate": 40, "-missed_report_rate": 20, "verification_on_time_rate": 40},
     "department": {"closure_rate": 30, "on_time_handling_rate": 30, "-rework_rate": 30, "volume": 10},
     "hotline": {"hotline_response_rate": 10, "hotline_solution_rate": 50, "hotline_satisfaction_rate": 40},
-    # Areas (ours; DOMAIN gives none): the closing figures first, then handling quality and the public's view.
+    # Areas (ours; the field gives none): the closing figures first, then handling quality, the public's view.
     "area": {
         "on_time_closure_rate": 30,
         "closure_rate": 20,
@@ -467,7 +467,7 @@ GRADES = [("A", 90), ("B", 75), ("C", 60), ("D", 40), ("E", float("-inf"))]
 
 
 def weights(kind: str) -> dict:
-    """The composite's weights: ``settings.GRIDGOV["ASSESSMENT_WEIGHTS"][kind]`` or DOMAIN's defaults."""
+    """The composite's weights: ``settings.GRIDGOV["ASSESSMENT_WEIGHTS"][kind]`` or docs/domain.md §5.17."""
     configured = getattr(settings, "GRIDGOV", {}).get("ASSESSMENT_WEIGHTS", {}) or {}
     return dict(configured.get(kind) or DEFAULT_WEIGHTS[kind])
 

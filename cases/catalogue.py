@@ -1,7 +1,7 @@
 """The shipped category catalogue: national component / matter classes plus grid-governance matters.
 
 Codes follow the national catalogue's shape (2-digit major + 3-digit minor). Handling limits are those
-of local rulebooks (DOMAIN.md §3). Filing and dispatch: urgent 10 natural minutes, normal 30; on-site
+of local rulebooks (docs/domain.md §4.4). Filing and dispatch: urgent 10 natural minutes, normal 30; on-site
 verification: urgent 1 natural hour, normal 2 working hours. Editable in the admin afterwards:
 ``catalogue_load`` only creates what is missing and never overwrites a district's edits.
 """

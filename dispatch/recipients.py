@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from grids.models import CODE_LENGTH, Level, Membership, Role
 
-# The unit that files, dispatches and answers for a case of each level (DOMAIN.md §4).
+# The unit that files, dispatches and answers for a case of each level (docs/domain.md §1.3).
 UNIT_ROLE = {
     "grid": Role.GRID_LEADER,
     "community": Role.COMMUNITY_STAFF,

@@ -267,7 +267,7 @@ GRIDGOV = {
     # Patrol tracks are sensitive personal information: kept this many days, then deleted.
     "TRACK_RETENTION_DAYS": env.int("GRIDGOV_TRACK_RETENTION_DAYS", default=30),
     # Assessment composites: {"area" | "department" | "worker" | "hotline": {figure: weight}} replaces
-    # DOMAIN.md's defaults for that composite (assessment/figures.py lists the figure names).
+    # the defaults of docs/domain.md §5.17 for that composite (assessment/figures.py lists the names).
     "ASSESSMENT_WEIGHTS": env.json("GRIDGOV_ASSESSMENT_WEIGHTS", default={}),
     # Citizens' public report page: abuse control without a CAPTCHA (per client IP and per device cookie).
     "PUBLIC_REPORTS_PER_IP_PER_HOUR": env.int("GRIDGOV_PUBLIC_REPORTS_PER_IP_PER_HOUR", default=5),

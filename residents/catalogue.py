@@ -1,4 +1,4 @@
-"""The built-in group tags (DOMAIN.md §6): code, Chinese name, category, visit interval in days.
+"""The built-in group tags (docs/domain.md §6.2): code, Chinese name, category, visit interval in days.
 
 Intervals follow common local practice: elderly living alone weekly, special management monthly or
 fortnightly. A district may change intervals or add tags in the admin; the data migration seeds these.
