@@ -83,7 +83,8 @@ class ReportViewSet(ScopedGenericViewSet):
 
 
 class DrillViewSet(ScopedGenericViewSet):
-    """The cases behind one number: ``?part=closed&group=street&key=430104001`` plus the report's arguments."""
+    """The cases behind one number: ``?part=closed&group=street&key=430104001`` plus the report's
+    arguments."""
 
     queryset = CaseRecord.objects.all()
     serializer_class = s.DrillRowSerializer

@@ -224,8 +224,9 @@ FIGURES = {
             "closed_on_time",
             "due_for_closing",
             _(
-                "Closed cases whose close type is not overdue and none of whose stages (filing, every dispatch, "
-                "every handling round, every verification) ended after its deadline, among those due for closing."
+                "Closed cases whose close type is not overdue and none of whose stages (filing, every "
+                "dispatch, every handling round, every verification) ended after its deadline, among those "
+                "due for closing."
             ),
             "closed on time / due for closing × 100",
         ),
@@ -267,9 +268,9 @@ FIGURES = {
             "handled_on_time",
             "due_for_handling",
             _(
-                "Dispatched cases (not voided, merged or suspended) that were handled or are past their handling "
-                "deadline; handled on time when every handling round, rework included, fed back within its "
-                "deadline, approved extensions counted."
+                "Dispatched cases (not voided, merged or suspended) that were handled or are past their "
+                "handling deadline; handled on time when every handling round, rework included, fed back "
+                "within its deadline, approved extensions counted."
             ),
             "handled within limit / due for handling × 100",
         ),
@@ -341,7 +342,8 @@ FIGURES = {
             "",
             "callbacks",
             _(
-                "Callback ratings: satisfied counts 1, basically satisfied 0.9; no response is not a valid callback."
+                "Callback ratings: satisfied counts 1, basically satisfied 0.9; no response is not a valid "
+                "callback."
             ),
             "(satisfied + 0.9 × basically satisfied) / valid callbacks × 100",
             numerator=(("satisfied", 1), ("basically_satisfied", 0.9)),
@@ -352,8 +354,8 @@ FIGURES = {
             "hotline_responded",
             "hotline_due_response",
             _(
-                "12345 hotline cases answered (filed, voided with a reason or fixed on the spot) within the filing "
-                "limit, among hotline cases answered or past that limit."
+                "12345 hotline cases answered (filed, voided with a reason or fixed on the spot) within the "
+                "filing limit, among hotline cases answered or past that limit."
             ),
             "answered within limit / due for a response × 100",
         ),
@@ -363,8 +365,8 @@ FIGURES = {
             "hotline_solved",
             "hotline_due_for_closing",
             _(
-                "Hotline cases closed as normal or overdue (not error, special or merged), among hotline cases due "
-                "for closing."
+                "Hotline cases closed as normal or overdue (not error, special or merged), among hotline "
+                "cases due for closing."
             ),
             "closed as solved / due for closing × 100",
         ),
@@ -383,8 +385,8 @@ FIGURES = {
             "whistle_on_time",
             "whistle_due",
             _(
-                "Departments summoned by a whistle (吹哨报到) that reported on site by the arrive-by time, among "
-                "those that arrived, arrived late, missed it, or are still awaited past it."
+                "Departments summoned by a whistle (吹哨报到) that reported on site by the arrive-by time, "
+                "among those that arrived, arrived late, missed it, or are still awaited past it."
             ),
             "arrived in time / due to arrive × 100",
         ),

@@ -105,7 +105,8 @@ class _Replay:
 
 
 def record_values(case, events) -> dict:
-    """The record's fields for ``case`` (with ``area`` and ``category`` loaded) from its events in seq order."""
+    """The record's fields for ``case`` (with ``area`` and ``category`` loaded) from its events in seq
+    order."""
     replay = _Replay()
     for event in events:
         replay.feed(event)

@@ -83,7 +83,7 @@ class ReportParams:
 
     def as_query(self) -> dict:
         """The parameters as GET arguments (for links: drill-down, exports, API)."""
-        query = {
+        query: dict[str, str | int] = {
             "start": timezone.localtime(self.start).date().isoformat(),
             "end": timezone.localtime(self.end).date().isoformat(),
             "as_of": timezone.localtime(self.as_of).isoformat(timespec="minutes"),
@@ -136,7 +136,7 @@ def default_month(now=None):
 
 def report_params(user, data) -> ReportParams:
     """Parse the report's GET arguments; raises ValidationError (per field) or Http404 (out of scope)."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if data.get("start") or data.get("end"):
         start = _local_date(data.get("start"), "start", errors)
         end = _local_date(data.get("end"), "end", errors)
@@ -248,7 +248,7 @@ def _filtered(qs, params, *, area_field, department_field, category_field=None):
     return qs
 
 
-GROUPS = {
+GROUPS: dict[str, tuple[str, int | None]] = {
     **{level: (LEVEL_FIELD[level], CODE_LENGTH[level]) for level in AREA_LEVELS},
     "department": ("department_id", None),
     "team": ("team_code", None),

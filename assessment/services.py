@@ -22,11 +22,8 @@ STAR_ROLES = [Role.DISTRICT_CENTRE, Role.STREET_STAFF]
 
 
 def _system_user():
-    from grids.scope import Reach
-
-    user = get_user_model()(username="system", is_superuser=True)
-    user._gridgov_reach = Reach(is_superuser=True)
-    return user
+    """An unsaved superuser: its reach is everything (it has no memberships to read)."""
+    return get_user_model()(username="system", is_superuser=True)
 
 
 def snapshot_publish(*, area: Area, month: int, now=None, kind="monthly") -> ReportSnapshot:
@@ -39,7 +36,8 @@ def snapshot_publish(*, area: Area, month: int, now=None, kind="monthly") -> Rep
     ).first()
     if existing:
         return existing
-    level = {Level.DISTRICT: Level.STREET, Level.STREET: Level.COMMUNITY}.get(area.level, Level.GRID)
+    rows_below: dict[str, str] = {Level.DISTRICT: Level.STREET, Level.STREET: Level.COMMUNITY}
+    level = rows_below.get(area.level, Level.GRID)
     params = ReportParams(start=start, end=end, as_of=now, level=level, area=area)
     data = report(_system_user(), params)
     data["area"] = {"code": area.code, "name": area.name, "level": area.level}

@@ -156,7 +156,8 @@ def _insert_cases(cursor, Case, cases, months, n_grids, n_cats, now):
             values.append(_literal(field.get_default()))
     cursor.execute(
         f"INSERT INTO cases_case ({', '.join(columns)}) SELECT {', '.join(values)} "
-        f"FROM generate_series(1, {cases}) AS g JOIN bench_grid gr ON gr.i = (hashint4(g) & 2147483647) %% {n_grids}",
+        f"FROM generate_series(1, {cases}) AS g "
+        f"JOIN bench_grid gr ON gr.i = (hashint4(g) & 2147483647) %% {n_grids}",
         {"now": now},
     )
 
@@ -165,12 +166,13 @@ def _insert_records(cursor, cases, n_grids, n_cats, n_depts):
     """One record per case, its facts from g: ``b`` is a bucket 0–99 for shares, other moduli for flags."""
     cursor.execute(f"""
         INSERT INTO assessment_caserecord (
-            case_id, grid_code, community_code, street_code, district_code, category_id, major_id, source, status,
-            reporter_id, verifier_id, department_id, team_code, period_at, period_month, reported_at,
-            responded_at, responded_on_time, file_due_at, filed_at, filed_on_time, voided_at, voided_after_filing,
-            self_handled, dispatched_at, dispatched_on_time, returned, handle_due_at, handled_at, handled_on_time,
-            handling_seconds, extended, reworked, verified_on_time, closing_due_at, closed_at, closed_on_time,
-            close_type, suspended_at, reopened, satisfaction, built_at)
+            case_id, grid_code, community_code, street_code, district_code, category_id, major_id, source,
+            status, reporter_id, verifier_id, department_id, team_code, period_at, period_month, reported_at,
+            responded_at, responded_on_time, file_due_at, filed_at, filed_on_time, voided_at,
+            voided_after_filing, self_handled, dispatched_at, dispatched_on_time, returned, handle_due_at,
+            handled_at, handled_on_time, handling_seconds, extended, reworked, verified_on_time,
+            closing_due_at, closed_at, closed_on_time, close_type, suspended_at, reopened, satisfaction,
+            built_at)
         SELECT c.id, gr.code, left(gr.code, 12), left(gr.code, 9), left(gr.code, 6), cat.id, cat.major,
             CASE WHEN s < 46 THEN 'patrol' WHEN s < 60 THEN 'citizen' WHEN s < 72 THEN 'hotline'
                  WHEN s < 84 THEN 'self_handled' WHEN s < 92 THEN 'visit' ELSE 'sensor' END,
@@ -183,13 +185,15 @@ def _insert_records(cursor, cases, n_grids, n_cats, n_depts):
                     AT TIME ZONE 'Asia/Shanghai', 'YYYYMM')::int,
             c.reported_at,
             c.reported_at + interval '20 minutes', g % 97 > 4, c.reported_at + interval '30 minutes',
-            CASE WHEN b < 96 THEN c.reported_at + interval '20 minutes' END, CASE WHEN b < 96 THEN g % 97 > 4 END,
+            CASE WHEN b < 96 THEN c.reported_at + interval '20 minutes' END,
+            CASE WHEN b < 96 THEN g % 97 > 4 END,
             CASE WHEN b >= 92 AND b < 95 THEN c.reported_at + interval '1 hour' END, b >= 92 AND b < 95,
             s >= 72 AND s < 84 AND b >= 96,
             CASE WHEN b < 92 OR b = 95 THEN c.reported_at + interval '30 minutes' END,
             CASE WHEN b < 92 OR b = 95 THEN g % 89 > 3 END, g % 40 = 0,
             c.reported_at + interval '1 day',
-            CASE WHEN b < 84 OR (b >= 84 AND b < 88) THEN c.reported_at + (1 + g % 40) * interval '1 hour' END,
+            CASE WHEN b < 84 OR (b >= 84 AND b < 88)
+                 THEN c.reported_at + (1 + g % 40) * interval '1 hour' END,
             CASE WHEN b < 88 THEN (1 + g % 40) <= 24 + (g % 3) END,
             CASE WHEN b < 88 THEN ((1 + g % 40) * 3600 - 600) END,
             g % 23 = 0, g % 50 = 0, CASE WHEN b < 84 THEN g % 79 > 3 END,
@@ -199,8 +203,10 @@ def _insert_records(cursor, cases, n_grids, n_cats, n_depts):
             CASE WHEN b < 84 THEN (CASE WHEN g % 61 = 0 THEN 'special' WHEN (1 + g % 40) > 24 THEN 'overdue'
                                         ELSE 'normal' END) ELSE '' END,
             CASE WHEN b = 95 THEN c.reported_at + interval '2 hours' END, g % 211 = 0,
-            CASE WHEN b < 84 THEN (CASE WHEN g % 100 < 62 THEN 'satisfied' WHEN g % 100 < 80 THEN 'basically_satisfied'
-                                        WHEN g % 100 < 87 THEN 'dissatisfied' ELSE 'no_response' END) ELSE '' END,
+            CASE WHEN b < 84 THEN (CASE WHEN g % 100 < 62 THEN 'satisfied'
+                                        WHEN g % 100 < 80 THEN 'basically_satisfied'
+                                        WHEN g % 100 < 87 THEN 'dissatisfied'
+                                        ELSE 'no_response' END) ELSE '' END,
             now()
         FROM (SELECT g, (hashint4(g + 3) & 2147483647) % 100 AS b, (hashint4(g + 4) & 2147483647) % 100 AS s
               FROM generate_series(1, {cases}) AS g) AS x
@@ -300,7 +306,8 @@ def main():
 
     full_med, full_max, data, queries = timed(lambda: report(centre, params), args.repeat)
     print(
-        f"(a) full report, centre:       median {full_med:.3f} s  max {full_max:.3f} s  {len(queries)} queries"
+        f"(a) full report, centre:       median {full_med:.3f} s  max {full_max:.3f} s  "
+        f"{len(queries)} queries"
     )
     med, mx, _r, q = timed(lambda: report(centre, params, with_trend=False), args.repeat)
     print(f"(b) without the trend:         median {med:.3f} s  max {mx:.3f} s  {len(q)} queries")

@@ -125,11 +125,13 @@ def bench_create(district, count: int, rounds: int = 10):
         f"(bar ≥ {BAR_CREATE_SHARE:.0%}) {'PASS' if api_rate / raw_rate >= BAR_CREATE_SHARE else 'FAIL'}"
     )
     print(
-        f"    the share round by round             min {min(shares):.0%}, median {statistics.median(shares):.0%}, "
-        f"max {max(shares):.0%} (how much the machine moved during the run)"
+        f"    the share round by round             min {min(shares):.0%}, "
+        f"median {statistics.median(shares):.0%}, max {max(shares):.0%} "
+        "(how much the machine moved during the run)"
     )
     print(
-        f"    raw psycopg: case INSERT alone       {insert_rate:8.1f} cases/s   API = {api_rate / insert_rate:.0%}"
+        f"    raw psycopg: case INSERT alone       {insert_rate:8.1f} cases/s   "
+        f"API = {api_rate / insert_rate:.0%}"
     )
     return api_rate, raw_rate, insert_rate
 
@@ -316,9 +318,10 @@ def fill(district, target: int, months: int):
         result = demo.build(
             district=district, seed=target, cases=target - have, months=months, batch=5000, forced=False
         )
+        took = time.monotonic() - started
         print(
-            f"\nfilled {result['cases']:,} cases, {result['events']:,} events, {result['attachments']:,} photos "
-            f"in {time.monotonic() - started:.0f}s ({result['cases'] / (time.monotonic() - started):.0f} cases/s)"
+            f"\nfilled {result['cases']:,} cases, {result['events']:,} events, {result['attachments']:,} "
+            f"photos in {took:.0f}s ({result['cases'] / took:.0f} cases/s)"
         )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE cases_case")

@@ -118,7 +118,8 @@ def fill_cases(district, open_count: int, closed_count: int):
                 },
             )
         print(
-            f"filled {n:,} {'open' if statuses == OPEN else 'closed'} cases in {time.monotonic() - started:.1f}s"
+            f"filled {n:,} {'open' if statuses == OPEN else 'closed'} cases "
+            f"in {time.monotonic() - started:.1f}s"
         )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE cases_case")

@@ -149,7 +149,8 @@ def bench_list(repeat):
             worst = max(worst, p95)
         print(f"    {label:40} {p50:7.1f} / {p95:7.1f}   {queries:2} queries   {rows} rows")
     print(
-        f"    bar: p95 < {BAR_LIST_P95_MS:.0f} ms for 1,000 rows  {'PASS' if worst < BAR_LIST_P95_MS else 'FAIL'}"
+        f"    bar: p95 < {BAR_LIST_P95_MS:.0f} ms for 1,000 rows  "
+        f"{'PASS' if worst < BAR_LIST_P95_MS else 'FAIL'}"
     )
 
 

@@ -50,12 +50,14 @@ def main(grids=300):
                 with CaptureQueriesContext(connection) as q:
                     rows = visits.coverage_by_area(root, month=timezone.localdate(), level=level)
                 print(
-                    f"coverage by {level}: {len(rows)} rows, {len(q)} queries, {1000 * (time.perf_counter() - t):.0f} ms"
+                    f"coverage by {level}: {len(rows)} rows, {len(q)} queries, "
+                    f"{1000 * (time.perf_counter() - t):.0f} ms"
                 )
             t = time.perf_counter()
             page = list(person_list(root).order_by("area__code", "id")[:50])
             print(
-                f"person list page of {len(page)} (of {Person.objects.count()}): {1000 * (time.perf_counter() - t):.0f} ms"
+                f"person list page of {len(page)} (of {Person.objects.count()}): "
+                f"{1000 * (time.perf_counter() - t):.0f} ms"
             )
             raise Rollback
     except Rollback:

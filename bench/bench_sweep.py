@@ -88,7 +88,7 @@ def fill(tree, first: int, count: int, now):
             values.append("NULL")
         else:
             default = field.get_default()
-            values.append("%s" % _literal(default))
+            values.append(str(_literal(default)))
     sql = (
         f"INSERT INTO cases_case ({', '.join(columns)}) SELECT {', '.join(values)} "
         f"FROM generate_series({first}, {first + count - 1}) AS g"
@@ -193,7 +193,8 @@ def main():
     median, worst, queries = empty_sweeps(now, args.repeat)
     ok &= median < BAR_EMPTY_MS
     print(
-        f"  empty sweep after, {args.overdue:,} red: median {median:6.2f} ms, max {worst:6.2f} ms, {queries} queries"
+        f"  empty sweep after, {args.overdue:,} red: median {median:6.2f} ms, max {worst:6.2f} ms, "
+        f"{queries} queries"
     )
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1

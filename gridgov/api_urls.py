@@ -1,4 +1,5 @@
-"""Everything under /api/v1/. Every viewset registered here must be covered by tests/test_scope_coverage.py."""
+"""Everything under /api/v1/. Every viewset registered here must be covered by
+tests/test_scope_coverage.py."""
 
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter

@@ -39,7 +39,8 @@ class IsIntegration(permissions.BasePermission):
 
 
 class HotlineOrderViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
-    """12345 work orders: create a case (idempotent on the order number), read its status, send the callback."""
+    """12345 work orders: create a case (idempotent on the order number), read its status, send the
+    callback."""
 
     authentication_classes = [HotlineKey]
     permission_classes = [IsIntegration]

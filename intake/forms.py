@@ -54,7 +54,6 @@ class CitizenReportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("lat") is None or data.get("lon") is None:
-            if "lat" not in self.errors:
-                self.add_error("lat", _("Tap the map where the problem is."))
+        if (data.get("lat") is None or data.get("lon") is None) and "lat" not in self.errors:
+            self.add_error("lat", _("Tap the map where the problem is."))
         return data

@@ -191,7 +191,7 @@ def order_callback(
         if status != Status.CLOSED:
             raise ActionNotAllowed(_("The case is not closed yet: a callback comes after closing."), [])
         verdict = "" if solved is None else (_("solved") if solved else _("not solved"))
-        note = "[%s] %s" % (verdict, comment) if verdict else comment
+        note = f"[{verdict}] {comment}" if verdict else comment
         case_evaluate(
             case_id=target_id,
             actor=None if case.duplicate_of_id else integration.user,

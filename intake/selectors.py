@@ -48,7 +48,7 @@ def order_status(order: HotlineOrder, *, masked=False) -> dict:
         "first_unit": order.first_unit,
         "current_unit": str(getattr(unit, "name", "") or ""),
         "returns": case.return_count,
-        "merged_into": case.duplicate_of.number if case.duplicate_of_id else "",
+        "merged_into": case.duplicate_of.number if case.duplicate_of_id and case.duplicate_of else "",
         "result": case.result,
         "closed_at": case.closed_at,
         "satisfaction": case.satisfaction,

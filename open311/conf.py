@@ -5,12 +5,14 @@
 | OPEN311_JURISDICTION | "lhq.gridgov.local" | the jurisdiction_id this endpoint serves (others answer 404) |
 | OPEN311_CONTACT | "" | discovery: how to reach the operators |
 | OPEN311_KEY_SERVICE | "" | discovery: how to get an API key |
-| OPEN311_CHANGESET | "2026-11-23T00:00:00+08:00" | discovery: bump when services or their definitions change |
+| OPEN311_CHANGESET | "2026-11-23T00:00:00+08:00" | discovery: bump when services or their definitions
+  change |
 | OPEN311_ENDPOINT_TYPE | "production" | discovery: "production" or "test" |
 | OPEN311_MEDIA_HOSTS | [] | hosts media_url may point at (exact names, or ".example.com" for subdomains) |
 | OPEN311_MEDIA_MAX_BYTES | 10 MB | a fetched photo larger than this is refused |
 | OPEN311_RATE_LIMIT | 60 | POSTs per API key per minute |
-| OPEN311_EXCLUDED_GROUPS | ["06", "10"] | major classes never offered or published: disputes and special groups are about people |
+| OPEN311_EXCLUDED_GROUPS | ["06", "10"] | major classes never offered or published: disputes and special
+  groups are about people |
 """
 
 from django.conf import settings

@@ -1,4 +1,5 @@
-"""Who may see and do what in the register. One place for the rules, used by selectors, services, API and pages.
+"""Who may see and do what in the register. One place for the rules, used by selectors, services, API and
+pages.
 
 * Reading the register: any area role (grid worker and leader, community, street, district centre,
   read-only leader) in its subtree. Department handlers see no residents.

@@ -312,14 +312,17 @@ class CoverageViewSet(ScopedGenericViewSet):
             request.user, month=month, level=Level(query.validated_data["level"]), within=within
         )
         total = visits.coverage_total(rows)
-        as_dict = lambda r: {
-            "code": r.code,
-            "name": r.name,
-            "households": r.households,
-            "visited": r.visited,
-            "visits": r.visits,
-            "rate": r.rate,
-        }
+
+        def as_dict(r):
+            return {
+                "code": r.code,
+                "name": r.name,
+                "households": r.households,
+                "visited": r.visited,
+                "visits": r.visits,
+                "rate": r.rate,
+            }
+
         return Response(
             {
                 "month": month.strftime("%Y-%m"),

@@ -130,12 +130,13 @@ class _Builder:
             for m in micro.get(grid.id) or [grid]:
                 lat = (m.centroid_lat or 0) + rng.uniform(-0.0004, 0.0004) if m.centroid_lat else None
                 lon = (m.centroid_lon or 0) + rng.uniform(-0.0004, 0.0004) if m.centroid_lon else None
+                micro_level = m.level == Level.MICROGRID
                 rows.append(
                     Building(
                         area=m,
                         code=f"B{m.code}",
-                        name=f"{grid.parent.name}{m.name}" if m.level == Level.MICROGRID else grid.name,
-                        address=f"{grid.parent.name}{rng.randint(1, 300)}号{m.name if m.level == Level.MICROGRID else ''}",
+                        name=f"{grid.parent.name}{m.name}" if micro_level else grid.name,
+                        address=f"{grid.parent.name}{rng.randint(1, 300)}号{m.name if micro_level else ''}",
                         kind=rng.choice(["residential"] * 8 + ["mixed", "self_built"]),
                         floors=rng.choice([6, 7, 11, 18, 26]),
                         property_company=rng.choice(["", "湘江物业", "绿城物业", "万科物业", "碧桂园服务"]),

@@ -98,15 +98,15 @@ def coverage_by_worker(user, *, month: dt.date, within: str = "") -> list[dict]:
     for user_id, username, display, code in team:
         w = workers.setdefault(user_id, {"user_id": user_id, "name": display or username, "grids": set()})
         w["grids"].add(code[: CODE_LENGTH[Level.GRID]])
-    done = dict(
-        (vid, (n, v))
+    done = {
+        vid: (n, v)
         for vid, n, v in Visit.objects.filter(
             visited_at__gte=start, visited_at__lt=end, visitor_id__in=list(workers), household__isnull=False
         )
         .values("visitor_id")
         .annotate(n=Count("household", distinct=True), v=Count("id"))
         .values_list("visitor_id", "n", "v")
-    )
+    }
     result = []
     for w in workers.values():
         households = sum(grid_rows[g].households for g in w["grids"] if g in grid_rows)

@@ -1,4 +1,5 @@
-"""What every Playwright test shares: Debian's Chromium, its flags, the screen sizes and the screenshots folder.
+"""What every Playwright test shares: Debian's Chromium, its flags, the screen sizes and the screenshots
+folder.
 
 The ``browser`` fixture (tests/conftest.py) launches it; modules mark themselves ``needs_chromium``.
 """

@@ -6,7 +6,8 @@ from django.db import connection
 
 
 def run_together(*calls, timeout=60):
-    """Start every call at once (a barrier), each on its own connection; return [("ok", value) | ("error", exc)]."""
+    """Start every call at once (a barrier), each on its own connection; return
+    [("ok", value) | ("error", exc)]."""
     barrier = threading.Barrier(len(calls))
     results = [None] * len(calls)
 

@@ -81,6 +81,12 @@ def is_postgres():
 
 def pytest_collection_modifyitems(config, items):
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)")
+    # Under pytest-xdist (./dev test runs --dist loadgroup), the tests that use the real Redis database share
+    # one worker: two at once would flush each other's broker and cache, and one's Celery worker would run
+    # tasks published against the other's test database.
+    one_redis_worker = pytest.mark.xdist_group("redis")
     for item in items:
         if "postgres" in item.keywords and not is_postgres():
             item.add_marker(skip_pg)
+        if "redis" in item.keywords:
+            item.add_marker(one_redis_worker)

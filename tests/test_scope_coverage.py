@@ -1,5 +1,6 @@
 """Every API endpoint is scoped: a grid worker sees nothing of another grid, community staff see their
-subtree and nothing outside it. A new endpoint that is not listed here fails ``test_every_endpoint_is_covered``.
+subtree and nothing outside it. A new endpoint that is not listed here fails
+``test_every_endpoint_is_covered``.
 """
 
 import pytest
@@ -60,8 +61,8 @@ COVERAGE = {
 # Reference data every signed-in user reads, with the reason it is not area-scoped.
 REFERENCE = {
     "category": "the catalogue is the same for everyone",
-    "routing-suggest": "no rows of its own: ?case=ID is looked up in the caller's case scope (404 outside it); "
-    "tested in tests/dispatch/test_routing.py",
+    "routing-suggest": "no rows of its own: ?case=ID is looked up in the caller's case scope (404 outside "
+    "it); tested in tests/dispatch/test_routing.py",
     "notification": "a per-recipient inbox, not area data: filtered to request.user (superusers too); "
     "tested in tests/dispatch/test_notifications.py",
 }

@@ -48,7 +48,6 @@ EVENT_LABELS = {
     "assist_request": gettext_lazy("Assisting departments asked"),
     "assist_answer": gettext_lazy("Assisting department answered"),
     "assist_timeout": gettext_lazy("Assisting department did not answer"),
-    "lapse_evaluation": gettext_lazy("No rating within the callback window"),
 }
 
 

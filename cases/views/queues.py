@@ -114,7 +114,7 @@ def case_list(request):
     visible = _filtered(cases_visible_to(request.user), request.GET)
     queues, counts = queue_counts(request.user, visible)
     current = request.GET.get("queue") or queues[0][0]
-    q = dict((key, q) for key, _label, q in queues).get(current)
+    q = {key: q for key, _label, q in queues}.get(current)
     if q is None:
         raise Http404
     rows = visible.filter(q).select_related("category", "area", "handling_department").order_by("-id")

@@ -148,7 +148,8 @@ def _areas_in_box(west, south, east, north):
 
 
 def cases_in_view(user, roots, *, west, south, east, north, zoom) -> dict:
-    """Open cases in the box: individual markers when few, else clusters (count, centre, extent, worst alert)."""
+    """Open cases in the box: individual markers when few, else clusters (count, centre, extent, worst
+    alert)."""
     qs = _open_cases(user, roots).filter(lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east)
     codes = _areas_in_box(west, south, east, north)
     if codes is not None:

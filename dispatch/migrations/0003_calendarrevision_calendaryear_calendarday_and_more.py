@@ -47,7 +47,10 @@ class Migration(migrations.Migration):
                     "published",
                     models.BooleanField(
                         default=True,
-                        help_text="Untick while entering a schedule: days of an unpublished year are not applied yet.",
+                        help_text=(
+                            "Untick while entering a schedule: days of an unpublished year are not applied "
+                            "yet."
+                        ),
                         verbose_name="published",
                     ),
                 ),
@@ -143,7 +146,9 @@ class Migration(migrations.Migration):
                     "area",
                     models.OneToOneField(
                         blank=True,
-                        help_text="Leave empty for the default calendar used by every district without its own.",
+                        help_text=(
+                            "Leave empty for the default calendar used by every district without its own."
+                        ),
                         limit_choices_to={"level": "district"},
                         null=True,
                         on_delete=django.db.models.deletion.CASCADE,

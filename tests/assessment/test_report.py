@@ -52,7 +52,8 @@ def test_it_computes_every_area_figure_by_hand(tree, march):
 
 def test_the_area_composite_and_grade_follow_the_default_weights(tree, march):
     total = _report(tree.users["centre"])["total"]
-    # (30×66.67 + 20×83.33 + 20×66.67 + 10×(100−16.67) + 10×63.33 + 5×100 + 5×100) / 100 = 74.667: just below B
+    # (30×66.67 + 20×83.33 + 20×66.67 + 10×(100−16.67) + 10×63.33 + 5×100 + 5×100) / 100 = 74.667:
+    # just below B
     assert total["score"] == 74.67 and total["grade"] == "C"
 
 

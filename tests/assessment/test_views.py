@@ -82,7 +82,7 @@ def test_csv_lists_value_numerator_and_denominator(tree, march):
     response = _client(tree, "centre").get("/assessment/export.csv", Q)
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:4] == ["table", "code", "name", "figure"]
-    total = [r for r in rows if r[3] == "closure_rate"][0]
+    total = next(r for r in rows if r[3] == "closure_rate")
     assert total[4:7] == ["83.33", "5", "6"]
 
 

@@ -126,7 +126,7 @@ def test_it_writes_exactly_what_the_services_write(cast, photos):
     writer.finish()
     served = [through_services(plan, photos) for plan in plans]
 
-    assert {c.status for c in bulk} >= {s for s in Status.values}
+    assert {c.status for c in bulk} >= set(Status.values)
     for ours, theirs in zip(bulk, served):
         ours = Case.objects.get(pk=ours.pk)
         assert case_fields(ours) == case_fields(theirs), ours.number

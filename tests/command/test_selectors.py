@@ -61,7 +61,7 @@ def test_the_grid_layer_has_every_grid_in_scope_and_the_load_its_counts(tree, ru
     import json
 
     open_case(tree, rubbish, grid=1)
-    etag, text = board.grid_boundaries(roots(tree, "community"))
+    _etag, text = board.grid_boundaries(roots(tree, "community"))
     features = json.loads(text)["features"]
     assert [f["properties"]["code"] for f in features] == [tree.grids[0].code, tree.grids[1].code]
     assert features[0]["geometry"]["type"] == "Polygon"

@@ -46,7 +46,8 @@ def _database_url():
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{host}:{port}/{db['NAME']}"
 
 
 def _schedule_due_now(path):
@@ -91,32 +92,33 @@ def celery_processes(tmp_path, settings):
     schedule = tmp_path / "celerybeat-schedule"
     _schedule_due_now(schedule)
     common = [sys.executable, "-m", "celery", "-A", "gridgov"]
-    logs = {name: open(tmp_path / f"{name}.log", "w") for name in ("worker", "beat")}
-    procs = [
-        subprocess.Popen(
-            common
-            + [
-                "worker",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-l",
-                "info",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=logs["worker"],
-            stderr=subprocess.STDOUT,
-        ),
-        subprocess.Popen(
-            common + ["beat", "-s", str(schedule), "--max-interval", "1", "-l", "info"],
-            cwd=ROOT,
-            env=env,
-            stdout=logs["beat"],
-            stderr=subprocess.STDOUT,
-        ),
-    ]
+    # Each child writes to its own copy of the log file; ours is closed once both have started.
+    with open(tmp_path / "worker.log", "w") as worker_log, open(tmp_path / "beat.log", "w") as beat_log:
+        procs = [
+            subprocess.Popen(
+                common
+                + [
+                    "worker",
+                    "--pool=solo",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "-l",
+                    "info",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=worker_log,
+                stderr=subprocess.STDOUT,
+            ),
+            subprocess.Popen(
+                common + ["beat", "-s", str(schedule), "--max-interval", "1", "-l", "info"],
+                cwd=ROOT,
+                env=env,
+                stdout=beat_log,
+                stderr=subprocess.STDOUT,
+            ),
+        ]
     with _publishing_to(REDIS_URL):
         yield tmp_path
     for proc in procs:
@@ -127,8 +129,6 @@ def celery_processes(tmp_path, settings):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
-    for log in logs.values():
-        log.close()
     client.flushdb()
 
 

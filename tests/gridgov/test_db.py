@@ -46,7 +46,7 @@ def test_it_prepares_on_first_use_inside_the_block_and_restores_the_connection()
 @pytest.mark.django_db
 def test_it_restores_the_connection_when_the_block_fails():
     with pytest.raises(ZeroDivisionError), prepared_statements():
-        1 / 0
+        1 / 0  # noqa: B018 (the division is the failure under test)
     _run("SELECT %s AS after_a_failure", times=10)
     assert _prepared("after_a_failure") == []
 

@@ -1,3 +1,5 @@
+import io
+import itertools
 import sys
 import types
 from collections import Counter
@@ -18,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def load(grids=40, seed=7, **options):
     options.setdefault("apps", "")  # the district alone; other apps test their own demo data
-    call_command("load_demo", grids=grids, seed=seed, stdout=open("/dev/null", "w"), **options)
+    call_command("load_demo", grids=grids, seed=seed, stdout=io.StringIO(), **options)
     return Area.objects.get(code=demo.DISTRICT_CODE)
 
 
@@ -151,4 +153,4 @@ def test_apportion_keeps_the_total_and_the_minimum():
 def test_hilbert_neighbours_share_an_edge():
     cells = [demo.hilbert_cell(4, d) for d in range(256)]
     assert len(set(cells)) == 256
-    assert all(abs(a[0] - b[0]) + abs(a[1] - b[1]) == 1 for a, b in zip(cells, cells[1:]))
+    assert all(abs(a[0] - b[0]) + abs(a[1] - b[1]) == 1 for a, b in itertools.pairwise(cells))

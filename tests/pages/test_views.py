@@ -364,4 +364,4 @@ def test_it_filters_by_time_state_and_keeps_it_in_the_tab_links(client, tree, ru
     page = login(client, tree, "community").get(reverse("cases:list"), {"queue": "all", "alert": "yellow"})
     assert [c.title for c in page.context["cases"]] == ["黄牌的"]
     assert "alert=yellow" in page.content.decode() and page.context["tabs"][-1][2] == 1
-    assert dict((k, n) for k, _label, n in page.context["tabs"])["warning"] == 1
+    assert {k: n for k, _label, n in page.context["tabs"]}["warning"] == 1

@@ -81,6 +81,7 @@ MAKERS = {
 EXEMPT = {
     "resident-group-tag": "the group catalogue; special-management groups only to those who may see them "
     "(tests/residents/test_api.py)",
-    "resident-coverage": "aggregate figures computed inside the user's reach (tests/residents/test_visits.py)",
+    "resident-coverage": "aggregate figures computed inside the user's reach "
+    "(tests/residents/test_visits.py)",
     "resident-access-log": "district centre only, by area (tests/residents/test_api.py)",
 }

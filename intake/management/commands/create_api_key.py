@@ -5,7 +5,10 @@ from intake.models import Integration
 
 
 class Command(BaseCommand):
-    help = "Create an integration (Open311 client, hotline connector, sensor platform) and print its API key once."
+    help = (
+        "Create an integration (Open311 client, hotline connector, sensor platform) and print its API key "
+        "once."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("name")
