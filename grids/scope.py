@@ -30,10 +30,6 @@ def scope_for(model):
     return register
 
 
-def registered_models():
-    return set(_SCOPES)
-
-
 @dataclass(frozen=True)
 class Reach:
     """What a user's active memberships give: area codes per role and department ids."""
