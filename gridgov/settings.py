@@ -81,7 +81,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "gridgov.urls"
 WSGI_APPLICATION = "gridgov.wsgi.application"
 AUTH_USER_MODEL = "grids.User"
-# Reads the signed-in user with its memberships in one statement (grids/auth.py).
+# Django's ModelBackend, loading the signed-in user together with its memberships (grids/auth.py).
 AUTHENTICATION_BACKENDS = ["grids.auth.ReachBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
