@@ -158,13 +158,6 @@ def _row(key, name, counts, figure_keys, kind, volume_share=None, extra=None):
     return row
 
 
-def _merge(a: dict, b: dict) -> dict:
-    merged = dict(a)
-    for key, value in b.items():
-        merged[key] = (merged.get(key) or 0) + (value or 0)
-    return merged
-
-
 # --- Tables ----------------------------------------------------------------------------------------
 
 

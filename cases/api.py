@@ -2,7 +2,6 @@
 
 import functools
 
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -82,8 +81,6 @@ def run_case_action(view, request, pk, call, data):
         return conflict(exc, allowed_actions=_action_names(exc.allowed))
     except ConcurrentTransition:
         return conflict(_("Someone else changed this case at the same moment. Reload and try again."))
-    except PermissionDenied:
-        raise
     case.refresh_from_db()
     return Response(CaseDetailSerializer(case, context={"request": request}).data)
 
@@ -133,7 +130,7 @@ def _action_attr(case_action):
 
 @functools.cache
 def _list_columns() -> tuple:
-    """The columns CaseListSerializer shows, as ``only()`` names them (``category.code`` → ``category__code``)."""
+    """CaseListSerializer's columns as ``only()`` names them (``category.code`` → ``category__code``)."""
     return tuple(field.source.replace(".", "__") for field in CaseListSerializer().fields.values())
 
 

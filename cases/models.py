@@ -14,8 +14,6 @@ from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMFieldMixin
 
-from gridgov.inserts import PrecompiledInsertMixin
-
 from .workflow import OPEN, CaseWorkflow, Status
 
 PUBLIC_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read aloud over the phone
@@ -156,7 +154,7 @@ class TimeLimit(models.Model):
         ]
 
 
-class Case(PrecompiledInsertMixin, ConcurrentTransitionMixin, CaseWorkflow, models.Model):
+class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
     number = models.CharField(_("number"), max_length=32, unique=True)
     # The id outsiders see (Open311 service_request_id, citizens' links): random, so it never reveals
     # how many cases a district has.
@@ -334,20 +332,13 @@ class Case(PrecompiledInsertMixin, ConcurrentTransitionMixin, CaseWorkflow, mode
         # instance's __init__ (each row of a list page) and save: the state fields never change.
         return _state_fields(type(self))
 
-    def _do_insert(self, manager, using, fields, returning_fields, raw):
-        # A new case leaves a third of its columns NULL (later stages' times, handlers, extension): the
-        # columns' own default. Leaving them out of the INSERT keeps it under psycopg's 50 parameters, so
-        # the statement is parsed and prepared once per process instead of on every report.
-        fields = [f for f in fields if not (f.null and getattr(self, f.attname) is None)]
-        return super()._do_insert(manager, using, fields, returning_fields, raw)
-
 
 @cache
 def _state_fields(model) -> tuple:
     return tuple(field for field in model._meta.fields if isinstance(field, FSMFieldMixin))
 
 
-class CaseEvent(PrecompiledInsertMixin, models.Model):
+class CaseEvent(models.Model):
     """Append-only, hash-chained timeline entry: one per transition and per edit."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")

@@ -5,7 +5,6 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from dispatch.models import Department
-from gridgov.api import CopiedFieldsMixin
 from grids.models import Area
 
 from .limits import active_category
@@ -110,7 +109,7 @@ class CaseEventSerializer(serializers.ModelSerializer):
         return str(event.actor) if event.actor_id else _("System")
 
 
-class CaseListSerializer(CopiedFieldsMixin, serializers.ModelSerializer):
+class CaseListSerializer(serializers.ModelSerializer):
     category_code = serializers.CharField(source="category.code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     area_name = serializers.CharField(source="area.name", read_only=True)
@@ -153,7 +152,7 @@ class CaseListSerializer(CopiedFieldsMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CaseCreatedSerializer(CopiedFieldsMixin, serializers.Serializer):
+class CaseCreatedSerializer(serializers.Serializer):
     """What a create answers: where the case is and how to address it. A plain serializer, so a phone's
     report costs no model-field introspection; GET /cases/{id}/ has the rest."""
 
@@ -251,7 +250,7 @@ class CategoryCodeField(serializers.SlugRelatedField):
         )
     ]
 )
-class CaseCreateSerializer(CopiedFieldsMixin, serializers.Serializer):
+class CaseCreateSerializer(serializers.Serializer):
     category = CategoryCodeField()
     title = serializers.CharField(max_length=120)
     description = serializers.CharField(required=False, allow_blank=True, default="")

@@ -23,6 +23,15 @@ PY
     export DATABASE_URL
 fi
 
+# The folders the settings point at (they create nothing when imported); the image makes the default
+# ones, this covers a GRIDGOV_VAR_DIR or volume of your own. Without REDIS_URL, Celery runs on the
+# filesystem broker under it.
+VAR=${GRIDGOV_VAR_DIR:-/var/lib/gridgov}
+mkdir -p "$VAR" "${STATIC_ROOT:-$VAR/staticfiles}" "${MEDIA_ROOT:-$VAR/media}" "$VAR/beat"
+if [ -z "${REDIS_URL:-}" ]; then
+    mkdir -p "$VAR/broker/queue" "$VAR/broker/processed" "$VAR/broker/control"
+fi
+
 role=${1:-web}
 [ $# -gt 0 ] && shift
 

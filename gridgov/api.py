@@ -126,38 +126,3 @@ class ConflictSerializer(ErrorSerializer):
 
 def conflict(message, **extra):
     return Response({"code": "conflict", "message": str(message), "fields": {}, **extra}, status=409)
-
-
-class CopiedFieldsMixin:
-    """Gives each serializer shallow copies of fields built once per class, instead of DRF's ``deepcopy``.
-
-    DRF deep-copies every declared field (and the querysets and choice lists in their arguments) for each
-    serializer instance; on a hot endpoint that costs more than the database work. What a field keeps
-    is not changed by validating with it (querysets are cloned before they are evaluated), so a shallow
-    copy, bound to the new serializer as usual, behaves as a fresh field; nested fields (a ``ListField``'s
-    child) are copied too, as they are bound to their parent.
-    """
-
-    _prototype_fields = None
-
-    def get_fields(self):
-        cls = type(self)
-        if cls.__dict__.get("_prototype_fields") is None:
-            cls._prototype_fields = super().get_fields()  # DRF's deep copy, once per class
-        return {name: _copied(field) for name, field in cls._prototype_fields.items()}
-
-
-def _copied(field):
-    clone = _shallow(field)
-    child = getattr(field, "child", None)
-    if child is not None:
-        clone.child = _shallow(child)  # bound already (as DRF binds a child on creation): re-parent it
-        clone.child.parent = clone
-    return clone
-
-
-def _shallow(field):
-    # What copy.copy does for a plain object, without its generic __reduce_ex__ round (3x slower).
-    clone = object.__new__(type(field))
-    clone.__dict__.update(field.__dict__)
-    return clone

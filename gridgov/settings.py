@@ -19,6 +19,7 @@ if (BASE_DIR / ".env").exists():
 DEV_SECRET_KEY = "dev-insecure-gridgov-key-do-not-use-in-production"
 GRIDGOV_ENV = env.str("GRIDGOV_ENV", default="development")
 PRODUCTION = GRIDGOV_ENV == "production"
+# Importing the settings creates nothing: ``./dev`` and the container's entrypoint make these folders.
 VAR_DIR = Path(env.str("GRIDGOV_VAR_DIR", default=str(BASE_DIR / "var")))
 
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
@@ -80,7 +81,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "gridgov.urls"
 WSGI_APPLICATION = "gridgov.wsgi.application"
 AUTH_USER_MODEL = "grids.User"
-# Reads the signed-in user with its memberships in one statement (grids/auth.py).
+# Django's ModelBackend, loading the signed-in user together with its memberships (grids/auth.py).
 AUTHENTICATION_BACKENDS = ["grids.auth.ReachBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -105,8 +106,6 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------------
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-(VAR_DIR / "staticfiles").mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'gridgov.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so a
@@ -155,8 +154,6 @@ else:
         }
     }
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://localhost//"  # the host means nothing here; naming it spares a warning
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),

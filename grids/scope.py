@@ -14,7 +14,6 @@ from functools import reduce
 from operator import or_
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
 from django.db.models import Q, QuerySet
 
 from .models import CODE_LENGTH, Area, Membership, Role, code_range_q
@@ -28,10 +27,6 @@ def scope_for(model):
         return fn
 
     return register
-
-
-def registered_models():
-    return set(_SCOPES)
 
 
 @dataclass(frozen=True)
@@ -68,7 +63,7 @@ def reach(user) -> Reach:
 
 def reach_from(user, memberships) -> Reach:
     """The reach given by (role, area code, department id) rows of the user's active memberships in
-    active areas (``grids.auth`` reads them with the user, so a request needs no query of its own)."""
+    active areas."""
     codes_by_role: dict[str, set] = {}
     department_ids = set()
     for role, code, department_id in memberships:
@@ -94,18 +89,12 @@ def reach_from(user, memberships) -> Reach:
 
 
 def _active_memberships(user_id) -> list[tuple]:
-    """(role, area code, department id) of the user's active memberships in active areas.
-
-    For users not loaded by ``grids.auth`` (API tokens, tasks): one fixed statement rather than a queryset
-    compiled anew each time (the compilation cost more than the query)."""
-    membership, area = Membership._meta.db_table, Area._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT m.role, a.code, m.department_id FROM {membership} m JOIN {area} a ON a.id = m.area_id "
-            "WHERE m.user_id = %s AND m.is_active AND a.is_active",
-            [user_id],
+    """(role, area code, department id) of the user's active memberships in active areas."""
+    return list(
+        Membership.objects.filter(user_id=user_id, is_active=True, area__is_active=True).values_list(
+            "role", "area__code", "department_id"
         )
-        return cursor.fetchall()
+    )
 
 
 def forget_reach(user):

@@ -19,10 +19,3 @@ def membership_grant(*, user: User, role: str, area: Area, department=None) -> M
     membership.save()
     forget_reach(user)
     return membership
-
-
-@transaction.atomic
-def membership_revoke(*, membership: Membership) -> None:
-    membership.is_active = False
-    membership.save(update_fields=["is_active"])
-    forget_reach(membership.user)

@@ -224,7 +224,7 @@ class _Context:
 
     def __init__(self, actor, area: Area):
         self.actor, self.area = actor, area
-        self.write_codes = [c for c in access.write_codes(actor)]
+        self.write_codes = list(access.write_codes(actor))
         self.buildings = {
             b.code: b
             for b in Building.objects.filter(area__code__startswith=area.code).select_related("area")
@@ -490,7 +490,8 @@ def import_run(*, job_id: int) -> ImportJob:
             job,
             ImportJob.Status.FAILED,
             message=_(
-                "The import stopped after %(done)s of %(total)s rows (%(error)s). Rows already written are complete; "
+                "The import stopped after %(done)s of %(total)s rows (%(error)s). "
+                "Rows already written are complete; "
                 "import the same file again to finish: rows already there stay unchanged."
             )
             % {"done": done, "total": len(rows), "error": exc.__class__.__name__},
@@ -520,7 +521,3 @@ def _finish(job, status, **fields):
     ImportJob.objects.filter(pk=job.pk).update(status=status, finished_at=timezone.now(), **fields)
     job.refresh_from_db()
     return job
-
-
-def jobs_in_reach(user):
-    return ImportJob.objects.filter(access.codes_q("area__code", access.read_codes(user)))

@@ -112,18 +112,26 @@ def _save_person(person: Person):
 # --- buildings, dwellings, households, places ------------------------------------------------------
 
 
-@transaction.atomic
-def building_save(*, actor, area: Area, building: Building | None = None, **fields) -> Building:
+def _in_grid(model, *, actor, area: Area, existing, fields: dict):
+    """A building or place, new or locked for change, put in ``area`` with ``fields`` set (not yet saved).
+
+    The actor must reach both the area it moves to and, for a change, the area it is in now."""
     _require_placeable(area)
     _require_write(actor, area)
-    if building is not None:
-        building = Building.objects.select_for_update().get(pk=building.pk)
-        _require_write(actor, building.area)
+    if existing is None:
+        row = model()
     else:
-        building = Building()
-    building.area = area
+        row = model.objects.select_for_update().get(pk=existing.pk)
+        _require_write(actor, row.area)
+    row.area = area
     for key, value in fields.items():
-        setattr(building, key, value)
+        setattr(row, key, value)
+    return row
+
+
+@transaction.atomic
+def building_save(*, actor, area: Area, building: Building | None = None, **fields) -> Building:
+    building = _in_grid(Building, actor=actor, area=area, existing=building, fields=fields)
     building.full_clean()
     building.save()
     Dwelling.objects.filter(building=building).exclude(area=area).update(area=area)
@@ -217,16 +225,7 @@ def household_move(
 
 @transaction.atomic
 def place_save(*, actor, area: Area, place: Place | None = None, contact_phone=None, **fields) -> Place:
-    _require_placeable(area)
-    _require_write(actor, area)
-    if place is not None:
-        place = Place.objects.select_for_update().get(pk=place.pk)
-        _require_write(actor, place.area)
-    else:
-        place = Place()
-    place.area = area
-    for key, value in fields.items():
-        setattr(place, key, value)
+    place = _in_grid(Place, actor=actor, area=area, existing=place, fields=fields)
     if contact_phone is not None:
         phone = normalize_phone(contact_phone)
         place.contact_phone_cipher, place.contact_phone_mask = crypto.encrypt(phone), crypto.mask_phone(phone)

@@ -1,8 +1,19 @@
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.db import connections
 
 from tests.factories import build_tree
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _var_dirs():
+    # The settings create no folders; ``./dev test`` does, and so does this for a bare ``pytest``. Autouse
+    # runs it before the session's database setup (SQLite's test database lives in the var folder);
+    # WhiteNoise warns on every client without the static root.
+    for folder in (settings.VAR_DIR, settings.STATIC_ROOT):
+        Path(folder).mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ each with 2 communities (south, north), each with 2 grids (left, right) — 8 gr
 
 from dataclasses import dataclass, field
 
+from cases.services import case_report
 from dispatch.models import Department
 from grids.models import Area, AreaKind, Level, Role, User
 from grids.services import membership_grant
@@ -99,3 +100,14 @@ def photo(name="photo.jpg", color=(200, 30, 30), size=(64, 48)):
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, "JPEG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def report(tree, category, *, actor=None, grid=0, **kwargs):
+    """A case reported through the service in ``tree.grids[grid]``, at its centre: by the grid's worker in
+    grid 0, by the district centre elsewhere (who may report anywhere), unless ``actor`` is given."""
+    grid_area = tree.grids[grid]
+    kwargs.setdefault("title", "东门垃圾堆放")
+    kwargs.setdefault("lat", grid_area.centroid_lat)
+    kwargs.setdefault("lon", grid_area.centroid_lon)
+    actor = actor or tree.users["worker" if grid == 0 else "centre"]
+    return case_report(actor=actor, category=category, **kwargs).case

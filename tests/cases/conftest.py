@@ -1,8 +1,7 @@
 import pytest
 
 from cases.models import Category
-from cases.services import case_report
-from tests.factories import photo  # noqa: F401  (re-exported: tests import it from here)
+from tests.factories import photo, report  # noqa: F401  (re-exported: tests import them from here)
 
 
 @pytest.fixture
@@ -15,14 +14,6 @@ def rubbish(catalogue):
 def dispute(catalogue):
     """邻里纠纷: no on-site verification, no after-photo, one required extra field."""
     return Category.objects.get(code="06001")
-
-
-def report(tree, category, *, actor=None, grid=0, **kwargs):
-    grid_area = tree.grids[grid]
-    kwargs.setdefault("title", "东门垃圾堆放")
-    kwargs.setdefault("lat", grid_area.centroid_lat)
-    kwargs.setdefault("lon", grid_area.centroid_lon)
-    return case_report(actor=actor or tree.users["worker"], category=category, **kwargs).case
 
 
 @pytest.fixture

@@ -80,7 +80,7 @@ def test_it_refuses_a_point_outside_the_district(tree, rubbish):
 
 def test_it_refuses_a_report_outside_the_workers_grid(tree, rubbish):
     with pytest.raises(PermissionDenied):
-        report(tree, rubbish, grid=5)
+        report(tree, rubbish, grid=5, actor=tree.users["worker"])
 
 
 def test_it_checks_category_extra_fields(tree, dispute):

@@ -5,22 +5,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cases.models import Category
-from cases.services import case_report
+from tests.factories import report  # noqa: F401  (re-exported: tests import it from here)
 
 SH = ZoneInfo("Asia/Shanghai")
 
 
 def at(y, mo, d, h=0, mi=0, s=0):
     return datetime(y, mo, d, h, mi, s, tzinfo=SH)
-
-
-def report(tree, category, *, actor=None, grid=0, **kwargs):
-    grid_area = tree.grids[grid]
-    kwargs.setdefault("title", "东门垃圾堆放")
-    kwargs.setdefault("lat", grid_area.centroid_lat)
-    kwargs.setdefault("lon", grid_area.centroid_lon)
-    actor = actor or tree.users["worker" if grid == 0 else "centre"]
-    return case_report(actor=actor, category=category, **kwargs).case
 
 
 @pytest.fixture(autouse=True)

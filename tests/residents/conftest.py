@@ -25,9 +25,8 @@ def grant(user, *codenames):
         user.user_permissions.add(
             Permission.objects.get(codename=codename, content_type__app_label="residents")
         )
-    for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_gridgov_reach"):
-        user.__dict__.pop(attr, None)
-    return user
+    # A user object caches its permissions: Django's advice is to load the user again, as a request would.
+    return type(user).objects.get(pk=user.pk)
 
 
 def fill_grid(reg: Register, grid, actor, seq_start=1, households=2, persons_per_household=2, building_no=1):
