@@ -38,7 +38,7 @@ class CaseRecord(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     department = models.ForeignKey(
-        "dispatch.Department", null=True, on_delete=models.PROTECT, related_name="+"
+        "grids.Department", null=True, on_delete=models.PROTECT, related_name="+"
     )
     team_code = models.CharField(max_length=24, blank=True)  # a grid / community team as the handling unit
 

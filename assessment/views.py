@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import Category
-from dispatch.models import Department
-from grids.models import Area, Level
+from grids.models import Area, Department, Level
 from grids.scope import prefix_q, reach, scoped
 
 from . import export, services

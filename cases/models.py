@@ -211,7 +211,7 @@ class Case(PrecompiledInsertMixin, ConcurrentTransitionMixin, CaseWorkflow, mode
     )
 
     handling_department = models.ForeignKey(
-        "dispatch.Department",
+        "grids.Department",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -245,7 +245,7 @@ class Case(PrecompiledInsertMixin, ConcurrentTransitionMixin, CaseWorkflow, mode
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspended_from = models.CharField(max_length=16, blank=True)
 
-    # The current stage's clock (computed by dispatch.deadlines when a stage starts or changes).
+    # The current stage's clock (computed by worktime.deadlines when a stage starts or changes).
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, blank=True)
     stage_started_at = models.DateTimeField(null=True, blank=True)
     stage_due_at = models.DateTimeField(_("due at"), null=True, blank=True)

@@ -9,5 +9,6 @@ class DispatchConfig(AppConfig):
     def ready(self):
         from . import (
             receivers,  # noqa: F401  (listens to cases.signals.case_changed)
-            selectors,  # noqa: F401  (registers access scopes)
+            selectors,  # noqa: F401  (registers access scopes and a department's reach into cases)
+            views,  # noqa: F401  (adds the whistle forms and routing suggestions to the case page)
         )

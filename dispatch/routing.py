@@ -12,10 +12,11 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cases.models import Case
+from cases.services import ActionNotAllowed, case_dispatch
 from cases.workflow import Status
-from grids.models import CODE_LENGTH, Area, Level
+from grids.models import CODE_LENGTH, Area, Department, Level
 
-from .models import Department, RoutingRule, TeamKind
+from .models import RoutingRule, TeamKind
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +84,6 @@ def auto_dispatch_target(case) -> Suggestion | None:
 
 def case_auto_dispatch(*, case_id) -> bool:
     """Dispatch a just-filed case by its rule when its category is marked for it. True when dispatched."""
-    from cases.services import ActionNotAllowed, case_dispatch
-
     case = Case.objects.select_related("category").get(pk=case_id)
     if not case.category.auto_dispatch or case.status != Status.FILED:
         return False

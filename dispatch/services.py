@@ -19,8 +19,8 @@ from cases.models import Case, CaseLevel
 from cases.workflow import FINAL, Status, is_case_unit
 from grids.models import Level, Role
 from grids.scope import reach
+from worktime import calendar as working
 
-from . import calendar as working
 from .models import (
     ArrivalStatus,
     AssistStatus,
