@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grids.models import Area, Level, Role
-from grids.scope import reach
+from grids.scope import Reach, reach
 
 from .models import ReportSnapshot, Star, StarAward
 from .records import month_bounds
@@ -22,8 +22,6 @@ STAR_ROLES = [Role.DISTRICT_CENTRE, Role.STREET_STAFF]
 
 
 def _system_user():
-    from grids.scope import Reach
-
     user = get_user_model()(username="system", is_superuser=True)
     user._gridgov_reach = Reach(is_superuser=True)
     return user

@@ -135,6 +135,7 @@ class Category(models.Model):
 
     def limit_for(self, urgency: str, stage: str):
         """(amount, unit) for a stage, or None when the catalogue sets no limit."""
+        # Not at the top: cases.limits caches Category and TimeLimit rows, so it imports this module.
         from .limits import category_limits
 
         return category_limits(self.pk).get((urgency, stage))

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from .geometry import derive_extent
+
 
 class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=64, blank=True)
@@ -151,8 +153,6 @@ class Area(models.Model):
             raise ValidationError({"purpose": _("Only a dedicated grid has a purpose.")})
 
     def save(self, *args, **kwargs):
-        from .geometry import derive_extent
-
         self.min_lon, self.min_lat, self.max_lon, self.max_lat, self.centroid_lon, self.centroid_lat = (
             derive_extent(self.boundary)
         )
