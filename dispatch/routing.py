@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from cases import extensions
 from cases.models import Case
 from cases.services import ActionNotAllowed, case_dispatch
 from cases.workflow import Status
@@ -55,6 +56,7 @@ def _team_for(case, team_kind):
     return Area.objects.filter(code=case.area_code[: CODE_LENGTH[level]], level=level, is_active=True).first()
 
 
+@extensions.routing  # the case page's dispatch form and the bulk dispatch bar list these first
 def routing_suggest(case) -> list[Suggestion]:
     """Units to offer the dispatcher, best first, each once."""
     suggestions, seen = [], set()

@@ -17,12 +17,9 @@ from grids.scope import reach
 
 from . import services
 from .models import ArrivalStatus, Whistle, WhistleCall
-from .routing import routing_suggest
 from .serializers import WhistleArriveSerializer, WhistleSummonSerializer
 
 ARRIVAL_OPEN = (ArrivalStatus.PENDING, ArrivalStatus.MISSING)
-
-extensions.routing(routing_suggest)
 
 
 def may_whistle(case, user) -> bool:
