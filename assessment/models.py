@@ -37,9 +37,7 @@ class CaseRecord(models.Model):
     verifier = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    department = models.ForeignKey(
-        "dispatch.Department", null=True, on_delete=models.PROTECT, related_name="+"
-    )
+    department = models.ForeignKey("grids.Department", null=True, on_delete=models.PROTECT, related_name="+")
     team_code = models.CharField(max_length=24, blank=True)  # a grid / community team as the handling unit
 
     # When: the period key. A case is in a period by its filing time; a report never filed by its report time.

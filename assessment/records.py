@@ -3,7 +3,7 @@
 How each fact is derived (the definitions sheet of the exports repeats this in the field's words):
 
 * The stage clock. Every transition event carries ``payload["clock"]``: the stage that runs after it and
-  its deadline ``due_at`` (``cases.clock`` / ``dispatch.deadlines``), moved by approved extensions and
+  its deadline ``due_at`` (``cases.clock`` / ``worktime.deadlines``), moved by approved extensions and
   stopped (``paused``) by suspensions. Replaying the events in order gives, at each event, the deadline in
   force for the stage that event ends.
 * A stage *ends* with the event that leaves its status: filing (from ``reported``) with file, void or

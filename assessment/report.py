@@ -12,8 +12,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from cases.models import Category
-from dispatch.models import Department
-from grids.models import Area, Membership, Role
+from grids.models import Area, Department, Membership, Role
 from grids.scope import reach
 
 from .figures import (

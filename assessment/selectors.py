@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Category
-from dispatch.models import Department, WhistleCall
-from grids.models import CODE_LENGTH, Area, Level, Role
+from dispatch.models import WhistleCall
+from grids.models import CODE_LENGTH, Area, Department, Level, Role
 from grids.scope import prefix_q, reach, scope_for, scoped
 
 from .figures import PARTS

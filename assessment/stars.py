@@ -6,6 +6,7 @@ of the month, summed per star.
 """
 
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Category
@@ -56,8 +57,6 @@ def supporting_figures(user, grid, month: int, as_of=None) -> dict:
 
 def supporting_figures_for(user, grids, month: int, as_of=None) -> dict:
     """{grid code: {star: {...}}} for several grids: one GROUP BY (grid, major class) over their records."""
-    from django.utils import timezone
-
     start, end = month_bounds(month)
     as_of = as_of or timezone.now()
     codes = [g.code for g in grids]

@@ -10,13 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import Category
-from dispatch.models import Department
-from grids.models import Area, Level
+from grids.models import Area, Department, Level
 from grids.scope import prefix_q, reach, scoped
 
 from . import export, services
@@ -151,8 +151,6 @@ def drill_page(request):
 
 
 def _report_url():
-    from django.urls import reverse
-
     return reverse("assessment:report")
 
 

@@ -42,8 +42,7 @@ def build_district():
     """Areas, one grid worker per grid, departments, the centre and a street's staff."""
     from django.contrib.auth.hashers import make_password
 
-    from dispatch.models import Department
-    from grids.models import Area, Level, Membership, Role, User
+    from grids.models import Area, Department, Level, Membership, Role, User
 
     district = Area.objects.create(code="430104", name="岳麓区", level=Level.DISTRICT)
     streets = Area.objects.bulk_create(
@@ -92,7 +91,7 @@ def fill(cases: int, months: int, now):
     from django.db import connection
 
     from cases.models import Case, Category
-    from dispatch.models import Department
+    from grids.models import Department
 
     minors = list(Category.objects.filter(parent__isnull=False).values_list("pk", "parent_id"))
     departments = list(Department.objects.values_list("pk", flat=True))

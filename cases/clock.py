@@ -3,7 +3,7 @@
 The arithmetic (working time, warnings) is ``dispatch.deadlines``; this table says when to apply it.
 """
 
-from dispatch import deadlines
+from worktime import deadlines
 
 from .models import Stage
 from .workflow import Status

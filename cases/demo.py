@@ -41,8 +41,8 @@ from django.db.models import Max
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from dispatch import calendar as working
 from grids.models import CODE_LENGTH, Area, Level, Membership, Role
+from worktime import calendar as working
 
 from .clock import clock_after
 from .events import GENESIS, event_hash

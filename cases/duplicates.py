@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from .models import Case
+from .models import Case, Category
+from .selectors import cases_visible_to
 from .workflow import OPEN
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -59,8 +60,6 @@ def duplicates_near(
 def duplicate_query(params):
     """(category, lat, lon) from a report page's ``category`` code, ``lat`` and ``lon``; None while incomplete
     (the pages ask as soon as the pin moves, so half-filled input is normal, not an error)."""
-    from .models import Category
-
     category = Category.objects.filter(code=params.get("category", ""), is_active=True).first()
     try:
         lat, lon = float(params["lat"]), float(params["lon"])
@@ -72,6 +71,4 @@ def duplicate_query(params):
 
 
 def possible_duplicates(user, category, lat, lon, **kwargs) -> list[Candidate]:
-    from .selectors import cases_visible_to
-
     return duplicates_near(cases_visible_to(user), category, lat, lon, **kwargs)

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
 
 IMAGE = "image"
 DOCUMENT = "document"
@@ -302,8 +302,6 @@ def _to_srgb(image: Image.Image) -> Image.Image:
 
 def _profile_to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
     try:
-        from PIL import ImageCms
-
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
     except Exception:  # a broken or unsupported profile: keep the pixels as they are

@@ -133,6 +133,7 @@ class Category(models.Model):
 
     def limit_for(self, urgency: str, stage: str):
         """(amount, unit) for a stage, or None when the catalogue sets no limit."""
+        # Not at the top: cases.limits caches Category and TimeLimit rows, so it imports this module.
         from .limits import category_limits
 
         return category_limits(self.pk).get((urgency, stage))
@@ -209,7 +210,7 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
     )
 
     handling_department = models.ForeignKey(
-        "dispatch.Department",
+        "grids.Department",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -243,7 +244,7 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspended_from = models.CharField(max_length=16, blank=True)
 
-    # The current stage's clock (computed by dispatch.deadlines when a stage starts or changes).
+    # The current stage's clock (computed by worktime.deadlines when a stage starts or changes).
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, blank=True)
     stage_started_at = models.DateTimeField(null=True, blank=True)
     stage_due_at = models.DateTimeField(_("due at"), null=True, blank=True)

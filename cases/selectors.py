@@ -3,8 +3,9 @@
 from django.db.models import Q
 
 from grids.models import CODE_LENGTH, Level, code_range_q
-from grids.scope import prefix_q, reach, scope_for
+from grids.scope import prefix_q, reach, scope_for, scoped
 
+from . import extensions
 from .models import Attachment, Case, CaseEvent, Category
 
 # Subtrees with a column of their own on Case (stored generated columns with (column, status, id) indexes).
@@ -28,15 +29,10 @@ def case_scope(user, qs):
     r = reach(user)
     visible = prefix_q("area_code", r.codes(), q_for=case_area_q)
     if r.department_ids:
-        # A department sees what it handles, what it assists on, and what it was whistled to (吹哨报到).
-        from dispatch.models import CaseAssist, WhistleCall
-
+        # A department sees what it handles, and what the apps above give it (dispatch: the cases it assists
+        # on and those it was whistled to, 吹哨报到).
         departments = r.department_ids
-        visible |= (
-            Q(handling_department_id__in=departments)
-            | Q(pk__in=CaseAssist.objects.filter(department_id__in=departments).values("case_id"))
-            | Q(pk__in=WhistleCall.objects.filter(department_id__in=departments).values("whistle__case_id"))
-        )
+        visible |= Q(handling_department_id__in=departments) | extensions.department_reach_q(departments)
     return qs.filter(visible | _followed_q(user, visible))
 
 
@@ -80,8 +76,6 @@ def category_scope(user, qs):
 
 
 def cases_visible_to(user):
-    from grids.scope import scoped
-
     return scoped(user, Case.objects.all())
 
 

@@ -4,8 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from dispatch.models import Department
-from grids.models import Area
+from grids.models import Area, Department
 
 from .limits import active_category
 from .models import (

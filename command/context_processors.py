@@ -2,13 +2,13 @@
 
 from django.utils.functional import SimpleLazyObject
 
+from grids.models import Role
+from grids.scope import reach
+
+from .selectors import MAP_ROLES
+
 
 def _links(user):
-    from grids.models import Role
-    from grids.scope import reach
-
-    from .selectors import MAP_ROLES
-
     r = reach(user)
     return {
         "map": r.is_superuser or bool(r.codes(MAP_ROLES)),

@@ -2,6 +2,7 @@
 
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
@@ -51,8 +52,6 @@ PATROL_LABELS = {
 
 
 def _map_settings():
-    from django.conf import settings
-
     conf = settings.GRIDGOV
     return {"tiles": conf.get("MAP_TILE_URL", ""), "attribution": conf.get("MAP_TILE_ATTRIBUTION", "")}
 

@@ -10,11 +10,12 @@ from rest_framework.response import Response
 
 from cases.models import Case
 from gridgov.api import ScopedGenericViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet
+from grids.models import Department
 from grids.scope import reach, scoped
 
 from . import selectors, services
 from . import serializers as s
-from .models import CaseAssist, Department, Notification, RoutingRule, Whistle
+from .models import CaseAssist, Notification, RoutingRule, Whistle
 from .routing import routing_suggest
 
 

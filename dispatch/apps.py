@@ -8,6 +8,7 @@ class DispatchConfig(AppConfig):
 
     def ready(self):
         from . import (
-            receivers,  # noqa: F401  (listens to cases.signals.case_changed)
-            selectors,  # noqa: F401  (registers access scopes)
+            receivers,  # noqa: F401  (listens to cases.signals.case_changed; loads routing's suggestions)
+            selectors,  # noqa: F401  (registers access scopes and a department's reach into cases)
+            views,  # noqa: F401  (adds the whistle forms to the case page)
         )

@@ -24,6 +24,7 @@ from cases.signals import case_changed
 
 from .notifications import Message, notify
 from .recipients import Audience, CaseRef
+from .routing import case_auto_dispatch
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,6 @@ def on_case_changed(sender, case_id, kind, notified=False, **kwargs):
 
 
 def _auto_dispatch(case_id):
-    from .routing import case_auto_dispatch
-
     case_auto_dispatch(case_id=case_id)
 
 

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from cases import extensions
 from cases.models import Case
+from cases.services import ActionNotAllowed, case_dispatch
 from cases.workflow import Status
-from grids.models import CODE_LENGTH, Area, Level
+from grids.models import CODE_LENGTH, Area, Department, Level
 
-from .models import Department, RoutingRule, TeamKind
+from .models import RoutingRule, TeamKind
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ def _team_for(case, team_kind):
     return Area.objects.filter(code=case.area_code[: CODE_LENGTH[level]], level=level, is_active=True).first()
 
 
+@extensions.routing  # the case page's dispatch form and the bulk dispatch bar list these first
 def routing_suggest(case) -> list[Suggestion]:
     """Units to offer the dispatcher, best first, each once."""
     suggestions, seen = [], set()
@@ -83,8 +86,6 @@ def auto_dispatch_target(case) -> Suggestion | None:
 
 def case_auto_dispatch(*, case_id) -> bool:
     """Dispatch a just-filed case by its rule when its category is marked for it. True when dispatched."""
-    from cases.services import ActionNotAllowed, case_dispatch
-
     case = Case.objects.select_related("category").get(pk=case_id)
     if not case.category.auto_dispatch or case.status != Status.FILED:
         return False

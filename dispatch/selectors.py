@@ -1,21 +1,11 @@
 from django.db.models import Q
 
+from cases import extensions
 from cases.models import Case
 from grids.models import CODE_LENGTH
 from grids.scope import prefix_q, reach, scope_for, scoped
 
-from .models import CaseAssist, Department, Notification, RoutingRule, Whistle, WhistleCall
-
-
-@scope_for(Department)
-def department_scope(user, qs):
-    """Departments serving any part of the user's areas, and the user's own departments."""
-    user_reach = reach(user)
-    codes = user_reach.codes()
-    # A department is visible when it covers an area on the path to (or under) one of the user's areas.
-    above = {code[:n] for code in codes for n in (6, 9, 12, 15, 18) if n <= len(code)}
-    covering = Q(covered_areas__code__in=above) | prefix_q("covered_areas__code", codes)
-    return qs.filter(Q(pk__in=qs.filter(covering).values("pk")) | Q(pk__in=user_reach.department_ids))
+from .models import CaseAssist, Notification, RoutingRule, Whistle, WhistleCall
 
 
 @scope_for(RoutingRule)
@@ -26,6 +16,14 @@ def routing_rule_scope(user, qs):
     inside = prefix_q("area__code", codes) | (Q(area__isnull=True) & prefix_q("owner_area__code", codes))
     applying = Q(area__code__in=above) | (Q(area__isnull=True) & Q(owner_area__code__in=above))
     return qs.filter(inside | applying)
+
+
+@extensions.department_reach
+def assisted_or_whistled(department_ids):
+    """A department also sees the cases it assists on and those it was whistled to (吹哨报到)."""
+    return Q(pk__in=CaseAssist.objects.filter(department_id__in=department_ids).values("case_id")) | Q(
+        pk__in=WhistleCall.objects.filter(department_id__in=department_ids).values("whistle__case_id")
+    )
 
 
 def _visible_cases(user):

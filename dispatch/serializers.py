@@ -4,9 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases.models import CaseLevel, Category, LimitUnit
-from grids.models import Area
+from grids.models import Area, Department
 
-from .models import CaseAssist, Department, Notification, RoutingRule, TeamKind, Whistle, WhistleCall
+from .models import CaseAssist, Notification, RoutingRule, TeamKind, Whistle, WhistleCall
 
 
 def _active_departments():

@@ -17,10 +17,10 @@ from cases import signals
 from cases.events import event_append
 from cases.models import Case, CaseLevel
 from cases.workflow import FINAL, Status, is_case_unit
-from grids.models import Level, Role
+from grids.models import Area, Level, Role
 from grids.scope import reach
+from worktime import calendar as working
 
-from . import calendar as working
 from .models import (
     ArrivalStatus,
     AssistStatus,
@@ -90,8 +90,6 @@ def _summoning_area(actor, case):
         if not _superuser(actor):
             return None
         codes = [case.area_code[:9]]
-    from grids.models import Area
-
     return Area.objects.get(code=max(codes, key=len))
 
 

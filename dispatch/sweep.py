@@ -34,8 +34,8 @@ from cases import signals
 from cases.limits import category_limits
 from cases.models import CASE_LEVELS, Case
 from cases.workflow import LEVEL_RANK
+from worktime import calendar as working
 
-from . import calendar as working
 from .notifications import Message, deliveries_requeue, notify
 from .recipients import Audience, CaseRef
 from .timeline import events_append

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "gridgov",
     "grids",
+    "worktime",
     "dispatch",
     "cases",
     "residents",

@@ -5,8 +5,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 
+from cases.models import Case
 from cases.views.queues import WORKER_ROLES, queue_counts
 from grids.scope import reach
+from residents.visits import task_list
 
 # The tiles of the home page, by who works from them, in the order of the loop.
 WORKER_TILES = ["to_verify_mine", "my_open_reports", "to_rate"]
@@ -64,12 +66,8 @@ def _tile(key, label, count):
 def _visits_due(user):
     """Open follow-up visits of priority persons in the worker's grids (a count only: names stay on the
     residents pages, where looking is logged)."""
-    from residents.visits import task_list
-
     return task_list(user).count()
 
 
 def _recent_reports(user):
-    from cases.models import Case
-
     return list(Case.objects.filter(reporter=user).select_related("category").order_by("-id")[:5])

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.admin import ReadOnlyAdmin
 
 from .boundaries import boundaries_export, boundaries_import
-from .models import Area, AreaChange, Membership, User
+from .models import Area, AreaChange, Department, Membership, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -129,3 +129,12 @@ class MembershipAdmin(admin.ModelAdmin):
 @admin.register(AreaChange)
 class AreaChangeAdmin(ReadOnlyAdmin):
     list_display = ["kind", "created_at", "actor", "note"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "area", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["area"]
+    filter_horizontal = ["covered_areas"]

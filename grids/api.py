@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from gridgov.api import ScopedReadOnlyViewSet
 
 from .models import Area, Level, Membership
+from .selectors import grid_for_point, nearest_grid
 from .serializers import (
     AreaDetailSerializer,
     AreaSerializer,
@@ -49,8 +50,6 @@ class AreaViewSet(ScopedReadOnlyViewSet):
     @action(detail=False, methods=["get"])
     def locate(self, request):
         """The grid a point falls in (``grid_for_point``), or the nearest grid as a suggestion."""
-        from .selectors import grid_for_point, nearest_grid
-
         query = LocateQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         lat, lon = query.validated_data["lat"], query.validated_data["lon"]

@@ -30,6 +30,7 @@ from .models import (
     DedicatedPurpose,
     Role,
 )
+from .scope import reach
 
 EARTH_RADIUS_M = 6_371_008.8
 DEFAULT_TOLERANCE_M2 = 10.0  # digitising slivers along shared edges are far below this
@@ -366,8 +367,6 @@ def _check_overlaps(items, tolerance_m2, strict):
 def _may_import(actor, codes) -> bool:
     if actor is None or actor.is_superuser:
         return True
-    from .scope import reach
-
     return all(reach(actor).covers(code, [Role.DISTRICT_CENTRE]) for code in codes)
 
 

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from shapely.geometry import mapping
 
-from dispatch.models import Department
+from grids.models import Department
 
 from . import spatial
 from .geometry import derive_extent

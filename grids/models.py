@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from .geometry import derive_extent
+
 
 class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=64, blank=True)
@@ -151,8 +153,6 @@ class Area(models.Model):
             raise ValidationError({"purpose": _("Only a dedicated grid has a purpose.")})
 
     def save(self, *args, **kwargs):
-        from .geometry import derive_extent
-
         self.min_lon, self.min_lat, self.max_lon, self.max_lat, self.centroid_lon, self.centroid_lat = (
             derive_extent(self.boundary)
         )
@@ -233,6 +233,25 @@ STAFF_ROLES = {Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_CENTRE}
 GRID_TEAM_ROLES = {Role.GRID_WORKER, Role.GRID_LEADER}
 
 
+class Department(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    # The area the department belongs to (normally the district) and the subtrees it serves.
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="departments")
+    covered_areas = models.ManyToManyField(Area, related_name="covering_departments", blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["code"]
+        # The table keeps the name it had when departments lived in dispatch (moved without a data change).
+        db_table = "dispatch_department"
+
+    def __str__(self):
+        return self.name
+
+
 class Membership(models.Model):
     """A user holds a role in an area (and, for handlers, a department). A user may hold several."""
 
@@ -240,7 +259,7 @@ class Membership(models.Model):
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
     department = models.ForeignKey(
-        "dispatch.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

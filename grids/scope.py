@@ -73,7 +73,7 @@ def reach_from(user, memberships) -> Reach:
             codes_by_role.setdefault(role, set()).add(code)
     department_codes = ()
     if department_ids:
-        from dispatch.models import Department
+        from .models import Department
 
         department_codes = tuple(
             Department.covered_areas.through.objects.filter(department_id__in=department_ids).values_list(

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from cases.views.detail import EVENT_LABELS
+
 from .models import WebhookDelivery, WebhookStatus
 from .selectors import deliveries, integrations_overview, may_manage_integrations
 from .webhooks import delivery_retry
@@ -17,10 +19,6 @@ from .webhooks import delivery_retry
 
 def _labelled(rows):
     """Each delivery with the case event's name in words (the case pages' labels, plus intake's own)."""
-    try:
-        from cases.views.detail import EVENT_LABELS
-    except ImportError:  # the labels are a nicety: the raw kind still says what happened
-        EVENT_LABELS = {}
     labels = {**EVENT_LABELS, "sensor_alert": gettext_lazy("Sensor alerted again")}
     rows = list(rows)
     for row in rows:

@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from cases.models import Category
+from residents.models import Building
 
 from .conf import setting
 from .render import Open311Error
@@ -189,8 +190,6 @@ def _read_location(post, submitted, errors):
 def _locate_by_address(submitted, errors):
     """Without coordinates, the building register is the master address repository: address_id is a
     building code, and an address_string must match a registered building's address exactly."""
-    from residents.models import Building
-
     buildings = Building.objects.select_related("area")
     building = (
         buildings.filter(code=submitted.address_id).first()

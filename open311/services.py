@@ -20,6 +20,7 @@ from cases.services import case_report
 from .conf import setting
 from .fetch import MediaRefused, MediaUnavailable, download, url_problem
 from .models import MediaFetch, Submission
+from .tasks import fetch_media
 
 MAX_ATTEMPTS = 5
 # A claimed fetch is not picked up again for this long (a worker that died mid-fetch frees it then).
@@ -70,8 +71,6 @@ def media_fetch_add(*, case, url: str) -> MediaFetch:
         error=problem or "",
     )
     if not problem:
-        from .tasks import fetch_media
-
         transaction.on_commit(lambda: fetch_media.delay(fetch.pk))
     return fetch
 

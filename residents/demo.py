@@ -17,7 +17,19 @@ from grids.demo import person_name, phone
 from grids.models import GRID_TEAM_ROLES, Area, AreaKind, Level, Membership
 
 from . import crypto, idcard
-from .models import Building, Dwelling, GroupTag, Household, Person, PersonTag, Place, Visit
+from .models import (
+    Building,
+    Dwelling,
+    GroupTag,
+    Household,
+    ImportJob,
+    Person,
+    PersonTag,
+    Place,
+    ResidenceChange,
+    Visit,
+    VisitTask,
+)
 from .visits import visit_tasks_build
 
 HOUSEHOLDS_PER_GRID = 36
@@ -361,8 +373,6 @@ def clear(*, district: Area) -> None:
 
     The access log is append-only: a district whose persons were looked at keeps them (this raises).
     """
-    from .models import ImportJob, ResidenceChange, VisitTask
-
     under = {"area__code__startswith": district.code}
     for model in (VisitTask, Visit, PersonTag, ResidenceChange, ImportJob):
         field = "from_area__code__startswith" if model is ResidenceChange else "area__code__startswith"

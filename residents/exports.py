@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
 from grids.models import Area, Level
 
@@ -104,8 +105,6 @@ def register_export(
 
 
 def _xlsx(rows) -> bytes:
-    from openpyxl import Workbook
-
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Register"))
     sheet.append(_headers())

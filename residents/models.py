@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .catalogue import TAG_LABELS
+
 AREA = "grids.Area"
 
 
@@ -249,8 +251,6 @@ class GroupTag(models.Model):
 
     @property
     def label(self):
-        from .catalogue import TAG_LABELS
-
         return str(TAG_LABELS.get(self.code, self.name))
 
     @property

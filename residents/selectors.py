@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Prefetch, Q
 
-from grids.scope import scope_for
+from grids.scope import scope_for, scoped
 
 from . import access, crypto, idcard
 from .models import (
@@ -80,8 +80,6 @@ def person_list(
     user, *, search="", id_number="", tag="", area_code="", status=Person.Status.RESIDENT, qs=None
 ):
     """Persons in scope, filtered. ``tag`` on a sensitive group only matches where the user may see it."""
-    from grids.scope import scoped
-
     qs = scoped(user, qs if qs is not None else Person.objects.all())
     qs = qs.select_related("area", "household").prefetch_related(visible_tag_links(user))
     if status:
@@ -112,8 +110,6 @@ def id_hashes(raw: str) -> list[str]:
 
 def household_search(user, query: str = "", area_code: str = ""):
     """Households in scope whose address, number or a member's name matches; for the worker's phone page."""
-    from grids.scope import scoped
-
     qs = scoped(user, Household.objects.filter(is_active=True)).select_related("area")
     if area_code:
         qs = qs.filter(area__code__startswith=area_code)

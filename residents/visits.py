@@ -14,6 +14,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from grids.models import CODE_LENGTH, GRID_TEAM_ROLES, Area, Level, Membership
+from grids.scope import scoped
 
 from . import access
 from .models import Household, Person, PersonTag, Visit, VisitTask
@@ -207,8 +208,6 @@ def visit_tasks_build(*, today: dt.date | None = None) -> dict:
 
 def task_list(user, *, within: str = ""):
     """Open follow-ups in the user's reach (a grid worker: their grids), most overdue first."""
-    from grids.scope import scoped
-
     qs = scoped(user, VisitTask.objects.filter(status=VisitTask.Status.OPEN))
     if within:
         qs = qs.filter(area__code__startswith=within)

@@ -44,8 +44,8 @@ def _fresh_process_caches():
     # Test transactions roll back without signals: never let one test's boundaries or calendar days
     # leak into the next through the per-process caches.
     from cases import limits
-    from dispatch import calendar
     from grids import spatial
+    from worktime import calendar
 
     for cache in (spatial, calendar, limits):
         cache.invalidate()

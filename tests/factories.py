@@ -7,8 +7,7 @@ each with 2 communities (south, north), each with 2 grids (left, right) — 8 gr
 from dataclasses import dataclass, field
 
 from cases.services import case_report
-from dispatch.models import Department
-from grids.models import Area, AreaKind, Level, Role, User
+from grids.models import Area, AreaKind, Department, Level, Role, User
 from grids.services import membership_grant
 
 LON0, LAT0 = 112.90, 28.20

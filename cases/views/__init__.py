@@ -4,13 +4,13 @@ write through a service; action input is validated with the API's serializers.
 - ``queues``: the work queues with counts, filters in the URL, bulk dispatch
 - ``report``: the report form (phone first) and the user's grid boundaries for its map
 - ``detail``: the case page and its workflow actions, photos through the scope
-- ``site``: whistles, arrivals on site, grid corrections
+- ``site``: grid corrections (whistles and arrivals on site are dispatch's: ``dispatch.views``)
 """
 
 from .detail import attachment_file, case_act, case_detail
 from .queues import bulk_dispatch, case_list
 from .report import case_report_page, grid_boundaries, report_duplicates
-from .site import case_whistle, correct_area, whistle_arrive
+from .site import correct_area
 
 __all__ = [
     "attachment_file",
@@ -19,9 +19,7 @@ __all__ = [
     "case_detail",
     "case_list",
     "case_report_page",
-    "case_whistle",
     "correct_area",
     "grid_boundaries",
     "report_duplicates",
-    "whistle_arrive",
 ]

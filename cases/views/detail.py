@@ -1,7 +1,8 @@
 """The case page: facts, photos, map, timeline, and the actions this user may take now, each as a button that
-opens a small form. Workflow actions post to ``case_act``; whistles and grid corrections have views of their
-own in ``cases.views.site``. A refused form shows the page again with that form open, its input kept and the
-errors next to the fields (status 400)."""
+opens a small form. Workflow actions post to ``case_act``; grid corrections have a view of their own in
+``cases.views.site``, and the apps above add theirs through ``cases.extensions`` (dispatch: whistles). A
+refused form shows the page again with that form open, its input kept and the errors next to the fields
+(status 400)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,19 +14,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_fsm import ConcurrentTransition
 
-from dispatch.models import Department
-from grids.models import CODE_LENGTH, Area, Level
-from grids.scope import scoped
+from grids.models import CODE_LENGTH, Area, Department, Level
+from grids.scope import reach, scoped
 
-from .. import services
+from .. import extensions, services
 from ..api_actions import ACTIONS, BY_NAME, BY_TRANSITION, actions_for
+from ..duplicates import duplicates_near
 from ..extra_fields import display_extra
 from ..forms import ACTION_FIELDS, CAUTION_ACTIONS
 from ..models import Attachment, CloseType, LimitUnit
 from ..selectors import case_timeline, cases_visible_to
 from ..serializers import EvaluateSerializer
-from ..workflow import is_case_unit
-from . import site
+from ..workflow import FINAL, is_case_unit
 from .report import map_settings
 
 ACTION_ORDER = [a.name for a in ACTIONS]
@@ -85,7 +85,7 @@ def render_detail(request, case, *, open_action="", errors=None, values=None, st
         }
         for n in names
     ]
-    side = site.side_actions(case, user, open_action=open_action, errors=errors, values=values)
+    side = side_actions(case, user, open_action=open_action, errors=errors, values=values)
     events = list(case_timeline(case))
     for event in events:
         event.label = EVENT_LABELS.get(event.kind, event.kind)
@@ -111,17 +111,53 @@ def render_detail(request, case, *, open_action="", errors=None, values=None, st
             "satisfactions": SATISFACTIONS.items(),
             "channels": _channels(case, user) if "evaluate" in names else [],
             "satisfaction_label": SATISFACTIONS.get(case.satisfaction, case.satisfaction),
-            "whistles": site.whistles_of(case),
             "merge_candidates": _merge_candidates(case, user) if "merge" in names else [],
+            **extensions.extra_page_context(case, user),
         },
         status=status,
     )
 
 
+def may_correct_area(case, user) -> bool:
+    return case.status not in FINAL and is_case_unit(case, user)
+
+
+def side_actions(case, user, *, open_action="", errors=None, values=None):
+    """The extra buttons of the case page, each with what its form needs: those the apps above add
+    first, then the case's own."""
+    side = extensions.extra_side_actions(case, user)
+    if may_correct_area(case, user):
+        side.append(
+            {
+                "name": "correct-area",
+                "label": gettext_lazy("Correct the grid"),
+                "template": "cases/_correct_area_form.html",
+                "grids": _grid_choices(case, user),
+            }
+        )
+    for action in side:
+        mine = action["name"] == open_action
+        action["values"] = (values or {}) if mine else {}
+        action["errors"] = (errors or {}) if mine else {}
+    return side
+
+
+def _grid_choices(case, user):
+    """Active grids of the case's street that the user reaches (the service refuses any other)."""
+    street = case.area_code[: CODE_LENGTH[Level.STREET]]
+    grids = Area.objects.filter(
+        code__startswith=street, level__in=[Level.GRID, Level.MICROGRID], is_active=True
+    )
+    r = reach(user)
+    return [
+        g
+        for g in grids.only("code", "name", "level").order_by("code")
+        if user.is_superuser or r.covers(g.code)
+    ]
+
+
 def _merge_candidates(case, user):
     """Open cases of the same kind near this one: the likely originals to merge a duplicate into."""
-    from ..duplicates import duplicates_near
-
     if case.lat is None or case.lon is None:
         return []
     return duplicates_near(cases_visible_to(user), case.category, case.lat, case.lon, exclude=case, limit=5)
@@ -139,9 +175,7 @@ def _channels(case, user):
 
 def dispatch_choices(case):
     """(departments, teams) as (unit, suggested) pairs: the routing suggestions first, then the rest."""
-    from dispatch.routing import routing_suggest
-
-    suggestions = routing_suggest(case)
+    suggestions = extensions.routing_suggestions(case)
     suggested_departments = [s.department for s in suggestions if s.department]
     suggested_teams = [s.team for s in suggestions if s.team]
     others = Department.objects.filter(is_active=True).exclude(pk__in=[d.pk for d in suggested_departments])

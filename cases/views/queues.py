@@ -13,11 +13,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_fsm import ConcurrentTransition
 
-from dispatch.models import Department
-from grids.models import Role
+from grids.models import Department, Role
 from grids.scope import prefix_q, reach
 
-from .. import services
+from .. import extensions, services
 from ..models import Category
 from ..selectors import cases_visible_to
 from ..serializers import DispatchSerializer
@@ -175,9 +174,7 @@ def _bulk_context(user, current, filters, page):
 
 def _departments_for(category, sample):
     """Active departments, those the routing suggests for a case of this category first."""
-    from dispatch.routing import routing_suggest
-
-    suggested = [s.department for s in routing_suggest(sample) if s.department]
+    suggested = [s.department for s in extensions.routing_suggestions(sample) if s.department]
     rest = (
         Department.objects.filter(is_active=True).exclude(pk__in=[d.pk for d in suggested]).order_by("code")
     )

@@ -14,6 +14,7 @@ from grids.models import Area, Level
 from grids.scope import scoped
 
 from .. import services
+from ..duplicates import duplicate_query, possible_duplicates
 from ..forms import ReportForm, minor_categories_for
 from ..models import Source
 
@@ -140,8 +141,6 @@ def grid_boundaries(request):
 def report_duplicates(request):
     """htmx fragment for the report form: open cases of the chosen category near the pin, so the worker
     can stop and look before reporting the same thing twice."""
-    from ..duplicates import duplicate_query, possible_duplicates
-
     query = duplicate_query(request.GET)
     found = possible_duplicates(request.user, *query, limit=5) if query else []
     return render(request, "cases/_duplicates.html", {"found": found})

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from grids.models import Membership, Role
-from grids.scope import prefix_q, reach, scope_for
+from grids.scope import prefix_q, reach, scope_for, scoped
 
 from ..models import PatrolLast, PatrolPosition
 
@@ -72,8 +72,6 @@ def may_see_track(viewer, subject_id) -> bool:
 
 def active_last_positions(user, *, now=None, minutes=ACTIVE_MINUTES):
     """Last positions of the workers the user supervises, sent within the last ``minutes``."""
-    from grids.scope import scoped
-
     now = now or timezone.now()
     if not reach(user).codes(SUPERVISOR_ROLES) and not reach(user).is_superuser:
         return PatrolLast.objects.none()

@@ -113,8 +113,7 @@ def story(tree, rubbish):
 
 @pytest.fixture
 def police(tree):
-    from dispatch.models import Department
-    from grids.models import Role
+    from grids.models import Department, Role
     from tests.factories import make_user
 
     dept = Department.objects.create(code="GA", name="公安分局", area=tree.district)

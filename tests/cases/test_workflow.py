@@ -276,7 +276,8 @@ def test_extra_fields_read_as_words(tree, catalogue):
 def test_the_lead_feeds_back_only_once_assistants_have_answered(tree, new_case):
     from django.utils import timezone
 
-    from dispatch.models import AssistStatus, CaseAssist, Department
+    from dispatch.models import AssistStatus, CaseAssist
+    from grids.models import Department
 
     run_loop_to(tree, new_case, "accept")
     helper = Department.objects.create(code="ZJ", name="住建局", area=tree.district)

@@ -20,7 +20,7 @@ def _case_in(tree, i):
 
 
 def _department(tree, label):
-    from dispatch.models import Department
+    from grids.models import Department
 
     n = Department.objects.count()
     return Department.objects.create(code=f"T{label}{n}", name=f"部门{label}{n}", area=tree.district)

@@ -8,8 +8,9 @@ from rest_framework.test import APIClient
 from cases import services as case_services
 from cases.models import Case, CaseEvent
 from dispatch import services
-from dispatch.models import Department, Notification, RoutingRule
+from dispatch.models import Notification, RoutingRule
 from dispatch.routing import routing_suggest
+from grids.models import Department
 
 from .conftest import at, report
 

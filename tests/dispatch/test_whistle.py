@@ -9,9 +9,9 @@ from cases import services as case_services
 from cases.events import verify_chain
 from cases.models import CaseEvent
 from dispatch import services
-from dispatch.models import ArrivalStatus, AssistStatus, Department, Notification
+from dispatch.models import ArrivalStatus, AssistStatus, Notification
 from dispatch.sweep import sweep
-from grids.models import Role
+from grids.models import Department, Role
 
 from .conftest import at, report
 

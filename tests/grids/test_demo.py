@@ -9,10 +9,9 @@ import shapely
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from dispatch.models import Department
 from grids import demo
 from grids.geometry import boundary_shape
-from grids.models import Area, Level, Membership, Role, User
+from grids.models import Area, Department, Level, Membership, Role, User
 from grids.spatial import grid_for_point
 
 pytestmark = pytest.mark.django_db

@@ -94,7 +94,7 @@ def test_the_reporter_rates_as_the_reporter_and_cannot_claim_a_phone_call(client
 def test_a_whistle_without_departments_shows_the_error_and_keeps_the_reason(client, tree, rubbish):
     case = report(tree, rubbish)
     page = login(client, tree, "community").post(
-        reverse("cases:whistle", args=[case.pk]), {"reason": "多部门联合处置", "minutes": "20"}
+        reverse("dispatch:whistle", args=[case.pk]), {"reason": "多部门联合处置", "minutes": "20"}
     )
     assert page.status_code == 400 and page.context["open_action"] == "whistle"
     html = page.content.decode()
@@ -108,7 +108,7 @@ def test_staff_whistle_and_the_summoned_department_reports_on_site(client, tree,
     case_file(case_id=case.pk, actor=tree.users["community"])
     case_dispatch(case_id=case.pk, actor=tree.users["community"], department=tree.departments[0])
     response = login(client, tree, "community").post(
-        reverse("cases:whistle", args=[case.pk]), {"departments": ["CG"], "reason": "占道", "minutes": "30"}
+        reverse("dispatch:whistle", args=[case.pk]), {"departments": ["CG"], "reason": "占道", "minutes": "30"}
     )
     assert response.status_code == 302
     call = WhistleCall.objects.get()
@@ -116,7 +116,7 @@ def test_staff_whistle_and_the_summoned_department_reports_on_site(client, tree,
     page = login(client, tree, "handler").get(reverse("cases:detail", args=[case.pk]))
     assert [a["name"] for a in page.context["side_actions"]] == [f"arrive-{call.pk}"]
     done = client.post(
-        reverse("cases:arrive", args=[case.pk, call.pk]), {"note": "东门", "lat": "28.2", "lon": "112.9"}
+        reverse("dispatch:arrive", args=[case.pk, call.pk]), {"note": "东门", "lat": "28.2", "lon": "112.9"}
     )
     assert done.status_code == 302
     call.refresh_from_db()
@@ -128,12 +128,12 @@ def test_staff_whistle_and_the_summoned_department_reports_on_site(client, tree,
 def test_only_staff_over_the_case_may_whistle(client, tree, rubbish):
     case = report(tree, rubbish)
     login(client, tree, "worker").post(
-        reverse("cases:whistle", args=[case.pk]), {"departments": ["CG"], "reason": "x"}
+        reverse("dispatch:whistle", args=[case.pk]), {"departments": ["CG"], "reason": "x"}
     )
     assert not Whistle.objects.exists()
     assert (
         login(client, tree, "community_b")
-        .post(reverse("cases:whistle", args=[case.pk]), {"departments": ["CG"], "reason": "x"})
+        .post(reverse("dispatch:whistle", args=[case.pk]), {"departments": ["CG"], "reason": "x"})
         .status_code
         == 404
     )
@@ -143,10 +143,10 @@ def test_only_staff_over_the_case_may_whistle(client, tree, rubbish):
 def test_an_arrival_for_another_department_is_refused(client, tree, rubbish):
     case = report(tree, rubbish)
     login(client, tree, "community").post(
-        reverse("cases:whistle", args=[case.pk]), {"departments": ["CG"], "reason": "x"}
+        reverse("dispatch:whistle", args=[case.pk]), {"departments": ["CG"], "reason": "x"}
     )
     call = WhistleCall.objects.get()
-    login(client, tree, "community").post(reverse("cases:arrive", args=[case.pk, call.pk]), {"note": "冒充"})
+    login(client, tree, "community").post(reverse("dispatch:arrive", args=[case.pk, call.pk]), {"note": "冒充"})
     call.refresh_from_db()
     assert call.status == "pending"
 
@@ -176,9 +176,9 @@ def test_a_stranger_gets_404_from_every_case_form(client, tree, rubbish):
     case = report(tree, rubbish)
     login(client, tree, "stranger")
     for url in (
-        reverse("cases:whistle", args=[case.pk]),
+        reverse("dispatch:whistle", args=[case.pk]),
         reverse("cases:correct-area", args=[case.pk]),
-        reverse("cases:arrive", args=[case.pk, 1]),
+        reverse("dispatch:arrive", args=[case.pk, 1]),
         reverse("cases:act", args=[case.pk, "merge"]),
     ):
         assert client.post(url, {"reason": "x", "area": tree.grids[1].code}).status_code == 404

@@ -2,8 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from dispatch.models import Department
-from grids.models import Area, Role, User
+from grids.models import Area, Department, Role, User
 from grids.services import membership_grant
 
 

@@ -1,4 +1,5 @@
 import json
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -25,8 +26,6 @@ class Command(BaseCommand):
     def handle(self, *args, path, dry_run, strict, tolerance, **options):
         try:
             if path == "-":
-                import sys
-
                 collection = json.load(sys.stdin)
             else:
                 with open(path, encoding="utf-8") as fh:

@@ -12,12 +12,12 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dispatch import calendar as working
-from dispatch.calendar import add_working_time as add
-from dispatch.calendar import calendar_warnings, working_time_between
-from dispatch.calendar import schedule as calendar_schedule
-from dispatch.models import CalendarDay, CalendarRevision, CalendarYear, WorkingCalendar
 from grids.models import Area, Level
+from worktime import calendar as working
+from worktime.calendar import add_working_time as add
+from worktime.calendar import calendar_warnings, working_time_between
+from worktime.calendar import schedule as calendar_schedule
+from worktime.models import CalendarDay, CalendarRevision, CalendarYear, WorkingCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 WH, WD, NH, NM = "working_hours", "working_days", "natural_hours", "natural_minutes"
@@ -380,9 +380,9 @@ def test_property_agrees_with_counting_minute_by_minute(db, start, minutes):
 
 
 def test_the_centre_edits_a_year_and_its_days_in_the_admin(admin_client):
-    assert admin_client.get("/admin/dispatch/calendaryear/").status_code == 200
+    assert admin_client.get("/admin/worktime/calendaryear/").status_code == 200
     response = admin_client.post(
-        "/admin/dispatch/calendaryear/add/",
+        "/admin/worktime/calendaryear/add/",
         {
             "year": "2027",
             "published": "on",
@@ -409,7 +409,7 @@ def test_the_admin_reloads_a_year_from_the_package(admin_client):
     year = CalendarYear.objects.get(year=2026)
     CalendarDay.objects.filter(year=year).delete()
     response = admin_client.post(
-        "/admin/dispatch/calendaryear/", {"action": "reload_from_package", "_selected_action": [year.pk]}
+        "/admin/worktime/calendaryear/", {"action": "reload_from_package", "_selected_action": [year.pk]}
     )
     assert response.status_code == 302
     assert year.days.count() == 39
@@ -418,10 +418,10 @@ def test_the_admin_reloads_a_year_from_the_package(admin_client):
 
 def test_the_admin_pages_render(admin_client, tree):
     for url in [
-        "/admin/dispatch/workingcalendar/",
-        "/admin/dispatch/workingcalendar/add/",
-        "/admin/dispatch/calendarday/",
-        "/admin/dispatch/department/",
-        f"/admin/dispatch/department/{tree.departments[0].pk}/change/",
+        "/admin/worktime/workingcalendar/",
+        "/admin/worktime/workingcalendar/add/",
+        "/admin/worktime/calendarday/",
+        "/admin/grids/department/",
+        f"/admin/grids/department/{tree.departments[0].pk}/change/",
     ]:
         assert admin_client.get(url).status_code == 200, url

@@ -1,16 +1,19 @@
 """The official holiday schedules (国务院办公厅关于…部分节假日安排的通知) as carried by ``chinesecalendar``.
 
-Used by the data migration (with historical models) and by ``manage.py load_holidays`` (with the real
-ones), so a deployment picks up a newer package's years with one command.
+Used by ``manage.py load_holidays`` and the admin, so a deployment picks up a newer package's years with
+one command.
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
+from chinese_calendar import constants
 from django.db import transaction
+
+from .schedule import invalidate
 
 
 def package_schedules() -> dict:
     """{year: [(date, kind, name)]} for every year the installed package carries."""
-    from chinese_calendar import constants
-
     chinese = {h.value: h.chinese for h in constants.Holiday}
     years: dict = {}
     for kind, table in (("holiday", constants.holidays), ("workday", constants.workdays)):
@@ -20,8 +23,6 @@ def package_schedules() -> dict:
 
 
 def package_source() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         release = version("chinesecalendar")
     except PackageNotFoundError:  # pragma: no cover - installed as a dependency
@@ -64,7 +65,5 @@ def load_official(year_model, day_model, revision_model, *, years=None, replace=
         row = revision_model.objects.get(pk=1)
         row.counter += 1
         row.save()
-    from .schedule import invalidate
-
     invalidate()  # this process at once; the others follow the revision
     return outcome

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from dispatch.calendar import invalidate
-from dispatch.calendar.official import load_official, package_schedules
-from dispatch.models import CalendarDay, CalendarRevision, CalendarYear
+from worktime.calendar import invalidate
+from worktime.calendar.official import load_official, package_schedules
+from worktime.models import CalendarDay, CalendarRevision, CalendarYear
 
 
 class Command(BaseCommand):

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
-from dispatch import calendar as working
-from dispatch import deadlines
-from dispatch.models import WorkingCalendar
+from worktime import calendar as working
+from worktime import deadlines
+from worktime.models import WorkingCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 

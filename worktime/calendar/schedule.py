@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from grids.models import Area
+from worktime.models import CalendarDay, CalendarRevision, CalendarYear, WorkingCalendar
+
 RECHECK_SECONDS = 2.0
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 MICROS_PER_DAY = 86_400_000_000
@@ -112,8 +115,6 @@ class Snapshot:
 
 
 def _build(revision: int) -> Snapshot:
-    from dispatch.models import CalendarDay, CalendarYear, WorkingCalendar
-
     published = frozenset(CalendarYear.objects.filter(published=True).values_list("year", flat=True))
     kinds, effects = {}, []
     days = CalendarDay.objects.filter(year__published=True).order_by("date")
@@ -157,8 +158,6 @@ def invalidate():
 
 
 def snapshot() -> Snapshot:
-    from dispatch.models import CalendarRevision
-
     now = monotonic_clock.monotonic()
     current = _state["snapshot"]
     if current is not None and not _state["stale"] and now - _state["checked_at"] < RECHECK_SECONDS:
@@ -176,9 +175,6 @@ def snapshot() -> Snapshot:
 def windows_for(calendar=None) -> Windows:
     """Windows of a WorkingCalendar, of an Area's (or area code's) district (or the default when it has
     none), or the default."""
-    from dispatch.models import WorkingCalendar
-    from grids.models import Area
-
     if isinstance(calendar, Windows):
         return calendar
     if isinstance(calendar, WorkingCalendar):
