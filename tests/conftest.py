@@ -2,6 +2,7 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
+from gridgov import outbox
 from tests.factories import build_tree
 
 
@@ -84,3 +85,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not is_postgres():
             item.add_marker(skip_pg)
+
+
+@pytest.fixture(autouse=True)
+def _broker_answers():
+    # A publish failure pauses publishing for the whole process (gridgov.outbox): never let one test's
+    # broken broker skip the next test's messages.
+    outbox.broker.reset()
+    yield
+    outbox.broker.reset()

@@ -23,15 +23,6 @@ def report(tree, category, *, actor=None, grid=0, **kwargs):
     return case_report(actor=actor, category=category, **kwargs).case
 
 
-@pytest.fixture(autouse=True)
-def _broker_fresh():
-    from dispatch import notifications
-
-    notifications.broker_reset()
-    yield
-    notifications.broker_reset()
-
-
 @pytest.fixture
 def rubbish(catalogue):
     """暴露垃圾: grid level; filing 30 natural minutes, handling 4 working hours."""
