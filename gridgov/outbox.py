@@ -200,7 +200,8 @@ class Outbox:
         Their next attempt time moves to ``now`` first, so the next re-queue does not publish them again
         while they wait in the queue; rows locked by a concurrent re-queue are skipped (PostgreSQL).
         """
-        with transaction.atomic():
+        # No savepoint of its own: inside a caller's transaction (the sweep's) it is part of that one.
+        with transaction.atomic(savepoint=False):
             ids = list(
                 self.model.objects.select_for_update(skip_locked=True)
                 .filter(status=PENDING, next_attempt_at__lte=now - REQUEUE_GRACE)
