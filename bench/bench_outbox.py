@@ -19,14 +19,15 @@ the figure shows whether a broker outage slows every action or only one now and 
 """
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import redis
-from kombu import pools
 from throwaway import recreate_database  # bench/ is the script's folder, first on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,14 +63,10 @@ def setup():
 
 
 def use_broker(url):
-    """Publish to ``url`` from now on (fresh connection pools, no eager tasks)."""
-    from dispatch import notifications
+    """Publish to ``url``, before this process publishes anything (each mode runs in a process of its own)."""
     from gridgov.celery import app
 
-    pools.reset()
     app.conf.update(task_always_eager=False, broker_url=url, broker_transport_options=TRANSPORT)
-    app.pool.force_close_all()
-    notifications.broker_reset()  # forget an earlier failure (the outbox's pause, or the old one)
 
 
 def run(tree, cases: int) -> list[float]:
@@ -104,38 +101,54 @@ def run(tree, cases: int) -> list[float]:
     return seconds
 
 
-def line(name, seconds):
-    ms = [s * 1000 for s in seconds]
+def line(name, ms):
     return (
         f"{name:<12} {len(ms):>4} actions   median {statistics.median(ms):7.1f} ms   "
         f"mean {statistics.fmean(ms):7.1f} ms   max {max(ms):7.1f} ms"
     )
 
 
+def measure(mode: str, broker: str, cases: int) -> list[float]:
+    """One mode in this process, on a fresh database: milliseconds per action."""
+    recreate_database(os.environ["DATABASE_URL"])
+    tree = setup()
+    up = redis.Redis.from_url(broker)
+    up.ping()
+    use_broker(broker if mode == "up" else DEAD_BROKER)
+    from dispatch import notifications
+
+    run(tree, 3)  # warm: connections, caches, prepared statements
+    notifications.broker_reset()  # the measured run pays the first refusal too (and any after a pause)
+    seconds = run(tree, cases)
+    up.flushdb()
+    return [s * 1000 for s in seconds]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/2", help="a Redis that answers")
     parser.add_argument("--cases", type=int, default=20)
+    parser.add_argument("--mode", choices=["up", "down"], help="(internal) measure one mode and print it")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("DATABASE_URL must name a throwaway PostgreSQL database (gg_*).")
-    recreate_database(url)
-    tree = setup()
-    up = redis.Redis.from_url(args.broker)
-    up.ping()
-    use_broker(args.broker)
-    run(tree, 3)  # warm: connections, caches, prepared statements
-    up.flushdb()
-    answered = run(tree, args.cases)
-    up.flushdb()
-    use_broker(DEAD_BROKER)
-    refused = run(tree, args.cases)
-    print(line("broker up", answered))
-    print(line("broker down", refused))
-    added = statistics.fmean(refused) - statistics.fmean(answered)
-    median = statistics.median(refused) - statistics.median(answered)
-    print(f"added by the outage: mean {added * 1000:.1f} ms, median {median * 1000:.1f} ms per action")
+    if args.mode:
+        print(json.dumps(measure(args.mode, args.broker, args.cases)))
+        return
+    ms = {}
+    for mode in ("up", "down"):
+        out = subprocess.run(
+            [sys.executable, __file__, "--mode", mode, "--broker", args.broker, "--cases", str(args.cases)],
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        ).stdout
+        ms[mode] = json.loads(out.strip().splitlines()[-1])
+    print(line("broker up", ms["up"]))
+    print(line("broker down", ms["down"]))
+    mean = statistics.fmean(ms["down"]) - statistics.fmean(ms["up"])
+    median = statistics.median(ms["down"]) - statistics.median(ms["up"])
+    print(f"added by the outage: mean {mean:.1f} ms, median {median:.1f} ms per action")
 
 
 if __name__ == "__main__":
