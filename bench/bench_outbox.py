@@ -2,7 +2,7 @@
 """What a case transition costs while the Celery broker is down, against the same transitions with it up.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/gg_bench_outbox \\
-        .venv/bin/python bench/bench_outbox.py --broker redis://127.0.0.1:6379/2
+        .venv/bin/python bench/bench_outbox.py --broker redis://127.0.0.1:6379/2 [--cases 20 | --quick]
 
 The database named in DATABASE_URL is dropped and created afresh (its name must start with ``gg_`` or
 ``bench``), migrated, and given the test tree; every user gets an e-mail address, so a transition publishes
@@ -128,10 +128,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/2", help="a Redis that answers")
     parser.add_argument("--cases", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="5 cases (CI: the bench still runs)")
     parser.add_argument("--mode", choices=["up", "down"], help="(internal) measure one mode and print it")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("DATABASE_URL must name a throwaway PostgreSQL database (gg_*).")
+    if args.quick:
+        args.cases = 5
     if args.mode:
         print(json.dumps(measure(args.mode, args.broker, args.cases)))
         return
