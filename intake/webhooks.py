@@ -38,7 +38,6 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent
 from gridgov import outbox
-from gridgov.outbox import backoff  # noqa: F401  (the schedule every outbox follows; tests read it here)
 
 from .models import HotlineOrder, Integration, WebhookDelivery, WebhookStatus
 from .selectors import may_manage_integrations

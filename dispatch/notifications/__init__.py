@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from gridgov import outbox
-from gridgov.outbox import backoff  # noqa: F401  (the schedule every outbox follows; tests read it here)
 
 from ..models import DeliveryStatus, Notification, NotificationDelivery
 from .backends import DeliveryFailed, backend_for, configured_backends
