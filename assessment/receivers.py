@@ -8,18 +8,16 @@ theirs in one batch each minute, which spares every report a broker publish (it 
 report's own database work) and the worker a task per report. A listener never raises: the case change
 has committed and its caller must not see an error for it. A rebuild lost on the way (broker down) is
 caught up by ``assessment.tasks.catch_up_records`` every ten minutes; ``manage.py rebuild_case_records``
-rebuilds everything.
+rebuilds everything. The publish goes through ``gridgov.outbox``: after a broker failure this process
+stops publishing for a while, so with the broker down an action does not wait for a connection timeout.
 """
-
-import logging
 
 from django.dispatch import receiver
 
 from cases.signals import case_changed
+from gridgov import outbox
 
 from .tasks import rebuild_case_record
-
-log = logging.getLogger(__name__)
 
 # "report": built in a batch by ``build_new_records`` (see the module docstring).
 UNCHANGED_BY = {
@@ -45,7 +43,4 @@ UNCHANGED_BY = {
 def on_case_changed(sender, case_id, kind, **kwargs):
     if kind in UNCHANGED_BY:
         return
-    try:
-        rebuild_case_record.delay(case_id)
-    except Exception:
-        log.exception("queueing the evaluation record of case %s failed", case_id)
+    outbox.publish(rebuild_case_record, (case_id,))

@@ -4,8 +4,7 @@ import logging
 
 from celery import shared_task
 
-from .models import NotificationDelivery
-from .notifications import DeliveryFailed, backoff, deliver
+from . import notifications
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +24,7 @@ def sweep_deadlines():
 def deliver_notifications(delivery_ids):
     """Send a batch of deliveries; each failure is retried on its own."""
     for delivery_id in delivery_ids:
-        _attempt(delivery_id)
+        notifications.OUTBOX.attempt(delivery_id, notifications.deliver)
 
 
 @shared_task(ignore_result=True)
@@ -35,19 +34,4 @@ def deliver_notification(delivery_id):
     The attempt count lives on the delivery row, not in the message, so a re-queued or duplicated
     message continues the same series and ``MAX_ATTEMPTS`` bounds it whatever the broker does.
     """
-    _attempt(delivery_id)
-
-
-def _attempt(delivery_id):
-    try:
-        deliver(delivery_id)
-    except DeliveryFailed:
-        attempts = (
-            NotificationDelivery.objects.filter(pk=delivery_id).values_list("attempts", flat=True).first()
-        )
-        try:
-            deliver_notification.apply_async((delivery_id,), countdown=backoff(attempts or 1))
-        except Exception:
-            log.exception("could not schedule the retry of delivery %s", delivery_id)
-    except Exception:
-        log.exception("delivery %s failed unexpectedly", delivery_id)
+    notifications.OUTBOX.attempt(delivery_id, notifications.deliver)

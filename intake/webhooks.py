@@ -14,8 +14,9 @@ the signature and refuses timestamps older than a few minutes cannot be fed a re
 
 Attempts: any 2xx is sent; anything else (status, timeout, refused connection) is a failed attempt,
 retried after 30 s, 1 min, 2 min, … (capped at an hour) up to ``MAX_ATTEMPTS``, then the delivery is
-failed and shows on the centre's integrations page, where it can be sent again. The attempt count lives on
-the row and each attempt is claimed by compare-and-set, so a re-queued message never sends twice.
+failed and shows on the centre's integrations page, where it can be sent again. The deliveries are an
+outbox (``gridgov.outbox``): the attempt count lives on the row and each attempt is claimed by
+compare-and-set, so a re-queued message never sends twice; publishing pauses after a broker failure.
 """
 
 import hashlib
@@ -25,7 +26,6 @@ import logging
 import time
 import urllib.error
 import urllib.request
-from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
@@ -37,24 +37,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent
+from gridgov import outbox
 
-from .models import Integration, WebhookDelivery, WebhookStatus
+from .models import HotlineOrder, Integration, WebhookDelivery, WebhookStatus
+from .selectors import may_manage_integrations
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-BACKOFF_BASE_SECONDS = 30
 TIMEOUT_SECONDS = 10
-REQUEUE_GRACE = timedelta(minutes=2)
+# One message per delivery: a slow receiver holds up one worker, not a batch of other integrations.
+OUTBOX = outbox.Outbox(model=WebhookDelivery, task="intake.tasks.deliver_webhook", max_attempts=MAX_ATTEMPTS)
 
 
-class AttemptFailed(Exception):
+class AttemptFailed(outbox.RetryLater):
     """This attempt failed and another is due later."""
-
-
-def backoff(attempt: int) -> int:
-    """Seconds to wait after the ``attempt``-th failure: exponential, capped at one hour."""
-    return min(BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0), 3600)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -134,14 +131,11 @@ def deliveries_for_change(case_id: int, kind: str, *, at=None) -> list[int]:
             case_id=case_id, key__in=[r.key for r in rows], status=WebhookStatus.PENDING, attempts=0
         ).values_list("pk", flat=True)
     )
-    if ids:
-        transaction.on_commit(lambda: publish(ids))
+    OUTBOX.publish_on_commit(ids)
     return ids
 
 
 def _payload(case, kind, seq, event, integration):
-    from .models import HotlineOrder
-
     order = HotlineOrder.objects.filter(case_id=case.pk, integration=integration).values_list(
         "external_id", flat=True
     )
@@ -160,50 +154,33 @@ def _payload(case, kind, seq, event, integration):
     }
 
 
-def publish(delivery_ids):
-    """Hand deliveries to the broker; never raises (the sweep re-queues what did not get through)."""
-    from .tasks import deliver_webhook
-
-    for delivery_id in delivery_ids:
-        try:
-            deliver_webhook.delay(delivery_id)
-        except Exception:
-            log.exception("could not queue webhook delivery %s; the sweep will", delivery_id)
-            return
-
-
 # --- Sending ------------------------------------------------------------------------------------------
 
 
 def deliver(delivery_id: int, *, at=None) -> str:
     """One attempt if the delivery is pending. Raises ``AttemptFailed`` when a retry is due later."""
-    at = at or timezone.now()
-    row = WebhookDelivery.objects.filter(pk=delivery_id).values("status", "attempts").first()
-    if row is None or row["status"] != WebhookStatus.PENDING:
-        return row["status"] if row else "gone"
-    attempt = row["attempts"] + 1
-    claimed = WebhookDelivery.objects.filter(
-        pk=delivery_id, status=WebhookStatus.PENDING, attempts=row["attempts"]
-    ).update(attempts=attempt, next_attempt_at=at + timedelta(seconds=backoff(attempt)))
-    if not claimed:
-        return "claimed elsewhere"
+    claim = OUTBOX.claim(delivery_id, at=at or timezone.now())
+    if claim.attempt is None:
+        return claim.status
     delivery = WebhookDelivery.objects.select_related("integration").get(pk=delivery_id)
     code, error = _post(delivery)
     if error is None:
-        WebhookDelivery.objects.filter(pk=delivery_id).update(
-            status=WebhookStatus.SENT, sent_at=timezone.now(), response_code=code, last_error=""
-        )
-        return WebhookStatus.SENT
-    final = attempt >= MAX_ATTEMPTS or not delivery.integration.is_active
-    WebhookDelivery.objects.filter(pk=delivery_id).update(
-        status=WebhookStatus.FAILED if final else WebhookStatus.PENDING,
-        response_code=code,
-        last_error=error[:2000],
-    )
+        return OUTBOX.sent(delivery_id, response_code=code)
     log.warning(
-        "webhook delivery %s to %s failed (attempt %d): %s", delivery_id, delivery.integration, attempt, error
+        "webhook delivery %s to %s failed (attempt %d): %s",
+        delivery_id,
+        delivery.integration,
+        claim.attempt,
+        error,
     )
-    if final:
+    status = OUTBOX.attempt_failed(
+        delivery_id,
+        attempt=claim.attempt,
+        error=error,
+        final=not delivery.integration.is_active,  # nobody listens any more: no retries
+        response_code=code,
+    )
+    if status == WebhookStatus.FAILED:
         return WebhookStatus.FAILED
     raise AttemptFailed(error)
 
@@ -241,23 +218,11 @@ def _post(delivery) -> tuple[int | None, str | None]:
 
 def deliveries_requeue(*, now=None) -> int:
     """Queue again pending deliveries whose attempt time has long passed (lost message, dead worker)."""
-    now = now or timezone.now()
-    ids = list(
-        WebhookDelivery.objects.filter(status=WebhookStatus.PENDING, next_attempt_at__lte=now - REQUEUE_GRACE)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:1000]
-    )
-    if ids:
-        # Move the lease forward so the next sweep does not queue them again while they wait.
-        WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
-        transaction.on_commit(lambda: publish(ids))
-    return len(ids)
+    return OUTBOX.requeue(now or timezone.now())
 
 
 def delivery_retry(*, delivery_id: int, actor) -> WebhookDelivery:
     """The centre sends a failed delivery again, with a fresh series of attempts."""
-    from .selectors import may_manage_integrations
-
     if not may_manage_integrations(actor):
         raise PermissionDenied(_("Only the district centre manages integrations."))
     with transaction.atomic():
@@ -271,5 +236,5 @@ def delivery_retry(*, delivery_id: int, actor) -> WebhookDelivery:
         )
         delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
         log.info("webhook delivery %s re-sent by %s", delivery_id, actor)
-        transaction.on_commit(lambda: publish([delivery_id]))
+        OUTBOX.publish_on_commit([delivery_id])
         return delivery

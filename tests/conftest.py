@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
+from gridgov import outbox
 from tests.factories import build_tree
 
 
@@ -101,3 +102,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_pg)
         if "redis" in item.keywords:
             item.add_marker(one_redis_worker)
+
+
+@pytest.fixture(autouse=True)
+def _broker_answers():
+    # A publish failure pauses publishing for the whole process (gridgov.outbox): never let one test's
+    # broken broker skip the next test's messages.
+    outbox.broker.reset()
+    yield
+    outbox.broker.reset()

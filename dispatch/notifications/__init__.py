@@ -1,18 +1,20 @@
 """Notifications: the in-app inbox (always) and copies through the configured outside channels.
 
 ``notify`` writes inbox rows and pending deliveries in the caller's transaction, and publishes the
-deliveries to the broker only on commit. A failed publish is logged, never raised: the case action has
-committed, the inbox rows exist, and the sweep re-queues pending deliveries whose time has passed.
-Deliveries are claimed by compare-and-set on ``attempts`` so a retry and a re-queue never send twice.
+deliveries to the broker only on commit. The deliveries are an outbox (``gridgov.outbox``: publish with the
+broker pause, compare-and-set claim, back-off, re-queue); this module says what a delivery is and does.
+A failed publish is logged, never raised: the case action has committed, the inbox rows exist, and the
+sweep re-queues pending deliveries whose time has passed.
 """
 
 import logging
-import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+
+from gridgov import outbox
 
 from ..models import DeliveryStatus, Notification, NotificationDelivery
 from .backends import DeliveryFailed, backend_for, configured_backends
@@ -20,13 +22,14 @@ from .backends import DeliveryFailed, backend_for, configured_backends
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
-BACKOFF_BASE_SECONDS = 30  # 30 s, 1 min, 2 min, 4 min, 8 min …
-REQUEUE_GRACE = timedelta(minutes=2)
-
-
-def backoff(attempt: int) -> int:
-    """Seconds to wait after the ``attempt``-th failure: exponential, capped at one hour."""
-    return min(BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0), 3600)
+# A batch per publish (a notice goes to several people at once); a retry is one delivery on its own.
+OUTBOX = outbox.Outbox(
+    model=NotificationDelivery,
+    task="dispatch.tasks.deliver_notifications",
+    retry_task="dispatch.tasks.deliver_notification",
+    batch=True,
+    max_attempts=MAX_ATTEMPTS,
+)
 
 
 @dataclass
@@ -100,8 +103,6 @@ def notify(messages, *, at=None) -> list[int]:
 
 
 def _users(ids):
-    from django.contrib.auth import get_user_model
-
     return {
         u.pk: u for u in get_user_model().objects.filter(pk__in=ids).only("id", "username", "email", "phone")
     }
@@ -124,37 +125,15 @@ def _written(keys, at):
     return [n for n in rows if (n.recipient_id, n.key) in keys]
 
 
-# After a failed publish this process stops trying for a while: with the broker down, every case action
-# would otherwise wait for the connection attempts to time out. Nothing is lost — the deliveries stay
-# pending and the sweep re-queues them once the broker answers again.
-BROKER_PAUSE_SECONDS = 30.0
-_broker = {"down_until": 0.0}
-
-
-def publish(delivery_ids, *, urgent=False, probe=False):
-    """Hand deliveries to the broker. Never raises: a broker outage must not fail the caller.
-
-    ``probe`` (the sweep's re-queue, once a minute) tries even while the broker is marked down: that is
-    how this process learns it is back.
-    """
-    from ..tasks import deliver_notifications
-
-    if not probe and time.monotonic() < _broker["down_until"]:
-        log.warning("broker marked down: %d deliveries left for the sweep to re-queue", len(delivery_ids))
-        return
-    try:
-        deliver_notifications.apply_async((list(delivery_ids),), priority=9 if urgent else 5)
-        _broker["down_until"] = 0.0
-    except Exception:
-        _broker["down_until"] = time.monotonic() + BROKER_PAUSE_SECONDS
-        log.exception(
-            "could not publish %d notification deliveries; the sweep will re-queue them", len(delivery_ids)
-        )
+def publish(delivery_ids, *, urgent=False, probe=False) -> bool:
+    """Hand deliveries to the broker (urgent ones first). Never raises: a broker outage must not fail the
+    caller; what was not handed over stays pending for the sweep's re-queue."""
+    return OUTBOX.publish(delivery_ids, probe=probe, priority=9 if urgent else 5)
 
 
 def broker_reset():
     """Forget an earlier publish failure (tests; or an operator who knows the broker is back)."""
-    _broker["down_until"] = 0.0
+    outbox.broker.reset()
 
 
 def deliver(delivery_id, *, at=None) -> str:
@@ -162,17 +141,9 @@ def deliver(delivery_id, *, at=None) -> str:
 
     Raises ``DeliveryFailed`` after a failed attempt that may be retried (the caller schedules the retry).
     """
-    at = at or timezone.now()
-    row = NotificationDelivery.objects.filter(pk=delivery_id).values("status", "attempts").first()
-    if row is None or row["status"] != DeliveryStatus.PENDING:
-        return row["status"] if row else "gone"
-    attempt = row["attempts"] + 1
-    # Claim this attempt: a concurrent retry or re-queue of the same delivery loses here.
-    claimed = NotificationDelivery.objects.filter(
-        pk=delivery_id, status=DeliveryStatus.PENDING, attempts=row["attempts"]
-    ).update(attempts=attempt, next_attempt_at=at + timedelta(seconds=backoff(attempt)))
-    if not claimed:
-        return "claimed elsewhere"
+    claim = OUTBOX.claim(delivery_id, at=at or timezone.now())
+    if claim.attempt is None:
+        return claim.status
     delivery = NotificationDelivery.objects.select_related("notification__recipient").get(pk=delivery_id)
     backend = backend_for(delivery.channel)
     if backend is None:
@@ -183,31 +154,18 @@ def deliver(delivery_id, *, at=None) -> str:
     try:
         backend.send(delivery.notification.recipient, delivery.notification)
     except Exception as exc:
-        final = attempt >= MAX_ATTEMPTS
-        NotificationDelivery.objects.filter(pk=delivery_id).update(
-            status=DeliveryStatus.FAILED if final else DeliveryStatus.PENDING, last_error=repr(exc)[:2000]
+        log.warning(
+            "delivery %s via %s failed (attempt %d): %r", delivery_id, delivery.channel, claim.attempt, exc
         )
-        log.warning("delivery %s via %s failed (attempt %d): %r", delivery_id, delivery.channel, attempt, exc)
-        if final:
+        if (
+            OUTBOX.attempt_failed(delivery_id, attempt=claim.attempt, error=repr(exc))
+            == DeliveryStatus.FAILED
+        ):
             return DeliveryStatus.FAILED
         raise DeliveryFailed(str(exc)) from exc
-    NotificationDelivery.objects.filter(pk=delivery_id).update(
-        status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
-    )
-    return DeliveryStatus.SENT
+    return OUTBOX.sent(delivery_id)
 
 
 def deliveries_requeue(now) -> int:
     """Publish again the pending deliveries whose attempt time has long passed (lost publish, dead worker)."""
-    ids = list(
-        NotificationDelivery.objects.filter(
-            status=DeliveryStatus.PENDING, next_attempt_at__lte=now - REQUEUE_GRACE
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:1000]
-    )
-    if ids:
-        # Push the lease forward so the next sweep does not publish them again while they wait in the queue.
-        NotificationDelivery.objects.filter(pk__in=ids).update(next_attempt_at=now)
-        transaction.on_commit(lambda: publish(ids, probe=True))
-    return len(ids)
+    return OUTBOX.requeue(now)

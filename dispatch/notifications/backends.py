@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.module_loading import import_string
 
+from gridgov.outbox import RetryLater
+
 log = logging.getLogger(__name__)
 
 DEFAULT_BACKENDS = (
@@ -18,7 +20,7 @@ DEFAULT_BACKENDS = (
 )
 
 
-class DeliveryFailed(Exception):
+class DeliveryFailed(RetryLater):
     """A channel could not take the message now; the delivery is retried with backoff."""
 
 

@@ -4,11 +4,16 @@
 09:00 → due 15:00), verification 2 working hours.
 """
 
+from unittest import mock
+
 import pytest
 from django.db import transaction
+from kombu.exceptions import OperationalError
 
 from assessment.models import CaseRecord
 from assessment.records import record_rebuild, records_rebuild
+from cases.models import Case
+from gridgov import outbox
 
 from .conftest import on
 
@@ -172,3 +177,25 @@ def test_a_report_queues_no_rebuild_and_the_minute_sweep_builds_its_record(
         assert build_new_records(minutes=15) == 1
         assert build_new_records() == 0  # built once
     assert CaseRecord.objects.get(pk=s.case.pk).reporter.username == "worker"
+
+
+def test_with_the_broker_down_one_action_tries_to_publish_and_the_catch_up_rebuilds_later(
+    story, django_capture_on_commit_callbacks
+):
+    """The rebuild's publish goes through the outbox: after one refusal, the next actions do not try (and
+    so do not wait for a connection timeout); the catch-up task builds what was not sent."""
+    from assessment.tasks import catch_up_records, rebuild_case_record
+
+    s = story()
+    refused = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    with (
+        mock.patch.object(rebuild_case_record, "apply_async", side_effect=refused) as publish,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        s.file(on(2, "08:50")).dispatch(on(2, "09:00")).accept(on(2, "09:00"))
+    assert publish.call_count == 1 and outbox.broker.paused()
+    assert Case.objects.get(pk=s.case.pk).status == "accepted"
+    assert not CaseRecord.objects.filter(pk=s.case.pk).exists()
+    outbox.broker.reset()  # the broker is back: beat's catch-up runs
+    assert catch_up_records(minutes=60 * 24 * 365 * 10) == 1
+    assert CaseRecord.objects.get(pk=s.case.pk).dispatched_on_time is True

@@ -14,15 +14,6 @@ def at(y, mo, d, h=0, mi=0, s=0):
     return datetime(y, mo, d, h, mi, s, tzinfo=SH)
 
 
-@pytest.fixture(autouse=True)
-def _broker_fresh():
-    from dispatch import notifications
-
-    notifications.broker_reset()
-    yield
-    notifications.broker_reset()
-
-
 @pytest.fixture
 def rubbish(catalogue):
     """暴露垃圾: grid level; filing 30 natural minutes, handling 4 working hours."""

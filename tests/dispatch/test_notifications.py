@@ -220,11 +220,6 @@ def test_a_delivery_that_keeps_failing_ends_as_failed(case, tree, flaky, django_
     assert "gateway timeout" in delivery.last_error
 
 
-def test_backoff_is_exponential_and_capped():
-    assert [notifications.backoff(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
-    assert notifications.backoff(20) == 3600
-
-
 def test_a_delivery_is_sent_once_even_when_queued_twice(
     case, tree, flaky, django_capture_on_commit_callbacks
 ):

@@ -1,11 +1,13 @@
 """A citizen on a phone reports with a photo, keeps the link, follows the case and rates it (Chromium)."""
 
 import re
+from unittest import mock
 
 import pytest
 
 from cases import services
 from cases.models import Case
+from intake.tasks import deliver_webhook
 from tests.browser import DESKTOP, PHONE, jpeg, needs_chromium, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls("tests.intake.urls"), needs_chromium]
@@ -148,8 +150,18 @@ def test_the_centre_sees_failed_webhooks(transactional_db, tree, live_server, br
         assert "HTTP 502" in page.inner_text("main") and case.number in page.inner_text("main")
         shot(page, "centre-integrations", size)
         receiver.codes = []
-        with page.expect_navigation(wait_until="load"):
-            page.click("text=重新发送")
+        failed = WebhookDelivery.objects.get(key="k1")
+        # The page queues the delivery; the test is the worker that sends it, once the page says it is
+        # queued (no race with a delivery running inside the live server's request).
+        with mock.patch.object(deliver_webhook, "apply_async") as queue:
+            with page.expect_navigation(wait_until="load"):
+                page.click("text=重新发送")
+            page.wait_for_selector(f".messages >> text=推送 {failed.pk} 已重新排队发送")
+        assert [c.args[0] for c in queue.call_args_list] == [(failed.pk,)]
+        failed.refresh_from_db()
+        assert (failed.status, failed.attempts) == ("pending", 0)
+        assert "HTTP 502" not in page.inner_text("main")  # no longer among the failed deliveries
+        deliver_webhook(failed.pk)
         assert WebhookDelivery.objects.get(key="k1").status == "sent"
         WebhookDelivery.objects.filter(key="k1").update(
             status="failed", response_code=502, last_error="HTTP 502 Bad Gateway"

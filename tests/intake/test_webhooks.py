@@ -105,11 +105,6 @@ def test_the_task_retries_until_it_gives_up_and_the_failure_stays_visible(hotlin
     assert row.last_error.startswith("HTTP 500")
 
 
-def test_backoff_grows_and_is_capped():
-    assert [webhooks.backoff(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
-    assert webhooks.backoff(20) == 3600
-
-
 def test_the_sweep_requeues_pending_deliveries_whose_message_was_lost(
     hotline_case, receiver, django_capture_on_commit_callbacks
 ):
