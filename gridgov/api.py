@@ -7,7 +7,7 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from grids.scope import scoped
+from .scope import scoped
 
 
 def _as_messages(detail):
@@ -55,7 +55,7 @@ def exception_handler(exc, context):
 
 
 class ScopedViewSetMixin:
-    """Every queryset this viewset serves passes through ``grids.scope.scoped`` for the request's user.
+    """Every queryset this viewset serves passes through ``gridgov.scope.scoped`` for the request's user.
 
     Subclasses may define ``queryset`` or override ``get_queryset`` for prefetching; either way the
     result is scoped, because ``__init_subclass__`` wraps any ``get_queryset`` a subclass defines.

@@ -1,32 +1,22 @@
 """Access scope: which rows a user may see, one function per model family, failing closed.
 
-A family registers its scoping function with ``@scope_for(Model)``; ``scoped(user, queryset)`` looks it up
-by the queryset's model. A model with no registered function raises, so exposing a new model through the
-API without deciding its scope fails the first test that lists it.
+The registry (``scope_for``, ``scoped``) is ``gridgov.scope``, re-exported here with the reach every
+scoping function is built on.
 
 Area-based roles see the subtree of each area they hold a role in; department handlers see what their
 department covers. Superusers see everything.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
-from .models import CODE_LENGTH, Area, Membership, Role, code_range_q
+from gridgov.scope import scope_for as scope_for  # re-exported: the apps register and scope through here
+from gridgov.scope import scoped as scoped
 
-_SCOPES: dict[type, Callable] = {}
-
-
-def scope_for(model):
-    def register(fn):
-        _SCOPES[model] = fn
-        return fn
-
-    return register
+from .models import CODE_LENGTH, Area, Department, Membership, Role, code_range_q
 
 
 @dataclass(frozen=True)
@@ -73,8 +63,6 @@ def reach_from(user, memberships) -> Reach:
             codes_by_role.setdefault(role, set()).add(code)
     department_codes = ()
     if department_ids:
-        from .models import Department
-
         department_codes = tuple(
             Department.covered_areas.through.objects.filter(department_id__in=department_ids).values_list(
                 "area__code", flat=True
@@ -117,17 +105,6 @@ def prefix_q(field_name: str, codes, q_for=None) -> Q:
     if not roots:
         return Q(pk__in=[])
     return reduce(or_, (q_for(code) if q_for else code_range_q(field_name, code) for code in roots))
-
-
-def scoped(user, queryset: QuerySet) -> QuerySet:
-    fn = _SCOPES.get(queryset.model)
-    if fn is None:
-        raise ImproperlyConfigured(f"No access scope registered for {queryset.model.__name__}.")
-    if not getattr(user, "is_authenticated", False):
-        return queryset.none()
-    if reach(user).is_superuser:
-        return queryset
-    return fn(user, queryset)
 
 
 @scope_for(Area)

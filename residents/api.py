@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from gridgov.api import ScopedGenericViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet
 from grids.models import Level
 
-from . import access, exports, imports, selectors, services, visits
+from . import access, exports, import_jobs, imports, selectors, services, visits
 from . import serializers as s
 from .models import (
     Building,
@@ -279,7 +279,7 @@ class ImportJobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, ScopedG
     def create(self, request, *args, **kwargs):
         body = s.ImportUploadSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        job = imports.import_start(actor=request.user, **body.validated_data)
+        job = import_jobs.import_start(actor=request.user, **body.validated_data)
         job.refresh_from_db()
         return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED)
 

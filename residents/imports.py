@@ -11,10 +11,12 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
 
 from grids.models import Area
 
@@ -135,8 +137,6 @@ def template_file(fmt="xlsx"):
         buffer = io.StringIO()
         csv.writer(buffer).writerows([headers, EXAMPLE])
         return ("\ufeff" + buffer.getvalue()).encode(), "text/csv; charset=utf-8", "register-template.csv"
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     book = Workbook()
     sheet = book.active
@@ -177,8 +177,6 @@ def _cell(value):
 
 def read_rows(data: bytes, file_name: str) -> list[list[str]]:
     if file_name.lower().endswith((".xlsx", ".xlsm")):
-        from openpyxl import load_workbook
-
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:
@@ -436,20 +434,6 @@ def write_row(row: Row, ctx: _Context, moved: dict) -> str:
 
 
 # --- the job -------------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def import_start(*, actor, area: Area, file) -> ImportJob:
-    """Save the upload and queue the import (it runs in a worker after this transaction commits)."""
-    if not access.can_write(actor, area.code):
-        raise PermissionDenied(_("You may not change the register of this area."))
-    job = ImportJob(area=area, actor=actor, file_name=file.name[:200])
-    job.file.save(file.name, file, save=False)
-    job.save()
-    from .tasks import run_import
-
-    transaction.on_commit(lambda: run_import.delay(job.id))
-    return job
 
 
 def import_run(*, job_id: int) -> ImportJob:

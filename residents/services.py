@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.models import Category
+from cases.services import case_report
 from grids.models import Area, Level
 
 from . import access, crypto, idcard
@@ -482,9 +484,6 @@ def visit_record(
 
 
 def _raise_case(*, actor, visit: Visit, area: Area, spec: dict):
-    from cases.models import Category  # the cases app depends on nothing here; import late
-    from cases.services import case_report
-
     unknown = set(spec) - CASE_FIELDS
     if unknown or not spec.get("title") or not spec.get("category"):
         raise ValidationError({"raise_case": _("A case needs a title and a category.")})

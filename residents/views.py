@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from grids.models import Area, Level
 from grids.scope import scoped
 
-from . import access, exports, imports, selectors, services, visits
+from . import access, exports, import_jobs, imports, selectors, services, visits
 from .forms import ExportForm, ImportForm, RevealForm, VisitForm
 from .models import GroupTag, Household, ImportJob, Person, PiiAccessLog
 
@@ -197,7 +197,7 @@ def import_page(request):
     form = ImportForm(request.POST or None, request.FILES or None, areas=areas)
     if request.method == "POST" and form.is_valid():
         area = areas.get(code=form.cleaned_data["area"])
-        job = imports.import_start(actor=request.user, area=area, file=form.cleaned_data["file"])
+        job = import_jobs.import_start(actor=request.user, area=area, file=form.cleaned_data["file"])
         return redirect("residents:import-job", pk=job.pk)
     jobs = scoped(request.user, ImportJob.objects.select_related("area"))[:20]
     return render(request, "residents/import.html", {"form": form, "jobs": jobs})
