@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 
 from . import notifications
+from .sweep import sweep
 
 log = logging.getLogger(__name__)
 
@@ -12,8 +13,6 @@ log = logging.getLogger(__name__)
 @shared_task(ignore_result=False)
 def sweep_deadlines():
     """Beat runs this every minute: warnings, overdue escalations, whistle and assist deadlines."""
-    from .sweep import sweep
-
     result = sweep()
     if result.warned or result.overdue or result.climbed:
         log.info("sweep: %s", result.as_dict())

@@ -59,11 +59,10 @@ PENDING_FUNCTION_IMPORTS = {
     "cases/workflow.py",
     "cases/demo.py",
     "dispatch/sweep.py",
-    "dispatch/tasks.py",
     "cases/api.py",
     "cases/serializers.py",
 }
-PENDING_FUNCTION_PACKAGES = ("dispatch/notifications/",)
+PENDING_FUNCTION_PACKAGES: tuple[str, ...] = ()
 
 
 def _modules():
