@@ -7,7 +7,13 @@ class DispatchConfig(AppConfig):
     verbose_name = _("Command centre")
 
     def ready(self):
+        from cases.workflow import condition_register
+
         from . import (
             receivers,  # noqa: F401  (listens to cases.signals.case_changed)
             selectors,  # noqa: F401  (registers access scopes)
+            services,
         )
+
+        # Co-handling holds the lead department's feedback back until every assistant answered.
+        condition_register("feedback", services.assistants_settled)
