@@ -42,6 +42,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from dispatch import calendar as working
+from dispatch.sweep import sweep
 from grids.models import CODE_LENGTH, Area, Level, Membership, Role
 
 from .clock import clock_after
@@ -905,8 +906,6 @@ def build(*, district, seed=2024, cases=3000, months=6, now=None, batch=2000, fo
 
 def load(*, district, seed, stdout, cases=3000, months=6, **options):
     """``load_demo``'s hook: the demo district's case history."""
-    from dispatch.sweep import sweep
-
     result = build(district=district, seed=seed, cases=cases, months=months)
     # The backlog's deadlines passed while nobody ran the sweep: run it now, as the worker would in its
     # first minute, so the pages count those cases overdue (and escalated) from the first request.
