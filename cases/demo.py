@@ -12,11 +12,11 @@ Two halves:
   working hours, handlers finish within (or, sometimes, after) the category's limit. Stories that would run
   past ``now`` stop there, so recent cases are still open.
 * **Writing** (``CaseWriter``): instead of calling the services 30,000 times (one transaction, row lock
-  and several queries per step), it replays each story in memory with the same pieces the services use —
-  the FSM transition methods with their permissions and conditions, ``cases.clock.clock_after`` for the
-  stage clock, ``cases.events.event_hash`` for the chain, the services' payload shapes — and writes
-  the rows with ``bulk_create`` (``COPY`` on PostgreSQL), numbers gap-free per (year, street) and the
-  counters moved on. ``tests/cases/test_demo.py`` replays the same plans through the services and
+  and several queries per step), it runs each story's steps through the transition core the services use
+  (``cases.transitions``: the API's action table, permissions, conditions, FSM methods, stage clock), chains
+  the events with ``cases.events.events_chain`` keeping each case's chain head in memory, and writes the
+  rows with ``bulk_create`` (``COPY`` on PostgreSQL), numbers gap-free per (year, street) and the counters
+  moved on. ``tests/cases/test_demo.py`` replays the same plans through the services and
   compares every field, event and attachment.
 
 Photos: a handful of generated JPEGs go through ``cases.media.process_image`` once and are stored under
@@ -45,12 +45,11 @@ from dispatch import calendar as working
 from dispatch.sweep import sweep
 from grids.models import CODE_LENGTH, Area, Level, Membership, Role
 
-from .clock import clock_after
-from .events import EventDraft, events_chain
+from .events import events_chain
 from .extra_fields import clean_extra
 from .media import process_image
 from .models import Attachment, Case, CaseEvent, CaseNumberCounter, Category, CloseType, Source
-from .transitions import action_request, request_step
+from .transitions import action_request, report_step, request_step
 from .workflow import LEVEL_RANK
 
 UTC = dt.UTC
@@ -785,13 +784,8 @@ class CaseWriter:
             reported_at=at,
             created_at=at,
         )
-        clock = clock_after(case, "report", at)
-        payload = {"source": r["source"], "area": plan.area.code, "clock": clock}
         before = self._attach(case, actor, step.args.get("before_photos", ()), "before", at)
-        self._event(
-            EventDraft(case.pk, "report", at, getattr(actor, "pk", None), "", case.status, "", payload),
-            before,
-        )
+        self._event(report_step(case, actor, at).event, before)
         if step.args.get("self_handled_result"):
             after = self._attach(case, actor, step.args.get("after_photos", ()), "after", at)
             photos = [a.pk for a in after]

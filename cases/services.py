@@ -1,13 +1,14 @@
 """Every write to a case: one function per use case.
 
-Each transition service: opens a transaction, locks the case row, checks the version the user saw,
-the permission and the conditions, runs the FSM transition, moves the stage clock, saves, appends a
-``CaseEvent``, and schedules side effects with ``transaction.on_commit``.
+Each transition service (``case_act`` under every one): opens a transaction, locks the case row, checks the
+version the user saw, runs the transition core (``cases.transitions``: permission, conditions, the FSM
+transition, the stage clock), saves the case, appends its ``CaseEvent`` and schedules side effects with
+``transaction.on_commit``.
 """
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -22,15 +23,14 @@ from grids.selectors import PlacedArea, area_at_point
 
 from . import signals
 from .attachments import attachment_store
-from .clock import clock_after
 from .events import event_append, events_append
 from .extra_fields import clean_extra
 from .models import Attachment, Case, CaseEvent, Category, CloseType, IdempotencyKey, Source
 from .numbers import case_number_allocate
 from .selectors import cases_visible_to
 from .tokens import case_id_for_token
-from .transitions import RATINGS, ActionNotAllowed, Change, action_request, request_step
-from .workflow import FINAL, available_transitions, callback_window, is_case_unit
+from .transitions import RATINGS, ActionNotAllowed, Change, action_request, report_step, request_step
+from .workflow import FINAL, callback_window, is_case_unit
 
 __all__ = ["RATINGS", "ActionNotAllowed", "StaleVersion"]  # what callers catch or read here
 
@@ -215,17 +215,9 @@ def _case_create(
     )
     if area is not None:
         case.area = area
-    change = clock_after(case, "report", now)
+    change = report_step(case, actor, now)
     case.save()
-    event = event_append(
-        case=case,
-        kind="report",
-        actor=actor,
-        to_status=case.status,
-        at=now,
-        payload={"source": source, "area": place.code, "clock": change},
-        first=True,
-    )
+    (event,) = events_append([replace(change.event, case_id=case.pk)], first=True)
     transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind="report"))
     return case, event
 
@@ -261,11 +253,6 @@ def _locked(case_id, version=None) -> Case:
     if version is not None and case.version != version:
         raise StaleVersion(case, version)
     return case
-
-
-def allowed_actions(case, user) -> list[str]:
-    """Transitions this user may run on this case now (permission and conditions that need no input)."""
-    return [t.name for t in available_transitions(case, user)]
 
 
 def _commit(change: Change) -> CaseEvent:

@@ -74,6 +74,15 @@ def transition_step(case, actor, name, inputs: Inputs, *, comment="", payload=No
     return Change(case, event)
 
 
+def report_step(case, actor, at) -> Change:
+    """A new case's first step (it is born reported: no FSM transition): the filing clock starts and the
+    "report" event is drafted. ``case.pk`` may still be None; the caller sets the draft's ``case_id``."""
+    clock = clock_after(case, "report", at)
+    payload = {"source": case.source, "area": case.area_code, "clock": clock}
+    event = EventDraft(case.pk, "report", at, getattr(actor, "pk", None), "", case.status, "", payload)
+    return Change(case, event)
+
+
 # --- The actions ---------------------------------------------------------------------------------
 
 

@@ -1,8 +1,10 @@
 """The closed loop as a state machine: statuses, who may do what, and the transition methods.
 
 Every transition names a ``permission`` (deny by default: tests fail when one is missing) and pure
-``conditions``. A condition carries the message a user reads when it fails. Transition bodies only set
-fields on the case; the services in ``cases/services.py`` lock the row, call them, save, and write events.
+conditions ``(case, inputs)`` in ``custom={"conditions": ...}``: django-fsm calls its own ``conditions`` with
+the instance only, and ours read what the user gave (``Inputs``). A condition carries the message a user reads
+when it fails. Transition bodies only set fields on the case from ``inputs``; the transition core
+(``cases/transitions.py``) checks and calls them, the services save and write the events.
 """
 
 import datetime
