@@ -97,7 +97,11 @@ def events_append(drafts, *, first=False) -> list[CaseEvent]:
     if not drafts:
         return []
     heads = {} if first else chain_heads(d.case_id for d in drafts)
-    return CaseEvent.objects.bulk_create(events_chain(drafts, heads))
+    events = events_chain(drafts, heads)
+    if len(events) == 1:  # one row (a service's event): the model's own INSERT
+        events[0].save()
+        return events
+    return CaseEvent.objects.bulk_create(events)
 
 
 def event_append(
