@@ -557,7 +557,8 @@ class Story:
     def close_and_evaluate(self, late, handler=None, reopened=False):
         fate, rng = self.fate, self.rng
         verified = self.steps[-1].action.startswith("verify")
-        if (self.category.verify_required or rng.random() < 0.5 or verified) and not verified:
+        # The coin is tossed whenever the category does not require a check, so a seed keeps its plans.
+        if (self.category.verify_required or rng.random() < 0.5) and not verified:
             self.add(
                 "verify-pass",
                 self.verifier(handler),
