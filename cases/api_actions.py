@@ -1,4 +1,5 @@
-"""The table of case actions the API exposes: name → (input serializer, service call, label).
+"""The case actions the API exposes: name → (input serializer, service call, label), over the core's table
+(``cases.transitions.ACTIONS``: which transition each runs and with what).
 
 ``POST /api/v1/cases/{id}/{name}/`` validates the body with the serializer and calls the service with
 ``case_id``, ``actor`` and the validated data. One table keeps the API, the allowed-actions list and the
@@ -7,11 +8,12 @@ pages in step.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from django.utils.translation import gettext_lazy as _
 
 from . import serializers as s
-from . import services
+from . import services, transitions
 from .workflow import available_transitions
 
 
@@ -24,62 +26,39 @@ class CaseAction:
     label: str
 
 
+# Each action's input serializer and label; what it does is ``cases.transitions.ACTIONS``.
+FORMS = {
+    "file": (s.CommentSerializer, _("File")),
+    "void": (s.ReasonSerializer, _("Void")),
+    "dispatch": (s.DispatchSerializer, _("Dispatch")),
+    "return": (s.ReasonSerializer, _("Return")),
+    "accept": (s.VersionedSerializer, _("Accept")),
+    "feedback": (s.FeedbackSerializer, _("Feed back")),
+    "request-extension": (s.ExtensionRequestSerializer, _("Ask for extension")),
+    "approve-extension": (s.CommentSerializer, _("Approve extension")),
+    "reject-extension": (s.CommentSerializer, _("Reject extension")),
+    "suspend": (s.ReasonSerializer, _("Suspend")),
+    "resume": (s.CommentSerializer, _("Resume")),
+    "verify-pass": (s.VerifySerializer, _("Verify: passed")),
+    "verify-fail": (s.VerifySerializer, _("Verify: failed (rework)")),
+    "close": (s.CloseSerializer, _("Close")),
+    "evaluate": (s.EvaluateSerializer, _("Rate")),
+    "reopen": (s.ReasonSerializer, _("Reopen")),
+    "escalate": (s.CommentSerializer, _("Escalate")),
+    "supervise": (s.CommentSerializer, _("Supervise")),
+    "merge": (s.MergeSerializer, _("Merge as duplicate")),
+}
+# Services with a step of their own around the core (the overdue default, locking the merge target).
+SERVICES = {"close": services.case_close, "merge": services.case_merge}
 ACTIONS = [
-    CaseAction("file", ("file",), s.CommentSerializer, services.case_file, _("File")),
-    CaseAction("void", ("void",), s.ReasonSerializer, services.case_void, _("Void")),
-    CaseAction("dispatch", ("dispatch",), s.DispatchSerializer, services.case_dispatch, _("Dispatch")),
-    CaseAction("return", ("return_to_dispatcher",), s.ReasonSerializer, services.case_return, _("Return")),
-    CaseAction("accept", ("accept",), s.VersionedSerializer, services.case_accept, _("Accept")),
-    CaseAction("feedback", ("feedback",), s.FeedbackSerializer, services.case_feedback, _("Feed back")),
     CaseAction(
-        "request-extension",
-        ("request_extension",),
-        s.ExtensionRequestSerializer,
-        services.case_extension_request,
-        _("Ask for extension"),
-    ),
-    CaseAction(
-        "approve-extension",
-        ("approve_extension",),
-        s.CommentSerializer,
-        lambda **kw: services.case_extension_decide(approve=True, **kw),
-        _("Approve extension"),
-    ),
-    CaseAction(
-        "reject-extension",
-        ("reject_extension",),
-        s.CommentSerializer,
-        lambda **kw: services.case_extension_decide(approve=False, **kw),
-        _("Reject extension"),
-    ),
-    CaseAction("suspend", ("suspend",), s.ReasonSerializer, services.case_suspend, _("Suspend")),
-    CaseAction("resume", ("resume",), s.CommentSerializer, services.case_resume, _("Resume")),
-    CaseAction(
-        "verify-pass",
-        ("verify_pass",),
-        s.VerifySerializer,
-        lambda **kw: services.case_verify(passed=True, **kw),
-        _("Verify: passed"),
-    ),
-    CaseAction(
-        "verify-fail",
-        ("verify_fail",),
-        s.VerifySerializer,
-        lambda **kw: services.case_verify(passed=False, **kw),
-        _("Verify: failed (rework)"),
-    ),
-    CaseAction("close", ("close",), s.CloseSerializer, services.case_close, _("Close")),
-    CaseAction("evaluate", ("evaluate",), s.EvaluateSerializer, services.case_evaluate, _("Rate")),
-    CaseAction("reopen", ("reopen",), s.ReasonSerializer, services.case_reopen, _("Reopen")),
-    CaseAction(
-        "escalate",
-        ("escalate",),
-        s.CommentSerializer,
-        lambda comment="", **kw: services.case_escalate(reason=comment, **kw),
-        _("Escalate"),
-    ),
-    CaseAction("supervise", ("supervise",), s.CommentSerializer, services.case_supervise, _("Supervise")),
-    CaseAction("merge", ("merge",), s.MergeSerializer, services.case_merge, _("Merge as duplicate")),
+        name,
+        action.transitions,
+        FORMS[name][0],
+        SERVICES.get(name) or partial(services.case_act, name),
+        FORMS[name][1],
+    )
+    for name, action in transitions.ACTIONS.items()
 ]
 BY_NAME = {a.name: a for a in ACTIONS}
 BY_TRANSITION = {t: a for a in ACTIONS for t in a.transitions}

@@ -1,6 +1,6 @@
 """Which stage clock each transition starts, pauses, resumes, extends or stops.
 
-The arithmetic (working time, warnings) is ``dispatch.deadlines``; this table says when to apply it.
+The arithmetic (working time, warnings) is ``worktime.deadlines``; this table says when to apply it.
 """
 
 from worktime import deadlines
@@ -18,14 +18,15 @@ STAGE_OF_STATUS = {
 }
 
 
-def clock_after(case, transition: str, previous_status: str, at) -> dict:
-    """Update the case's stage fields after ``transition``; returns what changed, for the event payload."""
+def clock_after(case, transition: str, at, inputs=None) -> dict:
+    """Update the case's stage fields after ``transition``; returns what changed, for the event payload.
+    ``inputs`` (``cases.workflow.Inputs``) carries an approved extension's amount and unit."""
     if transition == "suspend":
         return deadlines.stage_pause(case, at)
     if transition == "resume":
         return deadlines.stage_resume(case, at)
     if transition == "approve_extension":
-        return deadlines.stage_extend(case, case._staged["amount"], case._staged["unit"])
+        return deadlines.stage_extend(case, inputs.amount, inputs.unit)
     if transition in ("accept", "request_extension", "reject_extension", "escalate", "supervise"):
         return {}  # the handling clock started at dispatch and keeps running
     if case.status == Status.ACCEPTED:  # rework restarts the handling stage

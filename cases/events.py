@@ -3,13 +3,19 @@
 Each event's hash covers its predecessor's hash and its own content, so editing or deleting any row
 (outside the ORM, which refuses) breaks the chain from that row on; ``verify_chain`` names the first
 broken link.
+
+The one writer: every case event (services, the sweep, the demo generator, any app that writes to a case's
+timeline) is an ``EventDraft`` linked by ``events_chain``; ``event_append`` writes one, ``events_append``
+a batch over many cases with one query for the chain heads and one insert.
 """
 
 import datetime
 import hashlib
 import json
+from dataclasses import dataclass, field
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from .models import CaseEvent
@@ -36,42 +42,87 @@ def _normalise(payload):
     return json.loads(json.dumps(payload or {}, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 
+@dataclass(frozen=True)
+class EventDraft:
+    """One event's content before it joins its case's chain (the transition core returns one)."""
+
+    case_id: int
+    kind: str
+    at: datetime.datetime
+    actor_id: int | None = None
+    from_status: str = ""
+    to_status: str = ""
+    comment: str = ""
+    payload: dict = field(default_factory=dict)
+
+
+def events_chain(drafts, heads: dict) -> list[CaseEvent]:
+    """The unsaved events for ``drafts``, each linked to its case's chain. ``heads`` maps case id →
+    (last seq, last hash) and is moved on in place (a case missing from it starts a new chain), so a caller
+    that keeps the heads itself (the demo generator) needs no query at all."""
+    events = []
+    for draft in drafts:
+        seq, prev = heads.get(draft.case_id, (0, GENESIS))
+        at = draft.at.astimezone(datetime.UTC)  # hashed as stored: UTC
+        content = dict(
+            case_id=draft.case_id,
+            seq=seq + 1,
+            kind=draft.kind,
+            actor_id=draft.actor_id,
+            from_status=draft.from_status or "",
+            to_status=draft.to_status or "",
+            comment=draft.comment or "",
+            payload=_normalise(draft.payload),
+            created_at=at,
+        )
+        event = CaseEvent(**content, prev_hash=prev, hash=event_hash(prev, **content))
+        heads[draft.case_id] = (event.seq, event.hash)
+        events.append(event)
+    return events
+
+
+def chain_heads(case_ids) -> dict:
+    """Case id → (seq, hash) of each case's last event, in one query."""
+    case_ids = list(set(case_ids))
+    if len(case_ids) == 1:
+        last = (
+            CaseEvent.objects.filter(case_id=case_ids[0]).order_by("-seq").values_list("seq", "hash").first()
+        )
+        return {case_ids[0]: last} if last else {}
+    last_seq = CaseEvent.objects.filter(case_id=OuterRef("case_id")).order_by("-seq").values("seq")[:1]
+    rows = CaseEvent.objects.filter(case_id__in=case_ids, seq=Subquery(last_seq))
+    return {case_id: (seq, digest) for case_id, seq, digest in rows.values_list("case_id", "seq", "hash")}
+
+
+def events_append(drafts, *, first=False) -> list[CaseEvent]:
+    """Append events for one or many cases in one insert. The caller holds every case's row lock, so the
+    chain heads are stable. ``first``: the cases were created in this transaction (no lookup)."""
+    drafts = list(drafts)
+    if not drafts:
+        return []
+    heads = {} if first else chain_heads(d.case_id for d in drafts)
+    events = events_chain(drafts, heads)
+    if len(events) == 1:  # one row (a service's event): the model's own INSERT
+        events[0].save()
+        return events
+    return CaseEvent.objects.bulk_create(events)
+
+
 def event_append(
     *, case, kind, actor=None, from_status="", to_status="", comment="", payload=None, at=None, first=False
 ):
-    """Append one event. The caller holds the case row lock, so seq and the predecessor are stable.
-    ``first``: the case was created in this transaction, so the chain starts here (no lookup)."""
-    last = (
-        None
-        if first
-        else (CaseEvent.objects.filter(case_id=case.pk).order_by("-seq").values_list("seq", "hash").first())
-    )
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    at = (at or timezone.now()).astimezone(datetime.UTC)  # hashed as stored: UTC
-    content = dict(
+    """Append one event to one case's chain (``events_append`` for a single draft)."""
+    draft = EventDraft(
         case_id=case.pk,
-        seq=seq,
         kind=kind,
+        at=at or timezone.now(),
         actor_id=getattr(actor, "pk", None),
-        from_status=from_status or "",
-        to_status=to_status or "",
-        comment=comment or "",
-        payload=_normalise(payload),
-        created_at=at,
+        from_status=from_status,
+        to_status=to_status,
+        comment=comment,
+        payload=payload or {},
     )
-    return CaseEvent.objects.create(
-        case_id=case.pk,
-        seq=seq,
-        kind=kind,
-        actor_id=content["actor_id"],
-        from_status=content["from_status"],
-        to_status=content["to_status"],
-        comment=content["comment"],
-        payload=content["payload"],
-        created_at=at,
-        prev_hash=prev,
-        hash=event_hash(prev, **content),
-    )
+    return events_append([draft], first=first)[0]
 
 
 def verify_chain(events) -> CaseEvent | None:

@@ -339,12 +339,52 @@ def _state_fields(model) -> tuple:
     return tuple(field for field in model._meta.fields if isinstance(field, FSMFieldMixin))
 
 
+class EventKind(models.TextChoices):
+    """What a timeline entry records: a transition (named as the FSM method), an edit, or a command-centre
+    step. The labels are what the pages show (``get_kind_display``); a transition's is its action's."""
+
+    REPORT = "report", _("Reported")
+    SELF_HANDLE = "self_handle", _("Self-handled on the spot")
+    FILE = "file", _("File")
+    VOID = "void", _("Void")
+    DISPATCH = "dispatch", _("Dispatch")
+    RETURN_TO_DISPATCHER = "return_to_dispatcher", _("Return")
+    ACCEPT = "accept", _("Accept")
+    FEEDBACK = "feedback", _("Feed back")
+    REQUEST_EXTENSION = "request_extension", _("Ask for extension")
+    APPROVE_EXTENSION = "approve_extension", _("Approve extension")
+    REJECT_EXTENSION = "reject_extension", _("Reject extension")
+    SUSPEND = "suspend", _("Suspend")
+    RESUME = "resume", _("Resume")
+    VERIFY_PASS = "verify_pass", _("Verify: passed")
+    VERIFY_FAIL = "verify_fail", _("Verify: failed (rework)")
+    CLOSE = "close", _("Close")
+    EVALUATE = "evaluate", _("Rate")
+    LAPSE_EVALUATION = "lapse_evaluation", _("No rating within the callback window")
+    REOPEN = "reopen", _("Reopen")
+    ESCALATE = "escalate", _("Escalate")
+    SUPERVISE = "supervise", _("Supervise")
+    MERGE = "merge", _("Merge as duplicate")
+    MERGED_IN = "merged_in", _("A duplicate was merged into this case")
+    ATTACH = "attach", _("Files added")
+    CORRECT_AREA = "correct_area", _("Grid corrected")
+    WARNING = "warning", _("Warning: time nearly up")
+    OVERDUE = "overdue", _("Overdue")
+    SENSOR_ALERT = "sensor_alert", _("Sensor alerted again")
+    WHISTLE = "whistle", _("Whistle: departments summoned")
+    WHISTLE_ARRIVE = "whistle_arrive", _("Department reported on site")
+    WHISTLE_MISSING = "whistle_missing", _("Department did not report on site")
+    ASSIST_REQUEST = "assist_request", _("Assisting departments asked")
+    ASSIST_ANSWER = "assist_answer", _("Assisting department answered")
+    ASSIST_TIMEOUT = "assist_timeout", _("Assisting department did not answer")
+
+
 class CaseEvent(models.Model):
     """Append-only, hash-chained timeline entry: one per transition and per edit."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField()
-    kind = models.CharField(_("kind"), max_length=32)
+    kind = models.CharField(_("kind"), max_length=32, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

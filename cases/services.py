@@ -1,16 +1,18 @@
 """Every write to a case: one function per use case.
 
-Each transition service: opens a transaction, locks the case row, checks the version the user saw,
-the permission and the conditions, runs the FSM transition, moves the stage clock, saves, appends a
-``CaseEvent``, and schedules side effects with ``transaction.on_commit``.
+Each transition service (``case_act`` under every one): opens a transaction, locks the case row, checks the
+version the user saw, runs the transition core (``cases.transitions``: permission, conditions, the FSM
+transition, the stage clock), saves the case, appends its ``CaseEvent`` and schedules side effects with
+``transaction.on_commit``.
 """
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,12 +22,17 @@ from grids.scope import reach
 from grids.selectors import PlacedArea, area_at_point
 
 from . import signals
-from .clock import clock_after
-from .events import event_append
+from .attachments import attachment_store
+from .events import event_append, events_append
 from .extra_fields import clean_extra
-from .models import Attachment, Case, Category, CloseType, IdempotencyKey, Satisfaction, Source
+from .models import Attachment, Case, CaseEvent, Category, CloseType, IdempotencyKey, Source
 from .numbers import case_number_allocate
-from .workflow import FINAL, available_transitions
+from .selectors import cases_visible_to
+from .tokens import case_id_for_token
+from .transitions import RATINGS, ActionNotAllowed, Change, action_request, report_step, request_step
+from .workflow import FINAL, callback_window, is_case_unit
+
+__all__ = ["RATINGS", "ActionNotAllowed", "StaleVersion"]  # what callers catch or read here
 
 
 class StaleVersion(Exception):
@@ -34,14 +41,6 @@ class StaleVersion(Exception):
     def __init__(self, case, seen_version):
         super().__init__(_("The case changed since you loaded it."))
         self.case, self.seen_version = case, seen_version
-
-
-class ActionNotAllowed(Exception):
-    """The transition is not possible now; ``allowed`` lists what this user may do instead."""
-
-    def __init__(self, message, allowed):
-        super().__init__(message)
-        self.allowed = allowed
 
 
 # --- Creating --------------------------------------------------------------------------------------
@@ -105,7 +104,7 @@ def case_report(
     try:
         # Inside the transaction: the commit hooks that run after it plan their statements as usual.
         with transaction.atomic(), prepared_statements():
-            case = _case_create(
+            case, report_event = _case_create(
                 actor=actor,
                 category=category,
                 title=title,
@@ -128,11 +127,11 @@ def case_report(
                 )
             before = _attach_all(case, actor, before_photos, kind="before")
             if before:  # the report event carries its photos, so the timeline shows them
-                type(before[0]).objects.filter(pk__in=[a.pk for a in before]).update(event=case._report_event)
-            after = (
-                _self_handle(case, actor, self_handled_result, after_photos) if self_handled_result else []
-            )
-            _known_attachments(case, before + after)
+                _link(before, report_event)
+            if self_handled_result:
+                _self_handle(case, actor, self_handled_result, after_photos)
+            # The caller renders the new case with its photos: load them now, in the same transaction.
+            prefetch_related_objects([case], "attachments")
     except IntegrityError:
         # A concurrent retry with the same key won the race: hand back its case.
         previous = idempotency_key and _idempotent_replay(actor, idempotency_key, fingerprint)
@@ -140,15 +139,6 @@ def case_report(
             raise
         return ReportResult(previous, created=False)
     return ReportResult(case, created=True)
-
-
-def _known_attachments(case, attachments):
-    """The caller renders the new case, which has exactly these attachments: prefill the related manager
-    as ``prefetch_related`` would, and save the query."""
-    # With none, an empty queryset stands in (refining it still finds nothing) and skips the case filter.
-    queryset = case.attachments.all() if attachments else Attachment.objects.none()
-    queryset._result_cache, queryset._prefetch_done = list(attachments), True
-    case._prefetched_objects_cache = {"attachments": queryset}
 
 
 def _idempotent_replay(actor, key, fingerprint):
@@ -225,20 +215,11 @@ def _case_create(
     )
     if area is not None:
         case.area = area
-    case._staged = {}
-    change = clock_after(case, "report", "", now)
+    change = report_step(case, actor, now)
     case.save()
-    case._report_event = event_append(
-        case=case,
-        kind="report",
-        actor=actor,
-        to_status=case.status,
-        at=now,
-        payload={"source": source, "area": place.code, "clock": change},
-        first=True,
-    )
+    (event,) = events_append([replace(change.event, case_id=case.pk)], first=True)
     transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind="report"))
-    return case
+    return case, event
 
 
 OUTSIDE_SOURCES = (Source.CITIZEN, Source.HOTLINE, Source.SENSOR)
@@ -254,253 +235,106 @@ def _may_report_in(user, area_code) -> bool:
 
 def _self_handle(case, actor, result, after_photos):
     attached = _attach_all(case, actor, after_photos, kind="after")
-    event = _apply(
-        case,
-        actor,
-        "self_handle",
-        {"result": result, "after_photos": len(attached)},
-        payload={"result": result, "photos": [a.pk for a in attached]},
-    )
-    if attached:
-        type(attached[0]).objects.filter(pk__in=[a.pk for a in attached]).update(event=event)
+    request = action_request("self-handle", case, result=result, photos=[a.pk for a in attached])
+    _link(attached, _commit(request_step(case, actor, request)))
     return attached
 
 
 # --- Transitions -------------------------------------------------------------------------------------
 
 
-def _locked(case_id) -> Case:
+def _locked(case_id, version=None) -> Case:
     # of=self: lock the case row only (PostgreSQL refuses FOR UPDATE on the nullable side of a join).
-    return (
+    case = (
         Case.objects.select_for_update(of=("self",))
         .select_related("category", "area", "handling_area")
         .get(pk=case_id)
     )
+    if version is not None and case.version != version:
+        raise StaleVersion(case, version)
+    return case
 
 
-def allowed_actions(case, user) -> list[str]:
-    """Transitions this user may run on this case now (permission and conditions that need no input)."""
-    return [t.name for t in available_transitions(case, user)]
-
-
-def _apply(case, actor, name, staged=None, *, comment="", payload=None, at=None):
-    """Run transition ``name`` on a locked case: permission, conditions, clock, save, event."""
-    method = getattr(case, name)
-    case._staged = {**(staged or {}), "actor_id": getattr(actor, "pk", None)}
-    transition = method._django_fsm.get_transition(case.status)
-    if transition is None:
-        raise ActionNotAllowed(
-            _("This action is not possible while the case is “%(status)s”.")
-            % {"status": case.get_status_display()},
-            allowed_actions(case, actor) if actor else [],
-        )
-    if actor is not None and not transition.has_perm(case, actor):
-        raise PermissionDenied(_("You may not do this to this case."))
-    case._staged = {**(staged or {}), "actor_id": getattr(actor, "pk", None)}
-    for check in transition.conditions:
-        if not check(case):
-            raise ValidationError({"__all__": [str(check.message)]})
-    before = case.status
-    at = at or timezone.now()
-    method()
-    clock = clock_after(case, name, before, at)
-    case.version += 1
+def _commit(change: Change) -> CaseEvent:
+    """Write what the transition core returned: save the case (the caller holds its row lock), append its
+    event, and tell the listeners once the transaction commits."""
+    case, kind = change.case, change.event.kind
     case.save()
-    event = event_append(
-        case=case,
-        kind=name,
-        actor=actor,
-        from_status=before,
-        to_status=case.status,
-        comment=comment or case._staged.get("reason", ""),
-        at=at,
-        payload={**(payload or {}), **({"clock": clock} if clock else {})},
-    )
-    transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind=name))
+    event = events_append([change.event])[0]
+    transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind=kind))
     return event
 
 
-def case_transition(
-    *,
-    case_id,
-    actor,
-    name,
-    version=None,
-    staged=None,
-    comment="",
-    payload=None,
-    photos=(),
-    photo_kind="evidence",
-):
-    """Generic transition service: lock, check the version, apply, attach photos to the event."""
+def _link(attachments, event):
+    if attachments:
+        Attachment.objects.filter(pk__in=[a.pk for a in attachments]).update(event=event)
+
+
+def case_act(action, *, case_id, actor, version=None, photos=(), **arguments) -> Case:
+    """Every workflow action (``cases.transitions.ACTIONS``): lock the case, check the version the user saw,
+    store the photos, run the transition core, save, append the event, link the photos to it."""
     with transaction.atomic():
-        case = _locked(case_id)
-        if version is not None and case.version != version:
-            raise StaleVersion(case, version)
-        attached = _attach_all(case, actor, photos, kind=photo_kind)
-        staged = {**(staged or {}), "after_photos": sum(1 for a in attached if a.kind == "after")}
-        event = _apply(
-            case,
-            actor,
-            name,
-            staged,
-            comment=comment,
-            payload={**(payload or {}), **({"photos": [a.pk for a in attached]} if attached else {})},
-        )
-        if attached:
-            type(attached[0]).objects.filter(pk__in=[a.pk for a in attached]).update(event=event)
+        case = _locked(case_id, version)
+        _act(case, actor, action, photos, **arguments)
         return case
 
 
-def case_file(*, case_id, actor, version=None, comment=""):
-    return case_transition(case_id=case_id, actor=actor, name="file", version=version, comment=comment)
+def _act(case, actor, action, photos=(), **arguments):
+    request = action_request(action, case, **arguments)
+    attached = _attach_all(case, actor, photos, kind=request.photo_kind)
+    change = request_step(case, actor, request, photo_ids=[a.pk for a in attached])
+    _link(attached, _commit(change))
 
 
-def case_void(*, case_id, actor, reason, version=None):
-    return case_transition(
-        case_id=case_id, actor=actor, name="void", version=version, staged={"reason": reason}
-    )
+def _service(action):
+    def service(**kwargs):
+        return case_act(action, **kwargs)
+
+    service.__name__ = service.__qualname__ = "case_" + action.replace("-", "_")
+    return service
 
 
-def case_dispatch(*, case_id, actor, department=None, team=None, version=None, comment=""):
-    staged = {"department": department, "team": team}
-    payload = {"department": getattr(department, "pk", None), "team": getattr(team, "code", None)}
-    return case_transition(
-        case_id=case_id,
-        actor=actor,
-        name="dispatch",
-        version=version,
-        staged=staged,
-        comment=comment,
-        payload=payload,
-    )
+case_file = _service("file")
+case_void = _service("void")
+case_dispatch = _service("dispatch")
+case_return = _service("return")
+case_accept = _service("accept")
+case_feedback = _service("feedback")
+case_extension_request = _service("request-extension")
+case_suspend = _service("suspend")
+case_resume = _service("resume")
+case_evaluate = _service("evaluate")
+case_reopen = _service("reopen")
+case_supervise = _service("supervise")
 
 
-def case_return(*, case_id, actor, reason, version=None):
-    return case_transition(
-        case_id=case_id, actor=actor, name="return_to_dispatcher", version=version, staged={"reason": reason}
-    )
+def case_extension_decide(*, approve: bool, **kwargs):
+    return case_act("approve-extension" if approve else "reject-extension", **kwargs)
 
 
-def case_accept(*, case_id, actor, version=None):
-    return case_transition(case_id=case_id, actor=actor, name="accept", version=version)
+def case_verify(*, passed: bool, **kwargs):
+    return case_act("verify-pass" if passed else "verify-fail", **kwargs)
 
 
-def case_feedback(*, case_id, actor, result, photos=(), version=None):
-    return case_transition(
-        case_id=case_id,
-        actor=actor,
-        name="feedback",
-        version=version,
-        staged={"result": result},
-        photos=photos,
-        photo_kind="after",
-        payload={"result": result},
-    )
-
-
-def case_extension_request(*, case_id, actor, amount, unit, reason, version=None):
-    return case_transition(
-        case_id=case_id,
-        actor=actor,
-        name="request_extension",
-        version=version,
-        staged={"amount": amount, "unit": unit, "reason": reason},
-        payload={"amount": amount, "unit": unit},
-    )
-
-
-def case_extension_decide(*, case_id, actor, approve: bool, comment="", version=None):
-    with transaction.atomic():
-        case = _locked(case_id)
-        if version is not None and case.version != version:
-            raise StaleVersion(case, version)
-        amount, unit = case.extension_requested_amount, case.extension_requested_unit
-        name = "approve_extension" if approve else "reject_extension"
-        _apply(
-            case,
-            actor,
-            name,
-            {"amount": amount, "unit": unit},
-            comment=comment,
-            payload={"amount": amount, "unit": unit},
-        )
-        return case
-
-
-def case_suspend(*, case_id, actor, reason, version=None):
-    return case_transition(
-        case_id=case_id, actor=actor, name="suspend", version=version, staged={"reason": reason}
-    )
-
-
-def case_resume(*, case_id, actor, version=None, comment=""):
-    return case_transition(case_id=case_id, actor=actor, name="resume", version=version, comment=comment)
-
-
-def case_verify(*, case_id, actor, passed: bool, note="", photos=(), version=None):
-    name = "verify_pass" if passed else "verify_fail"
-    return case_transition(
-        case_id=case_id,
-        actor=actor,
-        name=name,
-        version=version,
-        staged={"reason": note},
-        comment=note,
-        photos=photos,
-        photo_kind="evidence",
-    )
+def case_escalate(*, reason="", **kwargs):
+    return case_act("escalate", comment=reason, **kwargs)
 
 
 def case_close(*, case_id, actor, close_type="", comment="", version=None):
     with transaction.atomic():
-        case = _locked(case_id)
-        if version is not None and case.version != version:
-            raise StaleVersion(case, version)
-        if close_type and close_type not in CloseType.values:
-            raise ValidationError({"close_type": _("Unknown close type.")})
-        close_type = close_type or (CloseType.OVERDUE if _was_overdue(case) else CloseType.NORMAL)
-        _apply(
-            case,
-            actor,
-            "close",
-            {"close_type": close_type},
-            comment=comment,
-            payload={"close_type": close_type},
-        )
+        case = _locked(case_id, version)
+        if not close_type and _was_overdue(case):
+            close_type = CloseType.OVERDUE
+        _act(case, actor, "close", close_type=close_type, comment=comment)
         return case
 
 
 def _was_overdue(case) -> bool:
-    from .models import CaseEvent
-
     return case.alert == "red" or CaseEvent.objects.filter(case=case, kind="overdue").exists()
-
-
-def case_evaluate(*, case_id, actor, satisfaction, comment="", version=None, channel="reporter"):
-    """The evaluate step: the reporter rates the outcome, or the unit records a phone callback for them."""
-    if satisfaction not in RATINGS:
-        raise ValidationError({"satisfaction": _("Choose satisfied, basically satisfied or dissatisfied.")})
-    if channel not in ("reporter", "phone", "link", "hotline"):
-        raise ValidationError({"channel": _("Unknown callback channel.")})
-    return case_transition(
-        case_id=case_id,
-        actor=actor,
-        name="evaluate",
-        version=version,
-        staged={"satisfaction": satisfaction},
-        comment=comment,
-        payload={"satisfaction": satisfaction, "channel": channel},
-    )
-
-
-RATINGS = (Satisfaction.SATISFIED, Satisfaction.BASICALLY, Satisfaction.DISSATISFIED)
 
 
 def case_evaluate_by_token(*, token, satisfaction, comment=""):
     """A citizen (no account) rates through the link they were given; the token is the permission."""
-    from .tokens import case_id_for_token
-
     case_id = case_id_for_token(token)
     if case_id is None:
         raise PermissionDenied(_("This link is not valid."))
@@ -517,8 +351,6 @@ def case_evaluate_by_token(*, token, satisfaction, comment=""):
 
 def evaluations_lapse(*, now=None, limit=500) -> int:
     """Close the evaluate step as "no response" for cases closed longer ago than the callback window."""
-    from .workflow import callback_window
-
     cutoff = (now or timezone.now()) - callback_window()
     ids = list(
         Case.objects.filter(status="closed", closed_at__lte=cutoff)
@@ -528,37 +360,11 @@ def evaluations_lapse(*, now=None, limit=500) -> int:
     lapsed = 0
     for case_id in ids:
         try:
-            case_transition(
-                case_id=case_id,
-                actor=None,
-                name="lapse_evaluation",
-                payload={"satisfaction": Satisfaction.NO_RESPONSE, "channel": "none"},
-            )
+            case_act("lapse-evaluation", case_id=case_id, actor=None)
             lapsed += 1
         except (ActionNotAllowed, ValidationError):
             pass  # rated or reopened meanwhile: nothing to do
     return lapsed
-
-
-def case_reopen(*, case_id, actor, reason, version=None):
-    return case_transition(
-        case_id=case_id, actor=actor, name="reopen", version=version, staged={"reason": reason}
-    )
-
-
-def case_escalate(*, case_id, actor, reason="", version=None, payload=None):
-    return case_transition(
-        case_id=case_id,
-        actor=actor,
-        name="escalate",
-        version=version,
-        staged={"reason": reason},
-        payload=payload,
-    )
-
-
-def case_supervise(*, case_id, actor, comment="", version=None):
-    return case_transition(case_id=case_id, actor=actor, name="supervise", version=version, comment=comment)
 
 
 def case_merge(*, case_id, actor, into, reason, version=None):
@@ -579,17 +385,9 @@ def case_merge(*, case_id, actor, into, reason, version=None):
             raise StaleVersion(case, version)
         if target.pk == case.pk or target.status == "voided" or target.duplicate_of_id:
             raise ValidationError({"into": _("Choose another case that is not voided or merged itself.")})
-        from .selectors import cases_visible_to
-
         if actor is not None and not cases_visible_to(actor).filter(pk=target.pk).exists():
             raise ValidationError({"into": _("No such case in your areas.")})
-        _apply(
-            case,
-            actor,
-            "merge",
-            {"into_id": target.pk, "reason": reason},
-            payload={"into": target.number, "close_type": CloseType.MERGED},
-        )
+        _commit(request_step(case, actor, action_request("merge", case, into=target, reason=reason)))
         # Later reports of the same problem now point here; so do the duplicate's own duplicates.
         Case.objects.filter(duplicate_of=case).update(duplicate_of=target)
         event_append(
@@ -624,10 +422,8 @@ def _merge_target(into) -> Case:
 def case_correct_area(*, case_id, actor, area: Area, reason: str, version=None):
     """Staff correct the grid a case belongs to; the correction is in the timeline."""
     with transaction.atomic():
-        case = _locked(case_id)
-        if version is not None and case.version != version:
-            raise StaleVersion(case, version)
-        if not (actor.is_superuser or reach(actor).covers(area.code)) or not _is_unit(case, actor):
+        case = _locked(case_id, version)
+        if not (actor.is_superuser or reach(actor).covers(area.code)) or not is_case_unit(case, actor):
             raise PermissionDenied(_("You may not move this case."))
         if case.status in FINAL:
             raise ValidationError({"__all__": [_("A finished case cannot be moved.")]})
@@ -651,20 +447,10 @@ def case_correct_area(*, case_id, actor, area: Area, reason: str, version=None):
         return case
 
 
-def _is_unit(case, user):
-    from .workflow import is_case_unit
-
-    return is_case_unit(case, user)
-
-
 def case_attach(*, case_id, actor, files, kind="evidence", version=None):
     """Add photos or documents to a case, as an event of their own."""
     with transaction.atomic():
-        case = _locked(case_id)
-        if version is not None and case.version != version:
-            raise StaleVersion(case, version)
-        from .selectors import cases_visible_to
-
+        case = _locked(case_id, version)
         if not cases_visible_to(actor).filter(pk=case.pk).exists():
             raise PermissionDenied(_("You may not add files to this case."))
         attached = _attach_all(case, actor, files, kind=kind)
@@ -676,11 +462,9 @@ def case_attach(*, case_id, actor, files, kind="evidence", version=None):
             to_status=case.status,
             payload={"attachments": [a.pk for a in attached], "kind": kind},
         )
-        type(attached[0]).objects.filter(pk__in=[a.pk for a in attached]).update(event=event)
+        _link(attached, event)
         return attached
 
 
 def _attach_all(case, actor, files, kind):
-    from .attachments import attachment_store
-
     return [attachment_store(case=case, actor=actor, upload=f, kind=kind) for f in files]

@@ -1,10 +1,17 @@
 """The closed loop as a state machine: statuses, who may do what, and the transition methods.
 
 Every transition names a ``permission`` (deny by default: tests fail when one is missing) and pure
-``conditions``. A condition carries the message a user reads when it fails. Transition bodies only set
-fields on the case; the services in ``cases/services.py`` lock the row, call them, save, and write events.
+conditions ``(case, inputs)`` in ``custom={"conditions": ...}``: django-fsm calls its own ``conditions`` with
+the instance only, and ours read what the user gave (``Inputs``). A condition carries the message a user reads
+when it fails. Transition bodies only set fields on the case from ``inputs``; the transition core
+(``cases/transitions.py``) checks and calls them, the services save and write the events.
 """
 
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -106,12 +113,36 @@ def _superuser(user) -> bool:
     return bool(getattr(user, "is_superuser", False))
 
 
-# --- Conditions (pure: they read the case and the values the service staged on it) ---------------
+# --- Inputs and conditions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What comes with a transition besides the case: who runs it, when, and what they gave. The services
+    and the demo build one; the conditions and the transition bodies read it (nothing rides on the case)."""
+
+    actor_id: int | None = None
+    at: datetime.datetime | None = None
+    reason: str = ""
+    result: str = ""
+    department: object = None
+    team: object = None
+    after_photos: int = 0
+    amount: Decimal | None = None
+    unit: str = ""
+    satisfaction: str = ""
+    close_type: str = ""
+    into_id: int | None = None
+
+    @property
+    def moment(self):
+        return self.at or timezone.now()
 
 
 def condition(message, needs_input=False):
-    """Attach the user-facing message; ``needs_input`` marks conditions on values the user has yet to give
-    (a reason, a result), which are skipped when listing the actions available now."""
+    """A condition ``(case, inputs) -> bool`` with the message a user reads when it fails. ``needs_input``
+    marks conditions on values the user has yet to give (a reason, a result), which are skipped when
+    listing the actions available now."""
 
     def decorate(fn):
         fn.message, fn.needs_input = message, needs_input
@@ -120,41 +151,46 @@ def condition(message, needs_input=False):
     return decorate
 
 
-def staged(case, key, default=None):
-    return getattr(case, "_staged", {}).get(key, default)
+# Conditions other apps add to a transition (``condition_register``), checked after the transition's own:
+# an app built on cases (dispatch's co-handling) holds a step back without cases importing it.
+_REGISTERED: dict[str, list] = {}
+
+
+def condition_register(transition_name: str, check) -> None:
+    """Add ``check`` (made with ``condition``) to a transition; called from an AppConfig.ready."""
+    checks = _REGISTERED.setdefault(transition_name, [])
+    if check not in checks:
+        checks.append(check)
+
+
+def conditions_of(transition) -> list:
+    """Every condition of a django-fsm ``Transition``: its own (``custom["conditions"]``), then registered."""
+    return [*transition.custom.get("conditions", ()), *_REGISTERED.get(transition.name, ())]
 
 
 @condition(_("A reason is required."), needs_input=True)
-def has_reason(case):
-    return bool((staged(case, "reason") or "").strip())
+def has_reason(case, inputs):
+    return bool((inputs.reason or "").strip())
 
 
 @condition(_("Choose a handling unit: a department or a grid / community team."), needs_input=True)
-def has_unit(case):
-    return bool(staged(case, "department") or staged(case, "team"))
+def has_unit(case, inputs):
+    return bool(inputs.department or inputs.team)
 
 
 @condition(_("Describe the handling result."), needs_input=True)
-def has_result(case):
-    return bool((staged(case, "result") or "").strip())
+def has_result(case, inputs):
+    return bool((inputs.result or "").strip())
 
 
 @condition(_("This category needs an after-photo with the feedback."), needs_input=True)
-def has_required_after_photo(case):
-    return not case.category.after_photo_required or staged(case, "after_photos", 0) > 0
-
-
-@condition(_("Assisting departments have not all answered yet."))
-def assistants_settled(case):
-    # Co-handling (主办/协办): the lead's feedback counts once every assistant answered or timed out.
-    from dispatch.services import co_handling_settled
-
-    return co_handling_settled(case)
+def has_required_after_photo(case, inputs):
+    return not case.category.after_photo_required or inputs.after_photos > 0
 
 
 @condition(_("The person who handled the case cannot verify it."))
-def verifier_is_not_handler(case):
-    verifier = staged(case, "actor_id")
+def verifier_is_not_handler(case, inputs):
+    verifier = inputs.actor_id
     if verifier is None:
         return True
     if case.handled_by_id == verifier:
@@ -163,71 +199,71 @@ def verifier_is_not_handler(case):
 
 
 @condition(_("An extension request is already waiting for approval."))
-def no_pending_extension(case):
+def no_pending_extension(case, inputs):
     return case.extension_requested_amount is None
 
 
 @condition(_("There is no extension request to decide."))
-def has_pending_extension(case):
+def has_pending_extension(case, inputs):
     return case.extension_requested_amount is not None
 
 
 @condition(_("Ask for a positive amount of time."), needs_input=True)
-def has_extension_amount(case):
-    amount = staged(case, "amount")
-    return amount is not None and amount > 0 and bool(staged(case, "unit"))
+def has_extension_amount(case, inputs):
+    return inputs.amount is not None and inputs.amount > 0 and bool(inputs.unit)
 
 
 @condition(_("This category must be verified on site before closing."))
-def verification_done_or_not_required(case):
+def verification_done_or_not_required(case, inputs):
     return case.status == Status.VERIFIED or not case.category.verify_required
 
 
 @condition(_("Give a satisfaction rating."), needs_input=True)
-def has_satisfaction(case):
-    return bool(staged(case, "satisfaction"))
+def has_satisfaction(case, inputs):
+    return bool(inputs.satisfaction)
 
 
 @condition(_("Choose another open case to merge into."), needs_input=True)
-def has_merge_target(case):
-    return bool(staged(case, "into_id")) and staged(case, "into_id") != case.pk
+def has_merge_target(case, inputs):
+    return bool(inputs.into_id) and inputs.into_id != case.pk
 
 
 @condition(_("The callback window has not passed yet."))
-def callback_window_passed(case):
+def callback_window_passed(case, inputs):
     return case.closed_at is not None and case.closed_at <= timezone.now() - callback_window()
 
 
 def callback_window():
-    from datetime import timedelta
-
-    from django.conf import settings
-
-    return timedelta(days=settings.GRIDGOV["CALLBACK_WINDOW_DAYS"])
+    return datetime.timedelta(days=settings.GRIDGOV["CALLBACK_WINDOW_DAYS"])
 
 
 @condition(_("The case is already supervised."))
-def not_supervised(case):
+def not_supervised(case, inputs):
     return not case.is_supervised
 
 
 @condition(_("The case is already at the district level."))
-def below_district(case):
+def below_district(case, inputs):
     return case.level != "district"
+
+
+def next_level(level: str) -> str:
+    """The escalation rule: one level up the tree (grid → community → street → district); the district
+    stays. Both the ``escalate`` transition and the deadline sweep climb by it."""
+    levels = list(LEVEL_RANK)
+    return levels[min(levels.index(level) + 1, len(levels) - 1)]
 
 
 def available_transitions(case, user):
     """Transitions this user may run on this case now: source state, permission, and the conditions
     that do not wait for the user's input."""
-    case._staged = {"actor_id": getattr(user, "pk", None)}
-    field = case._meta.get_field("status")
-    available = []
-    for t in field.get_all_transitions(type(case)):
-        if t.source not in (case.status, "*", "+") or not t.has_perm(case, user):
-            continue
-        if all(check(case) for check in t.conditions if not check.needs_input):
-            available.append(t)
-    return available
+    inputs = Inputs(actor_id=getattr(user, "pk", None))
+    return [
+        t
+        for t in case.get_available_status_transitions()
+        if t.has_perm(case, user)
+        and all(check(case, inputs) for check in conditions_of(t) if not check.needs_input)
+    ]
 
 
 # --- Transitions -------------------------------------------------------------------------------------
@@ -240,38 +276,42 @@ class CaseWorkflow(models.Model):
         abstract = True
 
     @transition(field="status", source=Status.REPORTED, target=Status.FILED, permission=is_case_unit)
-    def file(self):
-        self.filed_at = timezone.now()
+    def file(self, inputs):
+        self.filed_at = inputs.moment
 
     @transition(
-        field="status", source=OPEN, target=Status.VOIDED, permission=may_void, conditions=[has_reason]
+        field="status",
+        source=OPEN,
+        target=Status.VOIDED,
+        permission=may_void,
+        custom={"conditions": (has_reason,)},
     )
-    def void(self):
-        self.voided_at = timezone.now()
+    def void(self, inputs):
+        self.voided_at = inputs.moment
 
     @transition(
         field="status",
         source=Status.REPORTED,
         target=Status.SELF_HANDLED,
         permission=may_self_handle,
-        conditions=[has_result, has_required_after_photo],
+        custom={"conditions": (has_result, has_required_after_photo)},
     )
-    def self_handle(self):
-        self.result = staged(self, "result")
+    def self_handle(self, inputs):
+        self.result = inputs.result
         self.handled_by_id = self.reporter_id
-        self.handled_at = timezone.now()
+        self.handled_at = inputs.moment
 
     @transition(
         field="status",
         source=Status.FILED,
         target=Status.DISPATCHED,
         permission=is_case_unit,
-        conditions=[has_unit],
+        custom={"conditions": (has_unit,)},
     )
-    def dispatch(self):
-        self.handling_department = staged(self, "department")
-        self.handling_area = staged(self, "team")
-        self.dispatched_at = timezone.now()
+    def dispatch(self, inputs):
+        self.handling_department = inputs.department
+        self.handling_area = inputs.team
+        self.dispatched_at = inputs.moment
         self.accepted_at = None
 
     @transition(
@@ -279,9 +319,9 @@ class CaseWorkflow(models.Model):
         source=[Status.DISPATCHED, Status.ACCEPTED],
         target=Status.FILED,
         permission=is_handler,
-        conditions=[has_reason],
+        custom={"conditions": (has_reason,)},
     )
-    def return_to_dispatcher(self):
+    def return_to_dispatcher(self, inputs):
         self.return_count += 1
         self.handling_department = None
         self.handling_area = None
@@ -290,20 +330,20 @@ class CaseWorkflow(models.Model):
         self.extension_requested_amount = None
 
     @transition(field="status", source=Status.DISPATCHED, target=Status.ACCEPTED, permission=is_handler)
-    def accept(self):
-        self.accepted_at = timezone.now()
+    def accept(self, inputs):
+        self.accepted_at = inputs.moment
 
     @transition(
         field="status",
         source=Status.ACCEPTED,
         target=Status.HANDLED,
         permission=is_handler,
-        conditions=[has_result, has_required_after_photo, assistants_settled],
+        custom={"conditions": (has_result, has_required_after_photo)},
     )
-    def feedback(self):
-        self.result = staged(self, "result")
-        self.handled_by_id = staged(self, "actor_id")
-        self.handled_at = timezone.now()
+    def feedback(self, inputs):
+        self.result = inputs.result
+        self.handled_by_id = inputs.actor_id
+        self.handled_at = inputs.moment
         self.extension_requested_amount = None
 
     @transition(
@@ -311,21 +351,21 @@ class CaseWorkflow(models.Model):
         source=Status.ACCEPTED,
         target=None,
         permission=is_handler,
-        conditions=[no_pending_extension, has_extension_amount, has_reason],
+        custom={"conditions": (no_pending_extension, has_extension_amount, has_reason)},
     )
-    def request_extension(self):
-        self.extension_requested_amount = staged(self, "amount")
-        self.extension_requested_unit = staged(self, "unit")
-        self.extension_reason = staged(self, "reason")
+    def request_extension(self, inputs):
+        self.extension_requested_amount = inputs.amount
+        self.extension_requested_unit = inputs.unit
+        self.extension_reason = inputs.reason
 
     @transition(
         field="status",
         source=Status.ACCEPTED,
         target=None,
         permission=is_case_unit,
-        conditions=[has_pending_extension],
+        custom={"conditions": (has_pending_extension,)},
     )
-    def approve_extension(self):
+    def approve_extension(self, inputs):
         self.extension_count += 1
         self.extension_requested_amount = None
 
@@ -334,9 +374,9 @@ class CaseWorkflow(models.Model):
         source=Status.ACCEPTED,
         target=None,
         permission=is_case_unit,
-        conditions=[has_pending_extension],
+        custom={"conditions": (has_pending_extension,)},
     )
-    def reject_extension(self):
+    def reject_extension(self, inputs):
         self.extension_requested_amount = None
 
     @transition(
@@ -344,11 +384,11 @@ class CaseWorkflow(models.Model):
         source=[Status.FILED, Status.DISPATCHED, Status.ACCEPTED],
         target=Status.SUSPENDED,
         permission=is_case_unit,
-        conditions=[has_reason],
+        custom={"conditions": (has_reason,)},
     )
-    def suspend(self):
+    def suspend(self, inputs):
         self.suspended_from = self.status
-        self.suspended_at = timezone.now()
+        self.suspended_at = inputs.moment
 
     @transition(
         field="status",
@@ -356,7 +396,7 @@ class CaseWorkflow(models.Model):
         target=RETURN_VALUE(Status.FILED, Status.DISPATCHED, Status.ACCEPTED),
         permission=is_case_unit,
     )
-    def resume(self):
+    def resume(self, inputs):
         previous, self.suspended_from, self.suspended_at = self.suspended_from, "", None
         return previous
 
@@ -365,25 +405,25 @@ class CaseWorkflow(models.Model):
         source=[Status.HANDLED, Status.SELF_HANDLED],
         target=Status.VERIFIED,
         permission=is_verifier,
-        conditions=[verifier_is_not_handler],
+        custom={"conditions": (verifier_is_not_handler,)},
     )
-    def verify_pass(self):
-        self.verified_at = timezone.now()
+    def verify_pass(self, inputs):
+        self.verified_at = inputs.moment
 
     @transition(
         field="status",
         source=[Status.HANDLED, Status.SELF_HANDLED],
         target=RETURN_VALUE(Status.ACCEPTED, Status.FILED),
         permission=is_verifier,
-        conditions=[verifier_is_not_handler, has_reason],
+        custom={"conditions": (verifier_is_not_handler, has_reason)},
     )
-    def verify_fail(self):
+    def verify_fail(self, inputs):
         self.handled_at = None
         self.result = ""
         if self.status == Status.SELF_HANDLED:
             # The on-the-spot fix did not hold: the case enters the normal loop for dispatch.
             self.handled_by_id = None
-            self.filed_at = self.filed_at or timezone.now()
+            self.filed_at = self.filed_at or inputs.moment
             return Status.FILED
         self.rework_count += 1
         return Status.ACCEPTED
@@ -393,56 +433,56 @@ class CaseWorkflow(models.Model):
         source=[Status.VERIFIED, Status.HANDLED],
         target=Status.CLOSED,
         permission=is_case_unit,
-        conditions=[verification_done_or_not_required],
+        custom={"conditions": (verification_done_or_not_required,)},
     )
-    def close(self):
-        self.close_type = staged(self, "close_type")
-        self.closed_at = timezone.now()
+    def close(self, inputs):
+        self.close_type = inputs.close_type
+        self.closed_at = inputs.moment
 
     @transition(
         field="status",
         source=Status.CLOSED,
         target=Status.EVALUATED,
         permission=is_reporter_or_unit,
-        conditions=[has_satisfaction],
+        custom={"conditions": (has_satisfaction,)},
     )
-    def evaluate(self):
-        self.satisfaction = staged(self, "satisfaction")
-        self.evaluated_at = timezone.now()
+    def evaluate(self, inputs):
+        self.satisfaction = inputs.satisfaction
+        self.evaluated_at = inputs.moment
 
     @transition(
         field="status",
         source=Status.CLOSED,
         target=Status.EVALUATED,
         permission=nobody,
-        conditions=[callback_window_passed],
+        custom={"conditions": (callback_window_passed,)},
     )
-    def lapse_evaluation(self):
+    def lapse_evaluation(self, inputs):
         # System only (the callback-window task runs it with no actor): nobody answered the callback.
         self.satisfaction = "no_response"
-        self.evaluated_at = timezone.now()
+        self.evaluated_at = inputs.moment
 
     @transition(
         field="status",
         source=OPEN,
         target=Status.CLOSED,
         permission=is_case_unit,
-        conditions=[has_merge_target, has_reason],
+        custom={"conditions": (has_merge_target, has_reason)},
     )
-    def merge(self):
+    def merge(self, inputs):
         # 合并: the duplicate closes as merged; its reporter follows the original from now on.
-        self.duplicate_of_id = staged(self, "into_id")
+        self.duplicate_of_id = inputs.into_id
         self.close_type = "merged"
-        self.closed_at = timezone.now()
+        self.closed_at = inputs.moment
 
     @transition(
         field="status",
         source=[Status.CLOSED, Status.EVALUATED],
         target=Status.FILED,
         permission=is_district_centre,
-        conditions=[has_reason],
+        custom={"conditions": (has_reason,)},
     )
-    def reopen(self):
+    def reopen(self, inputs):
         self.reopen_count += 1
         for name in (
             "dispatched_at",
@@ -457,15 +497,22 @@ class CaseWorkflow(models.Model):
         self.close_type = self.satisfaction = self.result = ""
 
     @transition(
-        field="status", source=OPEN, target=None, permission=is_case_unit, conditions=[below_district]
+        field="status",
+        source=OPEN,
+        target=None,
+        permission=is_case_unit,
+        custom={"conditions": (below_district,)},
     )
-    def escalate(self):
-        levels = list(LEVEL_RANK)
-        self.level = levels[levels.index(self.level) + 1]
+    def escalate(self, inputs):
+        self.level = next_level(self.level)
         self.escalation_count += 1
 
     @transition(
-        field="status", source=OPEN, target=None, permission=is_district_centre, conditions=[not_supervised]
+        field="status",
+        source=OPEN,
+        target=None,
+        permission=is_district_centre,
+        custom={"conditions": (not_supervised,)},
     )
-    def supervise(self):
+    def supervise(self, inputs):
         self.is_supervised = True

@@ -12,11 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases import signals
 from cases.events import event_append
 from cases.models import Case, CaseLevel
-from cases.workflow import FINAL, Status, is_case_unit
+from cases.workflow import FINAL, Status, condition, is_case_unit
 from grids.models import Area, Level, Role
 from grids.scope import reach
 from worktime import calendar as working
@@ -367,6 +368,13 @@ def assists_time_out(*, now) -> int:
 def co_handling_settled(case) -> bool:
     """The assistants' part of "handled": every assisting department answered or timed out."""
     return not CaseAssist.objects.filter(case_id=case.pk, status=AssistStatus.PENDING).exists()
+
+
+@condition(gettext_lazy("Assisting departments have not all answered yet."))
+def assistants_settled(case, inputs) -> bool:
+    """Co-handling (主办/协办): the lead's feedback counts once every assistant answered or timed out.
+    Added to the ``feedback`` transition's conditions by ``DispatchConfig.ready``."""
+    return co_handling_settled(case)
 
 
 # --- Routing rules ---------------------------------------------------------------------------------

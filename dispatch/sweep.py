@@ -10,12 +10,15 @@ Each pass asks one indexed question and works through the answer in keyset-order
 * warning — ``stage_warn_at <= now AND alert = ''`` (``case_warn_open``): the stage turns yellow, one
   "warning" event.
 
-Every case is claimed by compare-and-set — ``UPDATE … WHERE id = … AND stage_due_at = … AND
-escalation_level = … AND alert = …`` must touch exactly one row — so two sweeps running at once never
-escalate or notify twice: the loser's UPDATE waits for the winner's row lock and then matches nothing.
-The claim's UPDATE holds the row lock until the batch commits, which is what ``cases.events`` requires
-for appending to the hash chain. A sweep after downtime simply finds everything due and catches up
-(passes repeat until nothing is due, so a case overdue by several limits climbs several levels).
+Every case is claimed by compare-and-set, a batch at a time and by the ORM on every database: the batch's
+rows are locked (``select_for_update``, in id order) and re-read, only the cases whose ``stage_due_at``,
+``escalation_level`` and ``alert`` are still as first read are won, and one ``UPDATE`` with ``CASE``
+expressions sets them all. Two sweeps running at once never escalate or notify twice: the loser waits on the
+winner's row locks, then re-reads rows that no longer match (SQLite runs one writing transaction at a
+time, so there the loser simply reads after the winner). The locks last until the batch commits, which is
+what ``cases.events`` requires for appending to the hash chain. A sweep after downtime simply finds
+everything due and catches up (passes repeat until nothing is due, so a case overdue by several limits
+climbs several levels).
 
 Notifications and ``case_changed`` signals are queued on commit; supervised (督办) cases are taken first
 in each batch and notify with high priority.
@@ -25,20 +28,21 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db import models, transaction
+from django.db.models import F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import signals
+from cases.events import EventDraft, events_append
 from cases.limits import category_limits
-from cases.models import CASE_LEVELS, Case
-from cases.workflow import LEVEL_RANK
+from cases.models import Case, CaseLevel, Stage
+from cases.workflow import next_level
 from worktime import calendar as working
 
 from .notifications import Message, deliveries_requeue, notify
 from .recipients import Audience, CaseRef
-from .timeline import events_append
+from .services import assists_time_out, whistles_mark_missing
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +91,6 @@ class SweepResult:
 
 def sweep(now=None) -> SweepResult:
     """One run: every due case is handled once; safe to run concurrently and to repeat."""
-    from .services import assists_time_out, whistles_mark_missing
-
     now = now or timezone.now()
     result = SweepResult()
     for _pass in range(MAX_PASSES):
@@ -175,76 +177,50 @@ def _claim_all(claims, now) -> set:
     """Compare-and-set every claim; the ids of the cases this sweep won (the rest changed meanwhile)."""
     if not claims:
         return set()
-    if connection.vendor == "postgresql":
-        return _claim_all_postgres(claims, now)
-    return {c.row["id"] for c in claims if _cas(c, now)}
-
-
-def _cas(claim, now) -> bool:
-    """``UPDATE … WHERE id AND stage_due_at AND escalation_level AND alert are as read``: exactly one row or none."""
-    row = claim.row
-    return (
-        Case.objects.filter(
-            id=row["id"],
-            stage_due_at=row["stage_due_at"],
-            escalation_level=row["escalation_level"],
-            alert=row["alert"],
-        ).update(
-            alert=claim.alert,
-            level=claim.to_level,
-            next_escalation_at=claim.next_at,
-            escalation_level=F("escalation_level") + int(claim.kind != "warning"),
-            escalation_count=F("escalation_count") + claim.climbs,
-            version=F("version") + claim.climbs,
+    read = {c.row["id"]: c for c in claims}
+    # Lock in id order (two sweeps never deadlock) and compare with what was read: the set's condition.
+    current = (
+        Case.objects.select_for_update()
+        .filter(pk__in=read)
+        .order_by("pk")
+        .values_list("pk", "stage_due_at", "escalation_level", "alert")
+    )
+    won = [read[pk] for pk, *now_values in current if now_values == _as_read(read[pk].row)]
+    if won:
+        Case.objects.filter(pk__in=[c.row["id"] for c in won]).update(
+            alert=_per_case(won, lambda c: c.alert, models.CharField()),
+            level=_per_case(won, lambda c: c.to_level, models.CharField()),
+            next_escalation_at=_per_case(won, lambda c: c.next_at, models.DateTimeField()),
+            escalation_level=F("escalation_level")
+            + _per_case(won, lambda c: int(c.kind != "warning"), models.IntegerField()),
+            escalation_count=F("escalation_count")
+            + _per_case(won, lambda c: c.climbs, models.IntegerField()),
+            version=F("version") + _per_case(won, lambda c: c.climbs, models.IntegerField()),
             updated_at=now,
         )
-        == 1
+    return {c.row["id"] for c in won}
+
+
+def _as_read(row):
+    return [row["stage_due_at"], row["escalation_level"], row["alert"]]
+
+
+def _per_case(claims, value, output_field):
+    """Each claim's value for one column: a constant when they all share it, else ``CASE WHEN id IN …``
+    with one branch per distinct value (most claims of a batch share their alert, level and steps)."""
+    ids_by_value = {}
+    for claim in claims:
+        ids_by_value.setdefault(value(claim), []).append(claim.row["id"])
+    if len(ids_by_value) == 1:
+        return Value(next(iter(ids_by_value)), output_field=output_field)
+    return models.Case(
+        *[When(pk__in=ids, then=Value(v, output_field=output_field)) for v, ids in ids_by_value.items()],
+        output_field=output_field,
     )
-
-
-def _claim_all_postgres(claims, now) -> set:
-    """The same compare-and-set for a whole batch in one statement: each row of the VALUES list updates its
-    case only if that case still matches what was read; RETURNING names the winners. A concurrent sweep
-    blocks on the row locks and, once they are released, re-checks the WHERE and matches nothing."""
-    values, params = [], []
-    for c in claims:
-        row = c.row
-        values.append(
-            "(%s::bigint, %s::timestamptz, %s::int, %s::varchar, %s::varchar, %s::varchar, "
-            "%s::timestamptz, %s::int, %s::int)"
-        )
-        params += [
-            row["id"],
-            row["stage_due_at"],
-            row["escalation_level"],
-            row["alert"],
-            c.alert,
-            c.to_level,
-            c.next_at,
-            int(c.kind != "warning"),
-            c.climbs,
-        ]
-    table = Case._meta.db_table
-    sql = (
-        f'UPDATE "{table}" AS c SET alert = v.new_alert, level = v.to_level, next_escalation_at = v.next_at, '
-        "escalation_level = c.escalation_level + v.d_level, escalation_count = c.escalation_count + v.climbs, "
-        "version = c.version + v.climbs, updated_at = %s "
-        f"FROM (VALUES {', '.join(values)}) AS v(id, due, lvl, alert, new_alert, to_level, next_at, d_level, climbs) "
-        "WHERE c.id = v.id AND c.stage_due_at = v.due AND c.escalation_level = v.lvl AND c.alert = v.alert "
-        "RETURNING c.id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [now, *params])
-        return {r[0] for r in cursor.fetchall()}
-
-
-def _next_level(level):
-    rank = LEVEL_RANK[level]
-    return CASE_LEVELS[rank + 1].value if rank + 1 < len(CASE_LEVELS) else level
 
 
 def _plan_overdue(row, now, limits):
-    to_level = _next_level(row["level"])
+    to_level = next_level(row["level"])
     next_at = limits.next_escalation(row, row["stage_due_at"], now) if _can_climb(to_level) else None
     return Claim(
         row,
@@ -266,7 +242,7 @@ def _plan_climb(row, now, limits):
             next_escalation_at=None
         )
         return None
-    to_level = _next_level(row["level"])
+    to_level = next_level(row["level"])
     next_at = limits.next_escalation(row, row["next_escalation_at"], now) if _can_climb(to_level) else None
     return Claim(
         row,
@@ -324,11 +300,8 @@ class _Limits:
 
 def _record(outcomes, now):
     events = events_append(
-        [
-            {"case_id": o.row["id"], "kind": o.kind, "status": o.row["status"], "payload": o.payload}
-            for o in outcomes
-        ],
-        at=now,
+        EventDraft(o.row["id"], o.kind, now, None, o.row["status"], o.row["status"], payload=o.payload)
+        for o in outcomes
     )
     seqs = {e.case_id: e.seq for e in events}
     audience = Audience([_ref(o.row) for o in outcomes])
@@ -378,8 +351,6 @@ def _message(outcome, audience, seq):
 
 
 def _names(row):
-    from cases.models import Stage
-
     return {
         "number": row["number"],
         "stage": str(dict(Stage.choices).get(row["stage"], row["stage"])).lower(),
@@ -387,8 +358,6 @@ def _names(row):
 
 
 def _level_name(level):
-    from cases.models import CaseLevel
-
     return str(dict(CaseLevel.choices).get(level, level)).lower()
 
 

@@ -6,6 +6,8 @@ Subtree queries use the area code as a materialised path: every child's code sta
 for ``LIKE 'x%'`` under every collation; a range always does).
 """
 
+from itertools import pairwise
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -38,7 +40,7 @@ class Level(models.TextChoices):
 # Code length per level: 6-digit county code, then 3 digits per level down to the micro-grid.
 CODE_LENGTH = {Level.DISTRICT: 6, Level.STREET: 9, Level.COMMUNITY: 12, Level.GRID: 15, Level.MICROGRID: 18}
 LEVEL_ORDER = [Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID, Level.MICROGRID]
-PARENT_LEVEL = {child: parent for parent, child in zip(LEVEL_ORDER, LEVEL_ORDER[1:])}
+PARENT_LEVEL = {child: parent for parent, child in pairwise(LEVEL_ORDER)}
 
 
 class AreaKind(models.TextChoices):
@@ -129,9 +131,11 @@ class Area(models.Model):
     def __str__(self):
         return f"{self.name} ({self.code})"
 
-    @property
-    def level_rank(self):
-        return LEVEL_ORDER.index(self.level)
+    def save(self, *args, **kwargs):
+        self.min_lon, self.min_lat, self.max_lon, self.max_lat, self.centroid_lon, self.centroid_lat = (
+            derive_extent(self.boundary)
+        )
+        super().save(*args, **kwargs)
 
     def clean(self):
         expected = CODE_LENGTH.get(self.level)
@@ -152,11 +156,9 @@ class Area(models.Model):
         if self.kind != AreaKind.DEDICATED and self.purpose:
             raise ValidationError({"purpose": _("Only a dedicated grid has a purpose.")})
 
-    def save(self, *args, **kwargs):
-        self.min_lon, self.min_lat, self.max_lon, self.max_lat, self.centroid_lon, self.centroid_lat = (
-            derive_extent(self.boundary)
-        )
-        super().save(*args, **kwargs)
+    @property
+    def level_rank(self):
+        return LEVEL_ORDER.index(self.level)
 
     def ancestors(self):
         return Area.objects.ancestors_of(self.code).order_by("code")

@@ -7,10 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cases.views.detail import EVENT_LABELS
+from cases.models import EventKind
 
 from .models import WebhookDelivery, WebhookStatus
 from .selectors import deliveries, integrations_overview, may_manage_integrations
@@ -19,7 +18,7 @@ from .webhooks import delivery_retry
 
 def _labelled(rows):
     """Each delivery with the case event's name in words (the case pages' labels, plus intake's own)."""
-    labels = {**EVENT_LABELS, "sensor_alert": gettext_lazy("Sensor alerted again")}
+    labels = dict(EventKind.choices)
     rows = list(rows)
     for row in rows:
         row.kind_label = labels.get(row.kind, row.kind)

@@ -18,7 +18,7 @@ from grids.models import CODE_LENGTH, Area, Department, Level
 from grids.scope import reach, scoped
 
 from .. import extensions, services
-from ..api_actions import ACTIONS, BY_NAME, BY_TRANSITION, actions_for
+from ..api_actions import ACTIONS, BY_NAME, actions_for
 from ..duplicates import duplicates_near
 from ..extra_fields import display_extra
 from ..forms import ACTION_FIELDS, CAUTION_ACTIONS
@@ -31,24 +31,6 @@ from .report import map_settings
 ACTION_ORDER = [a.name for a in ACTIONS]
 SATISFACTIONS = EvaluateSerializer().fields["satisfaction"].choices
 CHANNELS = EvaluateSerializer().fields["channel"].choices
-EVENT_LABELS = {
-    **{transition: action.label for transition, action in BY_TRANSITION.items()},
-    "report": gettext_lazy("Reported"),
-    "self_handle": gettext_lazy("Self-handled on the spot"),
-    "attach": gettext_lazy("Files added"),
-    "correct_area": gettext_lazy("Grid corrected"),
-    "warning": gettext_lazy("Warning: time nearly up"),
-    "overdue": gettext_lazy("Overdue"),
-    "merged_in": gettext_lazy("A duplicate was merged into this case"),
-    "sensor_alert": gettext_lazy("Sensor alerted again"),
-    "lapse_evaluation": gettext_lazy("No rating within the callback window"),
-    "whistle": gettext_lazy("Whistle: departments summoned"),
-    "whistle_arrive": gettext_lazy("Department reported on site"),
-    "whistle_missing": gettext_lazy("Department did not report on site"),
-    "assist_request": gettext_lazy("Assisting departments asked"),
-    "assist_answer": gettext_lazy("Assisting department answered"),
-    "assist_timeout": gettext_lazy("Assisting department did not answer"),
-}
 
 
 def visible_case(user, pk):
@@ -88,7 +70,6 @@ def render_detail(request, case, *, open_action="", errors=None, values=None, st
     side = side_actions(case, user, open_action=open_action, errors=errors, values=values)
     events = list(case_timeline(case))
     for event in events:
-        event.label = EVENT_LABELS.get(event.kind, event.kind)
         event.elsewhere = event.case_id != case.pk  # from a duplicate merged into this case
     return render(
         request,

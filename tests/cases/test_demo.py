@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from cases import demo, services
+from cases.api_actions import BY_NAME
 from cases.events import verify_chain
 from cases.models import Attachment, Case, CaseEvent, CaseNumberCounter, Source
 from cases.workflow import Status
@@ -19,25 +20,6 @@ from .conftest import report
 pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2025, 6, 18, 7, 30, tzinfo=dt.UTC)  # a Wednesday, 15:30 in Shanghai
-
-SERVICE_CALLS = {
-    "file": services.case_file,
-    "void": services.case_void,
-    "dispatch": services.case_dispatch,
-    "return": services.case_return,
-    "accept": services.case_accept,
-    "feedback": services.case_feedback,
-    "request_extension": services.case_extension_request,
-    "decide_extension": services.case_extension_decide,
-    "suspend": services.case_suspend,
-    "resume": services.case_resume,
-    "verify": services.case_verify,
-    "close": services.case_close,
-    "evaluate": services.case_evaluate,
-    "reopen": services.case_reopen,
-    "escalate": services.case_escalate,
-    "supervise": services.case_supervise,
-}
 
 
 def uploads(photos, refs):
@@ -67,7 +49,7 @@ def through_services(plan, photos) -> Case:
         if "photos" in kwargs:
             kwargs["photos"] = uploads(photos, kwargs["photos"])
         with time_machine.travel(step.at, tick=False):
-            SERVICE_CALLS[step.action](case_id=case.pk, actor=step.actor, **kwargs)
+            BY_NAME[step.action].call(case_id=case.pk, actor=step.actor, **kwargs)  # as the API calls it
     return Case.objects.get(pk=case.pk)
 
 

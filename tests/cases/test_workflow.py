@@ -7,7 +7,7 @@ from django_fsm import ConcurrentTransition
 
 from cases import services
 from cases.models import Case, CaseEvent, CloseType
-from cases.workflow import Status
+from cases.workflow import Status, conditions_of
 
 from .conftest import photo, report
 
@@ -242,7 +242,7 @@ def test_every_transition_declares_a_permission():
 def test_every_condition_explains_itself():
     field = Case._meta.get_field("status")
     for t in field.get_all_transitions(Case):
-        for check in t.conditions:
+        for check in conditions_of(t):
             assert str(check.message), t.name
 
 

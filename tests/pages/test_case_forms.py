@@ -108,7 +108,8 @@ def test_staff_whistle_and_the_summoned_department_reports_on_site(client, tree,
     case_file(case_id=case.pk, actor=tree.users["community"])
     case_dispatch(case_id=case.pk, actor=tree.users["community"], department=tree.departments[0])
     response = login(client, tree, "community").post(
-        reverse("dispatch:whistle", args=[case.pk]), {"departments": ["CG"], "reason": "占道", "minutes": "30"}
+        reverse("dispatch:whistle", args=[case.pk]),
+        {"departments": ["CG"], "reason": "占道", "minutes": "30"},
     )
     assert response.status_code == 302
     call = WhistleCall.objects.get()
@@ -146,7 +147,9 @@ def test_an_arrival_for_another_department_is_refused(client, tree, rubbish):
         reverse("dispatch:whistle", args=[case.pk]), {"departments": ["CG"], "reason": "x"}
     )
     call = WhistleCall.objects.get()
-    login(client, tree, "community").post(reverse("dispatch:arrive", args=[case.pk, call.pk]), {"note": "冒充"})
+    login(client, tree, "community").post(
+        reverse("dispatch:arrive", args=[case.pk, call.pk]), {"note": "冒充"}
+    )
     call.refresh_from_db()
     assert call.status == "pending"
 
