@@ -38,6 +38,7 @@ from .serializers import (
     DuplicateQuerySerializer,
     DuplicateSerializer,
 )
+from .transitions import actions_for
 
 
 class CaseCursorPagination(pagination.CursorPagination):
@@ -224,8 +225,6 @@ class CaseViewSet(
     )
     @action(detail=True, methods=["get"], url_path="actions")
     def available_actions(self, request, pk=None):
-        from .api_actions import actions_for
-
         return Response({"actions": actions_for(self.get_object(), request.user)})
 
     @extend_schema(

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from . import serializers as s
 from . import services, transitions
-from .workflow import available_transitions
 
 
 @dataclass(frozen=True)
@@ -62,13 +61,3 @@ ACTIONS = [
 ]
 BY_NAME = {a.name: a for a in ACTIONS}
 BY_TRANSITION = {t: a for a in ACTIONS for t in a.transitions}
-
-
-def actions_for(case, user) -> list[str]:
-    """Action names this user may take on this case now (permission checked; input not yet known)."""
-    names = []
-    for transition in available_transitions(case, user) if user.is_authenticated else ():
-        action = BY_TRANSITION.get(transition.name)
-        if action and action.name not in names:
-            names.append(action.name)
-    return names

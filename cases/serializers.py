@@ -21,6 +21,7 @@ from .models import (
     Stage,
     Urgency,
 )
+from .transitions import actions_for
 
 
 class TimeLimitField(serializers.Serializer):
@@ -214,8 +215,6 @@ class CaseDetailSerializer(CaseListSerializer):
         read_only_fields = fields
 
     def get_allowed_actions(self, case) -> list[str]:
-        from .api_actions import actions_for
-
         return actions_for(case, self.context["request"].user)
 
 

@@ -188,7 +188,7 @@ def _case_create(
         errors["area"] = _("A case belongs to a grid (or micro-grid).")
     cleaned_extra, extra_errors = clean_extra(category, extra or {})
     errors.update({f"extra.{code}": messages for code, messages in extra_errors.items()})
-    if errors:
+    if errors or place is None:
         raise ValidationError(errors)
     # Outside intake (citizens, the hotline, sensors) is authorised by its API key, not by an area.
     if actor is not None and source not in OUTSIDE_SOURCES and not _may_report_in(actor, place.code):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from .clock import clock_after
 from .events import EventDraft
-from .models import CloseType, Satisfaction
+from .models import Case, CloseType, Satisfaction
 from .workflow import Inputs, available_transitions, conditions_of
 
 
@@ -36,7 +36,7 @@ class ActionNotAllowed(Exception):
 class Change:
     """What one transition writes: the case (its fields changed in memory) and its event's content."""
 
-    case: object
+    case: Case
     event: EventDraft
 
 
@@ -57,14 +57,14 @@ def transition_step(case, actor, name, inputs: Inputs, *, comment="", payload=No
     for check in conditions_of(transition):
         if not check(case, inputs):
             raise ValidationError({"__all__": [str(check.message)]})
-    before = case.status
+    before, at = case.status, inputs.at or timezone.now()
     getattr(case, name)(inputs)
     clock = clock_after(case, name, inputs.at, inputs)
     case.version += 1
     event = EventDraft(
         case_id=case.pk,
         kind=name,
-        at=inputs.at,
+        at=at,
         actor_id=inputs.actor_id,
         from_status=before,
         to_status=case.status,
@@ -216,6 +216,19 @@ SYSTEM_ACTIONS = {
     "self-handle": Action("self-handle", ("self_handle",), _self_handle),
     "lapse-evaluation": Action("lapse-evaluation", ("lapse_evaluation",), _lapse),
 }
+
+
+ACTION_OF_TRANSITION = {t: name for name, action in ACTIONS.items() for t in action.transitions}
+
+
+def actions_for(case, user) -> list[str]:
+    """Action names this user may take on this case now (permission checked; input not yet known)."""
+    names: list[str] = []
+    for transition in available_transitions(case, user) if user.is_authenticated else ():
+        name = ACTION_OF_TRANSITION.get(transition.name)
+        if name and name not in names:
+            names.append(name)
+    return names
 
 
 def action_request(action: str, case, **arguments) -> Request:

@@ -10,6 +10,7 @@ when it fails. Transition bodies only set fields on the case from ``inputs``; th
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -274,6 +275,16 @@ class CaseWorkflow(models.Model):
 
     class Meta:
         abstract = True
+
+    if TYPE_CHECKING:  # fields of Case that the transition bodies read and count on
+        status: str
+        level: str
+        reporter_id: int | None
+        return_count: int
+        extension_count: int
+        rework_count: int
+        reopen_count: int
+        escalation_count: int
 
     @transition(field="status", source=Status.REPORTED, target=Status.FILED, permission=is_case_unit)
     def file(self, inputs):

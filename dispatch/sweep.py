@@ -208,7 +208,7 @@ def _as_read(row):
 def _per_case(claims, value, output_field):
     """Each claim's value for one column: a constant when they all share it, else ``CASE WHEN id IN …``
     with one branch per distinct value (most claims of a batch share their alert, level and steps)."""
-    ids_by_value = {}
+    ids_by_value: dict[object, list[int]] = {}
     for claim in claims:
         ids_by_value.setdefault(value(claim), []).append(claim.row["id"])
     if len(ids_by_value) == 1:

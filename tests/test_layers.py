@@ -36,15 +36,6 @@ APPS = [
 ]
 GRIDGOV_SITE = {"gridgov.urls", "gridgov.api_urls", "gridgov.views"}
 
-# Imports that still point upwards, in modules other work is rewriting; each names where it should go.
-# Remove an entry once its import is gone (the test fails on a stale entry).
-PENDING_UPWARD = {
-    # The demo generator runs the sweep after loading: load_demo (grids' command) should call it.
-    ("cases/demo.py", "dispatch.sweep"),
-    # The co-handling condition asks dispatch whether assistants answered: pass it in as transition input.
-    ("cases/workflow.py", "dispatch.services"),
-}
-
 # Function-level imports a framework asks for, or that break a circle inside one app (module, imported name).
 ALLOWED_FUNCTION_IMPORTS = {
     # AppConfig.ready: Django's documented place to import receivers and scope registrations.
@@ -52,17 +43,6 @@ ALLOWED_FUNCTION_IMPORTS = {
     # cases.limits caches Category and TimeLimit rows, so it imports cases.models.
     ("cases/models.py", ".limits"),
 }
-# Modules being rewritten by other work at the same time (the lead merges it): their function-level
-# imports are listed in the report and leave this list as those changes land.
-PENDING_FUNCTION_IMPORTS = {
-    "cases/services.py",
-    "cases/workflow.py",
-    "cases/demo.py",
-    "dispatch/sweep.py",
-    "cases/api.py",
-    "cases/serializers.py",
-}
-PENDING_FUNCTION_PACKAGES: tuple[str, ...] = ()
 
 
 def _modules():
@@ -122,7 +102,7 @@ def test_every_app_sits_in_one_layer():
 
 
 def test_apps_import_only_the_layers_below():
-    upward, used_pending = [], set()
+    upward = []
     for rel, tree in _modules():
         unit = _unit(rel)
         for node, _in_function in _imports(tree):
@@ -132,24 +112,15 @@ def test_apps_import_only_the_layers_below():
                     continue
                 if _layer(target) < _layer(unit):
                     continue
-                key = (rel, name)
-                if key in PENDING_UPWARD:
-                    used_pending.add(key)
-                    continue
                 upward.append(f"{rel}:{node.lineno} ({unit}) imports {name} ({target})")
     assert upward == [], "imports against the layer order:\n" + "\n".join(upward)
-    assert used_pending == PENDING_UPWARD, f"no longer needed: {PENDING_UPWARD - used_pending}"
 
 
 def test_no_imports_inside_functions():
-    found, still_pending = [], set()
+    found = []
     for rel, tree in _modules():
-        pending = rel in PENDING_FUNCTION_IMPORTS or rel.startswith(PENDING_FUNCTION_PACKAGES)
         for node, in_function in _imports(tree):
             if not in_function:
-                continue
-            if pending:
-                still_pending.add(rel)
                 continue
             name = ("." * getattr(node, "level", 0)) + (
                 node.module if isinstance(node, ast.ImportFrom) and node.module else node.names[0].name
@@ -158,6 +129,3 @@ def test_no_imports_inside_functions():
                 continue
             found.append(f"{rel}:{node.lineno} imports {name} inside a function")
     assert found == [], "\n".join(found)
-    assert still_pending >= PENDING_FUNCTION_IMPORTS, (
-        f"no longer pending: {PENDING_FUNCTION_IMPORTS - still_pending}"
-    )

@@ -18,13 +18,14 @@ from grids.models import CODE_LENGTH, Area, Department, Level
 from grids.scope import reach, scoped
 
 from .. import extensions, services
-from ..api_actions import ACTIONS, BY_NAME, actions_for
+from ..api_actions import ACTIONS, BY_NAME
 from ..duplicates import duplicates_near
 from ..extra_fields import display_extra
 from ..forms import ACTION_FIELDS, CAUTION_ACTIONS
 from ..models import Attachment, CloseType, LimitUnit
 from ..selectors import case_timeline, cases_visible_to
 from ..serializers import EvaluateSerializer
+from ..transitions import actions_for
 from ..workflow import FINAL, is_case_unit
 from .report import map_settings
 
