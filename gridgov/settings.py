@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "gridgov.middleware.ChineseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "gridgov.refuse_nul.RefuseNulMiddleware",  # NUL in any input: a 400 naming the field, not a 500
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
