@@ -21,6 +21,27 @@ def _as_messages(detail):
     return str(detail)
 
 
+def _flat_fields(messages, prefix=""):
+    """Nested errors (a list item's, a nested serializer's) under dotted names: ``{"photos.0": [...]}``.
+
+    The document promises ``fields`` as a list of messages per name, so ``{"photos": {"0": [...]}}`` is
+    flattened rather than passed on.
+    """
+    flat = {}
+    for key, value in messages.items():
+        name = f"{prefix}{key}"
+        items = value if isinstance(value, list) else [value]
+        texts = [item for item in items if isinstance(item, str)]
+        if texts:
+            flat[name] = texts
+        if isinstance(value, dict):
+            flat.update(_flat_fields(value, f"{name}."))
+        for index, item in enumerate(items if isinstance(value, list) else []):
+            if isinstance(item, dict):
+                flat.update(_flat_fields(item, f"{name}.{index}."))
+    return flat
+
+
 def exception_handler(exc, context):
     """Every error is JSON: ``{"code", "message", "fields"}`` with messages per field for 400s."""
     if isinstance(exc, DjangoValidationError):
@@ -38,7 +59,7 @@ def exception_handler(exc, context):
         body["code"] = "invalid"
         messages = _as_messages(detail)
         if isinstance(messages, dict):
-            body["fields"] = {k: v for k, v in messages.items() if k != "non_field_errors"}
+            body["fields"] = {k: v for k, v in _flat_fields(messages).items() if k != "non_field_errors"}
             general = messages.get("non_field_errors", [])
         else:
             general = messages

@@ -71,7 +71,6 @@ MIDDLEWARE = [
     "gridgov.middleware.ChineseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "gridgov.refuse_nul.RefuseNulMiddleware",  # NUL in any input: a 400 naming the field, not a 500
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -255,6 +254,17 @@ SPECTACULAR_SETTINGS = {
         "AreaKindEnum": "grids.models.AreaKind",
     },
 }
+
+# Issue 17: NUL in any input is a 400 naming the field, not a 500 (before any view, after the language is
+# chosen), and the document declares the error answers every operation may give.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware") + 1,
+    "gridgov.refuse_nul.RefuseNulMiddleware",
+)
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "gridgov.api_schema.declare_error_answers",
+]
 
 # --- GridGov --------------------------------------------------------------------------------------
 GRIDGOV = {

@@ -10,6 +10,7 @@ from .models import Area, Level, Membership
 from .serializers import (
     AreaDetailSerializer,
     AreaSerializer,
+    LocateAnswerSerializer,
     LocateQuerySerializer,
     MembershipSerializer,
     MeSerializer,
@@ -44,7 +45,7 @@ class AreaViewSet(ScopedReadOnlyViewSet):
             OpenApiParameter("lat", float, required=True),
             OpenApiParameter("lon", float, required=True),
         ],
-        responses=AreaSerializer,
+        responses=LocateAnswerSerializer,
     )
     @action(detail=False, methods=["get"])
     def locate(self, request):
