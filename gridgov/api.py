@@ -21,24 +21,24 @@ def _as_messages(detail):
     return str(detail)
 
 
-def _flat_fields(messages, prefix=""):
-    """Nested errors (a list item's, a nested serializer's) under dotted names: ``{"photos.0": [...]}``.
-
-    The document promises ``fields`` as a list of messages per name, so ``{"photos": {"0": [...]}}`` is
-    flattened rather than passed on.
-    """
+def _flat_fields(messages):
+    """Messages per field name, as the document promises: a nested serializer's under dotted names
+    (``{"a": {"b": [...]}}`` -> ``{"a.b": [...]}``), a list's items' under the list's name (DRF's
+    ``{"photos": {"0": [...]}}`` -> ``{"photos": [...]}``)."""
     flat = {}
-    for key, value in messages.items():
-        name = f"{prefix}{key}"
-        items = value if isinstance(value, list) else [value]
-        texts = [item for item in items if isinstance(item, str)]
-        if texts:
-            flat[name] = texts
+
+    def add(name, value):
         if isinstance(value, dict):
-            flat.update(_flat_fields(value, f"{name}."))
-        for index, item in enumerate(items if isinstance(value, list) else []):
-            if isinstance(item, dict):
-                flat.update(_flat_fields(item, f"{name}.{index}."))
+            for key, child in value.items():
+                add(name if str(key).isdigit() else f"{name}.{key}", child)
+        elif isinstance(value, list):
+            for item in value:
+                add(name, item)
+        elif str(value) not in flat.setdefault(name, []):
+            flat[name].append(str(value))
+
+    for key, value in messages.items():
+        add(key, value)
     return flat
 
 

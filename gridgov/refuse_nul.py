@@ -65,8 +65,9 @@ def _in_json(value, path: str) -> list[str]:
             where = f"{path}.{key}" if path else str(key)
             found.extend([where] if NUL in str(key) else _in_json(child, where))
     elif isinstance(value, list):
-        for index, child in enumerate(value):
-            found.extend(_in_json(child, f"{path}.{index}" if path else str(index)))
+        # An item is named by its list, as the API names a list item's errors (gridgov.api).
+        for child in value:
+            found.extend(name for name in _in_json(child, path) if name not in found)
     return found
 
 
@@ -85,7 +86,7 @@ def _in_body(request) -> list[str]:
         if JSON_NUL not in body:
             return []
         try:
-            return _in_json(json.loads(body), "")
+            return [name or "body" for name in _in_json(json.loads(body), "")]  # "body": a bare list
         except ValueError:
             return []  # not JSON: the view's parser answers 400 for that
     if content_type == "application/x-www-form-urlencoded":

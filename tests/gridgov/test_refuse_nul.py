@@ -77,10 +77,14 @@ def test_nested_json_names_the_path_and_keys_count_too(api):
             {"title": "ok", "extra": {"floors": ["3", "4" + NUL], "note" + NUL: "x"}},
             format="json",
         ),
-        "extra.floors.1",
+        "extra.floors",
         "extra.note\x00",
     )
     assert body["message"]
+
+
+def test_a_bare_json_list_is_named_body(api):
+    refused(api.post("/api/v1/notifications/read-all/", ["a\x00"], format="json"), "body")
 
 
 def test_an_escaped_backslash_is_not_nul(api):
