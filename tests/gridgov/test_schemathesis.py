@@ -44,8 +44,8 @@ def wsgi_in_the_test_transaction():
 
 @pytest.fixture
 def api_schema(tree, django_user_model, wsgi_in_the_test_transaction):
-    """The document, on data like the demo's: two grids' register (buildings, households, persons, tags
-    of the residents fixtures) and three open cases, so list and detail answers carry real rows."""
+    """The document, on data like the demo's: two grids' register (buildings, households, persons
+    as the residents fixtures fill them) and three open cases, so list and detail answers carry real rows."""
     root = django_user_model.objects.create_superuser("root", password="pw-root")
     register = Register(tree=tree)
     seq = 1
