@@ -199,6 +199,7 @@ class NotificationViewSet(ScopedReadOnlyViewSet):
         response.data["unread"] = selectors.unread_count(request.user)
         return response
 
+    @extend_schema(responses=s.UnreadCountSerializer)
     @action(detail=False, methods=["get"], url_path="unread-count")
     def unread_count(self, request):
         return Response({"unread": selectors.unread_count(request.user)})

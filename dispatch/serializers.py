@@ -155,5 +155,12 @@ class NotificationSerializer(serializers.ModelSerializer):
         return f"/api/v1/cases/{n.case_id}/" if n.case_id else None
 
 
+class UnreadCountSerializer(serializers.Serializer):
+    unread = serializers.IntegerField(help_text="Your unread notifications.")
+
+
 class MarkReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), required=False, allow_empty=False)
+    # Bounded to the id column's range: a larger number is not an id (SQLite cannot even bind it).
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, allow_empty=False
+    )

@@ -21,6 +21,27 @@ def _as_messages(detail):
     return str(detail)
 
 
+def _flat_fields(messages):
+    """Messages per field name, as the document promises: a nested serializer's under dotted names
+    (``{"a": {"b": [...]}}`` -> ``{"a.b": [...]}``), a list's items' under the list's name (DRF's
+    ``{"photos": {"0": [...]}}`` -> ``{"photos": [...]}``)."""
+    flat = {}
+
+    def add(name, value):
+        if isinstance(value, dict):
+            for key, child in value.items():
+                add(name if str(key).isdigit() else f"{name}.{key}", child)
+        elif isinstance(value, list):
+            for item in value:
+                add(name, item)
+        elif str(value) not in flat.setdefault(name, []):
+            flat[name].append(str(value))
+
+    for key, value in messages.items():
+        add(key, value)
+    return flat
+
+
 def exception_handler(exc, context):
     """Every error is JSON: ``{"code", "message", "fields"}`` with messages per field for 400s."""
     if isinstance(exc, DjangoValidationError):
@@ -38,7 +59,7 @@ def exception_handler(exc, context):
         body["code"] = "invalid"
         messages = _as_messages(detail)
         if isinstance(messages, dict):
-            body["fields"] = {k: v for k, v in messages.items() if k != "non_field_errors"}
+            body["fields"] = {k: v for k, v in _flat_fields(messages).items() if k != "non_field_errors"}
             general = messages.get("non_field_errors", [])
         else:
             general = messages

@@ -253,6 +253,17 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Issue 17: NUL in any input is a 400 naming the field, not a 500 (before any view, after the language is
+# chosen), and the document declares the error answers every operation may give.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware") + 1,
+    "gridgov.refuse_nul.RefuseNulMiddleware",
+)
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "gridgov.api_schema.declare_error_answers",
+]
+
 # --- GridGov --------------------------------------------------------------------------------------
 GRIDGOV = {
     "DEMO_PASSWORD": env.str("GRIDGOV_DEMO_PASSWORD", default="gridgov-demo"),

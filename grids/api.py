@@ -11,6 +11,7 @@ from .selectors import grid_for_point, nearest_grid
 from .serializers import (
     AreaDetailSerializer,
     AreaSerializer,
+    LocateAnswerSerializer,
     LocateQuerySerializer,
     MembershipSerializer,
     MeSerializer,
@@ -45,7 +46,7 @@ class AreaViewSet(ScopedReadOnlyViewSet):
             OpenApiParameter("lat", float, required=True),
             OpenApiParameter("lon", float, required=True),
         ],
-        responses=AreaSerializer,
+        responses=LocateAnswerSerializer,
     )
     @action(detail=False, methods=["get"])
     def locate(self, request):

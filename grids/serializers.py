@@ -4,7 +4,7 @@ from .models import Area, Membership, User
 
 
 class AreaSerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None, allow_null=True)
     bbox = serializers.SerializerMethodField()
     centroid = serializers.SerializerMethodField()
 
@@ -50,7 +50,9 @@ class MembershipSerializer(serializers.ModelSerializer):
     user_display_name = serializers.CharField(source="user.display_name", read_only=True)
     area_code = serializers.CharField(source="area.code", read_only=True)
     area_name = serializers.CharField(source="area.name", read_only=True)
-    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
+    department_name = serializers.CharField(
+        source="department.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Membership
@@ -71,6 +73,8 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
+    # Not an EmailField: an account without an address answers "", which ``format: email`` refuses.
+    email = serializers.CharField(read_only=True, help_text="Empty when the account has no address.")
     memberships = serializers.SerializerMethodField()
 
     class Meta:
@@ -86,3 +90,13 @@ class MeSerializer(serializers.ModelSerializer):
 class LocateQuerySerializer(serializers.Serializer):
     lat = serializers.FloatField(min_value=-90, max_value=90)
     lon = serializers.FloatField(min_value=-180, max_value=180)
+
+
+class LocateAnswerSerializer(serializers.Serializer):
+    """``/areas/locate/``: the grid at the point, or (outside every grid) the nearest one as a suggestion."""
+
+    inside = serializers.BooleanField()
+    area = AreaSerializer(allow_null=True, help_text="The grid at the point; null outside, or out of scope.")
+    nearest = AreaSerializer(
+        allow_null=True, required=False, help_text="Only when outside: the nearest grid in scope, if any."
+    )

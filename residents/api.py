@@ -32,6 +32,7 @@ from .models import (
 )
 
 NO_DELETE = ["get", "post", "patch", "head", "options"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def client_ip(request):
@@ -87,9 +88,14 @@ class HouseholdViewSet(ScopedModelViewSet):
         return selectors.household_search(self.request.user, self.request.query_params.get("q", ""))
 
     def perform_create(self, serializer):
-        serializer.instance = services.household_register(
-            actor=self.request.user, **serializer.validated_data
-        )
+        household = services.household_register(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = self._counted(household)
+
+    @staticmethod
+    def _counted(household):
+        # The answer carries member_count as the list does (there an annotation of household_search).
+        household.member_count = household.persons.filter(status=Person.Status.RESIDENT).count()
+        return household
 
     @action(detail=True, methods=["post"])
     def move(self, request, pk=None):
@@ -104,7 +110,9 @@ class HouseholdViewSet(ScopedModelViewSet):
             area=data.validated_data.get("area"),
             address=data.validated_data.get("address", ""),
         )
-        return Response(s.HouseholdSerializer(moved, context=self.get_serializer_context()).data)
+        return Response(
+            s.HouseholdSerializer(self._counted(moved), context=self.get_serializer_context()).data
+        )
 
 
 class PersonViewSet(ScopedModelViewSet):
@@ -188,7 +196,13 @@ class PersonViewSet(ScopedModelViewSet):
         services.tag_assign(actor=request.user, person=person, **body.validated_data)
         return Response(self.get_serializer(self._fresh(person)).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.ExportSerializer, responses={(200, "text/csv"): bytes})
+    @extend_schema(
+        request=s.ExportSerializer,
+        responses={
+            (200, "text/csv"): bytes,
+            (200, XLSX): bytes,
+        },
+    )
     @action(detail=False, methods=["post"])
     def export(self, request):
         """The register of a grid or community as CSV or .xlsx; masked unless permitted. Logged."""
@@ -283,7 +297,10 @@ class ImportJobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, ScopedG
         job.refresh_from_db()
         return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[OpenApiParameter("filetype", str, enum=["xlsx", "csv"])])
+    @extend_schema(
+        parameters=[OpenApiParameter("filetype", str, enum=["xlsx", "csv"])],
+        responses={(200, XLSX): bytes, (200, "text/csv"): bytes},
+    )
     @action(detail=False, methods=["get"])
     def template(self, request):
         """The import template (.xlsx by default, or CSV) with the expected columns and one example row."""

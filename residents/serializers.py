@@ -79,8 +79,10 @@ class TagBriefSerializer(serializers.Serializer):
 class PersonSerializer(serializers.ModelSerializer):
     area = serializers.CharField(source="area.code", read_only=True)
     household = ScopedPKField(queryset=Household.objects.all(), required=False, allow_null=True)
-    household_number = serializers.CharField(source="household.number", read_only=True, default=None)
-    address = serializers.CharField(source="household.address", read_only=True, default=None)
+    household_number = serializers.CharField(
+        source="household.number", read_only=True, default=None, allow_null=True
+    )
+    address = serializers.CharField(source="household.address", read_only=True, default=None, allow_null=True)
     grid = AreaCodeField(
         write_only=True, required=False, help_text="grid code, for a person without household"
     )
@@ -209,7 +211,9 @@ class VisitSerializer(serializers.ModelSerializer):
     household = ScopedPKField(queryset=Household.objects.all(), required=False, allow_null=True)
     person = ScopedPKField(queryset=Person.objects.all(), required=False, allow_null=True)
     place = ScopedPKField(queryset=Place.objects.all(), required=False, allow_null=True)
-    visitor_name = serializers.CharField(source="visitor.__str__", read_only=True, default=None)
+    visitor_name = serializers.CharField(
+        source="visitor.__str__", read_only=True, default=None, allow_null=True
+    )
     raise_case = RaiseCaseSerializer(write_only=True, required=False, allow_null=True)
     visited_at = serializers.DateTimeField(required=False)
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
@@ -246,7 +250,9 @@ class VisitSerializer(serializers.ModelSerializer):
 
 class VisitTaskSerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.name", read_only=True)
-    address = serializers.CharField(source="person.household.address", read_only=True, default=None)
+    address = serializers.CharField(
+        source="person.household.address", read_only=True, default=None, allow_null=True
+    )
     area = serializers.CharField(source="area.code", read_only=True)
     tag = serializers.CharField(source="tag.code", read_only=True)
     tag_label = serializers.CharField(source="tag.label", read_only=True)
@@ -270,7 +276,7 @@ class VisitTaskSerializer(serializers.ModelSerializer):
 
 class PiiAccessLogSerializer(serializers.ModelSerializer):
     actor_name = serializers.CharField(source="actor.__str__", read_only=True)
-    person_name = serializers.CharField(source="person.name", read_only=True, default=None)
+    person_name = serializers.CharField(source="person.name", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = PiiAccessLog
