@@ -1,0 +1,42 @@
+"""Verify the keyed hash chains of the personal-information and patrol-track access logs.
+
+Reports every break (edited, missing, re-linked or inserted rows, rows under an unknown key, a head that
+was rewritten or that the table no longer reaches) and exits non-zero when there is any.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from command.models import TRACK_LOG_CHAIN, TrackAccessLog, TrackAccessLogHead
+from gridgov import audit_chain
+from residents.models import PII_LOG_CHAIN, PiiAccessLog, PiiAccessLogHead
+
+CHAINS = {
+    PII_LOG_CHAIN: (PiiAccessLog, PiiAccessLogHead),
+    TRACK_LOG_CHAIN: (TrackAccessLog, TrackAccessLogHead),
+}
+
+
+def access_log_breaks(chains=None) -> list[audit_chain.Break]:
+    breaks = []
+    for chain in chains or CHAINS:
+        model, head = CHAINS[chain]
+        breaks += audit_chain.verify(model, head_model=head, chain=chain)
+    return breaks
+
+
+class Command(BaseCommand):
+    help = (
+        "Check the hash chains of the personal-information and patrol-track access logs; report each break."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--chain", choices=sorted(CHAINS), action="append", help="check this log only")
+
+    def handle(self, chain=None, **options):
+        breaks = access_log_breaks(chain)
+        for found in breaks:
+            self.stderr.write(str(found))
+        checked = ", ".join(chain or CHAINS)
+        if breaks:
+            raise CommandError(f"{len(breaks)} break(s) in the access-log chains ({checked}).")
+        self.stdout.write(self.style.SUCCESS(f"The access-log chains verify ({checked})."))
