@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from . import idcard
+
 __all__ = [
     "InvalidToken",
     "decrypt",
@@ -29,6 +31,7 @@ __all__ = [
     "lookup_hashes",
     "mask_id",
     "mask_phone",
+    "redact_id_numbers",
     "rotate",
 ]
 
@@ -128,6 +131,11 @@ def mask_id(number: str) -> str:
     return (
         number[:first] + "*" * (len(number) - first - last) + (number[len(number) - last :] if last else "")
     )
+
+
+def redact_id_numbers(text: str) -> str:
+    """Free text for publication (Open311) with every ID number in it masked under the policy."""
+    return idcard.redact(text, mask_id)
 
 
 def mask_phone(phone: str) -> str:

@@ -1,7 +1,7 @@
 """DRF serializers. Output never carries a full ID or phone number: only the masked forms stored beside
 the ciphertext, and the birth year instead of the birth date (the date is the ID number's middle 8
-digits; the full date is shown only by ``reveal``, logged). Related-object inputs are looked up in the requesting user's scope, so an id from
-another grid reads as "does not exist"."""
+digits; the full date is shown only by ``reveal``, logged). Related-object inputs are looked up in the
+requesting user's scope, so an id from another grid reads as "does not exist"."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
