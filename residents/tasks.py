@@ -1,6 +1,12 @@
 """Celery tasks: thin, idempotent wrappers with id arguments."""
 
+import logging
+
 from celery import shared_task
+
+from .audit import access_log_breaks
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
@@ -16,3 +22,12 @@ def run_import(job_id: int):
     from .imports import import_run
 
     import_run(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def verify_access_logs():
+    """Daily: check the access logs' hash chains; every break is logged as an error (for the log alerting)."""
+    breaks = access_log_breaks()
+    for found in breaks:
+        log.error("access-log chain break: %s", found)
+    return len(breaks)

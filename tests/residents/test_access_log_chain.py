@@ -16,6 +16,7 @@ from command import services as command_services
 from command.models import TRACK_LOG_CHAIN, TrackAccessLog, TrackAccessLogHead
 from gridgov import audit_chain, audit_hash
 from residents.models import PII_LOG_CHAIN, PiiAccessLog, PiiAccessLogHead
+from residents.tasks import verify_access_logs
 
 pytestmark = pytest.mark.django_db
 LOG, HEAD = "residents_piiaccesslog", "residents_piiaccessloghead"
@@ -214,3 +215,11 @@ def test_track_access_records_are_chained_and_checked_too(keys, tree):
     assert [(b.kind, b.seq) for b in track_breaks()] == [("tail_missing", 4)]
     ok, err, _ = run_command()
     assert not ok and "track_access" in err
+
+
+def test_the_nightly_task_logs_each_break(logged, caplog):
+    assert verify_access_logs() == 0
+    sql(f"DELETE FROM {LOG} WHERE seq = 5")
+    with caplog.at_level("ERROR"):
+        assert verify_access_logs() == 1
+    assert "tail_missing" in caplog.text

@@ -6,22 +6,7 @@ was rewritten or that the table no longer reaches) and exits non-zero when there
 
 from django.core.management.base import BaseCommand, CommandError
 
-from command.models import TRACK_LOG_CHAIN, TrackAccessLog, TrackAccessLogHead
-from gridgov import audit_chain
-from residents.models import PII_LOG_CHAIN, PiiAccessLog, PiiAccessLogHead
-
-CHAINS = {
-    PII_LOG_CHAIN: (PiiAccessLog, PiiAccessLogHead),
-    TRACK_LOG_CHAIN: (TrackAccessLog, TrackAccessLogHead),
-}
-
-
-def access_log_breaks(chains=None) -> list[audit_chain.Break]:
-    breaks = []
-    for chain in chains or CHAINS:
-        model, head = CHAINS[chain]
-        breaks += audit_chain.verify(model, head_model=head, chain=chain)
-    return breaks
+from residents.audit import CHAINS, access_log_breaks
 
 
 class Command(BaseCommand):
