@@ -289,6 +289,9 @@ GRIDGOV = {
     # the sequence stay hidden: at most the 6-digit area code and the last 2; residents/crypto.py).
     "ID_MASK_KEEP_FIRST": env.int("GRIDGOV_ID_MASK_KEEP_FIRST", default=4),
     "ID_MASK_KEEP_LAST": env.int("GRIDGOV_ID_MASK_KEEP_LAST", default=2),
+    # Exact searches by ID number per user (residents/throttles.py): enough for the door, too few to try
+    # the candidates a mask leaves.
+    "ID_SEARCH_RATE": env.str("GRIDGOV_ID_SEARCH_RATE", default="30/hour"),
 }
 
 # Personal information (residents): Fernet keys, newest first (rotation: add a key in front, run

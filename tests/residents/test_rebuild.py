@@ -265,3 +265,20 @@ def test_a_worker_without_the_permission_cannot_reveal_the_birth_date(register):
     )
     assert answer.status_code in (403, 404)
     assert not PiiAccessLog.objects.exists()
+
+
+def test_exact_id_number_searches_are_rationed_so_candidates_cannot_be_tried(register, settings):
+    settings.GRIDGOV = {**settings.GRIDGOV, "ID_SEARCH_RATE": "3/hour"}
+    person, number = one_person(register)
+    client = client_for(register.tree.users["worker"])
+    for _ in range(3):
+        assert client.get(f"{BASE}/persons/", {"id_number": number}).status_code == 200
+    assert client.get(f"{BASE}/persons/", {"id_number": number}).status_code == 429
+    # Other lists and lookups are not counted.
+    assert client.get(f"{BASE}/persons/").status_code == 200
+    assert client.get(f"{BASE}/persons/{person.pk}/").status_code == 200
+    # The page shares the ration: the search is dropped with a message, the list still shows.
+    browser = Client()
+    browser.force_login(register.tree.users["worker"])
+    page = browser.get("/residents/persons/", {"id_number": number})
+    assert page.status_code == 200 and "Too many searches by ID number" in page.content.decode()
