@@ -217,8 +217,10 @@ def test_track_access_records_are_chained_and_checked_too(keys, tree):
     assert not ok and "track_access" in err
 
 
-def test_the_nightly_task_logs_each_break(logged, caplog):
-    assert verify_access_logs() == 0
+def test_the_nightly_task_logs_each_break_and_a_checkpoint_of_the_heads(logged, caplog):
+    with caplog.at_level("INFO"):
+        assert verify_access_logs() == 0
+    assert f"pii_access #5 {logged[-1].hash}" in caplog.text
     sql(f"DELETE FROM {LOG} WHERE seq = 5")
     with caplog.at_level("ERROR"):
         assert verify_access_logs() == 1
