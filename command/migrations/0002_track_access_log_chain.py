@@ -24,6 +24,10 @@ def content(row) -> dict:
 def chain_existing(apps, schema_editor):
     Log = apps.get_model("command", "TrackAccessLog")
     Head = apps.get_model("command", "TrackAccessLogHead")
+    if not Log.objects.exists():
+        # Nothing to chain: the first append creates and seals the head (and needs the key only then, so
+        # a new production database migrates before its keys are set, like the PII keys).
+        return
     key_id = audit_hash.current_key_id()
     seq, prev = 0, ""
     for row in Log.objects.order_by("viewed_at", "id").iterator(chunk_size=2000):
