@@ -50,7 +50,8 @@ def _locked_head(head_model, chain: str):
     head = head_model.objects.select_for_update().filter(chain=chain).first()
     if head is None:
         # The migration creates the head; this covers a database built otherwise (first append only).
-        head_model.objects.get_or_create(chain=chain, defaults=empty_head(chain))
+        # Insert-or-nothing, so simultaneous first appends create one head and then take turns at it.
+        head_model.objects.bulk_create([head_model(chain=chain, **empty_head(chain))], ignore_conflicts=True)
         head = head_model.objects.select_for_update().get(chain=chain)
     return head
 
@@ -68,7 +69,8 @@ def append(row, *, head_model, chain: str, write) -> None:
 
 def append_many(rows, *, head_model, chain: str, write) -> None:
     """``append`` for several rows written by one ``write()`` (a bulk insert): three queries in all."""
-    with transaction.atomic():
+    # No savepoint: a failed log write must undo the caller's whole transaction (no look without its row).
+    with transaction.atomic(savepoint=False):
         head = _locked_head(head_model, chain)
         key_id = audit_hash.current_key_id()
         seq, last = head.seq, head.hash

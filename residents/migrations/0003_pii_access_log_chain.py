@@ -2,6 +2,7 @@
 written, link and hash them under the current audit key, and seal the chain's head."""
 
 import django.utils.timezone
+from django.core.exceptions import ImproperlyConfigured
 from django.db import migrations, models
 
 from gridgov import audit_chain, audit_hash
@@ -27,11 +28,14 @@ def content(row) -> dict:
 def chain_existing(apps, schema_editor):
     Log = apps.get_model("residents", "PiiAccessLog")
     Head = apps.get_model("residents", "PiiAccessLogHead")
-    if not Log.objects.exists():
-        # Nothing to chain: the first append creates and seals the head (and needs the key only then, so
-        # a new production database migrates before its keys are set, like the PII keys).
+    try:
+        key_id = audit_hash.current_key_id()
+    except ImproperlyConfigured:
+        if Log.objects.exists():
+            raise  # rows written so far can only be chained under a key
+        # A new production database migrates before its keys are set (as with the PII keys): the first
+        # append creates and seals the head.
         return
-    key_id = audit_hash.current_key_id()
     seq, prev = 0, ""
     for row in Log.objects.order_by("created_at", "id").iterator(chunk_size=2000):
         seq += 1

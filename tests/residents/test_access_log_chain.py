@@ -225,3 +225,11 @@ def test_the_nightly_task_logs_each_break_and_a_checkpoint_of_the_heads(logged, 
     with caplog.at_level("ERROR"):
         assert verify_access_logs() == 1
     assert "tail_missing" in caplog.text
+
+
+def test_an_empty_database_without_heads_starts_its_chains_on_the_first_append(keys, django_user_model):
+    sql(f"DELETE FROM {HEAD}")  # as after a flush, or a database built without the migrations' data
+    actor = django_user_model.objects.create_user("first")
+    PiiAccessLog.objects.create(actor=actor, action="reveal", area_code="430104", reason="首次核查")
+    head = PiiAccessLogHead.objects.get(chain=PII_LOG_CHAIN)
+    assert head.seq == 1 and breaks() == []
