@@ -9,7 +9,12 @@ else's track is a ``TrackAccessLog`` row.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from gridgov import audit_chain
+
+TRACK_LOG_CHAIN = "track_access"
 
 
 class PatrolPosition(models.Model):
@@ -56,8 +61,30 @@ class PatrolLast(models.Model):
         indexes = [models.Index(fields=["recorded_at"], name="patrollast_time")]
 
 
+class TrackAccessLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Track access records are append-only.")
+
+    def delete(self):
+        raise PermissionError("Track access records are append-only.")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        # Numbered, linked and hashed like save(), in one turn at the chain's head.
+        objs = list(objs)
+        if objs:
+            audit_chain.append_many(
+                objs,
+                head_model=TrackAccessLogHead,
+                chain=TRACK_LOG_CHAIN,
+                write=lambda: super(TrackAccessLogQuerySet, self).bulk_create(objs, *args, **kwargs),
+            )
+        return objs
+
+
 class TrackAccessLog(models.Model):
-    """Who looked at whose track, for which period, when and how (PIPL: every look is logged)."""
+    """Who looked at whose track, for which period, when and how (PIPL: every look is logged).
+
+    Append-only and hash-chained (gridgov/audit_chain.py), its head sealed in ``TrackAccessLogHead``."""
 
     class Via(models.TextChoices):
         MAP = "map", _("Command map")
@@ -68,7 +95,14 @@ class TrackAccessLog(models.Model):
     period_start = models.DateTimeField(_("from"))
     period_end = models.DateTimeField(_("until"))
     via = models.CharField(_("via"), max_length=8, choices=Via.choices)
-    viewed_at = models.DateTimeField(_("viewed at"), auto_now_add=True)
+    # Set before the hash is computed (auto_now_add would overwrite it after).
+    viewed_at = models.DateTimeField(_("viewed at"), default=timezone.now, editable=False)
+    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+    key_id = models.CharField(max_length=32, editable=False)
+
+    objects = TrackAccessLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("track access")
@@ -82,4 +116,44 @@ class TrackAccessLog(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("Track access records are append-only.")
-        super().save(*args, **kwargs)
+        audit_chain.append(
+            self,
+            head_model=TrackAccessLogHead,
+            chain=TRACK_LOG_CHAIN,
+            write=lambda: super(TrackAccessLog, self).save(*args, **kwargs),
+        )
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Track access records are append-only.")
+
+    def chain_content(self) -> dict:
+        return track_log_content(self)
+
+
+def track_log_content(row) -> dict:
+    """The audited fields of a track-access row, as the chain hashes them (also used by the migration)."""
+    return {
+        "viewer": row.viewer_id,
+        "subject": row.subject_id,
+        "period_start": row.period_start,
+        "period_end": row.period_end,
+        "via": row.via,
+        "viewed_at": row.viewed_at,
+    }
+
+
+class TrackAccessLogHead(models.Model):
+    """The sealed head (last seq and hash) of the track-access chain: a deleted tail shows against it."""
+
+    chain = models.CharField(max_length=32, primary_key=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
+    key_id = models.CharField(max_length=32, blank=True)
+    mac = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("track-access chain head")
+        verbose_name_plural = _("track-access chain heads")
+
+
+audit_chain.register(TRACK_LOG_CHAIN, TrackAccessLog, TrackAccessLogHead)

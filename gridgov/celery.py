@@ -25,6 +25,11 @@ app.conf.beat_schedule = {
         "task": "residents.tasks.build_visit_tasks",
         "schedule": crontab(hour=5, minute=30),
     },
+    # The personal-information and patrol-track access logs' hash chains, checked nightly.
+    "residents-verify-access-logs": {
+        "task": "residents.tasks.verify_access_logs",
+        "schedule": crontab(hour=4, minute=40),
+    },
     # Closed cases nobody rated within the callback window are closed as "no response".
     "cases-callback-window": {
         "task": "cases.tasks.lapse_unanswered_evaluations",

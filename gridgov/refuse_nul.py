@@ -13,14 +13,13 @@ and a 400 page for everything else.
 
 import io
 import json
+from collections.abc import Callable
 
-from django.http import HttpResponse, JsonResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
-
-from open311.render import Open311Error, error_response
 
 from .api import exception_handler
 
@@ -103,15 +102,28 @@ def _in_body(request) -> list[str]:
     return []
 
 
+# Surfaces with an error language of their own, by path prefix: an app whose URLs answer in another format
+# (Open311's GeoReport errors) registers its refusal from its AppConfig.ready, so this module imports no app.
+REFUSALS: dict[str, Callable[[HttpRequest, list[str], str], HttpResponse]] = {}
+
+
+def refusal_register(prefix: str, refuse: Callable[[HttpRequest, list[str], str], HttpResponse]) -> None:
+    REFUSALS[prefix] = refuse
+
+
+def _api_refusal(request, fields: list[str], message: str) -> HttpResponse:
+    answer = exception_handler(ValidationError({field: [message] for field in fields}), {})
+    return JsonResponse(answer.data, status=400, json_dumps_params={"ensure_ascii": False})
+
+
+refusal_register("/api/", _api_refusal)
+
+
 def refusal(request, fields: list[str]) -> HttpResponse:
     message = _("This field may not contain the NUL character (\\u0000).")
-    path = request.path_info
-    if path.startswith("/api/"):
-        answer = exception_handler(ValidationError({field: [message] for field in fields}), {})
-        return JsonResponse(answer.data, status=400, json_dumps_params={"ensure_ascii": False})
-    if path.startswith("/open311/"):
-        fmt = "json" if path.endswith(".json") else "xml"
-        return error_response(Open311Error(400, *(f"{field}: {message}" for field in fields)), fmt)
+    for prefix, refuse in REFUSALS.items():
+        if request.path_info.startswith(prefix):
+            return refuse(request, fields, message)
     # Rendered without the request: its session cookie or user may be what carried the NUL.
     page = render_to_string("gridgov/bad_input.html", {"fields": fields, "message": message})
     return HttpResponse(page, status=400)

@@ -289,6 +289,18 @@ GRIDGOV = {
     "OPEN311_CHANGESET": env.str("OPEN311_CHANGESET", default="2026-11-23T00:00:00+08:00"),
     "OPEN311_MEDIA_HOSTS": env.list("OPEN311_MEDIA_HOSTS", default=[]),  # ".example.com" = its subdomains
     "OPEN311_RATE_LIMIT": env.int("OPEN311_RATE_LIMIT", default=60),  # POSTs per key per minute; 0 = off
+    # Keys of the audit chains' HMAC (gridgov/audit_hash.py), kept out of the database: "id:secret,id:secret"
+    # (AUDIT_KEY_ID writes, default the first; the others still verify old rows). Empty: development
+    # derives one from SECRET_KEY; production refuses to run.
+    "AUDIT_KEYS": env.str("GRIDGOV_AUDIT_KEYS", default=""),
+    "AUDIT_KEY_ID": env.str("GRIDGOV_AUDIT_KEY_ID", default=""),
+    # Masked ID numbers keep this many leading and trailing characters (capped so that the birth date and
+    # the sequence stay hidden: at most the 6-digit area code and the last 2; residents/crypto.py).
+    "ID_MASK_KEEP_FIRST": env.int("GRIDGOV_ID_MASK_KEEP_FIRST", default=4),
+    "ID_MASK_KEEP_LAST": env.int("GRIDGOV_ID_MASK_KEEP_LAST", default=2),
+    # Exact searches by ID number per user (residents/throttles.py): enough for the door, too few to try
+    # the candidates a mask leaves.
+    "ID_SEARCH_RATE": env.str("GRIDGOV_ID_SEARCH_RATE", default="30/hour"),
 }
 
 # Personal information (residents): Fernet keys, newest first (rotation: add a key in front, run

@@ -72,3 +72,9 @@ class Open311Error(Exception):
 
 def error_response(error: Open311Error, fmt: str) -> HttpResponse:
     return respond(error.errors, fmt, root="errors", status=error.status)
+
+
+def refuse_nul(request, fields: list[str], message: str) -> HttpResponse:
+    """The refusal of ``gridgov.refuse_nul`` for a GeoReport request."""
+    fmt = "json" if request.path_info.endswith(".json") else "xml"
+    return error_response(Open311Error(400, *(f"{field}: {message}" for field in fields)), fmt)

@@ -28,6 +28,7 @@ from cases.models import (
 )
 from cases.workflow import FINAL, OPEN, Status
 from grids.models import CODE_LENGTH, Area
+from residents.crypto import redact_id_numbers
 
 from .conf import setting
 
@@ -239,10 +240,11 @@ def _row(case, void_reasons, unit_names, notices, media_prefix) -> dict:
     return {
         "service_request_id": case["public_id"],
         "status": "closed" if closed else "open",
-        "status_notes": status_notes(case, void_reasons.get(case["pk"], "")),
+        # Free text is published: an ID number typed into it is masked like everywhere else.
+        "status_notes": redact_id_numbers(status_notes(case, void_reasons.get(case["pk"], ""))),
         "service_name": case["category__name"],
         "service_code": case["category__code"],
-        "description": case["description"] or None,
+        "description": redact_id_numbers(case["description"]) or None,
         "agency_responsible": (
             case["handling_department__name"]
             or case["handling_area__name"]
@@ -338,7 +340,7 @@ def update_rows(events, build_url) -> list[dict]:
                 "service_request_id": event.case.public_id,
                 "status": "closed" if event.to_status in FINAL else "open",
                 "updated_datetime": w3(event.created_at),
-                "description": _update_description(event),
+                "description": redact_id_numbers(_update_description(event)),
                 "media_url": build_url(reverse("open311:media", args=[event.case.public_id, photo.pk]))
                 if photo
                 else None,

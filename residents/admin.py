@@ -4,6 +4,7 @@ Register rows are edited through the services (which encrypt, check scope and ke
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from gridgov.admin import ReadOnlyAdmin
 
@@ -38,7 +39,7 @@ class PersonAdmin(ReadOnlyAdmin):
         "id_mask",
         "phone_mask",
         "gender",
-        "birth_date",
+        "birth_year",
         "ethnicity",
         "residence_type",
         "relation",
@@ -48,6 +49,11 @@ class PersonAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
     search_fields = ["name"]
+
+    @admin.display(description=_("birth year"))
+    def birth_year(self, person):
+        # The year only: the date is the ID number's middle 8 digits (reveal shows it, logged).
+        return person.birth_date.year if person.birth_date else None
 
 
 @admin.register(Place)

@@ -30,6 +30,7 @@ from .models import (
     Visit,
     VisitTask,
 )
+from .throttles import IdNumberSearchThrottle
 
 NO_DELETE = ["get", "post", "patch", "head", "options"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -125,6 +126,10 @@ class PersonViewSet(ScopedModelViewSet):
     serializer_class = s.PersonSerializer
     http_method_names = NO_DELETE
     filter_backends = []  # filtering is the selector's job (sensitive tags must not be probed)
+
+    def get_throttles(self):
+        # Exact ID-number searches are rationed (the mask leaves candidates that could be tried one by one).
+        return [*super().get_throttles(), IdNumberSearchThrottle()]
 
     def get_queryset(self):
         p = self.request.query_params

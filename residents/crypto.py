@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from . import idcard
+
 __all__ = [
     "InvalidToken",
     "decrypt",
@@ -29,6 +31,7 @@ __all__ = [
     "lookup_hashes",
     "mask_id",
     "mask_phone",
+    "redact_id_numbers",
     "rotate",
 ]
 
@@ -102,11 +105,37 @@ def lookup_hashes(kind: str, value: str) -> list[str]:
     return [_hmac(key, kind, value) for key in hash_keys()] if value else []
 
 
+# A resident ID is area (6) + birth date (8) + sequence (3) + check (1). A mask that shows more than the
+# area code in front or more than the last 2 behind leaves the birth date and sequence few enough to rebuild
+# from a birth year and the check digit, so the policy is capped there.
+MAX_KEEP_FIRST, MAX_KEEP_LAST = 6, 2
+
+
+def id_mask_policy() -> tuple[int, int]:
+    """(leading, trailing) characters a masked ID number keeps: ``GRIDGOV["ID_MASK_KEEP_FIRST"/"_LAST"]``."""
+    conf = getattr(settings, "GRIDGOV", {}) or {}
+    first = min(max(int(conf.get("ID_MASK_KEEP_FIRST", 4)), 0), MAX_KEEP_FIRST)
+    last = min(max(int(conf.get("ID_MASK_KEEP_LAST", 2)), 0), MAX_KEEP_LAST)
+    return first, last
+
+
 def mask_id(number: str) -> str:
-    """First 6 and last 4 characters, the rest starred (430104********123X)."""
+    """The policy's leading and trailing characters, the rest starred (default 4 and 2: 4301************3X).
+
+    Also narrows a mask made under a wider policy (the stars stay stars), which is how stored masks are
+    brought under a new policy without the key.
+    """
     if len(number) <= 10:
         return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    first, last = id_mask_policy()
+    return (
+        number[:first] + "*" * (len(number) - first - last) + (number[len(number) - last :] if last else "")
+    )
+
+
+def redact_id_numbers(text: str) -> str:
+    """Free text for publication (Open311) with every ID number in it masked under the policy."""
+    return idcard.redact(text, mask_id)
 
 
 def mask_phone(phone: str) -> str:

@@ -1,4 +1,7 @@
-"""Export of the register of a grid or community: masked unless the exporter may unmask; always logged."""
+"""Export of the register of a grid or community: masked unless the exporter may unmask; always logged.
+
+A masked export carries the birth year, not the birth date: the date is the ID number's middle 8 digits.
+"""
 
 import csv
 import io
@@ -25,7 +28,7 @@ class ExportFile:
     content: bytes
 
 
-def _headers():
+def _headers(unmasked: bool):
     return [
         _("Grid"),
         _("Household number"),
@@ -34,7 +37,7 @@ def _headers():
         _("ID type"),
         _("ID number"),
         _("Gender"),
-        _("Birth date"),
+        _("Birth date") if unmasked else _("Birth year"),
         _("Ethnicity"),
         _("Residence type"),
         _("Household relation"),
@@ -56,7 +59,7 @@ def _row(person: Person, unmasked: bool):
         person.get_id_type_display(),
         id_number,
         person.get_gender_display(),
-        person.birth_date.isoformat() if person.birth_date else "",
+        _birth(person, unmasked),
         person.ethnicity,
         person.get_residence_type_display(),
         person.get_relation_display(),
@@ -64,6 +67,12 @@ def _row(person: Person, unmasked: bool):
         person.get_status_display(),
         "；".join(link.tag.label for link in person.visible_tags),
     ]
+
+
+def _birth(person: Person, unmasked: bool):
+    if not person.birth_date:
+        return ""
+    return person.birth_date.isoformat() if unmasked else person.birth_date.year
 
 
 @transaction.atomic
@@ -79,7 +88,7 @@ def register_export(
     persons = list(
         selectors.person_list(actor, area_code=area.code).order_by("area__code", "household__number", "id")
     )
-    fields = ["name", "id_number", "phone", "birth_date", "groups"]
+    fields = ["name", "id_number", "phone", "birth_date" if unmasked else "birth_year", "groups"]
     services.export_log(
         actor=actor,
         area=area,
@@ -90,24 +99,27 @@ def register_export(
         remote_addr=remote_addr,
     )
     rows = [_row(p, unmasked) for p in persons]
+    headers = _headers(unmasked)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"register-{area.code}-{stamp}{'-full' if unmasked else ''}"
     if format == "xlsx":
         return ExportFile(
-            f"{name}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _xlsx(rows)
+            f"{name}.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            _xlsx(headers, rows),
         )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(_headers())
+    writer.writerow(headers)
     writer.writerows(rows)
     # BOM: Excel on Chinese Windows opens UTF-8 CSV correctly only with it.
     return ExportFile(f"{name}.csv", "text/csv; charset=utf-8", ("\ufeff" + buffer.getvalue()).encode())
 
 
-def _xlsx(rows) -> bytes:
+def _xlsx(headers, rows) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Register"))
-    sheet.append(_headers())
+    sheet.append(headers)
     for row in rows:
         sheet.append(row)
     out = io.BytesIO()

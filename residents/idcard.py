@@ -65,3 +65,23 @@ def make(area_code: str, born: dt.date, sequence: int) -> str:
     """A well-formed number for generated (synthetic) data: area + birth date + sequence + check."""
     first17 = f"{area_code[:6]}{born:%Y%m%d}{sequence % 1000:03d}"
     return first17 + check_char(first17)
+
+
+# An 18-character number (or a 15-digit legacy one) standing alone in free text.
+_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+
+
+def redact(text: str, mask) -> str:
+    """Free text with every well-formed ID number in it replaced by ``mask(number)``: what a citizen or a
+    worker typed into a description must not publish someone's number (other long digit runs stay)."""
+    if not text:
+        return text
+
+    def replace(match):
+        try:
+            number = normalize(match.group(1))
+        except ValidationError:
+            return match.group(0)
+        return mask(number)
+
+    return _IN_TEXT.sub(replace, text)

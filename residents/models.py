@@ -8,7 +8,10 @@ the masked form for lists (see crypto.py).
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from gridgov import audit_chain
 
 from .catalogue import TAG_LABELS
 
@@ -433,6 +436,9 @@ class VisitTask(models.Model):
         indexes = [models.Index(fields=["area", "status"], name="visittask_area_status")]
 
 
+PII_LOG_CHAIN = "pii_access"
+
+
 class PiiAccessLogQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("The personal-information access log is append-only.")
@@ -440,9 +446,22 @@ class PiiAccessLogQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionError("The personal-information access log is append-only.")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        # Numbered, linked and hashed like save(), in one turn at the chain's head.
+        objs = list(objs)
+        if objs:
+            audit_chain.append_many(
+                objs,
+                head_model=PiiAccessLogHead,
+                chain=PII_LOG_CHAIN,
+                write=lambda: super(PiiAccessLogQuerySet, self).bulk_create(objs, *args, **kwargs),
+            )
+        return objs
+
 
 class PiiAccessLog(models.Model):
-    """Append-only: every unmasked look at, and every export of, personal information."""
+    """Append-only and hash-chained (gridgov/audit_chain.py): every unmasked look at, and every export of,
+    personal information."""
 
     class Action(models.TextChoices):
         REVEAL = "reveal", _("Unmasked view")
@@ -458,7 +477,12 @@ class PiiAccessLog(models.Model):
     subject_count = models.PositiveIntegerField(_("persons"), default=1)
     reason = models.CharField(_("reason"), max_length=300)
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    # Set before the hash is computed (auto_now_add would overwrite it after).
+    created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False, db_index=True)
+    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+    key_id = models.CharField(max_length=32, editable=False)
 
     objects = PiiAccessLogQuerySet.as_manager()
 
@@ -470,10 +494,48 @@ class PiiAccessLog(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("The personal-information access log is append-only.")
-        super().save(*args, **kwargs)
+        audit_chain.append(
+            self,
+            head_model=PiiAccessLogHead,
+            chain=PII_LOG_CHAIN,
+            write=lambda: super(PiiAccessLog, self).save(*args, **kwargs),
+        )
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The personal-information access log is append-only.")
+
+    def chain_content(self) -> dict:
+        return pii_log_content(self)
+
+
+def pii_log_content(row) -> dict:
+    """The audited fields of an access-log row, as the chain hashes them (a plain function: the migration
+    that chained the rows written before the chain existed uses the same definition)."""
+    return {
+        "actor": row.actor_id,
+        "action": row.action,
+        "person": row.person_id,
+        "area_code": row.area_code,
+        "fields": list(row.fields or []),
+        "subject_count": row.subject_count,
+        "reason": row.reason,
+        "remote_addr": audit_chain.ip_text(row.remote_addr),
+        "created_at": row.created_at,
+    }
+
+
+class PiiAccessLogHead(models.Model):
+    """The sealed head (last seq and hash) of the access-log chain: a deleted tail shows against it."""
+
+    chain = models.CharField(max_length=32, primary_key=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
+    key_id = models.CharField(max_length=32, blank=True)
+    mac = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("access-log chain head")
+        verbose_name_plural = _("access-log chain heads")
 
 
 class ImportJob(models.Model):
@@ -510,3 +572,6 @@ class ImportJob(models.Model):
             if self.total_rows
             else (100 if self.status == "done" else 0)
         )
+
+
+audit_chain.register(PII_LOG_CHAIN, PiiAccessLog, PiiAccessLogHead)

@@ -1,6 +1,7 @@
 """DRF serializers. Output never carries a full ID or phone number: only the masked forms stored beside
-the ciphertext. Related-object inputs are looked up in the requesting user's scope, so an id from
-another grid reads as "does not exist"."""
+the ciphertext, and the birth year instead of the birth date (the date is the ID number's middle 8
+digits; the full date is shown only by ``reveal``, logged). Related-object inputs are looked up in the
+requesting user's scope, so an id from another grid reads as "does not exist"."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -90,6 +91,10 @@ class PersonSerializer(serializers.ModelSerializer):
     phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=32)
     id_number_masked = serializers.CharField(source="id_mask", read_only=True)
     phone_masked = serializers.CharField(source="phone_mask", read_only=True)
+    birth_date = serializers.DateField(
+        write_only=True, required=False, allow_null=True, help_text="read back as birth_year; reveal shows it"
+    )
+    birth_year = serializers.SerializerMethodField()
     tags = serializers.SerializerMethodField()
 
     class Meta:
@@ -107,6 +112,7 @@ class PersonSerializer(serializers.ModelSerializer):
             "id_number_masked",
             "gender",
             "birth_date",
+            "birth_year",
             "ethnicity",
             "residence_type",
             "relation",
@@ -119,13 +125,16 @@ class PersonSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["status", "moved_out_on", "deceased_on"]
 
+    def get_birth_year(self, person) -> int | None:
+        return person.birth_date.year if person.birth_date else None
+
     def get_tags(self, person) -> list[dict]:
         # ``visible_tags`` is prefetched with the user's visibility rule; never fall back to all tags.
         return TagBriefSerializer(getattr(person, "visible_tags", []), many=True).data
 
 
 class RevealSerializer(serializers.Serializer):
-    fields = serializers.MultipleChoiceField(choices=["id_number", "phone"], required=False)
+    fields = serializers.MultipleChoiceField(choices=["id_number", "phone", "birth_date"], required=False)
     reason = serializers.CharField(max_length=300, min_length=4)
 
 

@@ -20,6 +20,7 @@ from grids.scope import scoped
 from . import access, exports, import_jobs, imports, selectors, services, visits
 from .forms import ExportForm, ImportForm, RevealForm, VisitForm
 from .models import GroupTag, Household, ImportJob, Person, PiiAccessLog
+from .throttles import IdNumberSearchThrottle
 
 LEVEL_BELOW = {
     Level.DISTRICT: Level.STREET,
@@ -163,6 +164,10 @@ def coverage_page(request):
 def person_page(request):
     _require_reach(request.user)
     g = request.GET
+    if not IdNumberSearchThrottle().allow_request(request, None):
+        messages.error(request, _("Too many searches by ID number; try again later."))
+        g = g.copy()
+        g["id_number"] = ""
     persons = selectors.person_list(
         request.user,
         search=g.get("q", ""),

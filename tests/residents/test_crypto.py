@@ -29,7 +29,7 @@ def test_the_raw_database_value_of_an_id_number_is_not_the_number(register):
         assert number not in stored
         assert number[6:14] not in row[0] and register.phones[person_id] not in stored
         assert crypto.decrypt(row[0]) == number
-        assert row[2] == number[:6] + "********" + number[-4:]
+        assert row[2] == number[:4] + "*" * 12 + number[-2:]
 
 
 def test_two_persons_never_share_a_ciphertext_even_for_equal_values():
@@ -79,7 +79,25 @@ def test_production_refuses_to_run_without_keys(settings):
 
 
 @pytest.mark.parametrize(
-    ("value", "masked"), [("13812345678", "138****5678"), ("110105194912310021", "110105********0021")]
+    ("value", "masked"), [("13812345678", "138****5678"), ("110105194912310021", "1101************21")]
 )
-def test_masks_keep_three_or_six_first_and_four_last(value, masked):
+def test_masks_keep_three_first_and_four_last_of_a_phone_and_four_and_two_of_an_id(value, masked):
     assert (crypto.mask_phone if len(value) == 11 else crypto.mask_id)(value) == masked
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "masked"),
+    [
+        (6, 2, "110105**********21"),
+        (0, 0, "*" * 18),
+        (3, 1, "110**************1"),
+        (8, 4, "110105**********21"),
+    ],
+)
+def test_the_id_mask_follows_the_policy_but_never_shows_the_birth_date_or_sequence(
+    settings, first, last, masked
+):
+    settings.GRIDGOV = {**settings.GRIDGOV, "ID_MASK_KEEP_FIRST": first, "ID_MASK_KEEP_LAST": last}
+    assert crypto.mask_id("110105194912310021") == masked
+    # A mask narrowed again under the policy is the mask of the number (how stored masks are migrated).
+    assert crypto.mask_id("110105********0021") == masked

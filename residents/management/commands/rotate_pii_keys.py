@@ -1,8 +1,9 @@
 """Re-encrypt every stored personal number under the current (first) key and recompute search hashes.
 
 Rotation: prepend a new Fernet key to GRIDGOV_PII_KEYS (keep the old ones), deploy, run this command,
-then remove the old keys. A new GRIDGOV_PII_HASH_KEY can be prepended the same way. Batches commit
-one at a time, so the command can be stopped and run again.
+then remove the old keys. A new GRIDGOV_PII_HASH_KEY can be prepended the same way. The masked ID
+numbers are recomputed too, so a changed mask policy (GRIDGOV["ID_MASK_KEEP_FIRST"/"_LAST"]) reaches
+every row. Batches commit one at a time, so the command can be stopped and run again.
 """
 
 from django.core.management.base import BaseCommand
@@ -37,7 +38,7 @@ class Command(BaseCommand):
                 for row in rows:
                     fix(row)
                 fields = (
-                    ["id_cipher", "id_hash", "phone_cipher", "phone_hash"]
+                    ["id_cipher", "id_hash", "id_mask", "phone_cipher", "phone_hash"]
                     if model is Person
                     else ["contact_phone_cipher"]
                 )
@@ -48,6 +49,7 @@ class Command(BaseCommand):
     def _person(person):
         number, phone = crypto.decrypt(person.id_cipher), crypto.decrypt(person.phone_cipher)
         person.id_cipher, person.id_hash = crypto.rotate(person.id_cipher), crypto.lookup_hash("id", number)
+        person.id_mask = crypto.mask_id(number) if number else ""  # a changed mask policy applies too
         person.phone_cipher, person.phone_hash = (
             crypto.rotate(person.phone_cipher),
             crypto.lookup_hash("phone", phone),
