@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("cases", "0005_public_id_satisfaction"),
-        ("dispatch", "0005_notification_notificationdelivery_routingrule_and_more"),
+        ("dispatch", "0005_notifications_routing_whistles_assists"),
         ("grids", "0002_remove_area_area_code_prefix"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

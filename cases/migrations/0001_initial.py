@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("dispatch", "0002_initial"),
+        ("dispatch", "0002_department_areas"),
         ("grids", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -24,7 +24,7 @@ def fill_public_ids(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0004_case_next_escalation_at_case_case_due_unred_and_more")]
+    dependencies = [("cases", "0004_escalation_schedule")]
 
     operations = [
         migrations.AddField(

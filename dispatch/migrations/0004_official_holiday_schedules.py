@@ -68,6 +68,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("dispatch", "0003_calendarrevision_calendaryear_calendarday_and_more")]
+    dependencies = [("dispatch", "0003_working_time_calendar")]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("assessment", "0002_caserecord_department_in_grids"),
         ("cases", "0008_case_department_in_grids"),
-        ("dispatch", "0005_notification_notificationdelivery_routingrule_and_more"),
+        ("dispatch", "0005_notifications_routing_whistles_assists"),
         ("grids", "0003_department_from_dispatch"),
         ("worktime", "0001_calendar_from_dispatch"),
         ("contenttypes", "0002_remove_content_type_name"),

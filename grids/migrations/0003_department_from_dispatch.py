@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("grids", "0002_remove_area_area_code_prefix"),
         # The table was created by dispatch's migrations.
-        ("dispatch", "0005_notification_notificationdelivery_routingrule_and_more"),
+        ("dispatch", "0005_notifications_routing_whistles_assists"),
     ]
 
     operations = [

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("grids", "0003_department_from_dispatch"),
         # The tables (and the official schedules in them) were created by dispatch's migrations.
-        ("dispatch", "0005_notification_notificationdelivery_routingrule_and_more"),
+        ("dispatch", "0005_notifications_routing_whistles_assists"),
     ]
 
     operations = [

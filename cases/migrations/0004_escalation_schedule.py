@@ -5,8 +5,11 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # Renamed to say what it does; a database that applied it under its old name counts it as applied.
+    replaces = [("cases", "0004_case_next_escalation_at_case_case_due_unred_and_more")]
+
     dependencies = [
-        ("cases", "0003_remove_case_case_area_id_and_more"),
+        ("cases", "0003_case_area_indexes_redefined"),
         ("dispatch", "0004_official_holiday_schedules"),
         ("grids", "0002_remove_area_area_code_prefix"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

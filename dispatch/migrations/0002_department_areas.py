@@ -5,6 +5,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # Renamed to say what it does; a database that applied it under its old name counts it as applied.
+    replaces = [("dispatch", "0002_initial")]
+
     initial = True
 
     dependencies = [

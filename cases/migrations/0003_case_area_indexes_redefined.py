@@ -5,6 +5,9 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # Renamed to say what it does; a database that applied it under its old name counts it as applied.
+    replaces = [("cases", "0003_remove_case_case_area_id_and_more")]
+
     dependencies = [
         ("cases", "0002_catalogue"),
         ("dispatch", "0004_official_holiday_schedules"),

@@ -6,8 +6,11 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+    # Renamed to say what it does; a database that applied it under its old name counts it as applied.
+    replaces = [("dispatch", "0005_notification_notificationdelivery_routingrule_and_more")]
+
     dependencies = [
-        ("cases", "0004_case_next_escalation_at_case_case_due_unred_and_more"),
+        ("cases", "0004_escalation_schedule"),
         ("dispatch", "0004_official_holiday_schedules"),
         ("grids", "0002_remove_area_area_code_prefix"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
