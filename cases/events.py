@@ -3,6 +3,10 @@
 Each event's hash covers its predecessor's hash and its own content, so editing or deleting any row
 (outside the ORM, which refuses) breaks the chain from that row on; ``verify_chain`` names the first
 broken link.
+
+The one writer: every case event (services, the sweep, the demo generator, any app that writes to a case's
+timeline) is an ``EventDraft`` linked by ``events_chain``; ``event_append`` writes one, ``events_append``
+a batch over many cases with one query for the chain heads and one insert.
 """
 
 import datetime
@@ -97,7 +101,11 @@ def events_append(drafts, *, first=False) -> list[CaseEvent]:
     if not drafts:
         return []
     heads = {} if first else chain_heads(d.case_id for d in drafts)
-    return CaseEvent.objects.bulk_create(events_chain(drafts, heads))
+    events = events_chain(drafts, heads)
+    if len(events) == 1:  # one row (a service's event): the model's own INSERT
+        events[0].save()
+        return events
+    return CaseEvent.objects.bulk_create(events)
 
 
 def event_append(
