@@ -10,9 +10,12 @@ run with ``--reuse`` continues from there):
 * **Copies** (the rest): each batch copies pool stories in turn under fresh ids, numbers (the per-street
   counters moved on) and public ids, with their events re-chained for the new case ids (hashes valid:
   ``verify_chain`` is checked on a sample at the end) and their attachments pointing at the same stored
-  photos. One transaction per batch, each table streamed with psycopg's ``cursor.copy``. The replay costs
-  a query or two per step (permissions, conditions); a copy costs none, which is what makes a million
-  cases a matter of minutes.
+  photos. Each round of copies moves them to other grids (the same micro-grid slot, the point shifted by
+  the grids' centroids, a grid or community team handling it moved along), so the open cases of the pool's
+  few recent stories spread over the district as a million generated ones would, instead of piling up in
+  the few grids they were reported in. One transaction per batch, each table streamed with psycopg's
+  ``cursor.copy``. The replay costs a query or two per step (permissions, conditions); a copy costs none,
+  which is what makes a million cases a matter of minutes.
 """
 
 import hashlib
@@ -23,13 +26,15 @@ from django.core.management.color import no_style
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 
 from cases import demo
 from cases.events import GENESIS, event_hash, verify_chain
 from cases.models import Attachment, Case, CaseEvent, CaseNumberCounter, new_public_id
-from grids.models import CODE_LENGTH, Level
+from grids.models import CODE_LENGTH, Area, Level
 
 POOL_TABLE = "bench_story"
+STRIDE = 7919  # grids between a story and its next round of copies (a prime: every grid gets its turn)
 
 
 def fill(district, target: int, *, months=24, seed=2024, stories=5000, batch=20_000, log=print) -> dict:
@@ -142,13 +147,14 @@ def _tail(event) -> str | None:
 class Pool:
     """The stories, read once, and the copies made of them."""
 
-    def __init__(self, cases, events, attachments):
+    def __init__(self, cases, events, attachments, grids):
         self.case_fields, self.event_fields, self.attachment_fields = (
             _columns(Case),
             _columns(CaseEvent),
             _columns(Attachment),
         )
         self.cases, self.events, self.attachments = cases, events, attachments
+        self.grids = grids  # [(id, code, lat, lon, community id, [(micro-grid id, code), ...])] by code
         self.copied_ids = []
 
     @classmethod
@@ -174,15 +180,62 @@ class Pool:
                 tables[model] = rows
         events, attachments = {}, {}
         for event in tables[CaseEvent]:
+            event["text"] = event["payload"]  # written back as read, unless its photo ids change
             event["payload"] = json.loads(event["payload"]) if event["payload"] else {}
             event["tail"] = _tail(event)
             events.setdefault(event["case_id"], []).append(event)
         for attachment in tables[Attachment]:
             attachments.setdefault(attachment["case_id"], []).append(attachment)
-        street = CODE_LENGTH[Level.STREET]
+        areas = {
+            a["id"]: a
+            for a in Area.objects.filter(level__in=[Level.GRID, Level.MICROGRID]).values(
+                "id", "code", "level", "parent_id", "centroid_lat", "centroid_lon"
+            )
+        }
+        micro = {}
+        for a in sorted(areas.values(), key=lambda a: a["code"]):
+            if a["level"] == Level.MICROGRID:
+                micro.setdefault(a["parent_id"], []).append((a["id"], a["code"]))
+        grids = [
+            (a["id"], a["code"], a["centroid_lat"], a["centroid_lon"], a["parent_id"], micro.get(a["id"], []))
+            for a in sorted(areas.values(), key=lambda a: a["code"])
+            if a["level"] == Level.GRID
+        ]
+        at = {grid[0]: k for k, grid in enumerate(grids)}
         for case in tables[Case]:
-            case["counter"] = (timezone.localtime(case["reported_at"]).year, case["area_code"][:street])
-        return cls(tables[Case], events, attachments)
+            case["year"] = timezone.localtime(case["reported_at"]).year
+            area = areas.get(case["area_id"])
+            grid_id = area and (area["id"] if area["level"] == Level.GRID else area["parent_id"])
+            case["grid"] = at.get(grid_id)  # None: not in a grid, copied in place
+            if case["grid"] is not None:
+                slots = [m[0] for m in grids[case["grid"]][5]]
+                case["slot"] = slots.index(area["id"]) if area["id"] in slots else None
+                handling = case["handling_area_id"]
+                case["team"] = (
+                    "grid"
+                    if handling == grid_id
+                    else "community"
+                    if handling == grids[case["grid"]][4]
+                    else ""
+                )
+        return cls(tables[Case], events, attachments, grids)
+
+    def rehome(self, template, round_) -> dict:
+        """The template's place fields moved ``round_ * STRIDE`` grids along the grids' code order."""
+        if template["grid"] is None or round_ == 0:
+            return {"area_code": template["area_code"]}
+        old = self.grids[template["grid"]]
+        new = self.grids[(template["grid"] + round_ * STRIDE) % len(self.grids)]
+        area_id, area_code = new[0], new[1]
+        if template["slot"] is not None and template["slot"] < len(new[5]):
+            area_id, area_code = new[5][template["slot"]]
+        place = {"area_id": area_id, "area_code": area_code}
+        if template["lat"] is not None and None not in (old[2], new[2]):
+            place["lat"] = round(template["lat"] + new[2] - old[2], 6)
+            place["lon"] = round(template["lon"] + new[3] - old[3], 6)
+        if template["team"]:
+            place["handling_area_id"] = new[0] if template["team"] == "grid" else new[4]
+        return place
 
     def write(self, count, *, start) -> dict:
         """``count`` copies, one transaction: pool stories ``start``, ``start + 1``, … in turn."""
@@ -194,20 +247,21 @@ class Pool:
                 ids[model] = cursor.fetchone()[0]
             counters = {(c.year, c.area_code): c for c in CaseNumberCounter.objects.all()}
             cases, events, attachments = [], [], []
+            street = CODE_LENGTH[Level.STREET]
             for k in range(start, start + count):
                 template = self.cases[k % len(self.cases)]
+                place = self.rehome(template, k // len(self.cases))
                 ids[Case] += 1
                 case_id = ids[Case]
-                counter = counters.get(template["counter"])
+                key = (template["year"], place["area_code"][:street])
+                counter = counters.get(key)
                 if counter is None:
-                    year, street = template["counter"]
-                    counter = counters[template["counter"]] = CaseNumberCounter(
-                        year=year, area_code=street, last=0
-                    )
+                    counter = counters[key] = CaseNumberCounter(year=key[0], area_code=key[1], last=0)
                 counter.last += 1
                 cases.append(
                     {
                         **template,
+                        **place,
                         "id": case_id,
                         "number": f"{counter.year}{counter.area_code}{counter.last:06d}",
                         "public_id": new_public_id(),
@@ -232,11 +286,13 @@ class Pool:
                     )
                 prev = GENESIS
                 for event in old_events:
-                    payload = event["payload"]
+                    text = event["text"]
                     if event["tail"] is not None:
                         digest = hashlib.sha256(f"{prev}[{case_id}{event['tail']}".encode()).hexdigest()
                     else:
+                        payload = event["payload"]
                         payload = {**payload, "photos": [photo_ids.get(p, p) for p in payload["photos"]]}
+                        text = json.dumps(payload, ensure_ascii=False)
                         digest = event_hash(
                             prev,
                             case_id=case_id,
@@ -254,7 +310,7 @@ class Pool:
                             **event,
                             "id": event_ids[event["id"]],
                             "case_id": case_id,
-                            "payload": json.dumps(payload, ensure_ascii=False),
+                            "payload": text,
                             "prev_hash": prev,
                             "hash": digest,
                         }
@@ -267,7 +323,9 @@ class Pool:
             ):
                 names = [f.attname for f in fields]
                 columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-                with cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
+                statement = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
+                # The queued writer sends from a thread: the rows are built while the server takes the last.
+                with cursor.copy(statement, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
                     for row in rows:
                         copy.write_row([row[name] for name in names])
             CaseNumberCounter.objects.bulk_create(
