@@ -63,10 +63,7 @@ QUICK = {"sizes": "3000", "creates": 30, "grids": 200, "repeat": 5, "stories": 3
 
 
 def setup(grids: int, reuse: bool):
-
-    django.setup()
     call_command("migrate", verbosity=0)
-
     CaseViewSet.throttle_classes = []  # measure the work, not the rate limiter
     district = Area.objects.filter(level=Level.DISTRICT).first() if reuse else None
     if district is not None:
