@@ -11,10 +11,15 @@ migrated, and given the demo district (``--grids``, 5,000 by default). Then:
     authentication, validation, the ``case_report`` service, numbering, the report event, the response),
     and the same rows — the case, its report event, the number counter — written again with raw psycopg,
     one transaction per case, the two taking turns in ten rounds (so a machine slowing down mid-run slows
-    both alike); then the plain case INSERT alone. Bar: the API at least 25 % of the raw rate.
-(b) For each size, the table is filled with ``cases.demo`` (the demo generator, COPY), analysed, and each
-    list query is requested ``--repeat`` times: p50 / p95 of the whole request. Bar: p95 under 50 ms at a
-    million. Over the bar, the query's EXPLAIN ANALYZE is printed.
+    both alike); then the plain case INSERT alone. The API's share of the raw rate is printed; there is
+    no bar on it (issue 16 retired the 25 % bar).
+(b) For each size, the table is topped up by ``bench/fill.py`` (``--stories`` cases from the demo
+    generator, the rest their copies, ``--batch`` cases per committed transaction, streamed with COPY),
+    analysed, and each list query is requested ``--repeat`` times: p50 / p95 of the whole request.
+    Bar: p95 under 50 ms at a million. Over the bar, the query's EXPLAIN ANALYZE is printed.
+
+``--reuse`` keeps the database of an earlier or stopped run and tops it up; ``--quick`` is CI's smoke run
+(a few thousand cases, under a minute, bars not enforced). Exit status 1 when a bar fails.
 """
 
 import argparse
@@ -26,28 +31,39 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from throwaway import recreate_database  # bench/ is the script's folder, first on sys.path
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
 os.environ.setdefault("DEBUG", "0")  # no query log: it would grow without bound and slow every query
 os.environ.setdefault("GRIDGOV_VAR_DIR", "/tmp/gridgov-bench")
 
-BAR_CREATE_SHARE = 0.25
+import django  # noqa: E402
+
+django.setup()  # the imports below need the apps loaded
+
+import psycopg  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import load_backend  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from fill import fill as fill_cases  # noqa: E402  (bench/ is the script's folder, first on sys.path)
+from psycopg.types.json import Jsonb  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+from throwaway import recreate_database  # noqa: E402
+
+from cases.api import CaseViewSet  # noqa: E402
+from cases.demo import cast_for  # noqa: E402
+from cases.models import Case  # noqa: E402
+from grids.demo import build_district  # noqa: E402
+from grids.models import Area, Level  # noqa: E402
+
 BAR_LIST_P95_MS = 50.0
+QUICK = {"sizes": "3000", "creates": 30, "grids": 200, "repeat": 5, "stories": 300, "batch": 1000}
 
 
 def setup(grids: int, reuse: bool):
-    import django
-    from django.core.management import call_command
-
-    django.setup()
     call_command("migrate", verbosity=0)
-    from cases.api import CaseViewSet
-    from grids.demo import build_district
-    from grids.models import Area, Level
-
     CaseViewSet.throttle_classes = []  # measure the work, not the rate limiter
     district = Area.objects.filter(level=Level.DISTRICT).first() if reuse else None
     if district is not None:
@@ -61,8 +77,6 @@ def setup(grids: int, reuse: bool):
 
 def fresh(user):
     """A new user object per request, as the session's authentication backend loads it for every request."""
-    from django.conf import settings
-    from django.contrib.auth import load_backend
 
     return load_backend(settings.AUTHENTICATION_BACKENDS[0]).get_user(user.pk)
 
@@ -72,10 +86,6 @@ def fresh(user):
 
 def bench_create(district, count: int, rounds: int = 10):
     """API and raw take turns, ``rounds`` times: a machine that slows down mid-run slows both alike."""
-    from django.db import connection
-    from rest_framework.test import APIClient
-
-    from cases.demo import cast_for
 
     cast = cast_for(district)
     team = cast.teams[0]
@@ -122,12 +132,11 @@ def bench_create(district, count: int, rounds: int = 10):
     print(f"    API (APIClient → case_report)        {api_rate:8.1f} cases/s")
     print(
         f"    raw psycopg: case + event + counter  {raw_rate:8.1f} cases/s   API = {api_rate / raw_rate:.0%} "
-        f"(bar ≥ {BAR_CREATE_SHARE:.0%}) {'PASS' if api_rate / raw_rate >= BAR_CREATE_SHARE else 'FAIL'}"
+        "of raw (no bar: a figure to compare runs by)"
     )
     print(
         f"    the share round by round             min {min(shares):.0%}, "
-        f"median {statistics.median(shares):.0%}, max {max(shares):.0%} "
-        "(how much the machine moved during the run)"
+        f"median {statistics.median(shares):.0%}, max {max(shares):.0%} (how much the machine moved)"
     )
     print(
         f"    raw psycopg: case INSERT alone       {insert_rate:8.1f} cases/s   "
@@ -140,8 +149,6 @@ class RawCopy:
     """The rows the API wrote, written again with psycopg: one transaction per case, as the API does."""
 
     def __init__(self, settings_dict):
-        import psycopg
-        from psycopg.types.json import Jsonb
 
         self.conn = psycopg.connect(
             host=settings_dict["HOST"],
@@ -229,7 +236,6 @@ def cursor_for(position: int) -> str:
 
 
 def scenarios(district, cast):
-    from cases.models import Case
 
     street = district.children.order_by("code").first()
     community = street.children.order_by("code").first()
@@ -261,12 +267,7 @@ def scenarios(district, cast):
     ]
 
 
-def bench_list(district, size: int, repeat: int):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-    from rest_framework.test import APIClient
-
-    from cases.demo import cast_for
+def bench_list(district, size: int, repeat: int, explain_over=True):
 
     cast = cast_for(district)
     client = APIClient()
@@ -288,7 +289,7 @@ def bench_list(district, size: int, repeat: int):
         verdict = "ok" if p95 < BAR_LIST_P95_MS else "OVER"
         print(f"    {label:34s} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   {rows:3d} rows   {verdict}")
         results.append((label, p50, p95))
-        if p95 >= BAR_LIST_P95_MS:
+        if p95 >= BAR_LIST_P95_MS and explain_over:
             explain(client, user, params, connection, CaptureQueriesContext)
     return results
 
@@ -306,22 +307,15 @@ def explain(client, user, params, connection, CaptureQueriesContext):
             print("      | " + line)
 
 
-def fill(district, target: int, months: int):
-    from django.db import connection
-
-    from cases import demo
-    from cases.models import Case
-
-    have = Case.objects.count()
-    if target > have:
-        started = time.monotonic()
-        result = demo.build(
-            district=district, seed=target, cases=target - have, months=months, batch=5000, forced=False
-        )
-        took = time.monotonic() - started
+def fill(district, target: int, args):
+    """Top the cases up to ``target`` (resumable: each batch commits), then refresh the statistics."""
+    result = fill_cases(
+        district, target, months=args.months, stories=args.stories, batch=args.batch, log=print
+    )
+    if result["cases"]:
         print(
-            f"\nfilled {result['cases']:,} cases, {result['events']:,} events, {result['attachments']:,} "
-            f"photos in {took:.0f}s ({result['cases'] / took:.0f} cases/s)"
+            f"\nfilled {result['cases']:,} cases, {result['events']:,} events, "
+            f"{result['attachments']:,} photos in {result['seconds']:.0f}s ({result['rate']:,.0f} cases/s)"
         )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE cases_case")
@@ -337,12 +331,23 @@ def main():
     parser.add_argument("--months", type=int, default=24, help="months of history the cases spread over")
     parser.add_argument("--repeat", type=int, default=100, help="requests per list query")
     parser.add_argument(
+        "--stories", type=int, default=5000, help="cases the demo generator writes; the rest are their copies"
+    )
+    parser.add_argument("--batch", type=int, default=20_000, help="cases per committed batch of the fill")
+    parser.add_argument(
         "--reuse",
         action="store_true",
-        help="keep the database of an earlier run and top its cases up to each size (a million "
-        "takes most of an hour to fill)",
+        help="keep the database of an earlier (or stopped) run and top its cases up to each size",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a smoke run in well under a minute ({QUICK}); figures printed, bars not enforced",
     )
     args = parser.parse_args()
+    if args.quick:
+        for key, value in QUICK.items():
+            setattr(args, key, value)
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit(
@@ -354,16 +359,23 @@ def main():
     bench_create(district, args.creates)
     summary = []
     for size in [int(s) for s in args.sizes.split(",") if s]:
-        fill(district, size, args.months)
-        summary.append((size, bench_list(district, size, args.repeat)))
+        fill(district, size, args)
+        summary.append((size, bench_list(district, size, args.repeat, explain_over=not args.quick)))
     print("\nsummary: worst list p95 per size")
+    ok = True
     for size, results in summary:
         worst = max(results, key=lambda r: r[2])
+        passed = worst[2] < BAR_LIST_P95_MS
+        ok &= passed or size < 1_000_000  # the bar is set at a million
         print(
-            f"    {size:>9,}: {worst[2]:.1f} ms ({worst[0]}) — bar {BAR_LIST_P95_MS:.0f} ms "
-            f"{'PASS' if worst[2] < BAR_LIST_P95_MS else 'FAIL'}"
+            f"    {size:>9,}: {worst[2]:.1f} ms ({worst[0]}) — bar {BAR_LIST_P95_MS:.0f} ms at 1,000,000 "
+            f"{'PASS' if passed else 'FAIL'}"
         )
+    if args.quick:
+        print("quick run: ran end to end (bars not enforced)")
+        return 0
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

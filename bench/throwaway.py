@@ -3,14 +3,15 @@
 import sys
 from urllib.parse import urlparse
 
+import psycopg
+
 
 def recreate_database(url: str):
-    """Drop and create the database in ``url``; refuses names that do not look throwaway (gg_*, bench*)."""
-    import psycopg
-
+    """Drop and create the database in ``url``; refuses names that do not look throwaway (gg_*, bench*,
+    *_bench: what bench/quick.sh names beside DATABASE_URL's database)."""
     parts = urlparse(url)
     name = parts.path.lstrip("/")
-    if not name.startswith(("gg_", "bench", "gridgov_bench")):
+    if not (name.startswith(("gg_", "bench", "gridgov_bench")) or name.endswith("_bench")):
         sys.exit(f"Refusing to drop database {name!r}: use a throwaway name such as gg_bench.")
     admin = parts._replace(path="/postgres").geturl()
     with psycopg.connect(admin, autocommit=True) as conn:
