@@ -19,6 +19,8 @@ from cases.models import Attachment, Case, Category
 from gridgov.celery import app
 from gridgov.stored_files import orphan_files_remove
 from gridgov.tasks import remove_orphan_files
+from residents.import_jobs import import_start
+from residents.models import ImportJob
 from tests.factories import photo, report
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +112,17 @@ def test_a_rollback_after_the_files_were_saved_removes_them(tree, rubbish, setti
     with pytest.raises(RuntimeError):
         services.case_attach(case_id=case.pk, actor=tree.users["worker"], files=[photo(), photo("b.jpg")])
     assert Attachment.objects.count() == 0 and stored(settings) == []
+
+
+def test_an_import_whose_row_fails_after_the_upload_was_saved_leaves_no_file(tree, settings, monkeypatch):
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("the row could not be written")
+
+    monkeypatch.setattr(ImportJob, "save", broken)
+    upload = SimpleUploadedFile("people.csv", "姓名,身份证号\n".encode(), content_type="text/csv")
+    with pytest.raises(RuntimeError):
+        import_start(actor=tree.users["centre"], area=tree.district, file=upload)
+    assert stored(settings) == []
 
 
 def test_files_of_a_transaction_that_commits_stay(tree, rubbish, settings):
