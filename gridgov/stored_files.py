@@ -48,6 +48,7 @@ DEFAULTS = {
     "FILE_SWEEP_GRACE_HOURS": 24,
 }
 SERVE_MODES = ("django", "x-accel", "x-sendfile")
+SWEEP_BATCH = 500  # stored names checked against the rows per query
 
 
 def files_setting(name: str):
@@ -109,15 +110,27 @@ def _file_fields():
     ]
 
 
-def _walk(storage, folder: str):
-    """(folder, file names) for the folder and every folder below it."""
+def _stored_names(storage, folder: str):
+    """Every file's name in the folder and the folders below it."""
     try:
         folders, files = storage.listdir(folder)
     except (FileNotFoundError, NotADirectoryError):
         return
-    yield folder, files
+    for name in sorted(files):
+        yield f"{folder}/{name}"
     for sub in sorted(folders):
-        yield from _walk(storage, f"{folder.rstrip('/')}/{sub}")
+        yield from _stored_names(storage, f"{folder}/{sub}")
+
+
+def _batches(names, size=SWEEP_BATCH):
+    batch = []
+    for name in names:
+        batch.append(name)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _referenced(names: list[str], fields) -> set[str]:
@@ -136,17 +149,15 @@ def orphan_files_remove(*, now=None, storage=None) -> list[str]:
     fields = _file_fields()
     removed = []
     for prefix in files_setting("FILE_SWEEP_PREFIXES"):
-        for folder, files in _walk(storage, prefix.rstrip("/")):
-            names = [f"{folder}/{name}" for name in files]
-            for start in range(0, len(names), 500):
-                batch = names[start : start + 500]
-                kept = _referenced(batch, fields)
-                for name in batch:
-                    if name in kept or storage.get_modified_time(name) > cutoff:
-                        continue
-                    storage.delete(name)
-                    logger.info("removed orphan file %s (no row points at it)", name)
-                    removed.append(name)
+        # Batched across folders: a case's folder holds a few files, a query per folder would be slow.
+        for batch in _batches(_stored_names(storage, prefix.rstrip("/"))):
+            kept = _referenced(batch, fields)
+            for name in batch:
+                if name in kept or storage.get_modified_time(name) > cutoff:
+                    continue
+                storage.delete(name)
+                logger.info("removed orphan file %s (no row points at it)", name)
+                removed.append(name)
     logger.info("orphan file sweep: %d removed", len(removed))
     return removed
 

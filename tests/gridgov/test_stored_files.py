@@ -6,9 +6,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import FileField
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -155,6 +157,21 @@ def test_the_sweep_removes_only_old_files_no_row_points_at(tree, rubbish, settin
     assert stored(settings) == sorted(
         [attachment.file.name, attachment.thumbnail.name, demo, new_orphan, outside]
     )
+
+
+def test_the_sweep_asks_the_database_once_per_file_field_not_once_per_folder(
+    tree, settings, django_assert_num_queries
+):
+    for case_id in range(40):
+        age(settings, default_storage.save(f"cases/{case_id}/ab/orphan.jpg", ContentFile(b"x")))
+    file_fields = [
+        field
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, FileField)
+    ]
+    with django_assert_num_queries(len(file_fields)):
+        assert len(orphan_files_remove()) == 40
 
 
 def test_the_sweep_runs_from_beat_and_can_be_switched_off(tree, rubbish, settings):
