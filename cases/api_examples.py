@@ -37,8 +37,8 @@ CASE_ROW = {
 PHOTO = {
     "id": 7482,
     "kind": "before",
-    "url": "https://gridgov.example.org/media/cases/2026/11/05e98c1a86945df8.jpg",
-    "thumbnail_url": "https://gridgov.example.org/media/cases/2026/11/05e98c1a86945df8.thumb.jpg",
+    "url": "https://gridgov.example.org/cases/attachments/7482/",
+    "thumbnail_url": "https://gridgov.example.org/cases/attachments/7482/thumbnail/",
     "mime": "image/jpeg",
     "size": 186563,
     "width": 1600,

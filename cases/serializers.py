@@ -1,7 +1,9 @@
 from decimal import Decimal
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from grids.models import Area, Department
@@ -55,8 +57,24 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    url = serializers.FileField(source="file", read_only=True)
-    thumbnail_url = serializers.FileField(source="thumbnail", read_only=True)
+    # Through the scope-checked download view (cases.views.detail.attachment_file): there is no public
+    # media URL. It takes the API token as well as a session.
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, attachment) -> str:
+        return self._absolute(reverse("cases:attachment", args=[attachment.pk]))
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_thumbnail_url(self, attachment) -> str | None:
+        if not attachment.thumbnail:
+            return None
+        return self._absolute(reverse("cases:thumbnail", args=[attachment.pk]))
+
+    def _absolute(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
 
     class Meta:
         model = Attachment

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.db import prepared_statements
+from gridgov.stored_files import files_removed_on_failure
 from grids.models import Area, Level
 from grids.scope import reach
 from grids.selectors import PlacedArea, area_at_point
@@ -103,7 +104,8 @@ def case_report(
             return ReportResult(previous, created=False)
     try:
         # Inside the transaction: the commit hooks that run after it plan their statements as usual.
-        with transaction.atomic(), prepared_statements():
+        # Its photos are saved before their rows: a refused one rolls back the rest, files included.
+        with files_removed_on_failure(), transaction.atomic(), prepared_statements():
             case, report_event = _case_create(
                 actor=actor,
                 category=category,
@@ -273,7 +275,7 @@ def _link(attachments, event):
 def case_act(action, *, case_id, actor, version=None, photos=(), **arguments) -> Case:
     """Every workflow action (``cases.transitions.ACTIONS``): lock the case, check the version the user saw,
     store the photos, run the transition core, save, append the event, link the photos to it."""
-    with transaction.atomic():
+    with files_removed_on_failure(), transaction.atomic():
         case = _locked(case_id, version)
         _act(case, actor, action, photos, **arguments)
         return case
@@ -449,7 +451,7 @@ def case_correct_area(*, case_id, actor, area: Area, reason: str, version=None):
 
 def case_attach(*, case_id, actor, files, kind="evidence", version=None):
     """Add photos or documents to a case, as an event of their own."""
-    with transaction.atomic():
+    with files_removed_on_failure(), transaction.atomic():
         case = _locked(case_id, version)
         if not cases_visible_to(actor).filter(pk=case.pk).exists():
             raise PermissionDenied(_("You may not add files to this case."))

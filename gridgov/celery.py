@@ -63,6 +63,11 @@ app.conf.beat_schedule = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Stored files no row points at (a crash between save and commit) are removed after a grace period.
+    "files-orphan-sweep": {
+        "task": "gridgov.tasks.remove_orphan_files",
+        "schedule": crontab(hour=3, minute=50),
+    },
     # Photos Open311 clients sent by media_url are fetched outside the request.
     "open311-media-sweep": {
         "task": "open311.tasks.fetch_pending_media",

@@ -301,6 +301,16 @@ GRIDGOV = {
     # Exact searches by ID number per user (residents/throttles.py): enough for the door, too few to try
     # the candidates a mask leaves.
     "ID_SEARCH_RATE": env.str("GRIDGOV_ID_SEARCH_RATE", default="30/hour"),
+    # Stored files (gridgov/stored_files.py): served only through scope-checked views. MEDIA_SERVE "django"
+    # streams them, "x-accel" hands them to nginx's internal MEDIA_ACCEL_PREFIX location
+    # (deploy/nginx-media.conf), "x-sendfile" to Apache/lighttpd. S3-compatible storage: signed URLs
+    # valid MEDIA_SIGNED_URL_SECONDS. The nightly sweep removes files under FILE_SWEEP_PREFIXES that no
+    # row points at and that are older than FILE_SWEEP_GRACE_HOURS.
+    "MEDIA_SERVE": env.str("GRIDGOV_MEDIA_SERVE", default="django"),
+    "MEDIA_ACCEL_PREFIX": env.str("GRIDGOV_MEDIA_ACCEL_PREFIX", default="/protected-media/"),
+    "MEDIA_SIGNED_URL_SECONDS": env.int("GRIDGOV_MEDIA_SIGNED_URL_SECONDS", default=300),
+    "FILE_SWEEP_PREFIXES": env.list("GRIDGOV_FILE_SWEEP_PREFIXES", default=["cases/", "residents/imports/"]),
+    "FILE_SWEEP_GRACE_HOURS": env.int("GRIDGOV_FILE_SWEEP_GRACE_HOURS", default=24),
 }
 
 # Personal information (residents): Fernet keys, newest first (rotation: add a key in front, run

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -28,7 +26,7 @@ urlpatterns = [
     path("open311/v2/", include("open311.urls")),
     path("", views.home, name="home"),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/ route, not even under DEBUG: case photos and import files are personal information, served
+# only by views that check the viewer's scope (gridgov.stored_files.stored_file_response).
 
 handler404 = views.not_found  # JSON under /api/

@@ -1,7 +1,7 @@
 """The citizens' pages (no account): report, follow with the link, rate. Mounted at /public/."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,6 +12,7 @@ from cases.models import Case
 from cases.services import ActionNotAllowed, case_evaluate_by_token
 from cases.tokens import citizen_token
 from cases.views.report import map_settings
+from gridgov.stored_files import stored_file_response
 from grids.models import Area, Level
 from grids.selectors import grid_for_point
 
@@ -183,8 +184,6 @@ def after_photo(request, token, pk, thumbnail=False):
     photo = after_photo_for(token, pk)
     if photo is None or (thumbnail and not photo.thumbnail):
         raise Http404
-    stored = photo.thumbnail if thumbnail else photo.file
-    response = FileResponse(stored.open("rb"), content_type="image/jpeg" if thumbnail else photo.mime)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(
+        photo.thumbnail if thumbnail else photo.file, content_type="image/jpeg" if thumbnail else photo.mime
+    )

@@ -16,6 +16,7 @@ from cases.attachments import attachment_store
 from cases.media import UploadRefused
 from cases.models import Attachment, AttachmentKind, CaseEvent, Source
 from cases.services import case_report
+from gridgov.stored_files import files_removed_on_failure
 
 from .conf import setting
 from .fetch import MediaRefused, MediaUnavailable, download, url_problem
@@ -102,7 +103,7 @@ def media_fetch_run(fetch_id: int, *, now=None) -> MediaFetch | None:
 
 
 def _store(case, body: bytes, name: str) -> Attachment:
-    with transaction.atomic():
+    with files_removed_on_failure(), transaction.atomic():
         attachment = attachment_store(
             case=case, actor=case.reporter, upload=ContentFile(body, name=name), kind=AttachmentKind.BEFORE
         )

@@ -8,12 +8,12 @@ fast), and reads need no key.
 import functools
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from gridgov.stored_files import stored_file_response
 from intake.authentication import key_from_request
 from intake.keys import integration_for_key
 
@@ -219,10 +219,8 @@ def media(request, service_request_id, attachment_id):
     photo = selectors.published_photo(service_request_id, attachment_id)
     if photo is None:
         return error_response(Open311Error(404, _("No such photo.")), "json")
-    response = FileResponse(photo.file.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "public, max-age=86400"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    # Published on purpose (the request is public): shared caches may keep it.
+    return stored_file_response(photo.file, content_type="image/jpeg", cache_control="public, max-age=86400")
 
 
 @csrf_exempt

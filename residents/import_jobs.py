@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from gridgov.stored_files import file_written, files_removed_on_failure
 from grids.models import Area
 
 from . import access
@@ -15,6 +16,7 @@ from .models import ImportJob
 from .tasks import run_import
 
 
+@files_removed_on_failure()
 @transaction.atomic
 def import_start(*, actor, area: Area, file) -> ImportJob:
     """Save the upload and queue the import (it runs in a worker after this transaction commits)."""
@@ -22,6 +24,7 @@ def import_start(*, actor, area: Area, file) -> ImportJob:
         raise PermissionDenied(_("You may not change the register of this area."))
     job = ImportJob(area=area, actor=actor, file_name=file.name[:200])
     job.file.save(file.name, file, save=False)
+    file_written(job.file)
     job.save()
     transaction.on_commit(lambda: run_import.delay(job.id))
     return job

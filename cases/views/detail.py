@@ -6,14 +6,18 @@ refused form shows the page again with that form open, its input kept and the er
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_fsm import ConcurrentTransition
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
+from gridgov.stored_files import stored_file_response
 from grids.models import CODE_LENGTH, Area, Department, Level
 from grids.scope import reach, scoped
 
@@ -246,18 +250,31 @@ def action_failed(request, case, name, errors):
 # --- Photos through the scope ----------------------------------------------------------------------
 
 
-@login_required
 @require_GET
 def attachment_file(request, pk, thumbnail=False):
-    """A case file, only for users who may see the case; never a public media URL."""
-    attachment = get_object_or_404(scoped(request.user, Attachment.objects.all()), pk=pk)
-    stored = attachment.thumbnail if thumbnail and attachment.thumbnail else attachment.file
+    """A case file, only for users who may see the case (404 otherwise); never a public media URL.
+
+    The API's ``url`` and ``thumbnail_url`` point here too, so a client signed in with an API token is
+    let in as well as a browser session."""
+    viewer = _viewer(request)
+    if viewer is None:
+        return redirect_to_login(request.get_full_path())
+    attachment = get_object_or_404(scoped(viewer, Attachment.objects.all()), pk=pk)
     if thumbnail and not attachment.thumbnail:
         raise Http404
     mime = "image/jpeg" if thumbnail else attachment.mime
-    response = FileResponse(stored.open("rb"), content_type=mime)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    if not mime.startswith("image/"):
-        response["Content-Disposition"] = "attachment"
-    return response
+    return stored_file_response(
+        attachment.thumbnail if thumbnail else attachment.file,
+        content_type=mime,
+        download=not mime.startswith("image/"),
+    )
+
+
+def _viewer(request):
+    if request.user.is_authenticated:
+        return request.user
+    try:
+        found = TokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return None
+    return found[0] if found else None

@@ -209,7 +209,8 @@ def test_a_citizens_report_followed_through_to_the_rating(client, tree):
     )  # no staff or internal notes
     assert 'id="rate-form"' in body
     [after] = page.context["t"].after_photos
-    assert client.get(f"{track_url}photos/{after.pk}/thumbnail/").status_code == 200
+    thumbnail = client.get(f"{track_url}photos/{after.pk}/thumbnail/")
+    assert thumbnail.status_code == 200 and thumbnail["Cache-Control"].startswith("private")
     rated = client.post(f"{track_url}rate/", {"satisfaction": "basically_satisfied", "comment": "还行"})
     assert rated.status_code == 302
     case.refresh_from_db()
