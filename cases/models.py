@@ -331,6 +331,9 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
             models.Index(fields=["reported_at"], name="case_reported_at"),
         ]
 
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
     def save(self, *args, **kwargs):
         # The chain head moves only with an event (cases.events, by UPDATE in the same transaction): a save
         # of an instance read before the last append must not move it back.
@@ -341,9 +344,6 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
                 if not f.primary_key and not f.generated and f.name not in CHAIN_HEAD_FIELDS
             ]
         super().save(*args, **kwargs)
-
-    def __str__(self):
-        return f"{self.number} {self.title}"
 
     @property
     def state_fields(self):
