@@ -165,6 +165,12 @@ def events_append(drafts, *, first=False, case=None) -> list[CaseEvent]:
     return events
 
 
+def events_write(events) -> list[CaseEvent]:
+    """Insert events from ``events_chain`` whose heads the caller has set on the case rows itself, in the
+    same transaction and under their locks (the sweep's claim UPDATE sets them with everything else)."""
+    return CaseEvent.objects.bulk_create(events)
+
+
 def event_append(
     *, case, kind, actor=None, from_status="", to_status="", comment="", payload=None, at=None, first=False
 ):

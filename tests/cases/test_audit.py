@@ -1,12 +1,16 @@
 """The case-event audit trail: every kind of change made with database access shows, by case and event."""
 
+import datetime as dt
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from cases import audit, services
 from cases.events import LEGACY_KEY_ID, event_content, legacy_hash
 from cases.models import AuditCheckpoint, Case, CaseEvent
+from dispatch.sweep import sweep
 from gridgov.audit_hash import dev_key
 from tests.factories import report
 
@@ -202,3 +206,12 @@ def test_checkpoints_are_append_only(chain):
         checkpoint.save()
     with pytest.raises(PermissionError):
         checkpoint.delete()
+
+
+def test_the_sweep_moves_the_heads_in_its_claim(tree, new_case):
+    services.case_file(case_id=new_case.pk, actor=tree.users["community"])
+    result = sweep(now=timezone.now() + dt.timedelta(days=30))
+    assert result.overdue == 1
+    new_case.refresh_from_db()
+    assert new_case.last_event_seq == new_case.events.count() >= 3
+    assert audit.breaks() == []
