@@ -727,6 +727,8 @@ class CaseWriter:
             change = request_step(case, step.actor, request, at=step.at, photo_ids=[a.pk for a in attached])
             self._event(change.event, attached)
         case.updated_at = plan.steps[-1].at
+        # The case row carries its chain's head, written in the same bulk insert as its events.
+        case.last_event_seq, case.last_event_hash = self.heads[case.pk]
         self.cases.append(case)
         return case
 

@@ -155,6 +155,9 @@ class TimeLimit(models.Model):
         ]
 
 
+CHAIN_HEAD_FIELDS = ("last_event_seq", "last_event_hash")
+
+
 class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
     number = models.CharField(_("number"), max_length=32, unique=True)
     # The id outsiders see (Open311 service_request_id, citizens' links): random, so it never reveals
@@ -274,6 +277,10 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
     )
 
     version = models.PositiveIntegerField(default=1)
+    # The head of the case's event chain (cases.events moves it with every append, in the same transaction):
+    # a deleted last event leaves the head ahead of the table; hourly checkpoints sign all heads.
+    last_event_seq = models.PositiveIntegerField(default=0, editable=False)
+    last_event_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -326,6 +333,17 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
 
     def __str__(self):
         return f"{self.number} {self.title}"
+
+    def save(self, *args, **kwargs):
+        # The chain head moves only with an event (cases.events, by UPDATE in the same transaction): a save
+        # of an instance read before the last append must not move it back.
+        if not self._state.adding and kwargs.get("update_fields") is None and not args:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and not f.generated and f.name not in CHAIN_HEAD_FIELDS
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def state_fields(self):
@@ -395,6 +413,9 @@ class CaseEvent(models.Model):
     created_at = models.DateTimeField()
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # The audit key that hashed the event (gridgov.audit_hash); "sha256" marks the events written before
+    # the chain was keyed, which verify under the plain SHA-256 scheme they were written with.
+    key_id = models.CharField(max_length=32)
 
     class Meta:
         verbose_name = _("case event")
@@ -409,6 +430,34 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Case events are append-only.")
+
+
+class AuditCheckpoint(models.Model):
+    """An hourly, signed digest of every case's chain head (append-only; also written to the log).
+
+    ``last_event_id`` is the highest event id the checkpoint saw: the verifier rebuilds each case's head as
+    of the checkpoint from the events up to it, and a deleted tail, a rebuilt chain or a rolled-back table
+    then no longer gives the signed digest."""
+
+    created_at = models.DateTimeField()
+    cases = models.PositiveIntegerField()
+    last_event_id = models.BigIntegerField()
+    digest = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=32)
+    signature = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+        ordering = ["-id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Audit checkpoints are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit checkpoints are append-only.")
 
 
 class AttachmentKind(models.TextChoices):

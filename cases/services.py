@@ -219,7 +219,7 @@ def _case_create(
         case.area = area
     change = report_step(case, actor, now)
     case.save()
-    (event,) = events_append([replace(change.event, case_id=case.pk)], first=True)
+    (event,) = events_append([replace(change.event, case_id=case.pk)], first=True, case=case)
     transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind="report"))
     return case, event
 
@@ -262,7 +262,7 @@ def _commit(change: Change) -> CaseEvent:
     event, and tell the listeners once the transaction commits."""
     case, kind = change.case, change.event.kind
     case.save()
-    event = events_append([change.event])[0]
+    event = events_append([change.event], case=case)[0]
     transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind=kind))
     return event
 

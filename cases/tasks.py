@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import audit, services
 
 
 @shared_task(ignore_result=True)
@@ -13,3 +13,9 @@ def lapse_unanswered_evaluations():
     while lapsed := services.evaluations_lapse():
         total += lapsed
     return total
+
+
+@shared_task(ignore_result=True)
+def write_audit_checkpoint():
+    """Hourly: sign every case's chain head (table and log), so a later cut or rebuild shows against it."""
+    return audit.checkpoint_write().pk

@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import signals
-from cases.events import EventDraft, events_append
+from cases.events import EventDraft, events_chain, events_write
 from cases.limits import category_limits
 from cases.models import Case, CaseLevel, Stage
 from cases.workflow import next_level
@@ -145,14 +145,14 @@ def _run(batches, plan, now, result):
         rows.sort(key=lambda r: not r["is_supervised"])  # supervised cases first
         with transaction.atomic():
             planned = [claim for row in rows if (claim := plan(row, now, limits))]
-            won = _claim_all(planned, now)
+            won, events = _claim_all(planned, now)
             done = [c for c in planned if c.row["id"] in won]
             result.lost_claims += len(rows) - len(done)
             for claim in done:
                 setattr(result, claim.counter, getattr(result, claim.counter) + 1)
                 result.case_ids.append(claim.row["id"])
             if done:
-                _record(done, now)
+                _record(done, events, now)
 
 
 # --- Claims ------------------------------------------------------------------------------------------
@@ -173,19 +173,26 @@ class Claim:
     recipients: str  # "escalation" or "warning"
 
 
-def _claim_all(claims, now) -> set:
-    """Compare-and-set every claim; the ids of the cases this sweep won (the rest changed meanwhile)."""
+def _claim_all(claims, now) -> tuple[set, list]:
+    """Compare-and-set every claim; the ids of the cases this sweep won (the rest changed meanwhile), and
+    their events, linked to the chain heads read under the locks (the same UPDATE moves the heads)."""
     if not claims:
-        return set()
+        return set(), []
     read = {c.row["id"]: c for c in claims}
     # Lock in id order (two sweeps never deadlock) and compare with what was read: the set's condition.
     current = (
         Case.objects.select_for_update()
         .filter(pk__in=read)
         .order_by("pk")
-        .values_list("pk", "stage_due_at", "escalation_level", "alert")
+        .values_list("pk", "stage_due_at", "escalation_level", "alert", "last_event_seq", "last_event_hash")
     )
-    won = [read[pk] for pk, *now_values in current if now_values == _as_read(read[pk].row)]
+    won, heads = [], {}
+    for pk, *now_values, head_seq, head_hash in current:
+        if now_values == _as_read(read[pk].row):
+            won.append(read[pk])
+            if head_seq:
+                heads[pk] = (head_seq, head_hash)
+    events = events_chain([_draft(c, now) for c in won], heads)  # moves ``heads`` on
     if won:
         Case.objects.filter(pk__in=[c.row["id"] for c in won]).update(
             alert=_per_case(won, lambda c: c.alert, models.CharField()),
@@ -196,9 +203,11 @@ def _claim_all(claims, now) -> set:
             escalation_count=F("escalation_count")
             + _per_case(won, lambda c: c.climbs, models.IntegerField()),
             version=F("version") + _per_case(won, lambda c: c.climbs, models.IntegerField()),
+            last_event_seq=_per_case(won, lambda c: heads[c.row["id"]][0], models.PositiveIntegerField()),
+            last_event_hash=_per_case(won, lambda c: heads[c.row["id"]][1], models.CharField()),
             updated_at=now,
         )
-    return {c.row["id"] for c in won}
+    return {c.row["id"] for c in won}, events
 
 
 def _as_read(row):
@@ -298,11 +307,15 @@ class _Limits:
 # --- Events, notifications and signals for a claimed batch --------------------------------------
 
 
-def _record(outcomes, now):
-    events = events_append(
-        EventDraft(o.row["id"], o.kind, now, None, o.row["status"], o.row["status"], payload=o.payload)
-        for o in outcomes
+def _draft(outcome, now):
+    row = outcome.row
+    return EventDraft(
+        row["id"], outcome.kind, now, None, row["status"], row["status"], payload=outcome.payload
     )
+
+
+def _record(outcomes, events, now):
+    events = events_write(events)
     seqs = {e.case_id: e.seq for e in events}
     audience = Audience([_ref(o.row) for o in outcomes])
     notify([_message(o, audience, seqs[o.row["id"]]) for o in outcomes], at=now)

@@ -30,6 +30,16 @@ app.conf.beat_schedule = {
         "task": "residents.tasks.verify_access_logs",
         "schedule": crontab(hour=4, minute=40),
     },
+    # Every case's event-chain head, signed into the append-only checkpoint table and the log.
+    "cases-audit-checkpoint": {
+        "task": "cases.tasks.write_audit_checkpoint",
+        "schedule": crontab(minute=3),
+    },
+    # The case-event audit trail checked in full; a break alerts the district centre.
+    "dispatch-verify-case-audit": {
+        "task": "dispatch.tasks.verify_case_audit",
+        "schedule": crontab(hour=4, minute=50),
+    },
     # Closed cases nobody rated within the callback window are closed as "no response".
     "cases-callback-window": {
         "task": "cases.tasks.lapse_unanswered_evaluations",
