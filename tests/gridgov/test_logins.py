@@ -2,12 +2,14 @@
 the second factor, and the admin's audit table."""
 
 import datetime as dt
+import io
 
 import pytest
 import time_machine
 from axes.models import AccessFailureLog
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
@@ -261,3 +263,18 @@ def test_admin_changes_to_memberships_and_users_are_recorded_append_only(client,
         row.save()
     with pytest.raises(ValidationError):
         row.delete()
+
+
+@pytest.mark.django_db
+def test_the_demo_prints_the_centres_totp_secret_and_a_code_that_logs_in(client, otp_on, settings):
+    call_command("load_demo", grids=20, seed=1, stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("demo_logins", stdout=out)
+    lines = {line.split("  ")[0]: line.split() for line in out.getvalue().splitlines()}
+    centre = lines["district centre"][2]
+    hint = next(line for line in out.getvalue().splitlines() if line.strip().startswith(f"{centre}: secret"))
+    now = hint.split()[-1]
+    assert login(client, centre, settings.GRIDGOV["DEMO_PASSWORD"]).status_code == 302
+    assert client.get("/").status_code == 302
+    client.post(reverse("otp-verify"), {"token": now})
+    assert client.get("/").status_code == 200
