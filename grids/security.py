@@ -63,7 +63,9 @@ def must_verify(user, session=None) -> bool:
     """Required of the centre and superusers; and of anyone who turned it on."""
     if otp_required(user):
         return True
-    if session is not None and ENROLLED in session:
+    if session is not None:
+        if ENROLLED not in session:  # a session from before this was kept: ask once, then keep it
+            session[ENROLLED] = user_has_device(user, confirmed=True)
         return session[ENROLLED]
     return user_has_device(user, confirmed=True)
 
