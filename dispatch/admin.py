@@ -1,12 +1,13 @@
 from django.contrib import admin
 
 from gridgov.admin import ReadOnlyAdmin
+from grids.admin_audit import AuditedAdminMixin
 
 from .models import CaseAssist, Notification, RoutingRule, Whistle, WhistleCall
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(admin.ModelAdmin):
+class RoutingRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["category", "owner_area", "area", "level", "department", "team", "priority", "is_active"]
     list_filter = ["is_active", "level"]
     raw_id_fields = ["category", "owner_area", "area"]

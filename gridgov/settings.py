@@ -5,6 +5,7 @@ local disk and email to the console. ``GRIDGOV_ENV=production`` switches the def
 and refuses to start with the development secret key or with DEBUG on.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -205,11 +206,6 @@ TIME_ZONE = "Asia/Shanghai"  # what pages show; the database stores UTC (USE_TZ)
 USE_I18N = True
 USE_TZ = True
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-]
-
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -226,7 +222,6 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "gridgov.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "2000/min"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "GridGov API",
@@ -318,6 +313,68 @@ GRIDGOV = {
 # derives both from SECRET_KEY; production refuses to start without them (residents/crypto.py).
 GRIDGOV_PII_KEYS = env.list("GRIDGOV_PII_KEYS", default=[])
 GRIDGOV_PII_HASH_KEY = env.list("GRIDGOV_PII_HASH_KEY", default=[])
+
+# --- Logins and keys that resist guessing (issue 17, item 5) ----------------------------------------
+# django-axes counts failed logins (site login, admin login: every authenticate()) per account and, apart,
+# per address: AXES_FAILURE_LIMIT failures within AXES_COOLOFF_TIME lock that account or address for the
+# same time; every attempt and lockout is a row (AccessAttempt, AccessFailureLog) and the district centre
+# unlocks at /accounts/lockouts/. API tokens and integration keys have the same limits per address
+# (gridgov/lockout.py). django-otp's TOTP is required of the district centre and superusers
+# (grids/security.py), optional for everyone else.
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "gridgov.apps.GridGovAdminConfig"
+INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1, "grids.security.IdleSessionMiddleware"
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("grids.security.IdleSessionMiddleware") + 1, "grids.security.OTPRequiredMiddleware"
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as its documentation asks
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: an account, an address
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT = 1000
+# Without django-ipware axes reads REMOTE_ADDR: behind a proxy, set it from the proxy's header there.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="GridGov")
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "rest_framework.throttling.AnonRateThrottle",
+    "rest_framework.throttling.UserRateThrottle",
+    "rest_framework.throttling.ScopedRateThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": env.str("API_ANON_RATE", default="60/min"),
+    "user": env.str("API_USER_RATE", default="2000/min"),
+    "login": env.str(
+        "API_LOGIN_RATE", default="10/min"
+    ),  # views that take a secret: throttle_scope = "login"
+}
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "rest_framework.authentication.SessionAuthentication",
+    "gridgov.lockout.LockingTokenAuthentication",
+]
+GRIDGOV.update(
+    {
+        # A second factor (TOTP) required of the district centre and superusers; off only where settings say.
+        "OTP_REQUIRED": env.bool("GRIDGOV_OTP_REQUIRED", default=True),
+        # Sessions end after this many minutes without a request: the centre and superusers, everyone else.
+        "SESSION_IDLE_MINUTES": env.int("GRIDGOV_SESSION_IDLE_MINUTES", default=30),
+        "SESSION_IDLE_MINUTES_OTHERS": env.int("GRIDGOV_SESSION_IDLE_MINUTES_OTHERS", default=480),
+    }
+)
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from grids import security
+
 from . import views
 from .health import healthz
 
@@ -18,6 +20,9 @@ urlpatterns = [
     path("cases/", include("dispatch.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/2fa/", security.otp_verify, name="otp-verify"),
+    path("accounts/security/", security.account_security, name="account-security"),
+    path("accounts/lockouts/", security.lockouts, name="lockouts"),
     path("residents/", include("residents.urls")),
     path("assessment/", include("assessment.urls")),
     path("command/", include("command.urls")),

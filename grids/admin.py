@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.admin import ReadOnlyAdmin
 
+from .admin_audit import AuditedAdminMixin
 from .boundaries import boundaries_export, boundaries_import
-from .models import Area, AreaChange, Department, Membership, User
+from .models import AdminChange, Area, AreaChange, Department, Membership, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -25,7 +26,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     inlines = [MembershipInline]
     fieldsets = BaseUserAdmin.fieldsets + (("GridGov", {"fields": ("display_name", "phone")}),)
     list_display = ["username", "display_name", "is_active", "is_staff"]
@@ -119,7 +120,7 @@ class AreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "role", "area", "department", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["user__username", "area__code", "area__name"]
@@ -132,9 +133,16 @@ class AreaChangeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "area", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["code", "name"]
     raw_id_fields = ["area"]
     filter_horizontal = ["covered_areas"]
+
+
+@admin.register(AdminChange)
+class AdminChangeAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor_username", "action", "model", "object_repr"]
+    list_filter = ["action", "model"]
+    search_fields = ["actor_username", "object_repr", "object_id"]

@@ -7,4 +7,4 @@ class GridsConfig(AppConfig):
     verbose_name = _("Areas and grids")
 
     def ready(self):
-        from . import scope, selectors, signals  # noqa: F401  (register scopes and receivers)
+        from . import scope, security, selectors, signals  # noqa: F401  (register scopes and receivers)

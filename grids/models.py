@@ -298,3 +298,40 @@ class Membership(models.Model):
             raise ValidationError(
                 {"department": _("A department handler needs a department, other roles none.")}
             )
+
+
+class AdminChange(models.Model):
+    """An admin add, change or delete of a user, membership, department or routing rule: append-only.
+
+    Django's LogEntry keeps a message, and its rows can be edited; these keep the fields with their values
+    before and after (never a password hash), and refuse updates and deletes.
+    """
+
+    class Action(models.TextChoices):
+        ADD = "add", _("Added")
+        CHANGE = "change", _("Changed")
+        DELETE = "delete", _("Deleted")
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor_username = models.CharField(_("by"), max_length=150)  # kept when the account is gone
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    model = models.CharField(_("model"), max_length=100)  # app_label.model_name
+    object_id = models.CharField(_("object id"), max_length=64)
+    object_repr = models.CharField(_("object"), max_length=200)
+    # {field: [before, after]}; a deletion keeps the last values as before.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("admin change")
+        verbose_name_plural = _("admin changes")
+        ordering = ["-at", "-id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Admin changes are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Admin changes are append-only.")

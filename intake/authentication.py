@@ -6,6 +6,8 @@ Open311 clients send ``api_key`` as a form field; its views read that themselves
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
+from gridgov.lockout import key_failed, refuse_if_locked
+
 from .keys import integration_for_key
 
 
@@ -23,8 +25,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         key = key_from_request(request)
         if not key:
             return None
+        refuse_if_locked(request)  # a guessing address is refused before any lookup
         integration = integration_for_key(key, kinds=self.kinds)
         if integration is None:
+            key_failed(request, kind="api key")
             raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
         request.integration = integration
         return integration.user, integration

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from gridgov.lockout import key_failed, key_locked
 from gridgov.stored_files import stored_file_response
 from intake.authentication import key_from_request
 from intake.keys import integration_for_key
@@ -131,8 +132,11 @@ def _submit(request, fmt):
     key = params.value(request.POST, "api_key") or key_from_request(request)
     if not key:
         raise Open311Error(403, _("api_key was not provided."))
+    if key_locked(request):
+        raise Open311Error(429, _("Too many wrong keys from this address; try again later."))
     integration = integration_for_key(key, kinds=["open311"])
     if integration is None:
+        key_failed(request, kind="open311 api_key")
         raise Open311Error(403, _("Invalid or revoked api_key: the request was not created."))
     params.check_jurisdiction(request.POST)
     if rate_limited(integration):

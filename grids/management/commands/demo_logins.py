@@ -1,8 +1,13 @@
+import base64
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from grids.demo import DISTRICT_CODE
 from grids.models import Area, Membership, Role, User
+from grids.security import otp_required
 
 
 class Command(BaseCommand):
@@ -36,6 +41,7 @@ class Command(BaseCommand):
                 )
                 rows.append((label, membership.user, area))
         self._print(rows)
+        self._second_factor([user for _, user, _ in rows if otp_required(user)])
 
     def _first(self, role, within):
         return (
@@ -46,6 +52,26 @@ class Command(BaseCommand):
             .order_by("area__code", "user__username")
             .first()
         )
+
+    def _second_factor(self, users):
+        """The centre and the superuser log in with a TOTP code too: give each demo account a device once,
+        and print its secret (to add to an authenticator app) with the code valid now."""
+        if not users:
+            return
+        self.stdout.write("")
+        self.stdout.write(
+            "Second factor (TOTP) of the accounts that require it: secret for an authenticator app,"
+        )
+        self.stdout.write(
+            "or the code valid now (30 s; rerun `python manage.py demo_logins` for a fresh one):"
+        )
+        for user in users:
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
+            secret = base64.b32encode(device.bin_key).decode()
+            code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
+            self.stdout.write(f"  {user.username}: secret {secret}  code now {code:0{device.digits}d}")
 
     def _password(self, user):
         # Everyone shares one hash, so this checks the demo password once, not per row.
