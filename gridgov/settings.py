@@ -271,6 +271,9 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCT
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
 # Preloading is a promise to browsers' vendors about the whole domain, not ours to make by default.
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# …so check --deploy's reminder to preload (W021) does not apply: the preload list takes registrable domains
+# whole, and a district's GridGov usually runs on one host of a government domain that others serve.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # Which request header the TLS-terminating proxy sets, and to what, for a request that came over https
 # ("HTTP_X_FORWARDED_PROTO,https"; empty: no proxy, Django sees https itself). Trust it only when the proxy
 # overwrites that header from clients: otherwise anyone can claim https.
