@@ -46,15 +46,15 @@ class Visitor:
         self.page = self.context.new_page()
         self.problems = []
         self.page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
-        self.page.on(
-            "console",
-            lambda m: (
-                self.problems.append(f"console: {m.text}")
-                if m.type == "error" and "Content Security Policy" in m.text
-                else None
-            ),
-        )
+        self.page.on("console", self.console)
         self.base = base
+
+    def console(self, message):
+        # Chromium also says here what it refused, and which Permissions-Policy features it did not know.
+        if message.type == "error" and any(
+            name in message.text for name in ("Content Security Policy", "Permissions-Policy")
+        ):
+            self.problems.append(f"console: {message.text}")
 
     def visit(self, path):
         answer = self.page.goto(self.base + path, wait_until="networkidle")
