@@ -109,6 +109,10 @@ def test_the_main_pages_of_every_role_break_no_rule_of_the_policy(
             violations += visitor.visit(path)
         if name != "citizen":
             visitor.context.close()
+    # Redoc's "API docs by Redocly" footer fetches its logo from Redocly's CDN: refusing it is the point.
+    violations = [
+        v for v in violations if "https://cdn.redoc.ly/" not in v or not v.startswith("/api/redoc/")
+    ]
     assert violations == []
 
     # The watch does see what the policy refuses: a style attribute and an inline script added now.
@@ -118,7 +122,7 @@ def test_the_main_pages_of_every_role_break_no_rule_of_the_policy(
       script.textContent = "window.ran = true";
       document.body.appendChild(script);
     }""")
-    visitor.page.wait_for_function("window.__violations.length >= 2")
+    visitor.page.wait_for_function("() => window.__violations.length >= 2")
     seen = visitor.page.evaluate("window.__violations")
     assert any(v.startswith("style-src") for v in seen) and any(v.startswith("script-src") for v in seen)
     assert visitor.page.evaluate("window.ran") is None
