@@ -39,9 +39,6 @@ if PRODUCTION:
         raise ImproperlyConfigured("Production refuses DEBUG=on.")
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("Production needs ALLOWED_HOSTS.")
-    SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
-    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -257,6 +254,103 @@ MIDDLEWARE.insert(
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "gridgov.api_schema.declare_error_answers",
+]
+
+# --- Headers: HTTPS, Content-Security-Policy, Permissions-Policy, no-store (issue 17) ----------------------
+# Production defaults are the safe ones; development (plain http on localhost) turns them off. Every one
+# can be set from the environment, e.g. behind a TLS-terminating proxy that already redirects to https.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+# The proxy's health checks talk plain http to the container (deploy/): they must get an answer, not a 301.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
+# Preloading is a promise to browsers' vendors about the whole domain, not ours to make by default.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# …so check --deploy's reminder to preload (W021) does not apply: the preload list takes registrable domains
+# whole, and a district's GridGov usually runs on one host of a government domain that others serve.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Which request header the TLS-terminating proxy sets, and to what, for a request that came over https
+# ("HTTP_X_FORWARDED_PROTO,https"; empty: no proxy, Django sees https itself). Trust it only when the proxy
+# overwrites that header from clients: otherwise anyone can claim https.
+_proxy_ssl_header = env.list(
+    "SECURE_PROXY_SSL_HEADER", default=["HTTP_X_FORWARDED_PROTO", "https"] if PRODUCTION else []
+)
+if _proxy_ssl_header:
+    if len(_proxy_ssl_header) != 2:
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER is 'HEADER,value', e.g. HTTP_X_FORWARDED_PROTO,https."
+        )
+    SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=SESSION_COOKIE_SECURE)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = env.str("SECURE_REFERRER_POLICY", default="same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+
+def _tile_hosts(url):
+    """The origin of the map tiles (MAP_TILE_URL), as the policy's img-src names it: Leaflet's {s}
+    subdomains become a wildcard. Empty without tiles."""
+    if not url:
+        return []
+    scheme, _, host = url.partition("://")
+    host = host.split("/", 1)[0]
+    if host.startswith("{s}."):
+        host = "*." + host[len("{s}.") :]
+    return [f"{scheme}://{host}"] if host and "{" not in host else []
+
+
+# No inline script, style or eval anywhere: scripts and styles are static files, data reaches them through
+# data-* attributes and json_script. Photos preview from blob: and data: URLs before they are sent. The API
+# documents relax this on their own pages only (gridgov/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": [
+            "'self'",
+            "data:",
+            "blob:",
+            *_tile_hosts(env.str("MAP_TILE_URL", default="")),
+            *env.list("CSP_IMG_SRC", default=[]),
+        ],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+    },
+}
+if SECURE_SSL_REDIRECT:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
+if env.str("CSP_REPORT_URI", default=""):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env.str("CSP_REPORT_URI")]
+
+# Feature → origins allowed to use it (gridgov/middleware.py); () is nobody. Grid workers' phones take
+# photos and positions on our pages.
+PERMISSIONS_POLICY = {
+    "geolocation": ["self"],
+    "camera": ["self"],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "serial": [],
+    "bluetooth": [],
+    "hid": [],
+    "midi": [],
+    "magnetometer": [],
+    "gyroscope": [],
+    "accelerometer": [],
+    "display-capture": [],
+}
+INSTALLED_APPS.append("csp")
+MIDDLEWARE[MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1 : 0] = [
+    "csp.middleware.CSPMiddleware",
+    "gridgov.middleware.PermissionsPolicyMiddleware",
+    "gridgov.middleware.NoStoreMiddleware",
 ]
 
 # --- GridGov --------------------------------------------------------------------------------------

@@ -2,6 +2,10 @@
 folder.
 
 The ``browser`` fixture (tests/conftest.py) launches it; modules mark themselves ``needs_chromium``.
+
+Pages run under the Content-Security-Policy, which refuses eval: give ``page.wait_for_function`` a function
+(``"() => …"``), which Playwright evaluates once. An expression string is evaluated again on every poll, and
+from the second poll on the policy refuses it (EvalError) whenever the condition was not already true.
 """
 
 import io

@@ -81,14 +81,21 @@
   var legend = L.control({ position: "bottomleft" });
   legend.onAdd = function () {
     // One swatch per colour step with the open counts it stands for: n falls in step floor(n / max × 5).
-    var div = L.DomUtil.create("div", "gg-legend");
-    var steps = ["<span><i style='background:#f4f6f8'></i>0</span>"], n = PALETTE.length;
+    // Swatches are coloured through the CSSOM: the Content-Security-Policy refuses style="" attributes.
+    var div = L.DomUtil.create("div", "gg-legend"), n = PALETTE.length;
+    div.innerHTML = "<strong>" + esc(T.legend) + "</strong><div class='steps'></div>" +
+      "<span><i class='edge'></i>" + esc(T.overdueEdge) + "</span>";
+    var steps = div.querySelector(".steps");
+    function swatch(colour, label) {
+      var span = L.DomUtil.create("span", "", steps), i = L.DomUtil.create("i", "", span);
+      i.style.background = colour;
+      span.appendChild(document.createTextNode(label));
+    }
+    swatch("#f4f6f8", "0");
     PALETTE.forEach(function (c, k) {
       var lo = Math.max(1, Math.ceil(k * maxOpen / n)), hi = k === n - 1 ? maxOpen : Math.ceil((k + 1) * maxOpen / n) - 1;
-      if (maxOpen && lo <= hi) steps.push("<span><i style='background:" + c + "'></i>" + lo + (hi > lo ? "–" + hi : "") + "</span>");
+      if (maxOpen && lo <= hi) swatch(c, lo + (hi > lo ? "–" + hi : ""));
     });
-    div.innerHTML = "<strong>" + esc(T.legend) + "</strong><div class='steps'>" + steps.join("") + "</div>" +
-      "<span><i class='edge'></i>" + esc(T.overdueEdge) + "</span>";
     return div;
   };
 
@@ -107,10 +114,10 @@
   }
 
   function clusterIcon(c) {
+    // The marker's box takes iconSize and the circle fills it (no style="": the policy refuses them).
     var size = c.count < 10 ? 30 : c.count < 100 ? 38 : c.count < 1000 ? 46 : 54;
     return L.divIcon({ className: "", iconSize: [size, size],
-      html: "<div class='gg-cluster alert-" + (c.alert || "none") + "' style='width:" + size + "px;height:" + size +
-            "px' data-cluster='" + c.count + "' title='" + c.count + " " + esc(T.open) + (c.overdue ? ", " + c.overdue + " " + esc(T.overdue) : "") +
+      html: "<div class='gg-cluster alert-" + (c.alert || "none") + "' data-cluster='" + c.count + "' title='" + c.count + " " + esc(T.open) + (c.overdue ? ", " + c.overdue + " " + esc(T.overdue) : "") +
             "'>" + c.count + "</div>" });
   }
   function pinIcon(m) {

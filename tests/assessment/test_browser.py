@@ -33,7 +33,7 @@ def test_the_centre_reads_charts_drills_down_and_awards_stars(live_server, brows
     page = _session(browser, live_server.url, "centre", size)
     as_of = AS_OF.strftime("%Y-%m-%dT%H:%M")
     page.goto(f"{live_server.url}/assessment/?month=2026-03&as_of={as_of}&level=street")
-    page.wait_for_function("window.Chart && Chart.getChart(document.getElementById('chart-trend'))")
+    page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('chart-trend'))")
     assert page.evaluate("Chart.getChart(document.getElementById('chart-scores')).data.labels.length") == 2
     page.screenshot(path=str(SHOTS / f"assessment-report-{size}.png"), full_page=size == "desktop")
     link = page.locator("section[data-table=street] a[data-part=num]").first

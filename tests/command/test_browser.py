@@ -117,7 +117,7 @@ def test_a_worker_on_patrol_is_seen_by_the_centre_and_the_track_look_is_logged(
     page = worker.page
     page.goto(f"{base}/command/patrol/")
     page.click("#patrol-toggle")
-    page.wait_for_function("document.querySelector('#patrol-sent').textContent === '1'")
+    page.wait_for_function("() => document.querySelector('#patrol-sent').textContent === '1'")
     assert page.get_attribute("#patrol-toggle", "aria-pressed") == "true"
     position = PatrolPosition.objects.get()
     assert position.user == tree.users["worker"] and position.area_code == grid.code
@@ -126,7 +126,9 @@ def test_a_worker_on_patrol_is_seen_by_the_centre_and_the_track_look_is_logged(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     worker.shot("patrol")
     page.reload()  # the switch survives a reload and goes on sending
-    page.wait_for_function("document.querySelector('#patrol-toggle').getAttribute('aria-pressed') === 'true'")
+    page.wait_for_function(
+        "() => document.querySelector('#patrol-toggle').getAttribute('aria-pressed') === 'true'"
+    )
     assert worker.foreign_requests() == []
 
     # Earlier points of the same patrol, so the track is a line.
@@ -147,7 +149,7 @@ def test_a_worker_on_patrol_is_seen_by_the_centre_and_the_track_look_is_logged(
     centre.page.click(".leaflet-popup [data-track]")
     # The track: its line and its two ends.
     centre.page.wait_for_function(
-        "document.querySelectorAll(\"#command-map path[stroke='#2e7d32']\").length === 3"
+        "() => document.querySelectorAll(\"#command-map path[stroke='#2e7d32']\").length === 3"
     )
     log = TrackAccessLog.objects.get()
     assert (log.viewer, log.subject) == (tree.users["centre"], tree.users["worker"])

@@ -80,7 +80,7 @@ def test_a_citizen_reports_follows_and_rates(transactional_db, tree, live_server
     assert len(steps) == 7 and "已清运并消毒" in steps[-1]
     assert "内部" not in page.inner_text("main") and "城管局" not in page.inner_text("main")
     page.wait_for_function(
-        "(img => img && img.complete && img.naturalWidth > 0)(document.querySelector('.photo-row img'))"
+        "() => (img => img && img.complete && img.naturalWidth > 0)(document.querySelector('.photo-row img'))"
     )
     shot(page, "citizen-track-closed", "phone")
     assert fits(page)

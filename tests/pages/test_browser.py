@@ -82,7 +82,7 @@ def test_the_whole_loop_across_roles(transactional_db, tree, live_server, browse
     worker.shot("home")
     assert worker.fits()
     page = worker.go("/cases/new/")
-    page.wait_for_function("document.querySelector('#grid-name').textContent.includes('网格1-1-1')")
+    page.wait_for_function("() => document.querySelector('#grid-name').textContent.includes('网格1-1-1')")
     assert worker.fits()
     page.fill("#category-filter", "暴露")
     assert page.input_value("#id_category") == "01001"
@@ -122,7 +122,7 @@ def test_the_whole_loop_across_roles(transactional_db, tree, live_server, browse
     assert case.area == grid and case.attachments.filter(kind="before").count() == 1
     # The thumbnail loads (served through the scope-checked view); fails by timeout if it never does.
     page.wait_for_function(
-        "(img => img && img.complete && img.naturalWidth > 0)(document.querySelector('.thumbs img'))"
+        "() => (img => img && img.complete && img.naturalWidth > 0)(document.querySelector('.thumbs img'))"
     )
     worker.shot("case-reported")
     assert worker.fits()
