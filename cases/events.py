@@ -20,8 +20,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
-from django.db.models import Value, When
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from gridgov import audit_hash
@@ -125,22 +124,23 @@ def chain_heads(case_ids) -> dict:
 
 
 def heads_update(heads: dict) -> None:
-    """Move the heads (case id → (seq, hash)) on the case rows in one UPDATE (the caller holds the locks)."""
+    """Move the heads (case id → (seq, hash)) on the case rows (the caller holds the locks and has just
+    inserted the events). One case: its values. Many: one UPDATE that reads each case's last event by the
+    (case, seq) index — a CASE with a branch per case would grow with the square of the batch."""
     if not heads:
         return
     if len(heads) == 1:
         ((pk, (seq, digest)),) = heads.items()
         Case.objects.filter(pk=pk).update(last_event_seq=seq, last_event_hash=digest)
         return
-    Case.objects.filter(pk__in=heads).update(
-        last_event_seq=models.Case(
-            *[When(pk=pk, then=Value(seq)) for pk, (seq, _) in heads.items()],
-            output_field=models.PositiveIntegerField(),
-        ),
-        last_event_hash=models.Case(
-            *[When(pk=pk, then=Value(digest)) for pk, (_, digest) in heads.items()],
-            output_field=models.CharField(),
-        ),
+    heads_move(heads)
+
+
+def heads_move(case_ids) -> None:
+    """Set each case's head to its last stored event, set-based (after a batch insert, under the locks)."""
+    last = CaseEvent.objects.filter(case_id=OuterRef("pk")).order_by("-seq")
+    Case.objects.filter(pk__in=list(case_ids)).update(
+        last_event_seq=Subquery(last.values("seq")[:1]), last_event_hash=Subquery(last.values("hash")[:1])
     )
 
 
@@ -166,9 +166,11 @@ def events_append(drafts, *, first=False, case=None) -> list[CaseEvent]:
 
 
 def events_write(events) -> list[CaseEvent]:
-    """Insert events from ``events_chain`` whose heads the caller has set on the case rows itself, in the
-    same transaction and under their locks (the sweep's claim UPDATE sets them with everything else)."""
-    return CaseEvent.objects.bulk_create(events)
+    """Insert events from ``events_chain`` (heads the caller read under the locks) and move those heads on
+    the case rows, in the caller's transaction."""
+    events = CaseEvent.objects.bulk_create(events)
+    heads_move({e.case_id for e in events})
+    return events
 
 
 def event_append(

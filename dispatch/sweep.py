@@ -175,7 +175,7 @@ class Claim:
 
 def _claim_all(claims, now) -> tuple[set, list]:
     """Compare-and-set every claim; the ids of the cases this sweep won (the rest changed meanwhile), and
-    their events, linked to the chain heads read under the locks (the same UPDATE moves the heads)."""
+    their events, linked to the chain heads read under the locks (``events_write`` moves the heads)."""
     if not claims:
         return set(), []
     read = {c.row["id"]: c for c in claims}
@@ -203,8 +203,6 @@ def _claim_all(claims, now) -> tuple[set, list]:
             escalation_count=F("escalation_count")
             + _per_case(won, lambda c: c.climbs, models.IntegerField()),
             version=F("version") + _per_case(won, lambda c: c.climbs, models.IntegerField()),
-            last_event_seq=_per_case(won, lambda c: heads[c.row["id"]][0], models.PositiveIntegerField()),
-            last_event_hash=_per_case(won, lambda c: heads[c.row["id"]][1], models.CharField()),
             updated_at=now,
         )
     return {c.row["id"] for c in won}, events
