@@ -42,7 +42,6 @@ import django  # noqa: E402
 django.setup()  # the imports below need the apps loaded
 
 import psycopg  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.contrib.auth import load_backend  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -76,9 +75,9 @@ def setup(grids: int, reuse: bool):
 
 
 def fresh(user):
-    """A new user object per request, as the session's authentication backend loads it for every request."""
-
-    return load_backend(settings.AUTHENTICATION_BACKENDS[0]).get_user(user.pk)
+    """A new user object per request, as the session's authentication backend loads it for every request
+    (the backend that loads users; axes' backend in front only counts failed logins)."""
+    return load_backend("grids.auth.ReachBackend").get_user(user.pk)
 
 
 # --- (a) creation ------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ run with ``--reuse`` continues from there):
   second phase copies from.
 * **Copies** (the rest): each batch copies pool stories in turn under fresh ids, numbers (the per-street
   counters moved on) and public ids, with their events re-chained for the new case ids (hashes valid:
-  ``verify_chain`` is checked on a sample at the end) and their attachments pointing at the same stored
+  ``verify_chain`` is checked on a sample at the end; copies are chained under the plain SHA-256 scheme of
+  key id ``sha256``, which the verifier accepts for a whole chain, so the re-hash stays a string join rather
+  than an HMAC per event; each copy's head is set on its row) and their attachments pointing at the same stored
   photos. Each round of copies moves them to other grids (the same micro-grid slot, the point shifted by
   the grids' centroids, a grid or community team handling it moved along), so the open cases of the pool's
   few recent stories spread over the district as a million generated ones would, instead of piling up in
@@ -29,7 +31,7 @@ from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
 from cases import demo
-from cases.events import GENESIS, event_hash, verify_chain
+from cases.events import GENESIS, LEGACY_KEY_ID, event_hash, verify_chain
 from cases.models import Attachment, Case, CaseEvent, CaseNumberCounter, new_public_id
 from grids.models import CODE_LENGTH, Area, Level
 
@@ -294,6 +296,7 @@ class Pool:
                         payload = {**payload, "photos": [photo_ids.get(p, p) for p in payload["photos"]]}
                         text = json.dumps(payload, ensure_ascii=False)
                         digest = event_hash(
+                            LEGACY_KEY_ID,
                             prev,
                             case_id=case_id,
                             seq=event["seq"],
@@ -313,9 +316,13 @@ class Pool:
                             "payload": text,
                             "prev_hash": prev,
                             "hash": digest,
+                            "key_id": LEGACY_KEY_ID,
                         }
                     )
                     prev = digest
+                # The copy's chain head, on its row as the writer keeps it.
+                cases[-1]["last_event_seq"] = old_events[-1]["seq"] if old_events else 0
+                cases[-1]["last_event_hash"] = prev if old_events else ""
             for model, fields, rows in (
                 (Case, self.case_fields, cases),
                 (CaseEvent, self.event_fields, events),
