@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
+# The centre's pages are measured as a signed-in session; its second factor is a login step, not the work.
+os.environ.setdefault("GRIDGOV_OTP_REQUIRED", "false")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("GRIDGOV_VAR_DIR", "/tmp/gridgov-bench")
 

@@ -11,14 +11,13 @@ run with ``--reuse`` continues from there):
   counters moved on) and public ids, with their events re-chained for the new case ids (hashes valid:
   ``verify_chain`` is checked on a sample at the end; copies are chained under the plain SHA-256 scheme of
   key id ``sha256``, which the verifier accepts for a whole chain, so the re-hash stays a string join rather
-  than an HMAC per event; each copy's head is set on its row) and their attachments pointing at the same stored
-  photos. Each round of copies moves them to other grids (the same micro-grid slot, the point shifted by
-  the grids' centroids, a grid or community team handling it moved along), so the open cases of the pool's
-  few recent stories spread over the district as a million generated ones would, instead of piling up in
-  the few grids they were reported in. One transaction per batch, each table streamed with psycopg's
+  than an HMAC per event; each copy's head is set on its row) and their attachments pointing at the same
+  stored photos. Each round of copies moves them to other grids (the same micro-grid slot, the point shifted
+  by the grids' centroids, a grid or community team handling it moved along), so the open cases of the
+  pool's few recent stories spread over the district as a million generated ones would, instead of piling up
+  in the few grids they were reported in. One transaction per batch, each table streamed with psycopg's
   ``cursor.copy``. The replay costs a query or two per step (permissions, conditions); a copy costs none,
-  which is what makes a million cases a matter of minutes.
-"""
+  which is what makes a million cases a matter of minutes."""
 
 import hashlib
 import json
