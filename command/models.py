@@ -61,30 +61,12 @@ class PatrolLast(models.Model):
         indexes = [models.Index(fields=["recorded_at"], name="patrollast_time")]
 
 
-class TrackAccessLogQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("Track access records are append-only.")
-
-    def delete(self):
-        raise PermissionError("Track access records are append-only.")
-
-    def bulk_create(self, objs, *args, **kwargs):
-        # Numbered, linked and hashed like save(), in one turn at the chain's head.
-        objs = list(objs)
-        if objs:
-            audit_chain.append_many(
-                objs,
-                head_model=TrackAccessLogHead,
-                chain=TRACK_LOG_CHAIN,
-                write=lambda: super(TrackAccessLogQuerySet, self).bulk_create(objs, *args, **kwargs),
-            )
-        return objs
-
-
-class TrackAccessLog(models.Model):
+class TrackAccessLog(audit_chain.ChainedLog):
     """Who looked at whose track, for which period, when and how (PIPL: every look is logged).
 
     Append-only and hash-chained (gridgov/audit_chain.py), its head sealed in ``TrackAccessLogHead``."""
+
+    append_only_message = "Track access records are append-only."
 
     class Via(models.TextChoices):
         MAP = "map", _("Command map")
@@ -97,12 +79,6 @@ class TrackAccessLog(models.Model):
     via = models.CharField(_("via"), max_length=8, choices=Via.choices)
     # Set before the hash is computed (auto_now_add would overwrite it after).
     viewed_at = models.DateTimeField(_("viewed at"), default=timezone.now, editable=False)
-    seq = models.PositiveBigIntegerField(unique=True, editable=False)
-    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
-    hash = models.CharField(max_length=64, editable=False)
-    key_id = models.CharField(max_length=32, editable=False)
-
-    objects = TrackAccessLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("track access")
@@ -112,19 +88,6 @@ class TrackAccessLog(models.Model):
             models.Index(fields=["subject", "viewed_at"], name="trackaccess_subject"),
             models.Index(fields=["viewer", "viewed_at"], name="trackaccess_viewer"),
         ]
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Track access records are append-only.")
-        audit_chain.append(
-            self,
-            head_model=TrackAccessLogHead,
-            chain=TRACK_LOG_CHAIN,
-            write=lambda: super(TrackAccessLog, self).save(*args, **kwargs),
-        )
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Track access records are append-only.")
 
     def chain_content(self) -> dict:
         return track_log_content(self)

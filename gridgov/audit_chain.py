@@ -16,7 +16,7 @@ Appends lock the head row, so concurrent writers take turns and the numbering ha
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.ipv6 import clean_ipv6_address
 
 from . import audit_hash
@@ -146,6 +146,62 @@ CHAINS: dict[str, tuple] = {}
 
 def register(chain: str, model, head_model) -> None:
     CHAINS[chain] = (model, head_model)
+    model.chain_name, model.chain_head_model = chain, head_model
+
+
+class ChainedLogQuerySet(models.QuerySet):
+    """Refuses updates and deletes; a bulk insert is numbered, linked and hashed like ``save()``, in one turn
+    at the chain's head."""
+
+    def update(self, **kwargs):
+        raise PermissionError(self.model.append_only_message)
+
+    def delete(self):
+        raise PermissionError(self.model.append_only_message)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if objs:
+            append_many(
+                objs,
+                head_model=self.model.chain_head_model,
+                chain=self.model.chain_name,
+                write=lambda: super(ChainedLogQuerySet, self).bulk_create(objs, *args, **kwargs),
+            )
+        return objs
+
+
+class ChainedLog(models.Model):
+    """An append-only log chained in its table: the columns, the manager and the writes every chained log
+    shares. A concrete log gives ``chain_content()`` and ``append_only_message`` and is ``register``ed
+    with its head model (which sets ``chain_name`` and ``chain_head_model``)."""
+
+    chain_name: str
+    chain_head_model: type
+    append_only_message = "This log is append-only."
+
+    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+    key_id = models.CharField(max_length=32, editable=False)
+
+    objects = ChainedLogQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError(self.append_only_message)
+        append(
+            self,
+            head_model=self.chain_head_model,
+            chain=self.chain_name,
+            write=lambda: super(ChainedLog, self).save(*args, **kwargs),
+        )
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(self.append_only_message)
 
 
 def breaks(chains=None) -> list[Break]:

@@ -439,29 +439,11 @@ class VisitTask(models.Model):
 PII_LOG_CHAIN = "pii_access"
 
 
-class PiiAccessLogQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("The personal-information access log is append-only.")
-
-    def delete(self):
-        raise PermissionError("The personal-information access log is append-only.")
-
-    def bulk_create(self, objs, *args, **kwargs):
-        # Numbered, linked and hashed like save(), in one turn at the chain's head.
-        objs = list(objs)
-        if objs:
-            audit_chain.append_many(
-                objs,
-                head_model=PiiAccessLogHead,
-                chain=PII_LOG_CHAIN,
-                write=lambda: super(PiiAccessLogQuerySet, self).bulk_create(objs, *args, **kwargs),
-            )
-        return objs
-
-
-class PiiAccessLog(models.Model):
+class PiiAccessLog(audit_chain.ChainedLog):
     """Append-only and hash-chained (gridgov/audit_chain.py): every unmasked look at, and every export of,
     personal information."""
+
+    append_only_message = "The personal-information access log is append-only."
 
     class Action(models.TextChoices):
         REVEAL = "reveal", _("Unmasked view")
@@ -479,30 +461,11 @@ class PiiAccessLog(models.Model):
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
     # Set before the hash is computed (auto_now_add would overwrite it after).
     created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False, db_index=True)
-    seq = models.PositiveBigIntegerField(unique=True, editable=False)
-    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
-    hash = models.CharField(max_length=64, editable=False)
-    key_id = models.CharField(max_length=32, editable=False)
-
-    objects = PiiAccessLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("personal-information access")
         verbose_name_plural = _("personal-information access log")
         ordering = ["-created_at", "-id"]
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("The personal-information access log is append-only.")
-        audit_chain.append(
-            self,
-            head_model=PiiAccessLogHead,
-            chain=PII_LOG_CHAIN,
-            write=lambda: super(PiiAccessLog, self).save(*args, **kwargs),
-        )
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("The personal-information access log is append-only.")
 
     def chain_content(self) -> dict:
         return pii_log_content(self)
