@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 PLAIN_500 = (
     '<!doctype html><html lang="zh-hans"><head><meta charset="utf-8"><title>服务器出错</title></head>'
-    "<body><h1>服务器出错</h1><p>请稍后再试；问题已记录。</p><p><a href=\"/\">返回工作台</a></p></body></html>"
+    "<body><h1>服务器出错</h1><p>请稍后再试；问题已记录。</p>"
+    '<p><a href="/">返回首页</a></p></body></html>'
 )
 
 

@@ -71,4 +71,3 @@ def _visits_due(user):
 
 def _recent_reports(user):
     return list(Case.objects.filter(reporter=user).select_related("category").order_by("-id")[:5])
-
