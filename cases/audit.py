@@ -17,17 +17,21 @@ that is not the last event's hash), ``unknown_key`` (a key id the settings do no
 checkpoint's signature does not match).
 
 Both the digest and the check read in chunks, in one snapshot on PostgreSQL (repeatable read), so a
-million cases take seconds and writers running meanwhile do not show as breaks.
+million cases take seconds and writers running meanwhile do not show as breaks. A checkpoint's
+``last_event_id`` is a settled mark (``_settled_mark``): no event at or below it can commit later, so the
+verifier's "events up to the mark" are exactly the ones the checkpoint saw, however the writers' commits
+interleave with it.
 """
 
 import contextlib
 import datetime
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from itertools import groupby
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -98,14 +102,78 @@ def _signature(key_id, created_at, cases, last_event_id, digest) -> str:
     )
 
 
+class CheckpointBusy(Exception):
+    """Event writers held the events table through every try: no checkpoint this time (the next one comes)."""
+
+
+MARK_TRIES = 25
+MARK_WAIT = "200ms"  # the longest a new event writer waits behind the checkpoint's mark, once an hour
+
+
+def _settled_mark() -> int:
+    """The highest event id below which every event is settled: committed (or rolled back) for good.
+
+    An event takes its id on insert and shows on commit, so "the highest id I can see" may stand above an
+    id whose transaction is still open; a checkpoint that claimed "events up to id N" would then lack an
+    event the verifier later counts. On PostgreSQL the mark is read under a SHARE lock of the events table:
+    it waits for every open transaction that has inserted events (an insert holds ROW EXCLUSIVE from
+    before its id is drawn until it ends) and lets no new one in, so no id at or below the mark can show
+    later; ids drawn afterwards are above it (sequences only go up). The lock is held for one index read;
+    while it waits, new writers wait behind it, so each try gives up after ``MARK_WAIT`` and the next
+    tries again. On SQLite one writer at a time draws and commits its ids before the next may start, so
+    the highest committed id already is settled."""
+    if connection.vendor != "postgresql":
+        return CaseEvent.objects.aggregate(m=Max("id"))["m"] or 0
+    table = connection.ops.quote_name(CaseEvent._meta.db_table)
+    for attempt in range(MARK_TRIES):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+                    [MARK_WAIT],
+                )
+                before = cursor.fetchone()[0]
+                cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
+                cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
+                mark = cursor.fetchone()[0]
+                cursor.execute("SELECT set_config('lock_timeout', %s, true)", [before])
+                return mark
+        except OperationalError as exc:  # lock_timeout: a writer still holds the table
+            if getattr(exc.__cause__, "sqlstate", None) != "55P03":
+                raise
+            log.info("case-event checkpoint: writers hold the events table (try %s)", attempt + 1)
+            time.sleep(0.2)
+    raise CheckpointBusy(f"event writers held the events table through {MARK_TRIES} tries")
+
+
+def _heads_at(case_ids, mark) -> dict:
+    """Case id → (seq, hash) of each case's last event with an id up to ``mark`` (what the verifier
+    rebuilds), for the few cases written between the mark and the snapshot."""
+    heads = {}
+    events = CaseEvent.objects.filter(case_id__in=case_ids, pk__lte=mark).order_by("case_id", "seq")
+    for case_id, seq, digest in events.values_list("case_id", "seq", "hash"):
+        heads[case_id] = (seq, digest)
+    return heads
+
+
 def checkpoint_write(now=None) -> AuditCheckpoint:
-    """Sign every case's head now: one row in ``AuditCheckpoint`` and one line in the log."""
+    """Sign every case's head as of a settled mark: one row in ``AuditCheckpoint`` and one line in the log.
+
+    The heads are read from the case rows in one snapshot taken after the mark; cases with events above
+    the mark in it (written in between) count with their last event up to the mark instead, so the digest
+    covers exactly the events up to ``last_event_id``: what ``breaks`` rebuilds. ``CheckpointBusy`` if
+    writers held the events table through every try."""
     now = (now or timezone.now()).astimezone(datetime.UTC)
+    last_event_id = _settled_mark()
     with _snapshot():
-        last_event_id = CaseEvent.objects.aggregate(m=Max("id"))["m"] or 0
+        later = set(CaseEvent.objects.filter(pk__gt=last_event_id).values_list("case_id", flat=True))
+        at_mark = _heads_at(later, last_event_id) if later else {}
         digest = _Digest()
-        for head in _case_heads():
-            digest.add(*head)
+        for case_id, seq, head in _case_heads():
+            if case_id not in later:
+                digest.add(case_id, seq, head)
+            elif case_id in at_mark:
+                digest.add(case_id, *at_mark[case_id])
     key_id = audit_hash.current_key_id()
     checkpoint = AuditCheckpoint.objects.create(
         created_at=now,

@@ -435,9 +435,10 @@ class CaseEvent(models.Model):
 class AuditCheckpoint(models.Model):
     """An hourly, signed digest of every case's chain head (append-only; also written to the log).
 
-    ``last_event_id`` is the highest event id the checkpoint saw: the verifier rebuilds each case's head as
-    of the checkpoint from the events up to it, and a deleted tail, a rebuilt chain or a rolled-back table
-    then no longer gives the signed digest."""
+    ``last_event_id`` is the checkpoint's settled mark: every event up to it had committed (none can
+    commit later) and the digest covers exactly those. The verifier rebuilds each case's head as of the
+    checkpoint from the events up to it, and a deleted tail, a rebuilt chain or a rolled-back table then no
+    longer gives the signed digest."""
 
     created_at = models.DateTimeField()
     cases = models.PositiveIntegerField()

@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from grids import security
 
-from . import views
+from . import errors, views
 from .health import healthz
 
 # The interactive API documents are other people's pages: Swagger UI's page carries a <style> block and
@@ -46,4 +46,8 @@ urlpatterns = [
 # No /media/ route, not even under DEBUG: case photos and import files are personal information, served
 # only by views that check the viewer's scope (gridgov.stored_files.stored_file_response).
 
-handler404 = views.not_found  # JSON under /api/
+# The error pages in the site's layout, in Chinese; under /api/ the API's JSON error shape.
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

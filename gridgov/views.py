@@ -2,18 +2,13 @@
 latest reports — whatever mix of roles they hold."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.defaults import page_not_found
-from rest_framework.exceptions import NotFound
 
 from cases.models import Case
 from cases.views.queues import WORKER_ROLES, queue_counts
 from grids.scope import reach
 from residents.visits import task_list
-
-from .api import exception_handler
 
 # The tiles of the home page, by who works from them, in the order of the loop.
 WORKER_TILES = ["to_verify_mine", "my_open_reports", "to_rate"]
@@ -76,10 +71,3 @@ def _visits_due(user):
 
 def _recent_reports(user):
     return list(Case.objects.filter(reporter=user).select_related("category").order_by("-id")[:5])
-
-
-def not_found(request, exception):
-    """``handler404``: under /api/ a path no route matches answers in the API's error shape, not a page."""
-    if request.path_info.startswith("/api/"):
-        return JsonResponse(exception_handler(NotFound(), {}).data, status=404)
-    return page_not_found(request, exception)

@@ -4,13 +4,13 @@ Routes (prefix, viewset, basename) are registered on /api/v1/ by gridgov/api_url
 """
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cases.services import ActionNotAllowed
-from gridgov.api import ScopedGenericViewSet, conflict
+from gridgov.api import ConflictSerializer, ScopedGenericViewSet, conflict
 
 from . import hotline, sensors
 from .authentication import ApiKeyAuthentication
@@ -60,7 +60,11 @@ class HotlineOrderViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
 
     @extend_schema(
         request=HotlineOrderInSerializer,
-        responses={200: HotlineOrderStatusSerializer, 201: HotlineOrderStatusSerializer},
+        responses={
+            200: HotlineOrderStatusSerializer,
+            201: HotlineOrderStatusSerializer,
+            409: OpenApiResponse(ConflictSerializer, "the order number came before with other content"),
+        },
         summary="Receive a work order",
         description="201 with the new case; 200 with the same case when the order was received "
         "before; 409 when the same order number arrives with different content.",
@@ -79,7 +83,10 @@ class HotlineOrderViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
 
     @extend_schema(
         request=HotlineCallbackSerializer,
-        responses=HotlineOrderStatusSerializer,
+        responses={
+            200: HotlineOrderStatusSerializer,
+            409: OpenApiResponse(ConflictSerializer, "the case is not closed, or another callback came"),
+        },
         summary="The hotline's callback result",
         description="Evaluates the closed case with the caller's satisfaction. 409 before closing, "
         "or when a different callback was recorded already.",

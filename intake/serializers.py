@@ -1,8 +1,25 @@
+import datetime
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from cases.models import RATINGS, Urgency
+
+EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+LATEST = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
+
+
+class ConnectorTimeField(serializers.DateTimeField):
+    """A time a connector sends, between 2000 and 2100: a year-366 or year-9999 time is a connector's
+    fault, and would be answered in the old local mean time (+08:05:43, not a valid date-time) or not at
+    all (past the calendar's end in Asia/Shanghai)."""
+
+    def to_internal_value(self, value):
+        value = super().to_internal_value(value)
+        if not EARLIEST <= value < LATEST:
+            raise serializers.ValidationError(_("Give a time between the years 2000 and 2099."))
+        return value
 
 
 @extend_schema_serializer(
@@ -48,13 +65,13 @@ class HotlineOrderInSerializer(serializers.Serializer):
         help_text="Grid or community code when the order has no point.",
     )
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
-    due_at = serializers.DateTimeField(
+    due_at = ConnectorTimeField(
         required=False,
         allow_null=True,
         default=None,
         help_text="The hotline's own deadline, kept on the order.",
     )
-    received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    received_at = ConnectorTimeField(required=False, allow_null=True, default=None)
     extra = serializers.DictField(required=False, default=dict, help_text="The category's extra fields.")
 
     def validate(self, data):
@@ -129,7 +146,7 @@ class SensorAlertInSerializer(serializers.Serializer):
     alert_type = serializers.CharField(max_length=64)
     lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True, default=None)
     lon = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True, default=None)
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    occurred_at = ConnectorTimeField(required=False, allow_null=True, default=None)
     alert_id = serializers.CharField(
         max_length=64,
         required=False,

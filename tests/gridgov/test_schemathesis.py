@@ -2,7 +2,11 @@
 
 Every operation is called with generated data (valid and invalid, NUL and all) as the district centre and
 as a grid worker: no answer may be a 5xx, and every answer must conform to the status codes, content types
-and bodies the document declares. Bounded and derandomized, so CI runs the same few examples each time.
+and bodies the document declares. The integration endpoints (hotline orders, sensor alerts) take only an
+integration key, so they are fuzzed again with valid keys of their kinds, half of the examples made
+plausible (a mapped category, a ruled alert type, a point in a grid, a known order) so that the cases they
+open, join and evaluate are answered too. Bounded and derandomized, so CI runs the same few examples each
+time.
 """
 
 import pytest
@@ -11,15 +15,20 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
 from cases.models import Category
 from cases.services import case_report
+from intake.hotline import order_receive
+from intake.keys import integration_create
+from intake.models import HotlineCategoryMap, SensorAlertRule
 from tests.residents.conftest import Register, fill_grid
 
 pytestmark = pytest.mark.schema_fuzz
 
 EXAMPLES = 10  # per operation and user (113 operations): ~80 s on SQLite, ~90 s on PostgreSQL, 2 cores
+KEYED_EXAMPLES = 40  # per integration operation (5 operations), raw and made plausible
 CHECKS = [
     schemathesis.checks.not_a_server_error,
     schemathesis.checks.status_code_conformance,
@@ -100,4 +109,94 @@ def test_the_api_keeps_its_document(api_schema, tokens):
             examples()
         except (Exception, BaseExceptionGroup) as failure:  # schemathesis raises a group of failures
             failures.append(f"{operation.label}\n{failure}")
+    assert not failures, f"{len(failures)} operations fail:\n\n" + "\n\n".join(failures)
+
+
+def _examples(strategy, headers, examples_each):
+    @given(case=strategy)
+    @settings(
+        max_examples=examples_each,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def examples(case):
+        case.call_and_validate(headers=headers, checks=CHECKS)
+
+    return examples
+
+
+def _run(operations, strategy_for, headers_for, examples_each) -> list[str]:
+    failures = []
+    for operation in operations:
+        try:
+            _examples(strategy_for(operation), headers_for(operation), examples_each)()
+        except (Exception, BaseExceptionGroup) as failure:
+            failures.append(f"{operation.label}\n{failure}")
+    return failures
+
+
+@pytest.fixture
+def integrations(tree):
+    """A hotline (its code HL-0301 mapped, one order received) and a sensor platform (bin_full ruled)."""
+    rubbish = Category.objects.get(code="01001")
+    hotline, hotline_key = integration_create(name="市12345热线", kind="hotline")  # no webhook: no network
+    HotlineCategoryMap.objects.create(integration=hotline, their_code="HL-0301", category=rubbish)
+    sensors, sensor_key = integration_create(name="智慧环卫平台", kind="sensor")
+    SensorAlertRule.objects.create(
+        integration=sensors, alert_type="bin_full", category=rubbish, window_minutes=30
+    )
+    grid = tree.grids[0]
+    order_receive(
+        integration=hotline,
+        data={
+            "external_id": "GD-0001",
+            "category": "HL-0301",
+            "title": "小区东门垃圾堆积",
+            "lat": grid.centroid_lat,
+            "lon": grid.centroid_lon,
+        },
+    )
+    return {"hotline": hotline_key, "sensors": sensor_key}
+
+
+def _plausible(tree):
+    """Keeps the generated shapes and values but for the ones that decide whether anything happens."""
+    grid = tree.grids[0]
+
+    def fix(case):
+        if case.path_parameters and "external_id" in case.path_parameters:
+            case.path_parameters = {**case.path_parameters, "external_id": "GD-0001"}
+        if isinstance(case.body, dict):
+            body = dict(case.body)
+            if "category" in body:
+                body["category"] = "HL-0301"
+            if "alert_type" in body:
+                body["alert_type"] = "bin_full"
+            if "lat" in body or "lon" in body:
+                body["lat"], body["lon"] = grid.centroid_lat, grid.centroid_lon
+            case.body = body
+        return case
+
+    return fix
+
+
+@pytest.mark.timeout(900)
+def test_the_integration_endpoints_keep_their_document_with_a_key(api_schema, integrations, tree):
+    intake = api_schema.include(path_regex=r"^/api/v1/intake/(hotline|sensors)/")
+    operations = [result.ok() for result in intake.get_all_operations()]
+    assert len(operations) >= 4  # orders: list, create, read, callback; alerts: create
+    plausible = _plausible(tree)
+
+    def strategy_for(operation):
+        generated = operation.as_strategy()
+        return st.one_of(generated, generated.map(plausible))
+
+    def headers(operation):
+        kind = "hotline" if "/hotline/" in operation.path else "sensors"
+        return {"Authorization": f"Api-Key {integrations[kind]}"}
+
+    failures = _run(operations, strategy_for, headers, KEYED_EXAMPLES)
     assert not failures, f"{len(failures)} operations fail:\n\n" + "\n\n".join(failures)
