@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "command",
     "intake",
     "open311",
+    "tasks",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Writes the admission refusals a rolled-back case dispatch kept aside (tasks/admission.py).
+    "tasks.admission.RefusalsRecorded",
 ]
 
 ROOT_URLCONF = "gridgov.urls"
