@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -270,9 +270,7 @@ def _targets_of(kind, tag, grid_ids_by_code):
 
 def _codes_under(grid_codes):
     return list(
-        Area.objects.filter(code__in=grid_codes)
-        .values_list("code", flat=True)
-        .union(Area.objects.filter(parent__code__in=grid_codes).values_list("code", flat=True))
+        Area.objects.filter(Q(code__in=grid_codes) | Q(parent__code__in=grid_codes)).values_list("code", flat=True)
     )
 
 
