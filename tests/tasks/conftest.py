@@ -88,5 +88,6 @@ def building(grid, n=1):
     from residents.models import Building
 
     return [
-        Building.objects.create(area=grid, code=f"B-{grid.code}-{i}", name=f"{grid.name}{i}栋") for i in range(n)
+        Building.objects.create(area=grid, code=f"B-{grid.code}-{i}", name=f"{grid.name}{i}栋")
+        for i in range(n)
     ]

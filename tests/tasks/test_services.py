@@ -23,7 +23,12 @@ def test_it_sends_one_assignment_per_grid_with_its_objects_and_one_event(tree, a
     task = send(tree, admitted["C02"], fields=FORM, target_kind="building")
     assert task.grids == 4 and task.targets == 5
     rows = dict(Assignment.objects.filter(task=task).values_list("area_code", "targets_total"))
-    assert rows == {tree.grids[0].code: 3, tree.grids[1].code: 2, tree.grids[2].code: 0, tree.grids[3].code: 0}
+    assert rows == {
+        tree.grids[0].code: 3,
+        tree.grids[1].code: 2,
+        tree.grids[2].code: 0,
+        tree.grids[3].code: 0,
+    }
     assert Target.objects.filter(task=task).count() == 5
     assert list(TaskEvent.objects.filter(task=task).values_list("kind", flat=True)) == ["created"]
 
@@ -83,9 +88,13 @@ def test_the_grid_leader_hands_work_to_the_grids_workers_only(tree, admitted):
     services.assignment_assign(actor=tree.users["leader"], assignment_id=a.pk, workers=[tree.users["worker"]])
     assert list(a.workers.all()) == [tree.users["worker"]]
     with pytest.raises(ValidationError):
-        services.assignment_assign(actor=tree.users["leader"], assignment_id=a.pk, workers=[tree.users["worker2"]])
+        services.assignment_assign(
+            actor=tree.users["leader"], assignment_id=a.pk, workers=[tree.users["worker2"]]
+        )
     with pytest.raises(PermissionDenied):
-        services.assignment_assign(actor=tree.users["worker2"], assignment_id=a.pk, workers=[tree.users["worker"]])
+        services.assignment_assign(
+            actor=tree.users["worker2"], assignment_id=a.pk, workers=[tree.users["worker"]]
+        )
 
 
 def test_a_form_missing_a_required_field_is_refused_and_nothing_saved(tree, admitted):
@@ -137,7 +146,9 @@ def _filled(tree, admitted):
     building(tree.grids[0], 2)
     a = _assignment(tree, admitted, target_kind="building")
     targets = list(Target.objects.filter(assignment=a))
-    services.result_record(actor=tree.users["worker"], assignment_id=a.pk, target_id=targets[0].pk, values={"hose": "ok"})
+    services.result_record(
+        actor=tree.users["worker"], assignment_id=a.pk, target_id=targets[0].pk, values={"hose": "ok"}
+    )
     return a, targets
 
 
@@ -145,14 +156,18 @@ def test_submission_waits_for_every_object_then_the_sender_reviews(tree, admitte
     a, targets = _filled(tree, admitted)
     with pytest.raises(ValidationError, match="1 of 2 objects"):
         services.assignment_submit(actor=tree.users["worker"], assignment_id=a.pk)
-    services.result_record(actor=tree.users["worker"], assignment_id=a.pk, target_id=targets[1].pk, values={"hose": "ok"})
+    services.result_record(
+        actor=tree.users["worker"], assignment_id=a.pk, target_id=targets[1].pk, values={"hose": "ok"}
+    )
     services.assignment_submit(actor=tree.users["worker"], assignment_id=a.pk)
     with pytest.raises(PermissionDenied):
         services.assignment_review(actor=tree.users["community"], assignment_id=a.pk, accept=True)
     with pytest.raises(ValidationError) as no_reason:
         services.assignment_review(actor=tree.users["centre"], assignment_id=a.pk, accept=False)
     assert "reason" in no_reason.value.message_dict
-    back = services.assignment_review(actor=tree.users["centre"], assignment_id=a.pk, accept=False, reason="补照片")
+    back = services.assignment_review(
+        actor=tree.users["centre"], assignment_id=a.pk, accept=False, reason="补照片"
+    )
     assert back.status == "returned" and back.returned_reason == "补照片"
     services.assignment_submit(actor=tree.users["worker"], assignment_id=a.pk)
     done = services.assignment_review(actor=tree.users["centre"], assignment_id=a.pk, accept=True)
@@ -165,7 +180,10 @@ def test_a_stale_version_is_refused(tree, admitted):
     a = _assignment(tree, admitted)
     with pytest.raises(ValidationError) as stale:
         services.assignment_assign(
-            actor=tree.users["leader"], assignment_id=a.pk, workers=[tree.users["worker"]], version=a.version + 1
+            actor=tree.users["leader"],
+            assignment_id=a.pk,
+            workers=[tree.users["worker"]],
+            version=a.version + 1,
         )
     assert "version" in stale.value.message_dict
 
