@@ -270,7 +270,9 @@ def _targets_of(kind, tag, grid_ids_by_code):
 
 def _codes_under(grid_codes):
     return list(
-        Area.objects.filter(Q(code__in=grid_codes) | Q(parent__code__in=grid_codes)).values_list("code", flat=True)
+        Area.objects.filter(Q(code__in=grid_codes) | Q(parent__code__in=grid_codes)).values_list(
+            "code", flat=True
+        )
     )
 
 

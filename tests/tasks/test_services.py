@@ -98,7 +98,7 @@ def test_the_grid_leader_hands_work_to_the_grids_workers_only(tree, admitted):
 
 
 def test_a_form_missing_a_required_field_is_refused_and_nothing_saved(tree, admitted):
-    [b] = building(tree.grids[0])
+    building(tree.grids[0])
     a = _assignment(tree, admitted, target_kind="building")
     target = Target.objects.get(assignment=a)
     with pytest.raises(ValidationError) as refused:
@@ -189,7 +189,7 @@ def test_a_stale_version_is_refused(tree, admitted):
 
 
 def test_every_step_is_on_the_chained_trail_and_it_verifies(tree, admitted):
-    a, targets = _filled(tree, admitted)
+    a, _targets = _filled(tree, admitted)
     assert audit_chain.breaks([TASK_EVENT_CHAIN]) == []
     with pytest.raises(PermissionError):
         TaskEvent.objects.filter(task=a.task).update(comment="rewritten")
