@@ -3,7 +3,7 @@ admitted, and the record of every refusal.
 
 A district without a list in force has not adopted the regime yet, so nothing is refused; from the day its
 first list takes effect, every task pushed to grids and every case category dispatched to a grid team must
-name an item on it (docs/domain.md §13).
+name an item on it (docs/domain.md §8).
 
 Refusals of a case dispatch happen inside the case's transaction (a condition of the ``dispatch``
 transition, registered by ``TasksConfig.ready``), which rolls back: the refusal is kept aside in this

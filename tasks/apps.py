@@ -14,7 +14,7 @@ class TasksConfig(AppConfig):
 
         from . import admission, case_links, selectors, sweep  # noqa: F401  (scopes, the case page's hook)
 
-        # A case category dispatched to a grid team must be an admitted item (docs/domain.md §13).
+        # A case category dispatched to a grid team must be an admitted item (docs/domain.md §8).
         condition_register("dispatch", admission.grid_team_admits_category)
         # Reminders and escalation of assignments run inside the one deadline sweep.
         step_register("task_reminders", sweep.assignments_remind)

@@ -1,6 +1,6 @@
 """Reads of the tasks app and its access scopes.
 
-Scope (docs/domain.md §13): a grid sees its own assignments, a community (street, centre) the assignments of
+Scope (docs/domain.md §8): a grid sees its own assignments, a community (street, centre) the assignments of
 its grids, a department the tasks it asked for; whoever sent a task sees all of it.
 """
 
