@@ -8,7 +8,7 @@ import datetime
 from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -381,19 +381,7 @@ def task_create(
         )
         by_code = {a.area_code: a.pk for a in assignments}
         if targets:
-            Target.objects.bulk_create(
-                [
-                    Target(
-                        task_id=task.pk,
-                        assignment_id=by_code[code],
-                        kind=target_kind,
-                        object_id=pk,
-                        label=label,
-                    )
-                    for code, pk, label in targets
-                ],
-                batch_size=BATCH,
-            )
+            _targets_write([(task.pk, by_code[code], target_kind, pk, label) for code, pk, label in targets])
         TaskEvent.objects.bulk_create(
             [
                 _event(
@@ -406,6 +394,26 @@ def task_create(
             ]
         )
     return task
+
+
+TARGET_COLUMNS = ("task_id", "assignment_id", "kind", "object_id", "label")
+
+
+def _targets_write(rows) -> None:
+    """Insert the target rows: ``COPY`` on PostgreSQL (a campaign may have 100,000), ``bulk_create``
+    elsewhere."""
+    if connection.vendor != "postgresql":
+        Target.objects.bulk_create(
+            [Target(**dict(zip(TARGET_COLUMNS, row))) for row in rows], batch_size=BATCH
+        )
+        return
+    columns = ", ".join(connection.ops.quote_name(c) for c in TARGET_COLUMNS)
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {Target._meta.db_table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 # --- Assignments ------------------------------------------------------------------------------------
