@@ -123,7 +123,7 @@ class FindingForm(forms.Form):
     title = forms.CharField(label=_("What was found"), required=False, max_length=200)
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Anything else"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 def field_rows(specs, post=None, errors=None) -> list[dict]:
