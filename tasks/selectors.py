@@ -117,9 +117,10 @@ def _counts(now):
     }
 
 
-def child_level(level: str) -> str:
+def child_level(level: str) -> Level:
     order = [Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
-    return order[min(order.index(level) + 1, len(order) - 1)] if level in order else Level.GRID
+    found = Level(level)
+    return order[min(order.index(found) + 1, len(order) - 1)] if found in order else Level.GRID
 
 
 def progress(task: Task, *, user, area: Area | None = None, now=None) -> dict:

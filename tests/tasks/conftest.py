@@ -1,8 +1,10 @@
+import io
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
 
 from tasks import services
 from tasks.models import AdmissionItem
@@ -59,7 +61,9 @@ def monday():
 
 @pytest.fixture
 def admitted(tree, monday):
-    """Version 1 of the list, in force since 2026-01-01."""
+    """Version 1 of the list, in force since 2026-01-01 (and the 2026 calendar, which a transactional
+    test's flush may have emptied)."""
+    call_command("load_holidays", year=[2026], stdout=io.StringIO())
     services.admission_list_publish(
         actor=tree.users["centre"],
         version=1,

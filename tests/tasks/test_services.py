@@ -194,3 +194,29 @@ def test_every_step_is_on_the_chained_trail_and_it_verifies(tree, admitted):
     with pytest.raises(PermissionError):
         TaskEvent.objects.filter(task=a.task).update(comment="rewritten")
     assert TASK_EVENT_CHAIN in audit_chain.CHAINS
+
+
+def test_persons_with_a_tag_and_places_are_targets_in_their_grids(tree, admitted):
+    from datetime import date
+
+    from residents.models import GroupTag, Person, PersonTag, Place
+
+    tag, _created = GroupTag.objects.get_or_create(
+        code="tasks_elderly",
+        defaults={"name": "独居老人", "category": "priority_service", "sensitivity": "normal"},
+    )
+    for g in (0, 0, 1, 5):
+        person = Person.objects.create(area=tree.grids[g], name="张三")
+        PersonTag.objects.create(area=tree.grids[g], person=person, tag=tag, started_on=date(2025, 1, 1))
+    ended = Person.objects.create(area=tree.grids[0], name="李四")
+    PersonTag.objects.create(
+        area=tree.grids[0], person=ended, tag=tag, started_on=date(2024, 1, 1), ended_on=date(2025, 1, 1)
+    )
+    task = send(tree, admitted["C02"], target_kind="person", target_tag=tag)
+    assert task.targets == 3
+    totals = dict(Assignment.objects.filter(task=task).values_list("area_code", "targets_total"))
+    assert totals[tree.grids[0].code] == 2 and totals[tree.grids[1].code] == 1
+    assert Target.objects.filter(task=task).first().label.startswith("独居老人 · #")
+    Place.objects.create(area=tree.grids[2], name="便民超市", kind="shop")
+    places = send(tree, admitted["C02"], target_kind="place")
+    assert list(Target.objects.filter(task=places).values_list("label", flat=True)) == ["便民超市"]
