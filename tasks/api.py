@@ -53,6 +53,13 @@ from .serializers import (
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_ID = 2**63 - 1
+
+
+def _id(value) -> int | None:
+    """A query parameter as a row id, or None (not digits, or beyond the id column)."""
+    value = str(value or "")
+    return int(value) if value.isdigit() and int(value) <= MAX_ID else None
 
 
 @extend_schema_view(
@@ -94,9 +101,9 @@ class AdmissionItemViewSet(ScopedReadOnlyViewSet):
         qs = super().get_queryset()
         if self.action != "list":
             return qs
-        chosen = self.request.query_params.get("list")
-        if chosen and chosen.isdigit():
-            return qs.filter(admission_list_id=int(chosen))
+        chosen = _id(self.request.query_params.get("list"))
+        if chosen is not None:
+            return qs.filter(admission_list_id=chosen)
         from_list = admission.list_in_force()
         return qs.filter(admission_list=from_list) if from_list else qs.none()
 
@@ -186,8 +193,8 @@ class AssignmentViewSet(ScopedReadOnlyViewSet):
     def get_queryset(self):
         qs = super().get_queryset()
         params = self.request.query_params
-        if params.get("task", "").isdigit():
-            qs = qs.filter(task_id=int(params["task"]))
+        if _id(params.get("task")) is not None:
+            qs = qs.filter(task_id=_id(params.get("task")))
         if params.get("status") in Assignment.Status.values:
             qs = qs.filter(status=params["status"])
         return qs
@@ -244,8 +251,8 @@ class TargetViewSet(ScopedReadOnlyViewSet):
 
     def get_queryset(self):
         qs = super().get_queryset()
-        chosen = self.request.query_params.get("assignment", "")
-        return qs.filter(assignment_id=int(chosen)) if chosen.isdigit() else qs
+        chosen = _id(self.request.query_params.get("assignment"))
+        return qs.filter(assignment_id=chosen) if chosen is not None else qs
 
 
 @extend_schema_view(
@@ -268,8 +275,8 @@ class TaskResultViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
 
     def get_queryset(self):
         qs = super().get_queryset()
-        chosen = self.request.query_params.get("assignment", "")
-        return qs.filter(assignment_id=int(chosen)) if chosen.isdigit() else qs
+        chosen = _id(self.request.query_params.get("assignment"))
+        return qs.filter(assignment_id=chosen) if chosen is not None else qs
 
     def get_serializer_class(self):
         return TaskResultCreateSerializer if self.action == "create" else TaskResultSerializer
@@ -302,8 +309,8 @@ class TaskEventViewSet(ScopedReadOnlyViewSet):
 
     def get_queryset(self):
         qs = super().get_queryset()
-        chosen = self.request.query_params.get("task", "")
-        return qs.filter(task_id=int(chosen)) if chosen.isdigit() else qs
+        chosen = _id(self.request.query_params.get("task"))
+        return qs.filter(task_id=chosen) if chosen is not None else qs
 
 
 ROUTES = [

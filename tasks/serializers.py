@@ -17,6 +17,8 @@ from .models import (
     TaskResult,
 )
 
+MAX_ID = 2**63 - 1
+
 
 class AdmissionItemSerializer(serializers.ModelSerializer):
     department_name = serializers.CharField(source="department.name", default="", read_only=True)
@@ -69,7 +71,7 @@ class ItemInputSerializer(serializers.Serializer):
 
 
 class AdmissionListPublishSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1)
+    version = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     title = serializers.CharField(max_length=200)
     approved_by = serializers.CharField(max_length=100)
     approved_on = serializers.DateField()
@@ -188,7 +190,9 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 
 class AssignSerializer(serializers.Serializer):
-    workers = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    workers = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False, max_length=50
+    )
     version = serializers.IntegerField(required=False)
 
 
@@ -242,9 +246,9 @@ class TaskResultSerializer(serializers.ModelSerializer):
 
 
 class TaskResultCreateSerializer(serializers.Serializer):
-    assignment = serializers.IntegerField()
-    target = serializers.IntegerField(required=False, allow_null=True)
-    values = serializers.JSONField(required=False, default=dict)
+    assignment = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    target = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
+    values = serializers.DictField(required=False, default=dict)
     note = serializers.CharField(required=False, allow_blank=True, default="")
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)

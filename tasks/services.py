@@ -9,8 +9,7 @@ from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -268,20 +267,18 @@ def _targets_insert(task, kind, tag) -> int:
         f"SELECT %s, a.id, %s, {object_id}, SUBSTR({label}, 1, 200) FROM {source} "
         f"JOIN {q(area)} ar ON ar.id = o.area_id "
         f"JOIN {q(assignment)} a ON a.task_id = %s AND a.area_code = SUBSTR(ar.code, 1, {GRID_LEN}) "
-        f"WHERE 1 = 1 {extra} ORDER BY {object_id}"
+        f"WHERE 1 = 1 {extra}"
+    )
+    count = (
+        f"UPDATE {q(assignment)} SET targets_total = c.n FROM (SELECT assignment_id, COUNT(*) AS n "
+        f"FROM {q(target)} WHERE task_id = %s GROUP BY assignment_id) c "
+        f"WHERE {q(assignment)}.id = c.assignment_id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [task.pk, str(kind), task.pk, *params])
         inserted = cursor.rowcount
-    if inserted:
-        counted = (
-            Target.objects.filter(assignment=OuterRef("pk"))
-            .order_by()
-            .values("assignment")
-            .annotate(n=Count("id"))
-            .values("n")
-        )
-        Assignment.objects.filter(task=task).update(targets_total=Coalesce(Subquery(counted), 0))
+        if inserted:
+            cursor.execute(count, [task.pk])
     return inserted
 
 
@@ -479,7 +476,9 @@ def result_record(
         if assignment.status in (Assignment.Status.SUBMITTED, Assignment.Status.ACCEPTED):
             raise ValidationError({"__all__": [_("This assignment is with the sender for review.")]})
         task = assignment.task
-        cleaned, errors = clean_extra(SimpleNamespace(fields=task.fields), values or {})
+        if not isinstance(values, dict):
+            raise ValidationError({"values": [_("Answer the form's fields.")]})
+        cleaned, errors = clean_extra(SimpleNamespace(fields=task.fields), values)
         errors = {f"values.{code}": messages for code, messages in errors.items()}
         target = None
         if target_id is not None:

@@ -18,6 +18,14 @@ from .export import task_xlsx
 from .forms import FindingForm, ReviewForm, TaskForm, field_rows, field_values, fields_from_lines
 from .models import AdmissionItem, Assignment, Target, Task, TaskResult
 
+MAX_ID = 2**63 - 1
+
+
+def _id(value) -> int | None:
+    value = str(value or "")
+    return int(value) if value.isdigit() and int(value) <= MAX_ID else None
+
+
 STAFF_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_CENTRE)
 TEAM_ROLES = (Role.GRID_LEADER, Role.GRID_WORKER)
 
@@ -235,8 +243,8 @@ def assignment_assign(request, pk):
         services.assignment_assign(
             actor=request.user,
             assignment_id=a.pk,
-            workers=[int(w) for w in request.POST.getlist("workers") if w.isdigit()],
-            version=int(request.POST.get("version") or 0) or None,
+            workers=[w for w in map(_id, request.POST.getlist("workers")) if w is not None],
+            version=_id(request.POST.get("version")),
         )
         messages.success(request, _("Work handed out."))
     except ValidationError as exc:
@@ -264,8 +272,8 @@ def assignment_submit(request, pk):
 def result_fill(request, pk):
     a = _visible_assignment(request.user, pk)
     target = None
-    if request.GET.get("target", "").isdigit():
-        target = get_object_or_404(Target.objects.filter(assignment=a), pk=int(request.GET["target"]))
+    if _id(request.GET.get("target")) is not None:
+        target = get_object_or_404(Target.objects.filter(assignment=a), pk=_id(request.GET.get("target")))
     specs = a.task.fields
     finding = FindingForm(request.POST or None)
     errors: dict = {}
