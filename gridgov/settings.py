@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "command",
     "intake",
     "open311",
+    "tasks",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Writes the admission refusals a rolled-back case dispatch kept aside (tasks/admission.py).
+    "tasks.admission.RefusalsRecorded",
 ]
 
 ROOT_URLCONF = "gridgov.urls"

@@ -18,7 +18,7 @@ LAYERS = [
     {"worktime"},  # the working-time calendar and deadline arithmetic
     {"cases"},  # the case, its workflow, events and pages
     {"dispatch", "residents"},  # dispatch reacts to cases' signals; residents report cases from visits
-    {"assessment", "command", "intake"},
+    {"assessment", "command", "intake", "tasks"},  # tasks: work pushed down to grids (issue 19)
     {"open311"},
     {"gridgov.site"},
 ]
@@ -33,6 +33,7 @@ APPS = [
     "command",
     "intake",
     "open311",
+    "tasks",
 ]
 GRIDGOV_SITE = {"gridgov.urls", "gridgov.api_urls", "gridgov.views"}
 
