@@ -245,7 +245,7 @@ class HouseholdMoveForm(HouseholdForm):
 class BuildingForm(AreaChoiceForm):
     area = forms.ChoiceField(label=_("Grid"))
     code = forms.CharField(max_length=40, label=_("Building code"))
-    name = forms.CharField(max_length=100, label=_("Name"))
+    name = forms.CharField(max_length=100, label=_("Building name"))
     address = forms.CharField(required=False, max_length=200, label=_("Address"))
     kind = forms.ChoiceField(choices=Building.Kind.choices, label=_("Type"))
     floors = forms.IntegerField(required=False, min_value=1, max_value=200, label=_("Floors"))
@@ -265,7 +265,7 @@ class DwellingForm(forms.Form):
 
 class PlaceForm(AreaChoiceForm):
     area = forms.ChoiceField(label=_("Grid"))
-    name = forms.CharField(max_length=120, label=_("Name"))
+    name = forms.CharField(max_length=120, label=_("Place name"))
     kind = forms.ChoiceField(choices=Place.Kind.choices, label=_("Kind"))
     address = forms.CharField(required=False, max_length=200, label=_("Address"))
     credit_code = forms.CharField(required=False, max_length=18, label=_("Unified social credit code"))
@@ -278,7 +278,7 @@ class PlaceForm(AreaChoiceForm):
     )
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, label=_("Latitude"))
     lon = forms.FloatField(required=False, min_value=-180, max_value=180, label=_("Longitude"))
-    is_active = forms.BooleanField(required=False, initial=True, label=_("Active"))
+    is_active = forms.BooleanField(required=False, initial=True, label=_("Open for business"))
 
     def __init__(self, *args, place=None, **kwargs):
         super().__init__(*args, **kwargs)
