@@ -115,10 +115,13 @@ class Request:
     name: str = ""  # merge
     boundary: dict | None = None  # redraw
     note: str = ""
+    team_to: int | None = None  # split: the part that keeps the old grid's team
 
     def run(self, actor):
         if self.kind == SPLIT:
-            return adjustment.grid_split(grid=self.grids[0], parts=self.parts, actor=actor, note=self.note)
+            return adjustment.grid_split(
+                grid=self.grids[0], parts=self.parts, actor=actor, note=self.note, team_to=self.team_to
+            )
         if self.kind == MERGE:
             return adjustment.grid_merge(grids=self.grids, name=self.name, actor=actor, note=self.note)
         return adjustment.grid_redraw(boundaries={self.grids[0]: self.boundary}, actor=actor, note=self.note)

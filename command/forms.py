@@ -35,7 +35,7 @@ class AdjustForm(forms.Form):
     KINDS = [("split", _("Split a grid")), ("merge", _("Merge grids")), ("redraw", _("Redraw a boundary"))]
     MAX_UPLOAD = 2 * 1024 * 1024
 
-    kind = forms.ChoiceField(choices=KINDS, label=_("Adjustment"), widget=forms.RadioSelect)
+    kind = forms.ChoiceField(choices=KINDS, initial="split", label=_("Adjustment"), widget=forms.RadioSelect)
     grids = forms.MultipleChoiceField(label=_("Grids"), widget=forms.CheckboxSelectMultiple)
     name = forms.CharField(
         required=False,
@@ -45,6 +45,17 @@ class AdjustForm(forms.Form):
     )
     name_rest = forms.CharField(
         required=False, max_length=100, label=_("Name of the rest"), help_text=_("Split: the other part.")
+    )
+    team_to = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[
+            ("", _("Nobody yet: assign it afterwards")),
+            ("0", _("The part inside the drawn shape (the first part)")),
+            ("1", _("The rest (the second part)")),
+        ],
+        label=_("Split: which part keeps the grid's team"),
     )
     geojson = forms.CharField(
         required=False,

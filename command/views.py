@@ -248,6 +248,7 @@ def patrol_page(request):
 # --- Grid adjustment (网格动态调整) ----------------------------------------------------------------------
 
 ADJUST_FIELDS = {
+    "team_to": "team_to",
     "geojson": "geojson",
     "grids": "grids",
     "grid": "grids",
@@ -288,7 +289,9 @@ def _adjust_request(data) -> adjustments.Request:
         if kind == adjustments.SPLIT:
             names = [data["name"].strip(), data["name_rest"].strip()]
             parts = adjustments.split_parts(grids[0], drawn, names)
-            return adjustments.Request(kind=kind, grids=grids, parts=parts, note=note)
+            return adjustments.Request(
+                kind=kind, grids=grids, parts=parts, note=note, team_to=data.get("team_to")
+            )
         if len(drawn) != 1:
             raise ValidationError(_("A redraw takes one boundary."))
     except ValidationError as exc:

@@ -51,7 +51,7 @@
   function kind() { var c = form.querySelector('input[name="kind"]:checked'); return c ? c.value : ""; }
   function showFields() {
     var k = kind();
-    var wanted = { name: k !== "redraw", name_rest: k === "split", geojson: k !== "merge", file: k !== "merge" };
+    var wanted = { name: k !== "redraw", name_rest: k === "split", team_to: k === "split", geojson: k !== "merge", file: k !== "merge" };
     Object.keys(wanted).forEach(function (n) {
       var f = document.getElementById("field-" + n);
       if (f) f.hidden = !wanted[n];

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from grids.models import Area, AreaChange
+from grids.models import Area, AreaChange, Membership
 from residents.services import building_save, household_settle, person_register
 from tests.command.conftest import open_case
 from tests.factories import LAT0, LON0, STEP, square
@@ -72,12 +72,14 @@ def test_it_previews_a_split_without_changing_anything(tree, placed):
 
 def test_confirming_a_split_runs_the_service_and_shows_the_history(tree, placed):
     client = browser(tree.users["centre"])
-    response = client.post("/command/grids/adjust/", split_post(tree, step="confirm"))
+    response = client.post("/command/grids/adjust/", split_post(tree, step="confirm", team_to="1"))
     assert response.status_code == 302
     change = AreaChange.objects.get()
     assert change.kind == "split" and change.actor == tree.users["centre"] and change.note == "新建小区"
     assert sorted(a.name for a in change.created.all()) == ["东网格", "西网格"]
     assert not Area.objects.get(pk=tree.grids[0].pk).is_active
+    east = change.created.get(name="东网格")
+    assert Membership.objects.get(user=tree.users["worker"], is_active=True).area == east
     page = client.get("/command/grids/adjust/").content.decode()
     assert "西网格" in page and "新建小区" in page and str(tree.users["centre"]) in page
 
