@@ -3,8 +3,9 @@
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,8 +16,8 @@ from django.views.decorators.http import require_GET
 from grids.models import Role
 from grids.scope import reach
 
-from . import selectors, services
-from .forms import TrackDayForm, ViewBoxForm
+from . import adjustments, selectors, services
+from .forms import AdjustForm, TrackDayForm, ViewBoxForm
 from .models import PatrolLast, TrackAccessLog
 
 MAP_LABELS = {
@@ -240,5 +241,118 @@ def patrol_page(request):
             "retention_days": selectors.retention_days(),
             "interval_seconds": 30,
             "labels": PATROL_LABELS,
+        },
+    )
+
+
+# --- Grid adjustment (网格动态调整) ----------------------------------------------------------------------
+
+ADJUST_FIELDS = {
+    "team_to": "team_to",
+    "geojson": "geojson",
+    "grids": "grids",
+    "grid": "grids",
+    "area": "grids",
+    "parent": "grids",
+    "name": "name",
+}
+ADJUST_LABELS = {
+    "draw": _("Draw"),
+    "finish": _("Finish shape"),
+    "clear": _("Clear"),
+    "drawing": _("Tap the map to add corners; finish when the shape is closed."),
+    "before": _("Before"),
+    "after": _("After"),
+}
+
+
+def _adjust_errors(form, exc):
+    """A service's errors beside the field they concern; boundary errors beside the GeoJSON."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error("geojson", exc.messages)
+        return
+    for key, errors in exc.message_dict.items():
+        if key in ADJUST_FIELDS:
+            form.add_error(ADJUST_FIELDS[key], errors)
+        elif key.startswith("parts") or key.endswith("boundary"):
+            form.add_error("geojson", errors)
+        else:
+            form.add_error(None, errors)
+
+
+def _adjust_request(data) -> adjustments.Request:
+    kind, grids, note = data["kind"], data["grid_rows"], data["note"]
+    if kind == adjustments.MERGE:
+        return adjustments.Request(kind=kind, grids=grids, name=data["name"].strip(), note=note)
+    try:
+        drawn = adjustments.polygons(data["shape"])
+        if kind == adjustments.SPLIT:
+            names = [data["name"].strip(), data["name_rest"].strip()]
+            parts = adjustments.split_parts(grids[0], drawn, names)
+            return adjustments.Request(
+                kind=kind, grids=grids, parts=parts, note=note, team_to=data.get("team_to")
+            )
+        if len(drawn) != 1:
+            raise ValidationError(_("A redraw takes one boundary."))
+    except ValidationError as exc:
+        raise ValidationError({"geojson": exc.messages}) from exc
+    return adjustments.Request(kind=kind, grids=grids, boundary=drawn[0]["geometry"], note=note)
+
+
+@login_required
+def adjust_page(request):
+    """Split, merge or redraw grids: choose, draw or upload, preview what moves, then confirm."""
+    if not adjustments.centre_codes(request.user):
+        raise PermissionDenied
+    grids = list(adjustments.adjustable_grids(request.user))
+    form = AdjustForm(request.POST or None, request.FILES or None, grids=grids)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data.get("file"):
+            # The preview page carries the uploaded shape as text, so that confirming sends the same shape.
+            data = request.POST.copy()
+            data["geojson"] = form.cleaned_data["geojson"]
+            form = AdjustForm(data, grids=grids)
+            form.is_valid()
+        try:
+            wanted = _adjust_request(form.cleaned_data)
+            if request.POST.get("step") == "confirm":
+                result = adjustments.adjustment_apply(actor=request.user, request=wanted)
+                messages.success(request, _("The grids were adjusted; the change is in the history below."))
+                for warning in result.warnings:
+                    messages.warning(request, warning)
+                for membership in result.unassigned_memberships:
+                    messages.warning(
+                        request,
+                        _("%(user)s (%(role)s) stays on the retired %(area)s: assign them anew.")
+                        % {
+                            "user": membership.user,
+                            "role": membership.get_role_display(),
+                            "area": membership.area.name,
+                        },
+                    )
+                return redirect("command:adjust")
+            preview = adjustments.adjustment_preview(actor=request.user, request=wanted)
+        except ValidationError as exc:
+            _adjust_errors(form, exc)
+    outlines = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": g.boundary, "properties": {"code": g.code, "name": g.name}}
+            for g in grids
+            if g.boundary
+        ],
+    }
+    return render(
+        request,
+        "command/adjust.html",
+        {
+            "form": form,
+            "preview": preview,
+            "preview_geojson": preview.geojson() if preview else None,
+            "grids_geojson": outlines,
+            "history": adjustments.change_history(request.user),
+            "map": _map_settings(),
+            "labels": ADJUST_LABELS,
         },
     )

@@ -513,3 +513,53 @@ def _raise_case(*, actor, visit: Visit, area: Area, spec: dict):
         **extra,
     )
     return getattr(result, "case", result)
+
+
+# --- collecting on the phone (入户采集) ------------------------------------------------------------------
+
+
+def _dwelling_at(*, actor, building: Building, unit: str, room: str) -> Dwelling:
+    """The dwelling at building/unit/room, added when the room is new to the register."""
+    found = Dwelling.objects.filter(building=building, unit=unit.strip(), room=room.strip()).first()
+    return found or dwelling_save(actor=actor, building=building, unit=unit.strip(), room=room.strip())
+
+
+@transaction.atomic
+def household_settle(
+    *, actor, number: str, area: Area | None = None, building=None, unit="", room="", address=""
+) -> Household:
+    """Register a household at a room of a building (the dwelling is added if new) or at an address in a grid:
+    one step on the phone, all or nothing."""
+    if building is None:
+        return household_register(actor=actor, number=number, area=area, address=address)
+    dwelling = _dwelling_at(actor=actor, building=building, unit=unit, room=room)
+    return household_register(actor=actor, number=number, dwelling=dwelling, address=address)
+
+
+@transaction.atomic
+def household_resettle(
+    *,
+    actor,
+    household: Household,
+    area: Area | None = None,
+    building=None,
+    unit="",
+    room="",
+    address="",
+    on: dt.date | None = None,
+    reason: str = "",
+) -> Household:
+    """Move a household to a room of a building (added if new) or to an address in a grid, with history."""
+    dwelling = None
+    if building is not None:
+        _require_write(actor, household.area)
+        dwelling = _dwelling_at(actor=actor, building=building, unit=unit, room=room)
+    return household_move(
+        actor=actor,
+        household=household,
+        dwelling=dwelling,
+        area=area if dwelling is None else None,
+        address=address,
+        on=on,
+        reason=reason,
+    )

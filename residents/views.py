@@ -4,12 +4,15 @@ Thin: the same selectors and services as the API."""
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,8 +21,23 @@ from grids.models import Area, Level
 from grids.scope import scoped
 
 from . import access, exports, import_jobs, imports, selectors, services, visits
-from .forms import ExportForm, ImportForm, RevealForm, VisitForm
-from .models import GroupTag, Household, ImportJob, Person, PiiAccessLog
+from .forms import (
+    BuildingForm,
+    DwellingForm,
+    ExportForm,
+    HouseholdForm,
+    HouseholdMoveForm,
+    ImportForm,
+    PersonForm,
+    PersonGridForm,
+    PersonLeaveForm,
+    PersonMoveForm,
+    PlaceForm,
+    RevealForm,
+    VisitForm,
+    service_errors,
+)
+from .models import Building, GroupTag, Household, ImportJob, Person, PiiAccessLog, Place
 from .throttles import IdNumberSearchThrottle
 
 LEVEL_BELOW = {
@@ -89,6 +107,7 @@ def household_detail(request, pk):
             "form": form,
             "recent": recent,
             "may_unmask": access.can_unmask(request.user, household.area.code),
+            "may_write": access.can_write(request.user, household.area.code),
             "reveal_form": RevealForm(),
         },
     )
@@ -267,3 +286,340 @@ def access_log_page(request):
         raise Http404
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "residents/access_log.html", {"page": page})
+
+
+# --- register editing on the phone (入户采集) --------------------------------------------------------------
+# The same services as the API: they check the grid (scope), the ID number and the phone, keep the history
+# (ResidenceChange) and save nothing on bad input; their errors are shown next to the fields.
+
+
+def _writable(user, levels=(Level.GRID, Level.MICROGRID)):
+    return list(_areas(user, access.write_codes(user), list(levels)).order_by("code"))
+
+
+def _require_write(user, area):
+    if not access.can_write(user, area.code):
+        raise PermissionDenied(_("You may not change the register of this area."))
+
+
+def _buildings(user):
+    return scoped(user, Building.objects.select_related("area")).filter(area__is_active=True).order_by("code")
+
+
+def _map_context():
+    conf = settings.GRIDGOV
+    return {"tiles": conf.get("MAP_TILE_URL", ""), "attribution": conf.get("MAP_TILE_ATTRIBUTION", "")}
+
+
+def _history(changes):
+    return changes.select_related("from_area", "to_area", "actor", "from_household", "to_household").order_by(
+        "-happened_on", "-created_at"
+    )[:50]
+
+
+@login_required
+def register_map_json(request):
+    """The grids, buildings and places in reach, for the register's map (points drawn without any tiles)."""
+    _require_reach(request.user)
+    grids = scoped(
+        request.user, Area.objects.filter(level__in=[Level.GRID, Level.MICROGRID], is_active=True)
+    ).exclude(boundary=None)
+    features = [
+        {"type": "Feature", "geometry": a.boundary, "properties": {"kind": "grid", "name": a.name}}
+        for a in grids.only("code", "name", "boundary")[:MAP_LIMIT]
+    ]
+    for kind, rows, url in (
+        ("building", scoped(request.user, Building.objects.all()), "residents:building"),
+        ("place", scoped(request.user, Place.objects.filter(is_active=True)), "residents:place"),
+    ):
+        for row in rows.exclude(lat=None).exclude(lon=None).only("id", "name", "lat", "lon")[:MAP_LIMIT]:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [row.lon, row.lat]},
+                    "properties": {"kind": kind, "name": row.name, "url": reverse(url, args=[row.pk])},
+                }
+            )
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+MAP_LIMIT = 2000
+
+
+@login_required
+def household_new(request):
+    areas = _writable(request.user)
+    if not areas:
+        raise Http404
+    form = HouseholdForm(request.POST or None, areas=areas, buildings=_buildings(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            household = services.household_settle(
+                actor=request.user,
+                number=data["number"],
+                area=data["area"],
+                building=data["building"],
+                unit=data["unit"],
+                room=data["room"],
+                address=data["address"],
+            )
+        except ValidationError as exc:
+            service_errors(form, exc)
+        else:
+            messages.success(request, _("Household registered."))
+            return redirect("residents:household", pk=household.pk)
+    return render(request, "residents/household_form.html", {"form": form})
+
+
+@login_required
+def household_edit(request, pk):
+    household = get_object_or_404(
+        scoped(request.user, Household.objects.select_related("area", "dwelling__building")), pk=pk
+    )
+    _require_write(request.user, household.area)
+    dwelling = household.dwelling
+    initial = {"area": household.area.code, "address": household.address}
+    if dwelling is not None:
+        initial.update(building=dwelling.building_id, unit=dwelling.unit, room=dwelling.room, address="")
+    form = HouseholdMoveForm(
+        request.POST or None,
+        initial=initial,
+        areas=_writable(request.user),
+        buildings=_buildings(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.household_resettle(
+                actor=request.user,
+                household=household,
+                area=data["area"],
+                building=data["building"],
+                unit=data["unit"],
+                room=data["room"],
+                address=data["address"],
+                on=data["on"],
+                reason=data["reason"],
+            )
+        except ValidationError as exc:
+            service_errors(form, exc)
+        else:
+            messages.success(request, _("Household moved; the move is kept in its history."))
+            return redirect("residents:household", pk=household.pk)
+    return render(
+        request,
+        "residents/household_edit.html",
+        {"household": household, "form": form, "history": _history(household.moves.all())},
+    )
+
+
+@login_required
+def person_new(request):
+    household = None
+    if request.GET.get("household"):
+        household = get_object_or_404(
+            scoped(request.user, Household.objects.select_related("area")), pk=request.GET["household"]
+        )
+        _require_write(request.user, household.area)
+    elif not _writable(request.user):
+        raise Http404
+    form = PersonForm(request.POST or None)
+    grid_form = PersonGridForm(request.POST or None, areas=_writable(request.user), prefix="grid")
+    if request.method == "POST" and form.is_valid() and (household or grid_form.is_valid()):
+        try:
+            person = services.person_register(
+                actor=request.user,
+                household=household,
+                area=None if household else grid_form.cleaned_data["area"],
+                **form.service_kwargs(),
+            )
+        except ValidationError as exc:
+            service_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s added to the register.") % {"name": person.name})
+            if household:
+                return redirect("residents:household", pk=household.pk)
+            return redirect("residents:person", pk=person.pk)
+    return render(
+        request,
+        "residents/person_form.html",
+        {"form": form, "household": household, "grid_form": None if household else grid_form},
+    )
+
+
+@login_required
+def person_edit(request, pk):
+    people = scoped(request.user, Person.objects.select_related("area", "household"))
+    person = get_object_or_404(people, pk=pk)
+    _require_write(request.user, person.area)
+    which = request.POST.get("action", "") if request.method == "POST" else ""
+    initial = {
+        f: getattr(person, f)
+        for f in ("name", "id_type", "gender", "ethnicity", "residence_type", "relation")
+    }
+    form = PersonForm(request.POST if which == "details" else None, initial=initial, person=person)
+    households = scoped(request.user, Household.objects.select_related("area"))
+    move_form = PersonMoveForm(
+        request.POST if which == "move" else None, households=households, prefix="move"
+    )
+    leave_form = PersonLeaveForm(request.POST if which == "leave" else None, prefix="leave")
+    chosen = {"details": form, "move": move_form, "leave": leave_form}.get(which)
+    if chosen is not None and chosen.is_valid():
+        data = chosen.cleaned_data
+        try:
+            if which == "details":
+                services.person_update(actor=request.user, person=person, **form.service_kwargs())
+                done = _("Saved.")
+            elif which == "move":
+                services.person_move(
+                    actor=request.user,
+                    person=person,
+                    household=data["household"],
+                    relation=data["relation"] or None,
+                    on=data["on"],
+                    reason=data["reason"],
+                )
+                done = _("Moved; the move is kept in the history.")
+            else:
+                services.person_leave(
+                    actor=request.user,
+                    person=person,
+                    status=data["status"],
+                    on=data["on"],
+                    reason=data["reason"],
+                )
+                done = _("Recorded; the person stays in the register's history.")
+        except ValidationError as exc:
+            service_errors(chosen, exc)
+        else:
+            messages.success(request, done)
+            return redirect("residents:person", pk=person.pk)
+    return render(
+        request,
+        "residents/person_edit.html",
+        {
+            "person": person,
+            "form": form,
+            "move_form": move_form,
+            "leave_form": leave_form,
+            "open": which,
+            "history": _history(person.moves.all()),
+        },
+    )
+
+
+@login_required
+def building_list(request):
+    _require_reach(request.user)
+    query = request.GET.get("q", "").strip()
+    rows = scoped(request.user, Building.objects.select_related("area")).order_by("area__code", "code")
+    if query:
+        rows = rows.filter(Q(name__icontains=query) | Q(code__icontains=query) | Q(address__icontains=query))
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "residents/buildings.html",
+        {"page": page, "q": query, "map": _map_context(), "may_add": bool(_writable(request.user))},
+    )
+
+
+def _building_form_page(request, building):
+    areas = _writable(request.user)
+    if not areas:
+        raise Http404
+    initial = {}
+    if building is not None:
+        initial = {f: getattr(building, f) for f in BuildingForm.base_fields if f != "area"}
+        initial["area"] = building.area.code
+    which = request.POST.get("action", "building") if request.method == "POST" else ""
+    form = BuildingForm(request.POST if which == "building" else None, initial=initial, areas=areas)
+    dwelling_form = DwellingForm(request.POST if which == "dwelling" else None, prefix="dwelling")
+    if which == "building" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            saved = services.building_save(actor=request.user, building=building, **data)
+        except ValidationError as exc:
+            service_errors(form, exc)
+        else:
+            messages.success(request, _("Building saved."))
+            return redirect("residents:building", pk=saved.pk)
+    if which == "dwelling" and building is not None and dwelling_form.is_valid():
+        try:
+            services.dwelling_save(actor=request.user, building=building, **dwelling_form.cleaned_data)
+        except ValidationError as exc:
+            service_errors(dwelling_form, exc)
+        else:
+            messages.success(request, _("Dwelling added."))
+            return redirect("residents:building", pk=building.pk)
+    dwellings = building.dwellings.prefetch_related("households").order_by("unit", "room") if building else []
+    return render(
+        request,
+        "residents/building_form.html",
+        {
+            "building": building,
+            "form": form,
+            "dwelling_form": dwelling_form,
+            "dwellings": dwellings,
+            "map": _map_context(),
+        },
+    )
+
+
+@login_required
+def building_new(request):
+    return _building_form_page(request, None)
+
+
+@login_required
+def building_edit(request, pk):
+    building = get_object_or_404(scoped(request.user, Building.objects.select_related("area")), pk=pk)
+    _require_write(request.user, building.area)
+    return _building_form_page(request, building)
+
+
+@login_required
+def place_list(request):
+    _require_reach(request.user)
+    query = request.GET.get("q", "").strip()
+    rows = scoped(request.user, Place.objects.select_related("area")).order_by("area__code", "name")
+    if query:
+        rows = rows.filter(Q(name__icontains=query) | Q(address__icontains=query))
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "residents/places.html",
+        {"page": page, "q": query, "map": _map_context(), "may_add": bool(_writable(request.user))},
+    )
+
+
+def _place_form_page(request, place):
+    areas = _writable(request.user)
+    if not areas:
+        raise Http404
+    initial = {"is_active": True}
+    if place is not None:
+        initial = {f: getattr(place, f) for f in PlaceForm.base_fields if f not in ("area", "contact_phone")}
+        initial["area"] = place.area.code
+    form = PlaceForm(request.POST or None, initial=initial, areas=areas, place=place)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.place_save(actor=request.user, place=place, **form.service_kwargs())
+        except ValidationError as exc:
+            service_errors(form, exc)
+        else:
+            messages.success(request, _("Place saved."))
+            return redirect("residents:place", pk=saved.pk)
+    return render(request, "residents/place_form.html", {"place": place, "form": form, "map": _map_context()})
+
+
+@login_required
+def place_new(request):
+    return _place_form_page(request, None)
+
+
+@login_required
+def place_edit(request, pk):
+    place = get_object_or_404(scoped(request.user, Place.objects.select_related("area")), pk=pk)
+    _require_write(request.user, place.area)
+    return _place_form_page(request, place)
