@@ -90,6 +90,7 @@ def inbox_page(user, *, unread_only=False, before=None, size=30):
             "case__id",
             "case__number",
             "case__title",
+            "case__status",  # django-fsm reads a case's state when it loads one: deferred, it costs a query
         )
     )
     if unread_only:
