@@ -150,7 +150,7 @@ def test_my_cases_lists_the_handlers_open_cases_with_no_query_per_row(tree, rubb
     page = client.get("/cases/", {"queue": "my_cases"})
     assert page.status_code == 200
     assert [c.pk for c in page.context["cases"]] == sorted((c.pk for c in mine), reverse=True)
-    assert dict((k, n) for k, _l, n in page.context["tabs"])["my_cases"] == 2
+    assert {k: n for k, _l, n in page.context["tabs"]}["my_cases"] == 2
     assert "worker" in page.content.decode()
     with CaptureQueriesContext(connection) as few:
         client.get("/cases/", {"queue": "all"})
