@@ -74,6 +74,8 @@ def render_detail(request, case, *, open_action="", errors=None, values=None, st
         for n in names
     ]
     side = side_actions(case, user, open_action=open_action, errors=errors, values=values)
+    # Notes and the named handler: a card of their own under the actions (cases.views.handling).
+    handling = _with_input(handling_actions(case, user), open_action, errors, values)
     events = list(case_timeline_for(case, user))  # internal notes only for those who read them
     for event in events:
         event.elsewhere = event.case_id != case.pk  # from a duplicate merged into this case
@@ -84,6 +86,7 @@ def render_detail(request, case, *, open_action="", errors=None, values=None, st
             "case": case,
             "actions": actions,
             "side_actions": side,
+            "handling_actions": handling,
             "events": events,
             "extra": display_extra(case.category, case.extra),
             "photos": list(case.attachments.exclude(thumbnail="").order_by("id")),
@@ -122,12 +125,16 @@ def side_actions(case, user, *, open_action="", errors=None, values=None):
                 "grids": _grid_choices(case, user),
             }
         )
-    side += handling_actions(case, user)  # notes and the named handler (cases.views.handling)
-    for action in side:
+    return _with_input(side, open_action, errors, values)
+
+
+def _with_input(forms, open_action, errors, values):
+    """The open form gets back what was typed and its errors; the others start empty."""
+    for action in forms:
         mine = action["name"] == open_action
         action["values"] = (values or {}) if mine else {}
         action["errors"] = (errors or {}) if mine else {}
-    return side
+    return forms
 
 
 def _grid_choices(case, user):

@@ -21,7 +21,8 @@ def case(tree, rubbish):
 
 
 def buttons(client, case):
-    return {a["name"] for a in client.get(reverse("cases:detail", args=[case.pk])).context["side_actions"]}
+    page = client.get(reverse("cases:detail", args=[case.pk]))
+    return {a["name"] for a in page.context["handling_actions"]}
 
 
 def test_each_role_gets_its_buttons(client, tree, case):
@@ -78,7 +79,7 @@ def test_outsiders_get_404_and_reporters_who_only_follow_are_refused(client, tre
 
 def test_the_leader_names_the_handler_and_the_page_shows_it(client, tree, case):
     page = login(client, tree, "leader").get(reverse("cases:detail", args=[case.pk]))
-    assign = next(a for a in page.context["side_actions"] if a["name"] == "assign")
+    assign = next(a for a in page.context["handling_actions"] if a["name"] == "assign")
     assert {m.username for m in assign["members"]} == {"worker", "leader"}
     response = client.post(reverse("cases:assign", args=[case.pk]), {"assignee": tree.users["worker"].pk})
     assert response.status_code == 302
