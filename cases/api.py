@@ -293,6 +293,7 @@ class CaseViewSet(
     @extend_schema(
         request=NoteSerializer,
         responses=_answers(CaseEventSerializer, ex.TIMELINE, status_code=201),
+        examples=ex.action_request("note"),
         summary="Add a progress note (internal, or public for the reporter)",
     )
     @action(detail=True, methods=["post"])
@@ -306,6 +307,7 @@ class CaseViewSet(
     @extend_schema(
         request=AssignSerializer,
         responses=_answers(CaseDetailSerializer, ex.DETAIL),
+        examples=ex.action_request("assign"),
         summary="Name the case's handler (签收人) inside the handling unit, or clear it",
     )
     @action(detail=True, methods=["post"])
@@ -322,7 +324,10 @@ class CaseViewSet(
                 raise ValidationError({"assignee": [_("Name someone of the unit handling this case.")]})
         return run_case_action(self, request, pk, services.case_assign, {**data, "assignee": assignee})
 
-    @extend_schema(responses=UnitMemberSerializer(many=True), summary="Who may be named the case's handler")
+    @extend_schema(
+        responses=OpenApiResponse(UnitMemberSerializer(many=True), examples=[ex.HANDLERS]),
+        summary="Who may be named the case's handler",
+    )
     @action(detail=True, methods=["get"], pagination_class=None)
     def handlers(self, request, pk=None):
         return Response(UnitMemberSerializer(unit_members(self.get_object()), many=True).data)
