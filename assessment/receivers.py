@@ -36,6 +36,8 @@ UNCHANGED_BY = {
     "merged_in",
     "request_extension",
     "reject_extension",
+    "assign",
+    "unassign",
 }
 
 

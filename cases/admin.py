@@ -4,12 +4,29 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.admin import ReadOnlyAdmin
 
-from .models import Attachment, Case, CaseEvent, Category, TimeLimit
+from .models import Attachment, CannedReply, Case, CaseEvent, Category, TimeLimit
 
 
 class TimeLimitInline(admin.TabularInline):
     model = TimeLimit
     extra = 0
+
+
+class CannedReplyInline(admin.TabularInline):
+    model = CannedReply
+    extra = 0
+    fields = ["title", "text", "public", "is_active", "sort_order"]
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    """Canned progress notes per category (常用回复), picked in the case page's note form."""
+
+    list_display = ["title", "category", "public", "is_active", "sort_order"]
+    list_filter = ["is_active", "public"]
+    search_fields = ["title", "text", "category__code", "category__name"]
+    list_select_related = ["category"]
+    autocomplete_fields = ["category"]
 
 
 @admin.register(Category)
@@ -26,7 +43,7 @@ class CategoryAdmin(admin.ModelAdmin):
     ]
     list_filter = ["is_active", "default_level", "parent"]
     search_fields = ["code", "name"]
-    inlines = [TimeLimitInline]
+    inlines = [TimeLimitInline, CannedReplyInline]
     actions = ["retire"]
 
     @admin.action(description=_("Retire selected categories"))

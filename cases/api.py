@@ -2,6 +2,7 @@
 
 import functools
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -17,17 +18,20 @@ from gridgov.api import (
     ScopedReadOnlyViewSet,
     conflict,
 )
+from grids.models import User
 
 from . import api_examples as ex
 from . import services
 from .api_actions import ACTIONS, BY_TRANSITION
 from .duplicates import possible_duplicates
 from .filters import CaseFilter
-from .models import Case, Category
-from .selectors import case_timeline
+from .models import CannedReply, Case, Category
+from .selectors import canned_replies_for, case_timeline_for, unit_members
 from .serializers import (
+    AssignSerializer,
     AttachmentSerializer,
     AttachmentUploadSerializer,
+    CannedReplySerializer,
     CaseCreatedSerializer,
     CaseCreateSerializer,
     CaseDetailSerializer,
@@ -37,6 +41,8 @@ from .serializers import (
     CorrectAreaSerializer,
     DuplicateQuerySerializer,
     DuplicateSerializer,
+    NoteSerializer,
+    UnitMemberSerializer,
 )
 from .transitions import actions_for
 
@@ -214,7 +220,7 @@ class CaseViewSet(
     @action(detail=True, methods=["get"], pagination_class=None)
     def timeline(self, request, pk=None):
         case = self.get_object()
-        events = case_timeline(case)
+        events = case_timeline_for(case, request.user)  # internal notes only for those who read them
         return Response(CaseEventSerializer(events, many=True, context={"request": request}).data)
 
     @extend_schema(
@@ -284,6 +290,48 @@ class CaseViewSet(
         serializer.is_valid(raise_exception=True)
         return run_case_action(self, request, pk, services.case_correct_area, dict(serializer.validated_data))
 
+    @extend_schema(
+        request=NoteSerializer,
+        responses=_answers(CaseEventSerializer, ex.TIMELINE, status_code=201),
+        examples=ex.action_request("note"),
+        summary="Add a progress note (internal, or public for the reporter)",
+    )
+    @action(detail=True, methods=["post"])
+    def note(self, request, pk=None):
+        case = self.get_object()
+        serializer = NoteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.case_note(case_id=case.pk, actor=request.user, **serializer.validated_data)
+        return Response(CaseEventSerializer(event, context={"request": request}).data, status=201)
+
+    @extend_schema(
+        request=AssignSerializer,
+        responses=_answers(CaseDetailSerializer, ex.DETAIL),
+        examples=ex.action_request("assign"),
+        summary="Name the case's handler (签收人) inside the handling unit, or clear it",
+    )
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        serializer = AssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        assignee_id = data.pop("assignee")
+        assignee = None
+        if assignee_id is not None:
+            # An unknown id and someone outside the unit get the same answer: no user ids are probed here.
+            assignee = User.objects.filter(pk=assignee_id, is_active=True).first()
+            if assignee is None:
+                raise ValidationError({"assignee": [_("Name someone of the unit handling this case.")]})
+        return run_case_action(self, request, pk, services.case_assign, {**data, "assignee": assignee})
+
+    @extend_schema(
+        responses=OpenApiResponse(UnitMemberSerializer(many=True), examples=[ex.HANDLERS]),
+        summary="Who may be named the case's handler",
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def handlers(self, request, pk=None):
+        return Response(UnitMemberSerializer(unit_members(self.get_object()), many=True).data)
+
 
 for _case_action in ACTIONS:
     setattr(CaseViewSet, _action_attr(_case_action), _make_action(_case_action))
@@ -304,3 +352,21 @@ class CategoryViewSet(ScopedReadOnlyViewSet):
     search_fields = ["code", "name"]
     lookup_field = "code"
     pagination_class = None
+
+
+class CannedReplyViewSet(ScopedReadOnlyViewSet):
+    """Canned progress notes (常用回复) per category; ``?category=<code>`` gives a minor category's own and
+    its major class's. Kept by the staff in the admin."""
+
+    queryset = CannedReply.objects.filter(is_active=True).select_related("category")
+    serializer_class = CannedReplySerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self):
+        code = self.request.query_params.get("category")
+        if code:
+            category = Category.objects.filter(code=code).first()
+            qs = canned_replies_for(category) if category else CannedReply.objects.none()
+            return qs.select_related("category")
+        return super().get_queryset()

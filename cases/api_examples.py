@@ -141,6 +141,8 @@ ACTION_BODIES = {
     "supervise": {"version": 4, "comment": "临近学校，列入区级督办"},
     "merge": {"version": 1, "into": "2026430188001000376", "reason": "同一井盖，已有案件在办"},
     "correct-area": {"version": 1, "area": "430188001001001003", "reason": "井盖实际位于3栋门前"},
+    "note": {"text": "已联系环卫，明早清运", "public": True},
+    "assign": {"version": 4, "assignee": 17, "comment": "请王师傅负责"},
 }
 
 
@@ -291,3 +293,6 @@ CATEGORY = {
     ],
 }
 CATEGORY_EXAMPLE = OpenApiExample("A minor class", value=CATEGORY, response_only=True)
+
+# A list answer: drf-spectacular wraps the one item in the list.
+HANDLERS = OpenApiExample("A member of the grid team", value={"id": 17, "name": "王师傅"}, response_only=True)

@@ -30,6 +30,7 @@ class CaseFilter(django_filters.FilterSet):
     closed_after = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
     closed_before = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="filter_text", label="text in number, title, description or address")
+    mine = django_filters.BooleanFilter(method="filter_mine", label="cases naming you their handler (签收人)")
 
     class Meta:
         model = Case
@@ -50,6 +51,12 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_open(self, qs, name, value):
         return qs.exclude(status__in=FINAL) if value else qs.filter(status__in=FINAL)
+
+    def filter_mine(self, qs, name, value):
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            return qs.none()
+        return qs.filter(assignee_id=user.pk) if value else qs.exclude(assignee_id=user.pk)
 
     def filter_text(self, qs, name, value):
         value = value.strip()

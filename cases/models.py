@@ -234,6 +234,16 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
     )
+    # The named handler (签收人) inside the handling unit: named by the unit or self-named ("我来办"), set by
+    # accepting when nobody is named yet, cleared when the case leaves the unit (cases.services.case_assign).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+        verbose_name=_("named handler"),
+    )
 
     reported_at = models.DateTimeField(_("reported at"))
     filed_at = models.DateTimeField(null=True, blank=True)
@@ -320,6 +330,12 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
                 condition=Q(next_escalation_at__isnull=False),
             ),
             models.Index(fields=["reporter", "id"], name="case_reporter_id"),
+            # "My cases": a handler's named cases, newest first, off a small partial index.
+            models.Index(
+                fields=["assignee", "status", "id"],
+                condition=Q(assignee__isnull=False),
+                name="case_assignee_status_id",
+            ),
             # The command map reads open cases only: grid load, clusters and lists from the index alone.
             models.Index(
                 fields=["status", "area_code"],
@@ -395,6 +411,40 @@ class EventKind(models.TextChoices):
     ASSIST_REQUEST = "assist_request", _("Assisting departments asked")
     ASSIST_ANSWER = "assist_answer", _("Assisting department answered")
     ASSIST_TIMEOUT = "assist_timeout", _("Assisting department did not answer")
+    ASSIGN = "assign", _("Handler named")
+    UNASSIGN = "unassign", _("Named handler cleared")
+    NOTE = "note", _("Internal note")
+    NOTE_PUBLIC = "note_public", _("Progress note for the reporter")
+
+
+# Notes on a case (cases.services.case_note): internal ones stay with the staff; public ones also reach the
+# reporter's tracking page (intake.citizens).
+NOTE_KINDS = (EventKind.NOTE, EventKind.NOTE_PUBLIC)
+
+
+class CannedReply(models.Model):
+    """A ready-made progress note for a category (常用回复), picked in the note form. One written for a
+    major class serves all its minor classes."""
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="canned_replies"
+    )
+    title = models.CharField(_("title"), max_length=60)
+    text = models.TextField(_("text"), max_length=1000)
+    public = models.BooleanField(
+        _("visible to the reporter"), default=True, help_text=_("Untick for a note the staff alone read.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+        ordering = ["sort_order", "id"]
+        indexes = [models.Index(fields=["category", "is_active"], name="cannedreply_category")]
+
+    def __str__(self):
+        return self.title
 
 
 class CaseEvent(models.Model):

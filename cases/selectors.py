@@ -2,11 +2,11 @@
 
 from django.db.models import Q
 
-from grids.models import CODE_LENGTH, Level, code_range_q
+from grids.models import CODE_LENGTH, Level, Membership, Role, User, code_range_q
 from grids.scope import prefix_q, reach, scope_for, scoped
 
 from . import extensions
-from .models import Attachment, Case, CaseEvent, Category
+from .models import Attachment, CannedReply, Case, CaseEvent, Category, EventKind
 
 # Subtrees with a column of their own on Case (stored generated columns with (column, status, id) indexes).
 LEVEL_COLUMNS = {
@@ -75,6 +75,11 @@ def category_scope(user, qs):
     return qs  # the catalogue is reference data every signed-in user reads
 
 
+@scope_for(CannedReply)
+def canned_reply_scope(user, qs):
+    return qs  # reference data, like the catalogue it belongs to
+
+
 def cases_visible_to(user):
     return scoped(user, Case.objects.all())
 
@@ -88,3 +93,45 @@ def case_timeline(case):
         .prefetch_related("attachments")
         .order_by("created_at", "case_id", "seq")
     )
+
+
+def reads_internal_notes(case, user) -> bool:
+    """Everyone who sees the case through their work reads its internal notes; a reporter who follows it
+    only as its reporter (a citizen's integration, a worker whose report went elsewhere) does not."""
+    if user.is_superuser or case.reporter_id != user.pk:
+        return True
+    r = reach(user)
+    return r.covers(case.area_code) or (
+        case.handling_department_id is not None and case.handling_department_id in r.department_ids
+    )
+
+
+def case_timeline_for(case, user):
+    """``case_timeline`` as ``user`` may read it: internal notes only for those who read them."""
+    events = case_timeline(case)
+    if not reads_internal_notes(case, user):
+        events = events.exclude(kind=EventKind.NOTE)
+    return events
+
+
+def canned_replies_for(category):
+    """Active canned replies of a minor category and of its major class, in their order."""
+    ids = [category.pk] + ([category.parent_id] if category.parent_id else [])
+    return CannedReply.objects.filter(category_id__in=ids, is_active=True).order_by("sort_order", "id")
+
+
+def unit_members(case):
+    """The active people of the case's handling unit, who may be named its handler (签收人): the
+    department's handlers, or the members of the grid / community team (as ``workflow.is_handler``)."""
+    memberships = Membership.objects.filter(is_active=True, area__is_active=True)
+    if case.handling_department_id:
+        memberships = memberships.filter(department_id=case.handling_department_id)
+    elif case.handling_area_id:
+        code = case.handling_area.code
+        grid = case.handling_area.level in (Level.GRID, Level.MICROGRID)
+        roles = [Role.GRID_WORKER, Role.GRID_LEADER] if grid else [Role.COMMUNITY_STAFF]
+        above = [code[:n] for n in sorted(set(CODE_LENGTH.values())) if n <= len(code)]
+        memberships = memberships.filter(role__in=roles, area__code__in=above)
+    else:
+        return User.objects.none()
+    return User.objects.filter(pk__in=memberships.values("user_id"), is_active=True).order_by("username")

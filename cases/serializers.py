@@ -13,6 +13,7 @@ from .models import (
     RATINGS,
     Attachment,
     AttachmentKind,
+    CannedReply,
     Case,
     CaseEvent,
     Category,
@@ -166,6 +167,7 @@ class CaseListSerializer(serializers.ModelSerializer):
             "reported_at",
             "closed_at",
             "version",
+            "assignee",
         ]
         read_only_fields = fields
 
@@ -407,3 +409,37 @@ class DuplicateSerializer(serializers.Serializer):
 
     def get_distance_m(self, candidate) -> int:
         return round(candidate.distance_m)
+
+
+class NoteSerializer(serializers.Serializer):
+    """A progress note: internal by default; ``public`` lets the reporter read it on their tracking page."""
+
+    text = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    public = serializers.BooleanField(required=False, default=False)
+    canned = serializers.PrimaryKeyRelatedField(
+        queryset=CannedReply.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="A canned reply of the case's category: its text when ``text`` is empty.",
+    )
+
+
+class AssignSerializer(VersionedSerializer):
+    """Name the case's handler (签收人): a user id of the handling unit; null clears the name."""
+
+    assignee = serializers.IntegerField(allow_null=True, min_value=1)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class UnitMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="__str__")
+
+
+class CannedReplySerializer(serializers.ModelSerializer):
+    category = serializers.CharField(source="category.code", read_only=True)
+
+    class Meta:
+        model = CannedReply
+        fields = ["id", "category", "title", "text", "public"]
+        read_only_fields = fields

@@ -26,12 +26,22 @@ from . import signals
 from .attachments import attachment_store
 from .events import event_append, events_append
 from .extra_fields import clean_extra
-from .models import Attachment, Case, CaseEvent, Category, CloseType, IdempotencyKey, Source
+from .models import (
+    Attachment,
+    CannedReply,
+    Case,
+    CaseEvent,
+    Category,
+    CloseType,
+    EventKind,
+    IdempotencyKey,
+    Source,
+)
 from .numbers import case_number_allocate
-from .selectors import cases_visible_to
+from .selectors import cases_visible_to, unit_members
 from .tokens import case_id_for_token
 from .transitions import RATINGS, ActionNotAllowed, Change, action_request, report_step, request_step
-from .workflow import FINAL, callback_window, is_case_unit
+from .workflow import FINAL, callback_window, is_case_unit, is_handler, leads_handling_unit, may_write_notes
 
 __all__ = ["RATINGS", "ActionNotAllowed", "StaleVersion"]  # what callers catch or read here
 
@@ -470,3 +480,84 @@ def case_attach(*, case_id, actor, files, kind="evidence", version=None):
 
 def _attach_all(case, actor, files, kind):
     return [attachment_store(case=case, actor=actor, upload=f, kind=kind) for f in files]
+
+
+# --- Progress notes and the named handler (no status change, still in the timeline) --------------------
+
+NOTE_MAX_LENGTH = 2000
+
+
+def case_note(*, case_id, actor, text="", public=False, canned: CannedReply | None = None) -> CaseEvent:
+    """A progress note on a case (进展备注): internal, for the staff alone, or public, which the reporter
+    reads on their tracking page too. A canned reply of the case's category gives the text when none is
+    written. The note is an event of the case's timeline; the case itself does not change."""
+    with transaction.atomic():
+        case = _locked(case_id)
+        if not may_write_notes(case, actor):
+            raise PermissionDenied(_("You may not add notes to this case."))
+        text = (text or "").strip()
+        if canned is not None:
+            if not canned.is_active or canned.category_id not in (case.category_id, case.category.parent_id):
+                raise ValidationError({"canned": [_("This reply is not one of this category's.")]})
+            text = text or canned.text
+        if not text:
+            raise ValidationError({"text": [_("Write the note, or pick a canned reply.")]})
+        if len(text) > NOTE_MAX_LENGTH:
+            raise ValidationError(
+                {"text": [_("Keep the note under %(n)d characters.") % {"n": NOTE_MAX_LENGTH}]}
+            )
+        return event_append(
+            case=case,
+            kind=EventKind.NOTE_PUBLIC if public else EventKind.NOTE,
+            actor=actor,
+            from_status=case.status,
+            to_status=case.status,
+            comment=text,
+            payload={"canned": canned.pk} if canned is not None else {},
+        )
+
+
+def case_assign(*, case_id, actor, assignee=None, comment="", version=None) -> Case:
+    """Name the case's handler (签收人) inside its handling unit, or clear the name (``assignee`` None).
+
+    The unit's lead (``workflow.leads_handling_unit``) names anyone of the unit; a member names
+    themselves ("我来办") while nobody is named, or clears their own name. Recorded as an event; the case's
+    version does not move (nothing of the workflow changed), so nobody's open form goes stale."""
+    with transaction.atomic():
+        case = _locked(case_id, version)
+        if case.status in FINAL or not (case.handling_department_id or case.handling_area_id):
+            raise ValidationError({"__all__": [_("This case has no handling unit to name a handler in.")]})
+        lead = leads_handling_unit(case, actor)
+        if assignee is None:
+            if not (lead or case.assignee_id == actor.pk):
+                raise PermissionDenied(_("Only the unit's lead may clear someone else's name."))
+        else:
+            if assignee.pk != actor.pk and not lead:
+                raise PermissionDenied(_("Only the unit's lead may name someone else."))
+            if assignee.pk == actor.pk and not (lead or is_handler(case, actor)):
+                raise PermissionDenied(_("You are not in the unit handling this case."))
+            if assignee.pk == actor.pk and not lead and case.assignee_id not in (None, actor.pk):
+                raise PermissionDenied(_("Someone is named already: ask the unit's lead to change it."))
+            if not unit_members(case).filter(pk=assignee.pk).exists():
+                raise ValidationError({"assignee": [_("Name someone of the unit handling this case.")]})
+        if case.assignee_id == getattr(assignee, "pk", None):
+            return case  # already so: nothing to record
+        previous = case.assignee_id
+        case.assignee = assignee
+        case.save(update_fields=["assignee", "updated_at"])
+        kind = EventKind.ASSIGN if assignee is not None else EventKind.UNASSIGN
+        event_append(
+            case=case,
+            kind=kind,
+            actor=actor,
+            from_status=case.status,
+            to_status=case.status,
+            comment=(comment or "").strip(),
+            payload={
+                "assignee": getattr(assignee, "pk", None),
+                "name": str(assignee) if assignee is not None else "",
+                "previous": previous,
+            },
+        )
+        transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind=kind))
+        return case

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import handling
 
 app_name = "cases"
 
@@ -13,6 +14,8 @@ urlpatterns = [
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/act/<slug:name>/", views.case_act, name="act"),
     path("<int:pk>/correct-area/", views.correct_area, name="correct-area"),
+    path("<int:pk>/note/", handling.case_note, name="note"),
+    path("<int:pk>/assign/", handling.case_assign, name="assign"),
     path("attachments/<int:pk>/", views.attachment_file, name="attachment"),
     path("attachments/<int:pk>/thumbnail/", views.attachment_file, {"thumbnail": True}, name="thumbnail"),
 ]

@@ -80,6 +80,28 @@ def is_handler(case, user) -> bool:
     return False
 
 
+def leads_handling_unit(case, user) -> bool:
+    """Who may name another person the case's handler (签收人): the acting unit, the grid leader or community
+    staff of the team handling it, or any handler of the department handling it (departments have no
+    leader role of their own)."""
+    if _superuser(user) or is_case_unit(case, user):
+        return True
+    r = reach(user)
+    if case.handling_department_id:
+        return case.handling_department_id in r.department_ids
+    if case.handling_area_id:
+        team_code = case.handling_area.code
+        if case.handling_area.level in (Level.GRID, Level.MICROGRID):
+            return r.covers(team_code, [Role.GRID_LEADER])
+        return r.covers(team_code, [Role.COMMUNITY_STAFF])
+    return False
+
+
+def may_write_notes(case, user) -> bool:
+    """Progress notes come from the acting unit, the handling unit and the case's grid team."""
+    return _superuser(user) or is_case_unit(case, user) or is_handler(case, user) or is_grid_team(case, user)
+
+
 def is_grid_team(case, user) -> bool:
     grid_code = case.area_code[: CODE_LENGTH[Level.GRID]]
     return reach(user).covers(grid_code, [Role.GRID_WORKER, Role.GRID_LEADER])
@@ -280,6 +302,7 @@ class CaseWorkflow(models.Model):
         status: str
         level: str
         reporter_id: int | None
+        assignee_id: int | None
         return_count: int
         extension_count: int
         rework_count: int
@@ -324,6 +347,7 @@ class CaseWorkflow(models.Model):
         self.handling_area = inputs.team
         self.dispatched_at = inputs.moment
         self.accepted_at = None
+        self.assignee = None  # a new unit names its own handler
 
     @transition(
         field="status",
@@ -336,6 +360,7 @@ class CaseWorkflow(models.Model):
         self.return_count += 1
         self.handling_department = None
         self.handling_area = None
+        self.assignee = None
         self.dispatched_at = None
         self.accepted_at = None
         self.extension_requested_amount = None
@@ -343,6 +368,8 @@ class CaseWorkflow(models.Model):
     @transition(field="status", source=Status.DISPATCHED, target=Status.ACCEPTED, permission=is_handler)
     def accept(self, inputs):
         self.accepted_at = inputs.moment
+        if self.assignee_id is None:  # whoever signs for it (签收) is its handler until someone else is named
+            self.assignee_id = inputs.actor_id
 
     @transition(
         field="status",
@@ -504,7 +531,7 @@ class CaseWorkflow(models.Model):
             "evaluated_at",
         ):
             setattr(self, name, None)
-        self.handling_department = self.handling_area = self.handled_by = None
+        self.handling_department = self.handling_area = self.handled_by = self.assignee = None
         self.close_type = self.satisfaction = self.result = ""
 
     @transition(

@@ -6,6 +6,7 @@
 | escalate   | the new level's staff and the handler          |
 | supervise  | the unit staff and the handler (high priority) |
 | close      | the reporter                                   |
+| assign     | the person named handler (签收人)                |
 | file       | nobody; auto-dispatch when the category asks   |
 
 Changes the sweep and the dispatch services make arrive with ``notified=True``: they notified in bulk
@@ -75,7 +76,21 @@ def _closed(case, audience, ref):
     )
 
 
-AUDIENCES = {"dispatch": _dispatched, "escalate": _escalated, "supervise": _supervised, "close": _closed}
+def _assigned(case, audience, ref):
+    # Whoever named themselves is left out with every actor (below): only a person named by another hears.
+    return (
+        {case.assignee_id} if case.assignee_id else set(),
+        _("You were named handler of case %(number)s") % {"number": case.number},
+    )
+
+
+AUDIENCES = {
+    "dispatch": _dispatched,
+    "escalate": _escalated,
+    "supervise": _supervised,
+    "close": _closed,
+    "assign": _assigned,
+}
 
 
 def notify_case_change(case_id, kind):

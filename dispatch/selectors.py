@@ -61,3 +61,43 @@ def inbox(user):
 
 def unread_count(user) -> int:
     return inbox(user).filter(read_at__isnull=True).count()
+
+
+UNREAD_SHOWN = 99  # the nav shows "99+" past this
+
+
+def unread_count_capped(user) -> int:
+    """Unread notices, counted no further than ``UNREAD_SHOWN + 1``: the nav's number costs the same at any
+    inbox size (a LIMIT under the count, on the partial index of unread rows)."""
+    unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
+    return unread.values("pk")[: UNREAD_SHOWN + 1].count()
+
+
+def inbox_page(user, *, unread_only=False, before=None, size=30):
+    """One page of the user's inbox, newest first, with each notice's case (number and title) in the same
+    query; ``before`` is the last notice of the previous page (keyset: page N costs what page 1 costs)."""
+    qs = (
+        inbox(user)
+        .select_related("case")
+        .only(
+            "id",
+            "kind",
+            "priority",
+            "title",
+            "body",
+            "created_at",
+            "read_at",
+            "case__id",
+            "case__number",
+            "case__title",
+            "case__status",  # django-fsm reads a case's state when it loads one: deferred, it costs a query
+        )
+    )
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    if before is not None:
+        qs = qs.filter(
+            Q(created_at__lt=before.created_at) | Q(created_at=before.created_at, id__lt=before.pk)
+        )
+    rows = list(qs.order_by("-created_at", "-id")[: size + 1])
+    return rows[:size], len(rows) > size

@@ -4,7 +4,7 @@ tests/test_scope_coverage.py."""
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from cases.api import CaseViewSet, CategoryViewSet
+from cases.api import CannedReplyViewSet, CaseViewSet, CategoryViewSet
 from grids.api import AreaViewSet, MembershipViewSet, MeView
 
 router = DefaultRouter()
@@ -12,6 +12,7 @@ router.register("areas", AreaViewSet, basename="area")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("cases", CaseViewSet, basename="case")
 router.register("categories", CategoryViewSet, basename="category")
+router.register("canned-replies", CannedReplyViewSet, basename="canned-reply")
 # residents (issue 7)
 from residents import api as residents_api  # noqa: E402
 

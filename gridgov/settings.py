@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "command.context_processors.command_nav",
+                "dispatch.context_processors.inbox_nav",
             ],
         },
     },

@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/redoc/", redoc_page, name="api-redoc"),
     path("cases/", include("cases.urls")),
     path("cases/", include("dispatch.urls")),
+    path("inbox/", include("dispatch.inbox_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/2fa/", security.otp_verify, name="otp-verify"),

@@ -117,6 +117,7 @@ MILESTONES = {
     "suspend": gettext_lazy("Paused."),
     "resume": gettext_lazy("Resumed."),
     "evaluate": gettext_lazy("Rated."),
+    "note_public": gettext_lazy("A note from the unit handling it:"),  # internal notes never show here
 }
 ORIGINAL_ONLY = {"report", "merged_in"}  # of the original: the citizen's own report stands for it
 
@@ -173,6 +174,8 @@ def _milestone(event, shown) -> Milestone:
         detail = shown.result
     elif event.kind == "void":
         detail = event.comment  # the reason is the one comment a citizen is told
+    elif event.kind == "note_public":
+        detail = event.comment
     elif event.kind == "evaluate":
         rating = event.payload.get("satisfaction", "")
         detail = str(Satisfaction(rating).label) if rating in Satisfaction.values else ""

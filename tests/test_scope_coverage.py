@@ -61,6 +61,8 @@ COVERAGE = {
 # Reference data every signed-in user reads, with the reason it is not area-scoped.
 REFERENCE = {
     "category": "the catalogue is the same for everyone",
+    "canned-reply": "the catalogue's canned progress notes, the same for everyone; tested in "
+    "tests/cases/test_notes.py",
     "routing-suggest": "no rows of its own: ?case=ID is looked up in the caller's case scope (404 outside "
     "it); tested in tests/dispatch/test_routing.py",
     "notification": "a per-recipient inbox, not area data: filtered to request.user (superusers too); "

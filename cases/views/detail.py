@@ -27,10 +27,10 @@ from ..duplicates import duplicates_near
 from ..extra_fields import display_extra
 from ..forms import ACTION_FIELDS, CAUTION_ACTIONS
 from ..models import Attachment, CloseType, LimitUnit
-from ..selectors import case_timeline, cases_visible_to
+from ..selectors import canned_replies_for, case_timeline_for, cases_visible_to, unit_members
 from ..serializers import EvaluateSerializer
 from ..transitions import actions_for
-from ..workflow import FINAL, is_case_unit
+from ..workflow import FINAL, is_case_unit, is_handler, leads_handling_unit, may_write_notes
 from .report import map_settings
 
 ACTION_ORDER = [a.name for a in ACTIONS]
@@ -47,6 +47,7 @@ def visible_case(user, pk):
         "handling_area",
         "reporter",
         "duplicate_of",
+        "assignee",
     )
     return get_object_or_404(qs, pk=pk)
 
@@ -73,7 +74,9 @@ def render_detail(request, case, *, open_action="", errors=None, values=None, st
         for n in names
     ]
     side = side_actions(case, user, open_action=open_action, errors=errors, values=values)
-    events = list(case_timeline(case))
+    # Notes and the named handler: a card of their own under the actions (cases.views.handling).
+    handling = _with_input(handling_actions(case, user), open_action, errors, values)
+    events = list(case_timeline_for(case, user))  # internal notes only for those who read them
     for event in events:
         event.elsewhere = event.case_id != case.pk  # from a duplicate merged into this case
     return render(
@@ -83,6 +86,7 @@ def render_detail(request, case, *, open_action="", errors=None, values=None, st
             "case": case,
             "actions": actions,
             "side_actions": side,
+            "handling_actions": handling,
             "events": events,
             "extra": display_extra(case.category, case.extra),
             "photos": list(case.attachments.exclude(thumbnail="").order_by("id")),
@@ -121,11 +125,16 @@ def side_actions(case, user, *, open_action="", errors=None, values=None):
                 "grids": _grid_choices(case, user),
             }
         )
-    for action in side:
+    return _with_input(side, open_action, errors, values)
+
+
+def _with_input(forms, open_action, errors, values):
+    """The open form gets back what was typed and its errors; the others start empty."""
+    for action in forms:
         mine = action["name"] == open_action
         action["values"] = (values or {}) if mine else {}
         action["errors"] = (errors or {}) if mine else {}
-    return side
+    return forms
 
 
 def _grid_choices(case, user):
@@ -278,3 +287,44 @@ def _viewer(request):
     except AuthenticationFailed:
         return None
     return found[0] if found else None
+
+
+# --- Notes and the named handler (the forms post to cases.views.handling) -----------------------------
+
+
+def has_handling_unit(case) -> bool:
+    return case.status not in FINAL and bool(case.handling_department_id or case.handling_area_id)
+
+
+def handling_actions(case, user) -> list[dict]:
+    """The buttons for this user: "我来办", naming a handler, and a note."""
+    side: list[dict] = []
+    if has_handling_unit(case):
+        members = (
+            list(unit_members(case)) if is_handler(case, user) or leads_handling_unit(case, user) else []
+        )
+        lead = leads_handling_unit(case, user)
+        free = case.assignee_id is None or (lead and case.assignee_id != user.pk)
+        if free and any(m.pk == user.pk for m in members):
+            side.append(
+                {"name": "take", "label": gettext_lazy("I'll handle it"), "template": "cases/_take_form.html"}
+            )
+        if lead and members:
+            side.append(
+                {
+                    "name": "assign",
+                    "label": gettext_lazy("Name the handler"),
+                    "template": "cases/_assign_form.html",
+                    "members": members,
+                }
+            )
+    if may_write_notes(case, user):
+        side.append(
+            {
+                "name": "note",
+                "label": gettext_lazy("Add a note"),
+                "template": "cases/_note_form.html",
+                "canned": list(canned_replies_for(case.category)),
+            }
+        )
+    return side

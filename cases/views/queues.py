@@ -26,6 +26,7 @@ PAGE_SIZE = 30
 BULK_LIMIT = 100  # one form, one request: more than this is a job for the API
 STAFF_ROLES = [Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_CENTRE]
 WORKER_ROLES = [Role.GRID_WORKER, Role.GRID_LEADER]
+HANDLER_ROLES = [Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF]  # the teams a case is sent to
 
 
 def queues_for(user):
@@ -64,6 +65,9 @@ def queues_for(user):
                 Q(handling_department_id__in=r.department_ids, status=Status.DISPATCHED),
             ),
         ]
+    if r.department_ids or r.codes(HANDLER_ROLES):
+        # The cases naming this user their handler (签收人), still open: a handler's own list.
+        queues.append(("my_cases", gettext_lazy("My cases"), Q(assignee_id=user.pk, status__in=OPEN)))
     if r.codes(STAFF_ROLES) or r.is_superuser:
         queues += [
             ("to_file", gettext_lazy("To file"), Q(status=Status.REPORTED)),
@@ -116,7 +120,11 @@ def case_list(request):
     q = {key: q for key, _label, q in queues}.get(current)
     if q is None:
         raise Http404
-    rows = visible.filter(q).select_related("category", "area", "handling_department").order_by("-id")
+    rows = (
+        visible.filter(q)
+        .select_related("category", "area", "handling_department", "assignee")
+        .order_by("-id")
+    )
     after = request.GET.get("after", "")
     if after.isdigit():
         rows = rows.filter(id__lt=int(after))  # keyset paging: page N costs what page 1 costs

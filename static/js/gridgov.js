@@ -188,6 +188,20 @@
       }).catch(function () {});
   }
 
+  /* --- Note form: a canned reply fills the note (still editable) and says who reads it. --- */
+  document.addEventListener("change", function (ev) {
+    var select = ev.target;
+    if (!select.matches("select[data-canned-reply]")) return;
+    var opt = select.options[select.selectedIndex];
+    var text = $(select.dataset.cannedReply);
+    if (!opt || !opt.value || !text) return;
+    text.value = opt.dataset.text || "";
+    var form = select.form;
+    var publicValue = opt.dataset.public === "1" ? "1" : "0";
+    $$("input[name=public]", form).forEach(function (radio) { radio.checked = radio.value === publicValue; });
+    text.focus();
+  });
+
   function init(root) { $$("[data-map]", root).forEach(makeMap); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", function () { init(document); });
   else init(document);
