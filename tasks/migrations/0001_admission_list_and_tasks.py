@@ -7,274 +7,620 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0010_keyed_event_chain'),
-        ('grids', '0004_admin_change'),
-        ('residents', '0005_id_mask_hides_birth_date'),
+        ("cases", "0010_keyed_event_chain"),
+        ("grids", "0004_admin_change"),
+        ("residents", "0005_id_mask_hides_birth_date"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AdmissionList',
+            name="AdmissionList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(unique=True, verbose_name='version')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('approved_by', models.CharField(max_length=100, verbose_name='approved by')),
-                ('approved_on', models.DateField(verbose_name='approved on')),
-                ('effective_from', models.DateField(unique=True, verbose_name='effective from')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(unique=True, verbose_name="version")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("approved_by", models.CharField(max_length=100, verbose_name="approved by")),
+                ("approved_on", models.DateField(verbose_name="approved on")),
+                ("effective_from", models.DateField(unique=True, verbose_name="effective from")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
             ],
             options={
-                'verbose_name': 'admission list',
-                'verbose_name_plural': 'admission lists',
-                'ordering': ['-effective_from'],
+                "verbose_name": "admission list",
+                "verbose_name_plural": "admission lists",
+                "ordering": ["-effective_from"],
             },
         ),
         migrations.CreateModel(
-            name='TaskEventHead',
+            name="TaskEventHead",
             fields=[
-                ('chain', models.CharField(max_length=32, primary_key=True, serialize=False)),
-                ('seq', models.PositiveBigIntegerField(default=0)),
-                ('hash', models.CharField(blank=True, max_length=64)),
-                ('key_id', models.CharField(blank=True, max_length=32)),
-                ('mac', models.CharField(blank=True, max_length=64)),
+                ("chain", models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ("seq", models.PositiveBigIntegerField(default=0)),
+                ("hash", models.CharField(blank=True, max_length=64)),
+                ("key_id", models.CharField(blank=True, max_length=32)),
+                ("mac", models.CharField(blank=True, max_length=64)),
             ],
             options={
-                'verbose_name': 'task-event chain head',
-                'verbose_name_plural': 'task-event chain heads',
+                "verbose_name": "task-event chain head",
+                "verbose_name_plural": "task-event chain heads",
             },
         ),
         migrations.CreateModel(
-            name='AdmissionItem',
+            name="AdmissionItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=16, verbose_name='code')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('item_class', models.CharField(max_length=64, verbose_name='class')),
-                ('basis', models.TextField(verbose_name='legal or policy basis')),
-                ('grid_action', models.CharField(choices=[('patrol', 'Patrol (巡查)'), ('collect', 'Collect (采集)'), ('report', 'Report (上报)'), ('assist', 'Assist (协助)')], max_length=8, verbose_name='what the grid does')),
-                ('frequency', models.CharField(blank=True, max_length=64, verbose_name='frequency')),
-                ('workers_assignable', models.BooleanField(default=True, verbose_name='grid workers may be assigned')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='admission_items', to='grids.department', verbose_name='requesting department')),
-                ('admission_list', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='tasks.admissionlist', verbose_name='admission list')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=16, verbose_name="code")),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("item_class", models.CharField(max_length=64, verbose_name="class")),
+                ("basis", models.TextField(verbose_name="legal or policy basis")),
+                (
+                    "grid_action",
+                    models.CharField(
+                        choices=[
+                            ("patrol", "Patrol (巡查)"),
+                            ("collect", "Collect (采集)"),
+                            ("report", "Report (上报)"),
+                            ("assist", "Assist (协助)"),
+                        ],
+                        max_length=8,
+                        verbose_name="what the grid does",
+                    ),
+                ),
+                ("frequency", models.CharField(blank=True, max_length=64, verbose_name="frequency")),
+                (
+                    "workers_assignable",
+                    models.BooleanField(default=True, verbose_name="grid workers may be assigned"),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="admission_items",
+                        to="grids.department",
+                        verbose_name="requesting department",
+                    ),
+                ),
+                (
+                    "admission_list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="items",
+                        to="tasks.admissionlist",
+                        verbose_name="admission list",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'admitted item',
-                'verbose_name_plural': 'admitted items',
-                'ordering': ['admission_list', 'code'],
+                "verbose_name": "admitted item",
+                "verbose_name_plural": "admitted items",
+                "ordering": ["admission_list", "code"],
             },
         ),
         migrations.CreateModel(
-            name='AdmissionRefusal',
+            name="AdmissionRefusal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('task', 'Task pushed to grids'), ('case_dispatch', 'Case dispatched to a grid team')], max_length=16, verbose_name='kind')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='at')),
-                ('area_code', models.CharField(blank=True, max_length=24, verbose_name='area code')),
-                ('item_code', models.CharField(blank=True, max_length=16, verbose_name='item code')),
-                ('subject', models.CharField(max_length=200, verbose_name='what was asked')),
-                ('reason', models.CharField(max_length=200, verbose_name='reason')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grids.department')),
-                ('requester', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("task", "Task pushed to grids"),
+                            ("case_dispatch", "Case dispatched to a grid team"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="at")),
+                ("area_code", models.CharField(blank=True, max_length=24, verbose_name="area code")),
+                ("item_code", models.CharField(blank=True, max_length=16, verbose_name="item code")),
+                ("subject", models.CharField(max_length=200, verbose_name="what was asked")),
+                ("reason", models.CharField(max_length=200, verbose_name="reason")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="grids.department",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'admission refusal',
-                'verbose_name_plural': 'admission refusals',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "admission refusal",
+                "verbose_name_plural": "admission refusals",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('area_code', models.CharField(max_length=24)),
-                ('status', models.CharField(choices=[('assigned', 'Assigned to the grid'), ('started', 'Started'), ('submitted', 'Submitted for review'), ('returned', 'Sent back'), ('accepted', 'Accepted')], default='assigned', max_length=12, verbose_name='status')),
-                ('deadline', models.DateTimeField(verbose_name='deadline')),
-                ('targets_total', models.PositiveIntegerField(default=0)),
-                ('targets_done', models.PositiveIntegerField(default=0)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('returned_reason', models.TextField(blank=True, verbose_name='reason sent back')),
-                ('reminded_at', models.DateTimeField(blank=True, null=True)),
-                ('escalated_at', models.DateTimeField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grids.area', verbose_name='grid')),
-                ('workers', models.ManyToManyField(blank=True, related_name='task_assignments', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("area_code", models.CharField(max_length=24)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("assigned", "Assigned to the grid"),
+                            ("started", "Started"),
+                            ("submitted", "Submitted for review"),
+                            ("returned", "Sent back"),
+                            ("accepted", "Accepted"),
+                        ],
+                        default="assigned",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("deadline", models.DateTimeField(verbose_name="deadline")),
+                ("targets_total", models.PositiveIntegerField(default=0)),
+                ("targets_done", models.PositiveIntegerField(default=0)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("returned_reason", models.TextField(blank=True, verbose_name="reason sent back")),
+                ("reminded_at", models.DateTimeField(blank=True, null=True)),
+                ("escalated_at", models.DateTimeField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="grids.area",
+                        verbose_name="grid",
+                    ),
+                ),
+                (
+                    "workers",
+                    models.ManyToManyField(
+                        blank=True, related_name="task_assignments", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'assignment',
-                'verbose_name_plural': 'assignments',
-                'ordering': ['area_code'],
+                "verbose_name": "assignment",
+                "verbose_name_plural": "assignments",
+                "ordering": ["area_code"],
             },
         ),
         migrations.CreateModel(
-            name='CategoryAdmission',
+            name="CategoryAdmission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item_code', models.CharField(max_length=16, verbose_name='item code')),
-                ('category', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='admission', to='cases.category', verbose_name='category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("item_code", models.CharField(max_length=16, verbose_name="item code")),
+                (
+                    "category",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="admission",
+                        to="cases.category",
+                        verbose_name="category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'category admission',
-                'verbose_name_plural': 'category admissions',
+                "verbose_name": "category admission",
+                "verbose_name_plural": "category admissions",
             },
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('instructions', models.TextField(blank=True, verbose_name='instructions')),
-                ('fields', models.JSONField(blank=True, default=list, verbose_name='form fields')),
-                ('target_kind', models.CharField(blank=True, choices=[('', 'No target objects (the grid as a whole)'), ('building', 'Buildings'), ('place', 'Places'), ('person', 'Persons with a tag')], default='', max_length=16, verbose_name='target objects')),
-                ('selection', models.JSONField(default=dict, verbose_name='grids chosen by')),
-                ('starts_at', models.DateTimeField(verbose_name='starts')),
-                ('deadline', models.DateTimeField(verbose_name='deadline')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], default='open', max_length=8, verbose_name='status')),
-                ('grids', models.PositiveIntegerField(default=0, verbose_name='grids')),
-                ('targets', models.PositiveIntegerField(default=0, verbose_name='target objects')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to='grids.department', verbose_name='requesting department')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to='tasks.admissionitem', verbose_name='admitted item')),
-                ('sender', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sender_area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='grids.area', verbose_name='sending unit')),
-                ('target_tag', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='residents.grouptag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("instructions", models.TextField(blank=True, verbose_name="instructions")),
+                ("fields", models.JSONField(blank=True, default=list, verbose_name="form fields")),
+                (
+                    "target_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "No target objects (the grid as a whole)"),
+                            ("building", "Buildings"),
+                            ("place", "Places"),
+                            ("person", "Persons with a tag"),
+                        ],
+                        default="",
+                        max_length=16,
+                        verbose_name="target objects",
+                    ),
+                ),
+                ("selection", models.JSONField(default=dict, verbose_name="grids chosen by")),
+                ("starts_at", models.DateTimeField(verbose_name="starts")),
+                ("deadline", models.DateTimeField(verbose_name="deadline")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("closed", "Closed")],
+                        default="open",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                ("grids", models.PositiveIntegerField(default=0, verbose_name="grids")),
+                ("targets", models.PositiveIntegerField(default=0, verbose_name="target objects")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tasks",
+                        to="grids.department",
+                        verbose_name="requesting department",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tasks",
+                        to="tasks.admissionitem",
+                        verbose_name="admitted item",
+                    ),
+                ),
+                (
+                    "sender",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sender_area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="grids.area",
+                        verbose_name="sending unit",
+                    ),
+                ),
+                (
+                    "target_tag",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="residents.grouptag",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'task',
-                'verbose_name_plural': 'tasks',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "task",
+                "verbose_name_plural": "tasks",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('', 'No target objects (the grid as a whole)'), ('building', 'Buildings'), ('place', 'Places'), ('person', 'Persons with a tag')], max_length=16)),
-                ('object_id', models.BigIntegerField()),
-                ('label', models.CharField(max_length=200)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('assignment', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='target_rows', to='tasks.assignment')),
-                ('task', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tasks.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("", "No target objects (the grid as a whole)"),
+                            ("building", "Buildings"),
+                            ("place", "Places"),
+                            ("person", "Persons with a tag"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("object_id", models.BigIntegerField()),
+                ("label", models.CharField(max_length=200)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="target_rows",
+                        to="tasks.assignment",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tasks.task",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'target object',
-                'verbose_name_plural': 'target objects',
-                'ordering': ['assignment', 'id'],
+                "verbose_name": "target object",
+                "verbose_name_plural": "target objects",
+                "ordering": ["assignment", "id"],
             },
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='task',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='tasks.task'),
+            model_name="assignment",
+            name="task",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="assignments", to="tasks.task"
+            ),
         ),
         migrations.CreateModel(
-            name='TaskAttachment',
+            name="TaskAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to='tasks/attachments/%Y/%m/', verbose_name='file')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='tasks.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(upload_to="tasks/attachments/%Y/%m/", verbose_name="file")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="tasks.task",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'task attachment',
-                'verbose_name_plural': 'task attachments',
+                "verbose_name": "task attachment",
+                "verbose_name_plural": "task attachments",
             },
         ),
         migrations.CreateModel(
-            name='TaskEvent',
+            name="TaskEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(editable=False, unique=True)),
-                ('prev_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('hash', models.CharField(editable=False, max_length=64)),
-                ('key_id', models.CharField(editable=False, max_length=32)),
-                ('kind', models.CharField(choices=[('created', 'Task sent'), ('assigned', 'Handed to workers'), ('result', 'Form filled'), ('finding', 'Finding reported as a case'), ('submitted', 'Submitted for review'), ('accepted', 'Accepted'), ('returned', 'Sent back'), ('reminded', 'Reminder sent'), ('escalated', 'Overdue, escalated'), ('closed', 'Task closed')], max_length=16, verbose_name='kind')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='at')),
-                ('comment', models.TextField(blank=True, verbose_name='comment')),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assignment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='tasks.assignment')),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='tasks.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seq", models.PositiveBigIntegerField(editable=False, unique=True)),
+                ("prev_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                ("hash", models.CharField(editable=False, max_length=64)),
+                ("key_id", models.CharField(editable=False, max_length=32)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Task sent"),
+                            ("assigned", "Handed to workers"),
+                            ("result", "Form filled"),
+                            ("finding", "Finding reported as a case"),
+                            ("submitted", "Submitted for review"),
+                            ("accepted", "Accepted"),
+                            ("returned", "Sent back"),
+                            ("reminded", "Reminder sent"),
+                            ("escalated", "Overdue, escalated"),
+                            ("closed", "Task closed"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="at"
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, verbose_name="comment")),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="tasks.assignment",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="events", to="tasks.task"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'task event',
-                'verbose_name_plural': 'task events',
-                'ordering': ['seq'],
+                "verbose_name": "task event",
+                "verbose_name_plural": "task events",
+                "ordering": ["seq"],
             },
         ),
         migrations.CreateModel(
-            name='TaskResult',
+            name="TaskResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('values', models.JSONField(default=dict, verbose_name='answers')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('lat', models.FloatField(blank=True, null=True, verbose_name='latitude')),
-                ('lon', models.FloatField(blank=True, null=True, verbose_name='longitude')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='tasks.assignment')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='task_results', to='cases.case')),
-                ('target', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='result', to='tasks.target')),
-                ('worker', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("values", models.JSONField(default=dict, verbose_name="answers")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("lat", models.FloatField(blank=True, null=True, verbose_name="latitude")),
+                ("lon", models.FloatField(blank=True, null=True, verbose_name="longitude")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="results",
+                        to="tasks.assignment",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="task_results",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "target",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="result",
+                        to="tasks.target",
+                    ),
+                ),
+                (
+                    "worker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'task result',
-                'verbose_name_plural': 'task results',
-                'ordering': ['assignment', 'id'],
+                "verbose_name": "task result",
+                "verbose_name_plural": "task results",
+                "ordering": ["assignment", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ResultPhoto',
+            name="ResultPhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.ImageField(upload_to='tasks/photos/%Y/%m/', verbose_name='photo')),
-                ('result', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='tasks.taskresult')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.ImageField(upload_to="tasks/photos/%Y/%m/", verbose_name="photo")),
+                (
+                    "result",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to="tasks.taskresult",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'result photo',
-                'verbose_name_plural': 'result photos',
+                "verbose_name": "result photo",
+                "verbose_name_plural": "result photos",
             },
         ),
         migrations.AddConstraint(
-            model_name='admissionitem',
-            constraint=models.UniqueConstraint(fields=('admission_list', 'code'), name='admissionitem_unique_code'),
+            model_name="admissionitem",
+            constraint=models.UniqueConstraint(
+                fields=("admission_list", "code"), name="admissionitem_unique_code"
+            ),
         ),
         migrations.AddIndex(
-            model_name='admissionrefusal',
-            index=models.Index(fields=['at'], name='admissionrefusal_at'),
+            model_name="admissionrefusal",
+            index=models.Index(fields=["at"], name="admissionrefusal_at"),
         ),
         migrations.AddConstraint(
-            model_name='task',
-            constraint=models.CheckConstraint(condition=models.Q(('deadline__gt', models.F('starts_at'))), name='task_ends'),
+            model_name="task",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("deadline__gt", models.F("starts_at"))), name="task_ends"
+            ),
         ),
         migrations.AddIndex(
-            model_name='target',
-            index=models.Index(fields=['assignment', 'done_at'], name='target_assignment_done'),
+            model_name="target",
+            index=models.Index(fields=["assignment", "done_at"], name="target_assignment_done"),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['area_code', 'task'], name='assignment_area_task'),
+            model_name="assignment",
+            index=models.Index(fields=["area_code", "task"], name="assignment_area_task"),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['task', 'area_code'], name='assignment_task_area'),
+            model_name="assignment",
+            index=models.Index(fields=["task", "area_code"], name="assignment_task_area"),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(condition=models.Q(('status', 'accepted'), _negated=True), fields=['deadline'], name='assignment_open_due'),
+            model_name="assignment",
+            index=models.Index(
+                condition=models.Q(("status", "accepted"), _negated=True),
+                fields=["deadline"],
+                name="assignment_open_due",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.UniqueConstraint(fields=('task', 'area'), name='assignment_one_per_grid'),
+            model_name="assignment",
+            constraint=models.UniqueConstraint(fields=("task", "area"), name="assignment_one_per_grid"),
         ),
         migrations.AddIndex(
-            model_name='taskevent',
-            index=models.Index(fields=['task', 'seq'], name='taskevent_task_seq'),
+            model_name="taskevent",
+            index=models.Index(fields=["task", "seq"], name="taskevent_task_seq"),
         ),
     ]
