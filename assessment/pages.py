@@ -305,7 +305,7 @@ def chart_data(data, rows):
             ],
         },
         "scores": {
-            "labels": [str(r["name"]) for r in rows],
+            "labels": [" ".join(filter(None, [str(r["name"]), r.get("within", "")])) for r in rows],
             "data": [r["score"] for r in rows],
             "label": str(_("Composite score")),
         },
