@@ -99,6 +99,8 @@ def test_the_report_pages_stay_light_on_a_demo_sized_district(live_server, brows
         for key in ("score", "on_time_closure_rate", "overdue_open", "satisfaction_rate"):
             box = page.locator(f"[data-headline] .a-kpi[data-figure={key}]").bounding_box()
             assert box["y"] + box["height"] <= viewport["height"], f"{key} below the first screen at {size}"
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= viewport["width"]  # the table scrolls sideways in its box, never the page
         page.screenshot(path=str(SHOTS / f"assessment-first-screen-{size}.png"))
         shot(page, "assessment-grids", size)
         page.locator("#a-table thead th[title] a").nth(1).click()  # the closure rate, largest first
