@@ -1,12 +1,23 @@
-"""What the report pages render: a report dict turned into tables of cells, each number a drill-down link."""
+"""What the report pages render: the headline figures, then one table of the report at a time.
 
+A report dict (live or published) has every table; a page shows the whole scope's headline figures first,
+then the table the level selector chose (streets, communities, grids, the 12345 hotline, handling units,
+grid workers or categories), sorted by the column asked for and cut into pages on the server, every
+number a link to the cases behind it. The figures are the report's own (``report.report``): sorting and
+paging only choose which computed rows a page shows. The exports keep every table.
+"""
+
+import re
 from urllib.parse import urlencode
 
+from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .export import LEVEL_LABELS
 from .figures import AREA_FIGURES, CATEGORY_FIGURES, FIGURES, TREND_FIGURES, UNIT_FIGURES, WORKER_FIGURES
+from .selectors import parent_names
 
 # The columns a page shows per table (the exports and the API carry every figure).
 PAGE_AREA_FIGURES = [
@@ -26,6 +37,35 @@ PAGE_AREA_FIGURES = [
     "whistle_on_time_rate",
 ]
 HOTLINE_FIGURES = ["hotline_response_rate", "hotline_solution_rate", "hotline_satisfaction_rate"]
+# The whole scope's figures the first screen says, in this order (the rest are one click below them).
+HEADLINE_FIGURES = [
+    "due_for_closing",
+    "on_time_closure_rate",
+    "closure_rate",
+    "overdue_open",
+    "on_time_handling_rate",
+    "satisfaction_rate",
+]
+PAGE_ROWS = 25
+
+# The tables besides the area levels: (tab, title, report dict key, figures, scored).
+OTHER_TABS = [
+    ("hotline", _("12345 hotline"), "", HOTLINE_FIGURES, True),
+    ("units", _("Handling units"), "units", UNIT_FIGURES, True),
+    ("workers", _("Grid workers"), "workers", WORKER_FIGURES, True),
+    ("categories", _("Categories"), "categories", CATEGORY_FIGURES, False),
+]
+# The heading of the name column, per table (areas for the levels and the hotline).
+NAME_HEADINGS = {
+    "": pgettext_lazy("report column", "Area"),
+    "hotline": pgettext_lazy("report column", "Area"),
+    "units": pgettext_lazy("report column", "Handling unit"),
+    "workers": pgettext_lazy("report column", "Grid worker"),
+    "categories": pgettext_lazy("report column", "Category"),
+}
+TAB_KEYS = [key for key, *_rest in OTHER_TABS]
+# Clicking a column sorts it this way first: ranks and names from the top, figures and scores largest first.
+ASCENDING_FIRST = {"rank", "name"}
 
 
 def _link(query, part, group, key):
@@ -38,6 +78,9 @@ def cell(fig, figure_key, query, group, key):
     fig = fig or {}
     nums = [(part, weight) for part, weight in f.numerator]
     return {
+        "key": figure_key,
+        "label": f.label,
+        "formula": f.formula,
         "value": fig.get("value"),
         "unit": f.unit,
         "kind": f.kind,
@@ -94,43 +137,162 @@ def _key_of(group, row, figure_key):
     return row.get("key", "")
 
 
-def report_tables(data, query, level=None):
-    """The page's tables for a report dict: the chosen area level, hotline, units, workers, categories."""
-    levels = [level] if level else list(data["areas"])
+# --- One table at a time ---------------------------------------------------------------------------
+
+
+def tab_of(value) -> str:
+    """The non-area table asked for ("" for the chosen area level's)."""
+    return value if value in TAB_KEYS else ""
+
+
+def _tab_table(data, tab, level):
+    """(title, group, rows, figure keys, scored) of the tab: a level's areas or one of the other tables."""
+    areas = data["areas"].get(level, [])
+    if not tab:
+        return LEVEL_LABELS.get(level, level), level, areas, PAGE_AREA_FIGURES, True
+    key, title, source, figure_keys, scored = next(t for t in OTHER_TABS if t[0] == tab)
+    if tab == "hotline":
+        rows = [
+            {**r, "score": r.get("hotline_score"), "grade": r.get("hotline_grade"), "rank": None}
+            for r in areas
+        ]
+        return f"{title} · {LEVEL_LABELS.get(level, level)}", level, rows, figure_keys, scored
+    return title, key, data[source], figure_keys, scored
+
+
+def _natural(text):
+    """Names with numbers in them in reading order: 网格2 before 网格10."""
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", str(text)) if p]
+
+
+def _sort_value(row, column):
+    if column == "name":
+        return _natural(row.get("name") or "")
+    if column in ("rank", "score"):
+        return row.get(column)
+    return (row["figures"].get(column) or {}).get("value")
+
+
+def parse_sort(value, columns, default):
+    """(column, descending) from ``sort``: a column key, "-" first for largest first; unknown: ``default``."""
+    value = str(value or "")
+    column, descending = (value[1:], True) if value.startswith("-") else (value, False)
+    return (column, descending) if column in columns else default
+
+
+def sort_rows(rows, column, descending):
+    """The computed rows by one column; rows without a value (no cases behind it) always last."""
+    present = [r for r in rows if _sort_value(r, column) is not None]
+    missing = [r for r in rows if _sort_value(r, column) is None]
+    present.sort(key=lambda r: _sort_value(r, column), reverse=descending)
+    return present + missing
+
+
+def report_view(data, query, *, level, levels, args, link):
+    """Everything the report page shows for one report dict.
+
+    ``args`` are the page's GET arguments (``tab``, ``sort``, ``page``); ``link(**changes)`` gives the
+    same page's URL with some arguments changed (None drops one). ``levels`` are the area levels the
+    selector offers; the drill-down links carry ``query`` and the tab (so "back" returns to it)."""
+    tab = tab_of(args.get("tab"))
+    title, group, rows, figure_keys, scored = _tab_table(data, tab, level)
+    ranked = scored and tab != "hotline"  # the hotline table has scores and grades, not ranks
+    columns = ["name", *figure_keys, *(["score"] if scored else []), *(["rank"] if ranked else [])]
+    default = ("rank", False) if ranked else ("score", True) if scored else ("name", False)
+    column, descending = parse_sort(args.get("sort"), columns, default)
+    page = Paginator(sort_rows(rows, column, descending), PAGE_ROWS).get_page(args.get("page"))
+    drill_query = {**query, "tab": tab} if tab else query
+    shown = table(title, group, list(page), figure_keys, drill_query, scored=scored)
+    shown["ranked"] = ranked
+    shown["name_heading"] = NAME_HEADINGS[tab]
+    if tab in ("", "hotline") and level in ("community", "grid"):  # names repeat: say where each lies
+        within = parent_names([row["key"] for row in shown["rows"]])
+        for row in shown["rows"]:
+            row["within"] = within.get(row["key"], "")
+    shown["sort"] = {
+        key: _sort_link(link, key, column, descending)
+        for key in ["rank", "name", "score", *figure_keys]
+        if key in columns
+    }
+    shown["headers"] = [(k, label, formula, shown["sort"][k]) for k, label, formula in shown["headers"]]
+    return {
+        "tab": tab,
+        "level": level,
+        "headline": headline(data["total"], query),
+        "total_cells": [
+            cell(data["total"]["figures"].get(k), k, query, "", "")
+            for k in PAGE_AREA_FIGURES + HOTLINE_FIGURES
+        ],
+        "tabs": tabs(level, tab, levels, link),
+        "table": shown,
+        "page": page,
+        "pages": _pages(page, link),
+        "charts": chart_data(data, shown["rows"] if scored else []),
+    }
+
+
+def _sort_link(link, key, column, descending):
+    """The header's link (sort by this column; again: the other way) and its aria-sort state."""
+    if key == column:
+        state = "descending" if descending else "ascending"
+        arg = key if descending else f"-{key}"
+    else:
+        state = ""
+        arg = key if key in ASCENDING_FIRST else f"-{key}"
+    return {"url": link(sort=arg, page=None), "state": state}
+
+
+def tabs(level, tab, levels, link):
+    """The level selector: every area level, then the other tables, each a plain link."""
     out = [
-        table(
-            _("Whole scope"),
-            "",
-            [{**data["total"], "name": _("Total")}],
-            PAGE_AREA_FIGURES,
-            query,
-            scored=True,
-        )
+        {
+            "key": lv,
+            "label": LEVEL_LABELS.get(lv, lv),
+            "url": link(level=lv, tab=None, sort=None, page=None),
+            "current": not tab and lv == level,
+        }
+        for lv in levels
     ]
-    for lv in levels:
-        rows = data["areas"].get(lv, [])
-        out.append(table(LEVEL_LABELS.get(lv, lv), lv, rows, PAGE_AREA_FIGURES, query))
-        out.append(
-            table(
-                _("12345 hotline") + " · " + str(LEVEL_LABELS.get(lv, lv)),
-                lv,
-                [
-                    {**r, "score": r.get("hotline_score"), "grade": r.get("hotline_grade"), "rank": None}
-                    for r in rows
-                ],
-                HOTLINE_FIGURES,
-                query,
-            )
-        )
-    out.append(table(_("Handling units"), "units", data["units"], UNIT_FIGURES, query))
-    out.append(table(_("Grid workers"), "workers", data["workers"], WORKER_FIGURES, query))
-    out.append(table(_("Categories"), "category", data["categories"], CATEGORY_FIGURES, query, scored=False))
+    out += [
+        {
+            "key": key,
+            "label": title,
+            "url": link(level=level, tab=key, sort=None, page=None),
+            "current": tab == key,
+        }
+        for key, title, *_rest in OTHER_TABS
+    ]
     return out
 
 
-def chart_data(data, level):
-    """JSON for the charts: the trend lines and the chosen level's scores."""
-    rows = data["areas"].get(level, [])
+def _pages(page, link):
+    """Previous / next and a few page numbers around this one (1 … 4 5 [6] 7 8 … 12)."""
+    paginator = page.paginator
+    numbers = paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+    return {
+        "previous": link(page=page.previous_page_number()) if page.has_previous() else "",
+        "next": link(page=page.next_page_number()) if page.has_next() else "",
+        "numbers": [
+            {"n": n, "url": link(page=n) if isinstance(n, int) else "", "current": n == page.number}
+            for n in numbers
+        ],
+        "first_row": page.start_index(),
+        "last_row": page.end_index(),
+        "rows": paginator.count,
+    }
+
+
+def headline(total, query):
+    """The whole scope's composite score and headline figures, each number a link to its cases."""
+    return {
+        "score": total.get("score"),
+        "grade": total.get("grade"),
+        "cells": [cell(total["figures"].get(k), k, query, "", "") for k in HEADLINE_FIGURES],
+    }
+
+
+def chart_data(data, rows):
+    """JSON for the charts: the trend lines and the composite scores of the rows on the page."""
     return {
         "trend": {
             "labels": [f"{m['month'] // 100}-{m['month'] % 100:02d}" for m in data.get("trend", [])],
@@ -143,11 +305,11 @@ def chart_data(data, level):
             ],
         },
         "scores": {
-            "labels": [r["name"] for r in rows],
+            "labels": [" ".join(filter(None, [str(r["name"]), r.get("within", "")])) for r in rows],
             "data": [r["score"] for r in rows],
             "label": str(_("Composite score")),
         },
     }
 
 
-__all__ = ["AREA_FIGURES", "chart_data", "report_tables"]
+__all__ = ["AREA_FIGURES", "chart_data", "report_view"]

@@ -283,3 +283,11 @@ def drill_down(user, params: ReportParams, part_key: str, group: str = "", key: 
         else:
             qs = qs.filter(**{name: key})
     return qs.select_related("case", "case__category").order_by("-period_at", "pk")
+
+
+def parent_names(codes) -> dict:
+    """{area code: the name of the area it lies in} (a grid's community, a community's street): the
+    report's rows say where a 第4网格 is, since names repeat from one community to the next."""
+    parents = {code: code[:-3] for code in codes if len(code) > CODE_LENGTH[Level.DISTRICT]}
+    names = dict(Area.objects.filter(code__in=set(parents.values())).values_list("code", "name"))
+    return {code: names[parent] for code, parent in parents.items() if parent in names}

@@ -22,7 +22,7 @@ from grids.scope import prefix_q, reach, scoped
 from . import export, services
 from .figures import FIGURES, PARTS
 from .models import ReportSnapshot, Star, StarAward
-from .pages import chart_data, report_tables
+from .pages import report_view
 from .records import month_key
 from .report import report
 from .selectors import AREA_LEVELS, default_month, drill_down, report_params
@@ -86,11 +86,26 @@ def report_page(request):
     context.update(
         params=params,
         query=query,
-        tables=report_tables(data, query, params.level),
-        charts=chart_data(data, params.level),
-        export_query=request.GET.urlencode(),
+        export_query=_without(request.GET, "tab", "sort", "page"),
+        **report_view(
+            data, query, level=params.level, levels=AREA_LEVELS, args=request.GET, link=_linker(request.GET)
+        ),
     )
     return render(request, "assessment/report.html", context)
+
+
+def _linker(args):
+    """The same page's URL with some GET arguments changed (a None drops one): tabs, sorting, pages."""
+
+    def link(**changes):
+        q = args.copy()
+        for name, value in changes.items():
+            q.pop(name, None)
+            if value is not None:
+                q[name] = value
+        return "?" + q.urlencode()
+
+    return link
 
 
 @login_required
@@ -188,15 +203,23 @@ def published_detail(request, pk):
     snapshot = _snapshot(request, pk)
     data = snapshot.data
     p = data["params"]
-    query = _live_query(snapshot, p)
+    level = request.GET.get("level")
+    level = level if level in data["areas"] else p["level"]
+    query = _live_query(snapshot, {**p, "level": level})
     return render(
         request,
         "assessment/published_detail.html",
         {
             "snapshot": snapshot,
-            "tables": report_tables(data, query, p["level"]),
-            "charts": chart_data(data, p["level"]),
             "area": data.get("area", {}),
+            **report_view(
+                data,
+                query,
+                level=level,
+                levels=list(data["areas"]),
+                args=request.GET,
+                link=_linker(request.GET),
+            ),
         },
     )
 

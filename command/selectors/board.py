@@ -233,7 +233,7 @@ def board_counts(user, roots, *, now=None) -> dict:
 
 def overdue_cases(user, roots, *, limit=LIST_LIMIT):
     """Open overdue (red) cases, most overdue first."""
-    return list(
+    return _with_lateness(
         _open_cases(user, roots)
         .filter(alert=Alert.RED)
         .select_related("area", "category")
@@ -243,9 +243,20 @@ def overdue_cases(user, roots, *, limit=LIST_LIMIT):
 
 def supervised_cases(user, roots, *, limit=LIST_LIMIT):
     """Open supervised (督办) cases: overdue first, then by due time."""
-    return list(
+    return _with_lateness(
         _open_cases(user, roots)
         .filter(is_supervised=True)
         .select_related("area", "category")
         .order_by(F("stage_due_at").asc(nulls_last=True), "id")[:limit]
     )
+
+
+def _with_lateness(cases):
+    """The cases, each with ``late``: how long its running stage is past its deadline now (a timedelta),
+    None when it is not; the lists say it in words (``gridgov.words``: 超期 2 天 5 小时)."""
+    now = timezone.now()
+    cases = list(cases)
+    for case in cases:
+        due = case.stage_due_at
+        case.late = now - due if due is not None and due < now else None
+    return cases

@@ -167,8 +167,6 @@
   }
   L.control.layers(null, overlays, { collapsed: window.innerWidth < 700 }).addTo(map);
 
-  // Chinese names by their given name (last two characters), others by their first two letters.
-  function initials(name) { name = name || "?"; return /^[\x00-\x7f]*$/.test(name) ? name.slice(0, 2) : name.slice(-2); }
   function workerPopup(p) {
     return "<div class='gg-popup'><strong>" + esc(p.name) + "</strong><br>" + p.minutes_ago + " " + esc(T.minutesAgo) +
       (p.accuracy_m != null ? " · ±" + Math.round(p.accuracy_m) + " m" : "") + (p.inside ? "" : "<br>" + esc(T.outside)) +
@@ -181,9 +179,10 @@
       workers.clearLayers();
       gj.features.forEach(function (f) {
         var p = f.properties, c = f.geometry.coordinates;
+        // A dot with the worker's whole name beside it, on one line (see .gg-worker-name).
         workers.addLayer(L.marker([c[1], c[0]], { keyboard: true, title: p.name, icon: L.divIcon({ className: "",
-          iconSize: [26, 26], html: "<div class='gg-worker" + (p.inside ? "" : " outside") + "' data-worker='" + p.user + "'>" +
-          esc(initials(p.name)) + "</div>" }) }).bindPopup(workerPopup(p)));
+          iconSize: [18, 18], html: "<div class='gg-worker" + (p.inside ? "" : " outside") + "' data-worker='" + p.user + "'>" +
+          "<span class='gg-worker-name'>" + esc(p.name) + "</span></div>" }) }).bindPopup(workerPopup(p)));
       });
       el.dataset.workersDrawn = String(gj.features.length);
     }).catch(function () {});

@@ -57,14 +57,14 @@ def test_areas_out_of_scope_and_strangers_get_404(tree, path):
 
 def test_a_community_sees_its_subtree_only(tree, march):
     response = _client(tree, "community_b").get("/assessment/", {**Q, "level": "grid"})
-    data_rows = response.context["tables"][1]["rows"]
+    data_rows = response.context["table"]["rows"]
     assert {r["key"] for r in data_rows} == {tree.grids[5].code}  # case 9 only
 
 
 def test_a_grid_worker_sees_their_own_row_only(tree, march):
-    response = _client(tree, "worker").get("/assessment/", Q)
-    workers = next(t for t in response.context["tables"] if t["group"] == "workers")
-    assert [r["name"] for r in workers["rows"]] == ["worker"]
+    response = _client(tree, "worker").get("/assessment/", {**Q, "tab": "workers"})
+    assert response.context["table"]["group"] == "workers"
+    assert [r["name"] for r in response.context["table"]["rows"]] == ["worker"]
 
 
 def test_excel_has_the_figures_and_the_definitions(tree, march):
@@ -127,3 +127,75 @@ def test_the_page_speaks_chinese_by_default(tree, march, settings):
     settings.LANGUAGE_CODE = "zh-hans"
     html = _client(tree, "centre").get("/assessment/", Q).content.decode()
     assert "考核" in html and "结案率" in html
+
+
+def test_the_report_says_the_headline_first_then_one_table_at_a_time(tree, march):
+    response = _client(tree, "centre").get("/assessment/", {**Q, "level": "street"})
+    html = response.content.decode()
+    assert html.index("data-headline") < html.index('id="a-table"')
+    assert 'data-table="street"' in html and 'data-table="grid"' not in html
+    assert 'data-figure="on_time_closure_rate"' in html and "83.33%" in html
+    tabs = {t["key"]: t["url"] for t in response.context["tabs"]}
+    assert set(tabs) == {
+        "district",
+        "street",
+        "community",
+        "grid",
+        "hotline",
+        "units",
+        "workers",
+        "categories",
+    }
+    response = _client(tree, "centre").get("/assessment/" + tabs["units"])
+    assert response.status_code == 200 and response.context["table"]["group"] == "units"
+
+
+def test_sorting_and_paging_are_query_arguments(tree, march, monkeypatch):
+    monkeypatch.setattr("assessment.pages.PAGE_ROWS", 1)
+    client = _client(tree, "centre")
+    everything = client.get("/assessment/", {**Q, "level": "grid", "sort": "-due_for_closing"})
+    first = everything.context["table"]["rows"][0]
+    assert everything.context["pages"]["rows"] == len(everything.context["page"].paginator.object_list) > 1
+    second = client.get("/assessment/", {**Q, "level": "grid", "sort": "-due_for_closing", "page": 2})
+    row = second.context["table"]["rows"][0]
+    assert row["key"] != first["key"]
+    assert row["figures"]["due_for_closing"]["value"] <= first["figures"]["due_for_closing"]["value"]
+    assert 'aria-sort="descending"' in second.content.decode()
+    for bad in ({"sort": "planet"}, {"page": "abc"}, {"page": "-1"}, {"tab": "nope"}):
+        assert client.get("/assessment/", {**Q, **bad}).status_code == 200
+
+
+def test_a_number_links_to_its_cases_and_back_to_the_same_table(tree, march):
+    client = _client(tree, "centre")
+    response = client.get("/assessment/", {**Q, "level": "street", "tab": "units"})
+    url = response.context["table"]["rows"][0]["cells"][0]["num_links"][0][2]
+    drill = client.get(url)
+    assert drill.status_code == 200 and "tab=units" in drill.context["back"]
+
+
+def test_the_export_keeps_every_table_whatever_the_page_shows(tree, march):
+    response = _client(tree, "centre").get(
+        "/assessment/export.xlsx", {**Q, "level": "street", "tab": "units"}
+    )
+    values = {
+        c
+        for row in load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True)
+        for c in row
+    }
+    assert {
+        "Districts",
+        "Streets",
+        "Communities",
+        "Grids",
+        "Handling units",
+        "Grid workers",
+        "Categories",
+    } <= values
+
+
+def test_a_published_report_shows_one_table_at_a_time(tree, march):
+    snapshot = snapshot_publish(area=tree.district, month=202603, now=AS_OF)
+    client = _client(tree, "centre")
+    response = client.get(f"/assessment/published/{snapshot.pk}/", {"level": "grid", "sort": "-closure_rate"})
+    assert response.status_code == 200 and response.context["table"]["group"] == "grid"
+    assert response.context["headline"]["cells"][0]["key"] == "due_for_closing"

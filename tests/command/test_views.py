@@ -196,3 +196,27 @@ def test_the_nav_context_says_which_pages_the_user_has(rf, tree, who, links):
     request.user = tree.users[who]
     nav = command_nav(request)["command_nav"]
     assert {"map": nav["map"], "patrol": nav["patrol"]} == links
+
+
+def test_overdue_cases_say_how_late_in_words(client, tree, rubbish, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    open_case(tree, rubbish, alert="red", due=timezone.now() - timedelta(days=40), title="井盖缺失")
+    open_case(tree, rubbish, grid=1, alert="red", due=timezone.now() - timedelta(days=2, hours=5, minutes=3))
+    html = as_(client, tree, "centre").get("/command/overdue/").content.decode()
+    assert "超期 1 个月" in html and "超期 2 天 5 小时" in html
+    assert "月，" not in html and "周" not in html  # not timesince's "1 月，1 周", which reads as a date
+
+
+def test_the_map_has_a_legend_for_every_mark(client, tree):
+    html = as_(client, tree, "centre").get("/command/").content.decode()
+    legend = html[html.index('id="map-legend"') :]
+    for mark in (
+        "lg-fill",
+        "lg-edge",
+        "lg-cluster",
+        "lg-pin alert-red",
+        "lg-pin supervised",
+        "lg-worker",
+        "lg-track",
+    ):
+        assert mark in legend, mark
