@@ -102,7 +102,7 @@ def _definitions(sheet, bold):
                 str(f.label),
                 f.key,
                 str(f.definition),
-                f.formula,
+                str(f.formula),
                 numerator,
                 str(PARTS[f.denominator].label) if f.denominator else "",
             ]
