@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .export import LEVEL_LABELS
+from .export import LEVEL_LABELS, NAME_HEADERS
 from .figures import AREA_FIGURES, CATEGORY_FIGURES, FIGURES, TREND_FIGURES, UNIT_FIGURES, WORKER_FIGURES
 
 # The columns a page shows per table (the exports and the API carry every figure).
@@ -55,6 +55,7 @@ def table(title, group, rows, figure_keys, query, *, scored=True, extra_columns=
     return {
         "title": title,
         "group": group,
+        "name_header": NAME_HEADERS.get(group, _("Name")),
         "scored": scored,
         "extra_columns": extra_columns,
         "headers": [(k, FIGURES[k].label, FIGURES[k].formula) for k in figure_keys],
