@@ -42,7 +42,7 @@ def visible_case(user, pk):
     qs = cases_visible_to(user).select_related(
         "category",
         "category__parent",
-        "area",
+        "area__parent",
         "handling_department",
         "handling_area",
         "reporter",
