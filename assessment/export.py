@@ -6,8 +6,9 @@ import io
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from gridgov.sheets import BOLD, Percent, parse_time, sheet_row, sheet_title
 
 from .figures import (
     AREA_FIGURES,
@@ -28,59 +29,76 @@ LEVEL_LABELS = {
     "grid": gettext_lazy("Grids"),
 }
 
+# What the name column of each table holds: its row is a unit, a grid, a person… (never 姓名 for units).
+NAME_HEADERS = {
+    "": gettext_lazy("Scope"),
+    "district": gettext_lazy("District"),
+    "street": gettext_lazy("Street"),
+    "community": gettext_lazy("Community"),
+    "grid": gettext_lazy("Grid"),
+    "units": gettext_lazy("Handling unit"),
+    "workers": gettext_lazy("Grid worker"),
+    "category": gettext_lazy("Category"),
+    "categories": gettext_lazy("Category"),
+}
+
 
 def tables(data):
     """(title, figure keys, rows) for every table of a report dict, in reading order."""
-    out = [(_("Total"), AREA_FIGURES, [{**data["total"], "name": _("Total")}])]
+    out = [(_("Total"), AREA_FIGURES, [{**data["total"], "name": _("Total")}], "")]
     for level, rows in data["areas"].items():
-        out.append((str(LEVEL_LABELS.get(level, level)), AREA_FIGURES, rows))
-    out.append((_("Handling units"), UNIT_FIGURES, data["units"]))
-    out.append((_("Grid workers"), WORKER_FIGURES, data["workers"]))
-    out.append((_("Categories"), CATEGORY_FIGURES, data["categories"]))
+        out.append((str(LEVEL_LABELS.get(level, level)), AREA_FIGURES, rows, level))
+    out.append((_("Handling units"), UNIT_FIGURES, data["units"], "units"))
+    out.append((_("Grid workers"), WORKER_FIGURES, data["workers"], "workers"))
+    out.append((_("Categories"), CATEGORY_FIGURES, data["categories"], "category"))
     return out
 
 
-def _header(keys):
-    return [_("Code"), _("Name"), *[str(FIGURES[k].label) for k in keys], _("Score"), _("Grade"), _("Rank")]
+def _header(keys, group=""):
+    name = str(NAME_HEADERS.get(group, _("Name")))
+    return [_("Code"), name, *[str(FIGURES[k].label) for k in keys], _("Score"), _("Grade"), _("Rank")]
+
+
+def _value(row, key):
+    value = row["figures"].get(key, {}).get("value")
+    return Percent(value) if FIGURES[key].kind == "rate" else value
 
 
 def _cells(row, keys):
     return [
         row.get("key", ""),
         row.get("name", ""),
-        *[row["figures"].get(k, {}).get("value") for k in keys],
+        *[_value(row, k) for k in keys],
         row.get("score"),
         row.get("grade", ""),
         row.get("rank"),
     ]
 
 
-def xlsx(data) -> bytes:
+def xlsx(data, scope="") -> bytes:
+    """The figures sheet: a title row with the scope and period, then every table (rates as percentages)."""
     book = Workbook()
     sheet = book.active
     sheet.title = _("Figures")[:31]
     params = data.get("params", {})
-    sheet.append(
-        [
-            _("Period"),
-            params.get("start", ""),
-            params.get("end", ""),
-            _("As of"),
-            params.get("as_of", ""),
-            _("Generated at"),
-            data.get("generated_at", ""),
-        ]
+    sheet_title(
+        sheet,
+        _("Assessment report"),
+        scope=scope,
+        start=params.get("start"),
+        end=params.get("end"),
+        generated_at=data.get("generated_at"),
     )
-    bold = Font(bold=True)
-    for title, keys, rows in tables(data):
+    as_of = parse_time(params.get("as_of"))
+    if as_of:
+        sheet_row(sheet, [_("As of"), as_of])
+    bold = BOLD
+    for title, keys, rows, group in tables(data):
         sheet.append([])
-        sheet.append([title])
-        sheet.cell(row=sheet.max_row, column=1).font = bold
-        sheet.append(_header(keys))
-        for cell in sheet[sheet.max_row]:
-            cell.font = bold
+        sheet_row(sheet, [title], font=bold)
+        sheet_row(sheet, _header(keys, group), font=bold)
         for row in rows:
-            sheet.append(_cells(row, keys))
+            sheet_row(sheet, _cells(row, keys))
     for column in range(1, 4):
         sheet.column_dimensions[get_column_letter(column)].width = 22
     _definitions(book.create_sheet(_("Definitions")[:31]), bold)
@@ -102,7 +120,7 @@ def _definitions(sheet, bold):
                 str(f.label),
                 f.key,
                 str(f.definition),
-                f.formula,
+                str(f.formula),
                 numerator,
                 str(PARTS[f.denominator].label) if f.denominator else "",
             ]
@@ -144,7 +162,7 @@ def csv_text(data) -> str:
     writer.writerow(
         ["table", "code", "name", "figure", "value", "numerator", "denominator", "score", "grade", "rank"]
     )
-    for title, keys, rows in tables(data):
+    for title, keys, rows, _group in tables(data):
         for row in rows:
             for key in keys:
                 fig = row["figures"].get(key, {})

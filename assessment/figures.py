@@ -181,7 +181,7 @@ class Figure:
     numerator: tuple  # ((part key, weight), ...)
     denominator: str = ""
     definition: object = ""
-    formula: str = ""
+    formula: object = ""  # lazily translated, like the label and the definition
     unit: str = "%"
     parts: tuple = field(default=())
 
@@ -207,7 +207,7 @@ FIGURES = {
                 "and suspended cases are left out. An open case is due once the running filing, dispatch or "
                 "handling stage is past its deadline (after handling: once the handling deadline passed)."
             ),
-            "count(due for closing)",
+            _("count(due for closing)"),
             "",
         ),
         _rate(
@@ -216,7 +216,7 @@ FIGURES = {
             "closed",
             "due_for_closing",
             _("Cases closed by the as-of time among those due for closing."),
-            "closed / due for closing × 100",
+            _("closed / due for closing × 100"),
         ),
         _rate(
             "on_time_closure_rate",
@@ -228,7 +228,7 @@ FIGURES = {
                 "dispatch, every handling round, every verification) ended after its deadline, among those "
                 "due for closing."
             ),
-            "closed on time / due for closing × 100",
+            _("closed on time / due for closing × 100"),
         ),
         _rate(
             "on_time_filing_rate",
@@ -236,7 +236,7 @@ FIGURES = {
             "filed_on_time",
             "filed",
             _("Filed cases whose filing came within the filing limit from the report."),
-            "filed within limit / filed × 100",
+            _("filed within limit / filed × 100"),
         ),
         _rate(
             "filing_accuracy",
@@ -244,7 +244,7 @@ FIGURES = {
             "filed_kept",
             "filed",
             _("Filed cases not voided after filing."),
-            "(filed − voided after filing) / filed × 100",
+            _("(filed − voided after filing) / filed × 100"),
         ),
         _rate(
             "on_time_dispatch_rate",
@@ -252,7 +252,7 @@ FIGURES = {
             "dispatched_on_time",
             "dispatched",
             _("Dispatched cases every dispatch of which came within the dispatch limit in force."),
-            "dispatched within limit / dispatched × 100",
+            _("dispatched within limit / dispatched × 100"),
         ),
         _rate(
             "dispatch_accuracy",
@@ -260,7 +260,7 @@ FIGURES = {
             "dispatched_kept",
             "dispatched",
             _("Dispatched cases never returned by a handling unit (回退)."),
-            "(dispatched − returned) / dispatched × 100",
+            _("(dispatched − returned) / dispatched × 100"),
         ),
         _rate(
             "on_time_handling_rate",
@@ -272,7 +272,7 @@ FIGURES = {
                 "handling deadline; handled on time when every handling round, rework included, fed back "
                 "within its deadline, approved extensions counted."
             ),
-            "handled within limit / due for handling × 100",
+            _("handled within limit / due for handling × 100"),
         ),
         _rate(
             "rework_rate",
@@ -280,7 +280,7 @@ FIGURES = {
             "reworked",
             "due_for_closing",
             _("Cases due for closing that failed on-site verification at least once (返工)."),
-            "reworked / due for closing × 100",
+            _("reworked / due for closing × 100"),
         ),
         Figure(
             "mean_handling_hours",
@@ -289,7 +289,7 @@ FIGURES = {
             (("handled", 1),),
             "",
             _("Natural hours from the latest dispatch to the feedback, over handled cases."),
-            "Σ handling time / handled",
+            _("Σ handling time / handled"),
             "h",
         ),
         Figure(
@@ -299,7 +299,7 @@ FIGURES = {
             (("overdue_open", 1),),
             "",
             _("Cases due for closing and not closed at the as-of time."),
-            "count(open and overdue)",
+            _("count(open and overdue)"),
             "",
         ),
         Figure(
@@ -309,7 +309,7 @@ FIGURES = {
             (("self_handled", 1),),
             "",
             _("Reports the grid worker fixed on the spot (自行处置)."),
-            "count(self-handled)",
+            _("count(self-handled)"),
             "",
         ),
         _rate(
@@ -318,7 +318,7 @@ FIGURES = {
             "filed",
             "reported",
             _("Reports that were filed as cases."),
-            "filed / reported × 100",
+            _("filed / reported × 100"),
         ),
         _rate(
             "missed_report_rate",
@@ -326,7 +326,7 @@ FIGURES = {
             "public_first",
             "filed",
             _("Filed cases in the grid first reported by the public or the 12345 hotline (漏报)."),
-            "first reported by public or hotline / filed × 100",
+            _("first reported by public or hotline / filed × 100"),
         ),
         _rate(
             "verification_on_time_rate",
@@ -334,7 +334,7 @@ FIGURES = {
             "verified_on_time",
             "verified",
             _("Cases verified on site, every verification within the verification limit."),
-            "verified within limit / verified × 100",
+            _("verified within limit / verified × 100"),
         ),
         _rate(
             "satisfaction_rate",
@@ -345,7 +345,7 @@ FIGURES = {
                 "Callback ratings: satisfied counts 1, basically satisfied 0.9; no response is not a valid "
                 "callback."
             ),
-            "(satisfied + 0.9 × basically satisfied) / valid callbacks × 100",
+            _("(satisfied + 0.9 × basically satisfied) / valid callbacks × 100"),
             numerator=(("satisfied", 1), ("basically_satisfied", 0.9)),
         ),
         _rate(
@@ -357,7 +357,7 @@ FIGURES = {
                 "12345 hotline cases answered (filed, voided with a reason or fixed on the spot) within the "
                 "filing limit, among hotline cases answered or past that limit."
             ),
-            "answered within limit / due for a response × 100",
+            _("answered within limit / due for a response × 100"),
         ),
         _rate(
             "hotline_solution_rate",
@@ -368,7 +368,7 @@ FIGURES = {
                 "Hotline cases closed as normal or overdue (not error, special or merged), among hotline "
                 "cases due for closing."
             ),
-            "closed as solved / due for closing × 100",
+            _("closed as solved / due for closing × 100"),
         ),
         _rate(
             "hotline_satisfaction_rate",
@@ -376,7 +376,7 @@ FIGURES = {
             "",
             "hotline_callbacks",
             _("As the satisfaction rate, for hotline cases."),
-            "(satisfied + 0.9 × basically satisfied) / valid callbacks × 100",
+            _("(satisfied + 0.9 × basically satisfied) / valid callbacks × 100"),
             numerator=(("hotline_satisfied", 1), ("hotline_basically_satisfied", 0.9)),
         ),
         _rate(
@@ -388,7 +388,7 @@ FIGURES = {
                 "Departments summoned by a whistle (吹哨报到) that reported on site by the arrive-by time, "
                 "among those that arrived, arrived late, missed it, or are still awaited past it."
             ),
-            "arrived in time / due to arrive × 100",
+            _("arrived in time / due to arrive × 100"),
         ),
     ]
 }

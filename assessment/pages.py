@@ -13,9 +13,8 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-from .export import LEVEL_LABELS
+from .export import LEVEL_LABELS, NAME_HEADERS
 from .figures import AREA_FIGURES, CATEGORY_FIGURES, FIGURES, TREND_FIGURES, UNIT_FIGURES, WORKER_FIGURES
 from .selectors import parent_names
 
@@ -56,13 +55,6 @@ OTHER_TABS = [
     ("categories", _("Categories"), "categories", CATEGORY_FIGURES, False),
 ]
 # The heading of the name column, per table (areas for the levels and the hotline).
-NAME_HEADINGS = {
-    "": pgettext_lazy("report column", "Area"),
-    "hotline": pgettext_lazy("report column", "Area"),
-    "units": pgettext_lazy("report column", "Handling unit"),
-    "workers": pgettext_lazy("report column", "Grid worker"),
-    "categories": pgettext_lazy("report column", "Category"),
-}
 TAB_KEYS = [key for key, *_rest in OTHER_TABS]
 # Clicking a column sorts it this way first: ranks and names from the top, figures and scores largest first.
 ASCENDING_FIRST = {"rank", "name"}
@@ -98,6 +90,7 @@ def table(title, group, rows, figure_keys, query, *, scored=True, extra_columns=
     return {
         "title": title,
         "group": group,
+        "name_header": NAME_HEADERS.get(group, _("Name")),
         "scored": scored,
         "extra_columns": extra_columns,
         "headers": [(k, FIGURES[k].label, FIGURES[k].formula) for k in figure_keys],
@@ -204,7 +197,6 @@ def report_view(data, query, *, level, levels, args, link):
     drill_query = {**query, "tab": tab} if tab else query
     shown = table(title, group, list(page), figure_keys, drill_query, scored=scored)
     shown["ranked"] = ranked
-    shown["name_heading"] = NAME_HEADINGS[tab]
     if tab in ("", "hotline") and level in ("community", "grid"):  # names repeat: say where each lies
         within = parent_names([row["key"] for row in shown["rows"]])
         for row in shown["rows"]:

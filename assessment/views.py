@@ -119,13 +119,19 @@ def report_export(request, fmt):
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    return _export(report(request.user, params), fmt, f"assessment-{params.month}")
+    scope = params.area or params.department
+    return _export(
+        report(request.user, params),
+        fmt,
+        f"assessment-{params.month}",
+        scope.name if scope else _("Whole scope"),
+    )
 
 
-def _export(data, fmt, name):
+def _export(data, fmt, name, scope=""):
     if fmt == "xlsx":
         response = HttpResponse(
-            export.xlsx(data),
+            export.xlsx(data, scope=scope),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     elif fmt == "csv":
@@ -241,7 +247,13 @@ def _live_query(snapshot, p):
 @require_GET
 def published_export(request, pk, fmt):
     snapshot = _snapshot(request, pk)
-    return _export(snapshot.data, fmt, f"assessment-{snapshot.scope_code}-{month_key(snapshot.period_start)}")
+    area = Area.objects.filter(code=snapshot.scope_code).only("name").first()
+    return _export(
+        snapshot.data,
+        fmt,
+        f"assessment-{snapshot.scope_code}-{month_key(snapshot.period_start)}",
+        area.name if area else snapshot.scope_code,
+    )
 
 
 # --- Five-star grids -------------------------------------------------------------------------------

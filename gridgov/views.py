@@ -30,7 +30,7 @@ ALERT_TILES = {"warning": "yellow", "overdue": "red"}
 @login_required
 def home(request):
     user = request.user
-    memberships = user.memberships.filter(is_active=True).select_related("area", "department")
+    memberships = user.memberships.filter(is_active=True).select_related("area__parent", "department")
     queues, counts = queue_counts(user)
     labels = {key: label for key, label, _q in queues}
     r = reach(user)

@@ -6,9 +6,10 @@ One place for them, so pages, exports and messages say a length of time the same
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -68,9 +69,36 @@ def overdue_words(length: timedelta | float | int | None) -> str:
     return _("%(length)s overdue") % {"length": duration_words(length)}
 
 
+def overdue_since(due: datetime | None, now: datetime | None = None) -> str:
+    """ "超期 5 个月" for a deadline ``due`` that has passed (nothing for one still ahead)."""
+    if due is None:
+        return ""
+    late = (now or timezone.now()) - due
+    return overdue_words(late) if late > timedelta(0) else ""
+
+
 def number_words(amount: Decimal | float | int | None) -> str:
     """A quantity without trailing zeros: 2.00 → "2", 1.50 → "1.5"."""
     if amount is None:
         return ""
     text = format(Decimal(str(amount)).normalize(), "f")
     return text
+
+
+def limit_words(amount: Decimal | float | int | str | None, unit: str | None) -> str:
+    """A time limit or an extension, amount with its unit: ("2.00", "working_days") → "2 个工作日".
+
+    The units are the catalogue's (``cases.models.LimitUnit`` keys); an unknown one is left out rather
+    than shown raw."""
+    if amount is None or amount == "":
+        return ""
+    n = number_words(Decimal(str(amount)))
+    if unit == "working_days":
+        return _("%(n)s working days") % {"n": n}
+    if unit == "working_hours":
+        return _("%(n)s working hours") % {"n": n}
+    if unit == "natural_hours":
+        return _("%(n)s hours") % {"n": n}
+    if unit == "natural_minutes":
+        return _("%(n)s minutes") % {"n": n}
+    return n

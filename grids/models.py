@@ -157,6 +157,15 @@ class Area(models.Model):
             raise ValidationError({"purpose": _("Only a dedicated grid has a purpose.")})
 
     @property
+    def place_name(self) -> str:
+        """The area as a grid worker names it: a micro-grid with its grid ("第1网格 · 4栋"), else its name.
+
+        Lists that show it load ``parent`` with the area (``select_related("area__parent")``)."""
+        if self.level == Level.MICROGRID and self.parent_id:
+            return f"{self.parent.name} · {self.name}"
+        return self.name
+
+    @property
     def level_rank(self):
         return LEVEL_ORDER.index(self.level)
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from gridgov.sheets import BOLD, sheet_row, sheet_title
 from grids.models import Area, Level
 
 from . import access, crypto, selectors, services
@@ -72,7 +73,7 @@ def _row(person: Person, unmasked: bool):
 def _birth(person: Person, unmasked: bool):
     if not person.birth_date:
         return ""
-    return person.birth_date.isoformat() if unmasked else person.birth_date.year
+    return person.birth_date if unmasked else person.birth_date.year  # a date cell in Excel
 
 
 @transaction.atomic
@@ -106,7 +107,7 @@ def register_export(
         return ExportFile(
             f"{name}.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            _xlsx(headers, rows),
+            _xlsx(headers, rows, area),
         )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -116,12 +117,13 @@ def register_export(
     return ExportFile(f"{name}.csv", "text/csv; charset=utf-8", ("\ufeff" + buffer.getvalue()).encode())
 
 
-def _xlsx(headers, rows) -> bytes:
+def _xlsx(headers, rows, area) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Register"))
-    sheet.append(headers)
+    sheet_title(sheet, _("Register"), scope=area.name, generated_at=timezone.now())
+    sheet_row(sheet, headers, font=BOLD)
     for row in rows:
-        sheet.append(row)
+        sheet_row(sheet, row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -162,7 +162,8 @@ def dwelling_save(
 
 def dwelling_address(dwelling: Dwelling) -> str:
     building = dwelling.building
-    unit = _("unit %(unit)s ") % {"unit": dwelling.unit} if dwelling.unit else ""
+    # The address is data, kept as a Chinese address whatever language the writer's page was in.
+    unit = f"{dwelling.unit}单元" if dwelling.unit else ""
     return f"{building.address or building.name} {unit}{dwelling.room}".strip()
 
 

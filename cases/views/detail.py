@@ -26,7 +26,7 @@ from ..api_actions import ACTIONS, BY_NAME
 from ..duplicates import duplicates_near
 from ..extra_fields import display_extra
 from ..forms import ACTION_FIELDS, CAUTION_ACTIONS
-from ..models import Attachment, CloseType, LimitUnit
+from ..models import Attachment, Case, CloseType, LimitUnit
 from ..selectors import canned_replies_for, case_timeline_for, cases_visible_to, unit_members
 from ..serializers import EvaluateSerializer
 from ..transitions import actions_for
@@ -42,7 +42,7 @@ def visible_case(user, pk):
     qs = cases_visible_to(user).select_related(
         "category",
         "category__parent",
-        "area",
+        "area__parent",
         "handling_department",
         "handling_area",
         "reporter",
@@ -239,8 +239,28 @@ def run_service(request, case, name, label, call):
         return redirect("cases:detail", pk=case.pk)
     except ValidationError as exc:
         return action_failed(request, case, name, getattr(exc, "message_dict", {"__all__": exc.messages}))
-    messages.success(request, _("Done: %(action)s.") % {"action": label})
-    return redirect("cases:detail", pk=case.pk)
+    return landing(request, case, name, label)
+
+
+def landing(request, case, name, label):
+    """Where the user lands after a write: the case page while they still see the case; a merged duplicate's
+    original; their queue, with what happened, when the action took the case out of their view (a unit
+    returning it, staff dispatching it away), never a 404."""
+    visible = cases_visible_to(request.user)
+    if name == "merge":
+        original = Case.objects.filter(pk=case.pk).values_list("duplicate_of_id", flat=True).first()
+        if original and visible.filter(pk=original).exists():
+            messages.success(request, _("Done: %(action)s.") % {"action": label})
+            return redirect("cases:detail", pk=original)
+    if visible.filter(pk=case.pk).exists():
+        messages.success(request, _("Done: %(action)s.") % {"action": label})
+        return redirect("cases:detail", pk=case.pk)
+    messages.success(
+        request,
+        _("Done: %(action)s. Case %(number)s has left your queues.")
+        % {"action": label, "number": case.number},
+    )
+    return redirect("cases:list")
 
 
 def action_failed(request, case, name, errors):

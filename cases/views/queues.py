@@ -111,18 +111,28 @@ def _filtered(qs, params):
 FILTERS = ("status", "category", "alert", "q")
 
 
+def _current_queue(params, queues):
+    """The tab a list shows: the one clicked (``queue``); after a search, every case of the user's (the tab
+    counts say where the matches are); otherwise the tab the filter form was sent from (``in``)."""
+    if params.get("queue"):
+        return params["queue"]
+    if (params.get("q") or "").strip():
+        return "all"
+    return params.get("in") or queues[0][0]
+
+
 @login_required
 @require_GET
 def case_list(request):
     visible = _filtered(cases_visible_to(request.user), request.GET)
     queues, counts = queue_counts(request.user, visible)
-    current = request.GET.get("queue") or queues[0][0]
+    current = _current_queue(request.GET, queues)
     q = {key: q for key, _label, q in queues}.get(current)
     if q is None:
         raise Http404
     rows = (
         visible.filter(q)
-        .select_related("category", "area", "handling_department", "assignee")
+        .select_related("category", "area__parent", "handling_department", "assignee")
         .order_by("-id")
     )
     after = request.GET.get("after", "")

@@ -130,8 +130,10 @@ def grid_boundaries(request):
     grids = scoped(request.user, Area.objects.filter(level__in=[Level.GRID, Level.MICROGRID], is_active=True))
     grids = grids.exclude(boundary=None)
     features = [
-        {"type": "Feature", "geometry": a.boundary, "properties": {"code": a.code, "name": a.name}}
-        for a in grids.only("code", "name", "boundary")[:2000]
+        {"type": "Feature", "geometry": a.boundary, "properties": {"code": a.code, "name": a.place_name}}
+        for a in grids.select_related("parent").only("code", "name", "level", "boundary", "parent__name")[
+            :2000
+        ]
     ]
     return JsonResponse({"type": "FeatureCollection", "features": features})
 

@@ -73,7 +73,13 @@ def test_excel_has_the_figures_and_the_definitions(tree, march):
     book = load_workbook(io.BytesIO(response.content))
     figures, definitions = book.worksheets
     values = [cell for row in figures.iter_rows(values_only=True) for cell in row]
-    assert 83.33 in values
+    assert 0.8333 in values  # a rate is a fraction in a percent cell: Excel shows 83.3%
+    rate = next(c for row in figures.iter_rows() for c in row if c.value == 0.8333)
+    assert rate.number_format == "0.0%"
+    title = figures["A1"].value
+    assert "2026-03-01" in title and "2026-03-31" in title and figures["A1"].font.bold
+    generated = figures["B2"]
+    assert generated.is_date and generated.number_format == "yyyy-mm-dd hh:mm"
     keys = [row[1] for row in definitions.iter_rows(values_only=True)]
     assert "closure_rate" in keys and "whistle_on_time_rate" in keys
 

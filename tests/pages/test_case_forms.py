@@ -222,3 +222,32 @@ def test_a_dispatched_case_offers_no_grid_correction_to_the_handler(client, tree
     page = login(client, tree, "handler").get(reverse("cases:detail", args=[case.pk]))
     assert [a["name"] for a in page.context["actions"]] == ["return", "accept"]
     assert page.context["side_actions"] == []
+
+
+# --- Where an action lands ----------------------------------------------------------------------------
+
+
+def test_it_lands_a_unit_that_returns_a_case_on_its_queue_not_a_404(client, tree, rubbish):
+    case = report(tree, rubbish)
+    case_file(case_id=case.pk, actor=tree.users["community"])
+    case = case_dispatch(case_id=case.pk, actor=tree.users["community"], department=tree.departments[0])
+    response = act(login(client, tree, "handler"), case, "return", {"reason": "不属于本单位职责"})
+    assert response.status_code == 302 and response["Location"] == reverse("cases:list")
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert case.number in page.content.decode()  # "…案件 N 已不在您的队列中"
+    assert Case.objects.get(pk=case.pk).status == "filed"
+
+
+def test_it_lands_on_the_case_while_the_actor_still_sees_it(client, tree, rubbish):
+    case = report(tree, rubbish)
+    response = act(login(client, tree, "community"), case, "file", {})
+    assert response["Location"] == reverse("cases:detail", args=[case.pk])
+
+
+def test_it_lands_a_merge_on_the_original(client, tree, rubbish):
+    original, duplicate = report(tree, rubbish, title="原案"), report(tree, rubbish, title="重复的")
+    response = act(
+        login(client, tree, "community"), duplicate, "merge", {"into": original.number, "reason": "同一处"}
+    )
+    assert response["Location"] == reverse("cases:detail", args=[original.pk])

@@ -66,6 +66,22 @@ def test_it_filters_by_text_and_keeps_the_filters_in_the_links(client, tree, rub
     assert "q=%E4%BA%95%E8%BE%B9" in page.content.decode()  # tab links keep the search
 
 
+def test_a_search_from_one_tab_searches_all_the_users_cases_with_the_tab_counts(client, tree, rubbish):
+    report(tree, rubbish, title="井边垃圾")
+    filed = report(tree, rubbish, title="井边积水")
+    case_file(case_id=filed.pk, actor=tree.users["community"])
+    client = login(client, tree, "community")
+    page = client.get(reverse("cases:list"), {"in": "to_file", "q": "井边"})  # the form, sent from "to file"
+    assert page.context["current"] == "all"
+    assert {c.title for c in page.context["cases"]} == {"井边垃圾", "井边积水"}
+    counts = {key: n for key, _label, n in page.context["tabs"]}
+    assert (counts["to_file"], counts["to_dispatch"], counts["all"]) == (1, 1, 2)
+    narrowed = client.get(reverse("cases:list"), {"queue": "to_dispatch", "q": "井边"})  # then a tab
+    assert [c.title for c in narrowed.context["cases"]] == ["井边积水"]
+    kept = client.get(reverse("cases:list"), {"in": "to_file", "status": "reported"})  # no search: the tab
+    assert kept.context["current"] == "to_file"
+
+
 def test_it_pages_by_id(client, tree, rubbish, monkeypatch):
     from cases.views import queues
 

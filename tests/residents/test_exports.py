@@ -72,3 +72,15 @@ def test_export_is_refused_outside_the_exporters_reach(register, name):
     response = export(tree.users[name], tree.communities[0])
     assert response.status_code in (400, 403)
     assert not PiiAccessLog.objects.exists()
+
+
+def test_the_excel_register_has_a_title_and_real_date_cells(register):
+    tree = register.tree
+    user = grant(tree.users["community"], "unmask_pii")
+    response = export(user, tree.communities[0], unmasked=True, reason="社保核对", format="xlsx")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert tree.communities[0].name in sheet["A1"].value and sheet["A1"].font.bold
+    assert sheet["B2"].is_date  # when it was made
+    header = next(r for r in sheet.iter_rows() if r[0].value == "Grid")
+    births = [row[header[7].column - 1] for row in sheet.iter_rows(min_row=header[0].row + 1)]
+    assert births and all(c.is_date and c.number_format == "yyyy-mm-dd" for c in births)

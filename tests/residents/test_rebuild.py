@@ -175,7 +175,8 @@ def test_a_masked_export_gives_no_way_back_to_the_number(register, fmt):
             ["" if c is None else str(c) for c in row]
             for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
         ]
-    header, body = table[0], table[1:]
+    start = next(i for i, row in enumerate(table) if "Birth year" in row)  # under the xlsx title rows
+    header, body = table[start], table[start + 1 :]
     assert "Birth year" in header and "Birth date" not in header
     checked = 0
     for row in body:
