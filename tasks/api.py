@@ -120,7 +120,7 @@ class AdmissionRefusalViewSet(ScopedReadOnlyViewSet):
         summary="The burden report: refusals by department and month",
         responses=BurdenRowSerializer(many=True),
     )
-    @action(detail=False)
+    @action(detail=False, pagination_class=None)
     def burden(self, request):
         return Response(BurdenRowSerializer(selectors.burden_report(request.user), many=True).data)
 
