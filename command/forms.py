@@ -48,6 +48,7 @@ class AdjustForm(forms.Form):
     )
     team_to = forms.TypedChoiceField(
         required=False,
+        initial="",
         coerce=int,
         empty_value=None,
         choices=[
@@ -56,6 +57,7 @@ class AdjustForm(forms.Form):
             ("1", _("The rest (the second part)")),
         ],
         label=_("Split: which part keeps the grid's team"),
+        widget=forms.RadioSelect,
     )
     geojson = forms.CharField(
         required=False,
