@@ -3,8 +3,10 @@ latest reports — whatever mix of roles they hold."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 from django.views.defaults import page_not_found
 from rest_framework.exceptions import NotFound
 
@@ -14,6 +16,7 @@ from grids.scope import reach
 from residents.visits import task_list
 
 from .api import exception_handler
+from .templatetags.basemap import NOTICE_HIDDEN
 
 # The tiles of the home page, by who works from them, in the order of the loop.
 WORKER_TILES = ["to_verify_mine", "my_open_reports", "to_rate"]
@@ -83,3 +86,14 @@ def not_found(request, exception):
     if request.path_info.startswith("/api/"):
         return JsonResponse(exception_handler(NotFound(), {}).data, status=404)
     return page_not_found(request, exception)
+
+
+@login_required
+@require_POST
+def basemap_notice_hide(request):
+    """Hide the first-run notice about the base map (``{% basemap_notice %}``) for the rest of the session."""
+    request.session[NOTICE_HIDDEN] = True
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = reverse("home")
+    return redirect(target)

@@ -28,9 +28,8 @@
 
   /* --- Map of today's own track -------------------------------------------------------------------- */
   var map = null, line = null, here = null;
-  if (window.L) {
-    map = L.map("patrol-map", { attributionControl: !!root.dataset.tiles, maxZoom: 19 });
-    if (root.dataset.tiles) L.tileLayer(root.dataset.tiles, { maxZoom: 19, attribution: root.dataset.attribution || "" }).addTo(map);
+  if (window.L && window.GGBasemap) {
+    map = GGBasemap.create(document.getElementById("patrol-map"), { maxZoom: 19 });  // static/js/basemap.js
     map.setView([28.2, 112.9], 14);
     fetch(root.dataset.grids, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (gj) {
       var layer = L.geoJSON(gj, { style: { color: "#c0392b", weight: 1.5, fillOpacity: 0.05 } }).addTo(map);

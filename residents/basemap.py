@@ -1,0 +1,126 @@
+"""The offline base layer: what a map draws under the grid outlines when no tile provider is configured.
+
+From the district's own data, in the user's scope: the outlines of the district, its streets (街道) and
+communities, named; from zoom ``DETAIL_ZOOM`` on, the buildings and places inside the visible box. It is
+light by construction: outlines are simplified to about a pixel at the asked zoom (and cached per area and
+zoom, since every user sees the same outline), buildings and places come only for the box on screen, at
+most ``POINT_LIMIT`` of each. ``static/js/basemap.js`` draws it; gridgov/basemap.py says when.
+"""
+
+import math
+
+from django.core.cache import cache
+from shapely.geometry import mapping
+
+from grids.geometry import BoundaryError, boundary_shape
+from grids.models import Area, Level
+from grids.scope import scoped
+
+from .models import Building, Place
+
+DETAIL_ZOOM = 15  # buildings and places from this zoom on
+POINT_LIMIT = 1500  # of each, per answer: more than fit a phone's screen at DETAIL_ZOOM
+MIN_ZOOM, MAX_ZOOM = 3, 20
+OUTLINE_LEVELS = {
+    Level.DISTRICT: MIN_ZOOM,  # level → the zoom from which it is drawn
+    Level.STREET: MIN_ZOOM,
+    Level.COMMUNITY: 13,
+}
+CACHE_SECONDS = 24 * 3600
+BUILDING_KINDS = dict(Building.Kind.choices)
+PLACE_KINDS = dict(Place.Kind.choices)
+
+
+def _tolerance(zoom: int) -> float:
+    """About one screen pixel at this zoom, in degrees of longitude (256-pixel tiles)."""
+    return 360.0 / (256 * 2**zoom)
+
+
+def _rounded(coords, places):
+    if isinstance(coords, int | float):
+        return round(coords, places)
+    return [_rounded(c, places) for c in coords]
+
+
+def _outline(area: Area, zoom: int) -> dict | None:
+    """The area's boundary simplified for this zoom, with coordinates rounded to what the zoom shows."""
+    key = f"basemap:outline:{area.pk}:{area.updated_at.timestamp():.0f}:{zoom}"
+    found = cache.get(key)
+    if found is not None:
+        return found or None
+    try:
+        shape = boundary_shape(area.boundary)
+    except BoundaryError:
+        shape = None
+    geometry = {}
+    if shape is not None and not shape.is_empty:
+        simple = shape.simplify(_tolerance(zoom), preserve_topology=True)
+        geometry = dict(mapping(simple))
+        digits = max(4, min(7, math.ceil(math.log10(256 * 2**zoom / 360.0)) + 1))
+        geometry["coordinates"] = _rounded(geometry["coordinates"], digits)
+    cache.set(key, geometry, CACHE_SECONDS)
+    return geometry or None
+
+
+def base_layer(user, *, zoom: int, bbox: tuple[float, ...] | None) -> dict:
+    """A GeoJSON FeatureCollection; each feature's ``layer`` says what it is: district, street, community,
+    building or place. ``bbox`` (west, south, east, north) limits everything to what is on screen."""
+    zoom = max(MIN_ZOOM, min(MAX_ZOOM, zoom))
+    levels = [level for level, from_zoom in OUTLINE_LEVELS.items() if zoom >= from_zoom]
+    areas = scoped(user, Area.objects.filter(level__in=levels, is_active=True)).exclude(boundary=None)
+    if bbox:
+        west, south, east, north = bbox
+        areas = areas.filter(min_lon__lte=east, max_lon__gte=west, min_lat__lte=north, max_lat__gte=south)
+    features = []
+    for area in areas.only(
+        "pk", "code", "name", "level", "boundary", "updated_at", "centroid_lat", "centroid_lon"
+    ):
+        geometry = _outline(area, zoom)
+        if geometry:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": geometry,
+                    "properties": {
+                        "layer": area.level,
+                        "code": area.code,
+                        "name": area.name,
+                        "label": [area.centroid_lat, area.centroid_lon],
+                    },
+                }
+            )
+    truncated = False
+    if zoom >= DETAIL_ZOOM and bbox:
+        west, south, east, north = bbox
+        box = {"lat__gte": south, "lat__lte": north, "lon__gte": west, "lon__lte": east}
+        buildings = scoped(user, Building.objects.filter(**box)).values_list(
+            "name", "kind", "floors", "lat", "lon"
+        )
+        places = scoped(user, Place.objects.filter(is_active=True, **box)).values_list(
+            "name", "kind", "lat", "lon"
+        )
+        rows = list(buildings.order_by("pk")[: POINT_LIMIT + 1])
+        truncated = len(rows) > POINT_LIMIT
+        for name, kind, floors, lat, lon in rows[:POINT_LIMIT]:
+            features.append(
+                _point("building", lat, lon, name=name, kind=BUILDING_KINDS.get(kind, ""), floors=floors)
+            )
+        rows = list(places.order_by("pk")[: POINT_LIMIT + 1])
+        truncated = truncated or len(rows) > POINT_LIMIT
+        for name, kind, lat, lon in rows[:POINT_LIMIT]:
+            features.append(_point("place", lat, lon, name=name, kind=PLACE_KINDS.get(kind, "")))
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "zoom": zoom,
+        "detail_zoom": DETAIL_ZOOM,
+        "truncated": truncated,
+    }
+
+
+def _point(layer, lat, lon, **properties):
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+        "properties": {"layer": layer, **properties},
+    }
