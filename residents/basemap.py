@@ -42,24 +42,36 @@ def _rounded(coords, places):
     return [_rounded(c, places) for c in coords]
 
 
-def _outline(area: Area, zoom: int) -> dict | None:
-    """The area's boundary simplified for this zoom, with coordinates rounded to what the zoom shows."""
-    key = f"basemap:outline:{area.pk}:{area.updated_at.timestamp():.0f}:{zoom}"
-    found = cache.get(key)
-    if found is not None:
-        return found or None
+def _key(area: Area, zoom: int) -> str:
+    return f"basemap:outline:{area.pk}:{area.updated_at.timestamp():.0f}:{zoom}"
+
+
+def _simplified(boundary, zoom: int) -> dict:
+    """The boundary simplified for this zoom, coordinates rounded to what the zoom shows ({} if unusable)."""
     try:
-        shape = boundary_shape(area.boundary)
+        shape = boundary_shape(boundary)
     except BoundaryError:
-        shape = None
-    geometry = {}
-    if shape is not None and not shape.is_empty:
-        simple = shape.simplify(_tolerance(zoom), preserve_topology=True)
-        geometry = dict(mapping(simple))
-        digits = max(4, min(7, math.ceil(math.log10(256 * 2**zoom / 360.0)) + 1))
-        geometry["coordinates"] = _rounded(geometry["coordinates"], digits)
-    cache.set(key, geometry, CACHE_SECONDS)
-    return geometry or None
+        return {}
+    if shape is None or shape.is_empty:
+        return {}
+    geometry = dict(mapping(shape.simplify(_tolerance(zoom), preserve_topology=True)))
+    digits = max(4, min(7, math.ceil(math.log10(256 * 2**zoom / 360.0)) + 1))
+    geometry["coordinates"] = _rounded(geometry["coordinates"], digits)
+    return geometry
+
+
+def _outlines(areas: list[Area], zoom: int) -> dict[int, dict]:
+    """Area id → simplified outline: from the cache, the boundaries of the others in one query."""
+    keys = {area.pk: _key(area, zoom) for area in areas}
+    cached = cache.get_many(list(keys.values()))
+    found = {pk: cached[key] for pk, key in keys.items() if key in cached}
+    missing = [pk for pk in keys if pk not in found]
+    if missing:
+        fresh = {}
+        for pk, boundary in Area.objects.filter(pk__in=missing).values_list("pk", "boundary"):
+            found[pk] = fresh[keys[pk]] = _simplified(boundary, zoom)
+        cache.set_many(fresh, CACHE_SECONDS)
+    return found
 
 
 def base_layer(user, *, zoom: int, bbox: tuple[float, ...] | None) -> dict:
@@ -72,10 +84,10 @@ def base_layer(user, *, zoom: int, bbox: tuple[float, ...] | None) -> dict:
         west, south, east, north = bbox
         areas = areas.filter(min_lon__lte=east, max_lon__gte=west, min_lat__lte=north, max_lat__gte=south)
     features = []
-    for area in areas.only(
-        "pk", "code", "name", "level", "boundary", "updated_at", "centroid_lat", "centroid_lon"
-    ):
-        geometry = _outline(area, zoom)
+    areas = list(areas.only("pk", "code", "name", "level", "updated_at", "centroid_lat", "centroid_lon"))
+    outlines = _outlines(areas, zoom)
+    for area in areas:
+        geometry = outlines.get(area.pk)
         if geometry:
             features.append(
                 {

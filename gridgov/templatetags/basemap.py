@@ -10,6 +10,7 @@ from django import template
 from django.conf import settings
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from gridgov.basemap import tile_provider
 
@@ -35,7 +36,7 @@ def basemap_attrs(context):
     request = context.get("request")
     if request is not None and request.user.is_authenticated:
         return format_html('data-datum="wgs84" data-base="{}"', reverse("residents:base-layer"))
-    return format_html('data-datum="wgs84"')
+    return mark_safe('data-datum="wgs84"')  # a constant
 
 
 @register.inclusion_tag("gridgov/_basemap_notice.html", takes_context=True)
