@@ -112,12 +112,12 @@
       gj.features.forEach(function (f) {
         var p = f.properties, kind = p.layer;
         if (kind === "building" || kind === "place") return;
-        var style = L.extend({ renderer: renderer, pane: "ggBase", interactive: false }, STYLE[kind] || STYLE.community);
+        var style = L.extend({}, STYLE[kind] || STYLE.community);
         if (kind === "street") {
           if (!tint[p.code]) tint[p.code] = STREET_TINTS[streetNo++ % STREET_TINTS.length];
           style.fillColor = tint[p.code];
         }
-        group.addLayer(L.geoJSON(f, { style: style }));
+        group.addLayer(L.geoJSON(f, { renderer: renderer, pane: "ggBase", interactive: false, style: style }));
         if (p.label && p.label[0] != null && (kind === "street" || (kind === "community" && z >= 14))) {
           group.addLayer(label(p.label, p.name, kind));
         }
