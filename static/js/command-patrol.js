@@ -33,7 +33,7 @@
     map.setView([28.2, 112.9], 14);
     fetch(root.dataset.grids, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (gj) {
       var layer = L.geoJSON(gj, { style: { color: "#c0392b", weight: 1.5, fillOpacity: 0.05 } }).addTo(map);
-      if (gj.features.length && !line) map.fitBounds(layer.getBounds());
+      if (gj.features.length && !line.getLatLngs().length) map.fitBounds(layer.getBounds());  // a track fits itself
     }).catch(function () {});
     line = L.polyline([], { color: "#2e7d32", weight: 4 }).addTo(map);
     loadTrack();
