@@ -2,7 +2,6 @@
 
 from datetime import datetime, time, timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from gridgov.basemap import map_context
 from grids.models import Role
 from grids.scope import reach
 
@@ -53,8 +53,7 @@ PATROL_LABELS = {
 
 
 def _map_settings():
-    conf = settings.GRIDGOV
-    return {"tiles": conf.get("MAP_TILE_URL", ""), "attribution": conf.get("MAP_TILE_ATTRIBUTION", "")}
+    return map_context()
 
 
 def _roots(request):

@@ -12,6 +12,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.basemap import tile_hosts, tile_provider
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 if (BASE_DIR / ".env").exists():
@@ -294,18 +296,6 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 
-def _tile_hosts(url):
-    """The origin of the map tiles (MAP_TILE_URL), as the policy's img-src names it: Leaflet's {s}
-    subdomains become a wildcard. Empty without tiles."""
-    if not url:
-        return []
-    scheme, _, host = url.partition("://")
-    host = host.split("/", 1)[0]
-    if host.startswith("{s}."):
-        host = "*." + host[len("{s}.") :]
-    return [f"{scheme}://{host}"] if host and "{" not in host else []
-
-
 # No inline script, style or eval anywhere: scripts and styles are static files, data reaches them through
 # data-* attributes and json_script. Photos preview from blob: and data: URLs before they are sent. The API
 # documents relax this on their own pages only (gridgov/urls.py).
@@ -318,7 +308,6 @@ CONTENT_SECURITY_POLICY = {
             "'self'",
             "data:",
             "blob:",
-            *_tile_hosts(env.str("MAP_TILE_URL", default="")),
             *env.list("CSP_IMG_SRC", default=[]),
         ],
         "connect-src": ["'self'"],
@@ -361,7 +350,13 @@ MIDDLEWARE[MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1 : 
 # --- GridGov --------------------------------------------------------------------------------------
 GRIDGOV = {
     "DEMO_PASSWORD": env.str("GRIDGOV_DEMO_PASSWORD", default="gridgov-demo"),
-    "MAP_TILE_URL": env.str("MAP_TILE_URL", default=""),  # empty: pages draw grids without tiles
+    # The base map (gridgov/basemap.py, README "Base map"): a preset (tianditu, amap, tencent, osm) or
+    # xyz with MAP_TILE_URL. Both empty: pages draw the offline base layer from the district's own data.
+    "MAP_TILES": env.str("MAP_TILES", default=""),
+    "MAP_TILE_KEY": env.str("MAP_TILE_KEY", default=""),  # Tianditu's browser key (tk)
+    "MAP_TILE_URL": env.str("MAP_TILE_URL", default=""),
+    "MAP_TILE_DATUM": env.str("MAP_TILE_DATUM", default="wgs84"),  # of MAP_TILE_URL: wgs84 or gcj02
+    "MAP_TILE_SUBDOMAINS": env.str("MAP_TILE_SUBDOMAINS", default="abc"),
     "MAP_TILE_ATTRIBUTION": env.str("MAP_TILE_ATTRIBUTION", default=""),
     # A stage turns yellow at this share of its limit.
     "WARN_RATIO": env.float("GRIDGOV_WARN_RATIO", default=0.8),
@@ -406,6 +401,8 @@ GRIDGOV = {
     "FILE_SWEEP_PREFIXES": env.list("GRIDGOV_FILE_SWEEP_PREFIXES", default=["cases/", "residents/imports/"]),
     "FILE_SWEEP_GRACE_HOURS": env.int("GRIDGOV_FILE_SWEEP_GRACE_HOURS", default=24),
 }
+# The tiles' origins join img-src only when tiles are configured (a wrong setting stops the start here).
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += tile_hosts(tile_provider(GRIDGOV))
 
 # Personal information (residents): Fernet keys, newest first (rotation: add a key in front, run
 # rotate_pii_keys), and the key of the keyed hash that makes ID numbers searchable. Development

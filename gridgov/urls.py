@@ -43,6 +43,7 @@ urlpatterns = [
     path("intake/", include("intake.staff_urls")),
     path("open311/v2/", include("open311.urls")),
     path("tasks/", include("tasks.urls")),
+    path("basemap/notice/hide/", views.basemap_notice_hide, name="basemap-notice-hide"),
     path("", views.home, name="home"),
 ]
 # No /media/ route, not even under DEBUG: case photos and import files are personal information, served

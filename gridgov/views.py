@@ -2,13 +2,17 @@
 latest reports — whatever mix of roles they hold."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from cases.models import Case
 from cases.views.queues import WORKER_ROLES, queue_counts
 from grids.scope import reach
 from residents.visits import task_list
+
+from .templatetags.basemap import NOTICE_HIDDEN
 
 # The tiles of the home page, by who works from them, in the order of the loop.
 WORKER_TILES = ["to_verify_mine", "my_open_reports", "to_rate"]
@@ -71,3 +75,14 @@ def _visits_due(user):
 
 def _recent_reports(user):
     return list(Case.objects.filter(reporter=user).select_related("category").order_by("-id")[:5])
+
+
+@login_required
+@require_POST
+def basemap_notice_hide(request):
+    """Hide the first-run notice about the base map (``{% basemap_notice %}``) for the rest of the session."""
+    request.session[NOTICE_HIDDEN] = True
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = reverse("home")
+    return redirect(target)

@@ -26,4 +26,5 @@ urlpatterns = [
     path("import/<int:pk>/", views.import_job, name="import-job"),
     path("export/", views.export_page, name="export"),
     path("access-log/", views.access_log_page, name="access-log"),
+    path("base-layer/", views.base_layer, name="base-layer"),
 ]

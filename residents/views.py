@@ -3,6 +3,7 @@ community staff pages (coverage, lists with filters, import with progress, expor
 Thin: the same selectors and services as the API."""
 
 import datetime as dt
+import math
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,12 +16,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from grids.models import Area, Level
 from grids.scope import scoped
 
-from . import access, exports, import_jobs, imports, selectors, services, visits
+from . import access, basemap, exports, import_jobs, imports, selectors, services, visits
 from .forms import (
     BuildingForm,
     DwellingForm,
@@ -46,6 +47,32 @@ LEVEL_BELOW = {
     Level.COMMUNITY: Level.GRID,
     Level.GRID: Level.MICROGRID,
 }
+
+
+@login_required
+@require_GET
+def base_layer(request):
+    """The offline base layer as GeoJSON (residents/basemap.py): ``zoom``, ``bbox=west,south,east,north``."""
+    fields = {}
+    try:
+        zoom = int(request.GET.get("zoom", "13"))
+    except ValueError:
+        fields["zoom"] = [_("A whole number from 0 to 22.")]
+    bbox: tuple[float, ...] | None = None
+    if request.GET.get("bbox"):
+        try:
+            bbox = tuple(float(v) for v in request.GET["bbox"].split(","))
+        except ValueError:
+            bbox = ()
+        usable = len(bbox) == 4 and all(math.isfinite(v) for v in bbox)
+        if not usable or bbox[0] > bbox[2] or bbox[1] > bbox[3]:
+            fields["bbox"] = [_("Four numbers: west,south,east,north.")]
+    if fields:
+        return JsonResponse({"code": "invalid", "message": "", "fields": fields}, status=400)
+    response = JsonResponse(basemap.base_layer(request.user, zoom=zoom, bbox=bbox))
+    # Only the user's own browser keeps it (boundaries and buildings in their scope), for a few minutes.
+    response["Cache-Control"] = "private, max-age=300"
+    return response
 
 
 def _require_reach(user):

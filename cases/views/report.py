@@ -1,7 +1,6 @@
 """The report form (phone first): category picker, photos, a map pin with the grid filled in from the point,
 possible duplicates nearby, and a retry that never makes a second case (the form's Idempotency key)."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from gridgov.basemap import map_context
 from grids.models import Area, Level
 from grids.scope import scoped
 
@@ -119,8 +119,7 @@ def _errors_to_form(form, exc):
 
 
 def map_settings():
-    conf = settings.GRIDGOV
-    return {"tiles": conf.get("MAP_TILE_URL", ""), "attribution": conf.get("MAP_TILE_ATTRIBUTION", "")}
+    return map_context()
 
 
 @login_required

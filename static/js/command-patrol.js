@@ -28,13 +28,12 @@
 
   /* --- Map of today's own track -------------------------------------------------------------------- */
   var map = null, line = null, here = null;
-  if (window.L) {
-    map = L.map("patrol-map", { attributionControl: !!root.dataset.tiles, maxZoom: 19 });
-    if (root.dataset.tiles) L.tileLayer(root.dataset.tiles, { maxZoom: 19, attribution: root.dataset.attribution || "" }).addTo(map);
+  if (window.L && window.GGBasemap) {
+    map = GGBasemap.create(document.getElementById("patrol-map"), { maxZoom: 19 });  // static/js/basemap.js
     map.setView([28.2, 112.9], 14);
     fetch(root.dataset.grids, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (gj) {
       var layer = L.geoJSON(gj, { style: { color: "#c0392b", weight: 1.5, fillOpacity: 0.05 } }).addTo(map);
-      if (gj.features.length && !line) map.fitBounds(layer.getBounds());
+      if (gj.features.length && !line.getLatLngs().length) map.fitBounds(layer.getBounds());  // a track fits itself
     }).catch(function () {});
     line = L.polyline([], { color: "#2e7d32", weight: 4 }).addTo(map);
     loadTrack();

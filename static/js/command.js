@@ -5,16 +5,14 @@
   "use strict";
 
   var el = document.getElementById("command-map");
-  if (!el || !window.L) return;
+  if (!el || !window.L || !window.GGBasemap) return;
   var T = JSON.parse(document.getElementById("command-labels").textContent);
   var REFRESH_MS = 30000;
   // Sequential palette (light yellow → dark red) for the share of the busiest grid's open cases.
   var PALETTE = ["#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026"];
 
-  var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.tiles, maxZoom: 19, zoomSnap: 0.5 });
-  if (el.dataset.tiles) {
-    L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution || "" }).addTo(map);
-  }
+  // Tiles when configured, else the offline base layer (static/js/basemap.js).
+  var map = GGBasemap.create(el, { zoomControl: true, maxZoom: 19, zoomSnap: 0.5 });
   map.setView([28.2, 112.9], 12);
 
   function getJSON(url) {

@@ -112,16 +112,14 @@
     if (firstError) { firstError.scrollIntoView({ block: "center" }); if (firstError.focus) firstError.focus(); }
   }
 
-  /* --- Maps: grid boundaries as GeoJSON (works with no tile server), tiles when configured. --- */
+  /* --- Maps: grid boundaries as GeoJSON over the base map (static/js/basemap.js: tiles when configured,
+         else the district's own streets, buildings and places). --- */
   var pickerMap = null;
 
   function makeMap(el) {
-    if (!window.L || el._gg) return;
+    if (!window.L || !window.GGBasemap || el._gg) return;
     el._gg = true;
-    var map = L.map(el, { zoomControl: true, attributionControl: !!el.dataset.tiles });
-    if (el.dataset.tiles) {
-      L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution || "" }).addTo(map);
-    }
+    var map = GGBasemap.create(el, { zoomControl: true });  // tiles or the offline base layer (basemap.js)
     var point = el.dataset.point ? el.dataset.point.split(",").map(Number) : null;
     map.setView(point || [28.2, 112.9], point ? 16 : 13);
     if (el.dataset.grids) {
@@ -200,6 +198,76 @@
     var publicValue = opt.dataset.public === "1" ? "1" : "0";
     $$("input[name=public]", form).forEach(function (radio) { radio.checked = radio.value === publicValue; });
     text.focus();
+  });
+
+  /* --- A photo's GPS: when the browser has given no position, offer the place the camera recorded. --- */
+  // EXIF inside a JPEG: the APP1 "Exif" segment holds a TIFF whose first IFD points (tag 0x8825) to the GPS
+  // IFD: latitude (2) and longitude (4) as three rationals, their N/S (1) and E/W (3) references as ASCII.
+  function exifGps(buffer) {
+    try {
+      var v = new DataView(buffer), off = 2;
+      if (v.getUint16(0) !== 0xFFD8) return null;
+      while (off + 10 <= v.byteLength) {
+        var marker = v.getUint16(off), len = v.getUint16(off + 2);
+        if ((marker & 0xFF00) !== 0xFF00 || marker === 0xFFDA) return null;
+        if (marker === 0xFFE1 && v.getUint32(off + 4) === 0x45786966) return tiffGps(v, off + 10);
+        off += 2 + len;
+      }
+    } catch (e) { /* a truncated or odd file: no position */ }
+    return null;
+  }
+  function tiffGps(v, t) {
+    var le = v.getUint16(t) === 0x4949;
+    function u16(o) { return v.getUint16(t + o, le); }
+    function u32(o) { return v.getUint32(t + o, le); }
+    var ifd = u32(4), gps = 0, n = u16(ifd), i, e;
+    for (i = 0; i < n; i++) { e = ifd + 2 + i * 12; if (u16(e) === 0x8825) gps = u32(e + 8); }
+    if (!gps) return null;
+    var tags = {};
+    n = u16(gps);
+    for (i = 0; i < n; i++) {
+      e = gps + 2 + i * 12;
+      var tag = u16(e), type = u16(e + 2), count = u32(e + 4);
+      if (type === 2) tags[tag] = String.fromCharCode(v.getUint8(t + e + 8));
+      else if (type === 5 && count === 3) {
+        var at = u32(e + 8);
+        tags[tag] = [0, 1, 2].map(function (k) { var d = u32(at + 8 * k + 4); return d ? u32(at + 8 * k) / d : NaN; });
+      }
+    }
+    function deg(dms, ref, neg) { return dms ? (dms[0] + dms[1] / 60 + dms[2] / 3600) * (ref === neg ? -1 : 1) : NaN; }
+    var lat = deg(tags[2], tags[1], "S"), lon = deg(tags[4], tags[3], "W");
+    if (!isFinite(lat) || !isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180 || (lat === 0 && lon === 0)) return null;
+    return { lat: lat, lon: lon };
+  }
+  function firstGps(files, k, done) {
+    if (k >= files.length) { done(null); return; }
+    var file = files[k];
+    if (!/jpe?g$/i.test(file.type) && !/\.jpe?g$/i.test(file.name)) { firstGps(files, k + 1, done); return; }
+    file.slice(0, 256 * 1024).arrayBuffer().then(function (buf) {
+      var p = exifGps(buf);
+      if (p) done(p); else firstGps(files, k + 1, done);
+    }, function () { firstGps(files, k + 1, done); });
+  }
+  document.addEventListener("change", function (ev) {
+    var input = ev.target;
+    if (!input.matches("input[type=file][data-photo-gps]")) return;
+    var offer = $(input.dataset.photoGps);
+    if (!offer || !input.files || !Blob.prototype.arrayBuffer) return;
+    offer.hidden = true;
+    firstGps(Array.prototype.slice.call(input.files), 0, function (p) {
+      var map = $("[data-map][data-pick]");
+      if (!p || !map || hasPick(map)) return;  // the browser's position (or the user's pin) comes first
+      var button = $("[data-photo-place]", offer);
+      button.dataset.lat = p.lat.toFixed(6); button.dataset.lon = p.lon.toFixed(6);
+      $("[data-photo-where]", offer).textContent = p.lat.toFixed(5) + ", " + p.lon.toFixed(5);
+      offer.hidden = false;
+    });
+  });
+  document.addEventListener("click", function (ev) {
+    var button = ev.target.closest("[data-photo-place]");
+    if (!button || !pickerMap) return;
+    pickerMap._ggPlace(parseFloat(button.dataset.lat), parseFloat(button.dataset.lon), true);
+    button.closest("[data-photo-offer]").hidden = true;
   });
 
   function init(root) { $$("[data-map]", root).forEach(makeMap); }

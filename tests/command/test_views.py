@@ -51,7 +51,8 @@ def test_the_map_page_shows_counts_and_lists_with_links(client, tree, rubbish):
     assert f'href="/cases/{late.pk}/"' in html and "井盖缺失" in html
     assert f'href="/cases/{watched.pk}/"' in html and "占道经营" in html
     assert 'hx-trigger="every 30s"' in html
-    assert 'data-tiles=""' in html  # no tile server configured: the page draws grids alone
+    # No tile server configured: the page draws the grids over the district's own base layer.
+    assert "data-tiles" not in html and 'data-base="/residents/base-layer/"' in html
 
 
 def test_the_counts_partial_is_the_tiles_alone(client, tree, rubbish):

@@ -151,3 +151,14 @@ def test_only_the_api_documents_relax_the_style_rule(signed_in, tree):
     redoc = signed_in.get("/api/redoc/")
     assert policy(redoc)["script-src"] == ["'self'"] and policy(redoc)["worker-src"] == ["'self'", "blob:"]
     assert b"fonts.googleapis.com" not in redoc.content
+
+
+def test_a_tile_preset_opens_img_src_to_its_hosts_alone(tmp_path):
+    result = run(deploy_env(tmp_path, MAP_TILES="tianditu", MAP_TILE_KEY="0123abcd"), "-c", SHOW)
+    assert result.returncode == 0, result.stderr
+    assert """["'self'", 'data:', 'blob:', 'https://*.tianditu.gov.cn']""" in result.stdout
+
+
+def test_a_tile_preset_without_its_key_stops_the_start(tmp_path):
+    result = run(deploy_env(tmp_path, MAP_TILES="tianditu"), "-c", SHOW)
+    assert result.returncode != 0 and "MAP_TILES=tianditu needs MAP_TILE_KEY" in result.stderr
