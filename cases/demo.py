@@ -63,55 +63,34 @@ SOURCE_MAJORS = {
 # without one is handled by the grid team (grid level) or the community team.
 DEPARTMENTS_FOR = {"01": "CGJ SHJ CG", "02": "CGJ CG", "03": "ZJJ CGJ CG", "04": "CGJ SJJ CG"}
 DEPARTMENTS_FOR |= {"05001": "SWJ CG", "05002": "SWJ CG", "05003": "GDGS CG", "05004": "CGJ CG"}
-DEPARTMENTS_FOR |= {
-    "05005": "ZJJ CG",
-    "05006": "YJJ CG",
-    "07003": "YJJ CG",
-    "07004": "ZJJ CG",
-    "08": "YJJ CG",
-}
-DEPARTMENTS_FOR |= {"09001": "GDGS SWJ", "10002": "GAFJ", "10003": "GAFJ"}
-TITLES = {
-    "01": "{place}路边{what}|{place}门口{what}|{what}（{place}）",
-    "02": "{place}{what}|{place}电线杆上{what}",
-    "03": "{place}{what}|{place}附近{what}",
-    "04": "{place}{what}|{place}人行道{what}",
-    "05": "{place}{what}|{place}路口{what}",
-    "06": "{place}{what}|{place}居民反映{what}",
-    "07": "{place}{what}|{place}发现{what}",
-    "08": "{place}{what}|{place}楼道{what}",
-    "09": "{place}居民{what}|{place}{what}",
-    "10": "{place}{what}|走访发现{place}{what}",
-}
-ROADS = [
-    "枫林路",
-    "桐梓坡路",
-    "银盆岭路",
-    "望月湖路",
-    "岳麓大道",
-    "潇湘中路",
-    "麓山南路",
-    "金星路",
-    "含光路",
-    "白鹭巷",
-    "杏花巷",
-    "学堂坡",
-]
-RESULTS = ["已现场处置完毕，恢复正常。", "已安排人员清理，现场整洁。", "已约谈当事人并整改到位。"]
-RESULTS += ["已更换损坏部件，运行正常。", "已联系相关单位处理完成。", "已调解，双方达成一致。"]
+DEPARTMENTS_FOR |= {"05005": "ZJJ CG", "05006": "YJJ CG", "07003": "YJJ CG", "07004": "ZJJ CG"}
+DEPARTMENTS_FOR |= {"08": "YJJ CG", "09001": "GDGS SWJ", "10002": "GAFJ", "10003": "GAFJ"}
+TITLES = {"01": "{place}路边{what}|{place}门口{what}|{what}（{place}）"}
+TITLES |= {"02": "{place}{what}|{place}电线杆上{what}"}
+TITLES |= {"03": "{place}{what}|{place}附近{what}", "04": "{place}{what}|{place}人行道{what}"}
+TITLES |= {"05": "{place}{what}|{place}路口{what}", "06": "{place}{what}|{place}居民反映{what}"}
+TITLES |= {"07": "{place}{what}|{place}发现{what}", "08": "{place}{what}|{place}楼道{what}"}
+TITLES |= {"09": "{place}居民{what}|{place}{what}", "10": "{place}{what}|走访发现{place}{what}"}
+
+
+def _phrases(text):  # the words of the stories: phrases separated by "|"
+    return text.split("|")
+
+
+ROADS = _phrases("枫林路|桐梓坡路|银盆岭路|望月湖路|岳麓大道|潇湘中路")
+ROADS += _phrases("麓山南路|金星路|含光路|白鹭巷|杏花巷|学堂坡")
+RESULTS = _phrases("已现场处置完毕，恢复正常。|已安排人员清理，现场整洁。|已约谈当事人并整改到位。")
+RESULTS += _phrases("已更换损坏部件，运行正常。|已联系相关单位处理完成。|已调解，双方达成一致。")
 REWORKED = ["返工完成：" + r for r in RESULTS]
-NOTES_FAIL = ["现场复核未整改到位，请返工。", "仍有残留，需重新处理。", "整改不彻底，群众仍有反映。"]
-VOID_BEFORE = ["重复上报，已有同一事项在办。", "经核实不属于受理范围。", "信息不全且无法联系上报人。"]
-VOID_AFTER = ["经区中心核实为误报，予以作废。", "与已办结案件重复，作废处理。"]
-RETURNS = ["不属于本单位职责，请重新派遣。", "地址不在本单位管辖范围。"]
-SUSPENDS = [
-    "需结合季节性施工统一处置，暂缓办理。",
-    "涉及工程改造，需立项后实施。",
-    "当事人外出，待返回后处理。",
-]
-EXTENSIONS = ["需协调多个部门联合处置。", "配件采购周期较长。", "需等待天气好转后施工。"]
-ESCALATES = ["涉及多个部门，社区无法协调，提请街道处置。", "问题复杂，提请上级协调。"]
-REOPENS = ["群众回访不满意，问题反复出现，重新办理。", "复查发现问题未根本解决。"]
+NOTES_FAIL = _phrases("现场复核未整改到位，请返工。|仍有残留，需重新处理。|整改不彻底，群众仍有反映。")
+VOID_BEFORE = _phrases("重复上报，已有同一事项在办。|经核实不属于受理范围。|信息不全且无法联系上报人。")
+VOID_AFTER = _phrases("经区中心核实为误报，予以作废。|与已办结案件重复，作废处理。")
+RETURNS = _phrases("不属于本单位职责，请重新派遣。|地址不在本单位管辖范围。")
+SUSPENDS = _phrases("需结合季节性施工统一处置，暂缓办理。|涉及工程改造，需立项后实施。")
+SUSPENDS += _phrases("当事人外出，待返回后处理。")
+EXTENSIONS = _phrases("需协调多个部门联合处置。|配件采购周期较长。|需等待天气好转后施工。")
+ESCALATES = _phrases("涉及多个部门，社区无法协调，提请街道处置。|问题复杂，提请上级协调。")
+REOPENS = _phrases("群众回访不满意，问题反复出现，重新办理。|复查发现问题未根本解决。")
 SATISFACTION = [("satisfied", 72), ("basically_satisfied", 20), ("dissatisfied", 8)]
 
 
@@ -138,7 +117,6 @@ class Cast:
     staff: dict  # (role, area code) → [users]
     centre: list
     departments: dict  # code → (Department, [handlers])
-    communities: dict  # code → Area
 
     def unit(self, rng, team, level):
         """A staff member of the unit that files, dispatches and closes a case of ``level`` in ``team``."""
@@ -160,12 +138,10 @@ def cast_for(district) -> Cast:
     """The district's people and places, read once: every plan draws its actors from here."""
     areas = {a.pk: a for a in Area.objects.filter(code__startswith=district.code, is_active=True)}
     users, staff, members, workers, departments = {}, {}, {}, {}, {}
-    rows = (
-        Membership.objects.filter(is_active=True, user__is_active=True)
-        .select_related("user", "department")
-        .order_by("user_id", "id")
+    rows = Membership.objects.filter(is_active=True, user__is_active=True).select_related(
+        "user", "department"
     )
-    for m in rows:
+    for m in rows.order_by("user_id", "id"):
         user = users.setdefault(m.user_id, m.user)
         area = areas.get(m.area_id)
         if m.role == Role.DEPARTMENT_HANDLER and m.department_id:
@@ -188,24 +164,12 @@ def cast_for(district) -> Cast:
         if grid.pk not in members or not centre:
             continue  # nobody to report or verify here
         places = [grid] + sorted(children.get(grid.pk, []), key=lambda a: a.code)
-        teams.append(
-            Team(
-                grid,
-                places,
-                members[grid.pk],
-                workers.get(grid.pk) or members[grid.pk],
-                areas[grid.parent_id],
-            )
-        )
-    categories = list(
-        Category.objects.filter(is_active=True, parent__isnull=False)
-        .select_related("parent")
-        .prefetch_related("limits")
-        .order_by("code")
-    )
+        crew = members[grid.pk]
+        teams.append(Team(grid, places, crew, workers.get(grid.pk) or crew, areas[grid.parent_id]))
+    categories = Category.objects.filter(is_active=True, parent__isnull=False).select_related("parent")
+    categories = list(categories.prefetch_related("limits").order_by("code"))
     departments = {code: value for code, value in departments.items() if value[0].is_active}
-    communities = {a.code: a for a in areas.values() if a.level == Level.COMMUNITY}
-    return Cast(teams, categories, staff, centre, departments, communities)
+    return Cast(teams, categories, staff, centre, departments)
 
 
 # --- Photos --------------------------------------------------------------------------------------
@@ -281,88 +245,70 @@ class Line:
     only: object = None  # a callable: whether the story takes this step at all
 
 
-def _line(action, who, when, only=None, **inputs):
+def L(action, who, when, only=None, **inputs):  # a table's rows read better short
     return Line(action, who, when, inputs, only)
 
 
-def _after_photos(s):
-    return s.photos("after") if s.category.after_photo_required or s.rng.random() < 0.6 else []
+def _photos(kind, lo=1, hi=2, share=1.0):
+    return lambda s: (
+        s.photos(kind, lo, hi) if s.rng.random() < share or s.category.after_photo_required else []
+    )
 
 
 def _close_type(s):
-    if s.deadline() and s.t > s.deadline():
+    if (due := s.deadline()) and s.t > due:
         return CloseType.OVERDUE
     return CloseType.SPECIAL if s.fate.suspend == "resumed" and s.rng.random() < 0.5 else CloseType.NORMAL
 
 
+ROUTE = {"department": lambda s: s.route(), "team": lambda s: s.target}
+REROUTE = {"department": lambda s: s.route(again=True), "team": lambda s: s.target}
+AMOUNTS = [Decimal("1.00"), Decimal("2.00"), Decimal("3.00")]
+EXTEND = {"amount": AMOUNTS, "unit": "working_days", "reason": EXTENSIONS}
+DONE, REDO = (
+    {"result": RESULTS, "photos": _photos("after", share=0.6)},
+    {"note": NOTES_FAIL, "photos": _photos("before", 1, 1)},
+)
+CALLBACK, CHECKED = {"comment": "电话回访。", "channel": "phone"}, "现场复核，已处置到位。"
 LINES = {
-    "file": _line("file", "unit", (0.02, 0.4)),
-    "file late": _line("file", "unit", (0.6, 2)),
-    "void": _line("void", "unit", (0.05, 0.4), reason=VOID_BEFORE),
-    "void filed": _line("void", "centre", (0.5, 8), reason=VOID_AFTER),
-    "self pass": _line("verify-pass", "verifier", (0.3, 3), note="现场复核，已处置到位。"),
-    "self fail": _line("verify-fail", "verifier", (0.3, 3), note=NOTES_FAIL),
-    "escalate": _line("escalate", "unit", (0.1, 1), lambda s: s.level != "district", comment=ESCALATES),
-    "supervise": _line("supervise", "centre", (0.2, 4), comment="区中心督办：请加快办理。"),
-    "dispatch": _line(
-        "dispatch", "unit", (0.02, 0.4), department=lambda s: s.route(), team=lambda s: s.target
-    ),
-    "dispatch late": _line(
-        "dispatch", "unit", (0.6, 2), department=lambda s: s.route(), team=lambda s: s.target
-    ),
-    "return": _line("return", "handlers", (0.2, 3), reason=RETURNS),
-    "redispatch": _line(
-        "dispatch", "unit", (0.05, 0.5), department=lambda s: s.route(True), team=lambda s: s.target
-    ),
-    "accept": _line("accept", "handlers", (0.05, 1.5)),
-    "suspend": _line("suspend", "unit", (0.3, 5), reason=SUSPENDS),
-    "resume": _line("resume", "unit", (7 * 5, 7 * 25), comment="条件具备，恢复办理。"),
-    "request extension": _line(
-        "request-extension",
-        "handler",
-        ("handle", 0.4, 0.7),
-        amount=[Decimal("1.00"), Decimal("2.00"), Decimal("3.00")],
-        unit=working.WORKING_DAYS,
-        reason=EXTENSIONS,
-    ),
-    "approve": _line("approve-extension", "unit", (0.1, 2), comment="同意延期。"),
-    "reject": _line("reject-extension", "unit", (0.1, 2), comment="不同意延期，请按期办结。"),
-    "feedback": _line("feedback", "handler", ("handle", 0.15, 0.95), result=RESULTS, photos=_after_photos),
-    "feedback late": _line(
-        "feedback", "handler", ("handle", 1.05, 2.0), result=RESULTS, photos=_after_photos
-    ),
-    "rework": _line(
-        "verify-fail",
-        "verifier",
-        ("verify", 0.2, 0.9),
-        note=NOTES_FAIL,
-        photos=lambda s: s.photos("before", 1, 1),
-    ),
-    "refeedback": _line(
-        "feedback", "handler", ("rework", 0.1, 0.5), result=REWORKED, photos=lambda s: s.photos("after")
-    ),
-    # The coin is tossed whenever the category does not require a check.
-    "verify": _line(
+    "file": L("file", "unit", (0.02, 0.4)),
+    "file late": L("file", "unit", (0.6, 2)),
+    "void": L("void", "unit", (0.05, 0.4), reason=VOID_BEFORE),
+    "void filed": L("void", "centre", (0.5, 8), reason=VOID_AFTER),
+    "self pass": L("verify-pass", "verifier", (0.3, 3), note=CHECKED),
+    "self fail": L("verify-fail", "verifier", (0.3, 3), note=NOTES_FAIL),
+    "escalate": L("escalate", "unit", (0.1, 1), lambda s: s.level != "district", comment=ESCALATES),
+    "supervise": L("supervise", "centre", (0.2, 4), comment="区中心督办：请加快办理。"),
+    "dispatch": L("dispatch", "unit", (0.02, 0.4), **ROUTE),
+    "dispatch late": L("dispatch", "unit", (0.6, 2), **ROUTE),
+    "return": L("return", "handlers", (0.2, 3), reason=RETURNS),
+    "redispatch": L("dispatch", "unit", (0.05, 0.5), **REROUTE),
+    "accept": L("accept", "handlers", (0.05, 1.5)),
+    "suspend": L("suspend", "unit", (0.3, 5), reason=SUSPENDS),
+    "resume": L("resume", "unit", (7 * 5, 7 * 25), comment="条件具备，恢复办理。"),
+    "request extension": L("request-extension", "handler", ("handle", 0.4, 0.7), **EXTEND),
+    "approve": L("approve-extension", "unit", (0.1, 2), comment="同意延期。"),
+    "reject": L("reject-extension", "unit", (0.1, 2), comment="不同意延期，请按期办结。"),
+    "feedback": L("feedback", "handler", ("handle", 0.15, 0.95), **DONE),
+    "feedback late": L("feedback", "handler", ("handle", 1.05, 2), **DONE),
+    "rework": L("verify-fail", "verifier", ("verify", 0.2, 0.9), **REDO),
+    "refeedback": L("feedback", "handler", ("rework", 0.1, 0.5), result=REWORKED, photos=_photos("after")),
+    # The coin is tossed whenever the category does not require a check (a story told to stop there checks).
+    "verify": L(
         "verify-pass",
         "verifier",
         ("verify", 0.1, 0.9),
-        lambda s: (s.category.verify_required or s.rng.random() < 0.5) and not s.verified,
-        note="现场复核，已处置到位。",
-        photos=lambda s: s.photos("after", 0, 1),
+        lambda s: (
+            (s.category.verify_required or s.rng.random() < 0.5 or s.fate.stop_after == "verify")
+            and not s.verified
+        ),
+        note=CHECKED,
+        photos=_photos("after", 0, 1),
     ),
-    "close": _line("close", "unit", (0.05, 2.5), close_type=_close_type, comment=""),
-    "evaluate": _line(
-        "evaluate",
-        "evaluator",
-        (3, 20),
-        satisfaction=lambda s: s.fate.satisfaction,
-        comment="电话回访。",
-        channel="phone",
-    ),
-    "reopen": _line("reopen", "centre", (3, 30), reason=REOPENS),
-    "evaluate again": _line(
-        "evaluate", "evaluator", (3, 20), satisfaction="satisfied", comment="电话回访。", channel="phone"
-    ),
+    "close": L("close", "unit", (0.05, 2.5), close_type=_close_type, comment=""),
+    "evaluate": L("evaluate", "evaluator", (3, 20), satisfaction=lambda s: s.fate.satisfaction, **CALLBACK),
+    "reopen": L("reopen", "centre", (3, 30), reason=REOPENS),
+    "evaluate again": L("evaluate", "evaluator", (3, 20), satisfaction="satisfied", **CALLBACK),
 }
 
 
@@ -409,10 +355,8 @@ def _handling(f, first):
             return lines
     if first and f.extension:
         lines += ["request extension", "approve" if f.extension == "approved" else "reject"]
-    lines += [
-        "feedback late" if f.late else "feedback",
-        *["rework", "refeedback"] * (f.rework if first else 0),
-    ]
+    lines.append("feedback late" if f.late else "feedback")
+    lines += ["rework", "refeedback"] * (f.rework if first else 0)
     return lines + _closing(f, reopened=not first)
 
 
@@ -423,33 +367,19 @@ def _closing(f, reopened=False):
     return lines
 
 
-# One of each state and side path, so even a small demo shows every one.
+# One of each state and side path, so even a small demo shows every one: fates' fields, "," between fates.
+FORCED_TEXT = """stop_after=report, source=self_handled stop_after=report,
+source=self_handled satisfaction=satisfied, source=self_handled self_handle_fails=1,
+source=citizen void_before_file=1, void_after_file=1, stop_after=file, stop_after=dispatch,
+stop_after=accept, stop_after=feedback, stop_after=verify, , source=hotline satisfaction=basically_satisfied,
+suspend=held, suspend=resumed satisfaction=satisfied, returned=1, extension=approved,
+extension=rejected late=1, rework=1, rework=2 late=1, escalate=1, supervise=1 stop_after=accept,
+supervise=1 satisfaction=satisfied, source=citizen satisfaction=dissatisfied reopen=1, source=sensor,
+source=visit satisfaction=satisfied, source=leader escalate=1 supervise=1,
+extension=approved stop_after=request-extension, stop_after=return returned=1"""
 FORCED = [
-    Fate(stop_after="report"),
-    Fate(source=Source.SELF_HANDLED, stop_after="report"),
-    Fate(source=Source.SELF_HANDLED, satisfaction="satisfied"),
-    Fate(source=Source.SELF_HANDLED, self_handle_fails=True),
-    Fate(source=Source.CITIZEN, void_before_file=True),
-    Fate(void_after_file=True),
-    *[Fate(stop_after=stop) for stop in ("file", "dispatch", "accept", "feedback", "verify")],
-    Fate(),
-    Fate(source=Source.HOTLINE, satisfaction="basically_satisfied"),
-    Fate(suspend="held"),
-    Fate(suspend="resumed", satisfaction="satisfied"),
-    Fate(returned=True),
-    Fate(extension="approved"),
-    Fate(extension="rejected", late=True),
-    Fate(rework=1),
-    Fate(rework=2, late=True),
-    Fate(escalate=True),
-    Fate(supervise=True, stop_after="accept"),
-    Fate(supervise=True, satisfaction="satisfied"),
-    Fate(source=Source.CITIZEN, satisfaction="dissatisfied", reopen=True),
-    Fate(source=Source.SENSOR),
-    Fate(source=Source.VISIT, satisfaction="satisfied"),
-    Fate(source=Source.LEADER, escalate=True, supervise=True),
-    Fate(extension="approved", stop_after="request-extension"),
-    Fate(stop_after="return", returned=True),
+    Fate(**{k: int(v) if v.isdigit() else v for k, v in (pair.split("=") for pair in spec.split())})
+    for spec in FORCED_TEXT.split(",")
 ]
 
 
@@ -491,14 +421,7 @@ class Story:
     """Runs a script on the working calendar: each line's actor, moment and inputs become a ``Step``."""
 
     def __init__(self, cast, rng, team, category, fate, area, reporter, reported_at):
-        self.cast, self.rng, self.team, self.category, self.fate, self.area = (
-            cast,
-            rng,
-            team,
-            category,
-            fate,
-            area,
-        )
+        vars(self).update(cast=cast, rng=rng, team=team, category=category, fate=fate, area=area)
         self.urgency = "urgent" if rng.random() < 0.12 else "normal"
         self.level, self.handler, self.handlers, self.steps = category.default_level, reporter, [], []
         self.department = self.target = self.dispatched_at = self.extended = None
@@ -557,16 +480,10 @@ class Story:
         share = Decimal(str(round(self.rng.uniform(lo, hi), 3)))
         return working.add_working_time(base or self.dispatched_at, amount * share, unit, self.area)
 
-    def deadline(self):
-        if self.dispatched_at is None:
-            return None
-        amount, unit = self.category.limit_for(self.urgency, "handle") or (Decimal(1), working.WORKING_DAYS)
-        due = working.add_working_time(self.dispatched_at, amount, unit, self.area)
-        return (
-            working.add_working_time(due, self.extended, working.WORKING_DAYS, self.area)
-            if self.extended
-            else due
-        )
+    def deadline(self):  # the handling stage's due time, extended when approved
+        due = self.dispatched_at and self.within("handle", 1, 1)
+        extended = self.extended and working.add_working_time(due, self.extended, "working_days", self.area)
+        return extended or due
 
     def route(self, again=False):
         """The handling unit for this category (``again``: not the one that returned it); its department."""
@@ -583,7 +500,7 @@ class Story:
             self.target, self.handlers = self.team.community, staff
         return None
 
-    def photos(self, kind, lo=1, hi=2):
+    def photos(self, kind, lo=1, hi=2):  # references to stock photos: (kind, index)
         return [(kind, self.rng.randrange(6)) for _ in range(self.rng.randint(lo, hi))]
 
 
@@ -635,24 +552,14 @@ def plan_case(cast, rng, fate, reported_at, now) -> Plan:
         lat, lon = (
             round(c + rng.uniform(-0.0003, 0.0003), 6) for c in (area.centroid_lat, area.centroid_lon)
         )
-    report = dict(
-        title=rng.choice(TITLES.get(category.parent.code, "{place}{what}").split("|")).format(
-            place=place, what=category.name
-        )[:120],
-        description=f"{team.community.name}{team.grid.name}发现{category.name}，请尽快处置。",
-        urgency=story.urgency,
-        lat=lat,
-        lon=lon,
-        address=f"{rng.choice(ROADS)}{rng.randint(1, 399)}号",
-        source=fate.source,
-        extra=_extra_answers(rng, category),
-        reporter_name=name,
-        reporter_phone=phone,
-        level="",
+    title = rng.choice(TITLES.get(category.parent.code, "{place}{what}").split("|"))
+    report = dict(title=title.format(place=place, what=category.name)[:120], urgency=story.urgency, level="")
+    report |= dict(description=f"{team.community.name}{team.grid.name}发现{category.name}，请尽快处置。")
+    report |= dict(
+        lat=lat, lon=lon, address=f"{rng.choice(ROADS)}{rng.randint(1, 399)}号", source=fate.source
     )
-    args = {
-        "before_photos": story.photos("before", 0 if fate.source in (Source.HOTLINE, Source.SENSOR) else 1)
-    }
+    report |= dict(extra=_extra_answers(rng, category), reporter_name=name, reporter_phone=phone)
+    args = {"before_photos": story.photos("before", int(fate.source not in (Source.HOTLINE, Source.SENSOR)))}
     if fate.source == Source.SELF_HANDLED:
         args.update(self_handled_result=rng.choice(RESULTS), after_photos=story.photos("after"))
     story.add("report", reporter, reported_at, **args)
@@ -687,9 +594,7 @@ class CaseWriter:
 
     def __init__(self, photos):
         self.photos = photos
-        self.ids = {
-            model: (model.objects.aggregate(m=Max("id"))["m"] or 0) for model in (Case, CaseEvent, Attachment)
-        }
+        self.ids = {m: (m.objects.aggregate(m=Max("id"))["m"] or 0) for m in (Case, CaseEvent, Attachment)}
         self.counters = {(c.year, c.area_code): c for c in CaseNumberCounter.objects.all()}
         self.heads = {}  # case id → (seq, hash) of its last event
         self.cases, self.events, self.attachments = [], [], []
@@ -722,18 +627,11 @@ class CaseWriter:
         before = self._attach(case, report.actor, report.args.get("before_photos", ()), "before", report.at)
         self._event(report_step(case, report.actor, report.at).event, before)
         if report.args.get("self_handled_result"):  # the report's on-the-spot fix
-            steps.insert(
-                0,
-                Step(
-                    "self-handle",
-                    report.actor,
-                    report.at,
-                    {
-                        "result": report.args["self_handled_result"],
-                        "photos": report.args.get("after_photos", ()),
-                    },
-                ),
-            )
+            fix = {
+                "result": report.args["self_handled_result"],
+                "photos": report.args.get("after_photos", ()),
+            }
+            steps.insert(0, Step("self-handle", report.actor, report.at, fix))
         for step in steps:
             arguments = dict(step.args)
             refs = arguments.pop("photos", ())
@@ -760,23 +658,12 @@ class CaseWriter:
         attached = []
         for photo_kind, index in refs:
             photo = self.photos[photo_kind][index]
-            attached.append(
-                Attachment(
-                    id=self._next(Attachment),
-                    case_id=case.pk,
-                    kind=kind,
-                    file=photo.name,
-                    thumbnail=photo.thumbnail,
-                    original_name="photo.jpg",
-                    mime="image/jpeg",
-                    size=photo.size,
-                    sha256=photo.sha256,
-                    width=photo.width,
-                    height=photo.height,
-                    uploaded_by_id=getattr(actor, "pk", None),
-                    created_at=at,
-                )
+            row = dict(id=self._next(Attachment), case_id=case.pk, kind=kind, created_at=at, file=photo.name)
+            row |= dict(
+                thumbnail=photo.thumbnail, original_name="photo.jpg", mime="image/jpeg", size=photo.size
             )
+            row |= dict(sha256=photo.sha256, width=photo.width, height=photo.height)
+            attached.append(Attachment(**row, uploaded_by_id=getattr(actor, "pk", None)))
         self.attachments += attached
         return attached
 
@@ -792,7 +679,7 @@ class CaseWriter:
         new = [c for c in self.counters.values() if c.pk is None]
         CaseNumberCounter.objects.bulk_create(new)
         CaseNumberCounter.objects.bulk_update(
-            [c for c in self.counters.values() if c not in new], ["last"], batch_size=500
+            [c for c in self.counters.values() if c.pk], ["last"], batch_size=500
         )
         sequences_reset(Case, CaseEvent, Attachment)  # rows went in with their ids
 
