@@ -156,6 +156,9 @@ class Inputs:
     satisfaction: str = ""
     close_type: str = ""
     into_id: int | None = None
+    # Co-handling already known to be settled (the demo's new cases have no assisting departments);
+    # None: the feedback's condition asks the database (dispatch.services.assistants_settled).
+    assists_settled: bool | None = None
 
     @property
     def moment(self):

@@ -21,6 +21,7 @@ given seed and should use ``bulk_create``.
 import importlib
 import math
 import random
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -403,7 +404,8 @@ def build_district(*, grids: int = 300, seed: int = 2024) -> DemoDistrict:
 
 
 def load_app_demos(*, district: Area, seed: int, stdout, apps=DEMO_APPS, **options) -> list[str]:
-    """Call ``<app>.demo.load`` for each app in ``apps`` that has one; returns the labels loaded."""
+    """Call ``<app>.demo.load`` for each app in ``apps`` that has one; returns the labels loaded. Each app's
+    summary goes out as one stage line with the stage's seconds in front (``stage_line``), as it finishes."""
     loaded = []
     for label in apps:
         module_name = f"{label}.demo"
@@ -416,6 +418,32 @@ def load_app_demos(*, district: Area, seed: int, stdout, apps=DEMO_APPS, **optio
             ):  # the app has no demo yet; a missing import inside it still fails
                 continue
             raise
-        module.load(district=district, seed=seed, stdout=stdout, **options)
+        summary = Summary()
+        started = time.monotonic()
+        module.load(district=district, seed=seed, stdout=summary, **options)
+        if stdout is not None:
+            stdout.write(stage_line(label, time.monotonic() - started, summary.text()))
+            stdout.flush()
         loaded.append(label)
     return loaded
+
+
+class Summary:
+    """Collects what an app's ``load`` writes (it takes a management command's ``stdout``)."""
+
+    def __init__(self):
+        self.lines = []
+
+    def write(self, msg="", style_func=None, ending=None):
+        self.lines.append(msg)
+
+    def flush(self):
+        pass
+
+    def text(self) -> str:
+        return "; ".join(line.strip() for line in self.lines if line.strip())
+
+
+def stage_line(label: str, seconds: float, text: str) -> str:
+    """One line of ``load_demo``'s progress: stage, its seconds, what it wrote."""
+    return f"  {label:<12} {seconds:5.1f}s  {text}"

@@ -5,8 +5,10 @@ import io
 
 import pytest
 import time_machine
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from cases import demo, services
@@ -14,6 +16,7 @@ from cases.api_actions import BY_NAME
 from cases.events import verify_chain
 from cases.models import Attachment, Case, CaseEvent, CaseNumberCounter, Source
 from cases.workflow import Status
+from gridgov.stored_files import orphan_files_remove
 
 from .conftest import report
 
@@ -260,3 +263,21 @@ def test_it_writes_nothing_for_a_district_without_teams(db):
 
     empty = Area.objects.create(code="430999", name="空区", level=Level.DISTRICT)
     assert demo.build(district=empty, cases=10)["cases"] == 0
+
+
+def test_its_photos_share_a_dozen_stored_files_that_the_sweep_keeps_and_the_pages_serve(tree, client):
+    result = demo.build(district=tree.district, seed=6, cases=60, now=NOW)
+    rows = Attachment.objects.all()
+    names = set(rows.values_list("file", flat=True)) | set(rows.values_list("thumbnail", flat=True))
+    assert result["images"] == 12 and result["attachments"] == rows.count() > 12
+    assert len(set(rows.values_list("file", flat=True))) <= 12  # thousands of rows, a dozen files
+    assert all(default_storage.exists(name) for name in names)
+    # Past the sweep's grace period every stored photo is still named by a row: none is removed.
+    assert orphan_files_remove(now=timezone.now() + dt.timedelta(days=30)) == []
+    assert all(default_storage.exists(name) for name in names)
+    first, second = rows.order_by("id")[:2]
+    client.force_login(tree.users["centre"])
+    for attachment in (first, second):
+        response = client.get(reverse("cases:attachment", args=[attachment.pk]))
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content)[:3] == b"\xff\xd8\xff"

@@ -153,3 +153,22 @@ def test_hilbert_neighbours_share_an_edge():
     cells = [demo.hilbert_cell(4, d) for d in range(256)]
     assert len(set(cells)) == 256
     assert all(abs(a[0] - b[0]) + abs(a[1] - b[1]) == 1 for a, b in itertools.pairwise(cells))
+
+
+def test_load_demo_says_each_stage_with_its_counts_and_seconds(monkeypatch):
+    fake = types.ModuleType("cases.demo")
+    fake.load = lambda stdout, **kwargs: stdout.write("Cases: 3 cases, 20 events")
+    monkeypatch.setitem(sys.modules, "cases.demo", fake)
+    out = io.StringIO()
+    call_command("load_demo", grids=20, seed=3, apps="cases", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("Loading the demo district")
+    district, cases = (line.split() for line in lines[1:3])
+    assert district[0] == "district" and district[1].endswith("s") and float(district[1][:-1]) >= 0
+    assert "20 grids," in lines[1]
+    assert (
+        cases[:2] == ["cases", cases[1]]
+        and cases[1].endswith("s")
+        and cases[2:] == ["Cases:", "3", "cases,", "20", "events"]
+    )
+    assert lines[3].startswith("Demo loaded in") and "(with cases)" in lines[3]

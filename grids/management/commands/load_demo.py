@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from grids.demo import DEMO_APPS, DISTRICT_CODE, build_district, load_app_demos
+from grids.demo import DEMO_APPS, DISTRICT_CODE, build_district, load_app_demos, stage_line
 from grids.models import Area, Level
 
 
@@ -33,13 +33,18 @@ class Command(BaseCommand):
             if Area.objects.filter(code=DISTRICT_CODE).exists():
                 raise CommandError(f"The demo district {DISTRICT_CODE} exists already (use --if-empty).")
         started = time.monotonic()
+        self.stdout.write("Loading the demo district, stage by stage (seconds each):")
         with transaction.atomic():
             demo = build_district(grids=grids, seed=seed)
+            counts = ", ".join(f"{n} {label}" for label, n in demo.counts.items())
             self.stdout.write(
-                f"{demo.district.name} ({demo.district.code}): "
-                + ", ".join(f"{n} {label}" for label, n in demo.counts.items())
-                + f" in {time.monotonic() - started:.1f}s"
+                stage_line(
+                    "district",
+                    time.monotonic() - started,
+                    f"{demo.district.name} ({demo.district.code}): {counts}",
+                )
             )
+            self.stdout.flush()
             labels = [label for label in apps.split(",") if label]
             loaded = load_app_demos(
                 district=demo.district, seed=seed, stdout=self.stdout, grids=grids, apps=labels
