@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "intake",
     "open311",
     "tasks",
+    "notices",
 ]
 
 MIDDLEWARE = [
