@@ -8,6 +8,7 @@ from django.urls import reverse
 from cases.models import Case
 from cases.views.queues import WORKER_ROLES, queue_counts
 from grids.scope import reach
+from notices.selectors import unread_for
 from residents.visits import task_list
 
 # The tiles of the home page, by who works from them, in the order of the loop.
@@ -49,6 +50,8 @@ def home(request):
             "groups": [(name, tiles) for name, tiles in groups if tiles],
             "visits_due": _visits_due(user) if is_worker else None,
             "recent_reports": _recent_reports(user) if is_worker else [],
+            # Notices addressed to the user stay here until marked read (issue 19 §5).
+            "unread_notices": list(unread_for(user)[:20]),
         },
     )
 
