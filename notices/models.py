@@ -16,7 +16,7 @@ class Audience(models.TextChoices):
 
 
 # The roles a notice to each audience is addressed to (the public has no login: no receipts).
-AUDIENCE_ROLES = {
+AUDIENCE_ROLES: dict[str, tuple[str, ...]] = {
     Audience.STAFF: (Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_CENTRE, Role.LEADER_READONLY),
     Audience.GRID_WORKERS: (Role.GRID_WORKER, Role.GRID_LEADER),
     Audience.PUBLIC: (),
