@@ -81,7 +81,10 @@ def notice_detail(request, pk):
         if overseer.exists() or notice.sender_id == request.user.pk
         else None
     )
-    return render(request, "notices/detail.html", {"notice": notice, "summary": summary})
+    addressed = Notice.objects.filter(selectors.addressed_q(request.user), pk=pk).exists()
+    return render(
+        request, "notices/detail.html", {"notice": notice, "summary": summary, "addressed": addressed}
+    )
 
 
 @login_required

@@ -33,6 +33,7 @@ def test_the_sender_sees_receipts(client, tree, notice):
     client.force_login(tree.users["community"])
     page = client.get(f"/notices/{notice.pk}/").content.decode()
     assert "data-receipts" in page and "worker2" in page
+    assert f"/notices/{notice.pk}/read/" not in page  # the sender is not addressed: nothing to mark read
 
 
 def test_a_stranger_gets_404(client, tree, notice):
