@@ -9,7 +9,7 @@ from gridgov.api import ScopedReadOnlyViewSet
 
 from . import selectors, services
 from .models import Notice
-from .serializers import NoticeCreateSerializer, NoticeSerializer, ReceiptSummarySerializer
+from .serializers import NoticeCreateSerializer, NoticeReceiptSummarySerializer, NoticeSerializer
 
 
 @extend_schema_view(
@@ -44,11 +44,11 @@ class NoticeViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         return Response(NoticeSerializer(notice).data)
 
     @extend_schema(
-        summary="Who of the addressed people has read the notice", responses=ReceiptSummarySerializer
+        summary="Who of the addressed people has read the notice", responses=NoticeReceiptSummarySerializer
     )
     @action(detail=True, methods=["get"])
     def receipts(self, request, pk=None):
-        return Response(ReceiptSummarySerializer(selectors.receipt_summary(self.get_object())).data)
+        return Response(NoticeReceiptSummarySerializer(selectors.receipt_summary(self.get_object())).data)
 
 
 ROUTES = [("notices", NoticeViewSet, "notice")]

@@ -43,15 +43,15 @@ class NoticeCreateSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class PersonSerializer(serializers.Serializer):
+class NoticeReaderSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="__str__")
     read_at = serializers.DateTimeField(allow_null=True)
 
 
-class ReceiptSummarySerializer(serializers.Serializer):
+class NoticeReceiptSummarySerializer(serializers.Serializer):
     total = serializers.IntegerField()
     read = serializers.IntegerField()
     unread = serializers.IntegerField()
-    readers = PersonSerializer(many=True)
-    not_read = PersonSerializer(many=True)
+    readers = NoticeReaderSerializer(many=True)
+    not_read = NoticeReaderSerializer(many=True)
