@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "intake",
     "open311",
     "tasks",
+    "notices",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from grids import security
+from notices import views as notices_views
 
 from . import errors, views
 from .health import healthz
@@ -39,7 +40,9 @@ urlpatterns = [
     path("residents/", include("residents.urls")),
     path("assessment/", include("assessment.urls")),
     path("command/", include("command.urls")),
+    path("public/notices/", notices_views.public_list, name="public-notices"),
     path("public/", include("intake.urls")),
+    path("notices/", include("notices.urls")),
     path("intake/", include("intake.staff_urls")),
     path("open311/v2/", include("open311.urls")),
     path("tasks/", include("tasks.urls")),

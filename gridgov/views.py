@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from cases.models import Case
 from cases.views.queues import WORKER_ROLES, queue_counts
 from grids.scope import reach
+from notices.selectors import unread_for
 from residents.visits import task_list
 
 from .templatetags.basemap import NOTICE_HIDDEN
@@ -53,6 +54,8 @@ def home(request):
             "groups": [(name, tiles) for name, tiles in groups if tiles],
             "visits_due": _visits_due(user) if is_worker else None,
             "recent_reports": _recent_reports(user) if is_worker else [],
+            # Notices addressed to the user stay here until marked read (issue 19 §5).
+            "unread_notices": list(unread_for(user)[:20]),
         },
     )
 

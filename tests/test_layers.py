@@ -18,7 +18,7 @@ LAYERS = [
     {"worktime"},  # the working-time calendar and deadline arithmetic
     {"cases"},  # the case, its workflow, events and pages
     {"dispatch", "residents"},  # dispatch reacts to cases' signals; residents report cases from visits
-    {"assessment", "command", "intake", "tasks"},  # tasks: work pushed down to grids (issue 19)
+    {"assessment", "command", "intake", "notices", "tasks"},  # tasks, notices: issue 19
     {"open311"},
     {"gridgov.site"},
 ]
@@ -34,6 +34,7 @@ APPS = [
     "intake",
     "open311",
     "tasks",
+    "notices",
 ]
 GRIDGOV_SITE = {"gridgov.urls", "gridgov.api_urls", "gridgov.views"}
 
