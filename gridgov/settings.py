@@ -250,6 +250,9 @@ SPECTACULAR_SETTINGS = {
         "AttachmentKindEnum": "cases.models.AttachmentKind",
         "AreaLevelEnum": "grids.models.Level",
         "AreaKindEnum": "grids.models.AreaKind",
+        "TargetKindEnum": "tasks.models.TargetKind",
+        "AdmissionRefusalKindEnum": "tasks.models.AdmissionRefusal.Kind",
+        "TaskEventKindEnum": "tasks.models.TaskEventKind",
     },
 }
 

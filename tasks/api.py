@@ -37,8 +37,8 @@ from .serializers import (
     AdmissionItemSerializer,
     AdmissionListPublishSerializer,
     AdmissionListSerializer,
+    AssignmentAssignSerializer,
     AssignmentSerializer,
-    AssignSerializer,
     BurdenRowSerializer,
     ProgressSerializer,
     RefusalSerializer,
@@ -201,14 +201,14 @@ class AssignmentViewSet(ScopedReadOnlyViewSet):
 
     @extend_schema(
         summary="The grid leader hands the assignment to grid workers",
-        request=AssignSerializer,
+        request=AssignmentAssignSerializer,
         responses=AssignmentSerializer,
         examples=[ASSIGN_EXAMPLE],
     )
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         self.get_object()
-        data = AssignSerializer(data=request.data)
+        data = AssignmentAssignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         done = services.assignment_assign(actor=request.user, assignment_id=pk, **data.validated_data)
         return Response(AssignmentSerializer(done).data)

@@ -16,12 +16,20 @@ TYPES = {
     "date": "date",
     "single": "singlevaluelist",
     "multi": "multivaluelist",
+    # The same types in the words a Chinese page offers (the help text names these, not the keys).
+    "文本": "string",
+    "长文本": "text",
+    "数字": "number",
+    "日期": "date",
+    "单选": "singlevaluelist",
+    "多选": "multivaluelist",
 }
 
 
 def fields_from_lines(text: str) -> list[dict]:
     """The form's fields from one line each: ``label; type; required; option, option`` (type one of text,
-    long, number, date, single, multi). Unknown types are passed on for the service to refuse."""
+    long, number, date, single, multi, or their Chinese names). Unknown types are passed on for the service
+    to refuse."""
     fields = []
     for i, line in enumerate((text or "").splitlines(), 1):
         parts = [p.strip() for p in line.replace("；", ";").split(";")]
@@ -81,7 +89,7 @@ class TaskForm(forms.Form):
         label=_("Form to fill per object"),
         required=False,
         widget=forms.Textarea(
-            attrs={"rows": 4, "placeholder": "燃气软管; single; 必填; 正常, 老化\n检查户数; number; 必填"}
+            attrs={"rows": 4, "placeholder": "燃气软管; 单选; 必填; 正常, 老化\n检查户数; 数字; 必填"}
         ),
         help_text=_("One field a line: label; type (text, long, number, date, single, multi); 必填; options"),
     )

@@ -189,7 +189,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignmentAssignSerializer(serializers.Serializer):
     workers = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False, max_length=50
     )

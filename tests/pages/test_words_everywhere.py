@@ -60,6 +60,11 @@ ENGLISH_OK = {
     "HMAC",
     "SHA",
     "English",
+    "GeoJSON",
+    "README",
+    "WGS",
+    "GCJ",
+    "XYZ",
     "km",
     "m",
 }
@@ -103,8 +108,9 @@ class Visible(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag not in self.VOID:
-            # Scripts, styles and what is hidden from every reader (the report form's honeypot).
-            hide = tag in ("script", "style", "template") or attrs.get("aria-hidden") == "true"
+            # Scripts, styles, what is hidden from every reader (the report form's honeypot), and code: a
+            # setting's name and value are typed as they are (the base map's first-run notice).
+            hide = tag in ("script", "style", "template", "code") or attrs.get("aria-hidden") == "true"
             self.stack.append((tag, hide))
             self.hidden += hide
         if self.hidden:
