@@ -89,7 +89,12 @@ class TaskForm(forms.Form):
         label=_("Form to fill per object"),
         required=False,
         widget=forms.Textarea(
-            attrs={"rows": 4, "placeholder": "燃气软管; 单选; 必填; 正常, 老化\n检查户数; 数字; 必填"}
+            attrs={
+                "rows": 4,
+                "placeholder": _(
+                    "Gas hose; single; required; fine, worn\nHouseholds checked; number; required"
+                ),
+            }
         ),
         help_text=_("One field a line: label; type (text, long, number, date, single, multi); 必填; options"),
     )
