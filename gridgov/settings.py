@@ -445,6 +445,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: an account, an address
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
+# Not verbose: no version banner from every process the demo starts; lockout lines still name the
+# account and the address (the lockout parameters), without the user agent.
+AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT = 1000
 # Without django-ipware axes reads REMOTE_ADDR: behind a proxy, set it from the proxy's header there.

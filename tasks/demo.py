@@ -286,18 +286,23 @@ def _progress(task, rng, centre) -> dict:
     )
     counts = {"filled": 0, "submitted": 0, "accepted": 0, "returned": 0, "findings": 0}
     assignments = list(
-        Assignment.objects.filter(task=task).annotate(n=Count("target_rows")).select_related("area")
+        Assignment.objects.filter(task=task)
+        .annotate(n=Count("target_rows"))
+        .select_related("area")
+        .order_by("area__code")
     )
     for a in assignments:
+        # The first grid is the demo logins' grid: its worker finds the campaign part-way, forms left to fill.
+        first = a is assignments[0]
         team = teams.get(a.area_code, [])
         leader = next((u for r, u in team if r == Role.GRID_LEADER), None)
         workers = [u for r, u in team if r == Role.GRID_WORKER]
-        if not leader or not workers or rng.random() < 0.2:
+        if not leader or not workers or (not first and rng.random() < 0.2):
             continue
         services.assignment_assign(actor=_user(leader), assignment_id=a.pk, workers=workers)
         worker = _user(workers[0])
         targets = list(Target.objects.filter(assignment=a).order_by("id"))
-        share = rng.choice([0.3, 0.6, 1.0, 1.0])
+        share = 0.3 if first else rng.choice([0.3, 0.6, 1.0, 1.0])
         for target in targets[: max(1, int(len(targets) * share))] if targets else []:
             hose = rng.choices(["ok", "old", "none"], [80, 8, 12])[0]
             finding = None
