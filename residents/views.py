@@ -373,6 +373,11 @@ def register_map_json(request):
 MAP_LIMIT = 2000
 
 
+def _place(data) -> dict:
+    """Where a household lives, as the settle and resettle services take it."""
+    return {name: data[name] for name in ("area", "building", "unit", "room", "address")}
+
+
 @login_required
 def household_new(request):
     areas = _writable(request.user)
@@ -385,11 +390,7 @@ def household_new(request):
             household = services.household_settle(
                 actor=request.user,
                 number=data["number"],
-                area=data["area"],
-                building=data["building"],
-                unit=data["unit"],
-                room=data["room"],
-                address=data["address"],
+                **_place(data),
             )
         except ValidationError as exc:
             service_errors(form, exc)
@@ -421,11 +422,7 @@ def household_edit(request, pk):
             services.household_resettle(
                 actor=request.user,
                 household=household,
-                area=data["area"],
-                building=data["building"],
-                unit=data["unit"],
-                room=data["room"],
-                address=data["address"],
+                **_place(data),
                 on=data["on"],
                 reason=data["reason"],
             )

@@ -199,6 +199,14 @@ class AssignmentViewSet(ScopedReadOnlyViewSet):
             qs = qs.filter(status=params["status"])
         return qs
 
+    def _act(self, request, pk, body, service):
+        """One step on an assignment in scope: the body checked, the service run, the assignment answered."""
+        self.get_object()
+        data = body(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = service(actor=request.user, assignment_id=pk, **data.validated_data)
+        return Response(AssignmentSerializer(done).data)
+
     @extend_schema(
         summary="The grid leader hands the assignment to grid workers",
         request=AssignmentAssignSerializer,
@@ -207,11 +215,7 @@ class AssignmentViewSet(ScopedReadOnlyViewSet):
     )
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
-        self.get_object()
-        data = AssignmentAssignSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        done = services.assignment_assign(actor=request.user, assignment_id=pk, **data.validated_data)
-        return Response(AssignmentSerializer(done).data)
+        return self._act(request, pk, AssignmentAssignSerializer, services.assignment_assign)
 
     @extend_schema(
         summary="The grid submits its work for review",
@@ -220,11 +224,7 @@ class AssignmentViewSet(ScopedReadOnlyViewSet):
     )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        self.get_object()
-        data = VersionSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        done = services.assignment_submit(actor=request.user, assignment_id=pk, **data.validated_data)
-        return Response(AssignmentSerializer(done).data)
+        return self._act(request, pk, VersionSerializer, services.assignment_submit)
 
     @extend_schema(
         summary="The sender accepts the work or sends it back with a reason",
@@ -234,11 +234,7 @@ class AssignmentViewSet(ScopedReadOnlyViewSet):
     )
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
-        self.get_object()
-        data = ReviewSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        done = services.assignment_review(actor=request.user, assignment_id=pk, **data.validated_data)
-        return Response(AssignmentSerializer(done).data)
+        return self._act(request, pk, ReviewSerializer, services.assignment_review)
 
 
 @extend_schema_view(

@@ -277,18 +277,6 @@ class TaskEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProgressRowSerializer(serializers.Serializer):
-    unit = serializers.CharField()
-    name = serializers.CharField()
-    assigned = serializers.IntegerField()
-    started = serializers.IntegerField()
-    submitted = serializers.IntegerField()
-    done = serializers.IntegerField()
-    overdue = serializers.IntegerField()
-    targets_total = serializers.IntegerField()
-    targets_done = serializers.IntegerField()
-
-
 class ProgressTotalsSerializer(serializers.Serializer):
     assigned = serializers.IntegerField()
     started = serializers.IntegerField()
@@ -297,6 +285,13 @@ class ProgressTotalsSerializer(serializers.Serializer):
     overdue = serializers.IntegerField()
     targets_total = serializers.IntegerField()
     targets_done = serializers.IntegerField()
+
+
+class ProgressRowSerializer(ProgressTotalsSerializer):
+    """One unit's counts: the totals' figures, named."""
+
+    unit = serializers.CharField()
+    name = serializers.CharField()
 
 
 class ProgressSerializer(serializers.Serializer):
