@@ -48,6 +48,7 @@ EXAMPLE = {
     "units": [],
     "workers": [],
     "categories": [],
+    "hotline_types": [],
     "trend": [],
 }
 

@@ -16,6 +16,7 @@ from .figures import (
     DEFAULT_WEIGHTS,
     FIGURES,
     GRADES,
+    HOTLINE_FIGURES,
     PARTS,
     UNIT_FIGURES,
     WORKER_FIGURES,
@@ -40,6 +41,8 @@ NAME_HEADERS = {
     "workers": gettext_lazy("Grid worker"),
     "category": gettext_lazy("Category"),
     "categories": gettext_lazy("Category"),
+    "hotline_types": gettext_lazy("Request type"),
+    "request_type": gettext_lazy("Request type"),
 }
 
 
@@ -51,6 +54,9 @@ def tables(data):
     out.append((_("Handling units"), UNIT_FIGURES, data["units"], "units"))
     out.append((_("Grid workers"), WORKER_FIGURES, data["workers"], "workers"))
     out.append((_("Categories"), CATEGORY_FIGURES, data["categories"], "category"))
+    # Published before request types were kept: no such table.
+    if data.get("hotline_types"):
+        out.append((_("12345 by request type"), HOTLINE_FIGURES, data["hotline_types"], "hotline_types"))
     return out
 
 

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 VALID_RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
-SOLVED_CLOSE_TYPES = ("normal", "overdue")
+SOLVED_CLOSE_TYPES = ("normal", "overdue", "answered")
 PUBLIC_SOURCES = ("citizen", "hotline")
 
 
@@ -426,6 +426,7 @@ UNIT_FIGURES = [
     "satisfaction_rate",
     "whistle_on_time_rate",
 ]
+HOTLINE_FIGURES = ["hotline_response_rate", "hotline_solution_rate", "hotline_satisfaction_rate"]
 WORKER_FIGURES = ["valid_report_rate", "self_handled", "verification_on_time_rate", "missed_report_rate"]
 CATEGORY_FIGURES = [
     "due_for_closing",

@@ -29,6 +29,7 @@ class CaseRecord(models.Model):
     category = models.ForeignKey("cases.Category", on_delete=models.PROTECT, related_name="+")
     major = models.ForeignKey("cases.Category", on_delete=models.PROTECT, related_name="+")
     source = models.CharField(max_length=16)
+    request_type = models.CharField(max_length=16, blank=True, default="")  # the 12345 request type
     status = models.CharField(max_length=16)
     # Who: the reporter (the grid worker as supervisor), the last verifier, the handling unit.
     reporter = models.ForeignKey(

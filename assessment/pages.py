@@ -15,7 +15,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .export import LEVEL_LABELS, NAME_HEADERS
-from .figures import AREA_FIGURES, CATEGORY_FIGURES, FIGURES, TREND_FIGURES, UNIT_FIGURES, WORKER_FIGURES
+from .figures import (
+    AREA_FIGURES,
+    CATEGORY_FIGURES,
+    FIGURES,
+    HOTLINE_FIGURES,
+    TREND_FIGURES,
+    UNIT_FIGURES,
+    WORKER_FIGURES,
+)
 from .selectors import parent_names
 
 # The columns a page shows per table (the exports and the API carry every figure).
@@ -35,7 +43,6 @@ PAGE_AREA_FIGURES = [
     "satisfaction_rate",
     "whistle_on_time_rate",
 ]
-HOTLINE_FIGURES = ["hotline_response_rate", "hotline_solution_rate", "hotline_satisfaction_rate"]
 # The whole scope's figures the first screen says, in this order (the rest are one click below them).
 HEADLINE_FIGURES = [
     "due_for_closing",
@@ -53,6 +60,7 @@ OTHER_TABS = [
     ("units", _("Handling units"), "units", UNIT_FIGURES, True),
     ("workers", _("Grid workers"), "workers", WORKER_FIGURES, True),
     ("categories", _("Categories"), "categories", CATEGORY_FIGURES, False),
+    ("hotline_types", _("12345 by request type"), "hotline_types", HOTLINE_FIGURES, True),
 ]
 # The heading of the name column, per table (areas for the levels and the hotline).
 TAB_KEYS = [key for key, *_rest in OTHER_TABS]
@@ -189,7 +197,8 @@ def report_view(data, query, *, level, levels, args, link):
     selector offers; the drill-down links carry ``query`` and the tab (so "back" returns to it)."""
     tab = tab_of(args.get("tab"))
     title, group, rows, figure_keys, scored = _tab_table(data, tab, level)
-    ranked = scored and tab != "hotline"  # the hotline table has scores and grades, not ranks
+    # The hotline tables have scores and grades, not ranks.
+    ranked = scored and tab not in ("hotline", "hotline_types")
     columns = ["name", *figure_keys, *(["score"] if scored else []), *(["rank"] if ranked else [])]
     default = ("rank", False) if ranked else ("score", True) if scored else ("name", False)
     column, descending = parse_sort(args.get("sort"), columns, default)

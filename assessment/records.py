@@ -45,7 +45,7 @@ STAGE_FROM = {
     "self_handled": "verify",
 }
 STAGE_ENDS = {
-    "file": {"file", "void", "self_handle"},
+    "file": {"file", "void", "self_handle", "answer", "return_to_hotline"},
     "dispatch": {"dispatch"},
     "handle": {"feedback"},
     "verify": {"verify_pass", "verify_fail"},
@@ -128,6 +128,7 @@ def record_values(case, events) -> dict:
         category_id=case.category_id,
         major_id=case.category.parent_id or case.category_id,
         source=case.source,
+        request_type=case.request_type,
         status=case.status,
         reporter_id=case.reporter_id,
         verifier_id=replay.verifier_id,

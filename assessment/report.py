@@ -11,7 +11,7 @@ from django.db.models import BigIntegerField, Case, Count, F, IntegerField, Sum,
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from cases.models import Category
+from cases.models import Category, RequestType
 from grids.models import Area, Department, Membership, Role
 from grids.scope import reach
 
@@ -19,6 +19,7 @@ from .figures import (
     AREA_FIGURES,
     CATEGORY_FIGURES,
     FIGURES,
+    HOTLINE_FIGURES,
     PARTS,
     TREND_FIGURES,
     UNIT_FIGURES,
@@ -144,14 +145,7 @@ def _row(key, name, counts, figure_keys, kind, volume_share=None, extra=None):
     score = composite(_values(figs), kind, volume_share)
     row = {"key": key, "name": name, "figures": figs, "score": score, "grade": grade(score)}
     if kind == "area":
-        hotline = composite(
-            _values(
-                figure_values(
-                    counts, ["hotline_response_rate", "hotline_solution_rate", "hotline_satisfaction_rate"]
-                )
-            ),
-            "hotline",
-        )
+        hotline = composite(_values(figure_values(counts, HOTLINE_FIGURES)), "hotline")
         row["hotline_score"], row["hotline_grade"] = hotline, grade(hotline)
     row.update(extra or {})
     return row
@@ -287,6 +281,17 @@ def category_table(counts):
     return rows
 
 
+def hotline_type_table(counts):
+    """The three hotline rates per 12345 request type (咨询, 求助, 投诉 …), scored as the hotline is: one
+    row per type with hotline cases due for a response or for closing, in the types' order."""
+    due = ("hotline_due_response", "hotline_due_for_closing")
+    return [
+        _row(kind, str(RequestType(kind).label), counts[kind], HOTLINE_FIGURES, "hotline")
+        for kind in RequestType.values
+        if any(counts.get(kind, {}).get(part) for part in due)
+    ]
+
+
 def trend(user, params: ReportParams):
     """Month by month over the twelve months ending with the report's period (one GROUP BY)."""
     local = timezone.localtime(params.start)
@@ -326,6 +331,7 @@ def report(user, params: ReportParams, *, levels=None, with_trend=True) -> dict:
         "reporter": "reporter_id",
         "verifier": "verifier_id",
         "category": "major_id",
+        "request_type": "request_type",
         "total": None,
     }
     counts = grouped_counts(qs, groups, as_of)
@@ -348,6 +354,7 @@ def report(user, params: ReportParams, *, levels=None, with_trend=True) -> dict:
         ),
         "workers": worker_table(user, counts["reporter"], counts["verifier"], counts["grid"]),
         "categories": category_table(counts["category"]),
+        "hotline_types": hotline_type_table(counts["request_type"]),
         "trend": trend(user, params) if with_trend else [],
     }
     return data

@@ -255,6 +255,7 @@ GROUPS: dict[str, tuple[str, int | None]] = {
     "reporter": ("reporter_id", None),
     "verifier": ("verifier_id", None),
     "category": ("major_id", None),
+    "request_type": ("request_type", None),
 }
 
 

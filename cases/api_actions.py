@@ -29,6 +29,8 @@ class CaseAction:
 FORMS = {
     "file": (s.CommentSerializer, _("File")),
     "void": (s.ReasonSerializer, _("Void")),
+    "answer": (s.AnswerSerializer, _("Answer directly")),
+    "return-to-hotline": (s.ReasonSerializer, _("Send back to the hotline")),
     "dispatch": (s.DispatchSerializer, _("Dispatch")),
     "return": (s.ReasonSerializer, _("Return")),
     "accept": (s.VersionedSerializer, _("Accept")),

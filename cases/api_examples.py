@@ -113,6 +113,8 @@ REPORT_EVENT = {
 ACTION_BODIES = {
     "file": {"version": 1, "comment": "现场核实属实，予以立案"},
     "void": {"version": 1, "reason": "非本辖区事项，已告知上报人"},
+    "answer": {"version": 1, "result": "已电话告知来电人：居住证办理需携带身份证和租房合同到社区服务中心"},
+    "return-to-hotline": {"version": 1, "reason": "该路段属相邻区管辖，请热线转派"},
     "dispatch": {"version": 2, "department": "CGJ", "comment": "请城管局当日处置"},
     "return": {"version": 3, "reason": "井盖属电信公司资产，不属本单位职责"},
     "accept": {"version": 3},

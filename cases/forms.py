@@ -16,6 +16,8 @@ from .models import Case, Category
 ACTION_FIELDS = {
     "file": ["comment"],
     "void": ["reason"],
+    "answer": ["result"],
+    "return-to-hotline": ["reason"],
     "dispatch": ["department", "team", "comment"],
     "return": ["reason"],
     "accept": [],
@@ -35,7 +37,16 @@ ACTION_FIELDS = {
     "supervise": ["comment"],
 }
 # Actions that undo or stop work: their buttons look different so nobody presses them by habit.
-CAUTION_ACTIONS = {"void", "return", "verify-fail", "suspend", "reject-extension", "reopen", "merge"}
+CAUTION_ACTIONS = {
+    "void",
+    "return-to-hotline",
+    "return",
+    "verify-fail",
+    "suspend",
+    "reject-extension",
+    "reopen",
+    "merge",
+}
 
 
 def minor_categories_for(user):

@@ -14,7 +14,7 @@ from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMFieldMixin
 
-from .workflow import OPEN, CaseWorkflow, Status
+from .workflow import OPEN, CaseWorkflow, RequestType, Status
 
 PUBLIC_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: read aloud over the phone
 
@@ -67,6 +67,7 @@ class Source(models.TextChoices):
 class CloseType(models.TextChoices):
     NORMAL = "normal", _("Normal")
     OVERDUE = "overdue", _("Overdue")
+    ANSWERED = "answered", _("Answered directly")
     ERROR = "error", _("Error")
     SPECIAL = "special", _("Special")
     MERGED = "merged", _("Merged as duplicate")
@@ -176,6 +177,8 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
         _("level"), max_length=16, choices=CaseLevel.choices, default=CaseLevel.COMMUNITY
     )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.PATROL)
+    # The 12345 request type; empty on cases that came another way.
+    request_type = models.CharField(_("request type"), max_length=16, choices=RequestType.choices, blank=True)
     status = FSMField(
         _("status"), max_length=16, choices=Status.choices, default=Status.REPORTED, protected=True
     )
@@ -381,6 +384,8 @@ class EventKind(models.TextChoices):
     SELF_HANDLE = "self_handle", _("Self-handled on the spot")
     FILE = "file", _("File")
     VOID = "void", _("Void")
+    ANSWER = "answer", _("Answered directly")
+    RETURN_TO_HOTLINE = "return_to_hotline", _("Returned to the hotline")
     DISPATCH = "dispatch", _("Dispatch")
     RETURN_TO_DISPATCHER = "return_to_dispatcher", _("Return")
     ACCEPT = "accept", _("Accept")

@@ -342,6 +342,10 @@ class DispatchSerializer(CommentSerializer):
         return data
 
 
+class AnswerSerializer(VersionedSerializer):
+    result = serializers.CharField(help_text="The answer given to the caller (直接答复).")
+
+
 class FeedbackSerializer(VersionedSerializer):
     result = serializers.CharField()
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)

@@ -79,6 +79,7 @@ def case_report(
     area: Area | None = None,
     urgency: str = "normal",
     source: str = Source.PATROL,
+    request_type: str = "",
     extra: dict | None = None,
     reporter_name: str = "",
     reporter_phone: str = "",
@@ -127,6 +128,7 @@ def case_report(
                 area=area,
                 urgency=urgency,
                 source=source,
+                request_type=request_type,
                 extra=extra,
                 reporter_name=reporter_name,
                 reporter_phone=reporter_phone,
@@ -176,6 +178,7 @@ def _case_create(
     area,
     urgency,
     source,
+    request_type,
     extra,
     reporter_name,
     reporter_phone,
@@ -213,6 +216,7 @@ def _case_create(
         category=category,
         extra=cleaned_extra,
         urgency=urgency,
+        request_type=request_type,
         level=level or category.default_level,
         source=source,
         reporter=actor if getattr(actor, "pk", None) else None,
@@ -308,6 +312,8 @@ def _service(action):
 
 case_file = _service("file")
 case_void = _service("void")
+case_answer = _service("answer")
+case_return_to_hotline = _service("return-to-hotline")
 case_dispatch = _service("dispatch")
 case_return = _service("return")
 case_accept = _service("accept")

@@ -79,6 +79,8 @@ def report_step(case, actor, at) -> Change:
     "report" event is drafted. ``case.pk`` may still be None; the caller sets the draft's ``case_id``."""
     clock = clock_after(case, "report", at)
     payload = {"source": case.source, "area": case.area_code, "clock": clock}
+    if case.request_type:
+        payload["request_type"] = case.request_type
     event = EventDraft(case.pk, "report", at, getattr(actor, "pk", None), "", case.status, "", payload)
     return Change(case, event)
 
@@ -119,6 +121,10 @@ def _dispatch(case, department=None, team=None, comment=""):
         comment,
         {"department": getattr(department, "pk", None), "team": getattr(team, "code", None)},
     )
+
+
+def _answer(case, result):
+    return Request("answer", Inputs(result=result), payload={"result": result, "close_type": "answered"})
 
 
 def _feedback(case, result):
@@ -192,6 +198,8 @@ ACTIONS = {
     for a in [
         Action("file", ("file",), _commented("file")),
         Action("void", ("void",), _reasoned("void")),
+        Action("answer", ("answer",), _answer),
+        Action("return-to-hotline", ("return_to_hotline",), _reasoned("return_to_hotline")),
         Action("dispatch", ("dispatch",), _dispatch),
         Action("return", ("return_to_dispatcher",), _reasoned("return_to_dispatcher")),
         Action("accept", ("accept",), lambda case: Request("accept")),

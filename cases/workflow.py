@@ -36,6 +36,21 @@ class Status(models.TextChoices):
     VOIDED = "voided", _("Voided")
 
 
+class RequestType(models.TextChoices):
+    """What a 12345 caller asks for (诉求类型). A question, a suggestion or praise needs no unit on site:
+    the case is answered directly (``answer``); the rest are filed and dispatched."""
+
+    CONSULT = "consult", _("Enquiry")
+    HELP = "help", _("Request for help")
+    COMPLAINT = "complaint", _("Complaint")
+    TIP_OFF = "tip_off", _("Tip-off")
+    SUGGESTION = "suggestion", _("Suggestion")
+    PRAISE = "praise", _("Praise")
+
+
+NO_DISPATCH_TYPES = (RequestType.CONSULT, RequestType.SUGGESTION, RequestType.PRAISE)
+
+
 FINAL = {Status.CLOSED, Status.EVALUATED, Status.VOIDED}
 OPEN = [s for s in Status.values if s not in FINAL]
 ACTIVE = [s for s in OPEN if s != Status.SUSPENDED]
@@ -263,6 +278,22 @@ def callback_window():
     return datetime.timedelta(days=settings.GRIDGOV["CALLBACK_WINDOW_DAYS"])
 
 
+@condition(_("Only an enquiry, a suggestion or praise is answered without dispatch."))
+def needs_no_dispatch(case, inputs):
+    return case.request_type in NO_DISPATCH_TYPES
+
+
+@condition(_("Only a case from the 12345 hotline goes back to the hotline."))
+def from_hotline(case, inputs):
+    return case.source == "hotline"
+
+
+@condition(_("The hotline's time for sending an order back has passed."))
+def within_return_limit(case, inputs):
+    limit = datetime.timedelta(hours=settings.GRIDGOV["HOTLINE_RETURN_HOURS"])
+    return inputs.moment <= case.reported_at + limit
+
+
 @condition(_("The case is already supervised."))
 def not_supervised(case, inputs):
     return not case.is_supervised
@@ -324,6 +355,31 @@ class CaseWorkflow(models.Model):
         custom={"conditions": (has_reason,)},
     )
     def void(self, inputs):
+        self.voided_at = inputs.moment
+
+    @transition(
+        field="status",
+        source=Status.REPORTED,
+        target=Status.CLOSED,
+        permission=is_case_unit,
+        custom={"conditions": (needs_no_dispatch, has_result)},
+    )
+    def answer(self, inputs):
+        """Answered directly (直接答复): taken up and closed at once, the answer as the result; nobody goes
+        on site, so it is due for closing and solved in the figures without a dispatch."""
+        self.result = inputs.result
+        self.close_type = "answered"
+        self.filed_at = self.closed_at = inputs.moment
+
+    @transition(
+        field="status",
+        source=[Status.REPORTED, Status.FILED],
+        target=Status.VOIDED,
+        permission=is_case_unit,
+        custom={"conditions": (from_hotline, within_return_limit, has_reason)},
+    )
+    def return_to_hotline(self, inputs):
+        """退单: not the district's to handle; the hotline gets it back with the reason (its webhook)."""
         self.voided_at = inputs.moment
 
     @transition(

@@ -371,6 +371,8 @@ GRIDGOV = {
     "WARN_RATIO": env.float("GRIDGOV_WARN_RATIO", default=0.8),
     # The evaluate step: closed cases nobody rated within this many days close as "no response".
     "CALLBACK_WINDOW_DAYS": env.int("GRIDGOV_CALLBACK_WINDOW_DAYS", default=7),
+    # How long after a 12345 order arrives the district may send it back (退单) when it is not its own.
+    "HOTLINE_RETURN_HOURS": env.int("GRIDGOV_HOTLINE_RETURN_HOURS", default=24),
     # Patrol tracks are sensitive personal information: kept this many days, then deleted.
     "TRACK_RETENTION_DAYS": env.int("GRIDGOV_TRACK_RETENTION_DAYS", default=30),
     # Assessment composites: {"area" | "department" | "worker" | "hotline": {figure: weight}} replaces

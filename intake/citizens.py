@@ -112,6 +112,8 @@ MILESTONES = {
     "verify_pass": gettext_lazy("Checked on site."),
     "close": gettext_lazy("Closed."),
     "void": gettext_lazy("Not taken up as a case."),
+    "answer": gettext_lazy("Answered:"),
+    "return_to_hotline": gettext_lazy("Sent back to the 12345 hotline, which passes it to the right office:"),
     "merge": gettext_lazy("Joined with an earlier report of the same problem: its progress is shown here."),
     "reopen": gettext_lazy("Reopened for more work."),
     "suspend": gettext_lazy("Paused."),
@@ -170,9 +172,9 @@ def tracking_for(token: str) -> Tracking | None:
 
 def _milestone(event, shown) -> Milestone:
     detail = ""
-    if event.kind == "close" and event.case_id == shown.pk:
+    if event.kind in ("close", "answer") and event.case_id == shown.pk:
         detail = shown.result
-    elif event.kind == "void":
+    elif event.kind in ("void", "return_to_hotline"):
         detail = event.comment  # the reason is the one comment a citizen is told
     elif event.kind == "note_public":
         detail = event.comment

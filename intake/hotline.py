@@ -69,6 +69,7 @@ def order_receive(*, integration, data: dict) -> OrderResult:
                 address=data.get("address", ""),
                 urgency=data.get("urgency", "normal"),
                 source=Source.HOTLINE,
+                request_type=data.get("request_type", ""),
                 reporter_name=data.get("caller_name", ""),
                 reporter_phone=data.get("caller_phone", ""),
                 extra=data.get("extra") or {},

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from cases.models import RATINGS, Urgency
+from cases.models import RATINGS, RequestType, Urgency
 
 EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 LATEST = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
@@ -38,6 +38,7 @@ class ConnectorTimeField(serializers.DateTimeField):
                 "lat": 28.2025,
                 "lon": 112.9025,
                 "urgency": "normal",
+                "request_type": "complaint",
                 "due_at": "2026-11-25T18:00:00+08:00",
             },
         )
@@ -65,6 +66,13 @@ class HotlineOrderInSerializer(serializers.Serializer):
         help_text="Grid or community code when the order has no point.",
     )
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+    # No default: an order sent without one fingerprints as before (a retry of it is not a conflict).
+    request_type = serializers.ChoiceField(
+        choices=RequestType.choices,
+        required=False,
+        help_text="The caller's request type (诉求类型): an enquiry, suggestion or praise is answered "
+        "directly, the rest are dispatched.",
+    )
     due_at = ConnectorTimeField(
         required=False,
         allow_null=True,
