@@ -92,7 +92,15 @@ def deliveries_for_change(case_id: int, kind: str, *, at=None) -> list[int]:
     case = (
         Case.objects.filter(pk=case_id)
         .only(
-            "id", "reporter_id", "public_id", "number", "status", "satisfaction", "close_type", "updated_at"
+            "id",
+            "reporter_id",
+            "public_id",
+            "number",
+            "status",
+            "satisfaction",
+            "close_type",
+            "result",
+            "updated_at",
         )
         .first()
     )
@@ -109,7 +117,7 @@ def deliveries_for_change(case_id: int, kind: str, *, at=None) -> list[int]:
     event = (
         CaseEvent.objects.filter(case_id=case_id, kind=kind)
         .order_by("-seq")
-        .only("seq", "created_at")
+        .only("seq", "created_at", "comment")
         .first()
     )
     seq = event.seq if event else 0
@@ -139,9 +147,12 @@ def _payload(case, kind, seq, event, integration):
     order = HotlineOrder.objects.filter(case_id=case.pk, integration=integration).values_list(
         "external_id", flat=True
     )
+    # The hotline relays these words to the caller: the answer given, or why the order came back (退单).
+    words = {"answer": case.result, "return_to_hotline": event.comment if event else ""}
     return {
         "event": kind,
         "event_seq": seq,
+        **({"text": words[kind]} if kind in words else {}),
         "occurred_at": (event.created_at if event else timezone.now()).isoformat(),
         "case": {
             "public_id": case.public_id,

@@ -88,7 +88,9 @@ def test_it_sends_an_order_back_to_the_hotline_with_the_reason(
     assert case.status == "voided" and case.voided_at is not None
     event = CaseEvent.objects.get(case=case, kind="return_to_hotline")
     assert event.comment == "该路段属相邻区管辖"
-    assert WebhookDelivery.objects.filter(integration=hotline, case=case).exists()
+    delivery = WebhookDelivery.objects.get(integration=hotline, case=case, kind="return_to_hotline")
+    assert delivery.payload["text"] == "该路段属相邻区管辖"
+    assert delivery.payload["case"]["external_id"] == "GD-0001"
 
 
 def test_it_refuses_to_send_back_past_the_limit_or_without_a_reason(tree, hotline, settings):
