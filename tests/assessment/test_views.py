@@ -151,6 +151,7 @@ def test_the_report_says_the_headline_first_then_one_table_at_a_time(tree, march
         "units",
         "workers",
         "categories",
+        "hotline_types",
     }
     response = _client(tree, "centre").get("/assessment/" + tabs["units"])
     assert response.status_code == 200 and response.context["table"]["group"] == "units"

@@ -16,6 +16,9 @@ CENTRE = {"centre"}
 MATRIX = [
     ("file", Status.REPORTED, UNIT),
     ("void", Status.REPORTED, UNIT),
+    ("answer", Status.REPORTED, UNIT),
+    ("return_to_hotline", Status.REPORTED, UNIT),
+    ("return_to_hotline", Status.FILED, UNIT),
     ("void", Status.FILED, CENTRE),
     ("void", Status.ACCEPTED, CENTRE),
     ("self_handle", Status.REPORTED, {"worker"}),

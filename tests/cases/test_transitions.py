@@ -96,6 +96,10 @@ def test_every_transition_runs_through_the_core(tree, rubbish, dispute, django_u
         step(voided, u["community"], "void", Status.VOIDED, reason="误报")
         fixed = locked(report(tree, dispute, extra={"parties": 2}))
         step(fixed, u["worker"], "self_handle", Status.SELF_HANDLED, result="已调解")
+        enquiry = locked(report(tree, rubbish, source="hotline", request_type="consult"))
+        step(enquiry, u["community"], "answer", Status.CLOSED, result="已答复来电人")
+        elsewhere = locked(report(tree, rubbish, source="hotline", request_type="complaint"))
+        step(elsewhere, u["community"], "return_to_hotline", Status.VOIDED, reason="属相邻区管辖")
 
     lapsed = run_loop_closed(tree, dispute)
     with time_machine.travel(NOW + dt.timedelta(days=30), tick=False):
@@ -103,7 +107,7 @@ def test_every_transition_runs_through_the_core(tree, rubbish, dispute, django_u
 
     names = {t.name for t in Case._meta.get_field("status").get_all_transitions(Case)}
     assert set(steps) == names
-    for c in (case, voided, fixed, lapsed):
+    for c in (case, voided, fixed, enquiry, elsewhere, lapsed):
         assert verify_chain(CaseEvent.objects.filter(case=c).order_by("seq")) is None
 
 
