@@ -41,6 +41,7 @@ urlpatterns = [
     path("assessment/", include("assessment.urls")),
     path("command/", include("command.urls")),
     path("public/notices/", notices_views.public_list, name="public-notices"),
+    path("public/reports/", include("open311.public_urls")),
     path("public/", include("intake.urls")),
     path("notices/", include("notices.urls")),
     path("intake/", include("intake.staff_urls")),

@@ -189,6 +189,22 @@ def requests_find(*, ids=None, codes=None, start=None, end=None, statuses=None, 
     return list(_as_rows(qs.order_by("-reported_at", "-id"))[:limit])
 
 
+def public_reports(*, area="", category="", state="", before=None, size=20):
+    """One page of the public reports list, newest first: (rows as ``requests_find``'s, the cursor of the
+    next page or None). Keyset on the id (ids grow with reporting): a deep page costs what the first does."""
+    qs = published_cases()
+    if area:
+        qs = qs.filter(area_code__startswith=area)
+    if category:
+        qs = qs.filter(category__code=category)
+    if state in ("open", "closed"):
+        qs = qs.filter(status__in=OPEN if state == "open" else list(FINAL))
+    if before:
+        qs = qs.filter(pk__lt=before)
+    rows = list(_as_rows(qs.order_by("-pk"))[: size + 1])
+    return rows[:size], rows[size - 1]["pk"] if len(rows) > size else None
+
+
 def request_by_public_id(public_id):
     return _as_rows(published_cases().filter(public_id=public_id)).first()
 
