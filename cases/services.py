@@ -41,7 +41,15 @@ from .numbers import case_number_allocate
 from .selectors import cases_visible_to, unit_members
 from .tokens import case_id_for_token
 from .transitions import RATINGS, ActionNotAllowed, Change, action_request, report_step, request_step
-from .workflow import FINAL, callback_window, is_case_unit, is_handler, leads_handling_unit, may_write_notes
+from .workflow import (
+    FINAL,
+    Status,
+    callback_window,
+    is_case_unit,
+    is_handler,
+    leads_handling_unit,
+    may_write_notes,
+)
 
 __all__ = ["RATINGS", "ActionNotAllowed", "StaleVersion"]  # what callers catch or read here
 
@@ -365,6 +373,36 @@ def case_evaluate_by_token(*, token, satisfaction, comment=""):
         comment=comment,
         channel="link",
     )
+
+
+def may_reopen_by_citizen(case) -> bool:
+    """Whether a citizen may still say "still a problem": closed (rated or not) within the callback window."""
+    return (
+        case.status in (Status.CLOSED, Status.EVALUATED)
+        and case.closed_at is not None
+        and case.closed_at >= timezone.now() - callback_window()
+    )
+
+
+def case_reopen_by_token(*, token, words):
+    """ "Still a problem" (仍未解决): the citizen, through their link and within the callback window after the
+    closing, sends the case back to work with their words. It runs the centre's ``reopen`` as the system:
+    the case is filed again, its unit dispatches it anew, and the timeline keeps the citizen's words."""
+    case_id = case_id_for_token(token)
+    if case_id is None:
+        raise PermissionDenied(_("This link is not valid."))
+    own = Case.objects.only("duplicate_of_id").get(pk=case_id)
+    case = Case.objects.only("status", "closed_at").get(pk=own.duplicate_of_id or case_id)
+    words = (words or "").strip()
+    if not words:
+        raise ValidationError({"words": [_("Say what is still wrong.")]})
+    if case.status in FINAL and not may_reopen_by_citizen(case):
+        raise ValidationError(
+            {"words": [_("This report can no longer be reopened from its link; please report it again.")]}
+        )
+    reason = _("The reporter says it is still a problem: %(words)s") % {"words": words[:500]}
+    # Open again (reopened meanwhile): the core refuses with ActionNotAllowed.
+    return case_act("reopen", case_id=case.pk, actor=None, reason=reason)
 
 
 def evaluations_lapse(*, now=None, limit=500) -> int:

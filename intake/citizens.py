@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.models import Attachment, Case, CaseEvent, Category, Satisfaction, Source
-from cases.services import case_report
+from cases.services import case_report, may_reopen_by_citizen
 from cases.tokens import case_id_for_token
 
 from .keys import integration_create
@@ -139,6 +139,7 @@ class Tracking:
     milestones: list
     after_photos: list
     may_rate: bool
+    may_reopen: bool  # "still a problem": closed within the callback window
     rating: str  # display of the rating given, if any
 
 
@@ -166,6 +167,7 @@ def tracking_for(token: str) -> Tracking | None:
         milestones=milestones,
         after_photos=photos,
         may_rate=shown.status == "closed",
+        may_reopen=may_reopen_by_citizen(shown),
         rating=str(Satisfaction(shown.satisfaction).label) if shown.satisfaction else "",
     )
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("locate/", views.locate, name="locate"),
     path("track/<str:token>/", views.track, name="track"),
     path("track/<str:token>/rate/", views.rate, name="rate"),
+    path("track/<str:token>/still-a-problem/", views.still_a_problem, name="still"),
     path("track/<str:token>/photos/<int:pk>/", views.after_photo, name="photo"),
     path(
         "track/<str:token>/photos/<int:pk>/thumbnail/",

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases.duplicates import duplicate_query, duplicates_near
 from cases.models import Case
-from cases.services import ActionNotAllowed, case_evaluate_by_token
+from cases.services import ActionNotAllowed, case_evaluate_by_token, case_reopen_by_token
 from cases.tokens import citizen_token
 from cases.views.report import map_settings
 from gridgov.stored_files import stored_file_response
@@ -136,7 +136,7 @@ def locate(request):
     return JsonResponse({"area": {"name": name} if name else None})
 
 
-def track(request, token):
+def track(request, token, *, status=200, **errors):
     tracking = tracking_for(token)
     if tracking is None:
         raise Http404
@@ -147,9 +147,25 @@ def track(request, token):
             "t": tracking,
             "token": token,
             "new": request.GET.get("new") == "1",
-            "link": request.build_absolute_uri(request.path),
+            "link": request.build_absolute_uri(reverse("intake:track", args=[token])),
+            **errors,
         },
+        status=status,
     )
+
+
+@require_POST
+def still_a_problem(request, token):
+    """The closed report is not fixed: the citizen's words send it back to work (within the window)."""
+    try:
+        case_reopen_by_token(token=token, words=request.POST.get("words", ""))
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        return track(request, token, status=400, reopen_error=" ".join(exc.message_dict.get("words", [])))
+    except ActionNotAllowed:
+        pass  # reopened meanwhile: the page shows where it stands
+    return redirect("intake:track", token=token)
 
 
 @require_POST
@@ -162,18 +178,7 @@ def rate(request, token):
     except PermissionDenied as exc:
         raise Http404 from exc
     except ValidationError:
-        tracking = tracking_for(token)
-        return render(
-            request,
-            "intake/track.html",
-            {
-                "t": tracking,
-                "token": token,
-                "link": request.build_absolute_uri(request.path.rsplit("rate/", 1)[0]),
-                "rate_error": _("Choose one of the three answers."),
-            },
-            status=400,
-        )
+        return track(request, token, status=400, rate_error=_("Choose one of the three answers."))
     except ActionNotAllowed:
         pass  # rated already (or reopened meanwhile): the page shows where it stands
     return redirect("intake:track", token=token)

@@ -1,6 +1,7 @@
 """Citizens: report without an account, follow the case with the link, rate it when it closes."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
@@ -308,3 +309,39 @@ def test_possible_duplicates_are_recent_open_cases_within_the_category_radius(cl
         {"category": "01001", "lat": grid.centroid_lat + 0.0005, "lon": grid.centroid_lon},
     ).content.decode()  # ~56 m
     assert fresh.public_id not in beyond
+
+
+def test_still_a_problem_sends_the_closed_report_back_to_work_with_the_words(client, tree):
+    opened(client)
+    track_url = send(client, tree).headers["Location"].split("?")[0]
+    case = Case.objects.get()
+    assert 'id="still-form"' not in client.get(track_url).content.decode()  # open: nothing to reopen
+    _close(tree, case)
+    assert 'id="still-form"' in client.get(track_url).content.decode()
+    empty = client.post(f"{track_url}still-a-problem/", {"words": "  "})
+    assert empty.status_code == 400 and "id_words-errors" in empty.content.decode()
+    assert Case.objects.get(pk=case.pk).status == "closed"
+    sent = client.post(f"{track_url}still-a-problem/", {"words": "垃圾又堆起来了"})
+    assert sent.status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.reopen_count) == ("filed", 1)
+    event = CaseEvent.objects.get(case=case, kind="reopen")
+    assert event.actor is None and "垃圾又堆起来了" in event.comment
+    # Open again: the form is gone, and a second press changes nothing.
+    assert 'id="still-form"' not in client.get(track_url).content.decode()
+    assert client.post(f"{track_url}still-a-problem/", {"words": "还有"}).status_code == 302
+    assert CaseEvent.objects.filter(case=case, kind="reopen").count() == 1
+
+
+def test_still_a_problem_only_within_the_window_and_with_a_valid_link(client, tree, settings):
+    opened(client)
+    track_url = send(client, tree).headers["Location"].split("?")[0]
+    case = Case.objects.get()
+    _close(tree, case)
+    case.refresh_from_db()
+    window = settings.GRIDGOV["CALLBACK_WINDOW_DAYS"]
+    Case.objects.filter(pk=case.pk).update(closed_at=case.closed_at - timedelta(days=window, minutes=1))
+    late = client.post(f"{track_url}still-a-problem/", {"words": "垃圾又堆起来了"})
+    assert late.status_code == 400 and Case.objects.get(pk=case.pk).status == "closed"
+    forged = client.post("/public/track/nope:forged/still-a-problem/", {"words": "x"})
+    assert forged.status_code == 404
