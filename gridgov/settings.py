@@ -387,6 +387,8 @@ GRIDGOV = {
     "OPEN311_CHANGESET": env.str("OPEN311_CHANGESET", default="2026-11-23T00:00:00+08:00"),
     "OPEN311_MEDIA_HOSTS": env.list("OPEN311_MEDIA_HOSTS", default=[]),  # ".example.com" = its subdomains
     "OPEN311_RATE_LIMIT": env.int("OPEN311_RATE_LIMIT", default=60),  # POSTs per key per minute; 0 = off
+    # Refused or failed Open311 photo fetches (a client's URL, its error): deleted after this many days.
+    "OPEN311_REJECTED_MEDIA_DAYS": env.int("OPEN311_REJECTED_MEDIA_DAYS", default=90),
     # Keys of the audit chains' HMAC (gridgov/audit_hash.py), kept out of the database: "id:secret,id:secret"
     # (AUDIT_KEY_ID writes, default the first; the others still verify old rows). Empty: development
     # derives one from SECRET_KEY; production refuses to run.
