@@ -71,11 +71,10 @@ class RequestIdMiddleware:
         given = request.headers.get(HEADER, "")
         rid = given if _VALID.match(given) else uuid.uuid4().hex
         request.request_id = rid
-        token = REQUEST_ID.set(rid)
-        try:
-            response = self.get_response(request)
-        finally:
-            REQUEST_ID.reset(token)
+        # Set, not reset after: Django logs a 4xx/5xx answer (django.request) once the middleware chain has
+        # returned, still on this thread. The next request on the thread sets its own.
+        REQUEST_ID.set(rid)
+        response = self.get_response(request)
         response.headers[HEADER] = rid
         return response
 
@@ -85,7 +84,8 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record):
         if not getattr(record, "request_id", None):
-            record.request_id = REQUEST_ID.get() or "-"
+            request = getattr(record, "request", None)  # django.request's records carry the request
+            record.request_id = getattr(request, "request_id", None) or REQUEST_ID.get() or "-"
         return True
 
 

@@ -3,15 +3,14 @@
 # the PostgreSQL database and Redis named in DATABASE_URL / REDIS_URL (prepared by bench/load/prepare.py).
 #   WEB_CONCURRENCY=1 USERS=300 SPAWN=2 DURATION=3m bench/load/run.sh out/w1
 # Users ramp up at SPAWN per second, so one run walks the load up and the stats history shows where p95
-# passes 300 ms. STOP_BROKER=60 stops Redis' broker use for that many seconds mid-run (optional scenario:
-# the worker is paused and the app's publishes fail over to the outbox; see bench/README.md).
+# passes 300 ms. Figures and how to read them: bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${1:?output prefix}
 mkdir -p "$(dirname "$OUT")"
 PORT=${PORT:-8722}
 LOCUST=${LOCUST:-/tmp/locust_ops22/bin/locust}
-export DEBUG=false GRIDGOV_OTP_REQUIRED=false LOG_FORMAT=json LOG_LEVEL=WARNING GUNICORN_ACCESS_LOG=
+export AXES_FAILURE_LIMIT=1000000 DEBUG=false GRIDGOV_OTP_REQUIRED=false LOG_FORMAT=json LOG_LEVEL=WARNING GUNICORN_ACCESS_LOG=
 export API_USER_RATE=100000/min API_ANON_RATE=100000/min OPEN311_RATE_LIMIT=0
 export GUNICORN_BIND=127.0.0.1:$PORT WEB_CONCURRENCY=${WEB_CONCURRENCY:-1}
 export PROMETHEUS_MULTIPROC_DIR=${GRIDGOV_VAR_DIR:?}/prom && rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
