@@ -7,4 +7,14 @@ class CommandConfig(AppConfig):
     verbose_name = _("Command map and patrols")
 
     def ready(self):
-        from . import selectors  # noqa: F401  (registers the access scopes)
+        from datetime import timedelta
+
+        from dispatch.sweep import step_register
+
+        from . import (
+            selectors,  # noqa: F401  (registers the access scopes)
+            services,
+        )
+
+        # Patrol tracks past TRACK_RETENTION_DAYS, deleted by the sweep once an hour.
+        step_register("retention_patrol_tracks", services.retention_tracks, every=timedelta(hours=1))

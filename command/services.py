@@ -1,5 +1,6 @@
 """Writes of the command app: a grid worker's patrol position, the track-access log, the retention purge."""
 
+import logging
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,6 +32,9 @@ class Recorded:
     @property
     def merged(self):
         return self.position is None
+
+
+log = logging.getLogger(__name__)
 
 
 def _check(lat, lon, accuracy_m, recorded_at, now):
@@ -126,4 +130,12 @@ def purge_old_tracks(*, now=None, chunk=5000) -> int:
             break
         deleted += PatrolPosition.objects.filter(id__in=ids).delete()[0]
     PatrolLast.objects.filter(recorded_at__lt=cutoff).delete()
+    return deleted
+
+
+def retention_tracks(*, now=None) -> int:
+    """The sweep's retention step for patrol tracks (hourly): the purge, and a log line when it deleted."""
+    deleted = purge_old_tracks(now=now)
+    if deleted:
+        log.info("retention: deleted %s patrol positions older than %s days", deleted, retention_days())
     return deleted

@@ -28,6 +28,8 @@ fi
 # filesystem broker under it.
 VAR=${GRIDGOV_VAR_DIR:-/var/lib/gridgov}
 mkdir -p "$VAR" "${STATIC_ROOT:-$VAR/staticfiles}" "${MEDIA_ROOT:-$VAR/media}" "$VAR/beat"
+# prometheus_client's multiprocess mode writes its counters here (gridgov/observability.py).
+if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then mkdir -p "$PROMETHEUS_MULTIPROC_DIR"; fi
 if [ -z "${REDIS_URL:-}" ]; then
     mkdir -p "$VAR/broker/queue" "$VAR/broker/processed" "$VAR/broker/control"
 fi

@@ -34,3 +34,12 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no acce
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 proc_name = "gridgov-web"
+
+
+def child_exit(server, worker):
+    """prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR, gridgov/observability.py): a dead
+    worker's live gauges are dropped; its counters and histograms stay summed in the directory."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

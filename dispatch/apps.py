@@ -8,8 +8,10 @@ class DispatchConfig(AppConfig):
 
     def ready(self):
         from cases.workflow import condition_register
+        from gridgov.observability import gauge_register
 
         from . import (
+            metrics,
             receivers,  # noqa: F401  (listens to cases.signals.case_changed; loads routing's suggestions)
             selectors,  # noqa: F401  (registers access scopes and a department's reach into cases)
             services,
@@ -18,3 +20,11 @@ class DispatchConfig(AppConfig):
 
         # Co-handling holds the lead department's feedback back until every assistant answered.
         condition_register("feedback", services.assistants_settled)
+
+        # What the sweep and the outbox still have to do, for Prometheus (gridgov.observability).
+        gauge_register(
+            "gridgov_sweep_backlog", "Cases past a deadline the sweep has not handled", metrics.sweep_backlog
+        )
+        gauge_register(
+            "gridgov_outbox_backlog", "Notification deliveries pending and due", metrics.outbox_backlog
+        )

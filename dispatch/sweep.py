@@ -28,6 +28,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models import F, Q, Value, When
 from django.utils import timezone
@@ -93,11 +94,22 @@ class SweepResult:
 
 # Steps the apps above add to the sweep (``step_register``, from an AppConfig.ready): fn(now=...) -> count.
 # They run after the cases' own work, in the same run, so there is one scheduler for every deadline.
+# A step given ``every`` (a timedelta: the retention purges, hourly) runs at most that often: the first
+# sweep to take the step's cache key runs it, the others skip it (counted as 0) until the key expires.
 STEPS: dict = {}
 
 
-def step_register(name: str, fn) -> None:
-    STEPS[name] = fn
+def step_register(name: str, fn, *, every: timedelta | None = None) -> None:
+    STEPS[name] = fn if every is None else _spaced(name, fn, every)
+
+
+def _spaced(name: str, fn, every: timedelta):
+    def step(now):
+        if not cache.add(f"sweep:step:{name}", now.isoformat(), timeout=every.total_seconds()):
+            return 0
+        return fn(now=now)
+
+    return step
 
 
 def sweep(now=None) -> SweepResult:

@@ -1,12 +1,14 @@
 """Celery tasks: thin, idempotent wrappers taking ids."""
 
 import logging
+import time
 
 from celery import shared_task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import audit
+from gridgov.observability import sweep_record
 from grids.models import Membership, Role
 
 from . import notifications
@@ -18,7 +20,9 @@ log = logging.getLogger(__name__)
 @shared_task(ignore_result=False)
 def sweep_deadlines():
     """Beat runs this every minute: warnings, overdue escalations, whistle and assist deadlines."""
+    started = time.perf_counter()
     result = sweep()
+    sweep_record(time.perf_counter() - started)
     if result.warned or result.overdue or result.climbed:
         log.info("sweep: %s", result.as_dict())
     return result.as_dict()

@@ -7,6 +7,9 @@ class GridgovConfig(AppConfig):
     name = "gridgov"
     verbose_name = _("GridGov")
 
+    def ready(self):
+        from . import observability  # noqa: F401  (Celery's signals: the request id, task metrics)
+
 
 class GridGovAdminConfig(admin_apps.AdminConfig):
     """The admin with the second-factor check of grids/security.py (Django's documented default_site)."""

@@ -62,11 +62,7 @@ app.conf.beat_schedule = {
         "schedule": 600.0,
         "options": {"expires": 590},
     },
-    # Patrol tracks are sensitive personal information: deleted after the retention period.
-    "command-track-retention": {
-        "task": "command.tasks.purge_old_tracks",
-        "schedule": crontab(hour=3, minute=15),
-    },
+    # Retention (patrol tracks, refused Open311 photos) runs as hourly steps of the sweep (issue 22).
     # Webhook deliveries whose Celery message was lost (broker down at commit time) are re-queued.
     "intake-webhook-sweep": {
         "task": "intake.tasks.redeliver_webhooks",

@@ -1,4 +1,7 @@
-"""/healthz: one JSON answer about the database, the Celery broker and the cache."""
+"""Health: ``/healthz/live`` (liveness: the process answers, nothing else is touched — a failing database
+must not get the web container restarted), ``/healthz/ready`` (readiness: the database, the Celery broker
+and the cache, each reported; 503 takes the instance out of the load balancer) and ``/healthz``, the
+readiness answer under its first name (Docker's health check and existing monitors)."""
 
 import contextlib
 import time
@@ -35,6 +38,11 @@ CHECKS = {"database": _check_database, "broker": _check_broker, "cache": _check_
 
 
 @never_cache
+def live(request):
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
 def healthz(request):
     report, healthy = {}, True
     for name, check in CHECKS.items():
@@ -55,3 +63,6 @@ def healthz(request):
         {"status": "ok" if healthy else "fail", "checks": report, "worker_heartbeat": heartbeat},
         status=200 if healthy else 503,
     )
+
+
+ready = healthz

@@ -272,7 +272,7 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
 # can be set from the environment, e.g. behind a TLS-terminating proxy that already redirects to https.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
 # The proxy's health checks talk plain http to the container (deploy/): they must get an answer, not a 301.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
 # Preloading is a promise to browsers' vendors about the whole domain, not ours to make by default.
@@ -389,6 +389,8 @@ GRIDGOV = {
     "OPEN311_CHANGESET": env.str("OPEN311_CHANGESET", default="2026-11-23T00:00:00+08:00"),
     "OPEN311_MEDIA_HOSTS": env.list("OPEN311_MEDIA_HOSTS", default=[]),  # ".example.com" = its subdomains
     "OPEN311_RATE_LIMIT": env.int("OPEN311_RATE_LIMIT", default=60),  # POSTs per key per minute; 0 = off
+    # Refused or failed Open311 photo fetches (a client's URL, its error): deleted after this many days.
+    "OPEN311_REJECTED_MEDIA_DAYS": env.int("OPEN311_REJECTED_MEDIA_DAYS", default=90),
     # Keys of the audit chains' HMAC (gridgov/audit_hash.py), kept out of the database: "id:secret,id:secret"
     # (AUDIT_KEY_ID writes, default the first; the others still verify old rows). Empty: development
     # derives one from SECRET_KEY; production refuses to run.
@@ -501,3 +503,28 @@ LOGGING = {
         "django.request": {"filters": ["client_errors_one_line"]},
     },
 }
+
+# --- Observability (gridgov/observability.py) ------------------------------------------------------------
+# django-prometheus: requests (its two middlewares, first and last), database queries (its database
+# backends, subclasses of Django's own) and cache reads (gridgov/metrics_cache.py: Django's backends counting
+# into django-prometheus' cache counters). /metrics answers a bearer
+# token (METRICS_TOKEN) or a staff user.
+INSTALLED_APPS.append("django_prometheus")
+MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+MIDDLEWARE.insert(1, "gridgov.observability.RequestIdMiddleware")
+MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+_engine = DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+if _engine in ("sqlite3", "postgresql"):
+    DATABASES["default"]["ENGINE"] = f"django_prometheus.db.backends.{_engine}"
+_cache_class = CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+if _cache_class in ("RedisCache", "FileBasedCache", "LocMemCache"):
+    CACHES["default"]["BACKEND"] = f"gridgov.metrics_cache.{_cache_class}"
+GRIDGOV["METRICS_TOKEN"] = env.str("METRICS_TOKEN", default="")
+# Logs: one JSON object a line with the request id (LOG_FORMAT=text for a person at a terminal).
+LOGGING["filters"]["request_id"] = {"()": "gridgov.observability.RequestIdFilter"}
+LOGGING["formatters"] = {
+    "json": {"()": "gridgov.observability.JsonFormatter"},
+    "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+}
+LOGGING["handlers"]["console"]["filters"] = ["request_id"]
+LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="json")

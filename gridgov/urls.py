@@ -7,8 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from grids import security
 from notices import views as notices_views
 
-from . import errors, views
-from .health import healthz
+from . import errors, health, observability, views
 
 # The interactive API documents are other people's pages: Swagger UI's page carries a <style> block and
 # Redoc writes its styles at run time and searches in a blob: worker. Their pages alone allow that; the
@@ -22,7 +21,10 @@ redoc_page = csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self
 )
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("healthz/live", health.live, name="healthz-live"),
+    path("healthz/ready", health.ready, name="healthz-ready"),
+    path("metrics", observability.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("gridgov.api_urls")),

@@ -7,9 +7,15 @@ class Open311Config(AppConfig):
     verbose_name = _("Open311 GeoReport v2")
 
     def ready(self):
+        from datetime import timedelta
+
+        from dispatch.sweep import step_register
         from gridgov.refuse_nul import refusal_register
 
+        from . import services
         from .render import refuse_nul
+
+        step_register("retention_rejected_media", services.rejected_media_purge, every=timedelta(hours=1))
 
         # NUL in a GeoReport request is refused in GeoReport's own error format, in the format asked for.
         refusal_register("/open311/", refuse_nul)

@@ -13,6 +13,8 @@
 | OPEN311_RATE_LIMIT | 60 | POSTs per API key per minute |
 | OPEN311_EXCLUDED_GROUPS | ["06", "10"] | major classes never offered or published: disputes and special
   groups are about people |
+| OPEN311_REJECTED_MEDIA_DAYS | 90 | refused and failed photo fetches (a client's URL) kept this many days,
+  then deleted by the sweep's hourly retention step |
 """
 
 from django.conf import settings
@@ -27,6 +29,7 @@ DEFAULTS = {
     "OPEN311_MEDIA_MAX_BYTES": 10 * 1024 * 1024,
     "OPEN311_RATE_LIMIT": 60,
     "OPEN311_EXCLUDED_GROUPS": ["06", "10"],
+    "OPEN311_REJECTED_MEDIA_DAYS": 90,
 }
 
 

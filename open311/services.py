@@ -5,6 +5,7 @@ A request is reported as the client's service user (the audit trail names the cl
 are queued and fetched by a task after the commit, never during the request.
 """
 
+import logging
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
@@ -25,6 +26,7 @@ from .tasks import fetch_media
 
 MAX_ATTEMPTS = 5
 # A claimed fetch is not picked up again for this long (a worker that died mid-fetch frees it then).
+log = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(minutes=10)
 
 
@@ -129,3 +131,15 @@ def media_fetches_due(*, now=None, limit=200) -> list[int]:
         status=MediaFetch.Status.PENDING, next_attempt_at__lte=now or timezone.now()
     )
     return list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+
+
+def rejected_media_purge(*, now=None) -> int:
+    """The sweep's retention step (hourly): photo fetches refused or failed more than
+    OPEN311_REJECTED_MEDIA_DAYS ago are deleted (the URL a client sent and why it was refused). A fetched
+    photo is the case's attachment and stays with the case."""
+    cutoff = (now or timezone.now()) - timedelta(days=setting("OPEN311_REJECTED_MEDIA_DAYS"))
+    done = (MediaFetch.Status.REFUSED, MediaFetch.Status.FAILED)
+    deleted = MediaFetch.objects.filter(status__in=done, updated_at__lt=cutoff).delete()[0]
+    if deleted:
+        log.info("retention: deleted %s refused or failed Open311 photo fetches before %s", deleted, cutoff)
+    return deleted

@@ -164,8 +164,9 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
     with time_machine.travel(MONDAY_9, tick=False):
         for g in range(4):
             report(tree, rubbish, grid=g)
-    # 8 for the cases' own questions, 1 for each step the apps above add (tasks' reminders).
-    with django_assert_max_num_queries(9):
+    # 8 for the cases' own questions, 1 for each step the apps above add (tasks' reminders), and 3 for the
+    # hourly retention steps (patrol tracks: 2, refused Open311 photo fetches: 1) on their first run.
+    with django_assert_max_num_queries(12):
         result = sweep(now=at(2026, 3, 2, 9, 1))
     assert result.as_dict() == {
         "warned": 0,
@@ -176,7 +177,12 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
         "deliveries_requeued": 0,
         "lost_claims": 0,
         "task_reminders": 0,
+        "retention_patrol_tracks": 0,
+        "retention_rejected_media": 0,
     }
+    # Within the hour the retention steps are skipped: back to the cases' questions and the reminders.
+    with django_assert_max_num_queries(9):
+        sweep(now=at(2026, 3, 2, 9, 2))
 
 
 def test_sweep_queries_per_batch_do_not_grow_with_cases(tree, rubbish):
