@@ -88,7 +88,9 @@ def run_case_action(view, request, pk, call, data):
         return conflict(exc, allowed_actions=_action_names(exc.allowed))
     except ConcurrentTransition:
         return conflict(_("Someone else changed this case at the same moment. Reload and try again."))
-    case.refresh_from_db()
+    # Read afresh (not refresh_from_db: the protected status field refuses it when a concurrent step
+    # changed the row meanwhile); the actor may have sent it out of their scope, so unscoped.
+    case = Case.objects.select_related("handling_area").get(pk=case.pk)
     return Response(CaseDetailSerializer(case, context={"request": request}).data)
 
 
