@@ -267,7 +267,11 @@ class RewardViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     create=extend_schema(summary="Create an activity (community desk)", examples=[ACTIVITY_EXAMPLE]),
 )
 class ActivityViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
-    queryset = Activity.objects.select_related("community").annotate(signed_up=Count("participations"))
+    queryset = (
+        Activity.objects.select_related("community")
+        .annotate(signed_up=Count("participations"))
+        .order_by("-starts_at", "-id")
+    )
     serializer_class = ActivitySerializer
 
     def create(self, request, *args, **kwargs):
