@@ -151,3 +151,8 @@ def history(volunteer, limit: int = 100):
 def public_team(area):
     """The grid's team for its public contact card: names, roles, work phones; nothing personal."""
     return TeamMember.objects.filter(area=area, is_active=True, on_public_card=True).order_by("role", "id")
+
+
+def month_earned(volunteer, day: datetime.date) -> int:
+    row = MonthlyPoints.objects.filter(volunteer=volunteer, month=month_start(day)).first()
+    return row.earned if row else 0

@@ -18,7 +18,7 @@ LAYERS = [
     {"worktime"},  # the working-time calendar and deadline arithmetic
     {"cases"},  # the case, its workflow, events and pages
     {"dispatch", "residents"},  # dispatch reacts to cases' signals; residents report cases from visits
-    {"assessment", "command", "intake", "notices", "tasks", "community"},  # tasks, notices: issue 19; community: 20
+    {"assessment", "command", "intake", "notices", "tasks", "community"},  # issues 19, 20
     {"open311"},
     {"gridgov.site"},
 ]

@@ -50,7 +50,9 @@ def _activity(tree, i):
 def _reward(tree, i):
     from community import services
 
-    return services.reward_add(actor=_root(), community=tree.grids[i].parent, name="大米", points_cost=5, stock=9)
+    return services.reward_add(
+        actor=_root(), community=tree.grids[i].parent, name="大米", points_cost=5, stock=9
+    )
 
 
 def _entry(tree, i):
