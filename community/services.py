@@ -1,6 +1,6 @@
 """Every write of the community app: one function per use case, atomic, row-locked, permission-checked.
 
-Points move only through ``_ledger_write``: it locks the volunteers, refuses a balance below zero, appends the
+Points move only through ``ledger_append``: it locks the volunteers, refuses a balance below zero, appends the
 entries to the chained ledger, and keeps ``Volunteer.balance`` and the monthly tallies (``MonthlyPoints``)
 in the same transaction, so a balance and a month's ranking are one row read each.
 """
@@ -48,7 +48,7 @@ def _month(at) -> datetime.date:
     return timezone.localtime(at).date().replace(day=1)
 
 
-def _ledger_write(entries: list[PointEntry]) -> list[PointEntry]:
+def ledger_append(entries: list[PointEntry]) -> list[PointEntry]:
     """Append ``entries`` (unsaved, in order) to the ledger; refuse all if a balance would go below 0."""
     if not entries:
         return []
@@ -355,7 +355,7 @@ def participation_check_in(*, participation, actor=None, at=None) -> Participati
     return participation
 
 
-def _hours(participation, activity) -> Decimal:
+def hours_served(participation, activity) -> Decimal:
     start = max(participation.checked_in_at, activity.starts_at)
     seconds = max((activity.ends_at - start).total_seconds(), 0)
     halves = int(seconds // 1800)
@@ -381,7 +381,7 @@ def activity_complete(*, actor, activity, at=None) -> Activity:
             raise ValidationError({"activity": _("The community has no points rule for this type yet.")})
         entries, attended = [], []
         for p in activity.participations.filter(checked_in_at__isnull=False).order_by("id"):
-            p.hours = _hours(p, activity)
+            p.hours = hours_served(p, activity)
             p.points = rule.points_per_attendance + int(rule.points_per_hour * p.hours)
             attended.append(p)
             if p.points:
@@ -397,7 +397,7 @@ def activity_complete(*, actor, activity, at=None) -> Activity:
                     )
                 )
         Participation.objects.bulk_update(attended, ["hours", "points"])
-        _ledger_write(entries)
+        ledger_append(entries)
         activity.status = Activity.Status.COMPLETED
         activity.save(update_fields=["status"])
     return activity
@@ -435,7 +435,7 @@ def points_adjust(*, actor, volunteer, points: int, reason: str, at=None) -> Poi
         actor=actor,
         reason=reason.strip()[:200],
     )
-    return _ledger_write([entry])[0]
+    return ledger_append([entry])[0]
 
 
 def _fingerprint(volunteer, reward, quantity) -> str:
@@ -488,7 +488,7 @@ def reward_redeem(*, actor, volunteer, reward, quantity: int = 1, request_token:
             )
             reward.stock -= quantity
             reward.save(update_fields=["stock"])
-            _ledger_write(
+            ledger_append(
                 [
                     PointEntry(
                         volunteer_id=volunteer.pk,
