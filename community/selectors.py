@@ -1,4 +1,4 @@
-"""Reads of the community app and its access scopes (docs/domain.md §8, "The community's own governance").
+"""Reads of the community app and its access scopes (docs/domain.md §10).
 
 Scope, failing closed: team members, party branches and volunteers belong to a grid (or micro-grid) and are
 seen by whoever holds an area role over it; activities, point rules and rewards belong to a community and are

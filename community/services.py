@@ -194,7 +194,7 @@ def volunteer_register(
     community = _community_of(area)
     if community is None or not person.area.code.startswith(community.code):
         errors["person"] = _("This person is not registered in the grid's community.")
-    if errors:
+    if errors or community is None:
         raise ValidationError(errors)
     try:
         with transaction.atomic():

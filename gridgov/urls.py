@@ -4,8 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from grids import security
 from community import views as community_views
+from grids import security
 from notices import views as notices_views
 
 from . import errors, views

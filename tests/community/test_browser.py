@@ -104,7 +104,7 @@ def test_a_volunteer_from_check_in_to_redemption(transactional_db, tree, live_se
         laptop.click("#complete")
         laptop.wait_for_load_state()
         assert laptop.locator("#activity-status").inner_text() == "已结束，积分已发放"
-        points = laptop.locator(f"[data-participation] td").nth(3).inner_text()
+        points = laptop.locator("[data-participation] td").nth(3).inner_text()
         assert points == "20"  # 5 + 10 × 1.5 h (checked in 09:05, ended 11:00, by half hours)
         _shot(laptop, "activity-completed", "1366")
 

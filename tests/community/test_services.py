@@ -204,7 +204,7 @@ def test_it_refuses_check_in_after_the_end_and_sign_up_when_full(tree, volunteer
     ]
     p = services.activity_sign_up(volunteer=volunteer, activity=activity)
     services.activity_sign_up(volunteer=others[0], activity=activity)
-    with pytest.raises(ValidationError, match="full|满"):
+    with pytest.raises(ValidationError, match=r"full|满"):
         services.activity_sign_up(volunteer=others[1], activity=activity)
     frozen.move_to(SAT_9 + timedelta(hours=2, minutes=1))
     with pytest.raises(ValidationError):
