@@ -13,7 +13,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,30 +72,28 @@ def ledger_append(entries: list[PointEntry]) -> list[PointEntry]:
             if entry.kind != EntryKind.REDEEM:
                 tallies[(entry.volunteer_id, _month(entry.at))] += entry.points
         PointEntry.objects.bulk_create(entries, batch_size=2000)
-        Volunteer.objects.bulk_update(list(volunteers.values()), ["balance"], batch_size=2000)
-        _tallies_add(tallies, volunteers)
+        with connection.cursor() as cursor:
+            # One statement per row, sent together (psycopg pipelines executemany): a CASE-based bulk
+            # update grows with the square of the rows it touches.
+            cursor.executemany(
+                f"UPDATE {Volunteer._meta.db_table} SET balance = %s WHERE id = %s",
+                [(v.balance, v.pk) for v in volunteers.values()],
+            )
+            table = MonthlyPoints._meta.db_table
+            cursor.executemany(
+                f"INSERT INTO {table} (volunteer_id, month, area_code, earned) VALUES (%s, %s, %s, %s) "
+                f"ON CONFLICT (volunteer_id, month) DO UPDATE SET earned = {table}.earned + excluded.earned",
+                [
+                    (
+                        volunteer_id,
+                        connection.ops.adapt_datefield_value(month),
+                        volunteers[volunteer_id].area_code,
+                        points,
+                    )
+                    for (volunteer_id, month), points in sorted(tallies.items())
+                ],
+            )
     return entries
-
-
-def _tallies_add(tallies: dict[tuple, int], volunteers: dict[int, Volunteer]) -> None:
-    if not tallies:
-        return
-    months = {month for _v, month in tallies}
-    existing = {
-        (row.volunteer_id, row.month): row
-        for row in MonthlyPoints.objects.filter(volunteer_id__in=list(volunteers), month__in=months)
-    }
-    changed, new = [], []
-    for (volunteer_id, month), points in tallies.items():
-        row = existing.get((volunteer_id, month))
-        if row is None:
-            code = volunteers[volunteer_id].area_code
-            new.append(MonthlyPoints(volunteer_id=volunteer_id, month=month, area_code=code, earned=points))
-        else:
-            row.earned += points
-            changed.append(row)
-    MonthlyPoints.objects.bulk_update(changed, ["earned"], batch_size=2000)
-    MonthlyPoints.objects.bulk_create(new, batch_size=2000)
 
 
 # -- the "1+X" team ---------------------------------------------------------------------------------------
