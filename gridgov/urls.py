@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from community import views as community_views
 from grids import security
 from notices import views as notices_views
 
@@ -44,11 +45,14 @@ urlpatterns = [
     path("command/", include("command.urls")),
     path("public/notices/", notices_views.public_list, name="public-notices"),
     path("public/reports/", include("open311.public_urls")),
+    path("public/grids/<str:code>/team/", community_views.public_team, name="public-team"),
+    path("public/volunteer/<str:token>/", community_views.public_volunteer, name="public-volunteer"),
     path("public/", include("intake.urls")),
     path("notices/", include("notices.urls")),
     path("intake/", include("intake.staff_urls")),
     path("open311/v2/", include("open311.urls")),
     path("tasks/", include("tasks.urls")),
+    path("community/", include("community.urls")),
     path("basemap/notice/hide/", views.basemap_notice_hide, name="basemap-notice-hide"),
     path("", views.home, name="home"),
 ]

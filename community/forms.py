@@ -1,0 +1,88 @@
+"""The pages' forms; the services check the rules and their refusals come back next to the fields."""
+
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .models import ActivityType, PartyBranch, TeamRole
+
+LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+class ActivityForm(forms.Form):
+    activity_type = forms.ChoiceField(label=_("Activity type"), choices=ActivityType.choices)
+    title = forms.CharField(label=_("Title"), max_length=100)
+    place = forms.CharField(label=_("Place"), max_length=100)
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=LOCAL, input_formats=DT_FORMATS)
+    ends_at = forms.DateTimeField(label=_("Ends at"), widget=LOCAL, input_formats=DT_FORMATS)
+    capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=1000, initial=20)
+
+
+class RuleForm(forms.Form):
+    activity_type = forms.ChoiceField(label=_("Activity type"), choices=ActivityType.choices)
+    points_per_attendance = forms.IntegerField(label=_("Points per attendance"), min_value=0, initial=0)
+    points_per_hour = forms.IntegerField(label=_("Points per hour"), min_value=0, initial=10)
+
+
+class RewardForm(forms.Form):
+    name = forms.CharField(label=_("Reward"), max_length=100)
+    points_cost = forms.IntegerField(label=_("Points"), min_value=1)
+    stock = forms.IntegerField(label=_("Stock"), min_value=0)
+
+
+class VolunteerForm(forms.Form):
+    person = forms.IntegerField(
+        label=_("Register person (number)"),
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text=_("The person's number in the residents' register."),
+    )
+    is_liaison = forms.BooleanField(label=_("Micro-grid liaison"), required=False)
+    skills = forms.CharField(label=_("Skills"), max_length=200, required=False)
+    availability = forms.CharField(label=_("Availability"), max_length=200, required=False)
+
+
+class TeamMemberForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=TeamRole.choices)
+    name = forms.CharField(label=_("Name"), max_length=64)
+    work_phone = forms.CharField(
+        label=_("Work phone"),
+        max_length=32,
+        required=False,
+        help_text=_("Shown on the grid's public contact card: never a personal number."),
+    )
+    duty = forms.CharField(label=_("Duty"), max_length=100, required=False)
+    building = forms.CharField(label=_("Building"), max_length=64, required=False)
+    work_unit = forms.CharField(label=_("Work unit"), max_length=100, required=False)
+    dual_registered = forms.BooleanField(label=_("Registered with the community (双报到)"), required=False)
+    branch = forms.ModelChoiceField(
+        label=_("Party branch"), queryset=PartyBranch.objects.none(), required=False
+    )
+
+    def __init__(self, *args, branches=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if branches is not None:
+            self.fields["branch"].queryset = branches
+
+
+class RedeemForm(forms.Form):
+    reward = forms.TypedChoiceField(label=_("Reward"), coerce=int)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1000, initial=1)
+    request_token = forms.CharField(widget=forms.HiddenInput, max_length=128)
+
+    def __init__(self, *args, rewards=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reward"].choices = [
+            (
+                r.pk,
+                gettext("%(name)s · %(points)s points · %(stock)s left")
+                % {"name": r.name, "points": r.points_cost, "stock": r.stock},
+            )
+            for r in rewards
+        ]
+
+
+class AdjustForm(forms.Form):
+    points = forms.IntegerField(label=_("Points (+/−)"), min_value=-100000, max_value=100000)
+    reason = forms.CharField(label=_("Reason"), max_length=200)

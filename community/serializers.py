@@ -1,0 +1,205 @@
+"""Serializers of the community API: output shapes, and inputs parsed for the services (they check the rules).
+
+Areas are given by code and persons by id, each looked up in the caller's own scope (someone else's area is
+“not found” as a 400 on the field, never confirmed). Persons appear masked, as the register shows them."""
+
+from rest_framework import serializers
+
+from grids.models import Area
+from grids.scope import scoped
+from residents.models import Person
+
+from .models import (
+    Activity,
+    ActivityType,
+    EntryKind,
+    Participation,
+    PartyBranch,
+    PointEntry,
+    PointRule,
+    Redemption,
+    Reward,
+    TeamMember,
+    TeamRole,
+    Volunteer,
+)
+
+
+class ScopedAreaField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", queryset=Area.objects.filter(is_active=True), **kwargs)
+
+    def get_queryset(self):
+        return scoped(self.context["request"].user, super().get_queryset())
+
+
+class ScopedPersonField(serializers.PrimaryKeyRelatedField):
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Person.objects.select_related("area"), **kwargs)
+
+    def get_queryset(self):
+        return scoped(self.context["request"].user, super().get_queryset())
+
+
+class PartyBranchSerializer(serializers.ModelSerializer):
+    area = ScopedAreaField()
+
+    class Meta:
+        model = PartyBranch
+        fields = ["id", "area", "name", "kind", "secretary"]
+
+
+class TeamMemberSerializer(serializers.ModelSerializer):
+    area = ScopedAreaField()
+    role = serializers.ChoiceField(choices=TeamRole.choices)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    person = ScopedPersonField(required=False, allow_null=True)
+    branch = serializers.PrimaryKeyRelatedField(
+        queryset=PartyBranch.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = TeamMember
+        fields = [
+            "id",
+            "area",
+            "role",
+            "role_label",
+            "name",
+            "person",
+            "work_phone",
+            "duty",
+            "building",
+            "work_unit",
+            "dual_registered",
+            "branch",
+            "on_public_card",
+            "is_active",
+        ]
+        read_only_fields = ["is_active"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            fields["branch"].queryset = scoped(request.user, PartyBranch.objects.all())
+        return fields
+
+
+class VolunteerSerializer(serializers.ModelSerializer):
+    community = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    area = ScopedAreaField(required=False)
+    person = ScopedPersonField(write_only=True)
+    name = serializers.CharField(source="person.name", read_only=True)
+    phone = serializers.CharField(source="person.phone_mask", read_only=True, help_text="masked")
+
+    class Meta:
+        model = Volunteer
+        fields = [
+            "id",
+            "community",
+            "area",
+            "person",
+            "name",
+            "phone",
+            "is_liaison",
+            "skills",
+            "availability",
+            "registered_at",
+            "is_active",
+            "balance",
+        ]
+        read_only_fields = ["registered_at", "is_active", "balance"]
+
+
+class PointRuleSerializer(serializers.ModelSerializer):
+    community = ScopedAreaField()
+    activity_type = serializers.ChoiceField(choices=ActivityType.choices)
+
+    class Meta:
+        model = PointRule
+        fields = ["id", "community", "activity_type", "points_per_attendance", "points_per_hour"]
+
+
+class RewardSerializer(serializers.ModelSerializer):
+    community = ScopedAreaField()
+
+    class Meta:
+        model = Reward
+        fields = ["id", "community", "name", "points_cost", "stock", "is_active"]
+        read_only_fields = ["is_active"]
+
+
+class ParticipationSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="volunteer.person.name", read_only=True)
+
+    class Meta:
+        model = Participation
+        fields = ["id", "activity", "volunteer", "name", "signed_up_at", "checked_in_at", "hours", "points"]
+        read_only_fields = fields
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    community = ScopedAreaField()
+    activity_type = serializers.ChoiceField(choices=ActivityType.choices)
+    status = serializers.CharField(read_only=True)
+    signed_up = serializers.IntegerField(read_only=True, required=False)
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "community",
+            "activity_type",
+            "title",
+            "place",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "status",
+            "signed_up",
+        ]
+
+
+class SignUpSerializer(serializers.Serializer):
+    volunteer = serializers.IntegerField(min_value=1)
+
+
+class CheckInSerializer(serializers.Serializer):
+    participation = serializers.IntegerField(min_value=1)
+
+
+class PointEntrySerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(choices=EntryKind.choices, read_only=True)
+
+    class Meta:
+        model = PointEntry
+        fields = ["id", "seq", "volunteer", "kind", "points", "balance_after", "at", "reason", "hash"]
+        read_only_fields = fields
+
+
+class AdjustSerializer(serializers.Serializer):
+    points = serializers.IntegerField(min_value=-100000, max_value=100000)
+    reason = serializers.CharField(max_length=200)
+
+
+class RedeemSerializer(serializers.Serializer):
+    reward = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=1000, default=1)
+
+
+class RedemptionSerializer(serializers.ModelSerializer):
+    reward_name = serializers.CharField(source="reward.name", read_only=True)
+
+    class Meta:
+        model = Redemption
+        fields = ["id", "volunteer", "reward", "reward_name", "quantity", "points", "at"]
+        read_only_fields = fields
+
+
+class RankingRowSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    volunteer = serializers.IntegerField()
+    name = serializers.CharField()
+    community = serializers.CharField()
+    earned = serializers.IntegerField()

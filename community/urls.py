@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "community"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("activities/<int:pk>/", views.activity_detail, name="activity"),
+    path("activities/<int:pk>/sign-up/", views.activity_sign_up, name="sign-up"),
+    path("activities/<int:pk>/check-in/", views.activity_check_in, name="check-in"),
+    path("activities/<int:pk>/complete/", views.activity_complete, name="complete"),
+    path("volunteers/new/", views.volunteer_new, name="volunteer-new"),
+    path("volunteers/<int:pk>/", views.volunteer_detail, name="volunteer"),
+    path("grids/<str:code>/team/", views.team, name="team"),
+]

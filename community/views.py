@@ -1,0 +1,404 @@
+"""Pages: the community desk (desktop: activities, rules, rewards, volunteers, redemption), the grid's team
+page, and two pages without login — a grid's public contact card and a volunteer's own phone page (reached
+by their signed link). Thin: the same selectors and services as the API; refusals show next to the fields."""
+
+import datetime
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from grids.models import Area, Level
+from grids.scope import area_roots, prefix_q, reach, scoped
+from residents.models import Person
+
+from . import selectors, services
+from .forms import ActivityForm, AdjustForm, RedeemForm, RewardForm, RuleForm, TeamMemberForm, VolunteerForm
+from .models import Activity, Participation, PartyBranch, PointRule, Reward, TeamMember, TeamRole, Volunteer
+
+MAX_ID = 2**63 - 1
+
+
+def _refused(form, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+def _desk_communities(user):
+    """The communities whose desk the user runs (their own, or those under their street or district)."""
+    qs = Area.objects.filter(level=Level.COMMUNITY, is_active=True).order_by("code")
+    if not user.is_superuser:
+        qs = qs.filter(prefix_q("code", reach(user).codes(selectors.DESK_ROLES)))
+    return list(qs[:500])
+
+
+def _community(request, communities):
+    code = request.GET.get("community") or request.POST.get("community") or ""
+    for c in communities:
+        if c.code == code:
+            return c
+    return communities[0] if communities else None
+
+
+@login_required
+def home(request):
+    """The community desk: this month's ranking, activities, rules, the rewards catalogue, and forms."""
+    communities = _desk_communities(request.user)
+    community = _community(request, communities)
+    forms = {
+        "activity": ActivityForm(prefix="a"),
+        "rule": RuleForm(prefix="r"),
+        "reward": RewardForm(prefix="w"),
+    }
+    if request.method == "POST":
+        if community is None:
+            raise Http404
+        which = request.POST.get("form")
+        if which in forms:
+            form = forms[which] = {"activity": ActivityForm, "rule": RuleForm, "reward": RewardForm}[which](
+                request.POST, prefix=which[0] if which != "reward" else "w"
+            )
+            if form.is_valid():
+                try:
+                    done = _home_save(which, request.user, community, form.cleaned_data)
+                except ValidationError as exc:
+                    _refused(form, exc)
+                else:
+                    messages.success(request, _("Saved."))
+                    if which == "activity":
+                        return redirect("community:activity", pk=done.pk)
+                    return redirect(f"{request.path}?community={community.code}")
+    month = timezone.localdate().replace(day=1)
+    roots = area_roots(reach(request.user).codes(selectors.AREA_ROLES))
+    scope_codes = [community.code] if community else roots
+    ranking = []
+    for code in scope_codes:
+        ranking += selectors.ranking(area_code=code, month=month, limit=20)
+    ranking = sorted(ranking, key=lambda r: -r["earned"])[:20]
+    activities = scoped(request.user, Activity.objects.select_related("community")).annotate(
+        signed_up=Count("participations")
+    )
+    if community:
+        activities = activities.filter(community=community)
+    context = {
+        "communities": communities,
+        "community": community,
+        "forms": forms,
+        "month": month,
+        "ranking": ranking,
+        "activities": activities.order_by("-starts_at")[:20],
+        "rules": PointRule.objects.filter(community=community) if community else [],
+        "grids": Area.objects.filter(parent=community, is_active=True).order_by("code") if community else [],
+        "rewards": Reward.objects.filter(community=community, is_active=True) if community else [],
+        "volunteers": scoped(request.user, Volunteer.objects.select_related("person", "area")).order_by(
+            "-balance", "id"
+        )[:30],
+    }
+    return render(request, "community/home.html", context)
+
+
+def _home_save(which, actor, community, data):
+    if which == "activity":
+        return services.activity_create(actor=actor, community=community, **data)
+    if which == "rule":
+        return services.point_rule_set(actor=actor, community=community, **data)
+    return services.reward_add(actor=actor, community=community, **data)
+
+
+@login_required
+def activity_detail(request, pk):
+    if pk > MAX_ID:
+        raise Http404
+    activity = get_object_or_404(scoped(request.user, Activity.objects.select_related("community")), pk=pk)
+    participations = scoped(
+        request.user, activity.participations.select_related("volunteer__person", "volunteer__area")
+    ).order_by("id")
+    signable = (
+        scoped(request.user, Volunteer.objects.filter(community=activity.community, is_active=True))
+        .exclude(participations__activity=activity)
+        .select_related("person")
+        .order_by("person__name")[:200]
+    )
+    return render(
+        request,
+        "community/activity.html",
+        {
+            "activity": activity,
+            "participations": participations,
+            "signable": signable,
+            "desk": selectors.can_run_desk(request.user, activity.community),
+            "now": timezone.now(),
+        },
+    )
+
+
+def _post_action(request, fn, success):
+    try:
+        fn()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+
+
+def _id_from(value) -> int:
+    value = str(value or "")
+    if not value.isdigit() or int(value) > MAX_ID:
+        raise Http404
+    return int(value)
+
+
+@login_required
+@require_POST
+def activity_sign_up(request, pk):
+    activity = get_object_or_404(scoped(request.user, Activity.objects.all()), pk=min(pk, MAX_ID))
+    volunteer = get_object_or_404(
+        scoped(request.user, Volunteer.objects.all()), pk=_id_from(request.POST.get("volunteer"))
+    )
+    _post_action(
+        request,
+        lambda: services.activity_sign_up(volunteer=volunteer, activity=activity, actor=request.user),
+        _("Signed up."),
+    )
+    return redirect("community:activity", pk=activity.pk)
+
+
+@login_required
+@require_POST
+def activity_check_in(request, pk):
+    activity = get_object_or_404(scoped(request.user, Activity.objects.all()), pk=min(pk, MAX_ID))
+    participation = get_object_or_404(
+        scoped(request.user, Participation.objects.filter(activity=activity)),
+        pk=_id_from(request.POST.get("participation")),
+    )
+    _post_action(
+        request,
+        lambda: services.participation_check_in(participation=participation, actor=request.user),
+        _("Checked in."),
+    )
+    return redirect("community:activity", pk=activity.pk)
+
+
+@login_required
+@require_POST
+def activity_complete(request, pk):
+    activity = get_object_or_404(scoped(request.user, Activity.objects.all()), pk=min(pk, MAX_ID))
+    _post_action(
+        request,
+        lambda: services.activity_complete(actor=request.user, activity=activity),
+        _("The activity is closed and its points awarded."),
+    )
+    return redirect("community:activity", pk=activity.pk)
+
+
+@login_required
+def volunteer_detail(request, pk):
+    """A volunteer at the community desk: balance and history; redeem a reward; adjust with a reason."""
+    if pk > MAX_ID:
+        raise Http404
+    volunteer = get_object_or_404(
+        scoped(request.user, Volunteer.objects.select_related("person", "community", "area")), pk=pk
+    )
+    desk = selectors.can_run_desk(request.user, volunteer.community)
+    rewards = list(Reward.objects.filter(community=volunteer.community, is_active=True, stock__gt=0))
+    redeem = RedeemForm(prefix="d", rewards=rewards, initial={"request_token": uuid.uuid4().hex})
+    adjust = AdjustForm(prefix="j")
+    if request.method == "POST":
+        if not desk:
+            raise PermissionDenied
+        if request.POST.get("form") == "redeem":
+            redeem = RedeemForm(request.POST, prefix="d", rewards=rewards)
+            if redeem.is_valid():
+                data = redeem.cleaned_data
+                try:
+                    services.reward_redeem(
+                        actor=request.user,
+                        volunteer=volunteer,
+                        reward=next(r for r in rewards if r.pk == data["reward"]),
+                        quantity=data["quantity"],
+                        request_token=data["request_token"],
+                    )
+                except ValidationError as exc:
+                    _refused(redeem, exc)
+                else:
+                    messages.success(request, _("Redeemed."))
+                    return redirect("community:volunteer", pk=volunteer.pk)
+        elif request.POST.get("form") == "adjust":
+            adjust = AdjustForm(request.POST, prefix="j")
+            if adjust.is_valid():
+                try:
+                    services.points_adjust(actor=request.user, volunteer=volunteer, **adjust.cleaned_data)
+                except ValidationError as exc:
+                    _refused(adjust, exc)
+                else:
+                    messages.success(request, _("Adjusted."))
+                    return redirect("community:volunteer", pk=volunteer.pk)
+    volunteer.refresh_from_db(fields=["balance"])
+    return render(
+        request,
+        "community/volunteer.html",
+        {
+            "volunteer": volunteer,
+            "desk": desk,
+            "redeem": redeem,
+            "adjust": adjust,
+            "entries": selectors.history(volunteer, limit=50),
+            "link": request.build_absolute_uri(
+                reverse("public-volunteer", kwargs={"token": services.volunteer_token(volunteer)})
+            ),
+        },
+    )
+
+
+@login_required
+def volunteer_new(request):
+    form = VolunteerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        persons = scoped(request.user, Person.objects.select_related("area"))
+        person = persons.filter(pk=data.pop("person")).first()
+        if person is None:
+            form.add_error("person", _("No such person in your area."))
+        else:
+            try:
+                volunteer = services.volunteer_register(actor=request.user, person=person, **data)
+            except (ValidationError, PermissionDenied) as exc:
+                if isinstance(exc, PermissionDenied):
+                    form.add_error("person", str(exc))
+                else:
+                    _refused(form, exc)
+            else:
+                messages.success(request, _("Registered."))
+                return redirect("community:volunteer", pk=volunteer.pk)
+    return render(request, "community/volunteer_new.html", {"form": form})
+
+
+@login_required
+def team(request, code):
+    """A grid's "1+X" team: members by role, party branches, liaisons and volunteers; add a member."""
+    area = get_object_or_404(
+        scoped(request.user, Area.objects.filter(level__in=services.GRID_LEVELS)), code=str(code)[:24]
+    )
+    if not reach(request.user).covers(area.code) and not request.user.is_superuser:
+        raise Http404  # an ancestor of the user's grid is listed by the area scope for breadcrumbs only
+    branches = scoped(request.user, PartyBranch.objects.filter(area__code__in=_self_and_above(area.code)))
+    form = TeamMemberForm(request.POST or None, branches=branches)
+    can_edit = selectors.can_work_grid(request.user, area)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.team_member_add(actor=request.user, area=area, **form.cleaned_data)
+            except ValidationError as exc:
+                _refused(form, exc)
+            else:
+                messages.success(request, _("Added to the team."))
+                return redirect("community:team", code=area.code)
+    members = scoped(request.user, TeamMember.objects.filter(area=area, is_active=True))
+    members = members.select_related("branch")
+    return render(
+        request,
+        "community/team.html",
+        {
+            "area": area,
+            "form": form,
+            "can_edit": can_edit,
+            "groups": _by_role(members),
+            "branches": branches,
+            "volunteers": scoped(
+                request.user, Volunteer.objects.filter(area_code__startswith=area.code, is_active=True)
+            )
+            .select_related("person")
+            .order_by("-is_liaison", "id")[:100],
+        },
+    )
+
+
+def _self_and_above(code):
+    return [code[:n] for n in (12, 15, 18) if n <= len(code)]
+
+
+def _by_role(members):
+    groups = {value: [] for value in TeamRole.values}
+    for m in members:
+        groups[m.role].append(m)
+    return [(TeamRole(role).label, rows) for role, rows in groups.items() if rows]
+
+
+# -- without login ----------------------------------------------------------------------------------------
+
+
+def public_team(request, code):
+    """A grid's public contact card: who to call, by role, with work phones only."""
+    area = Area.objects.filter(code=str(code)[:24], level__in=services.GRID_LEVELS, is_active=True).first()
+    if area is None:
+        raise Http404
+    return render(
+        request, "community/public_team.html", {"area": area, "groups": _by_role(selectors.public_team(area))}
+    )
+
+
+def public_volunteer(request, token):
+    """The volunteer's own page on their phone: balance, history, activities to sign up for and check in."""
+    volunteer = services.volunteer_for_token(token)
+    if volunteer is None:
+        raise Http404
+    if request.method == "POST":
+        activity = Activity.objects.filter(
+            pk=_id_from(request.POST.get("activity")), community=volunteer.community
+        ).first()
+        if activity is None:
+            raise Http404
+        try:
+            if request.POST.get("do") == "check_in":
+                p = Participation.objects.filter(activity=activity, volunteer=volunteer).first()
+                if p is None:
+                    raise ValidationError(_("Sign up first."))
+                services.participation_check_in(participation=p)
+                messages.success(request, _("Checked in."))
+            else:
+                services.activity_sign_up(volunteer=volunteer, activity=activity)
+                messages.success(request, _("Signed up."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("public-volunteer", token=token)
+    now = timezone.now()
+    mine = {
+        p.activity_id: p
+        for p in Participation.objects.filter(volunteer=volunteer, activity__ends_at__gte=now)
+    }
+    upcoming = Activity.objects.filter(
+        community=volunteer.community, status=Activity.Status.OPEN, ends_at__gte=now
+    ).order_by("starts_at")[:20]
+    rows = [
+        {
+            "activity": a,
+            "participation": mine.get(a.pk),
+            "can_check_in": a.pk in mine
+            and mine[a.pk].checked_in_at is None
+            and a.starts_at - services.CHECK_IN_EARLY <= now,
+        }
+        for a in upcoming
+    ]
+    return render(
+        request,
+        "community/public_volunteer.html",
+        {
+            "volunteer": volunteer,
+            "rows": rows,
+            "entries": selectors.history(volunteer, limit=30),
+            "month_earned": selectors.month_earned(volunteer, datetime.date.today()),
+        },
+    )
