@@ -1,0 +1,236 @@
+"""Re-homing after a split or merge (command.rehoming): every row of the old grids goes to the new grid that
+covers its point, in the adjustment's transaction, with one event per moved case and a constant number of
+queries; what no new grid covers is listed for a person to place."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from cases.events import verify_chain
+from cases.models import Case, CaseEvent
+from command import adjustments, rehoming
+from command.models import PatrolLast
+from grids.models import Area, AreaChange, Level, User
+from grids.scope import scoped
+from residents.models import Building, Household, Person, Place
+from residents.services import (
+    building_save,
+    household_register,
+    household_settle,
+    person_register,
+    place_save,
+)
+from tests.command.conftest import open_case
+from tests.factories import LAT0, LON0, STEP, square
+
+pytestmark = pytest.mark.django_db
+HALF = STEP / 2
+
+
+def west_cut(grid):
+    """The west half of a grid of the test tree (the drawn shape overlaps its edges)."""
+    x0 = LON0 + (int(grid.code[-3:]) - 1) * STEP
+    return square(x0 - 0.001, LAT0 - 0.001, HALF + 0.001, STEP + 0.002)
+
+
+def split(tree, grid, team_to=1) -> adjustments.Request:
+    drawn = adjustments.polygons(west_cut(grid))
+    parts = adjustments.split_parts(grid, drawn, ["西网格", "东网格"])
+    return adjustments.Request(kind=adjustments.SPLIT, grids=[grid], parts=parts, team_to=team_to)
+
+
+def merge(tree) -> adjustments.Request:
+    return adjustments.Request(kind=adjustments.MERGE, grids=tree.grids[:2], name="合并网格")
+
+
+def fill(tree, rubbish, grid_index=0, n=1):
+    """In a grid: ``n`` buildings in the west half (the first with a household of two), ``n`` places and
+    ``n`` open cases in the east half, a worker's last position in the west, a building without a point
+    and a household without a dwelling."""
+    centre, grid = tree.users["centre"], tree.grids[grid_index]
+    x0 = LON0 + grid_index * STEP
+    west = [
+        building_save(
+            actor=centre,
+            area=grid,
+            code=f"W{grid_index}-{i}",
+            name=f"西楼{i}",
+            lat=LAT0 + HALF,
+            lon=x0 + STEP / 4,
+        )
+        for i in range(n)
+    ]
+    household = household_settle(actor=centre, number=f"H{grid_index}", building=west[0], room="101")
+    for name in ("甲", "乙"):
+        person_register(actor=centre, household=household, name=name)
+    places = [
+        place_save(
+            actor=centre, area=grid, name=f"东店{i}", kind="shop", lat=LAT0 + HALF, lon=x0 + 0.75 * STEP
+        )
+        for i in range(n)
+    ]
+    cases = [open_case(tree, rubbish, grid=grid_index, dx=STEP / 4, title=f"东侧占道{i}") for i in range(n)]
+    nowhere = building_save(actor=centre, area=grid, code=f"N{grid_index}", name="无坐标楼")
+    loose = household_register(actor=centre, number=f"L{grid_index}", area=grid, address="散户")
+    PatrolLast.objects.create(
+        user=tree.users["worker" if grid_index == 0 else "worker2"],
+        lat=LAT0 + HALF,
+        lon=x0 + STEP / 4,
+        recorded_at=timezone.now(),
+        area_code=grid.code,
+    )
+    return {
+        "west": west,
+        "places": places,
+        "cases": cases,
+        "nowhere": nowhere,
+        "loose": loose,
+        "hh": household,
+    }
+
+
+def test_it_moves_each_row_of_a_split_grid_to_the_part_that_covers_it(tree, rubbish):
+    rows = fill(tree, rubbish)
+    old = tree.grids[0]
+    _adjustment, plan = adjustments.adjustment_apply(actor=tree.users["centre"], request=split(tree, old))
+    change = AreaChange.objects.get()
+    west, east = change.created.get(name="西网格"), change.created.get(name="东网格")
+    building = Building.objects.get(pk=rows["west"][0].pk)
+    assert building.area == west
+    assert Household.objects.get(pk=rows["hh"].pk).area == west
+    assert set(Person.objects.filter(household=rows["hh"]).values_list("area_id", flat=True)) == {west.pk}
+    assert Place.objects.get(pk=rows["places"][0].pk).area == east
+    case = Case.objects.get(pk=rows["cases"][0].pk)
+    assert (case.area, case.area_code, case.grid_code) == (east, east.code, east.code)
+    assert case.version == rows["cases"][0].version + 1
+    event = CaseEvent.objects.filter(case=case).order_by("-seq").first()
+    assert event.kind == "correct_area" and event.payload == {
+        "from": old.code,
+        "to": east.code,
+        "change": change.pk,
+    }
+    assert event.actor == tree.users["centre"]
+    assert verify_chain(CaseEvent.objects.filter(case=case).order_by("seq")) is None
+    assert PatrolLast.objects.get(user=tree.users["worker"]).area_code == west.code
+    # Nothing open is left on the old grid but what cannot be placed, and that is listed.
+    assert not Case.objects.filter(area=old).exists()
+    assert list(Building.objects.filter(area=old)) == [rows["nowhere"]]
+    assert {(u.kind, u.area_name) for u in plan.unplaced} == {("building", old.name), ("household", old.name)}
+    assert dict(plan.unplaced_counts) == {"building": 1, "household": 1}
+    assert Household.objects.get(pk=rows["loose"].pk).area == old
+
+
+def test_a_merge_moves_every_row_of_both_grids_into_the_merged_grid(tree, rubbish):
+    rows = fill(tree, rubbish)
+    other = open_case(tree, rubbish, grid=1, title="隔壁")
+    adjustments.adjustment_apply(actor=tree.users["centre"], request=merge(tree))
+    merged = AreaChange.objects.get().created.get(level=Level.GRID)
+    assert set(
+        Case.objects.filter(pk__in=[other.pk, rows["cases"][0].pk]).values_list("area", flat=True)
+    ) == {merged.pk}
+    assert Building.objects.get(pk=rows["west"][0].pk).area == merged
+    assert Place.objects.get(pk=rows["places"][0].pk).area == merged
+    assert not Case.objects.filter(area__in=tree.grids[:2]).exists()
+
+
+def test_after_a_split_the_new_grids_worker_sees_the_rows_and_the_old_grid_is_gone(tree, rubbish):
+    rows = fill(tree, rubbish)
+    west_case = open_case(tree, rubbish, grid=0, dx=-STEP / 4, title="西侧")
+    adjustments.adjustment_apply(actor=tree.users["centre"], request=split(tree, tree.grids[0], team_to=1))
+    worker = User.objects.get(pk=tree.users["worker"].pk)  # a fresh reach: the membership moved to the east
+    visible = set(scoped(worker, Case.objects.all()).values_list("pk", flat=True))
+    assert rows["cases"][0].pk in visible and west_case.pk not in visible
+    places = set(scoped(worker, Place.objects.all()).values_list("pk", flat=True))
+    assert rows["places"][0].pk in places
+    assert not scoped(worker, Building.objects.filter(pk=rows["west"][0].pk)).exists()
+    assert not Area.objects.get(pk=tree.grids[0].pk).is_active
+    assert not Case.objects.filter(area=tree.grids[0]).exists()
+
+
+def test_nothing_is_half_applied_when_the_rehoming_fails(tree, rubbish, monkeypatch):
+    rows = fill(tree, rubbish)
+    events = CaseEvent.objects.count()
+
+    def broken(drafts):
+        raise RuntimeError("the event writer fails")
+
+    monkeypatch.setattr(rehoming, "events_append", broken)
+    with pytest.raises(RuntimeError):
+        adjustments.adjustment_apply(actor=tree.users["centre"], request=split(tree, tree.grids[0]))
+    assert Area.objects.get(pk=tree.grids[0].pk).is_active and not AreaChange.objects.exists()
+    assert Building.objects.get(pk=rows["west"][0].pk).area == tree.grids[0]
+    assert Case.objects.get(pk=rows["cases"][0].pk).area == tree.grids[0]
+    assert CaseEvent.objects.count() == events
+
+
+def _rehome_queries(tree, grid):
+    adjustment = split(tree, grid).run(tree.users["centre"])
+    with CaptureQueriesContext(connection) as queries:
+        rehoming.adjustment_rehome(adjustment=adjustment, actor=tree.users["centre"])
+    return len(queries)
+
+
+def test_the_rehoming_queries_do_not_grow_with_the_rows(tree, rubbish):
+    fill(tree, rubbish, grid_index=0, n=1)
+    fill(tree, rubbish, grid_index=1, n=6)
+    assert Case.objects.filter(area=tree.grids[1]).count() == 6
+    few = _rehome_queries(tree, tree.grids[0])
+    many = _rehome_queries(tree, tree.grids[1])
+    assert few == many
+    assert Building.objects.filter(area__in=tree.grids[:2]).count() == 2  # the two without a point
+
+
+def test_the_preview_says_how_many_rows_of_each_kind_go_where_and_moves_none(tree, rubbish):
+    rows = fill(tree, rubbish)
+    client = Client()
+    client.force_login(tree.users["centre"])
+    response = client.post(
+        "/command/grids/adjust/",
+        {
+            "kind": "split",
+            "grids": [tree.grids[0].code],
+            "geojson": json.dumps(west_cut(tree.grids[0])),
+            "name": "西网格",
+            "name_rest": "东网格",
+            "step": "preview",
+        },
+    )
+    preview = response.context["preview"]
+    placed = {(p.name, p.kind): p.count for p in preview.placements}
+    assert placed == {
+        ("西网格", "building"): 1,
+        ("西网格", "person"): 2,
+        ("西网格", "patrol"): 1,
+        ("东网格", "case"): 1,
+        ("东网格", "place"): 1,
+    }
+    assert {u.name for u in preview.left} == {"无坐标楼", "L0 散户"}
+    page = response.content.decode()
+    assert 'id="placements"' in page and "无坐标楼" in page
+    assert Building.objects.get(pk=rows["west"][0].pk).area == tree.grids[0]
+    assert Area.objects.get(pk=tree.grids[0].pk).is_active
+
+
+def test_confirming_on_the_page_moves_the_rows_and_says_so(tree, rubbish):
+    rows = fill(tree, rubbish)
+    client = Client()
+    client.force_login(tree.users["centre"])
+    response = client.post(
+        "/command/grids/adjust/",
+        {
+            "kind": "merge",
+            "grids": [tree.grids[0].code, tree.grids[1].code],
+            "name": "合并网格",
+            "step": "confirm",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    merged = AreaChange.objects.get().created.get(level=Level.GRID)
+    assert Case.objects.get(pk=rows["cases"][0].pk).area == merged
+    page = response.content.decode()
+    assert "合并网格" in page and "无坐标楼" in page
