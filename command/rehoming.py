@@ -8,6 +8,7 @@ its point (the smallest one: a micro-grid before its grid, as ``grids.spatial`` 
   ``correct_area`` event through the one event writer (``cases.events.events_append``);
 - buildings, and with each building its dwellings, households, residents, their tags and open visit tasks;
 - places;
+- what the other apps register in ``grids.rehome_hooks`` (``tasks``: open task assignments);
 - the workers' last patrol positions (``command.PatrolLast``: the map's "where is everyone now" layer).
   The track itself (``PatrolPosition``) is history: a point stays in the grid it was recorded in.
 
@@ -34,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.events import EventDraft, events_append
 from cases.models import Case
 from cases.workflow import OPEN
+from grids import rehome_hooks
 from grids.adjustment import Adjustment
 from grids.geometry import boundary_shape
 from grids.models import LEVEL_ORDER, Area, Level
@@ -61,10 +63,10 @@ class Unplaced:
     kind: str
     name: str
     area_name: str
+    label: str = ""
 
-    @property
-    def label(self):
-        return KIND_LABELS[self.kind]
+    def __post_init__(self):
+        self.label = self.label or KIND_LABELS[self.kind]
 
 
 @dataclass
@@ -75,10 +77,10 @@ class Placement:
     code: str
     name: str
     count: int
+    label: str = ""
 
-    @property
-    def label(self):
-        return KIND_LABELS[self.kind]
+    def __post_init__(self):
+        self.label = self.label or KIND_LABELS[self.kind]
 
 
 @dataclass
@@ -90,16 +92,19 @@ class Plan:
     persons: dict = field(default_factory=dict)  # target area id → residents in the buildings moving there
     unplaced: list = field(default_factory=list)
     unplaced_counts: dict = field(default_factory=lambda: defaultdict(int))
+    # What the other apps' movers (grids.rehome_hooks: tasks' assignments) move.
+    others: list = field(default_factory=list)
 
     def placements(self) -> list[Placement]:
-        found = []
+        found = list(self.others)
         for kind in (CASE, BUILDING, PLACE, PATROL):
             for area_id, rows in self.moves[kind].items():
                 area = self.areas[area_id]
                 found.append(Placement(kind, area.code, area.name, len(rows)))
                 if kind == BUILDING and self.persons.get(area_id):
                     found.append(Placement(PERSON, area.code, area.name, self.persons[area_id]))
-        return sorted(found, key=lambda p: (p.code, list(KIND_LABELS).index(p.kind)))
+        order = list(KIND_LABELS)
+        return sorted(found, key=lambda p: (p.code, order.index(p.kind) if p.kind in order else len(order)))
 
     def moved(self, kind) -> int:
         return sum(len(rows) for rows in self.moves[kind].values())
@@ -196,6 +201,7 @@ def plan(adjustment: Adjustment) -> Plan:
         if target is not None:
             result.moves[PATROL][target.pk][row[0]] = row[3]
     _left_behind(result, retired, building_target)
+    _others(result, adjustment, apply=False)
     for membership in adjustment.unassigned_memberships:
         result.unplaced_counts[MEMBERSHIP] += 1
         if len(result.unplaced) < UNPLACED_LIMIT:
@@ -215,6 +221,20 @@ def _left_behind(result: Plan, retired: dict, building_target: dict):
             result.unplaced.append(Unplaced(HOUSEHOLD, f"{number} {address}", retired[area_id].name))
 
 
+def _others(result: Plan, adjustment: Adjustment, *, apply: bool):
+    """Run the other apps' movers; their placements and unplaced rows join the plan."""
+    result.others = []
+    for report in rehome_hooks.movers_run(adjustment, apply=apply):
+        for kind, label, area, count in report.placements:
+            result.others.append(Placement(kind, area.code, area.name, count, str(label)))
+        if apply:
+            continue  # counted by the plan already
+        for kind, label, name, area_name in report.unplaced:
+            result.unplaced_counts[kind] += 1
+            if len(result.unplaced) < UNPLACED_LIMIT:
+                result.unplaced.append(Unplaced(kind, name, area_name, str(label)))
+
+
 def _grid_of(area: Area, areas: dict) -> Area:
     """The grid an area belongs to (itself, or a micro-grid's parent among the new areas)."""
     if area.level == Level.GRID:
@@ -222,7 +242,7 @@ def _grid_of(area: Area, areas: dict) -> Area:
     return areas.get(area.parent_id) or area.parent
 
 
-def apply(result: Plan, *, actor, change=None) -> None:
+def apply(result: Plan, *, actor, adjustment: Adjustment) -> None:
     """Move the planned rows: one UPDATE per kind and target area, one insert of the cases' events."""
     now = timezone.now()
     retired_ids = result.retired_ids
@@ -250,7 +270,7 @@ def apply(result: Plan, *, actor, change=None) -> None:
                 from_status=statuses[pk],
                 to_status=statuses[pk],
                 comment=str(_("Grid adjustment: the case follows its location to the new grid.")),
-                payload={"from": old, "to": area.code, "change": getattr(change, "pk", None)},
+                payload={"from": old, "to": area.code, "change": getattr(adjustment.change, "pk", None)},
             )
             for pk, old in rows.items()
         ]
@@ -272,6 +292,7 @@ def apply(result: Plan, *, actor, change=None) -> None:
         Place.objects.filter(pk__in=list(rows)).update(area_id=area_id, updated_at=now)
     for area_id, rows in result.moves[PATROL].items():
         PatrolLast.objects.filter(pk__in=list(rows)).update(area_code=result.areas[area_id].code)
+    _others(result, adjustment, apply=True)
 
 
 @transaction.atomic
@@ -279,5 +300,5 @@ def adjustment_rehome(*, adjustment: Adjustment, actor) -> Plan:
     """Move every row of the grids ``adjustment`` retired to the new grid that covers its point, in the
     caller's transaction; returns the plan (what moved where, and what is left for a person to place)."""
     result = plan(adjustment)
-    apply(result, actor=actor, change=adjustment.change)
+    apply(result, actor=actor, adjustment=adjustment)
     return result

@@ -2,9 +2,13 @@
 covers its point, in the adjustment's transaction, with one event per moved case and a constant number of
 queries; what no new grid covers is listed for a person to place."""
 
+import io
 import json
+from datetime import date
 
 import pytest
+import time_machine
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -24,8 +28,11 @@ from residents.services import (
     person_register,
     place_save,
 )
+from tasks import services as task_services
+from tasks.models import AdmissionItem, Assignment
 from tests.command.conftest import open_case
 from tests.factories import LAT0, LON0, STEP, square
+from tests.tasks.conftest import ITEMS, MONDAY_9, send
 
 pytestmark = pytest.mark.django_db
 HALF = STEP / 2
@@ -234,3 +241,41 @@ def test_confirming_on_the_page_moves_the_rows_and_says_so(tree, rubbish):
     assert Case.objects.get(pk=rows["cases"][0].pk).area == merged
     page = response.content.decode()
     assert "合并网格" in page and "无坐标楼" in page
+
+
+@pytest.fixture
+def sent(tree):
+    """A task sent to the grids of street 0, on a Monday of 2026 with the admission list in force."""
+    with time_machine.travel(MONDAY_9, tick=False):
+        call_command("load_holidays", year=[2026], stdout=io.StringIO())
+        task_services.admission_list_publish(
+            actor=tree.users["centre"],
+            version=1,
+            title="清单",
+            approved_by="测试区人民政府",
+            approved_on=date(2025, 12, 20),
+            effective_from=date(2026, 1, 1),
+            items=ITEMS,
+        )
+        yield send(tree, AdmissionItem.objects.get(code="C02"))
+
+
+def test_a_merge_takes_one_open_assignment_per_task_along_and_lists_the_rest(tree, sent):
+    _adjustment, plan = adjustments.adjustment_apply(actor=tree.users["centre"], request=merge(tree))
+    merged = AreaChange.objects.get().created.get(level=Level.GRID)
+    first, second = (Assignment.objects.get(task=sent, area_code=g.code) for g in (merged, tree.grids[1]))
+    assert first.version == 2 and second.area == tree.grids[1]
+    assert [(p.kind, p.name, p.count) for p in plan.placements()] == [("assignment", "合并网格", 1)]
+    assert [(u.kind, u.name, u.area_name) for u in plan.unplaced] == [
+        ("assignment", sent.title, tree.grids[1].name)
+    ]
+    worker2 = User.objects.get(pk=tree.users["worker2"].pk)  # the merged grid's team now
+    assert list(scoped(worker2, Assignment.objects.filter(task=sent))) == [first]
+
+
+def test_a_split_grids_assignment_is_listed_for_a_person_to_place(tree, sent):
+    _adjustment, plan = adjustments.adjustment_apply(
+        actor=tree.users["centre"], request=split(tree, tree.grids[0])
+    )
+    assert Assignment.objects.get(task=sent, area=tree.grids[0]).version == 1
+    assert [(u.kind, u.area_name) for u in plan.unplaced] == [("assignment", tree.grids[0].name)]
