@@ -77,6 +77,14 @@ def _timed(fn, repeat):
     return statistics.median(times), times[max(0, int(0.95 * len(times)) - 1)]
 
 
+def _breakdown(queries, total):
+    """Where ``task_create``'s time went: its slowest statements, and the rest (Python and the commit)."""
+    spent = sum(float(q["time"]) for q in queries)
+    for q in sorted(queries, key=lambda q: -float(q["time"]))[:4]:
+        print(f"  {float(q['time']):.2f} s  {q['sql'][:100]}")
+    print(f"  {total - spent:.2f} s  outside the statements (Python, the commit)")
+
+
 def run(grids_n, targets_n, repeat) -> bool:
     _fill(grids_n, targets_n)
     district = Area.objects.get(level=Level.DISTRICT)
@@ -125,6 +133,7 @@ def run(grids_n, targets_n, repeat) -> bool:
         f"task_create: {task.grids} assignments, {task.targets} targets in {created:.2f} s ({len(q)} queries)"
         f"  bar < 5 s"
     )
+    _breakdown(q.captured_queries, created)
     street = Area.objects.filter(level=Level.STREET).order_by("code").first()
     ok = created < 5
     for label, area in (("district (per street)", None), ("a street (per community)", street)):
