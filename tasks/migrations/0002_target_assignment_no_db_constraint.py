@@ -5,15 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks', '0001_admission_list_and_tasks'),
+        ("tasks", "0001_admission_list_and_tasks"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='target',
-            name='assignment',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='target_rows', to='tasks.assignment'),
+            model_name="target",
+            name="assignment",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="target_rows",
+                to="tasks.assignment",
+            ),
         ),
     ]
