@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov import audit_chain
 
@@ -134,8 +135,8 @@ class Task(models.Model):
     """A task (or campaign) sent to many grids at once."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("task status", "Open")
+        CLOSED = "closed", pgettext_lazy("task status", "Closed")
 
     title = models.CharField(_("title"), max_length=200)
     item = models.ForeignKey(
