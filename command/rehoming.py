@@ -106,9 +106,6 @@ class Plan:
         order = list(KIND_LABELS)
         return sorted(found, key=lambda p: (p.code, order.index(p.kind) if p.kind in order else len(order)))
 
-    def moved(self, kind) -> int:
-        return sum(len(rows) for rows in self.moves[kind].values())
-
 
 def _ranked_areas(adjustment: Adjustment) -> list[tuple[Area, object]]:
     """The new areas with a boundary, smallest first (a micro-grid before its grid), as the spatial
@@ -211,14 +208,23 @@ def plan(adjustment: Adjustment) -> Plan:
 
 
 def _left_behind(result: Plan, retired: dict, building_target: dict):
-    """Households that no moving building carries (no dwelling, or their building stays): listed."""
+    """Households that no moving building carries (no dwelling, or their building stays) and residents
+    without a household: listed, as their own address is not a point."""
     households = Household.objects.filter(area_id__in=retired, is_active=True).exclude(
         dwelling__building_id__in=list(building_target)
     )
-    for number, address, area_id in households.values_list("number", "address", "area_id")[:UNPLACED_LIMIT]:
-        result.unplaced_counts[HOUSEHOLD] += 1
-        if len(result.unplaced) < UNPLACED_LIMIT:
-            result.unplaced.append(Unplaced(HOUSEHOLD, f"{number} {address}", retired[area_id].name))
+    persons = Person.objects.filter(
+        area_id__in=retired, household__isnull=True, status=Person.Status.RESIDENT
+    )
+    for kind, rows, names in (
+        (HOUSEHOLD, households, households.values_list("area_id", "number", "address")),
+        (PERSON, persons, persons.values_list("area_id", "name")),
+    ):
+        found = list(names[: UNPLACED_LIMIT + 1])
+        result.unplaced_counts[kind] += len(found) if len(found) <= UNPLACED_LIMIT else rows.count()
+        for area_id, *name in found:
+            if len(result.unplaced) < UNPLACED_LIMIT:
+                result.unplaced.append(Unplaced(kind, " ".join(name), retired[area_id].name))
 
 
 def _others(result: Plan, adjustment: Adjustment, *, apply: bool):

@@ -103,6 +103,7 @@ def fill(tree, rubbish, grid_index=0, n=1):
 def test_it_moves_each_row_of_a_split_grid_to_the_part_that_covers_it(tree, rubbish):
     rows = fill(tree, rubbish)
     old = tree.grids[0]
+    alone = person_register(actor=tree.users["centre"], area=old, name="丙")  # no household, no address point
     _adjustment, plan = adjustments.adjustment_apply(actor=tree.users["centre"], request=split(tree, old))
     change = AreaChange.objects.get()
     west, east = change.created.get(name="西网格"), change.created.get(name="东网格")
@@ -126,8 +127,14 @@ def test_it_moves_each_row_of_a_split_grid_to_the_part_that_covers_it(tree, rubb
     # Nothing open is left on the old grid but what cannot be placed, and that is listed.
     assert not Case.objects.filter(area=old).exists()
     assert list(Building.objects.filter(area=old)) == [rows["nowhere"]]
-    assert {(u.kind, u.area_name) for u in plan.unplaced} == {("building", old.name), ("household", old.name)}
-    assert dict(plan.unplaced_counts) == {"building": 1, "household": 1}
+    assert {(u.kind, u.name) for u in plan.unplaced} == {
+        ("building", "无坐标楼"),
+        ("household", "L0 散户"),
+        ("person", "丙"),
+    }
+    assert {u.area_name for u in plan.unplaced} == {old.name}
+    assert dict(plan.unplaced_counts) == {"building": 1, "household": 1, "person": 1}
+    assert Person.objects.get(pk=alone.pk).area == old
     assert Household.objects.get(pk=rows["loose"].pk).area == old
 
 
