@@ -89,6 +89,7 @@ class Plan:
     moves: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
     areas: dict = field(default_factory=dict)  # id → new Area
     retired_ids: list = field(default_factory=list)
+    ranked: list = field(default_factory=list)  # the new areas with their shapes, smallest first
     persons: dict = field(default_factory=dict)  # target area id → residents in the buildings moving there
     unplaced: list = field(default_factory=list)
     unplaced_counts: dict = field(default_factory=lambda: defaultdict(int))
@@ -140,6 +141,7 @@ def plan(adjustment: Adjustment) -> Plan:
     retired = {a.pk: a for a in adjustment.retired}
     ranked = _ranked_areas(adjustment)
     result.areas = {a.pk: a for a, _shape in ranked}
+    result.ranked = ranked
     result.retired_ids = list(retired)
     if not retired:
         return result
@@ -230,7 +232,11 @@ def _left_behind(result: Plan, retired: dict, building_target: dict):
 def _others(result: Plan, adjustment: Adjustment, *, apply: bool):
     """Run the other apps' movers; their placements and unplaced rows join the plan."""
     result.others = []
-    for report in rehome_hooks.movers_run(adjustment, apply=apply):
+
+    def locate(points):
+        return _locate(points, result.ranked)
+
+    for report in rehome_hooks.movers_run(adjustment, apply=apply, locate=locate):
         for kind, label, area, count in report.placements:
             result.others.append(Placement(kind, area.code, area.name, count, str(label)))
         if apply:

@@ -1,10 +1,11 @@
 """Hooks through which apps beside ``command`` move their own rows after a split or merge, so the re-homing
 service (``command.rehoming``) imports none of them (apps of one layer do not import each other).
 
-An app registers ``fn(adjustment, *, apply) -> Report`` from its ``AppConfig.ready``; the service calls
-every one with ``apply=False`` for the preview (inside the rolled-back adjustment) and with ``apply=True``
-in the adjustment's transaction. A mover reports how many rows of its kind go to which new area, and the
-rows it cannot place, for a person to place.
+An app registers ``fn(adjustment, *, apply, locate) -> Report`` from its ``AppConfig.ready``; the service
+calls every one with ``apply=False`` for the preview (inside the rolled-back adjustment) and with
+``apply=True`` in the adjustment's transaction. ``locate([(lat, lon), …])`` answers the new area covering
+each point (or None), as the service places its own rows. A mover reports how many rows of its kind go
+to which new area, and the rows it cannot place, for a person to place.
 """
 
 from collections.abc import Callable
@@ -27,5 +28,5 @@ def mover(fn):
     return fn
 
 
-def movers_run(adjustment, *, apply: bool) -> list[Report]:
-    return [fn(adjustment, apply=apply) for fn in MOVERS]
+def movers_run(adjustment, *, apply: bool, locate: Callable) -> list[Report]:
+    return [fn(adjustment, apply=apply, locate=locate) for fn in MOVERS]

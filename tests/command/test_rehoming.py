@@ -29,7 +29,7 @@ from residents.services import (
     place_save,
 )
 from tasks import services as task_services
-from tasks.models import AdmissionItem, Assignment
+from tasks.models import AdmissionItem, Assignment, Target, Task
 from tests.command.conftest import open_case
 from tests.factories import LAT0, LON0, STEP, square
 from tests.tasks.conftest import ITEMS, MONDAY_9, send
@@ -280,9 +280,62 @@ def test_a_merge_takes_one_open_assignment_per_task_along_and_lists_the_rest(tre
     assert list(scoped(worker2, Assignment.objects.filter(task=sent))) == [first]
 
 
-def test_a_split_grids_assignment_is_listed_for_a_person_to_place(tree, sent):
+@pytest.fixture
+def sent_to_buildings(tree):
+    """A task to street 0's grids with a building per target: two in grid 0's west half, one in its east."""
+    grid, centre = tree.grids[0], tree.users["centre"]
+    for code, lon in (("W1", 0.2), ("W2", 0.3), ("E1", 0.8)):
+        building_save(actor=centre, area=grid, code=code, name=code, lat=LAT0 + HALF, lon=LON0 + lon * STEP)
+    with time_machine.travel(MONDAY_9, tick=False):
+        call_command("load_holidays", year=[2026], stdout=io.StringIO())
+        task_services.admission_list_publish(
+            actor=centre,
+            version=1,
+            title="清单",
+            approved_by="测试区人民政府",
+            approved_on=date(2025, 12, 20),
+            effective_from=date(2026, 1, 1),
+            items=ITEMS,
+        )
+        yield send(tree, AdmissionItem.objects.get(code="C02"), target_kind="building")
+
+
+def test_a_split_gives_each_part_the_task_and_each_target_to_the_part_it_lies_in(tree, sent_to_buildings):
+    task = sent_to_buildings
+    old = Assignment.objects.get(task=task, area=tree.grids[0])
+    assert (old.targets_total, task.grids) == (3, 4)
+    _adjustment, plan = adjustments.adjustment_apply(
+        actor=tree.users["centre"], request=split(tree, tree.grids[0], team_to=1)
+    )
+    west, east = (AreaChange.objects.get().created.get(name=n) for n in ("西网格", "东网格"))
+    old.refresh_from_db()
+    assert (old.area, old.area_code, old.targets_total, old.version) == (west, west.code, 2, 2)
+    fresh = Assignment.objects.get(task=task, area=east)
+    assert (fresh.targets_total, fresh.deadline, fresh.status) == (1, old.deadline, "assigned")
+    assert list(Target.objects.filter(assignment=fresh).values_list("label", flat=True)) == ["E1"]
+    assert sorted(Target.objects.filter(assignment=old).values_list("label", flat=True)) == ["W1", "W2"]
+    assert Task.objects.get(pk=task.pk).grids == 5
+    assert not Assignment.objects.filter(task=task, area=tree.grids[0]).exists()
+    assert {(p.kind, p.name, p.count) for p in plan.placements() if p.kind == "assignment"} == {
+        ("assignment", "西网格", 1),
+        ("assignment", "东网格", 1),
+    }
+    worker = User.objects.get(pk=tree.users["worker"].pk)  # moved with the team to the east part
+    assert list(scoped(worker, Assignment.objects.filter(task=task))) == [fresh]
+
+
+def test_a_split_grids_assignment_already_begun_is_listed_for_a_person_to_place(tree, sent):
+    Assignment.objects.filter(task=sent, area=tree.grids[0]).update(status="started")
     _adjustment, plan = adjustments.adjustment_apply(
         actor=tree.users["centre"], request=split(tree, tree.grids[0])
     )
     assert Assignment.objects.get(task=sent, area=tree.grids[0]).version == 1
     assert [(u.kind, u.area_name) for u in plan.unplaced] == [("assignment", tree.grids[0].name)]
+    assert not Assignment.objects.filter(task=sent, area__in=AreaChange.objects.get().created.all()).exists()
+
+
+def test_a_split_grids_task_without_targets_goes_to_every_part(tree, sent):
+    adjustments.adjustment_apply(actor=tree.users["centre"], request=split(tree, tree.grids[0]))
+    parts = AreaChange.objects.get().created.filter(level=Level.GRID)
+    assert Assignment.objects.filter(task=sent, area__in=parts).count() == 2
+    assert Task.objects.get(pk=sent.pk).grids == 5
