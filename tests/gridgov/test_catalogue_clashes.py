@@ -40,3 +40,17 @@ def test_it_tells_a_buildings_unit_from_a_unit_of_measure_or_organisation():
 def test_a_closed_place_is_not_a_closed_case():
     assert translation.gettext("closed") == "结案数"
     assert translation.pgettext("place", "closed") == "已停业"
+
+
+def test_the_tasks_and_assessment_words_are_their_own():
+    pairs = [
+        (("review", "Accept"), "验收通过", "签收"),
+        (("task", "Send"), "下发", "提交"),
+        (("admission", "Item"), "事项", "对象"),
+        (("column", "Department"), "部门", "处置部门"),
+        (("count", "Refused"), "拒绝次数", "已拒绝"),
+        (("column", "Name"), "名称", "姓名"),
+        (("count", "Self-handled"), "自行处置数", "自行处置"),
+    ]
+    for (context, word), theirs, plain in pairs:
+        assert (translation.pgettext(context, word), translation.gettext(word)) == (theirs, plain)
