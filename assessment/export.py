@@ -4,7 +4,7 @@ import csv
 import io
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
@@ -61,7 +61,7 @@ def tables(data):
 
 
 def _header(keys, group=""):
-    name = str(NAME_HEADERS.get(group, _("Name")))
+    name = str(NAME_HEADERS.get(group, pgettext("column", "Name")))
     return [_("Code"), name, *[str(FIGURES[k].label) for k in keys], _("Score"), _("Grade"), _("Rank")]
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 VALID_RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
 SOLVED_CLOSE_TYPES = ("normal", "overdue", "answered")
@@ -304,7 +305,7 @@ FIGURES = {
         ),
         Figure(
             "self_handled",
-            _("Self-handled"),
+            pgettext_lazy("count", "Self-handled"),
             "count",
             (("self_handled", 1),),
             "",

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .export import LEVEL_LABELS, NAME_HEADERS
 from .figures import (
@@ -98,7 +99,7 @@ def table(title, group, rows, figure_keys, query, *, scored=True, extra_columns=
     return {
         "title": title,
         "group": group,
-        "name_header": NAME_HEADERS.get(group, _("Name")),
+        "name_header": NAME_HEADERS.get(group, pgettext_lazy("column", "Name")),
         "scored": scored,
         "extra_columns": extra_columns,
         "headers": [(k, FIGURES[k].label, FIGURES[k].formula) for k in figure_keys],

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMFieldMixin
 
 from .workflow import OPEN, CaseWorkflow, RequestType, Status
@@ -66,7 +67,7 @@ class Source(models.TextChoices):
 
 class CloseType(models.TextChoices):
     NORMAL = "normal", _("Normal")
-    OVERDUE = "overdue", _("Overdue")
+    OVERDUE = "overdue", pgettext_lazy("close type", "Overdue")
     ANSWERED = "answered", _("Answered directly")
     ERROR = "error", _("Error")
     SPECIAL = "special", _("Special")

@@ -26,6 +26,8 @@ from grids.models import Area, AreaChange, Level, Role
 from grids.scope import prefix_q, reach
 from residents.models import Building, Person, Place
 
+from . import rehoming
+
 SPLIT, MERGE, REDRAW = AreaChange.Kind.SPLIT, AreaChange.Kind.MERGE, AreaChange.Kind.REDRAW
 MOVE_LIMIT = 200  # rows listed in the preview; the totals count them all
 
@@ -161,6 +163,10 @@ class Preview:
     moves: list = field(default_factory=list)
     totals: dict = field(default_factory=dict)
     unplaced: dict = field(default_factory=dict)  # rows in the old grids with no point
+    # Split and merge: what the re-homing would move, per kind and new grid, and what it would leave.
+    placements: list = field(default_factory=list)
+    left: list = field(default_factory=list)
+    left_counts: dict = field(default_factory=dict)
 
     def geojson(self):
         features = [o.feature("before") for o in self.before if o.boundary]
@@ -196,6 +202,11 @@ def adjustment_preview(*, actor, request: Request) -> Preview:
             preview.unassigned = [
                 f"{m.user} · {m.get_role_display()} · {m.area.name}" for m in result.unassigned_memberships
             ]
+            if request.kind in (SPLIT, MERGE):
+                planned = rehoming.plan(result)
+                preview.placements = planned.placements()
+                preview.left = [u for u in planned.unplaced if u.kind != rehoming.MEMBERSHIP]
+                preview.left_counts = dict(planned.unplaced_counts)
             raise _Rollback
     except _Rollback:
         pass
@@ -205,7 +216,13 @@ def adjustment_preview(*, actor, request: Request) -> Preview:
 
 @transaction.atomic
 def adjustment_apply(*, actor, request: Request):
-    return request.run(actor)
+    """Run the adjustment and, for a split or merge, re-home the old grids' rows (``command.rehoming``),
+    in one transaction: a failure anywhere leaves the grids and every row as they were. Returns the
+    adjustment and the re-homing's plan (None for a redraw)."""
+    result = request.run(actor)
+    if request.kind not in (SPLIT, MERGE):
+        return result, None
+    return result, rehoming.adjustment_rehome(adjustment=result, actor=actor)
 
 
 # --- what changes grid -------------------------------------------------------------------------------

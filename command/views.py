@@ -316,10 +316,26 @@ def adjust_page(request):
         try:
             wanted = _adjust_request(form.cleaned_data)
             if request.POST.get("step") == "confirm":
-                result = adjustments.adjustment_apply(actor=request.user, request=wanted)
+                result, rehomed = adjustments.adjustment_apply(actor=request.user, request=wanted)
                 messages.success(request, _("The grids were adjusted; the change is in the history below."))
                 for warning in result.warnings:
                     messages.warning(request, warning)
+                for placement in rehomed.placements() if rehomed else ():
+                    messages.info(
+                        request,
+                        _("%(count)s × %(kind)s moved to %(grid)s.")
+                        % {"count": placement.count, "kind": placement.label, "grid": placement.name},
+                    )
+                for row in rehomed.unplaced if rehomed else ():
+                    if row.kind != "membership":
+                        messages.warning(
+                            request,
+                            _(
+                                "%(kind)s %(name)s lies in none of the new grids: "
+                                "it stays on %(area)s, place it by hand."
+                            )
+                            % {"kind": row.label, "name": row.name, "area": row.area_name},
+                        )
                 for membership in result.unassigned_memberships:
                     messages.warning(
                         request,

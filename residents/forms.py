@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import services
 from .models import Building, Dwelling, Person, Place, Visit
@@ -206,7 +207,7 @@ class HouseholdForm(AreaChoiceForm):
     building = forms.ModelChoiceField(
         queryset=Building.objects.none(), required=False, label=_("Building"), empty_label="—"
     )
-    unit = forms.CharField(required=False, max_length=16, label=_("Unit"))
+    unit = forms.CharField(required=False, max_length=16, label=pgettext_lazy("building unit", "Unit"))
     room = forms.CharField(required=False, max_length=16, label=_("Room"))
     address = forms.CharField(
         required=False,
@@ -255,7 +256,7 @@ class BuildingForm(AreaChoiceForm):
 
 
 class DwellingForm(forms.Form):
-    unit = forms.CharField(required=False, max_length=16, label=_("Unit"))
+    unit = forms.CharField(required=False, max_length=16, label=pgettext_lazy("building unit", "Unit"))
     room = forms.CharField(max_length=16, label=_("Room"))
     use = forms.ChoiceField(choices=Dwelling.Use.choices, label=_("Use"))
     floor_area = forms.DecimalField(

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov import audit_chain
 
@@ -58,7 +59,7 @@ class Dwelling(models.Model):
     building = models.ForeignKey(
         Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="dwellings"
     )
-    unit = models.CharField(_("unit"), max_length=16, blank=True)
+    unit = models.CharField(pgettext_lazy("building unit", "unit"), max_length=16, blank=True)
     room = models.CharField(_("room"), max_length=16)
     use = models.CharField(_("use"), max_length=16, choices=Use.choices, default=Use.OWNER_OCCUPIED)
     floor_area = models.DecimalField(
@@ -410,7 +411,7 @@ class VisitTask(models.Model):
     """A priority person overdue for a visit, on the task list of the grid's workers (built daily)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("visit task", "Open")
         DONE = "done", _("Done")
         CANCELLED = "cancelled", _("Cancelled")
 

@@ -12,7 +12,7 @@ class TasksConfig(AppConfig):
         from cases.workflow import condition_register
         from dispatch.sweep import step_register
 
-        from . import admission, case_links, selectors, sweep  # noqa: F401  (scopes, the case page's hook)
+        from . import admission, case_links, rehoming, selectors, sweep  # noqa: F401  (scopes, hooks)
 
         # A case category dispatched to a grid team must be an admitted item (docs/domain.md §8).
         condition_register("dispatch", admission.grid_team_admits_category)

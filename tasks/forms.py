@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.models import Category
 from grids.models import AreaKind, DedicatedPurpose
@@ -118,7 +119,7 @@ class TaskForm(forms.Form):
 
 class ReviewForm(forms.Form):
     accept = forms.TypedChoiceField(
-        choices=[("1", _("Accept")), ("0", _("Send back"))], coerce=lambda v: v == "1"
+        choices=[("1", pgettext_lazy("review", "Accept")), ("0", _("Send back"))], coerce=lambda v: v == "1"
     )
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput)

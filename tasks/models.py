@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov import audit_chain
 
@@ -134,8 +135,8 @@ class Task(models.Model):
     """A task (or campaign) sent to many grids at once."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("task status", "Open")
+        CLOSED = "closed", pgettext_lazy("task status", "Closed")
 
     title = models.CharField(_("title"), max_length=200)
     item = models.ForeignKey(
@@ -246,11 +247,14 @@ class Target(models.Model):
 
     # A campaign writes 100,000 of these in one statement: the task is its assignment's (no constraint or
     # index of its own to maintain), and the assignment's index is the (assignment, done_at) one below.
+    # Neither key is a database constraint: the only writer (tasks.services._targets_insert) joins every row
+    # to an existing assignment of its task, and a deferred check of 100,000 rows cost 1.2 s of the commit
+    # (bench/README.md); deletions cascade through the ORM as before.
     task = models.ForeignKey(
         Task, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
     assignment = models.ForeignKey(
-        Assignment, on_delete=models.CASCADE, related_name="target_rows", db_index=False
+        Assignment, on_delete=models.CASCADE, related_name="target_rows", db_index=False, db_constraint=False
     )
     kind = models.CharField(max_length=16, choices=TargetKind.choices)
     object_id = models.BigIntegerField()

@@ -269,10 +269,12 @@ def _targets_insert(task, kind, tag) -> int:
         f"JOIN {q(assignment)} a ON a.task_id = %s AND a.area_code = SUBSTR(ar.code, 1, {GRID_LEN}) "
         f"WHERE 1 = 1 {extra}"
     )
+    # Counted through the task's assignments and the targets' (assignment, done_at) index: the targets'
+    # task column has no index, so a filter on it would read every earlier campaign's targets too.
     count = (
-        f"UPDATE {q(assignment)} SET targets_total = c.n FROM (SELECT assignment_id, COUNT(*) AS n "
-        f"FROM {q(target)} WHERE task_id = %s GROUP BY assignment_id) c "
-        f"WHERE {q(assignment)}.id = c.assignment_id"
+        f"UPDATE {q(assignment)} SET targets_total = c.n FROM (SELECT t.assignment_id, COUNT(*) AS n "
+        f"FROM {q(target)} t JOIN {q(assignment)} a ON a.id = t.assignment_id WHERE a.task_id = %s "
+        f"GROUP BY t.assignment_id) c WHERE {q(assignment)}.id = c.assignment_id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [task.pk, str(kind), task.pk, *params])

@@ -4,6 +4,7 @@ previews (outlines before and after, what changes grid) and confirms; at 1366 px
 import pytest
 
 from grids.models import AreaChange
+from residents.models import Building
 from residents.services import building_save
 from tests.browser import PHONE, SHOTS, needs_chromium
 
@@ -82,6 +83,8 @@ def test_the_centre_splits_a_grid_by_drawing_on_the_map(
     page.wait_for_function("() => document.querySelector('#adjust-map').dataset.preview === '3'")
     moves = page.inner_text("#moves")
     assert "西一栋" in moves and "西片网格" in moves and "东二栋" in moves and "东片网格" in moves
+    placements = page.inner_text("#placements")  # what the re-homing will move, per new grid and kind
+    assert "西片网格" in placements and "东片网格" in placements and "楼栋" in placements
     assert not AreaChange.objects.exists()
     page.wait_for_timeout(400)
     shot(page, "preview", viewport)
@@ -92,6 +95,8 @@ def test_the_centre_splits_a_grid_by_drawing_on_the_map(
     change = AreaChange.objects.get()
     assert change.kind == "split" and change.actor == tree.users["centre"]
     assert sorted(a.name for a in change.created.all()) == ["东片网格", "西片网格"]
+    homes = dict(Building.objects.values_list("code", "area__name"))
+    assert homes == {"B-1": "西片网格", "B-2": "东片网格"}
     history = page.inner_text("#history")
     assert "西片网格" in history and "centre" in history and "新建小区后拆分" in history
     shot(page, "history", viewport)
