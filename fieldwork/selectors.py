@@ -64,8 +64,10 @@ def work_log_scope(user, qs):
 
 @scope_for(FieldEvent)
 def event_scope(user, qs):
-    """Steps in the user's areas (staff), and their own."""
-    return qs.filter(prefix_q("area_code", reach(user).codes(LOG_READER_ROLES)) | Q(actor=user))
+    """Steps in the user's areas (staff), their own, and those of their own work logs."""
+    return qs.filter(
+        prefix_q("area_code", reach(user).codes(LOG_READER_ROLES)) | Q(actor=user) | Q(work_log__worker=user)
+    )
 
 
 def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
