@@ -7,6 +7,7 @@ communities, the centre all.
 
 import datetime
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
@@ -163,7 +164,7 @@ def attendance(user, month: datetime.date) -> list[dict]:
     first, following = month_bounds(month)
     qs = scoped(user, WorkLog.objects.filter(day__gte=first, day__lt=following))
     rows = list(_attendance_rows(qs).order_by("worker_id"))
-    names = {u.pk: str(u) for u in type(user)._default_manager.filter(pk__in=[r["worker_id"] for r in rows])}
+    names = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=[r["worker_id"] for r in rows])}
     for r in rows:
         r["worker"] = names.get(r["worker_id"], "")
         r["rate"] = rate(r["attended"], r["days"])

@@ -6,8 +6,8 @@
   var where = document.getElementById("f-where");
   if (form && where) {
     form.addEventListener("submit", function (event) {
+      // Always the position of now (a refused attempt leaves the old one in the form).
       var lat = document.getElementById("id_lat"), lon = document.getElementById("id_lon");
-      if (lat.value && lon.value) { return; }
       event.preventDefault();
       if (!navigator.geolocation) { where.textContent = where.dataset.nolocation; return; }
       where.textContent = where.dataset.locating;
@@ -15,7 +15,7 @@
         lat.value = pos.coords.latitude.toFixed(6);
         lon.value = pos.coords.longitude.toFixed(6);
         where.textContent = where.dataset.located;
-        form.submit();
+        form.submit();  // does not fire "submit" again
       }, function () { where.textContent = where.dataset.nolocation; }, { timeout: 10000, maximumAge: 0, enableHighAccuracy: true });
     });
   }

@@ -46,10 +46,14 @@ def test_it_schedules_assigns_checks_in_and_records(tree, before, settings):
     pk = sent.json()["id"]
     street = client(tree.users["street"])
     before.move_to(MORNING)
-    outside = street.post(f"/api/v1/grid-day-deployments/{pk}/check-in/", inside(tree.grids[2]), format="json")
+    outside = street.post(
+        f"/api/v1/grid-day-deployments/{pk}/check-in/", inside(tree.grids[2]), format="json"
+    )
     assert outside.status_code == 400
     assert "范围内" in outside.json()["fields"]["location"][0]
-    nonsense = street.post(f"/api/v1/grid-day-deployments/{pk}/check-in/", {"lat": "x", "lon": 500}, format="json")
+    nonsense = street.post(
+        f"/api/v1/grid-day-deployments/{pk}/check-in/", {"lat": "x", "lon": 500}, format="json"
+    )
     assert nonsense.status_code == 400 and set(nonsense.json()["fields"]) == {"lat", "lon"}
     ok = street.post(f"/api/v1/grid-day-deployments/{pk}/check-in/", inside(tree.grids[0]), format="json")
     assert ok.status_code == 200 and ok.json()["checked_in_at"]
@@ -63,7 +67,10 @@ def test_it_schedules_assigns_checks_in_and_records(tree, before, settings):
     assert recorded.json()["case_number"] == Case.objects.get().number
     # someone else's visit: the worker sees it (their grid) but may not check in
     worker = client(tree.users["worker"])
-    assert worker.post(f"/api/v1/grid-day-deployments/{pk}/record/", {"did": "x"}, format="json").status_code == 403
+    assert (
+        worker.post(f"/api/v1/grid-day-deployments/{pk}/record/", {"did": "x"}, format="json").status_code
+        == 403
+    )
     cover = community.get("/api/v1/grid-days/coverage/", {"month": "2026-03"}).json()
     assert (cover["grids"], cover["scheduled"], cover["held"], cover["cadres"]) == (2, 2, 1, 1)
     row = next(r for r in cover["rows"] if r["grid_code"] == tree.grids[0].code)
@@ -83,7 +90,9 @@ def test_a_worker_submits_their_log_and_sees_attendance(tree, before):
     pk = today.json()["id"]
     empty = worker.post(f"/api/v1/work-logs/{pk}/submit/", {"summary": ""}, format="json")
     assert empty.status_code == 400 and "summary" in empty.json()["fields"]
-    other = client(tree.users["worker2"]).post(f"/api/v1/work-logs/{pk}/submit/", {"summary": "x"}, format="json")
+    other = client(tree.users["worker2"]).post(
+        f"/api/v1/work-logs/{pk}/submit/", {"summary": "x"}, format="json"
+    )
     assert other.status_code == 404  # not in their view
     done = worker.post(f"/api/v1/work-logs/{pk}/submit/", {"summary": "巡查两圈"}, format="json")
     assert done.status_code == 200 and done.json()["status"] == WorkLog.Status.SUBMITTED

@@ -38,7 +38,9 @@ def test_attended_days_over_logged_days(tree):
     WorkLog.objects.create(
         worker=tree.users["worker"], day=dt.date(2026, 4, 1), area_code=tree.grids[0].code, patrol_minutes=200
     )
-    figures = selectors.attendance_figures([tree.users["worker"].pk], dt.date(2026, 3, 1), dt.date(2026, 4, 1))
+    figures = selectors.attendance_figures(
+        [tree.users["worker"].pk], dt.date(2026, 3, 1), dt.date(2026, 4, 1)
+    )
     assert figures == {tree.users["worker"].pk: {"value": 75.0, "num": 3, "den": 4}}
 
 

@@ -87,7 +87,10 @@ def test_it_refuses_a_street_cadre_of_another_street(tree, before):
     grid_day = schedule(tree)
     with pytest.raises(ValidationError):
         services.cadre_assign(
-            actor=tree.users["community"], grid_day_id=grid_day.pk, grid_id=tree.grids[0].pk, cadre_id=other.pk
+            actor=tree.users["community"],
+            grid_day_id=grid_day.pk,
+            grid_id=tree.grids[0].pk,
+            cadre_id=other.pk,
         )
 
 
