@@ -451,7 +451,7 @@ TREND_FIGURES = [
 DEFAULT_WEIGHTS = {
     # docs/domain.md §5.17. The platform has one on-site step after handling (verification), so the worker
     # composite's "on-time verification 20 % + on-time check 20 %" both fall on it. Attendance (the days on
-    # patrol from the work logs, fieldwork, §8.4) is ours, weighted as one of the field's 20 % parts.
+    # patrol from the work logs, fieldwork, §8.5) is ours, weighted as one of the field's 20 % parts.
     "worker": {
         "valid_report_rate": 40,
         "-missed_report_rate": 20,

@@ -221,7 +221,7 @@ def unit_table(department_counts, team_counts, whistle):
 def worker_table(user, reported, verified, grid_counts, period=None):
     """Grid workers as supervisors: their reports (grouped by reporter), their verifications (by verifier)
     and the missed reports of the grids they work in (the workers' grids from their memberships); with
-    ``period`` (start, end), their attendance from the work logs (fieldwork, docs/domain.md §8.4)."""
+    ``period`` (start, end), their attendance from the work logs (fieldwork, docs/domain.md §8.5)."""
     ids = {int(k) for k in set(reported) | set(verified) if k}
     if _only_own_row(user):
         ids &= {user.pk}

@@ -1,4 +1,4 @@
-"""Field work of the cadres and the grid workers (docs/domain.md §8.3, §8.4).
+"""Field work of the cadres and the grid workers (docs/domain.md §8.4, §8.5).
 
 * ``GridDay`` (网格日): one a month per community, on a date the community sets.
 * ``Deployment`` (下沉): a cadre of the street or a department sent to one grid on its grid day; checked in on

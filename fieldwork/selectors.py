@@ -1,8 +1,8 @@
 """Reads of the field-work app and its access scopes.
 
-Scope (docs/domain.md §8.4): a grid worker sees their own work logs and the grid days of their community; a
-cadre sees the grid days and visits they were sent to; community staff see their grids, a street its
-communities, the centre all.
+Scope (docs/domain.md §8.4, §8.5): a grid worker sees their own work logs and the grid days of their
+community; a cadre sees the grid days and visits they were sent to; community staff see their grids, a
+street its communities, the centre all.
 """
 
 import datetime
@@ -33,7 +33,7 @@ LOG_READER_ROLES = (
     Role.DISTRICT_CENTRE,
     Role.LEADER_READONLY,
 )
-# docs/domain.md §8.4: a day counts as attended with at least this much time on patrol in the worker's grid.
+# docs/domain.md §8.5: a day counts as attended with at least this much time on patrol in the worker's grid.
 ATTENDANCE_MIN_MINUTES = 120
 
 
@@ -112,7 +112,7 @@ def coverage(user, month: datetime.date) -> dict:
         row["assigned"] += 1
         if d.checked_in_at is not None:
             row["came"].append(str(d.cadre))
-        if d.case_id:
+        if d.case is not None:
             row["findings"].append(d.case.number)
     rows = []
     for g in grids:
@@ -159,7 +159,7 @@ def rate(attended: int, days: int):
 
 
 def attendance(user, month: datetime.date) -> list[dict]:
-    """Monthly attendance per worker in the user's view (docs/domain.md §8.4): logged days, attended days,
+    """Monthly attendance per worker in the user's view (docs/domain.md §8.5): logged days, attended days,
     the attendance rate, time on patrol, distance, visits, cases reported, logs submitted."""
     first, following = month_bounds(month)
     qs = scoped(user, WorkLog.objects.filter(day__gte=first, day__lt=following))

@@ -1,5 +1,5 @@
 """Every write of the field-work app: grid days, cadres sent down to grids, check-ins on site, what they
-recorded, and the grid workers' daily work logs (docs/domain.md §8.3, §8.4).
+recorded, and the grid workers' daily work logs (docs/domain.md §8.4, §8.5).
 
 Each function checks everything before it writes, then writes in one transaction with its event on the
 app's hash-chained trail: a refused request leaves nothing behind.
@@ -33,7 +33,7 @@ ORGANISER_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_CENTRE
 CADRE_ROLES = (Role.STREET_STAFF, Role.DEPARTMENT_HANDLER, Role.DISTRICT_CENTRE)
 WORKER_ROLES = (Role.GRID_WORKER,)
 FIGURE_FIELDS = ["area_code", "patrol_minutes", "distance_m", "positions", "visits", "cases_reported"]
-# docs/domain.md §8.4: two track points further apart than this are not time on patrol.
+# docs/domain.md §8.5: two track points further apart than this are not time on patrol.
 GAP_MINUTES = 10
 EARTH_RADIUS_M = 6_371_000
 
@@ -49,7 +49,7 @@ def _event(kind, area_code, *, actor=None, grid_day=None, deployment=None, work_
         grid_day_id=getattr(grid_day, "pk", grid_day),
         deployment_id=getattr(deployment, "pk", deployment),
         work_log_id=getattr(work_log, "pk", work_log),
-        actor_id=getattr(actor, "pk", None),
+        actor_id=getattr(actor, "pk", actor),  # a user or a user id
         at=at or timezone.now(),
         payload=payload,
     )
@@ -146,7 +146,7 @@ def cadre_assign(*, actor, grid_day_id, grid_id, cadre_id) -> Deployment:
             and Deployment.objects.filter(grid_day=grid_day, grid=grid, cadre_id=cadre_id).exists()
         ):
             errors["cadre"] = [_("This cadre is already assigned to this grid.")]
-        if errors:
+        if errors or grid is None:
             raise ValidationError(errors)
         deployment = Deployment.objects.create(
             grid_day=grid_day, grid=grid, area_code=grid.code, cadre_id=cadre_id, assigned_by=actor
@@ -332,7 +332,7 @@ def patrol_figures(points, grid_codes, gap_minutes: int = GAP_MINUTES) -> tuple[
 
     ``points``: (recorded_at, lat, lon, area_code) in time order. Two successive points count when both lie
     inside one of the worker's grids and are at most ``gap_minutes`` apart: the time between them is time on
-    patrol and the great-circle distance between them is distance walked (docs/domain.md §8.4)."""
+    patrol and the great-circle distance between them is distance walked (docs/domain.md §8.5)."""
     gap = datetime.timedelta(minutes=gap_minutes)
     seconds = metres = 0.0
     inside = 0

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from cases.models import Case, Category
 from fieldwork.models import Deployment, WorkLog
 
-from .conftest import MORNING, inside, schedule
+from .conftest import MORNING, inside
 
 pytestmark = pytest.mark.django_db
 

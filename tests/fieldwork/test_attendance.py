@@ -1,4 +1,4 @@
-"""The attendance figure and its place in the assessment's worker composite (docs/domain.md §5.17, §8.4),
+"""The attendance figure and its place in the assessment's worker composite (docs/domain.md §5.17, §8.5),
 against a hand-computed fixture."""
 
 import datetime as dt

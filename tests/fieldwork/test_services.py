@@ -271,4 +271,4 @@ def test_the_trail_verifies(tree, before):
     assert audit_chain.breaks(["field_events"]) == []
     with pytest.raises(PermissionError):
         FieldEvent.objects.first().delete()
-    assert GRID_DAY == d.grid_day.day
+    assert d.grid_day.day == GRID_DAY
