@@ -266,7 +266,7 @@ def _work_logs(workers: dict, today: dt.date, now, rng) -> int:
     WorkLog.objects.bulk_create(logs, batch_size=2000)
     # The sweep drafted these days already (it drafts yesterday once): it leaves them as they are.
     DraftedDay.objects.bulk_create(
-        [DraftedDay(day=day, at=_at(day + dt.timedelta(days=1), 0, 5)) for day in days]
+        [DraftedDay(day=day, at=_at(day + dt.timedelta(days=1), 0, 5)) for day in days], ignore_conflicts=True
     )
     FieldEvent.objects.bulk_create(
         [
