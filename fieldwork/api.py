@@ -1,5 +1,7 @@
 """API routes of this app: (prefix, viewset, basename), registered on /api/v1/ by gridgov/api_urls.py."""
 
+import datetime
+
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -177,7 +179,7 @@ class WorkLogViewSet(ScopedReadOnlyViewSet):
         day = params.get("day", "")
         if len(day) == 10:
             try:
-                qs = qs.filter(day=timezone.datetime.fromisoformat(day).date())
+                qs = qs.filter(day=datetime.date.fromisoformat(day))
             except ValueError:
                 qs = qs.none()
         worker = params.get("worker", "")

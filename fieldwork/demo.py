@@ -24,7 +24,7 @@ from . import services
 from .models import Deployment, DraftedDay, FieldEvent, FieldEventKind, GridDay, WorkLog
 
 PAST_MONTHS = 2
-LOG_DAYS = 10
+LOG_DAYS = 7
 FINDINGS = 6
 DID = [
     "走访独居老人{n}户，了解生活需求",
@@ -131,7 +131,7 @@ def build(*, district, seed=2024, now=None) -> dict:
             held = grid_day.day < today
             for grid in grids.get(grid_day.community_code, []):
                 cadres = {rng.choice(street)} if street else set()
-                if departments and (not cadres or rng.random() < 0.5):
+                if departments and (not cadres or rng.random() < 0.25):
                     cadres.add(rng.choice(departments))
                 for cadre in sorted(cadres):
                     came = held and rng.random() < 0.85

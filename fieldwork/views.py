@@ -3,6 +3,8 @@
 workers complete their daily work log (phone). Thin: the same selectors and services as the API; refusals
 come back next to their fields."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -175,7 +177,7 @@ def day_detail(request, pk):
 def mine(request):
     today = timezone.localdate()
     deployments = (
-        Deployment.objects.filter(cadre=request.user, grid_day__day__gte=today - timezone.timedelta(days=31))
+        Deployment.objects.filter(cadre=request.user, grid_day__day__gte=today - datetime.timedelta(days=31))
         .select_related("grid_day", "grid")
         .order_by("-grid_day__day", "area_code")
     )
