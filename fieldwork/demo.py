@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from cases.models import Category
 from cases.services import case_report
-from grids.models import Area, Level, Membership, Role
+from grids.models import Area, Department, Level, Membership, Role
 from worktime.calendar import is_working_day
 from worktime.calendar.schedule import LOCAL_TZ
 
@@ -56,23 +56,31 @@ def _months_back(today: dt.date, n: int) -> dt.date:
 
 
 def _people(district):
-    """Cadres by street (street staff) and for anywhere (department handlers); grid workers' grids."""
+    """Cadres by street (street staff), department handlers with the area codes their departments cover,
+    community organisers, and grid workers' grids."""
     by_street: dict[str, list] = {}
-    departments, organisers = [], {}
+    handlers: list[tuple[int, int]] = []
+    organisers: dict[str, int] = {}
     workers: dict[int, str] = {}
     members = Membership.objects.filter(is_active=True, area__code__startswith=district.code).values_list(
-        "user_id", "role", "area__code"
+        "user_id", "role", "area__code", "department_id"
     )
-    for user_id, role, code in members.order_by("user_id", "id"):
+    for user_id, role, code, department_id in members.order_by("user_id", "id"):
         if role == Role.STREET_STAFF:
             by_street.setdefault(code, []).append(user_id)
         elif role == Role.DEPARTMENT_HANDLER:
-            departments.append(user_id)
+            handlers.append((user_id, department_id))
         elif role == Role.COMMUNITY_STAFF:
             organisers.setdefault(code, user_id)
         elif role == Role.GRID_WORKER and len(code) >= services.GRID_LEN:
             workers.setdefault(user_id, code[: services.GRID_LEN])
-    return by_street, sorted(set(departments)), organisers, workers
+    covered: dict[int, list] = {}
+    for department_id, code in Department.covered_areas.through.objects.values_list(
+        "department_id", "area__code"
+    ):
+        covered.setdefault(department_id, []).append(code)
+    departments = [(user_id, tuple(covered.get(dep, ()))) for user_id, dep in sorted(set(handlers))]
+    return by_street, departments, organisers, workers
 
 
 def build(*, district, seed=2024, now=None) -> dict:
@@ -131,8 +139,10 @@ def build(*, district, seed=2024, now=None) -> dict:
             held = grid_day.day < today
             for grid in grids.get(grid_day.community_code, []):
                 cadres = {rng.choice(street)} if street else set()
-                if departments and (not cadres or rng.random() < 0.25):
-                    cadres.add(rng.choice(departments))
+                # A department's cadre goes to grids the department covers (they report findings there).
+                near = [u for u, codes in departments if any(grid.code.startswith(c) for c in codes)]
+                if near and (not cadres or rng.random() < 0.25):
+                    cadres.add(rng.choice(near))
                 for cadre in sorted(cadres):
                     came = held and rng.random() < 0.85
                     n = rng.randint(2, 6)

@@ -8,6 +8,7 @@ app's hash-chained trail: a refused request leaves nothing behind.
 import datetime
 import math
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -108,15 +109,14 @@ def grid_day_schedule(*, actor, community_id, day: datetime.date, title: str = "
     return grid_day
 
 
-def _is_cadre(user_id, community_code: str) -> bool:
-    """A street cadre of the community's street, a department's cadre, or the centre's."""
-    street = community_code[: CODE_LENGTH[Level.STREET]]
-    for role, code in Membership.objects.filter(
-        user_id=user_id, is_active=True, role__in=CADRE_ROLES, area__is_active=True
-    ).values_list("role", "area__code"):
-        if role != Role.STREET_STAFF or street.startswith(code):
-            return True
-    return False
+def _is_cadre(user_id, code: str) -> bool:
+    """A cadre of the street above the area, of a department that covers it, or of the centre: someone who
+    may report a case from the grid (a finding raises one in their name)."""
+    cadre = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if cadre is None:
+        return False
+    r = reach(cadre)
+    return r.covers(code, CADRE_ROLES) or any(code.startswith(c) for c in r.department_area_codes)
 
 
 def cadre_assign(*, actor, grid_day_id, grid_id, cadre_id) -> Deployment:
@@ -135,9 +135,12 @@ def cadre_assign(*, actor, grid_day_id, grid_id, cadre_id) -> Deployment:
         ).first()
         if grid is None:
             errors["grid"] = [_("Choose a grid of this community.")]
-        if not _is_cadre(cadre_id, grid_day.community_code):
+        if not _is_cadre(cadre_id, grid.code if grid is not None else grid_day.community_code):
             errors["cadre"] = [
-                _("Only cadres of the street, of a department or of the centre go down to grids.")
+                _(
+                    "Only cadres of the street, of a department covering the grid or of the centre go down "
+                    "to grids."
+                )
             ]
         if grid_day.day < timezone.localdate():
             errors["__all__"] = [_("This grid day is over.")]

@@ -66,6 +66,7 @@ def test_it_sends_a_cadre_down_and_tells_them(tree, before):
 @pytest.mark.parametrize(
     ("grid", "cadre", "field"),
     [(0, "worker", "cadre"), (2, "street", "grid"), (0, "community_b", "cadre")],
+    ids=["a grid worker", "a grid of another community", "community staff"],
 )
 def test_it_refuses_a_wrong_grid_or_a_non_cadre(tree, before, grid, cadre, field):
     grid_day = schedule(tree)
@@ -78,6 +79,18 @@ def test_it_refuses_a_wrong_grid_or_a_non_cadre(tree, before, grid, cadre, field
         )
     assert field in refused.value.message_dict
     assert not grid_day.deployments.exists()
+
+
+def test_it_refuses_a_department_cadre_outside_the_departments_areas(tree, before):
+    grid_day = schedule(tree, community=2, actor="centre")  # street 1: the department covers street 0 only
+    with pytest.raises(ValidationError) as refused:
+        services.cadre_assign(
+            actor=tree.users["centre"],
+            grid_day_id=grid_day.pk,
+            grid_id=tree.grids[4].pk,
+            cadre_id=tree.users["handler"].pk,
+        )
+    assert "cadre" in refused.value.message_dict
 
 
 def test_it_refuses_a_street_cadre_of_another_street(tree, before):
