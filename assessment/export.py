@@ -16,6 +16,7 @@ from .figures import (
     DEFAULT_WEIGHTS,
     FIGURES,
     GRADES,
+    OUTSIDE_COMPONENTS,
     PARTS,
     UNIT_FIGURES,
     WORKER_FIGURES,
@@ -150,6 +151,8 @@ def _definitions(sheet, bold):
 def _component(key):
     if key == "volume":
         return _("volume")
+    if key in OUTSIDE_COMPONENTS:
+        return str(OUTSIDE_COMPONENTS[key])
     if key.startswith("-"):
         return "100 − " + str(FIGURES[key[1:]].label)
     return str(FIGURES[key].label)

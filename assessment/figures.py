@@ -471,11 +471,10 @@ DEFAULT_WEIGHTS = {
         "on_time_dispatch_rate": 5,
     },
 }
-# Components whose values come from outside the case records (not a figure of the records' parts): the worker
-# table adds them to a row's figures from the app that owns them.
-OUTSIDE_COMPONENTS = {
-    "attendance_rate": "fieldwork.selectors.attendance_figures: attended days / logged days × 100 (§8.5)",
-}
+# Components whose values come from outside the case records (not a figure of the records' parts), by label:
+# the worker table adds them to a row's figures from the app that owns them (attendance_rate:
+# fieldwork.selectors.attendance_figures, attended days / logged days × 100, docs/domain.md §8.5).
+OUTSIDE_COMPONENTS = {"attendance_rate": _("Attendance rate (work logs)")}
 GRADES = [("A", 90), ("B", 75), ("C", 60), ("D", 40), ("E", float("-inf"))]
 
 
