@@ -1,5 +1,7 @@
 """The deadline sweep with frozen time: yellow, red, climbing, catching up, claims, query counts."""
 
+import datetime as dt
+
 import pytest
 import time_machine
 from django.db import connection
@@ -10,6 +12,7 @@ from cases.events import verify_chain
 from cases.models import Case, CaseEvent
 from dispatch.models import Notification
 from dispatch.sweep import sweep
+from fieldwork.models import DraftedDay
 
 from .conftest import at, report
 
@@ -164,8 +167,9 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
     with time_machine.travel(MONDAY_9, tick=False):
         for g in range(4):
             report(tree, rubbish, grid=g)
-    # 8 for the cases' own questions, 1 for each step the apps above add (tasks' reminders).
-    with django_assert_max_num_queries(9):
+    DraftedDay.objects.create(day=dt.date(2026, 3, 1))  # fieldwork drafted yesterday's work logs already
+    # 8 for the cases' own questions, 1 for each step the apps above add (tasks' reminders, fieldwork's logs).
+    with django_assert_max_num_queries(10):
         result = sweep(now=at(2026, 3, 2, 9, 1))
     assert result.as_dict() == {
         "warned": 0,
@@ -176,6 +180,7 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
         "deliveries_requeued": 0,
         "lost_claims": 0,
         "task_reminders": 0,
+        "work_logs_draft": 0,
     }
 
 
