@@ -17,6 +17,7 @@ from .figures import (
     FIGURES,
     GRADES,
     HOTLINE_FIGURES,
+    OUTSIDE_COMPONENTS,
     PARTS,
     UNIT_FIGURES,
     WORKER_FIGURES,
@@ -156,6 +157,8 @@ def _definitions(sheet, bold):
 def _component(key):
     if key == "volume":
         return _("volume")
+    if key in OUTSIDE_COMPONENTS:
+        return str(OUTSIDE_COMPONENTS[key])
     if key.startswith("-"):
         return "100 − " + str(FIGURES[key[1:]].label)
     return str(FIGURES[key].label)

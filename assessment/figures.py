@@ -452,8 +452,14 @@ TREND_FIGURES = [
 # "volume" (the unit's dispatched cases relative to the busiest unit in the table, × 100).
 DEFAULT_WEIGHTS = {
     # docs/domain.md §5.17. The platform has one on-site step after handling (verification), so the worker
-    # composite's "on-time verification 20 % + on-time check 20 %" both fall on it.
-    "worker": {"valid_report_rate": 40, "-missed_report_rate": 20, "verification_on_time_rate": 40},
+    # composite's "on-time verification 20 % + on-time check 20 %" both fall on it. Attendance (the days on
+    # patrol from the work logs, fieldwork, §8.5) is ours, weighted as one of the field's 20 % parts.
+    "worker": {
+        "valid_report_rate": 40,
+        "-missed_report_rate": 20,
+        "verification_on_time_rate": 40,
+        "attendance_rate": 20,
+    },
     "department": {"closure_rate": 30, "on_time_handling_rate": 30, "-rework_rate": 30, "volume": 10},
     "hotline": {"hotline_response_rate": 10, "hotline_solution_rate": 50, "hotline_satisfaction_rate": 40},
     # Areas (ours; the field gives none): the closing figures first, then handling quality, the public's view.
@@ -467,6 +473,10 @@ DEFAULT_WEIGHTS = {
         "on_time_dispatch_rate": 5,
     },
 }
+# Components whose values come from outside the case records (not a figure of the records' parts), by label:
+# the worker table adds them to a row's figures from the app that owns them (attendance_rate:
+# fieldwork.selectors.attendance_figures, attended days / logged days × 100, docs/domain.md §8.5).
+OUTSIDE_COMPONENTS = {"attendance_rate": _("Attendance rate (work logs)")}
 GRADES = [("A", 90), ("B", 75), ("C", 60), ("D", 40), ("E", float("-inf"))]
 
 

@@ -12,6 +12,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from cases.models import Category, RequestType
+from fieldwork.selectors import attendance_figures
 from grids.models import Area, Department, Membership, Role
 from grids.scope import reach
 
@@ -211,12 +212,17 @@ def unit_table(department_counts, team_counts, whistle):
     return _rank(rows)
 
 
-def worker_table(user, reported, verified, grid_counts):
+def worker_table(user, reported, verified, grid_counts, period=None):
     """Grid workers as supervisors: their reports (grouped by reporter), their verifications (by verifier)
-    and the missed reports of the grids they work in (the workers' grids from their memberships)."""
+    and the missed reports of the grids they work in (the workers' grids from their memberships); with
+    ``period`` (start, end), their attendance from the work logs (fieldwork, docs/domain.md §8.5)."""
     ids = {int(k) for k in set(reported) | set(verified) if k}
     if _only_own_row(user):
         ids &= {user.pk}
+    attendance = {}
+    if period is not None:
+        start, end = (timezone.localtime(moment).date() for moment in period)
+        attendance = attendance_figures(ids, start, end)
     grids_of, names = {}, {}
     memberships = Membership.objects.filter(
         user_id__in=ids, role__in=WORKER_ROLES, is_active=True
@@ -244,6 +250,8 @@ def worker_table(user, reported, verified, grid_counts):
         figs.update(
             figure_values({"public_first": public_first, "filed": grid_filed}, ["missed_report_rate"])
         )
+        if user_id in attendance:  # attended days / logged days (no logs: the component is left out)
+            figs["attendance_rate"] = attendance[user_id]
         score = composite(_values(figs), "worker")
         rows.append(
             {
@@ -352,7 +360,9 @@ def report(user, params: ReportParams, *, levels=None, with_trend=True) -> dict:
         "units": unit_table(
             counts["department"], counts["team"], _whistle_counts(whistles, "department", as_of)
         ),
-        "workers": worker_table(user, counts["reporter"], counts["verifier"], counts["grid"]),
+        "workers": worker_table(
+            user, counts["reporter"], counts["verifier"], counts["grid"], period=(params.start, params.end)
+        ),
         "categories": category_table(counts["category"]),
         "hotline_types": hotline_type_table(counts["request_type"]),
         "trend": trend(user, params) if with_trend else [],

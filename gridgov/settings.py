@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "tasks",
     "notices",
     "community",
+    "fieldwork",
 ]
 
 MIDDLEWARE = [

@@ -53,6 +53,7 @@ urlpatterns = [
     path("open311/v2/", include("open311.urls")),
     path("tasks/", include("tasks.urls")),
     path("community/", include("community.urls")),
+    path("fieldwork/", include("fieldwork.urls")),
     path("basemap/notice/hide/", views.basemap_notice_hide, name="basemap-notice-hide"),
     path("", views.home, name="home"),
 ]

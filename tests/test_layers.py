@@ -18,7 +18,9 @@ LAYERS = [
     {"worktime"},  # the working-time calendar and deadline arithmetic
     {"cases"},  # the case, its workflow, events and pages
     {"dispatch", "residents"},  # dispatch reacts to cases' signals; residents report cases from visits
-    {"assessment", "command", "intake", "notices", "tasks", "community"},  # issues 19, 20
+    {"command"},  # the command map and the patrol tracks (below fieldwork, which reads the tracks)
+    {"fieldwork"},  # grid days and work logs (issue 19): below assessment, whose worker composite reads it
+    {"assessment", "intake", "notices", "tasks", "community"},  # issues 19, 20
     {"open311"},
     {"gridgov.site"},
 ]
@@ -36,6 +38,7 @@ APPS = [
     "tasks",
     "notices",
     "community",
+    "fieldwork",
 ]
 GRIDGOV_SITE = {"gridgov.urls", "gridgov.api_urls", "gridgov.views"}
 

@@ -1,5 +1,7 @@
 """The deadline sweep with frozen time: yellow, red, climbing, catching up, claims, query counts."""
 
+import datetime as dt
+
 import pytest
 import time_machine
 from django.db import connection
@@ -10,6 +12,7 @@ from cases.events import verify_chain
 from cases.models import Case, CaseEvent
 from dispatch.models import Notification
 from dispatch.sweep import sweep
+from fieldwork.models import DraftedDay
 
 from .conftest import at, report
 
@@ -164,9 +167,11 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
     with time_machine.travel(MONDAY_9, tick=False):
         for g in range(4):
             report(tree, rubbish, grid=g)
-    # 8 for the cases' own questions, 1 for each step the apps above add (tasks' reminders), and 3 for the
-    # hourly retention steps (patrol tracks: 2, refused Open311 photo fetches: 1) on their first run.
-    with django_assert_max_num_queries(12):
+    DraftedDay.objects.create(day=dt.date(2026, 3, 1))  # fieldwork drafted yesterday's work logs already
+    # 8 for the cases' own questions, 1 for each step the apps above add (tasks' reminders, fieldwork's logs),
+    # and 3 for the hourly retention steps (patrol tracks: 2, refused Open311 photo fetches: 1) on their
+    # first run.
+    with django_assert_max_num_queries(13):
         result = sweep(now=at(2026, 3, 2, 9, 1))
     assert result.as_dict() == {
         "warned": 0,
@@ -179,6 +184,7 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
         "task_reminders": 0,
         "retention_patrol_tracks": 0,
         "retention_rejected_media": 0,
+        "work_logs_draft": 0,
     }
     # Within the hour the retention steps are skipped: back to the cases' questions and the reminders.
     with django_assert_max_num_queries(9):
