@@ -186,8 +186,9 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
         "retention_rejected_media": 0,
         "work_logs_draft": 0,
     }
-    # Within the hour the retention steps are skipped: back to the cases' questions and the reminders.
-    with django_assert_max_num_queries(9):
+    # Within the hour the retention steps are skipped: back to the cases' questions, the reminders and the
+    # work logs' check.
+    with django_assert_max_num_queries(10):
         sweep(now=at(2026, 3, 2, 9, 2))
 
 
