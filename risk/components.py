@@ -66,7 +66,9 @@ def _cases(ctx: Context):
 
 def case_mix(ctx: Context) -> dict[str, float]:
     points = Cond(
-        *[When(urgency=u, then=Value(p)) for u, p in SEVERITY.items()], default=Value(1), output_field=IntegerField()
+        *[When(urgency=u, then=Value(p)) for u, p in SEVERITY.items()],
+        default=Value(1),
+        output_field=IntegerField(),
     )
     qs = _cases(ctx).filter(reported_at__gte=ctx.start, reported_at__lt=ctx.end)
     return _grouped(qs, "area_code", Sum(points))
@@ -98,7 +100,9 @@ def special_visits(ctx: Context) -> dict[str, float]:
 
 def sensor_alerts(ctx: Context) -> dict[str, float]:
     qs = SensorAlert.objects.filter(
-        code_range_q("case__area_code", ctx.district_code), occurred_at__gte=ctx.start, occurred_at__lt=ctx.end
+        code_range_q("case__area_code", ctx.district_code),
+        occurred_at__gte=ctx.start,
+        occurred_at__lt=ctx.end,
     )
     return _grouped(qs, "case__area_code", Count("id"))
 

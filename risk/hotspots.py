@@ -65,6 +65,7 @@ def _with_cells(qs, dlat, dlon):
 
 def clusters_of(counts: dict, min_cases: int) -> list[set]:
     """The DBSCAN-like step on one category's cells: {(cx, cy): count} → the hotspots' sets of cells."""
+
     def around(cell):
         return [(cell[0] + dx, cell[1] + dy) for dx, dy in NEIGHBOURS]
 
@@ -89,7 +90,9 @@ def clusters_of(counts: dict, min_cases: int) -> list[set]:
     return found
 
 
-def hotspots_find(*, district_code: str, start, end, cell_m: int, min_cases: int, lat0: float) -> list[Cluster]:
+def hotspots_find(
+    *, district_code: str, start, end, cell_m: int, min_cases: int, lat0: float
+) -> list[Cluster]:
     """The window's hotspots with their cases (two queries)."""
     dlat, dlon = cell_size(cell_m, lat0)
     cells = (

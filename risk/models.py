@@ -24,7 +24,9 @@ class RiskSettings(models.Model):
     red_at = models.DecimalField(_("red from score"), max_digits=8, decimal_places=2, default=40)
     hotspot_cell_m = models.PositiveSmallIntegerField(_("hotspot cell (m)"), default=100)
     hotspot_min_cases = models.PositiveSmallIntegerField(_("cases for a hotspot"), default=3)
-    rising_factor = models.DecimalField(_("rising above baseline ×"), max_digits=5, decimal_places=2, default=2)
+    rising_factor = models.DecimalField(
+        _("rising above baseline ×"), max_digits=5, decimal_places=2, default=2
+    )
     rising_min_cases = models.PositiveSmallIntegerField(_("fewest cases for a rising category"), default=5)
     visit_grace_days = models.PositiveSmallIntegerField(_("visit overdue grace (days)"), default=7)
     # The last day the daily sweep step claimed (compare-and-set, so two sweeps never compute one day twice).
@@ -92,7 +94,7 @@ class WarningRule(models.TextChoices):
     REPEATED_PLACE = "repeated_place", _("Repeated reports at one place")
 
 
-class Warning(models.Model):
+class RiskWarning(models.Model):
     """An early warning (预警) a rule opened, with its reason; acknowledged, then closed with an outcome."""
 
     class Status(models.TextChoices):
@@ -122,7 +124,9 @@ class Warning(models.Model):
         verbose_name = _("early warning")
         verbose_name_plural = _("early warnings")
         constraints = [
-            models.UniqueConstraint(fields=["key"], condition=~Q(status="closed"), name="warning_one_open_per_key")
+            models.UniqueConstraint(
+                fields=["key"], condition=~Q(status="closed"), name="warning_one_open_per_key"
+            )
         ]
         indexes = [models.Index(fields=["status", "area_code"], name="warning_status_code")]
 
@@ -130,15 +134,21 @@ class Warning(models.Model):
     def reason(self) -> str:
         f = self.facts
         if self.rule == WarningRule.CATEGORY_RISING:
-            return gettext(
-                "%(category)s: %(recent)d cases in the last 7 days in %(area)s, against a baseline of "
-                "%(baseline)s a week over the 4 weeks before."
-            ) % f
+            return (
+                gettext(
+                    "%(category)s: %(recent)d cases in the last 7 days in %(area)s, against a baseline of "
+                    "%(baseline)s a week over the 4 weeks before."
+                )
+                % f
+            )
         if self.rule == WarningRule.VISIT_OVERDUE:
             return gettext(
-                "A person of the group “%(group)s” was due a visit on %(due_on)s and is %(days)d days overdue."
+                "A person of the group “%(group)s” was due a visit on %(due_on)s, %(days)d days ago."
             ) % {**f, "group": f.get("group") or gettext("priority group")}
-        return gettext("%(category)s reported %(count)d times near %(address)s between %(first)s and %(last)s.") % f
+        return (
+            gettext("%(category)s reported %(count)d times near %(address)s between %(first)s and %(last)s.")
+            % f
+        )
 
 
 class WarningEventKind(models.TextChoices):
@@ -147,12 +157,12 @@ class WarningEventKind(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class WarningEvent(audit_chain.ChainedLog):
+class RiskWarningEvent(audit_chain.ChainedLog):
     """One step of a warning, append-only and hash-chained (the head sealed in ``WarningEventHead``)."""
 
     append_only_message = "Warning events are append-only."
 
-    warning = models.ForeignKey(Warning, on_delete=models.PROTECT, related_name="events")
+    warning = models.ForeignKey(RiskWarning, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=16, choices=WarningEventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -186,4 +196,4 @@ class WarningEventHead(models.Model):
 
 
 WARNING_EVENT_CHAIN = "risk_warning"
-audit_chain.register(WARNING_EVENT_CHAIN, WarningEvent, WarningEventHead)
+audit_chain.register(WARNING_EVENT_CHAIN, RiskWarningEvent, WarningEventHead)

@@ -32,7 +32,10 @@ def category_rising(ctx) -> list[tuple]:
         )
         .exclude(status=Status.VOIDED)
         .values("street_code", "category_id")
-        .annotate(recent=Count("id", filter=Q(reported_at__gte=cut)), before=Count("id", filter=Q(reported_at__lt=cut)))
+        .annotate(
+            recent=Count("id", filter=Q(reported_at__gte=cut)),
+            before=Count("id", filter=Q(reported_at__lt=cut)),
+        )
         .filter(recent__gte=s.rising_min_cases)
         .values_list("street_code", "category_id", "recent", "before")
     )
@@ -63,8 +66,8 @@ def category_rising(ctx) -> list[tuple]:
 
 
 def visit_overdue(ctx) -> list[tuple]:
-    """A priority person whose open visit task is more than ``visit_grace_days`` past its due day. The group is
-    named unless it is sensitive (the reason is read by more people than the register's sensitive tags)."""
+    """A priority person whose open visit task is more than ``visit_grace_days`` past its due day. The group
+    is named unless it is sensitive (the reason is read by more people than the register's sensitive tags)."""
     last_due = ctx.day - timedelta(days=ctx.settings.visit_grace_days)
     rows = VisitTask.objects.filter(
         code_range_q("area__code", ctx.district_code), status=VisitTask.Status.OPEN, due_on__lt=last_due
@@ -89,7 +92,9 @@ def repeated_place(ctx) -> list[tuple]:
     """Every hotspot of the day: one place where a category keeps being reported."""
     if not ctx.hotspots:
         return []
-    names = dict(Category.objects.filter(pk__in={c.category_id for c in ctx.hotspots}).values_list("pk", "name"))
+    names = dict(
+        Category.objects.filter(pk__in={c.category_id for c in ctx.hotspots}).values_list("pk", "name")
+    )
     addresses = dict(
         Case.objects.filter(pk__in=[c.case_ids[-1] for c in ctx.hotspots]).values_list("pk", "address")
     )

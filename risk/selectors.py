@@ -8,7 +8,7 @@ from grids.models import CODE_LENGTH, Area, Level, Role
 from grids.scope import prefix_q, reach, scope_for, scoped
 
 from .components import COMPONENTS
-from .models import Hotspot, RiskScore, RiskSettings, Warning
+from .models import Hotspot, RiskScore, RiskSettings, RiskWarning
 
 AREA_ROLES = (
     Role.GRID_WORKER,
@@ -40,7 +40,7 @@ def hotspot_scope(user, qs):
     return qs if q is None else qs.filter(q)
 
 
-@scope_for(Warning)
+@scope_for(RiskWarning)
 def warning_scope(user, qs):
     q = _in_reach(user)
     return qs if q is None else qs.filter(q)
@@ -94,12 +94,17 @@ def hotspots(user, *, day=None):
     qs = scoped(user, Hotspot.objects.select_related("category", "area"))
     if not day:
         return qs.none()
-    cases = Prefetch("cases", queryset=Case.objects.order_by("-reported_at").only("id", "number", "title", "address", "reported_at", "status"))
+    cases = Prefetch(
+        "cases",
+        queryset=Case.objects.order_by("-reported_at").only(
+            "id", "number", "title", "address", "reported_at", "status"
+        ),
+    )
     return qs.filter(day=day).prefetch_related(cases).order_by("-case_count", "id")
 
 
 def warnings(user, *, status=None):
-    qs = scoped(user, Warning.objects.select_related("area"))
+    qs = scoped(user, RiskWarning.objects.select_related("area"))
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-opened_at", "-id")

@@ -16,7 +16,15 @@ from grids.scope import reach
 from . import rules
 from .components import COMPONENTS, Context
 from .hotspots import hotspots_find
-from .models import Hotspot, RiskLevel, RiskScore, RiskSettings, Warning, WarningEvent, WarningEventKind
+from .models import (
+    Hotspot,
+    RiskLevel,
+    RiskScore,
+    RiskSettings,
+    RiskWarning,
+    RiskWarningEvent,
+    WarningEventKind,
+)
 
 CENT = Decimal("0.01")
 SETTING_FIELDS = (
@@ -124,9 +132,9 @@ def risk_recompute(*, district: Area, actor=None, now=None) -> dict:
     )
     values = {key: component.fn(ctx) for key, component in COMPONENTS.items()}
     grids = dict(
-        Area.objects.filter(code_range_q("code", district.code), level=Level.GRID, is_active=True).values_list(
-            "code", "id"
-        )
+        Area.objects.filter(
+            code_range_q("code", district.code), level=Level.GRID, is_active=True
+        ).values_list("code", "id")
     )
     scores = []
     for code, area_id in grids.items():
@@ -179,15 +187,19 @@ def _hotspots_replace(district, day, clusters, grids):
     Hotspot.objects.bulk_create(rows)
     through = Hotspot.cases.through
     through.objects.bulk_create(
-        [through(hotspot_id=row.pk, case_id=case_id) for row, c in zip(rows, clusters) for case_id in c.case_ids],
+        [
+            through(hotspot_id=row.pk, case_id=case_id)
+            for row, c in zip(rows, clusters)
+            for case_id in c.case_ids
+        ],
         batch_size=2000,
     )
 
 
 def _warnings_open(district, drafts, now) -> int:
     open_keys = set(
-        Warning.objects.filter(code_range_q("area_code", district.code))
-        .exclude(status=Warning.Status.CLOSED)
+        RiskWarning.objects.filter(code_range_q("area_code", district.code))
+        .exclude(status=RiskWarning.Status.CLOSED)
         .values_list("key", flat=True)
     )
     codes = {code for _rule, _key, code, _facts in drafts}
@@ -197,11 +209,15 @@ def _warnings_open(district, drafts, now) -> int:
         if key in seen or code not in areas:
             continue
         seen.add(key)
-        new.append(Warning(rule=rule, key=key, area_id=areas[code], area_code=code, facts=facts, opened_at=now))
+        new.append(
+            RiskWarning(rule=rule, key=key, area_id=areas[code], area_code=code, facts=facts, opened_at=now)
+        )
     if not new:
         return 0
-    Warning.objects.bulk_create(new, batch_size=1000)
-    WarningEvent.objects.bulk_create([WarningEvent(warning=w, kind=WarningEventKind.OPENED, at=now) for w in new])
+    RiskWarning.objects.bulk_create(new, batch_size=1000)
+    RiskWarningEvent.objects.bulk_create(
+        [RiskWarningEvent(warning=w, kind=WarningEventKind.OPENED, at=now) for w in new]
+    )
     centre = set(
         Membership.objects.filter(
             is_active=True, role=Role.DISTRICT_CENTRE, area__code=district.code
@@ -222,51 +238,55 @@ def _warnings_open(district, drafts, now) -> int:
     return len(new)
 
 
-def _may_handle(user, warning: Warning) -> bool:
+def _may_handle(user, warning: RiskWarning) -> bool:
     r = reach(user)
     return r.is_superuser or r.covers(warning.area_code, HANDLING_ROLES)
 
 
-def _locked(warning_id, actor) -> Warning:
-    warning = Warning.objects.select_for_update().filter(pk=warning_id).first()
+def _locked(warning_id, actor) -> RiskWarning:
+    warning = RiskWarning.objects.select_for_update().filter(pk=warning_id).first()
     if warning is None:
-        raise Warning.DoesNotExist
+        raise RiskWarning.DoesNotExist
     if not _may_handle(actor, warning):
         raise PermissionDenied
     return warning
 
 
-def warning_acknowledge(*, warning_id: int, actor, comment: str = "") -> Warning:
+def warning_acknowledge(*, warning_id: int, actor, comment: str = "") -> RiskWarning:
     """Someone responsible has seen the warning (签收)."""
     with transaction.atomic():
         warning = _locked(warning_id, actor)
-        if warning.status != Warning.Status.OPEN:
+        if warning.status != RiskWarning.Status.OPEN:
             raise ValidationError({"status": [_("Only an open warning can be acknowledged.")]})
-        warning.status = Warning.Status.ACKNOWLEDGED
+        warning.status = RiskWarning.Status.ACKNOWLEDGED
         warning.acknowledged_at, warning.acknowledged_by = timezone.now(), actor
         warning.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
-        WarningEvent(warning=warning, kind=WarningEventKind.ACKNOWLEDGED, actor=actor, comment=comment).save()
+        RiskWarningEvent(
+            warning=warning, kind=WarningEventKind.ACKNOWLEDGED, actor=actor, comment=comment
+        ).save()
     return warning
 
 
-def warning_close(*, warning_id: int, actor, outcome: str) -> Warning:
+def warning_close(*, warning_id: int, actor, outcome: str) -> RiskWarning:
     """Close the warning with what was done about it (an outcome is required)."""
     outcome = (outcome or "").strip()
     if not outcome:
         raise ValidationError({"outcome": [_("Say what was done about the warning.")]})
     with transaction.atomic():
         warning = _locked(warning_id, actor)
-        if warning.status == Warning.Status.CLOSED:
+        if warning.status == RiskWarning.Status.CLOSED:
             raise ValidationError({"status": [_("The warning is already closed.")]})
         now = timezone.now()
         if warning.acknowledged_at is None:
             warning.acknowledged_at, warning.acknowledged_by = now, actor
         warning.status, warning.closed_at, warning.closed_by, warning.outcome = (
-            Warning.Status.CLOSED,
+            RiskWarning.Status.CLOSED,
             now,
             actor,
             outcome[:2000],
         )
         warning.save()
-        WarningEvent(warning=warning, kind=WarningEventKind.CLOSED, actor=actor, comment=outcome[:2000]).save()
+        RiskWarningEvent(
+            warning=warning, kind=WarningEventKind.CLOSED, actor=actor, comment=outcome[:2000]
+        ).save()
     return warning

@@ -1,9 +1,9 @@
-import time_machine
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from risk import services
-from risk.models import Hotspot, RiskScore, Warning, WarningEvent, WarningRule
+from risk.models import Hotspot, RiskScore, RiskWarning, RiskWarningEvent, WarningRule
 from risk.sweep import risk_daily
 
 from .conftest import NOW
@@ -53,7 +53,11 @@ def test_it_refuses_bad_settings_field_by_field_and_strangers(fixture_district):
     tree = fixture_district
     with pytest.raises(ValidationError) as err:
         services.settings_update(
-            district=tree.district, actor=tree.users["centre"], weights={"nope": 1, "overdue": -2}, yellow_at=9, red_at=5
+            district=tree.district,
+            actor=tree.users["centre"],
+            weights={"nope": 1, "overdue": -2},
+            yellow_at=9,
+            red_at=5,
         )
     assert set(err.value.message_dict) == {"weights", "red_at"}
     with pytest.raises(PermissionDenied):
@@ -69,11 +73,11 @@ def test_it_lists_the_hotspot_with_its_cases_and_opens_one_warning_per_pattern(f
         services.risk_recompute(district=tree.district)  # again: same day, nothing doubled
     spot = Hotspot.objects.get()
     assert spot.case_count == 3 and spot.cases.count() == 3 and spot.area == tree.grids[0]
-    rules = sorted(Warning.objects.values_list("rule", flat=True))
+    rules = sorted(RiskWarning.objects.values_list("rule", flat=True))
     assert rules == [WarningRule.REPEATED_PLACE, WarningRule.VISIT_OVERDUE]
-    visit = Warning.objects.get(rule=WarningRule.VISIT_OVERDUE)
+    visit = RiskWarning.objects.get(rule=WarningRule.VISIT_OVERDUE)
     assert visit.area_code.startswith(tree.grids[1].code) and "10" in visit.reason
-    assert WarningEvent.objects.count() == 2
+    assert RiskWarningEvent.objects.count() == 2
 
 
 def test_it_does_not_warn_a_visit_within_the_grace_days(fixture_district):
@@ -81,7 +85,7 @@ def test_it_does_not_warn_a_visit_within_the_grace_days(fixture_district):
     services.settings_update(district=tree.district, actor=tree.users["centre"], visit_grace_days=10)
     with time_machine.travel(NOW, tick=False):
         services.risk_recompute(district=tree.district)
-    assert not Warning.objects.filter(rule=WarningRule.VISIT_OVERDUE).exists()
+    assert not RiskWarning.objects.filter(rule=WarningRule.VISIT_OVERDUE).exists()
 
 
 def test_it_warns_of_a_category_rising_above_its_baseline(tree):
@@ -92,28 +96,32 @@ def test_it_warns_of_a_category_rising_above_its_baseline(tree):
     case_at(tree, "01002", grid=3, days_ago=10)  # baseline: 1 in 4 weeks = 0.25 a week
     with time_machine.travel(NOW, tick=False):
         services.risk_recompute(district=tree.district)
-    rising = Warning.objects.get(rule=WarningRule.CATEGORY_RISING)
+    rising = RiskWarning.objects.get(rule=WarningRule.CATEGORY_RISING)
     assert rising.area_code == tree.streets[0].code
     assert rising.facts["recent"] == 5 and rising.facts["baseline"] == "0.2"
-    assert not Warning.objects.filter(rule=WarningRule.REPEATED_PLACE).exists()
+    assert not RiskWarning.objects.filter(rule=WarningRule.REPEATED_PLACE).exists()
 
 
 def test_it_acknowledges_and_closes_a_warning_with_an_outcome(fixture_district):
     tree = fixture_district
     with time_machine.travel(NOW, tick=False):
         services.risk_recompute(district=tree.district)
-    warning = Warning.objects.get(rule=WarningRule.REPEATED_PLACE)
+    warning = RiskWarning.objects.get(rule=WarningRule.REPEATED_PLACE)
     with pytest.raises(PermissionDenied):
         services.warning_acknowledge(warning_id=warning.pk, actor=tree.users["community_b"])
     services.warning_acknowledge(warning_id=warning.pk, actor=tree.users["community"])
     with pytest.raises(ValidationError):
         services.warning_close(warning_id=warning.pk, actor=tree.users["community"], outcome="  ")
-    closed = services.warning_close(warning_id=warning.pk, actor=tree.users["community"], outcome="已清理并加装围挡")
+    closed = services.warning_close(
+        warning_id=warning.pk, actor=tree.users["community"], outcome="已清理并加装围挡"
+    )
     assert closed.status == "closed" and closed.outcome == "已清理并加装围挡"
     assert list(warning.events.values_list("kind", flat=True)) == ["opened", "acknowledged", "closed"]
-    with time_machine.travel(NOW, tick=False):  # the pattern persists: a new warning, the old one stays closed
+    with time_machine.travel(
+        NOW, tick=False
+    ):  # the pattern persists: a new warning, the old one stays closed
         services.risk_recompute(district=tree.district)
-    assert Warning.objects.filter(rule=WarningRule.REPEATED_PLACE).count() == 2
+    assert RiskWarning.objects.filter(rule=WarningRule.REPEATED_PLACE).count() == 2
 
 
 def test_the_sweep_step_computes_each_district_once_a_day(fixture_district):

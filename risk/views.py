@@ -1,0 +1,152 @@
+"""Pages: the risk page (grids ranked by score, each with the components that make it, hotspots with their
+cases, early warnings to acknowledge and close) and the centre's settings. Thin: the same selectors and
+services as the API; refusals come back next to their fields."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from grids.models import Area, Level
+from grids.scope import reach, scoped
+
+from . import selectors, services
+from .forms import CloseForm, SettingsForm
+from .models import RiskLevel, RiskWarning
+
+MAX_ID = 2**63 - 1
+SHOWN = 100
+
+
+def _member(user):
+    r = reach(user)
+    if not (r.is_superuser or r.codes(selectors.AREA_ROLES)):
+        raise Http404
+
+
+@login_required
+def risk_page(request):
+    _member(request.user)
+    level = request.GET.get("level", "")
+    day = selectors.latest_day(request.user)
+    scores = selectors.scores(request.user, day=day)
+    counts = dict.fromkeys(RiskLevel.values, 0)
+    for found, n in _level_counts(scores):
+        counts[found] = n
+    if level in RiskLevel.values:
+        scores = scores.filter(level=level)
+    rows = [(s, selectors.parts_of(s)) for s in scores[:SHOWN]]
+    districts = selectors.districts_of(request.user)
+    return render(
+        request,
+        "risk/page.html",
+        {
+            "day": day,
+            "rows": rows,
+            "counts": [
+                (RiskLevel(k).label, k, counts[k]) for k in (RiskLevel.RED, RiskLevel.YELLOW, RiskLevel.GREEN)
+            ],
+            "level": level,
+            "hotspots": selectors.hotspots(request.user)[:30],
+            "warnings": selectors.warnings(request.user).exclude(status=RiskWarning.Status.CLOSED)[:50],
+            "closed": selectors.warnings(request.user, status=RiskWarning.Status.CLOSED)[:10],
+            "centre_of": [d for d in districts if services.is_centre(request.user, d)],
+            "close_form": CloseForm(),
+        },
+    )
+
+
+def _level_counts(scores):
+    return scores.order_by().values("level").annotate(n=Count("id")).values_list("level", "n")
+
+
+def _district(request, code):
+    district = Area.objects.filter(code=str(code)[:24], level=Level.DISTRICT).first()
+    if district is None or not services.is_centre(request.user, district):
+        raise Http404
+    return district
+
+
+@login_required
+def settings_page(request, code):
+    district = _district(request, code)
+    found = services.settings_for(district)
+    form = SettingsForm(request.POST or None, settings=found)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.settings_update(district=district, actor=request.user, **form.values())
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("The risk settings are saved; they count from the next computation."))
+            return redirect("risk:settings", code=district.code)
+    return render(request, "risk/settings.html", {"district": district, "form": form, "found": found})
+
+
+@login_required
+@require_POST
+def recompute(request, code):
+    district = _district(request, code)
+    summary = services.risk_recompute(district=district, actor=request.user)
+    messages.success(
+        request,
+        _(
+            "Recomputed %(grids)d grids: %(red)d red, %(yellow)d yellow, %(hotspots)d hotspots, "
+            "%(opened)d new warnings."
+        )
+        % {**summary, "opened": summary["warnings_opened"]},
+    )
+    return redirect("risk:page")
+
+
+def _warning(request, pk):
+    if pk > MAX_ID:
+        raise Http404
+    return get_object_or_404(scoped(request.user, RiskWarning.objects.all()), pk=pk)
+
+
+@login_required
+@require_POST
+def warning_acknowledge(request, pk):
+    warning = _warning(request, pk)
+    try:
+        services.warning_acknowledge(warning_id=warning.pk, actor=request.user)
+    except PermissionDenied:
+        messages.error(request, _("Only community, street or centre staff of the area can handle a warning."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The warning is acknowledged."))
+    return redirect(f"{_page()}#warning-{warning.pk}")
+
+
+@login_required
+@require_POST
+def warning_close(request, pk):
+    warning = _warning(request, pk)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say what was done about the warning."))
+        return redirect(f"{_page()}#warning-{warning.pk}")
+    try:
+        services.warning_close(
+            warning_id=warning.pk, actor=request.user, outcome=form.cleaned_data["outcome"]
+        )
+    except PermissionDenied:
+        messages.error(request, _("Only community, street or centre staff of the area can handle a warning."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The warning is closed."))
+    return redirect(f"{_page()}#warnings")
+
+
+def _page():
+    return reverse("risk:page")
