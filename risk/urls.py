@@ -9,4 +9,6 @@ urlpatterns = [
     path("settings/<str:code>/recompute/", views.recompute, name="recompute"),
     path("warnings/<int:pk>/acknowledge/", views.warning_acknowledge, name="acknowledge"),
     path("warnings/<int:pk>/close/", views.warning_close, name="close"),
+    path("screen/", views.screen_page, name="screen"),
+    path("screen/<slug:panel>.json", views.screen_panel, name="screen-panel"),
 ]

@@ -6,20 +6,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from grids.models import Area, Level
 from grids.scope import reach, scoped
 
-from . import selectors, services
+from . import screen, selectors, services
 from .forms import CloseForm, SettingsForm
 from .models import RiskLevel, RiskWarning
 
 MAX_ID = 2**63 - 1
+SCREEN_REFRESH_SECONDS = 30
 SHOWN = 100
 
 
@@ -150,3 +152,84 @@ def warning_close(request, pk):
 
 def _page():
     return reverse("risk:page")
+
+
+# --- The big screen (大屏) ---------------------------------------------------------------------------------
+
+
+def _screen_roots(request):
+    roots = screen.screen_roots(request.user)
+    if not roots:
+        raise Http404
+    return roots
+
+
+@login_required
+def screen_page(request):
+    """The wall display: a dark 1920×1080 page whose panels each poll their own JSON endpoint."""
+    roots = _screen_roots(request)
+    names = dict(Area.objects.filter(code__in=roots).values_list("code", "name"))
+    return render(
+        request,
+        "risk/screen.html",
+        {
+            "title": "、".join(names.get(code, code) for code in roots),
+            "panels": list(screen.PANELS),
+            "refresh_seconds": SCREEN_REFRESH_SECONDS,
+            "labels": _screen_labels(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def screen_panel(request, panel):
+    """One panel's data: ``{"panel", "updated_at", "data"}``; an unknown panel is a 404."""
+    fn = screen.PANELS.get(panel)
+    if fn is None:
+        raise Http404
+    roots = _screen_roots(request)
+    now = timezone.now()
+    return JsonResponse(
+        {
+            "panel": panel,
+            "updated_at": timezone.localtime(now).isoformat(),
+            "data": fn(request.user, roots, now),
+        }
+    )
+
+
+def _screen_labels():
+    return {
+        "failed": _("This panel's data could not be loaded; it will try again."),
+        "updated": _("Updated"),
+        "open": _("Open"),
+        "warning": _("Near deadline"),
+        "overdue": _("Overdue"),
+        "supervised": _("Supervised"),
+        "today": _("Today"),
+        "month": _("This month"),
+        "reported": _("Reported"),
+        "filed": _("Filed"),
+        "dispatched": _("Dispatched"),
+        "handled": _("Handled"),
+        "closed": _("Closed"),
+        "none": _("None"),
+        "late": _("overdue %(hours)s h"),
+        "households": _("Households"),
+        "persons": _("Residents"),
+        "registered": _("Registered"),
+        "floating": _("Floating"),
+        "foreign": _("Foreign"),
+        "sensitive": _("Special management (total)"),
+        "score": _("score"),
+        "closedOnTime": _("closed on time"),
+        "due": _("due"),
+        "tasksOpen": _("tasks in progress"),
+        "warnings": _("open warnings"),
+        "hotspot": _("hotspot"),
+        "cases": _("cases"),
+        "levels": {k: str(v) for k, v in RiskLevel.choices},
+        "byRisk": _("Grids by risk"),
+        "byLoad": _("Grids by open cases"),
+    }

@@ -56,4 +56,7 @@ def test_it_closes_a_warning_from_the_page(fixture_district):
     assert RiskWarning.objects.get(pk=warning.pk).status == "open"
     client.post(f"/risk/warnings/{warning.pk}/close/", {"outcome": "已清理"})
     assert RiskWarning.objects.get(pk=warning.pk).status == "closed"
-    assert _client(tree.users["community_b"]).post(f"/risk/warnings/{warning.pk}/acknowledge/").status_code == 404
+    assert (
+        _client(tree.users["community_b"]).post(f"/risk/warnings/{warning.pk}/acknowledge/").status_code
+        == 404
+    )
