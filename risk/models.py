@@ -98,9 +98,9 @@ class RiskWarning(models.Model):
     """An early warning (预警) a rule opened, with its reason; acknowledged, then closed with an outcome."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", _("Open, awaiting acknowledgement")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged, being handled")
+        CLOSED = "closed", _("Closed with an outcome")
 
     rule = models.CharField(_("rule"), max_length=24, choices=WarningRule.choices)
     key = models.CharField(max_length=80)  # what it is about: one open warning per key

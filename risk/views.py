@@ -42,7 +42,10 @@ def risk_page(request):
         counts[found] = n
     if level in RiskLevel.values:
         scores = scores.filter(level=level)
-    rows = [(s, selectors.parts_of(s)) for s in scores[:SHOWN]]
+    rows = []
+    for score in scores[:SHOWN]:
+        parts = selectors.parts_of(score)
+        rows.append((score, parts, [p for p in parts if p["points"]][:2]))
     districts = selectors.districts_of(request.user)
     return render(
         request,
@@ -203,21 +206,22 @@ def _screen_labels():
     return {
         "failed": _("This panel's data could not be loaded; it will try again."),
         "updated": _("Updated"),
-        "open": _("Open"),
+        "open": _("Open cases"),
         "warning": _("Near deadline"),
         "overdue": _("Overdue"),
         "supervised": _("Supervised"),
         "today": _("Today"),
         "month": _("This month"),
-        "reported": _("Reported"),
-        "filed": _("Filed"),
-        "dispatched": _("Dispatched"),
-        "handled": _("Handled"),
-        "closed": _("Closed"),
+        "reported": _("Step: reported"),
+        "filed": _("Step: filed"),
+        "dispatched": _("Step: dispatched"),
+        "handled": _("Step: handled"),
+        "closed": _("Cases closed"),
         "none": _("None"),
         "late": _("overdue %(hours)s h"),
-        "households": _("Households"),
-        "persons": _("Residents"),
+        "lateDays": _("overdue %(days)s days"),
+        "households": _("Households registered"),
+        "persons": _("Persons living here"),
         "registered": _("Registered"),
         "floating": _("Floating"),
         "foreign": _("Foreign"),
@@ -231,5 +235,7 @@ def _screen_labels():
         "cases": _("cases"),
         "levels": {k: str(v) for k, v in RiskLevel.choices},
         "byRisk": _("Grids by risk"),
+        "redList": _("Red list (best on time)"),
+        "blackList": _("Black list (highest risk)"),
         "byLoad": _("Grids by open cases"),
     }

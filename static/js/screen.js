@@ -61,7 +61,9 @@
   function caseList(rows) {
     if (!rows.length) return '<ul class="s-list"><li><span>' + esc(T.none) + "</span></li></ul>";
     return '<ul class="s-list">' + rows.map(function (c) {
-      var late = c.late_hours ? '<span class="s-red">' + esc(T.late.replace("%(hours)s", c.late_hours)) + "</span>" : "";
+      var late = !c.late_hours ? "" : c.late_hours >= 48
+        ? T.lateDays.replace("%(days)s", Math.floor(c.late_hours / 24)) : T.late.replace("%(hours)s", c.late_hours);
+      late = late ? '<span class="s-red">' + esc(late) + "</span>" : "";
       return '<li><span title="' + esc(c.number) + '">' + esc(c.area) + " · " + esc(c.title) + "</span>" + late + "</li>";
     }).join("") + "</ul>";
   }
@@ -115,13 +117,13 @@
     var red = d.red.map(function (r) { return "<li><span>" + esc(r.name) + '</span><span class="s-ok">' + num(r.closed) + " " + esc(T.closedOnTime) + "</span></li>"; }).join("");
     var black = d.black.map(function (r) { return "<li><span>" + esc(r.name) + '</span><span class="s-' + (r.level === "green" ? "ok" : r.level) + '">' + esc(T.score) + " " + r.score + "</span></li>"; }).join("");
     var none = "<li><span>" + esc(T.none) + "</span></li>";
-    body.innerHTML = '<div class="s-two"><div><h3 class="s-sub">红榜</h3><ul class="s-list">' + (red || none) +
-      '</ul></div><div><h3 class="s-sub">黑榜</h3><ul class="s-list">' + (black || none) + "</ul></div></div>";
+    body.innerHTML = '<div class="s-two"><div><h3 class="s-sub">' + esc(T.redList) + '</h3><ul class="s-list">' + (red || none) +
+      '</ul></div><div><h3 class="s-sub">' + esc(T.blackList) + '</h3><ul class="s-list">' + (black || none) + "</ul></div></div>";
   };
 
   draw.residents = function (body, d) {
     var p = d.persons;
-    var html = '<div class="s-big"><div><b>' + num(d.households) + "</b><span>" + esc(T.households) + "</span></div><div><b>" +
+    var html = '<div class="s-big s-compact"><div><b>' + num(d.households) + "</b><span>" + esc(T.households) + "</span></div><div><b>" +
       num(p.total) + "</b><span>" + esc(T.persons) + "</span></div><div><b>" + num(p.registered) + "</b><span>" +
       esc(T.registered) + "</span></div><div><b>" + num(p.floating) + "</b><span>" + esc(T.floating) + "</span></div></div>";
     body.innerHTML = html;

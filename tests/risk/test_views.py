@@ -37,8 +37,7 @@ def test_it_lets_the_centre_change_weights_with_messages_next_to_the_fields(fixt
     url = f"/risk/settings/{tree.district.code}/"
     form = client.get(url)
     assert form.status_code == 200 and "w_overdue" in form.content.decode()
-    data = {name: field.initial for name, field in form.context["form"].fields.items()}
-    data |= {k: v for k, v in form.context["form"].initial.items()}
+    data = dict(form.context["form"].initial)
     bad = client.post(url, {**data, "yellow_at": "30", "red_at": "10"})
     assert bad.status_code == 200 and "红色阈值" in bad.content.decode()
     assert client.post(url, {**data, "w_overdue": "7"}).status_code == 302
