@@ -19,7 +19,7 @@ LAYERS = [
     {"cases"},  # the case, its workflow, events and pages
     {"dispatch", "residents"},  # dispatch reacts to cases' signals; residents report cases from visits
     {"assessment", "command", "intake", "notices", "tasks"},  # tasks, notices: issue 19
-    {"open311"},
+    {"open311", "risk"},  # risk: scores, hotspots, warnings and the big screen read many apps (issue 21)
     {"gridgov.site"},
 ]
 APPS = [
@@ -35,6 +35,7 @@ APPS = [
     "open311",
     "tasks",
     "notices",
+    "risk",
 ]
 GRIDGOV_SITE = {"gridgov.urls", "gridgov.api_urls", "gridgov.views"}
 
