@@ -10,5 +10,7 @@ urlpatterns = [
     path("warnings/<int:pk>/acknowledge/", views.warning_acknowledge, name="acknowledge"),
     path("warnings/<int:pk>/close/", views.warning_close, name="close"),
     path("screen/", views.screen_page, name="screen"),
+    path("population/", views.population_page, name="population"),
+    path("population.xlsx", views.population_xlsx, name="population-xlsx"),
     path("screen/<slug:panel>.json", views.screen_panel, name="screen-panel"),
 ]

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from grids.models import Area, Level
 from grids.scope import reach, scoped
 
-from . import screen, selectors, services
+from . import population, screen, selectors, services
 from .forms import CloseForm, SettingsForm
 from .models import RiskLevel, RiskWarning
 
@@ -239,3 +239,44 @@ def _screen_labels():
         "blackList": _("Black list (highest risk)"),
         "byLoad": _("Grids by open cases"),
     }
+
+
+# --- Population and housing statistics ------------------------------------------------------------------
+
+
+def _population_area(request):
+    roots = population.roots_of(request.user)
+    if not roots:
+        raise Http404
+    code = str(request.GET.get("area", ""))[:24]
+    if not code.isdigit() or not any(code.startswith(root) for root in roots):
+        code = roots[0]
+    area = Area.objects.filter(code=code, is_active=True).first()
+    if area is None:
+        raise Http404
+    return area, roots
+
+
+@login_required
+@require_GET
+def population_page(request):
+    area, roots = _population_area(request)
+    stats = population.statistics(request.user, area)
+    up = area.parent if area.parent_id and any(area.parent.code.startswith(r) for r in roots) else None
+    return render(
+        request,
+        "risk/population.html",
+        {"stats": stats, "up": up, "level_below": Level(stats["level"]).label},
+    )
+
+
+@login_required
+@require_GET
+def population_xlsx(request):
+    area, _roots = _population_area(request)
+    body = population.statistics_xlsx(population.statistics(request.user, area))
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="population-{area.code}.xlsx"'
+    return response
