@@ -7,6 +7,7 @@ grid is Σ weight × value over the components (docs/domain.md §9); weights are
 (``RiskSettings.weights``), the default here when the district set none.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -44,7 +45,7 @@ class Component:
     label: object
     explains: object
     default_weight: float
-    fn: object
+    fn: Callable[[Context], dict[str, float]]
 
 
 COMPONENTS: dict[str, Component] = {}

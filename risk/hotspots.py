@@ -4,15 +4,15 @@ Grid-cell clustering, DBSCAN-like (docs/domain.md §9.2): the district is cut in
 ``hotspot_cell_m`` metres; one grouped query counts the window's cases per (category, cell). A cell is a
 *core* cell when it and its 8 neighbours hold at least ``hotspot_min_cases`` cases of the category; core
 cells that touch (8-neighbourhood) form one cluster, which also takes in the non-empty cells touching it
-(DBSCAN's border points). A cluster holding at least ``hotspot_min_cases`` cases is a hotspot. Only the
-cluster's cells' cases are read back (one more query, limited to the hotspots' categories).
+(DBSCAN's border points). A cluster holding at least ``hotspot_min_cases`` cases is a hotspot; its count,
+dates, centre and grid come from the grouped rows, and only its latest cases are read back to be listed.
 """
 
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, FloatField
+from django.db.models import Count, F, FloatField, Max, Min, Sum
 from django.db.models.functions import Cast, Floor
 
 from cases.models import Case
@@ -91,48 +91,68 @@ def clusters_of(counts: dict, min_cases: int) -> list[set]:
 
 
 def hotspots_find(
-    *, district_code: str, start, end, cell_m: int, min_cases: int, lat0: float
+    *, district_code: str, start, end, cell_m: int, min_cases: int, lat0: float, keep: int = 50
 ) -> list[Cluster]:
-    """The window's hotspots with their cases (two queries)."""
+    """The window's hotspots: one grouped query (per category, cell and grid: counts, first and last report,
+    sums of the points), the clustering in memory, then one query per hotspot for its latest ``keep``
+    cases."""
     dlat, dlon = cell_size(cell_m, lat0)
     cells = (
         _with_cells(_in_window(district_code, start, end), dlat, dlon)
-        .values("category_id", "cx", "cy")
-        .annotate(n=Count("id"))
-        .values_list("category_id", "cx", "cy", "n")
+        .values("category_id", "cx", "cy", "grid_code")
+        .annotate(
+            n=Count("id"), first=Min("reported_at"), last=Max("reported_at"), slat=Sum("lat"), slon=Sum("lon")
+        )
+        .values_list("category_id", "cx", "cy", "grid_code", "n", "first", "last", "slat", "slon")
     )
     per_category: dict[int, dict] = defaultdict(dict)
-    for category_id, cx, cy, n in cells:
-        per_category[category_id][(int(cx), int(cy))] = n
+    detail: dict[tuple, list] = defaultdict(list)
+    for category_id, cx, cy, grid_code, n, first, last, slat, slon in cells:
+        cell = (int(cx), int(cy))
+        per_category[category_id][cell] = per_category[category_id].get(cell, 0) + n
+        detail[(category_id, cell)].append((grid_code, n, first, last, slat, slon))
     clusters = [
         Cluster(category_id, found)
         for category_id, counts in per_category.items()
         for found in clusters_of(counts, min_cases)
     ]
-    if not clusters:
-        return []
-    owner = {(c.category_id, cell): c for c in clusters for cell in c.cells}
-    members = (
-        _with_cells(_in_window(district_code, start, end), dlat, dlon)
-        .filter(category_id__in={c.category_id for c in clusters})
-        .order_by("reported_at", "id")
-        .values_list("id", "category_id", "cx", "cy", "lat", "lon", "grid_code", "reported_at")
-    )
-    grids: dict[int, dict] = defaultdict(lambda: defaultdict(int))
-    for case_id, category_id, cx, cy, lat, lon, grid_code, at in members:
-        cluster = owner.get((category_id, (int(cx), int(cy))))
-        if cluster is None:
-            continue
-        cluster.case_ids.append(case_id)
-        cluster.case_count += 1
-        cluster.lat += lat
-        cluster.lon += lon
-        cluster.first_at = cluster.first_at or at
-        cluster.last_at = at
-        grids[id(cluster)][grid_code] += 1
     for cluster in clusters:
-        cluster.lat /= cluster.case_count
-        cluster.lon /= cluster.case_count
+        grids: dict[str, int] = defaultdict(int)
+        slat = slon = 0.0
+        for cell in cluster.cells:
+            for grid_code, n, first, last, cell_lat, cell_lon in detail[(cluster.category_id, cell)]:
+                cluster.case_count += n
+                slat, slon = slat + cell_lat, slon + cell_lon
+                grids[grid_code] += n
+                cluster.first_at = min(cluster.first_at or first, first)
+                cluster.last_at = max(cluster.last_at or last, last)
+        cluster.lat, cluster.lon = slat / cluster.case_count, slon / cluster.case_count
         # The grid holding most of its cases (ties: the lowest code).
-        cluster.grid_code = min(grids[id(cluster)].items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        cluster.grid_code = min(grids.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        cluster.case_ids = _latest(cluster, district_code, start, end, dlat, dlon, keep)
     return sorted(clusters, key=lambda c: (-c.case_count, c.key))
+
+
+def _latest(cluster, district_code, start, end, dlat, dlon, keep) -> list[int]:
+    """The cluster's latest ``keep`` cases, oldest first: its category in its cells' box, newest first, read
+    until ``keep`` of them fall in its cells."""
+    xs, ys = [c[0] for c in cluster.cells], [c[1] for c in cluster.cells]
+    rows = (
+        _with_cells(_in_window(district_code, start, end), dlat, dlon)
+        .filter(
+            category_id=cluster.category_id,
+            cx__gte=min(xs),
+            cx__lte=max(xs),
+            cy__gte=min(ys),
+            cy__lte=max(ys),
+        )
+        .order_by("-reported_at", "-id")
+        .values_list("id", "cx", "cy")
+    )
+    found = []
+    for case_id, cx, cy in rows.iterator(chunk_size=500):
+        if (int(cx), int(cy)) in cluster.cells:
+            found.append(case_id)
+            if len(found) == keep:
+                break
+    return found[::-1]

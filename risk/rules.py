@@ -96,7 +96,9 @@ def repeated_place(ctx) -> list[tuple]:
         Category.objects.filter(pk__in={c.category_id for c in ctx.hotspots}).values_list("pk", "name")
     )
     addresses = dict(
-        Case.objects.filter(pk__in=[c.case_ids[-1] for c in ctx.hotspots]).values_list("pk", "address")
+        Case.objects.filter(pk__in=[c.case_ids[-1] for c in ctx.hotspots if c.case_ids]).values_list(
+            "pk", "address"
+        )
     )
     local = timezone.localtime
     return [
@@ -107,7 +109,8 @@ def repeated_place(ctx) -> list[tuple]:
             {
                 "category": names[c.category_id],
                 "count": c.case_count,
-                "address": addresses.get(c.case_ids[-1]) or f"{c.lat:.5f}, {c.lon:.5f}",
+                "address": addresses.get(c.case_ids[-1] if c.case_ids else None)
+                or f"{c.lat:.5f}, {c.lon:.5f}",
                 "first": local(c.first_at).date().isoformat(),
                 "last": local(c.last_at).date().isoformat(),
                 "cases": c.case_ids[:50],

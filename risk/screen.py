@@ -6,8 +6,10 @@ Every panel is a constant number of grouped queries over indexed columns, whatev
 and cases (bench/bench_screen.py); the counts and lists the command map already has come from it.
 """
 
+import hashlib
 from datetime import datetime, time, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
@@ -30,6 +32,9 @@ TREND_DAYS = 30
 # reported_at index, not by a scan of the whole table). Closings are counted by their own index.
 STEP_LOOKBACK = timedelta(days=120)
 STEPS = ("reported_at", "filed_at", "dispatched_at", "handled_at")
+STEPS_SHORT = [field[:-3] for field in STEPS]
+# Today's steps count the cases reported within this many days (a case filed or handled today was).
+TODAY_LOOKBACK = timedelta(days=30)
 LIVE_LIMIT = 300
 LIST_LIMIT = 8
 
@@ -55,15 +60,44 @@ def _names(codes) -> dict:
     return dict(Area.objects.filter(code__in=set(codes)).values_list("code", "name"))
 
 
+def _day_key(kind, roots, day) -> str:
+    """A cache key per set of roots and day: the finished days' figures never change, so they are computed
+    once a day and every screen watching the same area shares them."""
+    digest = hashlib.sha1(",".join(roots).encode()).hexdigest()[:16]
+    return f"screen:{kind}:{digest}:{day.isoformat()}"
+
+
+def _until_midnight(now) -> int:
+    return max(60, int((_midnight(now) + timedelta(days=1) - now).total_seconds()))
+
+
+def _step_counts(roots, since, until, lookback) -> dict:
+    """Cases that reached each step in [since, until): one pass over the cases reported since ``lookback``."""
+    counts = {
+        field[:-3]: Count("id", filter=Q(**{f"{field}__gte": since, f"{field}__lt": until}))
+        for field in STEPS
+    }
+    return _cases(roots).filter(reported_at__gte=since - lookback).aggregate(**counts)
+
+
 def counts(user, roots, now) -> dict:
-    """Open / warning / overdue / supervised now, and today's and this month's counts by step."""
+    """Open / warning / overdue / supervised now, and today's and this month's counts by step. The month up
+    to last midnight is computed once a day (cached until midnight); today's part on every refresh."""
     today = _midnight(now)
     month = today.replace(day=1)
-    steps = {}
-    for field in STEPS:
-        steps[f"{field[:-3]}_today"] = Count("id", filter=Q(**{f"{field}__gte": today}))
-        steps[f"{field[:-3]}_month"] = Count("id", filter=Q(**{f"{field}__gte": month}))
-    found = _cases(roots).filter(reported_at__gte=month - STEP_LOOKBACK).aggregate(**steps)
+    key = _day_key("steps", roots, today)
+    before = cache.get(key)
+    if before is None:
+        before = (
+            _step_counts(roots, month, today, STEP_LOOKBACK)
+            if today > month
+            else dict.fromkeys(STEPS_SHORT, 0)
+        )
+        cache.set(key, before, _until_midnight(now))
+    live = _step_counts(roots, today, now + timedelta(seconds=1), TODAY_LOOKBACK)
+    found = {f"{k}_today": live[k] for k in STEPS_SHORT} | {
+        f"{k}_month": before[k] + live[k] for k in STEPS_SHORT
+    }
     closed = Q(status__in=[Status.CLOSED, Status.EVALUATED])
     found |= (
         _cases(roots)
@@ -93,13 +127,11 @@ def lists(user, roots, now) -> dict:
     }
 
 
-def trend(user, roots, now) -> dict:
-    """Cases reported and closed per day over the last 30 days (Beijing days)."""
+def _per_day(roots, since, until) -> tuple[dict, dict]:
     tz = timezone.get_current_timezone()
-    start = _midnight(now) - timedelta(days=TREND_DAYS - 1)
     reported = dict(
         _cases(roots)
-        .filter(reported_at__gte=start)
+        .filter(reported_at__gte=since, reported_at__lt=until)
         .annotate(d=TruncDate("reported_at", tzinfo=tz))
         .values("d")
         .annotate(n=Count("id"))
@@ -107,12 +139,28 @@ def trend(user, roots, now) -> dict:
     )
     closed = dict(
         _cases(roots)
-        .filter(closed_at__gte=start, status__in=[Status.CLOSED, Status.EVALUATED])
+        .filter(closed_at__gte=since, closed_at__lt=until, status__in=[Status.CLOSED, Status.EVALUATED])
         .annotate(d=TruncDate("closed_at", tzinfo=tz))
         .values("d")
         .annotate(n=Count("id"))
         .values_list("d", "n")
     )
+    return reported, closed
+
+
+def trend(user, roots, now) -> dict:
+    """Cases reported and closed per day over the last 30 days (Beijing days); the 29 finished days are
+    computed once a day (cached until midnight), today on every refresh."""
+    tz = timezone.get_current_timezone()
+    today = _midnight(now)
+    start = today - timedelta(days=TREND_DAYS - 1)
+    key = _day_key("trend", roots, today)
+    past = cache.get(key)
+    if past is None:
+        past = _per_day(roots, start, today)
+        cache.set(key, past, _until_midnight(now))
+    live = _per_day(roots, today, now + timedelta(seconds=1))
+    reported, closed = {**past[0], **live[0]}, {**past[1], **live[1]}
     days = [(start + timedelta(days=i)).astimezone(tz).date() for i in range(TREND_DAYS)]
     return {
         "days": [

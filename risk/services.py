@@ -37,6 +37,7 @@ SETTING_FIELDS = (
     "rising_min_cases",
     "visit_grace_days",
 )
+HOTSPOT_CASES_KEPT = 50  # a hotspot lists its latest 50 cases (its count is all of them)
 HANDLING_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_CENTRE)
 
 
@@ -129,6 +130,7 @@ def risk_recompute(*, district: Area, actor=None, now=None) -> dict:
         cell_m=s.hotspot_cell_m,
         min_cases=s.hotspot_min_cases,
         lat0=district.centroid_lat or 30.0,
+        keep=HOTSPOT_CASES_KEPT,
     )
     values = {key: component.fn(ctx) for key, component in COMPONENTS.items()}
     grids = dict(
@@ -189,7 +191,7 @@ def _hotspots_replace(district, day, clusters, grids):
     through.objects.bulk_create(
         [
             through(hotspot_id=row.pk, case_id=case_id)
-            for row, c in zip(rows, clusters)
+            for row, c in zip(rows, clusters, strict=True)
             for case_id in c.case_ids
         ],
         batch_size=2000,

@@ -29,7 +29,7 @@ def case_at(tree, code, *, grid=0, days_ago=1, urgency="normal", dlat=0.0, dlon=
 
 @pytest.fixture
 def cases_district(tree):
-    """The cases of ``fixture_district`` without its visit task (whose group tags a flushed database lacks)."""
+    """``fixture_district``'s cases without its visit task (a flushed database lacks the group tags)."""
     _cases(tree)
     return tree
 
