@@ -27,11 +27,11 @@ from .models import Deployment, FieldEvent, GridDay, WorkLog
 from .serializers import (
     AttendanceRowSerializer,
     CadreAssignSerializer,
-    GridDayCheckInSerializer,
     CoverageSerializer,
     DeploymentRecordSerializer,
     DeploymentSerializer,
     FieldEventSerializer,
+    GridDayCheckInSerializer,
     GridDayScheduleSerializer,
     GridDaySerializer,
     WorkLogSerializer,

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "notices",
     "community",
     "fieldwork",
+    "risk",
 ]
 
 MIDDLEWARE = [

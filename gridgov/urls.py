@@ -54,6 +54,7 @@ urlpatterns = [
     path("tasks/", include("tasks.urls")),
     path("community/", include("community.urls")),
     path("fieldwork/", include("fieldwork.urls")),
+    path("risk/", include("risk.urls")),
     path("basemap/notice/hide/", views.basemap_notice_hide, name="basemap-notice-hide"),
     path("", views.home, name="home"),
 ]

@@ -21,7 +21,7 @@ LAYERS = [
     {"command"},  # the command map and the patrol tracks (below fieldwork, which reads the tracks)
     {"fieldwork"},  # grid days and work logs (issue 19): below assessment, whose worker composite reads it
     {"assessment", "intake", "notices", "tasks", "community"},  # issues 19, 20
-    {"open311"},
+    {"open311", "risk"},  # risk: scores, hotspots, warnings and the big screen read many apps (issue 21)
     {"gridgov.site"},
 ]
 APPS = [
@@ -39,6 +39,7 @@ APPS = [
     "notices",
     "community",
     "fieldwork",
+    "risk",
 ]
 GRIDGOV_SITE = {"gridgov.urls", "gridgov.api_urls", "gridgov.views"}
 

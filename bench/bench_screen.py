@@ -1,0 +1,147 @@
+#!/usr/bin/env python
+"""The big screen's full refresh and the daily risk recomputation on PostgreSQL at scale.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/gg_bench .venv/bin/python bench/bench_screen.py \
+        --open 100000 --closed 900000 --grids 3000
+
+The database named in DATABASE_URL is dropped and created afresh (gg_* or bench*), migrated and given the
+demo district (``--grids``); the cases are written as bench_command.py writes them (one INSERT … SELECT per
+100,000, spread over the grids and the last ~83 days). Then:
+
+* the daily recomputation (``risk.services.risk_recompute``) for the district, timed (bar < 60 s): scores,
+  hotspots with their cases, warnings;
+* the big screen's full refresh: every panel's JSON endpoint requested once as the district centre with the
+  cache cleared before each (what one screen costs when nothing is cached), ``--repeat`` times: p50 / p95 of
+  the sum of the panels' server times (bar p95 < 500 ms), and each panel's p50 and query count;
+* the same for a street's staff.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+from bench_command import fill_cases, setup
+from django.core.cache import cache
+from django.core.cache.backends.dummy import DummyCache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from throwaway import recreate_database
+
+from command.selectors import board
+from grids.models import Area, Level, Membership, Role
+from risk import screen, services
+
+BAR_REFRESH_MS = 500.0
+BAR_RECOMPUTE_S = 60.0
+QUICK = {"open": 2000, "closed": 3000, "grids": 100, "repeat": 3}
+
+
+def refresh(client, repeat, *, steady=False):
+    """Cold: the cache cleared before each panel (nothing shared, the finished days computed again). Steady:
+    what a screen costs in the day: the finished days' figures cached (once a day), the command map's 15-s
+    live cache bypassed, so every live figure is computed again."""
+    totals, per_panel, queries = [], {p: [] for p in screen.PANELS}, {}
+    cache.clear()
+    for k in range(repeat + 1):
+        total = 0.0
+        for panel in screen.PANELS:
+            if not steady:
+                cache.clear()
+            with CaptureQueriesContext(connection) as ctx:
+                started = time.perf_counter()
+                response = client.get(f"/risk/screen/{panel}.json")
+                elapsed = (time.perf_counter() - started) * 1000
+            assert response.status_code == 200, (panel, response.status_code)
+            queries[panel] = len(ctx.captured_queries)
+            if k:
+                per_panel[panel].append(elapsed)
+            total += elapsed
+        if k:  # the first round warms Python and PostgreSQL's plans
+            totals.append(total)
+    totals.sort()
+    p95 = totals[max(0, int(len(totals) * 0.95) - 1)]
+    return statistics.median(totals), p95, {p: statistics.median(v) for p, v in per_panel.items()}, queries
+
+
+def panels_direct(user, repeat):
+    """The panels' own work (the selectors, no HTTP, session or middleware): p50 of their sum."""
+    roots = screen.screen_roots(user)
+    sums = []
+    for k in range(repeat + 1):
+        total = 0.0
+        for fn in screen.PANELS.values():
+            cache.clear()
+            started = time.perf_counter()
+            fn(user, roots, timezone.now())
+            total += (time.perf_counter() - started) * 1000
+        if k:
+            sums.append(total)
+    return statistics.median(sums)
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--open", type=int, default=100000, help="open cases")
+    parser.add_argument("--closed", type=int, default=900000, help="closed cases")
+    parser.add_argument("--grids", type=int, default=3000, help="grids in the district")
+    parser.add_argument("--repeat", type=int, default=10, help="full refreshes measured")
+    parser.add_argument("--reuse", action="store_true", help="measure the database of the last run again")
+    parser.add_argument("--quick", action="store_true", help=f"a smoke run ({QUICK}); bars not enforced")
+    args = parser.parse_args()
+    if args.quick:
+        for key, value in QUICK.items():
+            setattr(args, key, value)
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit(
+            "Set DATABASE_URL to a throwaway PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/gg_bench"
+        )
+    if args.reuse:
+        district = Area.objects.get(level=Level.DISTRICT)
+    else:
+        recreate_database(url)
+        district = setup(args.grids)
+        fill_cases(district, args.open, args.closed)
+    centre = Membership.objects.filter(role=Role.DISTRICT_CENTRE, area=district).first().user
+
+    started = time.monotonic()
+    summary = services.risk_recompute(district=district, actor=centre)
+    recompute_s = time.monotonic() - started
+    print(f"daily recomputation: {summary} in {recompute_s:.1f}s (bar < {BAR_RECOMPUTE_S:.0f} s)")
+
+    passed = recompute_s < BAR_RECOMPUTE_S
+    street = Membership.objects.filter(role=Role.STREET_STAFF).order_by("area__code").first().user
+    for who, user in (("centre", centre), ("street", street)):
+        client = Client()
+        client.force_login(user)
+        print(
+            f"    the panels' own work, cold (no HTTP): p50 {panels_direct(user, args.repeat):.0f} ms in all"
+        )
+        for steady in (False, True):
+            board.cache = DummyCache("live", {}) if steady else cache  # the command map's live cache
+            p50, p95, panels, queries = refresh(client, args.repeat, steady=steady)
+            mode = "steady" if steady else "cold"
+            print(
+                f"full refresh, {who}, {mode}: p50 {p50:.0f} ms, p95 {p95:.0f} ms "
+                f"(bar p95 < {BAR_REFRESH_MS:.0f} ms)"
+            )
+            for panel, ms in panels.items():
+                print(f"    {panel:<11} p50 {ms:6.1f} ms  {queries[panel]} queries")
+            if who == "centre" and steady:
+                passed = passed and p95 < BAR_REFRESH_MS
+        board.cache = cache
+    if args.quick:
+        print("quick run: ran end to end (bars not enforced)")
+        return 0
+    print("PASS" if passed else "FAIL")
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

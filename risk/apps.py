@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RiskConfig(AppConfig):
+    name = "risk"
+    verbose_name = _("Risk and early warning")
+
+    def ready(self):
+        from dispatch.sweep import step_register
+
+        from . import components, selectors, sweep  # noqa: F401  (the components and the scopes register)
+
+        # The daily recomputation runs inside the one deadline sweep (no scheduler of its own).
+        step_register("risk_daily", sweep.risk_daily)

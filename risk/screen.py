@@ -1,0 +1,315 @@
+"""The big screen's panels (大屏, 一张图): each a function ``panel(user, roots, now) -> dict`` read by one
+JSON endpoint of its own, so one panel that fails leaves the others working (the page says which failed).
+
+``roots`` are the area codes the viewer watches: the district centre's districts, a street's street.
+Every panel is a constant number of grouped queries over indexed columns, whatever the number of grids
+and cases (bench/bench_screen.py); the counts and lists the command map already has come from it.
+"""
+
+import hashlib
+from datetime import datetime, time, timedelta
+
+from django.core.cache import cache
+from django.db.models import Count, F, Max, Q
+from django.db.models.functions import Substr, TruncDate
+from django.utils import timezone
+
+from cases.models import Case, CloseType
+from cases.workflow import OPEN, Status
+from command.selectors import board
+from grids.models import CODE_LENGTH, Area, Level, Role
+from grids.scope import area_roots, prefix_q, reach
+from residents.models import Household, Person, PersonTag
+from tasks.models import Assignment, Task
+
+from .models import Hotspot, RiskScore, RiskWarning
+
+SCREEN_ROLES = (Role.DISTRICT_CENTRE, Role.STREET_STAFF)
+GRID_LEN = CODE_LENGTH[Level.GRID]
+TREND_DAYS = 30
+# Steps of cases reported within this many days count in "today / this month by step": a case filed,
+# dispatched or handled this month was reported within it (its unindexed stage times are then read by the
+# reported_at index, not by a scan of the whole table). Closings are counted by their own index.
+STEP_LOOKBACK = timedelta(days=120)
+STEPS = ("reported_at", "filed_at", "dispatched_at", "handled_at")
+STEPS_SHORT = [field[:-3] for field in STEPS]
+# Today's steps count the cases reported within this many days (a case filed or handled today was).
+TODAY_LOOKBACK = timedelta(days=30)
+LIVE_LIMIT = 300
+LIST_LIMIT = 8
+
+
+def screen_roots(user) -> list[str]:
+    """What the viewer watches on the big screen; empty: no big screen (centre and street staff only)."""
+    r = reach(user)
+    if r.is_superuser:
+        return list(Area.objects.filter(level=Level.DISTRICT, is_active=True).values_list("code", flat=True))
+    return area_roots(r.codes(SCREEN_ROLES))
+
+
+def _midnight(now):
+    local = timezone.localtime(now)
+    return timezone.make_aware(datetime.combine(local.date(), time.min), local.tzinfo)
+
+
+def _cases(roots):
+    return Case.objects.filter(prefix_q("area_code", roots))
+
+
+def _names(codes) -> dict:
+    return dict(Area.objects.filter(code__in=set(codes)).values_list("code", "name"))
+
+
+def _day_key(kind, roots, day) -> str:
+    """A cache key per set of roots and day: the finished days' figures never change, so they are computed
+    once a day and every screen watching the same area shares them."""
+    digest = hashlib.sha1(",".join(roots).encode()).hexdigest()[:16]
+    return f"screen:{kind}:{digest}:{day.isoformat()}"
+
+
+def _until_midnight(now) -> int:
+    return max(60, int((_midnight(now) + timedelta(days=1) - now).total_seconds()))
+
+
+def _step_counts(roots, since, until, lookback) -> dict:
+    """Cases that reached each step in [since, until): one pass over the cases reported since ``lookback``."""
+    counts = {
+        field[:-3]: Count("id", filter=Q(**{f"{field}__gte": since, f"{field}__lt": until}))
+        for field in STEPS
+    }
+    return _cases(roots).filter(reported_at__gte=since - lookback).aggregate(**counts)
+
+
+def counts(user, roots, now) -> dict:
+    """Open / warning / overdue / supervised now, and today's and this month's counts by step. The month up
+    to last midnight is computed once a day (cached until midnight); today's part on every refresh."""
+    today = _midnight(now)
+    month = today.replace(day=1)
+    key = _day_key("steps", roots, today)
+    before = cache.get(key)
+    if before is None:
+        before = (
+            _step_counts(roots, month, today, STEP_LOOKBACK)
+            if today > month
+            else dict.fromkeys(STEPS_SHORT, 0)
+        )
+        cache.set(key, before, _until_midnight(now))
+    live = _step_counts(roots, today, now + timedelta(seconds=1), TODAY_LOOKBACK)
+    found = {f"{k}_today": live[k] for k in STEPS_SHORT} | {
+        f"{k}_month": before[k] + live[k] for k in STEPS_SHORT
+    }
+    closed = Q(status__in=[Status.CLOSED, Status.EVALUATED])
+    found |= (
+        _cases(roots)
+        .filter(closed, closed_at__gte=month)
+        .aggregate(closed_today=Count("id", filter=Q(closed_at__gte=today)), closed_month=Count("id"))
+    )
+    now_counts = board.board_counts(user, roots, now=now)
+    return {"now": {k: now_counts[k] for k in ("open", "warning", "overdue", "supervised")}, "steps": found}
+
+
+def _case_row(case, now):
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "title": case.title,
+        "area": case.area.name,
+        "category": case.category.name,
+        "late_hours": round(case.late.total_seconds() / 3600, 1) if case.late else None,
+    }
+
+
+def lists(user, roots, now) -> dict:
+    """The most overdue and the supervised (督办) open cases."""
+    return {
+        "overdue": [_case_row(c, now) for c in board.overdue_cases(user, roots, limit=LIST_LIMIT)],
+        "supervised": [_case_row(c, now) for c in board.supervised_cases(user, roots, limit=LIST_LIMIT)],
+    }
+
+
+def _per_day(roots, since, until) -> tuple[dict, dict]:
+    tz = timezone.get_current_timezone()
+    reported = dict(
+        _cases(roots)
+        .filter(reported_at__gte=since, reported_at__lt=until)
+        .annotate(d=TruncDate("reported_at", tzinfo=tz))
+        .values("d")
+        .annotate(n=Count("id"))
+        .values_list("d", "n")
+    )
+    closed = dict(
+        _cases(roots)
+        .filter(closed_at__gte=since, closed_at__lt=until, status__in=[Status.CLOSED, Status.EVALUATED])
+        .annotate(d=TruncDate("closed_at", tzinfo=tz))
+        .values("d")
+        .annotate(n=Count("id"))
+        .values_list("d", "n")
+    )
+    return reported, closed
+
+
+def trend(user, roots, now) -> dict:
+    """Cases reported and closed per day over the last 30 days (Beijing days); the 29 finished days are
+    computed once a day (cached until midnight), today on every refresh."""
+    tz = timezone.get_current_timezone()
+    today = _midnight(now)
+    start = today - timedelta(days=TREND_DAYS - 1)
+    key = _day_key("trend", roots, today)
+    past = cache.get(key)
+    if past is None:
+        past = _per_day(roots, start, today)
+        cache.set(key, past, _until_midnight(now))
+    live = _per_day(roots, today, now + timedelta(seconds=1))
+    reported, closed = {**past[0], **live[0]}, {**past[1], **live[1]}
+    days = [(start + timedelta(days=i)).astimezone(tz).date() for i in range(TREND_DAYS)]
+    return {
+        "days": [
+            {"day": d.isoformat(), "reported": reported.get(d, 0), "closed": closed.get(d, 0)} for d in days
+        ]
+    }
+
+
+def categories(user, roots, now) -> dict:
+    """The month's most reported categories."""
+    month = _midnight(now).replace(day=1)
+    rows = (
+        _cases(roots)
+        .filter(reported_at__gte=month)
+        .values("category__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "category__name")[:8]
+    )
+    return {"top": [{"name": r["category__name"], "count": r["n"]} for r in rows]}
+
+
+def ranking(user, roots, now) -> dict:
+    """红黑榜: the black list is the grids of highest risk on the latest day; the red list the grids that
+    closed most cases on time this month."""
+    day = RiskScore.objects.filter(prefix_q("area_code", roots)).aggregate(d=Max("day"))["d"]
+    black = (
+        RiskScore.objects.filter(prefix_q("area_code", roots), day=day).order_by("-score", "area_code")[:5]
+        if day
+        else []
+    )
+    month = _midnight(now).replace(day=1)
+    red = (
+        _cases(roots)
+        .filter(
+            status__in=[Status.CLOSED, Status.EVALUATED], closed_at__gte=month, close_type=CloseType.NORMAL
+        )
+        .annotate(g=Substr("area_code", 1, GRID_LEN))
+        .values("g")
+        .annotate(n=Count("id"))
+        .order_by("-n", "g")[:5]
+    )
+    red = list(red)
+    names = _names([s.area_code for s in black] + [r["g"] for r in red])
+    return {
+        "black": [
+            {
+                "code": s.area_code,
+                "name": names.get(s.area_code, s.area_code),
+                "score": float(s.score),
+                "level": s.level,
+            }
+            for s in black
+        ],
+        "red": [{"code": r["g"], "name": names.get(r["g"], r["g"]), "closed": r["n"]} for r in red],
+    }
+
+
+def residents(user, roots, now) -> dict:
+    """Households, residents by registration, and the special groups' members (sensitive groups as one
+    number: a wall display is read by everyone in the room)."""
+    areas = Area.objects.filter(prefix_q("code", roots)).values("id")
+    persons = Person.objects.filter(area__in=areas, status=Person.Status.RESIDENT).aggregate(
+        total=Count("id"),
+        registered=Count("id", filter=Q(residence_type=Person.ResidenceType.REGISTERED)),
+        floating=Count("id", filter=Q(residence_type=Person.ResidenceType.FLOATING)),
+        foreign=Count("id", filter=Q(residence_type=Person.ResidenceType.FOREIGN)),
+    )
+    households = Household.objects.filter(area__in=areas).count()
+    tags = (
+        PersonTag.objects.filter(area__in=areas, ended_on__isnull=True)
+        .values("tag__code", "tag__name", "tag__sensitivity")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    groups, sensitive = [], 0
+    for t in tags:
+        if t["tag__sensitivity"] == "sensitive":
+            sensitive += t["n"]
+        else:
+            groups.append({"name": t["tag__name"], "count": t["n"]})
+    return {"households": households, "persons": persons, "groups": groups, "sensitive": sensitive}
+
+
+def tasks(user, roots, now) -> dict:
+    """Tasks and campaigns in progress with an assignment here: how many grids have submitted."""
+    done = [Assignment.Status.SUBMITTED, Assignment.Status.ACCEPTED]
+    rows = (
+        Assignment.objects.filter(prefix_q("area_code", roots), task__status=Task.Status.OPEN)
+        .values("task_id", "task__title", "task__deadline")
+        .annotate(total=Count("id"), done=Count("id", filter=Q(status__in=done)))
+        .order_by("task__deadline", "task_id")
+    )
+    rows = list(rows)
+    return {
+        "open": len(rows),
+        "top": [
+            {
+                "title": r["task__title"],
+                "deadline": timezone.localtime(r["task__deadline"]).date().isoformat(),
+                "done": r["done"],
+                "total": r["total"],
+                "late": r["task__deadline"] < now and r["done"] < r["total"],
+            }
+            for r in rows[:LIST_LIMIT]
+        ],
+    }
+
+
+def map_layer(user, roots, now) -> dict:
+    """Per grid: its risk level and score (latest day) and its open load; the live cases (newest and most
+    overdue first, bounded); the hotspots; the open warnings count."""
+    day = RiskScore.objects.filter(prefix_q("area_code", roots)).aggregate(d=Max("day"))["d"]
+    risk = {
+        code: [level, float(score)]
+        for code, level, score in RiskScore.objects.filter(prefix_q("area_code", roots), day=day).values_list(
+            "area_code", "level", "score"
+        )
+    }
+    load = board.grid_load_body(user, roots)
+    live = (
+        _cases(roots)
+        .filter(status__in=OPEN, lat__isnull=False)
+        .order_by(F("alert").desc(), "-id")
+        .values_list("id", "lat", "lon", "alert", "is_supervised")[:LIVE_LIMIT]
+    )
+    spot_day = Hotspot.objects.filter(prefix_q("area_code", roots)).aggregate(d=Max("day"))["d"]
+    spots = Hotspot.objects.filter(prefix_q("area_code", roots), day=spot_day).values_list(
+        "lat", "lon", "case_count", "category__name"
+    )
+    return {
+        "risk_day": day.isoformat() if day else None,
+        "risk": risk,
+        "load": {code: row["open"] for code, row in load["load"].items()},
+        "max_open": load["max_open"],
+        "cases": [[i, lat, lon, alert or "", sup] for i, lat, lon, alert, sup in live],
+        "hotspots": [[lat, lon, n, name] for lat, lon, n, name in spots],
+        "warnings": RiskWarning.objects.filter(
+            prefix_q("area_code", roots), status=RiskWarning.Status.OPEN
+        ).count(),
+    }
+
+
+PANELS = {
+    "map": map_layer,
+    "counts": counts,
+    "lists": lists,
+    "trend": trend,
+    "categories": categories,
+    "ranking": ranking,
+    "residents": residents,
+    "tasks": tasks,
+}

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "risk"
+urlpatterns = [
+    path("", views.risk_page, name="page"),
+    path("settings/<str:code>/", views.settings_page, name="settings"),
+    path("settings/<str:code>/recompute/", views.recompute, name="recompute"),
+    path("warnings/<int:pk>/acknowledge/", views.warning_acknowledge, name="acknowledge"),
+    path("warnings/<int:pk>/close/", views.warning_close, name="close"),
+    path("screen/", views.screen_page, name="screen"),
+    path("population/", views.population_page, name="population"),
+    path("population.xlsx", views.population_xlsx, name="population-xlsx"),
+    path("screen/<slug:panel>.json", views.screen_panel, name="screen-panel"),
+]

@@ -1,0 +1,282 @@
+"""Pages: the risk page (grids ranked by score, each with the components that make it, hotspots with their
+cases, early warnings to acknowledge and close) and the centre's settings. Thin: the same selectors and
+services as the API; refusals come back next to their fields."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from grids.models import Area, Level
+from grids.scope import reach, scoped
+
+from . import population, screen, selectors, services
+from .forms import CloseForm, SettingsForm
+from .models import RiskLevel, RiskWarning
+
+MAX_ID = 2**63 - 1
+SCREEN_REFRESH_SECONDS = 30
+SHOWN = 100
+
+
+def _member(user):
+    r = reach(user)
+    if not (r.is_superuser or r.codes(selectors.AREA_ROLES)):
+        raise Http404
+
+
+@login_required
+def risk_page(request):
+    _member(request.user)
+    level = request.GET.get("level", "")
+    day = selectors.latest_day(request.user)
+    scores = selectors.scores(request.user, day=day)
+    counts = dict.fromkeys(RiskLevel.values, 0)
+    for found, n in _level_counts(scores):
+        counts[found] = n
+    if level in RiskLevel.values:
+        scores = scores.filter(level=level)
+    rows = []
+    for score in scores[:SHOWN]:
+        parts = selectors.parts_of(score)
+        rows.append((score, parts, [p for p in parts if p["points"]][:2]))
+    districts = selectors.districts_of(request.user)
+    return render(
+        request,
+        "risk/page.html",
+        {
+            "day": day,
+            "rows": rows,
+            "counts": [
+                (RiskLevel(k).label, k, counts[k]) for k in (RiskLevel.RED, RiskLevel.YELLOW, RiskLevel.GREEN)
+            ],
+            "level": level,
+            "hotspots": selectors.hotspots(request.user)[:30],
+            "warnings": selectors.warnings(request.user).exclude(status=RiskWarning.Status.CLOSED)[:50],
+            "closed": selectors.warnings(request.user, status=RiskWarning.Status.CLOSED)[:10],
+            "centre_of": [d for d in districts if services.is_centre(request.user, d)],
+            "close_form": CloseForm(),
+        },
+    )
+
+
+def _level_counts(scores):
+    return scores.order_by().values("level").annotate(n=Count("id")).values_list("level", "n")
+
+
+def _district(request, code):
+    district = Area.objects.filter(code=str(code)[:24], level=Level.DISTRICT).first()
+    if district is None or not services.is_centre(request.user, district):
+        raise Http404
+    return district
+
+
+@login_required
+def settings_page(request, code):
+    district = _district(request, code)
+    found = services.settings_for(district)
+    form = SettingsForm(request.POST or None, settings=found)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.settings_update(district=district, actor=request.user, **form.values())
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, _("The risk settings are saved; they count from the next computation."))
+            return redirect("risk:settings", code=district.code)
+    return render(request, "risk/settings.html", {"district": district, "form": form, "found": found})
+
+
+@login_required
+@require_POST
+def recompute(request, code):
+    district = _district(request, code)
+    summary = services.risk_recompute(district=district, actor=request.user)
+    messages.success(
+        request,
+        _(
+            "Recomputed %(grids)d grids: %(red)d red, %(yellow)d yellow, %(hotspots)d hotspots, "
+            "%(opened)d new warnings."
+        )
+        % {**summary, "opened": summary["warnings_opened"]},
+    )
+    return redirect("risk:page")
+
+
+def _warning(request, pk):
+    if pk > MAX_ID:
+        raise Http404
+    return get_object_or_404(scoped(request.user, RiskWarning.objects.all()), pk=pk)
+
+
+@login_required
+@require_POST
+def warning_acknowledge(request, pk):
+    warning = _warning(request, pk)
+    try:
+        services.warning_acknowledge(warning_id=warning.pk, actor=request.user)
+    except PermissionDenied:
+        messages.error(request, _("Only community, street or centre staff of the area can handle a warning."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The warning is acknowledged."))
+    return redirect(f"{_page()}#warning-{warning.pk}")
+
+
+@login_required
+@require_POST
+def warning_close(request, pk):
+    warning = _warning(request, pk)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say what was done about the warning."))
+        return redirect(f"{_page()}#warning-{warning.pk}")
+    try:
+        services.warning_close(
+            warning_id=warning.pk, actor=request.user, outcome=form.cleaned_data["outcome"]
+        )
+    except PermissionDenied:
+        messages.error(request, _("Only community, street or centre staff of the area can handle a warning."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The warning is closed."))
+    return redirect(f"{_page()}#warnings")
+
+
+def _page():
+    return reverse("risk:page")
+
+
+# --- The big screen (大屏) ---------------------------------------------------------------------------------
+
+
+def _screen_roots(request):
+    roots = screen.screen_roots(request.user)
+    if not roots:
+        raise Http404
+    return roots
+
+
+@login_required
+def screen_page(request):
+    """The wall display: a dark 1920×1080 page whose panels each poll their own JSON endpoint."""
+    roots = _screen_roots(request)
+    names = dict(Area.objects.filter(code__in=roots).values_list("code", "name"))
+    return render(
+        request,
+        "risk/screen.html",
+        {
+            "title": "、".join(names.get(code, code) for code in roots),
+            "panels": list(screen.PANELS),
+            "refresh_seconds": SCREEN_REFRESH_SECONDS,
+            "labels": _screen_labels(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def screen_panel(request, panel):
+    """One panel's data: ``{"panel", "updated_at", "data"}``; an unknown panel is a 404."""
+    fn = screen.PANELS.get(panel)
+    if fn is None:
+        raise Http404
+    roots = _screen_roots(request)
+    now = timezone.now()
+    return JsonResponse(
+        {
+            "panel": panel,
+            "updated_at": timezone.localtime(now).isoformat(),
+            "data": fn(request.user, roots, now),
+        }
+    )
+
+
+def _screen_labels():
+    return {
+        "failed": _("This panel's data could not be loaded; it will try again."),
+        "updated": _("Updated"),
+        "open": _("Open cases"),
+        "warning": _("Near deadline"),
+        "overdue": _("Overdue"),
+        "supervised": _("Supervised"),
+        "today": _("Today"),
+        "month": _("This month"),
+        "reported": _("Step: reported"),
+        "filed": _("Step: filed"),
+        "dispatched": _("Step: dispatched"),
+        "handled": _("Step: handled"),
+        "closed": _("Cases closed"),
+        "none": _("None"),
+        "late": _("overdue %(hours)s h"),
+        "lateDays": _("overdue %(days)s days"),
+        "households": _("Households registered"),
+        "persons": _("Persons living here"),
+        "registered": _("Registered"),
+        "floating": _("Floating"),
+        "foreign": _("Foreign"),
+        "sensitive": _("Special management (total)"),
+        "score": _("score"),
+        "closedOnTime": _("closed on time"),
+        "due": _("due"),
+        "tasksOpen": _("tasks in progress"),
+        "warnings": _("open warnings"),
+        "hotspot": _("hotspot"),
+        "cases": _("cases"),
+        "levels": {k: str(v) for k, v in RiskLevel.choices},
+        "byRisk": _("Grids by risk"),
+        "redList": _("Red list (best on time)"),
+        "blackList": _("Black list (highest risk)"),
+        "byLoad": _("Grids by open cases"),
+    }
+
+
+# --- Population and housing statistics ------------------------------------------------------------------
+
+
+def _population_area(request):
+    roots = population.roots_of(request.user)
+    if not roots:
+        raise Http404
+    code = str(request.GET.get("area", ""))[:24]
+    if not code.isdigit() or not any(code.startswith(root) for root in roots):
+        code = roots[0]
+    area = Area.objects.filter(code=code, is_active=True).first()
+    if area is None:
+        raise Http404
+    return area, roots
+
+
+@login_required
+@require_GET
+def population_page(request):
+    area, roots = _population_area(request)
+    stats = population.statistics(request.user, area)
+    up = area.parent if area.parent_id and any(area.parent.code.startswith(r) for r in roots) else None
+    return render(
+        request,
+        "risk/population.html",
+        {"stats": stats, "up": up, "level_below": Level(stats["level"]).label},
+    )
+
+
+@login_required
+@require_GET
+def population_xlsx(request):
+    area, _roots = _population_area(request)
+    body = population.statistics_xlsx(population.statistics(request.user, area))
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="population-{area.code}.xlsx"'
+    return response
