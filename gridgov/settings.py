@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "open311",
     "tasks",
     "notices",
+    "duty",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +254,12 @@ SPECTACULAR_SETTINGS = {
         "TargetKindEnum": "tasks.models.TargetKind",
         "AdmissionRefusalKindEnum": "tasks.models.AdmissionRefusal.Kind",
         "TaskEventKindEnum": "tasks.models.TaskEventKind",
+        "DutyRosterStatusEnum": "duty.models.RosterStatus",
+        "DutySwapStatusEnum": "duty.models.SwapStatus",
+        "DutyEventKindEnum": "duty.models.DutyEventKind",
+        "DutyPostEnum": "duty.models.Post",
+        "DutyShiftKindEnum": "duty.models.ShiftKind",
+        "DutyDayTypeEnum": "duty.models.DayType",
     },
 }
 

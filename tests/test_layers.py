@@ -16,7 +16,7 @@ LAYERS = [
     {"gridgov.base"},
     {"grids"},  # areas, users, memberships, departments: the organisation
     {"worktime"},  # the working-time calendar and deadline arithmetic
-    {"cases"},  # the case, its workflow, events and pages
+    {"cases", "duty"},  # the case, its workflow, events and pages; duty rosters (issue 19 §3)
     {"dispatch", "residents"},  # dispatch reacts to cases' signals; residents report cases from visits
     {"assessment", "command", "intake", "notices", "tasks"},  # tasks, notices: issue 19
     {"open311"},
@@ -35,6 +35,7 @@ APPS = [
     "open311",
     "tasks",
     "notices",
+    "duty",
 ]
 GRIDGOV_SITE = {"gridgov.urls", "gridgov.api_urls", "gridgov.views"}
 
