@@ -87,6 +87,12 @@ def unit_people(unit: Area) -> QuerySet:
     return User.objects.filter(pk__in=held.values("user_id")).order_by("username")
 
 
+def sees_rosters(user) -> bool:
+    """Does the user belong to or oversee a unit that keeps rosters (the home page's panel)?"""
+    r = reach(user)
+    return r.is_superuser or bool(own_unit_codes(user) or r.codes(OVERSEER_ROLES))
+
+
 def units_for(user) -> QuerySet:
     """The units whose rosters the user sees, the highest first."""
     codes = own_unit_codes(user)
