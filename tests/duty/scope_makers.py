@@ -1,4 +1,4 @@
-"""Objects of the unit (community) of grid N for tests/test_scope_coverage.py: basename -> maker(tree, i) -> pk.
+"""Objects of the unit (community) of grid N for tests/test_scope_coverage.py: basename -> maker(tree, i).
 
 A community's roster is its people's: the grid workers of its grids among them."""
 

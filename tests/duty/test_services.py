@@ -43,7 +43,9 @@ def test_it_refuses_a_roster_overlapping_itself_and_keeps_nothing(tree, unit, fu
     assert not Roster.objects.exists() and not Shift.objects.exists() and not DutyEvent.objects.exists()
 
 
-def test_it_refuses_an_overlap_with_the_persons_shift_in_another_units_roster(tree, unit, published, future_day):
+def test_it_refuses_an_overlap_with_the_persons_shift_in_another_units_roster(
+    tree, unit, published, future_day
+):
     u = tree.users
     membership_grant(user=u["worker"], role=Role.STREET_STAFF, area=tree.streets[0])
     night = Shift.objects.get(person=u["worker"])
@@ -192,7 +194,9 @@ def test_a_year_saves_in_a_fixed_number_of_queries(tree, unit):
 def test_a_swap_is_asked_and_approved_by_the_rosters_leader(tree, published):
     u = tree.users
     night = Shift.objects.get(person=u["worker"])
-    swap = services.swap_request(actor=u["worker"], shift_id=night.pk, substitute=u["leader"], reason="家中有事")
+    swap = services.swap_request(
+        actor=u["worker"], shift_id=night.pk, substitute=u["leader"], reason="家中有事"
+    )
     with pytest.raises(ValidationError) as refused:
         services.swap_approve(actor=u["worker2"], swap_id=swap.pk)
     assert "leader" in refused.value.message_dict["swap"][0]
