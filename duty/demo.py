@@ -93,7 +93,7 @@ def build(*, district: Area, seed: int) -> dict:
         ended = (
             Shift.objects.filter(roster=roster, post=Post.OFFICER, ends_at__lte=now)
             .select_related("person")
-            .order_by("-ends_at")[:6]
+            .order_by("-ends_at")[:4]
         )
         for shift in reversed(list(ended)):
             happened, open_matters = rng.choice(HAPPENINGS)
