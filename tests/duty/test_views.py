@@ -40,7 +40,7 @@ def test_a_swap_refused_on_the_page_says_why_next_to_the_field_in_chinese(client
     )
     assert page.status_code == 400
     html = page.content.decode()
-    assert 'id="reason-errors"' in html and "这个字段是必填项" in html
+    assert 'id="reason-errors"' in html and "该字段是必填项" in html
     assert not Swap.objects.exists()
 
 
