@@ -111,6 +111,7 @@ def _check_shifts(unit, starts_on, ends_on, shifts, people) -> tuple[list[Shift]
     """Shift rows for the roster (unsaved) and the problems found, before anything is written."""
     rows, problems = [], []
     outsiders = set()
+    days: dict[dt.date, tuple[str, str]] = {}  # the calendar's word on each day, asked once per day
     for i, raw in enumerate(shifts, start=1):
         person = getattr(raw.get("person"), "pk", raw.get("person"))
         start, end = raw.get("starts_at"), raw.get("ends_at")
@@ -137,7 +138,9 @@ def _check_shifts(unit, starts_on, ends_on, shifts, people) -> tuple[list[Shift]
         if person not in people:
             outsiders.add(person)
             continue
-        kind_of_day, name = day_kind(day)
+        if day not in days:
+            days[day] = day_kind(day)
+        kind_of_day, name = days[day]
         rows.append(
             Shift(
                 unit_code=unit.code,
