@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from duty.selectors import on_duty
 from gridgov.basemap import map_context
 from grids.models import Role
 from grids.scope import reach
@@ -95,6 +96,8 @@ def map_page(request):
             "patrols": _supervises(request.user),
             "active_minutes": selectors.ACTIVE_MINUTES,
             "labels": MAP_LABELS,
+            # Who is on duty now in the units the watcher sees (the duty app's panel, issue 19 §3).
+            "on_duty": list(on_duty(request.user)[:60]),
         },
     )
 

@@ -1,6 +1,7 @@
 """The inbox page (``/inbox/``): a user's notices, newest first, unread ones marked, each with a link to its
-case; mark one or all read. The nav's unread count is ``dispatch.context_processors.inbox_nav``. Reads go
-through ``dispatch.selectors`` (the inbox is its owner's alone), writes through
+case (or to the notice, 通知公告, for one put in the inbox); mark one or all read. The nav's unread count is
+``dispatch.context_processors.inbox_nav``. Reads go through ``dispatch.selectors`` (the inbox is its owner's
+alone), writes through
 ``services.notifications_mark_read``."""
 
 from django.contrib import messages
@@ -38,10 +39,15 @@ def inbox_list(request):
 @require_POST
 def inbox_read(request, pk):
     """Mark one notice read, then back to the inbox, or on to its case (``open``)."""
-    notification = get_object_or_404(selectors.inbox(request.user).only("id", "case_id"), pk=pk)
+    notification = get_object_or_404(
+        selectors.inbox(request.user).only("id", "case_id", "kind", "key"), pk=pk
+    )
     services.notifications_mark_read(actor=request.user, ids=[notification.pk])
     if request.POST.get("open") == "1" and notification.case_id:
         return redirect("cases:detail", pk=notification.case_id)
+    notice_id = notification.key.removeprefix("notice:") if notification.kind == "notice" else ""
+    if request.POST.get("open") == "1" and notice_id.isdigit():  # a notice (通知公告) put in the inbox
+        return redirect("notices:detail", pk=int(notice_id))
     return redirect(_back(request))
 
 

@@ -39,11 +39,11 @@ router.register("whistles", dispatch_api.WhistleViewSet, basename="whistle")
 router.register("case-assists", dispatch_api.CaseAssistViewSet, basename="case-assist")
 router.register("notifications", dispatch_api.NotificationViewSet, basename="notification")
 
-# assessment (issue 6), command map and patrols (issue 5), intake (issue 8), tasks and notices (issue 19),
-# risk (issue 21): each app lists its ROUTES.
+# assessment (issue 6), command map and patrols (issue 5), intake (issue 8), tasks, notices, duty, fieldwork
+# (issue 19), community (issue 20), risk (issue 21): each app lists its ROUTES.
 import importlib  # noqa: E402
 
-for _app in ("assessment", "command", "intake", "notices", "tasks", "community", "fieldwork", "risk"):
+for _app in ("assessment", "command", "intake", "notices", "tasks", "community", "fieldwork", "risk", "duty"):
     for _prefix, _viewset, _basename in importlib.import_module(f"{_app}.api").ROUTES:
         router.register(_prefix, _viewset, basename=_basename)
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "community",
     "fieldwork",
     "risk",
+    "duty",
 ]
 
 MIDDLEWARE = [
@@ -256,6 +257,12 @@ SPECTACULAR_SETTINGS = {
         "TargetKindEnum": "tasks.models.TargetKind",
         "AdmissionRefusalKindEnum": "tasks.models.AdmissionRefusal.Kind",
         "TaskEventKindEnum": "tasks.models.TaskEventKind",
+        "DutyRosterStatusEnum": "duty.models.RosterStatus",
+        "DutySwapStatusEnum": "duty.models.SwapStatus",
+        "DutyEventKindEnum": "duty.models.DutyEventKind",
+        "DutyPostEnum": "duty.models.Post",
+        "DutyShiftKindEnum": "duty.models.ShiftKind",
+        "DutyDayTypeEnum": "duty.models.DayType",
     },
 }
 

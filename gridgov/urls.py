@@ -55,6 +55,7 @@ urlpatterns = [
     path("community/", include("community.urls")),
     path("fieldwork/", include("fieldwork.urls")),
     path("risk/", include("risk.urls")),
+    path("duty/", include("duty.urls")),
     path("basemap/notice/hide/", views.basemap_notice_hide, name="basemap-notice-hide"),
     path("", views.home, name="home"),
 ]

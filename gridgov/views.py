@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from cases.models import Case
 from cases.views.queues import WORKER_ROLES, queue_counts
+from duty import selectors as duty_selectors
 from grids.scope import reach
 from notices.selectors import unread_for
 from residents.visits import task_list
@@ -40,6 +41,7 @@ def home(request):
     labels = {key: label for key, label, _q in queues}
     r = reach(user)
     is_worker = bool(r.codes(WORKER_ROLES))
+    show_duty = duty_selectors.sees_rosters(user)
     groups = [
         (name, [_tile(key, labels[key], counts[key]) for key in keys if key in labels])
         for name, keys in (("worker", WORKER_TILES), ("handler", HANDLER_TILES), ("staff", STAFF_TILES))
@@ -56,6 +58,9 @@ def home(request):
             "recent_reports": _recent_reports(user) if is_worker else [],
             # Notices addressed to the user stay here until marked read (issue 19 §5).
             "unread_notices": list(unread_for(user)[:20]),
+            # Who is on duty now in the units the user belongs to or oversees (issue 19 §3).
+            "show_duty": show_duty,
+            "on_duty": list(duty_selectors.on_duty(user)[:30]) if show_duty else [],
         },
     )
 

@@ -49,6 +49,7 @@ DEMO_APPS = (
     "notices",
     "community",
     "fieldwork",
+    "duty",
     "risk",
 )
 LON0, LAT0 = 112.90, 28.15

@@ -5,10 +5,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dispatch import selectors as inbox_selectors
+from dispatch.notifications import Message, notify
+from dispatch.services import notifications_mark_read
 from grids.models import Area
 from grids.scope import reach
 
 from .models import SENDER_ROLES, Audience, Notice, NoticeReceipt
+from .selectors import addressed_people
+
+NOTIFICATION_KIND = "notice"
 
 NOT_IN_REACH = _("You may only address areas inside your own unit.")
 REQUIRED = _("This field is required.")
@@ -61,7 +67,7 @@ def notice_publish(
     if errors:
         raise ValidationError(errors)
     assert area is not None and unit is not None
-    return Notice.objects.create(
+    notice = Notice.objects.create(
         sender=sender,
         sending_unit=unit,
         audience=audience,
@@ -71,6 +77,33 @@ def notice_publish(
         body=body,
         published_at=published_at,
         expires_at=expires_at,
+    )
+    _to_inboxes(notice)
+    return notice
+
+
+def notification_key(notice_id: int) -> str:
+    return f"notice:{notice_id}"
+
+
+def _to_inboxes(notice: Notice) -> None:
+    """Staff and grid workers addressed get the notice in their inbox too, through the one notification
+    outbox (``dispatch.notifications.notify``: inbox rows now, outside copies published on commit). The
+    public has no inbox."""
+    if notice.audience == Audience.PUBLIC:
+        return
+    recipients = set(addressed_people(notice).values_list("pk", flat=True))
+    notify(
+        [
+            Message(
+                recipients=recipients,
+                kind=NOTIFICATION_KIND,
+                title=_("Notice from %(unit)s: %(title)s")
+                % {"unit": notice.sending_unit.name, "title": notice.title},
+                key=notification_key(notice.pk),
+                body=notice.body[:500],
+            )
+        ]
     )
 
 
@@ -93,6 +126,9 @@ def notice_read(*, notice: Notice, user) -> NoticeReceipt:
     receipt = NoticeReceipt.objects.filter(notice=notice, user=user).first()
     if receipt is not None:
         return receipt
+    # Read here, read in the inbox too.
+    in_inbox = inbox_selectors.inbox(user).filter(key=notification_key(notice.pk), read_at__isnull=True)
+    notifications_mark_read(actor=user, ids=list(in_inbox.values_list("pk", flat=True)))
     try:
         with transaction.atomic():
             return NoticeReceipt.objects.create(notice=notice, user=user, read_at=timezone.now())

@@ -16,7 +16,7 @@ LAYERS = [
     {"gridgov.base"},
     {"grids"},  # areas, users, memberships, departments: the organisation
     {"worktime"},  # the working-time calendar and deadline arithmetic
-    {"cases"},  # the case, its workflow, events and pages
+    {"cases", "duty"},  # the case, its workflow, events and pages; duty rosters (issue 19 §3)
     {"dispatch", "residents"},  # dispatch reacts to cases' signals; residents report cases from visits
     {"command"},  # the command map and the patrol tracks (below fieldwork, which reads the tracks)
     {"fieldwork"},  # grid days and work logs (issue 19): below assessment, whose worker composite reads it
@@ -40,6 +40,7 @@ APPS = [
     "community",
     "fieldwork",
     "risk",
+    "duty",
 ]
 GRIDGOV_SITE = {"gridgov.urls", "gridgov.api_urls", "gridgov.views"}
 

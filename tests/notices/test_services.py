@@ -65,3 +65,29 @@ def test_it_reads_idempotently(tree):
     again = services.notice_read(notice=notice, user=tree.users["worker"])
     assert first.pk == again.pk and first.read_at == again.read_at
     assert NoticeReceipt.objects.count() == 1
+
+
+def test_it_puts_a_notice_to_staff_in_their_inbox_through_the_notification_outbox(tree):
+    from dispatch.models import Notification
+
+    notice = services.notice_publish(
+        sender=tree.users["centre"],
+        audience="staff",
+        area=tree.streets[0],
+        title="年末检查",
+        body="请各单位自查。",
+    )
+    rows = Notification.objects.filter(key=f"notice:{notice.pk}", kind="notice")
+    assert set(rows.values_list("recipient__username", flat=True)) == {"community", "street"}
+    services.notice_read(notice=notice, user=tree.users["community"])
+    assert rows.get(recipient=tree.users["community"]).read_at is not None
+    assert rows.get(recipient=tree.users["street"]).read_at is None
+
+
+def test_a_public_notice_goes_to_no_inbox(tree):
+    from dispatch.models import Notification
+
+    services.notice_publish(
+        sender=tree.users["centre"], audience="public", area=tree.district, title="停水", body="周六停水。"
+    )
+    assert not Notification.objects.exists()

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from dispatch.models import Notification
 from notices import services
 from notices.models import Notice
 
@@ -89,3 +90,14 @@ def test_staff_publish_from_the_page(client, tree):
     )
     assert response.status_code == 302
     assert Notice.objects.get().sending_unit == tree.communities[0]
+
+
+def test_it_lists_the_notice_in_the_inbox_and_opens_it_from_there(client, tree, notice):
+    client.force_login(tree.users["worker"])
+    page = client.get("/inbox/").content.decode()
+    assert "防汛通知" in page
+    row = Notification.objects.get(recipient=tree.users["worker"], kind="notice")
+    response = client.post(f"/inbox/{row.pk}/read/", {"open": "1"})
+    assert response.status_code == 302 and response["Location"] == f"/notices/{notice.pk}/"
+    row.refresh_from_db()
+    assert row.read_at is not None
