@@ -43,7 +43,7 @@ router.register("notifications", dispatch_api.NotificationViewSet, basename="not
 # each app lists its ROUTES.
 import importlib  # noqa: E402
 
-for _app in ("assessment", "command", "intake", "notices", "tasks"):
+for _app in ("assessment", "command", "intake", "mediation", "notices", "tasks"):
     for _prefix, _viewset, _basename in importlib.import_module(f"{_app}.api").ROUTES:
         router.register(_prefix, _viewset, basename=_basename)
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "open311",
     "tasks",
     "notices",
+    "mediation",
 ]
 
 MIDDLEWARE = [

@@ -18,7 +18,7 @@ LAYERS = [
     {"worktime"},  # the working-time calendar and deadline arithmetic
     {"cases"},  # the case, its workflow, events and pages
     {"dispatch", "residents"},  # dispatch reacts to cases' signals; residents report cases from visits
-    {"assessment", "command", "intake", "notices", "tasks"},  # tasks, notices: issue 19
+    {"assessment", "command", "intake", "mediation", "notices", "tasks"},  # tasks, notices: issue 19; mediation: 20
     {"open311"},
     {"gridgov.site"},
 ]
@@ -35,6 +35,7 @@ APPS = [
     "open311",
     "tasks",
     "notices",
+    "mediation",
 ]
 GRIDGOV_SITE = {"gridgov.urls", "gridgov.api_urls", "gridgov.views"}
 

@@ -74,7 +74,7 @@ from tests.residents.scope_makers import EXEMPT, MAKERS  # noqa: E402
 
 COVERAGE.update({basename: (maker, "pk") for basename, maker in MAKERS.items()})
 REFERENCE.update(EXEMPT)
-for _app in ("assessment", "command", "intake", "notices", "tasks"):
+for _app in ("assessment", "command", "intake", "mediation", "notices", "tasks"):
     _makers = __import__(f"tests.{_app}.scope_makers", fromlist=["MAKERS"])
     COVERAGE.update({basename: (maker, "pk") for basename, maker in _makers.MAKERS.items()})
     REFERENCE.update(_makers.EXEMPT)
