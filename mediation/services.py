@@ -369,7 +369,14 @@ def _locked(actor, dispute_id) -> Dispute:
 
 
 def allowed_steps(dispute, user) -> list[str]:
-    return [t.name for t in dispute.get_available_user_status_transitions(user)]
+    """The steps that apply in the dispute's state and that the user may take (their inputs aside)."""
+    return sorted(
+        {
+            t.name
+            for t in dispute.get_all_status_transitions()
+            if t.source in (dispute.status, "*") and t.has_perm(dispute, user)
+        }
+    )
 
 
 def _step(dispute, actor, method_name, kind, *, comment="", payload=None) -> Dispute:
