@@ -1,8 +1,6 @@
 import datetime as dt
-import io
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -10,7 +8,7 @@ from django.utils import timezone
 from cases.models import CaseEvent, Category
 from gridgov import audit_chain
 from mediation import services
-from mediation.models import Dispute, DisputeEvent, FollowUp, Party, Screening, Session, Signature
+from mediation.models import Dispute, DisputeEvent, FollowUp, Party, Session, Signature
 from mediation.services import NotAllowedNow
 from tests.factories import photo, report
 
