@@ -46,6 +46,7 @@ urlpatterns = [
     path("intake/", include("intake.staff_urls")),
     path("open311/v2/", include("open311.urls")),
     path("tasks/", include("tasks.urls")),
+    path("mediation/", include("mediation.urls")),
     path("basemap/notice/hide/", views.basemap_notice_hide, name="basemap-notice-hide"),
     path("", views.home, name="home"),
 ]
