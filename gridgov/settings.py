@@ -254,6 +254,10 @@ SPECTACULAR_SETTINGS = {
         "TargetKindEnum": "tasks.models.TargetKind",
         "AdmissionRefusalKindEnum": "tasks.models.AdmissionRefusal.Kind",
         "TaskEventKindEnum": "tasks.models.TaskEventKind",
+        "MediatorKindEnum": "mediation.models.MediatorKind",
+        "DisputeEventKindEnum": "mediation.models.EventKind",
+        "DisputeSourceEnum": "mediation.models.Source",
+        "PartyRoleEnum": "mediation.models.PartyRole",
     },
 }
 

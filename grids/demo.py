@@ -38,7 +38,17 @@ from .models import Area, AreaKind, BoundaryRevision, DedicatedPurpose, Level, M
 
 DISTRICT_CODE = "430188"
 DISTRICT_NAME = "麓湖区"
-DEMO_APPS = ("dispatch", "cases", "residents", "assessment", "command", "intake", "tasks", "notices", "mediation")
+DEMO_APPS = (
+    "dispatch",
+    "cases",
+    "residents",
+    "assessment",
+    "command",
+    "intake",
+    "tasks",
+    "notices",
+    "mediation",
+)
 LON0, LAT0 = 112.90, 28.15
 CELL_LON, CELL_LAT = 0.005, 0.0045  # about 490 m × 500 m
 JITTER = 0.25  # of a cell: below 0.5 every quadrilateral stays simple

@@ -33,7 +33,7 @@ from .serializers import (
     MediatorSerializer,
     PartyAddSerializer,
     PartySerializer,
-    ReasonSerializer,
+    DisputeReasonSerializer,
     ReferSerializer,
     ScreeningCreateSerializer,
     ScreeningSerializer,
@@ -43,7 +43,7 @@ from .serializers import (
     SignatureSerializer,
     StartSerializer,
     StepRefusedSerializer,
-    VisitSerializer,
+    FollowUpVisitSerializer,
 )
 from .workflow import Status
 
@@ -250,10 +250,10 @@ class DisputeViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         result = self._act(request, ReferSerializer, services.dispute_refer, pk)
         return result if isinstance(result, Response) else self._dispute(pk)
 
-    @_step("Resume mediating after a partial agreement or a failure", ReasonSerializer)
+    @_step("Resume mediating after a partial agreement or a failure", DisputeReasonSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
-        result = self._act(request, ReasonSerializer, services.dispute_resume, pk)
+        result = self._act(request, DisputeReasonSerializer, services.dispute_resume, pk)
         return result if isinstance(result, Response) else self._dispute(pk)
 
     @extend_schema(
@@ -279,26 +279,26 @@ class DisputeViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         result = self._act(request, None, services.dispute_follow, pk)
         return result if isinstance(result, Response) else self._dispute(pk)
 
-    @_step("Record the next follow-up visit", VisitSerializer)
+    @_step("Record the next follow-up visit", FollowUpVisitSerializer)
     @action(detail=True, methods=["post"])
     def visits(self, request, pk=None):
-        result = self._act(request, VisitSerializer, services.follow_up_visit, pk)
+        result = self._act(request, FollowUpVisitSerializer, services.follow_up_visit, pk)
         return result if isinstance(result, Response) else self._dispute(pk)
 
-    @_step("Settle: a follow-up visit found the agreement holding", ReasonSerializer)
+    @_step("Settle: a follow-up visit found the agreement holding", DisputeReasonSerializer)
     @action(detail=True, methods=["post"])
     def settle(self, request, pk=None):
-        data = ReasonSerializer(data=request.data)
+        data = DisputeReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = self._act(
             request, None, services.dispute_settle, pk, note=data.validated_data.get("reason", "")
         )
         return result if isinstance(result, Response) else self._dispute(pk)
 
-    @_step("Close an open (withdrawn), failed or referred dispute, with the reason", ReasonSerializer)
+    @_step("Close an open (withdrawn), failed or referred dispute, with the reason", DisputeReasonSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        data = ReasonSerializer(data=request.data)
+        data = DisputeReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = self._act(
             request, None, services.dispute_close, pk, reason=data.validated_data.get("reason", "")

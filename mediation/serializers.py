@@ -189,7 +189,7 @@ class ReferSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=4000)
 
 
-class ReasonSerializer(serializers.Serializer):
+class DisputeReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
@@ -198,7 +198,7 @@ class SignatureCreateSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
-class VisitSerializer(serializers.Serializer):
+class FollowUpVisitSerializer(serializers.Serializer):
     holding = serializers.BooleanField()
     note = serializers.CharField(max_length=4000)
 

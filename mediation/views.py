@@ -331,7 +331,13 @@ def screening(request):
     return render(
         request,
         "mediation/screening.html",
-        {"form": form, "rows": rows, "month": month, "due": _due(month)},
+        {
+            "form": form,
+            "rows": rows,
+            "month": month,
+            "due": _due(month),
+            "all_filed": all(filed for _grid, filed in rows) and not form.errors,
+        },
         status=status,
     )
 

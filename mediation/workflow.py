@@ -32,7 +32,7 @@ WRITE_ROLES = (
 
 
 class Status(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Awaiting mediation")
     MEDIATING = "mediating", _("Mediating")
     AGREEMENT = "agreement", _("Agreement reached")
     PARTIAL = "partial", _("Partial agreement")

@@ -18,7 +18,14 @@ LAYERS = [
     {"worktime"},  # the working-time calendar and deadline arithmetic
     {"cases"},  # the case, its workflow, events and pages
     {"dispatch", "residents"},  # dispatch reacts to cases' signals; residents report cases from visits
-    {"assessment", "command", "intake", "mediation", "notices", "tasks"},  # tasks, notices: issue 19; mediation: 20
+    {
+        "assessment",
+        "command",
+        "intake",
+        "mediation",
+        "notices",
+        "tasks",
+    },  # tasks, notices: issue 19; mediation: 20
     {"open311"},
     {"gridgov.site"},
 ]
