@@ -27,13 +27,14 @@ from .serializers import (
     ConcludeSerializer,
     DisputeCreateSerializer,
     DisputeEventSerializer,
+    DisputeReasonSerializer,
     DisputeSerializer,
+    FollowUpVisitSerializer,
     FromCaseSerializer,
     MediatorCreateSerializer,
     MediatorSerializer,
     PartyAddSerializer,
     PartySerializer,
-    DisputeReasonSerializer,
     ReferSerializer,
     ScreeningCreateSerializer,
     ScreeningSerializer,
@@ -43,7 +44,6 @@ from .serializers import (
     SignatureSerializer,
     StartSerializer,
     StepRefusedSerializer,
-    FollowUpVisitSerializer,
 )
 from .workflow import Status
 

@@ -457,6 +457,8 @@ def session_record(*, actor, dispute_id, held_at, place, notes, mediators=(), pr
         own = set(dispute.parties.values_list("pk", flat=True))
         if not set(party_ids) <= own:
             errors["present"] = [_("Only this dispute's parties attend its sessions.")]
+        if dispute.status == Status.OPEN and len(own) < 2:
+            errors["parties"] = [_("A mediation needs both sides: add the other party first.")]
         if errors:
             raise ValidationError(errors)
         if dispute.status == Status.OPEN:

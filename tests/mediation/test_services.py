@@ -149,6 +149,32 @@ def test_a_first_session_starts_mediation_and_records_attendance(tree, mediator)
     assert [e.kind for e in dispute.events.order_by("seq")] == ["recorded", "started", "session"]
 
 
+def test_a_first_session_needs_both_sides(tree, mediator):
+    lone = record(tree, parties=[{"role": "applicant", "name": "张某"}])
+    with pytest.raises(ValidationError) as refused:
+        services.session_record(
+            actor=tree.users["worker"],
+            dispute_id=lone.pk,
+            held_at=timezone.now(),
+            place="x",
+            notes="y",
+            mediators=[mediator],
+        )
+    assert "parties" in refused.value.message_dict
+    services.party_add(
+        actor=tree.users["worker"], dispute_id=lone.pk, party={"role": "respondent", "name": "李某"}
+    )
+    services.session_record(
+        actor=tree.users["worker"],
+        dispute_id=lone.pk,
+        held_at=timezone.now(),
+        place="x",
+        notes="y",
+        mediators=[mediator],
+    )
+    assert Dispute.objects.get(pk=lone.pk).status == "mediating"
+
+
 def test_a_session_for_a_closed_dispute_is_refused(tree, mediator):
     dispute = record(tree)
     services.dispute_close(actor=tree.users["worker"], dispute_id=dispute.pk, reason="当事人撤回")
