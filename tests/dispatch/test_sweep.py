@@ -164,8 +164,9 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
     with time_machine.travel(MONDAY_9, tick=False):
         for g in range(4):
             report(tree, rubbish, grid=g)
-    # 8 for the cases' own questions, 1 for each step the apps above add (tasks' reminders).
-    with django_assert_max_num_queries(9):
+    # 8 for the cases' own questions, 1 for each step the apps above add (tasks' reminders; mediation's
+    # escalation and follow-up reminders; its screening warnings ask nothing before the deadline).
+    with django_assert_max_num_queries(11):
         result = sweep(now=at(2026, 3, 2, 9, 1))
     assert result.as_dict() == {
         "warned": 0,
@@ -176,6 +177,9 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
         "deliveries_requeued": 0,
         "lost_claims": 0,
         "task_reminders": 0,
+        "screenings_warn": 0,
+        "disputes_escalate": 0,
+        "follow_ups_remind": 0,
     }
 
 
