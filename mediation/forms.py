@@ -77,6 +77,15 @@ class DisputeForm(forms.Form):
         return rows
 
 
+class PartyForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=PartyRole.choices, initial=PartyRole.RESPONDENT)
+    name = forms.CharField(label=_("Name"), max_length=64, required=False)
+    id_number = forms.CharField(
+        label=_("ID number (finds a registered resident; kept masked)"), max_length=40, required=False
+    )
+    phone = forms.CharField(label=_("Phone (kept masked)"), max_length=32, required=False)
+
+
 class ScreeningForm(forms.Form):
     area = forms.ModelChoiceField(queryset=None, label=_("Grid"), empty_label=None)
     nothing_found = forms.BooleanField(label=_("Nothing found this month"), required=False)

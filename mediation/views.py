@@ -25,6 +25,7 @@ from .forms import (
     ConcludeForm,
     DisputeForm,
     MediatorForm,
+    PartyForm,
     ReasonForm,
     ReferForm,
     ScreeningForm,
@@ -49,7 +50,9 @@ def _id(value) -> int | None:
 def _errors_to_form(form, exc: ValidationError):
     for field, texts in exc.message_dict.items():
         target = field if field in form.fields else None
-        if field == "parties" or field.startswith("parties."):
+        if field == "party" and "name" in form.fields:
+            target = "name"
+        elif field == "parties" or field.startswith("parties."):
             row = field.split(".")[1] if "." in field else "0"
             target = f"p{row}_name" if f"p{row}_name" in form.fields else None
         for text in texts:
@@ -134,6 +137,8 @@ def _forms(dispute, user, bound=None):
         forms["signature"] = SignatureForm(parties=parties, prefix="signature")
     if dispute.status == Status.FOLLOW_UP and services.may_write(user, dispute.area_code):
         forms["visit"] = VisitForm(prefix="visit")
+    if dispute.status not in (Status.SETTLED, Status.CLOSED) and services.may_write(user, dispute.area_code):
+        forms["party"] = PartyForm(prefix="party")
     for name in ("resume", "close"):
         if name in allowed:
             forms[name] = ReasonForm(prefix=name)
@@ -206,6 +211,7 @@ STEPS = {
         VisitForm,
         lambda u, d, f: services.follow_up_visit(actor=u, dispute_id=d.pk, **f.cleaned_data),
     ),
+    "party": (PartyForm, lambda u, d, f: services.party_add(actor=u, dispute_id=d.pk, party=f.cleaned_data)),
     "follow": (None, lambda u, d, f: services.dispute_follow(actor=u, dispute_id=d.pk)),
     "settle": (None, lambda u, d, f: services.dispute_settle(actor=u, dispute_id=d.pk)),
 }

@@ -141,6 +141,20 @@ def test_the_walk_on_the_pages_to_settled(tree, mediator):
     assert c.post(f"{url}/session/", {}).status_code in (400, 409)
 
 
+def test_a_party_is_added_on_the_page_and_a_missing_name_is_shown_next_to_it(tree):
+    dispute = record(tree, parties=[{"role": "applicant", "name": "张某"}])
+    c = login(tree.users["worker"])
+    bad = c.post(f"/mediation/{dispute.pk}/party/", {"party-role": "respondent"})
+    assert bad.status_code == 400 and "id_party-name-errors" in bad.content.decode()
+    assert (
+        c.post(
+            f"/mediation/{dispute.pk}/party/", {"party-role": "respondent", "party-name": "李某"}
+        ).status_code
+        == 302
+    )
+    assert [p.name for p in dispute.parties.order_by("id")] == ["张某", "李某"]
+
+
 def test_the_case_page_offers_the_dispute_and_then_links_it(tree):
     case = report(tree, Category.objects.get(code="06001"), title="邻里噪音", extra={"parties": 2})
     c = login(tree.users["centre"])
