@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "fieldwork",
     "risk",
     "duty",
+    "mediation",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +264,10 @@ SPECTACULAR_SETTINGS = {
         "DutyPostEnum": "duty.models.Post",
         "DutyShiftKindEnum": "duty.models.ShiftKind",
         "DutyDayTypeEnum": "duty.models.DayType",
+        "MediatorKindEnum": "mediation.models.MediatorKind",
+        "DisputeEventKindEnum": "mediation.models.EventKind",
+        "DisputeSourceEnum": "mediation.models.Source",
+        "PartyRoleEnum": "mediation.models.PartyRole",
     },
 }
 

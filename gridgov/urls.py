@@ -56,6 +56,7 @@ urlpatterns = [
     path("fieldwork/", include("fieldwork.urls")),
     path("risk/", include("risk.urls")),
     path("duty/", include("duty.urls")),
+    path("mediation/", include("mediation.urls")),
     path("basemap/notice/hide/", views.basemap_notice_hide, name="basemap-notice-hide"),
     path("", views.home, name="home"),
 ]

@@ -50,6 +50,7 @@ DEMO_APPS = (
     "community",
     "fieldwork",
     "duty",
+    "mediation",
     "risk",
 )
 LON0, LAT0 = 112.90, 28.15

@@ -20,7 +20,7 @@ LAYERS = [
     {"dispatch", "residents"},  # dispatch reacts to cases' signals; residents report cases from visits
     {"command"},  # the command map and the patrol tracks (below fieldwork, which reads the tracks)
     {"fieldwork"},  # grid days and work logs (issue 19): below assessment, whose worker composite reads it
-    {"assessment", "intake", "notices", "tasks", "community"},  # issues 19, 20
+    {"assessment", "intake", "mediation", "notices", "tasks", "community"},  # issues 19, 20
     {"open311", "risk"},  # risk: scores, hotspots, warnings and the big screen read many apps (issue 21)
     {"gridgov.site"},
 ]
@@ -41,6 +41,7 @@ APPS = [
     "fieldwork",
     "risk",
     "duty",
+    "mediation",
 ]
 GRIDGOV_SITE = {"gridgov.urls", "gridgov.api_urls", "gridgov.views"}
 

@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from gridgov.api import ScopedViewSetMixin
-from gridgov.api_urls import router
+from gridgov.api_urls import APPS_WITH_ROUTES, router
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,7 @@ from tests.residents.scope_makers import EXEMPT, MAKERS  # noqa: E402
 
 COVERAGE.update({basename: (maker, "pk") for basename, maker in MAKERS.items()})
 REFERENCE.update(EXEMPT)
-for _app in ("assessment", "command", "intake", "notices", "tasks", "community", "fieldwork", "risk", "duty"):
+for _app in APPS_WITH_ROUTES:
     _makers = __import__(f"tests.{_app}.scope_makers", fromlist=["MAKERS"])
     COVERAGE.update({basename: (maker, "pk") for basename, maker in _makers.MAKERS.items()})
     REFERENCE.update(_makers.EXEMPT)

@@ -168,10 +168,11 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
         for g in range(4):
             report(tree, rubbish, grid=g)
     DraftedDay.objects.create(day=dt.date(2026, 3, 1))  # fieldwork drafted yesterday's work logs already
-    # 8 for the cases' own questions, 1 for each step the apps above add (tasks' reminders, fieldwork's logs),
+    # 8 for the cases' own questions, 1 for each step the apps above add (tasks' reminders, fieldwork's logs;
+    # mediation's escalation and follow-up reminders; its screening warnings ask nothing before the deadline),
     # and 3 for the hourly retention steps (patrol tracks: 2, refused Open311 photo fetches: 1) on their
     # first run.
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(15):
         result = sweep(now=at(2026, 3, 2, 9, 1))
     assert result.as_dict() == {
         "warned": 0,
@@ -185,10 +186,13 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
         "retention_patrol_tracks": 0,
         "retention_rejected_media": 0,
         "work_logs_draft": 0,
+        "screenings_warn": 0,
+        "disputes_escalate": 0,
+        "follow_ups_remind": 0,
     }
     # Within the hour the retention steps are skipped: back to the cases' questions, the reminders and the
-    # work logs' check.
-    with django_assert_max_num_queries(10):
+    # work logs' check and mediation's two.
+    with django_assert_max_num_queries(12):
         sweep(now=at(2026, 3, 2, 9, 2))
 
 
