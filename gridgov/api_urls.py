@@ -43,7 +43,7 @@ router.register("notifications", dispatch_api.NotificationViewSet, basename="not
 # (issue 19), community (issue 20), risk (issue 21): each app lists its ROUTES.
 import importlib  # noqa: E402
 
-for _app in (
+APPS_WITH_ROUTES = (
     "assessment",
     "command",
     "intake",
@@ -54,7 +54,8 @@ for _app in (
     "fieldwork",
     "risk",
     "duty",
-):
+)
+for _app in APPS_WITH_ROUTES:
     for _prefix, _viewset, _basename in importlib.import_module(f"{_app}.api").ROUTES:
         router.register(_prefix, _viewset, basename=_basename)
 

@@ -13,6 +13,8 @@ from cases.models import Case, CaseEvent
 from dispatch.models import Notification
 from dispatch.sweep import sweep
 from fieldwork.models import DraftedDay
+from risk.models import RiskSettings
+from risk.services import settings_for
 
 from .conftest import at, report
 
@@ -168,11 +170,13 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
         for g in range(4):
             report(tree, rubbish, grid=g)
     DraftedDay.objects.create(day=dt.date(2026, 3, 1))  # fieldwork drafted yesterday's work logs already
-    # 8 for the cases' own questions, 1 for each step the apps above add (tasks' reminders, fieldwork's logs;
-    # mediation's escalation and follow-up reminders; its screening warnings ask nothing before the deadline),
+    RiskSettings.objects.filter(pk=settings_for(tree.district).pk).update(computed_on=dt.date(2026, 3, 2))
+    # 8 for the cases' own questions; 1 for each step the apps above add (tasks' reminders, fieldwork's logs,
+    # mediation's escalation and follow-up reminders; its screening warnings ask nothing before the deadline);
+    # 3 for risk's daily step, already done today (the districts, their settings, the claim that finds none);
     # and 3 for the hourly retention steps (patrol tracks: 2, refused Open311 photo fetches: 1) on their
     # first run.
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(20):
         result = sweep(now=at(2026, 3, 2, 9, 1))
     assert result.as_dict() == {
         "warned": 0,
@@ -189,10 +193,10 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
         "screenings_warn": 0,
         "disputes_escalate": 0,
         "follow_ups_remind": 0,
+        "risk_daily": 0,
     }
-    # Within the hour the retention steps are skipped: back to the cases' questions, the reminders and the
-    # work logs' check and mediation's two.
-    with django_assert_max_num_queries(12):
+    # Within the hour the retention steps are skipped: the rest as above.
+    with django_assert_max_num_queries(17):
         sweep(now=at(2026, 3, 2, 9, 2))
 
 
