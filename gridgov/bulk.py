@@ -23,28 +23,38 @@ from django.utils import timezone
 
 
 def rows_insert(model, rows, *, batch_size=5000) -> int:
-    """Insert ``rows`` (unsaved instances of ``model``); returns how many. Rows without an id get one."""
+    """Insert ``rows``, unsaved instances of ``model`` or dicts of its field attnames (a dict leaves out what
+    takes the field's default; a tenth of an instance's cost for the 100,000-row tables nobody reads back);
+    returns how many. Rows without an id get one (written into the instance or dict)."""
     if not rows:
         return 0
-    ids_assign(model, rows)
-    _stamp(model, rows)
+    if isinstance(rows[0], dict):
+        for f in _fields(model):
+            for row in rows:
+                if f.attname not in row:
+                    row[f.attname] = f.get_default()
+        read, write = dict.__getitem__, dict.__setitem__
+    else:
+        read, write = getattr, setattr
+    ids_assign(model, rows, read=read, write=write)
+    _stamp(model, rows, read, write)
     if connection.vendor == "postgresql":
-        _copy(model, rows)
+        _copy(model, rows, read)
         sequences_reset(model)
     else:
-        _executemany(model, rows, batch_size)
+        _executemany(model, rows, read, batch_size)
     return len(rows)
 
 
-def ids_assign(model, rows) -> None:
+def ids_assign(model, rows, *, read=getattr, write=setattr) -> None:
     """Give the rows without an id the ids after the table's largest (one query; none when all have one)."""
     pk = model._meta.pk.attname
-    missing = [obj for obj in rows if getattr(obj, pk) is None]
+    missing = [obj for obj in rows if read(obj, pk) is None]
     if not missing:
         return
     last = model.objects.aggregate(last=Max("pk"))["last"] or 0
     for number, obj in enumerate(missing, start=last + 1):
-        setattr(obj, pk, number)
+        write(obj, pk, number)
 
 
 def sequences_reset(*models_) -> None:
@@ -58,7 +68,7 @@ def _fields(model):
     return [f for f in model._meta.concrete_fields if not f.generated]  # the database computes those
 
 
-def _stamp(model, rows) -> None:
+def _stamp(model, rows, read, write) -> None:
     """``auto_now``/``auto_now_add`` fields the rows leave empty get this moment; given ones stay."""
     stamped = [
         f.attname
@@ -70,11 +80,11 @@ def _stamp(model, rows) -> None:
     now = timezone.now()
     for obj in rows:
         for name in stamped:
-            if getattr(obj, name) is None:
-                setattr(obj, name, now)
+            if read(obj, name) is None:
+                write(obj, name, now)
 
 
-def _executemany(model, rows, batch_size):
+def _executemany(model, rows, read, batch_size):
     """One INSERT statement, compiled once, run over the rows in batches (each field's own conversion)."""
     fields = _fields(model)
     quote = connection.ops.quote_name
@@ -86,7 +96,7 @@ def _executemany(model, rows, batch_size):
             cursor.executemany(
                 sql,
                 [
-                    [to_db(getattr(obj, name)) for name, to_db in prepare]
+                    [to_db(read(obj, name)) for name, to_db in prepare]
                     for obj in rows[start : start + batch_size]
                 ],
             )
@@ -121,7 +131,7 @@ def _to_db(f):
     return lambda value: value if type(value) in plain else general(value, connection)
 
 
-def _copy(model, rows):
+def _copy(model, rows, read):
     """COPY: several times faster than INSERT for the million-row tables."""
     fields = _fields(model)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
@@ -130,11 +140,10 @@ def _copy(model, rows):
         cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy,
     ):
         for obj in rows:
-            copy.write_row([_copy_value(f, obj) for f in fields])
+            copy.write_row([_copy_value(f, read(obj, f.attname)) for f in fields])
 
 
-def _copy_value(f, obj):
-    value = getattr(obj, f.attname)
+def _copy_value(f, value):
     if value is None:
         return None
     if isinstance(f, models.JSONField):

@@ -332,9 +332,9 @@ class _Builder:
                 if rng.random() < diligence[grid_id] * elapsed:
                     day = month + dt.timedelta(days=rng.randint(0, span))
                     rows.append(
-                        Visit(
+                        dict(
                             area_id=h.area_id,
-                            household=h,
+                            household_id=h.id,
                             visitor_id=self._visitor(None, grid_id),
                             visited_at=self._when(day),
                             method=rng.choices(["door", "phone"], [85, 15])[0],
@@ -360,9 +360,9 @@ class _Builder:
             lapse = rng.random() < 0.12  # some follow-ups slip: they show up on the task list
             while day <= self.today - dt.timedelta(days=interval * 2 if lapse else 0):
                 rows.append(
-                    Visit(
+                    dict(
                         area_id=household.area_id,
-                        household=household,
+                        household_id=household.id,
                         person_id=link.person_id,
                         visitor_id=self._visitor(None, grid_id),
                         visited_at=self._when(day),
@@ -371,7 +371,7 @@ class _Builder:
                 )
                 day += dt.timedelta(days=max(1, interval + rng.randint(-2, 2)))
         now = timezone.now()
-        return rows_insert(Visit, [v for v in rows if v.visited_at <= now])
+        return rows_insert(Visit, [v for v in rows if v["visited_at"] <= now])  # rows, not instances: 79,000
 
 
 def clear(*, district: Area) -> None:
