@@ -625,7 +625,7 @@ class CaseWriter:
             created_at=report.at,
         )
         before = self._attach(case, report.actor, report.args.get("before_photos", ()), "before", report.at)
-        self._event(report_step(case, report.actor, report.at).event, before)
+        drafts = [(report_step(case, report.actor, report.at).event, before)]
         if report.args.get("self_handled_result"):  # the report's on-the-spot fix
             fix = {
                 "result": report.args["self_handled_result"],
@@ -640,19 +640,18 @@ class CaseWriter:
             # New cases have no assisting departments: co-handling is settled, no need to ask the database.
             request = replace(request, inputs=replace(request.inputs, assists_settled=True))
             change = request_step(case, step.actor, request, at=step.at, photo_ids=[a.pk for a in attached])
-            self._event(change.event, attached)
+            drafts.append((change.event, attached))
+        # The case's events chained in one call (one key look-up a case, not one an event).
+        for event, (_draft, attached) in zip(events_chain([d for d, _ in drafts], self.heads), drafts):
+            event.id = self._next(CaseEvent)
+            self.events.append(event)
+            for a in attached:
+                a.event_id = event.pk
         case.updated_at = plan.steps[-1].at
         # The case row carries its chain's head, written in the same bulk insert as its events.
         case.last_event_seq, case.last_event_hash = self.heads[case.pk]
         self.cases.append(case)
         return case
-
-    def _event(self, draft, attached=()):
-        (event,) = events_chain([draft], self.heads)
-        event.id = self._next(CaseEvent)
-        self.events.append(event)
-        for a in attached:
-            a.event_id = event.pk
 
     def _attach(self, case, actor, refs, kind, at):
         attached = []

@@ -48,8 +48,14 @@ def _derived(purpose: bytes) -> bytes:
         raise ImproperlyConfigured(
             "Production needs GRIDGOV_PII_KEYS and GRIDGOV_PII_HASH_KEY in the environment."
         )
+    return _hkdf(purpose, settings.SECRET_KEY)
+
+
+@lru_cache(maxsize=8)
+def _hkdf(purpose: bytes, secret: str) -> bytes:
+    # A pure function of its arguments: derived once per key, not once per value encrypted or hashed.
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"gridgov-dev-only", info=purpose)
-    return hkdf.derive(settings.SECRET_KEY.encode())
+    return hkdf.derive(secret.encode())
 
 
 @lru_cache(maxsize=8)

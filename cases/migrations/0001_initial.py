@@ -282,6 +282,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "case event",
                 "verbose_name_plural": "case events",
                 "ordering": ["case_id", "seq"],
+                "constraints": [models.UniqueConstraint(fields=("case", "seq"), name="caseevent_unique_seq")],
             },
         ),
         migrations.CreateModel(
@@ -468,6 +469,9 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "constraints": [models.UniqueConstraint(fields=("user", "key"), name="idempotency_unique")],
+            },
         ),
         migrations.CreateModel(
             name="TimeLimit",
@@ -525,11 +529,11 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "time limit",
                 "verbose_name_plural": "time limits",
+                "constraints": [
+                    models.UniqueConstraint(fields=("category", "urgency", "stage"), name="timelimit_unique"),
+                    models.CheckConstraint(condition=models.Q(("amount__gt", 0)), name="timelimit_positive"),
+                ],
             },
-        ),
-        migrations.AddConstraint(
-            model_name="caseevent",
-            constraint=models.UniqueConstraint(fields=("case", "seq"), name="caseevent_unique_seq"),
         ),
         migrations.AddIndex(
             model_name="case",
@@ -576,21 +580,5 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="case",
             index=models.Index(fields=["reported_at"], name="case_reported_at"),
-        ),
-        migrations.AddConstraint(
-            model_name="idempotencykey",
-            constraint=models.UniqueConstraint(fields=("user", "key"), name="idempotency_unique"),
-        ),
-        migrations.AddConstraint(
-            model_name="timelimit",
-            constraint=models.UniqueConstraint(
-                fields=("category", "urgency", "stage"), name="timelimit_unique"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="timelimit",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("amount__gt", 0)), name="timelimit_positive"
-            ),
         ),
     ]

@@ -63,6 +63,17 @@ class Migration(migrations.Migration):
                 "verbose_name": "notification",
                 "verbose_name_plural": "notifications",
                 "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox"),
+                    models.Index(
+                        condition=models.Q(("read_at__isnull", True)),
+                        fields=["recipient"],
+                        name="notification_unread",
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("recipient", "key"), name="notification_once")
+                ],
             },
         ),
         migrations.CreateModel(
@@ -104,6 +115,16 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "notification delivery",
                 "verbose_name_plural": "notification deliveries",
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "pending")),
+                        fields=["next_attempt_at"],
+                        name="delivery_pending_due",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("notification", "channel"), name="delivery_once")
+                ],
             },
         ),
         migrations.CreateModel(
@@ -190,6 +211,19 @@ class Migration(migrations.Migration):
                 "verbose_name": "routing rule",
                 "verbose_name_plural": "routing rules",
                 "ordering": ["priority", "id"],
+                "indexes": [
+                    models.Index(fields=["category", "is_active", "priority"], name="routingrule_lookup")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("department__isnull", False), ("team", "")),
+                            models.Q(("department__isnull", True), models.Q(("team", ""), _negated=True)),
+                            _connector="OR",
+                        ),
+                        name="routingrule_one_unit",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
@@ -295,6 +329,16 @@ class Migration(migrations.Migration):
                 "verbose_name": "summoned department",
                 "verbose_name_plural": "summoned departments",
                 "ordering": ["whistle_id", "id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "pending")),
+                        fields=["arrive_by"],
+                        name="whistlecall_pending_due",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("whistle", "department"), name="whistlecall_unique")
+                ],
             },
         ),
         migrations.CreateModel(
@@ -373,60 +417,5 @@ class Migration(migrations.Migration):
                     models.UniqueConstraint(fields=("case", "department"), name="caseassist_unique")
                 ],
             },
-        ),
-        migrations.AddIndex(
-            model_name="notification",
-            index=models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox"),
-        ),
-        migrations.AddIndex(
-            model_name="notification",
-            index=models.Index(
-                condition=models.Q(("read_at__isnull", True)),
-                fields=["recipient"],
-                name="notification_unread",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="notification",
-            constraint=models.UniqueConstraint(fields=("recipient", "key"), name="notification_once"),
-        ),
-        migrations.AddIndex(
-            model_name="notificationdelivery",
-            index=models.Index(
-                condition=models.Q(("status", "pending")),
-                fields=["next_attempt_at"],
-                name="delivery_pending_due",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="notificationdelivery",
-            constraint=models.UniqueConstraint(fields=("notification", "channel"), name="delivery_once"),
-        ),
-        migrations.AddIndex(
-            model_name="routingrule",
-            index=models.Index(fields=["category", "is_active", "priority"], name="routingrule_lookup"),
-        ),
-        migrations.AddConstraint(
-            model_name="routingrule",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("department__isnull", False), ("team", "")),
-                    models.Q(("department__isnull", True), models.Q(("team", ""), _negated=True)),
-                    _connector="OR",
-                ),
-                name="routingrule_one_unit",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="whistlecall",
-            index=models.Index(
-                condition=models.Q(("status", "pending")),
-                fields=["arrive_by"],
-                name="whistlecall_pending_due",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="whistlecall",
-            constraint=models.UniqueConstraint(fields=("whistle", "department"), name="whistlecall_unique"),
         ),
     ]

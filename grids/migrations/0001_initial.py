@@ -202,6 +202,24 @@ class Migration(migrations.Migration):
                 "verbose_name": "area",
                 "verbose_name_plural": "areas",
                 "ordering": ["code"],
+                "indexes": [
+                    models.Index(fields=["code"], name="area_code_prefix", opclasses=["varchar_pattern_ops"]),
+                    models.Index(fields=["level", "is_active"], name="area_level_active"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("kind", "dedicated"), ("purpose", ""), _connector="OR"),
+                        name="area_purpose_only_dedicated",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("is_active", True), ("retired_at__isnull", True)),
+                            models.Q(("is_active", False), ("retired_at__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="area_retired_iff_inactive",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -310,65 +328,30 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "membership",
                 "verbose_name_plural": "memberships",
-            },
-        ),
-        migrations.AddIndex(
-            model_name="area",
-            index=models.Index(fields=["code"], name="area_code_prefix", opclasses=["varchar_pattern_ops"]),
-        ),
-        migrations.AddIndex(
-            model_name="area",
-            index=models.Index(fields=["level", "is_active"], name="area_level_active"),
-        ),
-        migrations.AddConstraint(
-            model_name="area",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("kind", "dedicated"), ("purpose", ""), _connector="OR"),
-                name="area_purpose_only_dedicated",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="area",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("is_active", True), ("retired_at__isnull", True)),
-                    models.Q(("is_active", False), ("retired_at__isnull", False)),
-                    _connector="OR",
-                ),
-                name="area_retired_iff_inactive",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="membership",
-            index=models.Index(fields=["user", "is_active"], name="membership_user_active"),
-        ),
-        migrations.AddConstraint(
-            model_name="membership",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("department__isnull", True)),
-                fields=("user", "area", "role"),
-                name="membership_unique_area_role",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="membership",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("department__isnull", False)),
-                fields=("user", "department"),
-                name="membership_unique_department",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="membership",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("department__isnull", False), ("role", "department_handler")),
-                    models.Q(
-                        models.Q(("role", "department_handler"), _negated=True), ("department__isnull", True)
+                "indexes": [models.Index(fields=["user", "is_active"], name="membership_user_active")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("department__isnull", True)),
+                        fields=("user", "area", "role"),
+                        name="membership_unique_area_role",
                     ),
-                    _connector="OR",
-                ),
-                name="membership_department_iff_handler",
-            ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("department__isnull", False)),
+                        fields=("user", "department"),
+                        name="membership_unique_department",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("department__isnull", False), ("role", "department_handler")),
+                            models.Q(
+                                models.Q(("role", "department_handler"), _negated=True),
+                                ("department__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="membership_department_iff_handler",
+                    ),
+                ],
+            },
         ),
     ]

@@ -52,6 +52,9 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "sensor device",
                 "verbose_name_plural": "sensor devices",
+                "constraints": [
+                    models.UniqueConstraint(fields=("integration", "device_id"), name="sensordevice_unique")
+                ],
             },
         ),
         migrations.CreateModel(
@@ -92,6 +95,13 @@ class Migration(migrations.Migration):
                 "verbose_name": "sensor alert",
                 "verbose_name_plural": "sensor alerts",
                 "ordering": ["-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("alert_id", ""), _negated=True),
+                        fields=("device", "alert_id"),
+                        name="sensoralert_unique_id",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
@@ -125,6 +135,11 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
+            options={
+                "constraints": [
+                    models.UniqueConstraint(fields=("device", "alert_type"), name="sensorstream_unique")
+                ],
+            },
         ),
         migrations.CreateModel(
             name="WebhookDelivery",
@@ -175,6 +190,10 @@ class Migration(migrations.Migration):
                 "verbose_name": "webhook delivery",
                 "verbose_name_plural": "webhook deliveries",
                 "ordering": ["-id"],
+                "indexes": [models.Index(fields=["status", "next_attempt_at"], name="webhook_due")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("integration", "key"), name="webhook_unique_key")
+                ],
             },
         ),
         migrations.CreateModel(
@@ -319,31 +338,5 @@ class Migration(migrations.Migration):
                     models.UniqueConstraint(fields=("integration", "alert_type"), name="alertrule_unique")
                 ],
             },
-        ),
-        migrations.AddConstraint(
-            model_name="sensordevice",
-            constraint=models.UniqueConstraint(
-                fields=("integration", "device_id"), name="sensordevice_unique"
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="sensoralert",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("alert_id", ""), _negated=True),
-                fields=("device", "alert_id"),
-                name="sensoralert_unique_id",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="sensorstream",
-            constraint=models.UniqueConstraint(fields=("device", "alert_type"), name="sensorstream_unique"),
-        ),
-        migrations.AddIndex(
-            model_name="webhookdelivery",
-            index=models.Index(fields=["status", "next_attempt_at"], name="webhook_due"),
-        ),
-        migrations.AddConstraint(
-            model_name="webhookdelivery",
-            constraint=models.UniqueConstraint(fields=("integration", "key"), name="webhook_unique_key"),
         ),
     ]

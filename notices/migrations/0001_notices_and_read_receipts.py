@@ -74,6 +74,17 @@ class Migration(migrations.Migration):
                 "verbose_name": "notice",
                 "verbose_name_plural": "notices",
                 "ordering": ["-published_at", "-id"],
+                "indexes": [models.Index(fields=["area_code", "audience"], name="notice_area_audience")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("expires_at__isnull", True),
+                            ("expires_at__gt", models.F("published_at")),
+                            _connector="OR",
+                        ),
+                        name="notice_expires_after_publish",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
@@ -106,25 +117,9 @@ class Migration(migrations.Migration):
             options={
                 "verbose_name": "read receipt",
                 "verbose_name_plural": "read receipts",
+                "constraints": [
+                    models.UniqueConstraint(fields=("notice", "user"), name="notice_receipt_once")
+                ],
             },
-        ),
-        migrations.AddIndex(
-            model_name="notice",
-            index=models.Index(fields=["area_code", "audience"], name="notice_area_audience"),
-        ),
-        migrations.AddConstraint(
-            model_name="notice",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("expires_at__isnull", True),
-                    ("expires_at__gt", models.F("published_at")),
-                    _connector="OR",
-                ),
-                name="notice_expires_after_publish",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="noticereceipt",
-            constraint=models.UniqueConstraint(fields=("notice", "user"), name="notice_receipt_once"),
         ),
     ]

@@ -120,6 +120,9 @@ class Migration(migrations.Migration):
                 "verbose_name": "dwelling",
                 "verbose_name_plural": "dwellings",
                 "ordering": ["building_id", "unit", "room"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("building", "unit", "room"), name="dwelling_unique_room")
+                ],
             },
         ),
         migrations.CreateModel(
@@ -216,6 +219,17 @@ class Migration(migrations.Migration):
                 "verbose_name": "household",
                 "verbose_name_plural": "households",
                 "ordering": ["number"],
+                "indexes": [models.Index(fields=["area", "is_active"], name="household_area_active")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("is_active", True), ("left_on__isnull", True)),
+                            models.Q(("is_active", False), ("left_on__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="household_left_iff_inactive",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
@@ -406,6 +420,35 @@ class Migration(migrations.Migration):
                     ("unmask_pii", "Can see full ID and phone numbers (each look is logged)"),
                     ("view_sensitive", "Can see special-management group tags"),
                 ],
+                "indexes": [
+                    models.Index(fields=["id_hash"], name="person_id_hash"),
+                    models.Index(fields=["phone_hash"], name="person_phone_hash"),
+                    models.Index(fields=["area", "status"], name="person_area_status"),
+                    models.Index(fields=["name"], name="person_name"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("id_hash", ""), _negated=True),
+                        fields=("id_hash",),
+                        name="person_unique_id_hash",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("moved_out_on__isnull", False), ("status", "moved_out")),
+                            models.Q(("status", "moved_out"), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="person_moved_out_has_date",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("deceased_on__isnull", False), ("status", "deceased")),
+                            models.Q(("status", "deceased"), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="person_deceased_has_date",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
@@ -457,6 +500,13 @@ class Migration(migrations.Migration):
                 "verbose_name": "group membership",
                 "verbose_name_plural": "group memberships",
                 "ordering": ["person_id", "tag_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("ended_on__isnull", True)),
+                        fields=("person", "tag"),
+                        name="persontag_one_open_per_tag",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
@@ -753,6 +803,23 @@ class Migration(migrations.Migration):
                 "verbose_name": "visit",
                 "verbose_name_plural": "visits",
                 "ordering": ["-visited_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["area", "visited_at"], name="visit_area_time"),
+                    models.Index(fields=["household", "visited_at"], name="visit_household_time"),
+                    models.Index(fields=["person", "visited_at"], name="visit_person_time"),
+                    models.Index(fields=["visitor", "visited_at"], name="visit_visitor_time"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("household__isnull", False),
+                            ("person__isnull", False),
+                            ("place__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="visit_has_target",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
@@ -812,121 +879,14 @@ class Migration(migrations.Migration):
                 "verbose_name": "visit task",
                 "verbose_name_plural": "visit tasks",
                 "ordering": ["due_on", "id"],
+                "indexes": [models.Index(fields=["area", "status"], name="visittask_area_status")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "open")),
+                        fields=("person",),
+                        name="visittask_one_open_per_person",
+                    )
+                ],
             },
-        ),
-        migrations.AddConstraint(
-            model_name="dwelling",
-            constraint=models.UniqueConstraint(
-                fields=("building", "unit", "room"), name="dwelling_unique_room"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="household",
-            index=models.Index(fields=["area", "is_active"], name="household_area_active"),
-        ),
-        migrations.AddConstraint(
-            model_name="household",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("is_active", True), ("left_on__isnull", True)),
-                    models.Q(("is_active", False), ("left_on__isnull", False)),
-                    _connector="OR",
-                ),
-                name="household_left_iff_inactive",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="person",
-            index=models.Index(fields=["id_hash"], name="person_id_hash"),
-        ),
-        migrations.AddIndex(
-            model_name="person",
-            index=models.Index(fields=["phone_hash"], name="person_phone_hash"),
-        ),
-        migrations.AddIndex(
-            model_name="person",
-            index=models.Index(fields=["area", "status"], name="person_area_status"),
-        ),
-        migrations.AddIndex(
-            model_name="person",
-            index=models.Index(fields=["name"], name="person_name"),
-        ),
-        migrations.AddConstraint(
-            model_name="person",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("id_hash", ""), _negated=True),
-                fields=("id_hash",),
-                name="person_unique_id_hash",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="person",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("moved_out_on__isnull", False), ("status", "moved_out")),
-                    models.Q(("status", "moved_out"), _negated=True),
-                    _connector="OR",
-                ),
-                name="person_moved_out_has_date",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="person",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("deceased_on__isnull", False), ("status", "deceased")),
-                    models.Q(("status", "deceased"), _negated=True),
-                    _connector="OR",
-                ),
-                name="person_deceased_has_date",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="persontag",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("ended_on__isnull", True)),
-                fields=("person", "tag"),
-                name="persontag_one_open_per_tag",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="visit",
-            index=models.Index(fields=["area", "visited_at"], name="visit_area_time"),
-        ),
-        migrations.AddIndex(
-            model_name="visit",
-            index=models.Index(fields=["household", "visited_at"], name="visit_household_time"),
-        ),
-        migrations.AddIndex(
-            model_name="visit",
-            index=models.Index(fields=["person", "visited_at"], name="visit_person_time"),
-        ),
-        migrations.AddIndex(
-            model_name="visit",
-            index=models.Index(fields=["visitor", "visited_at"], name="visit_visitor_time"),
-        ),
-        migrations.AddConstraint(
-            model_name="visit",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("household__isnull", False),
-                    ("person__isnull", False),
-                    ("place__isnull", False),
-                    _connector="OR",
-                ),
-                name="visit_has_target",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="visittask",
-            index=models.Index(fields=["area", "status"], name="visittask_area_status"),
-        ),
-        migrations.AddConstraint(
-            model_name="visittask",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status", "open")),
-                fields=("person",),
-                name="visittask_one_open_per_person",
-            ),
         ),
     ]

@@ -12,8 +12,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0010_keyed_event_chain"),
         ("grids", "0004_admin_change"),
-        ("residents", "0005_id_mask_hides_birth_date"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("residents", "0005_id_mask_hides_birth_date"),
     ]
 
     operations = [
@@ -109,6 +109,11 @@ class Migration(migrations.Migration):
                 "verbose_name": "admitted item",
                 "verbose_name_plural": "admitted items",
                 "ordering": ["admission_list", "code"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("admission_list", "code"), name="admissionitem_unique_code"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
@@ -161,6 +166,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "admission refusal",
                 "verbose_name_plural": "admission refusals",
                 "ordering": ["-at", "-id"],
+                "indexes": [models.Index(fields=["at"], name="admissionrefusal_at")],
             },
         ),
         migrations.CreateModel(
@@ -341,6 +347,11 @@ class Migration(migrations.Migration):
                 "verbose_name": "task",
                 "verbose_name_plural": "tasks",
                 "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("deadline__gt", models.F("starts_at"))), name="task_ends"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
@@ -391,6 +402,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "target object",
                 "verbose_name_plural": "target objects",
                 "ordering": ["assignment", "id"],
+                "indexes": [models.Index(fields=["assignment", "done_at"], name="target_assignment_done")],
             },
         ),
         migrations.AddField(
@@ -496,6 +508,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "task event",
                 "verbose_name_plural": "task events",
                 "ordering": ["seq"],
+                "indexes": [models.Index(fields=["task", "seq"], name="taskevent_task_seq")],
             },
         ),
         migrations.CreateModel(
@@ -579,26 +592,6 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "result photos",
             },
         ),
-        migrations.AddConstraint(
-            model_name="admissionitem",
-            constraint=models.UniqueConstraint(
-                fields=("admission_list", "code"), name="admissionitem_unique_code"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="admissionrefusal",
-            index=models.Index(fields=["at"], name="admissionrefusal_at"),
-        ),
-        migrations.AddConstraint(
-            model_name="task",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("deadline__gt", models.F("starts_at"))), name="task_ends"
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="target",
-            index=models.Index(fields=["assignment", "done_at"], name="target_assignment_done"),
-        ),
         migrations.AddIndex(
             model_name="assignment",
             index=models.Index(fields=["area_code", "task"], name="assignment_area_task"),
@@ -618,9 +611,5 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="assignment",
             constraint=models.UniqueConstraint(fields=("task", "area"), name="assignment_one_per_grid"),
-        ),
-        migrations.AddIndex(
-            model_name="taskevent",
-            index=models.Index(fields=["task", "seq"], name="taskevent_task_seq"),
         ),
     ]
