@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from community import services
-from community.models import CouncilEvent, CouncilEventHead, Decision, Meeting
+from community.models import CouncilEvent, Decision, Meeting
 from gridgov import audit_chain
 from grids.scope import scoped
 from notices.models import Notice
@@ -198,7 +198,7 @@ def test_it_publishes_the_decisions_once_as_a_public_notice_of_the_area(tree, co
         )
     kinds = list(CouncilEvent.objects.filter(council=council).values_list("kind", flat=True))
     assert kinds == ["created", "held", "decided", "published"]
-    assert audit_chain.verify(CouncilEvent, head_model=CouncilEventHead, chain="council_events") == []
+    assert audit_chain.breaks(["council_events"]) == []
 
 
 # -- scope ------------------------------------------------------------------------------------------------
