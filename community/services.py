@@ -576,7 +576,7 @@ def council_create(*, actor, area, name: str, members: list[dict], quorum_percen
             errors["members"].append(_("Member %(n)s: the person lives outside this area.") % {"n": i})
         rows.append(
             CouncilMember(
-                role=m.get("role"),
+                role=str(m.get("role") or ""),
                 name=who[:64],
                 team_member=team_member,
                 person=person,
@@ -653,8 +653,8 @@ def meeting_hold(
             recorded_by=actor,
         )
         meeting.present.set(sorted(present_ids))
-        for item in items:
-            item.meeting = meeting
+        for agenda_item in items:
+            agenda_item.meeting = meeting
         AgendaItem.objects.bulk_create(items)
         _council_event(
             council,
@@ -666,7 +666,9 @@ def meeting_hold(
     return meeting
 
 
-def decision_record(*, actor, meeting, text: str, votes: dict, follow_ups: list[dict] = ()) -> Decision:
+def decision_record(
+    *, actor, meeting, text: str, votes: dict, follow_ups: list[dict] | None = None
+) -> Decision:
     """Record a decision with the votes of the members present (``{member id: for|against|abstain}``) and
     its follow-up actions. Refused without quorum, for a vote of a non-member or an absent member, and once
     the meeting's decisions are published. Passed when more than half of the members present vote for."""
@@ -696,7 +698,7 @@ def decision_record(*, actor, meeting, text: str, votes: dict, follow_ups: list[
                 errors["votes"].append(
                     _("Member %(member)s: vote for, against or abstain.") % {"member": key}
                 )
-            else:
+            elif member is not None:
                 rows.append(Vote(member_id=member, choice=choice))
         if not votes:
             errors["votes"].append(_("Record the votes of the members present."))
@@ -711,7 +713,8 @@ def decision_record(*, actor, meeting, text: str, votes: dict, follow_ups: list[
                 errors["follow_ups"].append(_("Action %(n)s: say what, who and by when.") % {"n": i})
             elif deadline < meeting.held_at.date():
                 errors["follow_ups"].append(_("Action %(n)s: the deadline is before the meeting.") % {"n": i})
-            actions.append(FollowUp(what=what[:300], who=who[:100], deadline=deadline))
+            else:
+                actions.append(FollowUp(what=what[:300], who=who[:100], deadline=deadline))
         if errors:
             raise ValidationError(dict(errors))
         count = {c: sum(1 for v in rows if v.choice == c) for c in VoteChoice.values}
