@@ -112,8 +112,9 @@
         throw new Error("not now");  // logged out, server down, a proxy's page: try again later
       }
       return resp.json().then(function (data) {
+        if (resp.status === 403 && /CSRF/.test(data.message || "")) throw new Error("stale page");  // next load
         if (resp.ok) {
-          item.state = "sent"; item.files = []; item.number = data.number || ""; item.sentAt = new Date().toISOString();
+          item.state = "sent"; item.files = []; item.number = data.number || ""; item.caseId = data.id; item.sentAt = new Date().toISOString();
         } else {
           item.state = "refused"; item.message = explain(data);
         }
@@ -163,6 +164,10 @@
         var li = document.createElement("li"), head = document.createElement("strong"), meta = document.createElement("span");
         li.className = "outbox-item " + item.state;
         head.textContent = item.label || "—";
+        if (item.caseId) {  // a sent report links to its case
+          var link = document.createElement("a");
+          link.href = "/cases/" + item.caseId + "/"; link.append(head); head = link;
+        }
         meta.className = "muted small";
         var photos = item.files.length ? " · " + item.files.length + " " + d.photos : "";
         var state = item.state === "sent" ? d.sent + " " + (item.number || "") : item.state === "refused" ? d.refused : d.waiting;

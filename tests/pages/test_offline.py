@@ -100,6 +100,8 @@ def test_it_queues_two_reports_offline_and_sends_each_exactly_once(
     page.wait_for_function("() => document.querySelectorAll('#outbox li.sent').length === 2")
     shot(page, "offline-sent", "phone")
     cases = list(Case.objects.filter(reporter=tree.users["worker"]).order_by("pk"))
+    links = page.locator("#outbox li.sent a").evaluate_all("links => links.map(a => a.pathname)")
+    assert links == [f"/cases/{c.pk}/" for c in cases]
     assert [c.title for c in cases] == ["楼道堆放杂物", "地下室积水"]
     assert all(c.attachments.filter(kind="before").count() == 1 for c in cases)
     assert set(IdempotencyKey.objects.values_list("key", flat=True)) == set(keys)
