@@ -300,13 +300,7 @@ class PointEntry(audit_chain.ChainedLog):
         }
 
 
-class PointEntryHead(models.Model):
-    chain = models.CharField(max_length=32, primary_key=True)
-    seq = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, blank=True)
-    key_id = models.CharField(max_length=32, blank=True)
-    mac = models.CharField(max_length=64, blank=True)
-
+class PointEntryHead(audit_chain.ChainHead):
     class Meta:
         verbose_name = _("point-ledger chain head")
         verbose_name_plural = _("point-ledger chain heads")
@@ -545,13 +539,7 @@ class CouncilEvent(audit_chain.ChainedLog):
         }
 
 
-class CouncilEventHead(models.Model):
-    chain = models.CharField(max_length=32, primary_key=True)
-    seq = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, blank=True)
-    key_id = models.CharField(max_length=32, blank=True)
-    mac = models.CharField(max_length=64, blank=True)
-
+class CouncilEventHead(audit_chain.ChainHead):
     class Meta:
         verbose_name = _("council-event chain head")
         verbose_name_plural = _("council-event chain heads")
