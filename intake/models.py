@@ -263,5 +263,7 @@ class SmsMessage(models.Model):
         verbose_name_plural = _("SMS messages")
         ordering = ["-id"]
         indexes = [
-            models.Index(fields=["next_attempt_at"], name="sms_pending_due", condition=models.Q(status="pending"))
+            models.Index(
+                fields=["next_attempt_at"], name="sms_pending_due", condition=models.Q(status="pending")
+            )
         ]

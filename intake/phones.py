@@ -69,9 +69,7 @@ def code_request(*, phone: str, ip: str, now=None) -> PhoneCode:
     setting = abuse.setting
     if not (
         abuse.window_take("phone-code-ip", ip, setting("PHONE_CODES_PER_IP_PER_HOUR"))
-        and abuse.window_take(
-            "phone-code-gap", number, 1, seconds=setting("PHONE_CODE_INTERVAL_SECONDS")
-        )
+        and abuse.window_take("phone-code-gap", number, 1, seconds=setting("PHONE_CODE_INTERVAL_SECONDS"))
         and abuse.window_take("phone-code-number", number, setting("PHONE_CODES_PER_NUMBER_PER_HOUR"))
     ):
         raise TooMany(_("Too many codes asked for. Please wait a while and try again."))
@@ -115,7 +113,7 @@ def code_verify(*, phone: str, code: str, ip: str, now=None) -> str:
                 row.used_at = now
             row.save(update_fields=["attempts", "used_at"])
             left = None if right else MAX_ATTEMPTS - row.attempts
-    if row is None or row.used_at is None and left is None:
+    if row is None or (row.used_at is None and left is None):
         raise PhoneError("code", _("The code has expired or was used up. Ask for a new one."))
     if left is not None:
         if left <= 0:

@@ -20,5 +20,5 @@ def redeliver_webhooks():
 
 @shared_task(ignore_result=True)
 def deliver_sms(message_id):
-    """One attempt at one citizen SMS; a throttled or timed-out attempt schedules the next (outbox back-off)."""
+    """One attempt at one citizen SMS; a throttled or timed-out attempt schedules the next (back-off)."""
     sms.OUTBOX.attempt(message_id, sms.deliver)

@@ -219,7 +219,9 @@ def phone_verify(request):
     """Check a code (``phone``, ``code``); on success the verified-phone cookie is set. 200, 400 or 429."""
     try:
         token = phones.code_verify(
-            phone=request.POST.get("phone", ""), code=request.POST.get("code", ""), ip=abuse.client_ip(request)
+            phone=request.POST.get("phone", ""),
+            code=request.POST.get("code", ""),
+            ip=abuse.client_ip(request),
         )
     except phones.PhoneError as exc:
         return _phone_errors(exc)

@@ -12,8 +12,8 @@ provider's template id. ``settings.GRIDGOV["SMS"]``::
                  "REGION": "ap-guangzhou", "ENDPOINT": "https://sms.tencentcloudapi.com/"}}
 
 The two providers are spoken to over their documented HTTP APIs (Aliyun's RPC API ``SendSms`` version
-2017-05-25 with its HMAC-SHA1 signature; Tencent Cloud's ``SendSms`` version 2021-01-11 with the TC3-HMAC-SHA256
-signature), with the standard library: their SDKs pull in large dependency trees for one call.
+2017-05-25 with its HMAC-SHA1 signature; Tencent Cloud's ``SendSms`` version 2021-01-11 with the
+TC3-HMAC-SHA256 signature), with the standard library: their SDKs pull in large dependency trees for one call.
 
 Outcomes: a return is sent (the provider's message id); ``SmsRejected`` is final (template or signature not
 approved, number refused: retrying cannot help); ``SmsRetry`` (throttling, timeout, 5xx, refused connection)
@@ -155,7 +155,12 @@ class AliyunGateway(Gateway):
 # --- Tencent Cloud SMS (API 3.0) ------------------------------------------------------------------------
 
 TENCENT_VERSION = "2021-01-11"
-TENCENT_THROTTLED_PREFIXES = ("LimitExceeded", "RequestLimitExceeded", "InternalError", "FailedOperation.Busy")
+TENCENT_THROTTLED_PREFIXES = (
+    "LimitExceeded",
+    "RequestLimitExceeded",
+    "InternalError",
+    "FailedOperation.Busy",
+)
 
 
 def tc3_authorization(*, secret_id, secret_key, host, action, payload: bytes, timestamp: int) -> str:
@@ -180,9 +185,8 @@ def tc3_authorization(*, secret_id, secret_key, host, action, payload: bytes, ti
 
     key = _hmac(_hmac(_hmac(f"TC3{secret_key}".encode(), date), "sms"), "tc3_request")
     signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    return (
-        f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders={signed_headers}, Signature={signature}"
-    )
+    credential = f"Credential={secret_id}/{scope}"
+    return f"TC3-HMAC-SHA256 {credential}, SignedHeaders={signed_headers}, Signature={signature}"
 
 
 class TencentGateway(Gateway):

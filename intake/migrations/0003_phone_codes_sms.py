@@ -4,50 +4,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('intake', '0002_hotline_sensors_webhooks'),
+        ("intake", "0002_hotline_sensors_webhooks"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PhoneCode',
+            name="PhoneCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(max_length=20, verbose_name='mobile number')),
-                ('code_hash', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("phone", models.CharField(max_length=20, verbose_name="mobile number")),
+                ("code_hash", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': 'phone verification code',
-                'verbose_name_plural': 'phone verification codes',
-                'indexes': [models.Index(fields=['phone', '-created_at'], name='phonecode_latest')],
+                "verbose_name": "phone verification code",
+                "verbose_name_plural": "phone verification codes",
+                "indexes": [models.Index(fields=["phone", "-created_at"], name="phonecode_latest")],
             },
         ),
         migrations.CreateModel(
-            name='SmsMessage',
+            name="SmsMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(max_length=20, verbose_name='mobile number')),
-                ('purpose', models.CharField(max_length=32, verbose_name='template')),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('gateway', models.CharField(blank=True, max_length=16, verbose_name='gateway')),
-                ('provider_id', models.CharField(blank=True, max_length=64)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=16, verbose_name='status')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
-                ('next_attempt_at', models.DateTimeField(verbose_name='next attempt at')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("phone", models.CharField(max_length=20, verbose_name="mobile number")),
+                ("purpose", models.CharField(max_length=32, verbose_name="template")),
+                ("params", models.JSONField(blank=True, default=dict)),
+                ("gateway", models.CharField(blank=True, max_length=16, verbose_name="gateway")),
+                ("provider_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed")],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")),
+                ("next_attempt_at", models.DateTimeField(verbose_name="next attempt at")),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
             ],
             options={
-                'verbose_name': 'SMS message',
-                'verbose_name_plural': 'SMS messages',
-                'ordering': ['-id'],
-                'indexes': [models.Index(condition=models.Q(('status', 'pending')), fields=['next_attempt_at'], name='sms_pending_due')],
+                "verbose_name": "SMS message",
+                "verbose_name_plural": "SMS messages",
+                "ordering": ["-id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "pending")),
+                        fields=["next_attempt_at"],
+                        name="sms_pending_due",
+                    )
+                ],
             },
         ),
     ]

@@ -5,8 +5,8 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.core import signing
+from django.core.cache import cache
 from django.core.signing import TimestampSigner
 from django.utils import timezone
 
