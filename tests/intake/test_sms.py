@@ -7,11 +7,13 @@ import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
 
 from dispatch.notifications import sms as gateways
+from dispatch.notifications.backends import GatewaySmsBackend
 from gridgov import outbox
 from intake import sms
 from intake.models import SmsMessage
@@ -193,3 +195,15 @@ def test_the_console_gateway_is_the_default(settings, capsys):
     message = queued("654321")
     assert sms.deliver(message.pk) == outbox.SENT
     assert "[SMS to 13800001111] verify_code code=654321" in capsys.readouterr().out
+
+
+def test_staff_notices_go_through_the_chosen_gateway_too(provider):
+    notification = SimpleNamespace(title="督办：东门垃圾堆积", priority=1)
+    person = SimpleNamespace(phone="13800001111")
+    GatewaySmsBackend().send(person, notification)
+    headers, body = provider.requests[-1]
+    sent = urllib.parse.unquote_plus(body.decode()) if provider.kind == "aliyun" else json.loads(body)
+    assert "督办" in str(sent) and not isinstance(headers, str)
+    provider.mode = "throttle"
+    with pytest.raises(outbox.RetryLater):  # the notifications' outbox retries it
+        GatewaySmsBackend().send(person, notification)
