@@ -50,10 +50,15 @@ def report_page(request):
             "map": map_settings(),
             "limited": limited,
             "max_photos": MAX_PHOTOS,
+            "verified_phone": _masked(phones.verified_phone(request.COOKIES.get(phones.COOKIE, ""))),
         },
         status=status,
     )
     return abuse.device_cookie(response, request)
+
+
+def _masked(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if phone else ""
 
 
 def _not_a_bot(request, form) -> bool:
@@ -228,7 +233,7 @@ def phone_verify(request):
     except phones.TooMany as exc:
         return JsonResponse({"detail": str(exc)}, status=429)
     phone = phones.verified_phone(token)
-    response = JsonResponse({"verified": True, "phone": f"{phone[:3]}****{phone[-4:]}"})
+    response = JsonResponse({"verified": True, "phone": _masked(phone)})
     response.set_cookie(
         phones.COOKIE,
         token,
