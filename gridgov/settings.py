@@ -535,6 +535,24 @@ _cache_class = CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
 if _cache_class in ("RedisCache", "FileBasedCache", "LocMemCache"):
     CACHES["default"]["BACKEND"] = f"gridgov.metrics_cache.{_cache_class}"
 GRIDGOV["METRICS_TOKEN"] = env.str("METRICS_TOKEN", default="")
+# SMS gateway (dispatch/notifications/sms.py): console by default; aliyun or tencent with their keys.
+GRIDGOV["SMS"] = {
+    "GATEWAY": env.str("SMS_GATEWAY", default="console"),
+    "SIGN_NAME": env.str("SMS_SIGN_NAME", default=""),
+    "TEMPLATES": {
+        "verify_code": env.str("SMS_TEMPLATE_VERIFY_CODE", default="verify_code"),
+        "notice": env.str("SMS_TEMPLATE_NOTICE", default="notice"),
+    },
+    "ALIYUN": {
+        "ACCESS_KEY_ID": env.str("ALIYUN_SMS_ACCESS_KEY_ID", default=""),
+        "ACCESS_KEY_SECRET": env.str("ALIYUN_SMS_ACCESS_KEY_SECRET", default=""),
+    },
+    "TENCENT": {
+        "SECRET_ID": env.str("TENCENT_SMS_SECRET_ID", default=""),
+        "SECRET_KEY": env.str("TENCENT_SMS_SECRET_KEY", default=""),
+        "SDK_APP_ID": env.str("TENCENT_SMS_SDK_APP_ID", default=""),
+    },
+}
 # Logs: one JSON object a line with the request id (LOG_FORMAT=text for a person at a terminal).
 LOGGING["filters"]["request_id"] = {"()": "gridgov.observability.RequestIdFilter"}
 LOGGING["formatters"] = {

@@ -26,6 +26,11 @@ DEFAULTS = {
     "PUBLIC_REPORTS_PER_IP_PER_HOUR": 5,
     "PUBLIC_REPORTS_PER_DEVICE_PER_HOUR": 3,
     "PUBLIC_REPORT_MIN_SECONDS": 5,
+    # Phone verification (intake.phones): codes asked per number and per address, tries per address.
+    "PHONE_CODES_PER_NUMBER_PER_HOUR": 5,
+    "PHONE_CODE_INTERVAL_SECONDS": 60,
+    "PHONE_CODES_PER_IP_PER_HOUR": 10,
+    "PHONE_CHECKS_PER_IP_PER_HOUR": 30,
 }
 
 
@@ -75,11 +80,25 @@ def over_limit(request) -> bool:
 
 def count_report(request) -> None:
     for key, _limit in _keys(request):
-        cache.add(key, 0, timeout=3600)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=3600)
+        _bump(key, 3600)
+
+
+def _bump(key, timeout) -> int:
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=timeout)
+        return 1
+
+
+def window_take(name: str, who: str, limit: int, seconds: int = 3600) -> bool:
+    """Count one use of ``name`` by ``who`` in the current fixed window of ``seconds``; False once this
+    window's ``limit`` is used up (the refused use is not counted)."""
+    key = f"intake:{name}:{who}:{int(time.time() // seconds)}"
+    if (cache.get(key) or 0) >= limit:
+        return False
+    return _bump(key, seconds) <= limit
 
 
 def started_token(at: float | None = None) -> str:

@@ -7,4 +7,8 @@ class IntakeConfig(AppConfig):
     verbose_name = _("Intake: integrations, hotline, sensors, citizens")
 
     def ready(self):
-        from . import receivers, schema  # noqa: F401 — case_changed listeners; the API key's OpenAPI scheme
+        from dispatch.sweep import step_register
+
+        from . import receivers, schema, sms  # noqa: F401 — case_changed listeners; the API key's OpenAPI scheme
+
+        step_register("sms_requeue", sms.sms_requeue)

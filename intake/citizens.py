@@ -59,6 +59,7 @@ def citizen_report(
     address="",
     name="",
     phone="",
+    phone_verified=False,
     photos=(),
     idempotency_key="",
     same_as: Case | None = None,
@@ -70,6 +71,8 @@ def citizen_report(
         description += "\n\n" + _("(The reporter says this is the same problem as case %(number)s.)") % {
             "number": same_as.number
         }
+    if phone_verified:
+        description += "\n\n" + _("(The reporter's phone number was verified by SMS code.)")
     return case_report(
         actor=channel.user,
         category=category,

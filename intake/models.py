@@ -219,3 +219,51 @@ class WebhookDelivery(models.Model):
         ordering = ["-id"]
         constraints = [models.UniqueConstraint(fields=["integration", "key"], name="webhook_unique_key")]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_due")]
+
+
+class PhoneCode(models.Model):
+    """A verification code sent by SMS to a citizen's mobile number: stored hashed, short-lived, few tries."""
+
+    phone = models.CharField(_("mobile number"), max_length=20)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phone verification code")
+        verbose_name_plural = _("phone verification codes")
+        indexes = [models.Index(fields=["phone", "-created_at"], name="phonecode_latest")]
+
+
+class SmsMessage(models.Model):
+    """One templated SMS to a citizen's number (no user account), sent through the outbox with retries.
+
+    Every attempt is counted on the row (``attempts``, ``last_error``, ``sent_at``, the provider's id); the
+    template's parameters are blanked once the message is sent or failed (a code must not outlive its use).
+    """
+
+    phone = models.CharField(_("mobile number"), max_length=20)
+    purpose = models.CharField(_("template"), max_length=32)
+    params = models.JSONField(default=dict, blank=True)
+    gateway = models.CharField(_("gateway"), max_length=16, blank=True)
+    provider_id = models.CharField(max_length=64, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=WebhookStatus.choices, default=WebhookStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS message")
+        verbose_name_plural = _("SMS messages")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="sms_pending_due", condition=models.Q(status="pending")
+            )
+        ]

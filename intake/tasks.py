@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import webhooks
+from . import sms, webhooks
 
 
 @shared_task(ignore_result=True)
@@ -16,3 +16,9 @@ def deliver_webhook(delivery_id):
 def redeliver_webhooks():
     """Every 5 minutes (beat): pending deliveries whose message was lost are queued again."""
     return webhooks.deliveries_requeue()
+
+
+@shared_task(ignore_result=True)
+def deliver_sms(message_id):
+    """One attempt at one citizen SMS; a throttled or timed-out attempt schedules the next (back-off)."""
+    sms.OUTBOX.attempt(message_id, sms.deliver)

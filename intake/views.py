@@ -16,7 +16,7 @@ from gridgov.stored_files import stored_file_response
 from grids.models import Area, Level
 from grids.selectors import grid_for_point
 
-from . import abuse
+from . import abuse, phones
 from .citizens import (
     MAX_PHOTOS,
     after_photo_for,
@@ -50,10 +50,15 @@ def report_page(request):
             "map": map_settings(),
             "limited": limited,
             "max_photos": MAX_PHOTOS,
+            "verified_phone": _masked(phones.verified_phone(request.COOKIES.get(phones.COOKIE, ""))),
         },
         status=status,
     )
     return abuse.device_cookie(response, request)
+
+
+def _masked(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if phone else ""
 
 
 def _not_a_bot(request, form) -> bool:
@@ -75,6 +80,9 @@ def _report(request, form):
     if len(photos) > MAX_PHOTOS:
         form.add_error(None, _("At most %(n)d photos, please.") % {"n": MAX_PHOTOS})
         return None
+    phone, verified = data["phone"], phones.verified_phone(request.COOKIES.get(phones.COOKIE, ""))
+    if verified and phones.phone_normalize(phone) in ("", verified):
+        phone = verified  # the number the citizen proved by SMS (an other number typed in stays unverified)
     try:
         result = citizen_report(
             category=data["category"],
@@ -83,7 +91,8 @@ def _report(request, form):
             lon=data["lon"],
             address=data["address"],
             name=data["name"],
-            phone=data["phone"],
+            phone=phone,
+            phone_verified=bool(verified) and phone == verified,
             photos=photos,
             idempotency_key=data["idempotency_key"],
             same_as=data["same_as"],
@@ -192,3 +201,45 @@ def after_photo(request, token, pk, thumbnail=False):
     return stored_file_response(
         photo.thumbnail if thumbnail else photo.file, content_type="image/jpeg" if thumbnail else photo.mime
     )
+
+
+def _phone_errors(exc):
+    return JsonResponse({"errors": {exc.field: [exc.message]}}, status=400)
+
+
+@require_POST
+def phone_code(request):
+    """Send a verification code to a mobile number (form field ``phone``). 202, 400 or 429 (JSON)."""
+    try:
+        phones.code_request(phone=request.POST.get("phone", ""), ip=abuse.client_ip(request))
+    except phones.PhoneError as exc:
+        return _phone_errors(exc)
+    except phones.TooMany as exc:
+        return JsonResponse({"detail": str(exc)}, status=429)
+    return JsonResponse({"sent": True, "expires_in": phones.CODE_MINUTES * 60}, status=202)
+
+
+@require_POST
+def phone_verify(request):
+    """Check a code (``phone``, ``code``); on success the verified-phone cookie is set. 200, 400 or 429."""
+    try:
+        token = phones.code_verify(
+            phone=request.POST.get("phone", ""),
+            code=request.POST.get("code", ""),
+            ip=abuse.client_ip(request),
+        )
+    except phones.PhoneError as exc:
+        return _phone_errors(exc)
+    except phones.TooMany as exc:
+        return JsonResponse({"detail": str(exc)}, status=429)
+    phone = phones.verified_phone(token)
+    response = JsonResponse({"verified": True, "phone": _masked(phone)})
+    response.set_cookie(
+        phones.COOKIE,
+        token,
+        max_age=phones.TOKEN_MINUTES * 60,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response

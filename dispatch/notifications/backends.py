@@ -12,6 +12,8 @@ from django.utils.module_loading import import_string
 
 from gridgov.outbox import RetryLater
 
+from . import sms
+
 log = logging.getLogger(__name__)
 
 DEFAULT_BACKENDS = (
@@ -77,3 +79,11 @@ def configured_backends() -> list[Backend]:
 
 def backend_for(channel: str) -> Backend | None:
     return next((b for b in configured_backends() if b.channel == channel), None)
+
+
+class GatewaySmsBackend(ConsoleSmsBackend):
+    """High-priority notices through the SMS gateway chosen in ``GRIDGOV["SMS"]`` (template "notice" with
+    the notice's title as its one parameter); a failure is retried by the notifications' outbox."""
+
+    def send(self, user, notification):
+        sms.gateway().send(user.phone, "notice", {"title": notification.title[:35]})
