@@ -349,6 +349,17 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
             ),
             models.Index(fields=["closed_at"], condition=Q(closed_at__isnull=False), name="case_closed_at"),
             models.Index(fields=["reported_at"], name="case_reported_at"),
+            # The big screen's "today / this month by step": each step's cases in a time range, counted per
+            # area from the index alone (risk/screen.py).
+            *(
+                models.Index(
+                    fields=[step],
+                    include=["area_code"],
+                    condition=Q(**{f"{step}__isnull": False}),
+                    name=f"case_{step}",
+                )
+                for step in ("filed_at", "dispatched_at", "handled_at")
+            ),
         ]
 
     def __str__(self):

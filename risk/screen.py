@@ -27,16 +27,16 @@ from .models import Hotspot, RiskScore, RiskWarning
 SCREEN_ROLES = (Role.DISTRICT_CENTRE, Role.STREET_STAFF)
 GRID_LEN = CODE_LENGTH[Level.GRID]
 TREND_DAYS = 30
-# Steps of cases reported within this many days count in "today / this month by step": a case filed,
-# dispatched or handled this month was reported within it (its unindexed stage times are then read by the
-# reported_at index, not by a scan of the whole table). Closings are counted by their own index.
-STEP_LOOKBACK = timedelta(days=120)
+# "Today / this month by step": each step's time has an index of its own (cases 0013, partial, with the
+# area code included), so each step is one index range count, whatever the table's size.
 STEPS = ("reported_at", "filed_at", "dispatched_at", "handled_at")
 STEPS_SHORT = [field[:-3] for field in STEPS]
-# Today's steps count the cases reported within this many days (a case filed or handled today was).
-TODAY_LOOKBACK = timedelta(days=30)
 LIVE_LIMIT = 300
 LIST_LIMIT = 8
+# Every screen watching the same areas shares each panel's figures for this long (they poll every 30 s):
+# N screens cost one computation per panel per slot.
+PANEL_CACHE_SECONDS = 15
+live_cache = cache  # the panels' shared cache (bench/bench_screen.py swaps it to measure the work itself)
 
 
 def screen_roots(user) -> list[str]:
@@ -71,13 +71,12 @@ def _until_midnight(now) -> int:
     return max(60, int((_midnight(now) + timedelta(days=1) - now).total_seconds()))
 
 
-def _step_counts(roots, since, until, lookback) -> dict:
-    """Cases that reached each step in [since, until): one pass over the cases reported since ``lookback``."""
-    counts = {
-        field[:-3]: Count("id", filter=Q(**{f"{field}__gte": since, f"{field}__lt": until}))
+def _step_counts(roots, since, until) -> dict:
+    """Cases that reached each step in [since, until): one range count per step, each off its own index."""
+    return {
+        field[:-3]: _cases(roots).filter(**{f"{field}__gte": since, f"{field}__lt": until}).count()
         for field in STEPS
     }
-    return _cases(roots).filter(reported_at__gte=since - lookback).aggregate(**counts)
 
 
 def counts(user, roots, now) -> dict:
@@ -88,13 +87,9 @@ def counts(user, roots, now) -> dict:
     key = _day_key("steps", roots, today)
     before = cache.get(key)
     if before is None:
-        before = (
-            _step_counts(roots, month, today, STEP_LOOKBACK)
-            if today > month
-            else dict.fromkeys(STEPS_SHORT, 0)
-        )
+        before = _step_counts(roots, month, today) if today > month else dict.fromkeys(STEPS_SHORT, 0)
         cache.set(key, before, _until_midnight(now))
-    live = _step_counts(roots, today, now + timedelta(seconds=1), TODAY_LOOKBACK)
+    live = _step_counts(roots, today, now + timedelta(seconds=1))
     found = {f"{k}_today": live[k] for k in STEPS_SHORT} | {
         f"{k}_month": before[k] + live[k] for k in STEPS_SHORT
     }
@@ -313,3 +308,19 @@ PANELS = {
     "residents": residents,
     "tasks": tasks,
 }
+
+
+def panel_data(panel, user, roots, now) -> tuple[datetime, dict]:
+    """(when computed, one panel's figures), shared by every screen watching the same roots for
+    ``PANEL_CACHE_SECONDS``.
+
+    Sharing is safe for the same reason as the command map's live counts: every figure is cut to the roots'
+    subtrees, which lie inside the case scope of every user whose screen roots they are."""
+    digest = hashlib.sha1(",".join(roots).encode()).hexdigest()[:16]
+    slot = int(now.timestamp()) // PANEL_CACHE_SECONDS
+    key = f"screen:panel:{panel}:{digest}:{slot}"
+    found = live_cache.get(key)
+    if found is None:
+        found = (now, PANELS[panel](user, roots, now))
+        live_cache.set(key, found, PANEL_CACHE_SECONDS)
+    return found
