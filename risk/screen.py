@@ -7,6 +7,7 @@ and cases (bench/bench_screen.py); the counts and lists the command map already 
 """
 
 import hashlib
+from collections import Counter
 from datetime import datetime, time, timedelta
 
 from django.core.cache import cache
@@ -56,6 +57,23 @@ def _cases(roots):
     return Case.objects.filter(prefix_q("area_code", roots))
 
 
+def _closed(roots):
+    return _cases(roots).filter(status__in=[Status.CLOSED, Status.EVALUATED])
+
+
+def _month_so_far(kind, roots, now, count) -> Counter:
+    """``count(since, until)`` (a Counter) over this month: the finished days computed once a day (cached
+    until midnight, shared by every screen of the same areas), today's on every computation."""
+    today = _midnight(now)
+    month = today.replace(day=1)
+    key = _day_key(kind, roots, today)
+    before = cache.get(key)
+    if before is None:
+        before = count(month, today) if today > month else Counter()
+        cache.set(key, before, _until_midnight(now))
+    return before + count(today, now + timedelta(seconds=1))
+
+
 def _names(codes) -> dict:
     return dict(Area.objects.filter(code__in=set(codes)).values_list("code", "name"))
 
@@ -87,20 +105,22 @@ def counts(user, roots, now) -> dict:
     key = _day_key("steps", roots, today)
     before = cache.get(key)
     if before is None:
-        before = _step_counts(roots, month, today) if today > month else dict.fromkeys(STEPS_SHORT, 0)
+        before = dict.fromkeys([*STEPS_SHORT, "closed"], 0)
+        if today > month:
+            before = _step_counts(roots, month, today)
+            before["closed"] = _closed(roots).filter(closed_at__gte=month, closed_at__lt=today).count()
         cache.set(key, before, _until_midnight(now))
     live = _step_counts(roots, today, now + timedelta(seconds=1))
     found = {f"{k}_today": live[k] for k in STEPS_SHORT} | {
         f"{k}_month": before[k] + live[k] for k in STEPS_SHORT
     }
-    closed = Q(status__in=[Status.CLOSED, Status.EVALUATED])
-    found |= (
-        _cases(roots)
-        .filter(closed, closed_at__gte=month)
-        .aggregate(closed_today=Count("id", filter=Q(closed_at__gte=today)), closed_month=Count("id"))
-    )
-    now_counts = board.board_counts(user, roots, now=now)
-    return {"now": {k: now_counts[k] for k in ("open", "warning", "overdue", "supervised")}, "steps": found}
+    found["closed_today"] = _closed(roots).filter(closed_at__gte=today).count()
+    found["closed_month"] = before["closed"] + found["closed_today"]
+    # The open figures are the sums of the command map's per-grid load (shared with the map panel for 15 s):
+    # every open case counts in exactly one group, so one pass over the open cases serves both panels.
+    load = board.grid_load(user, roots).values()
+    now_counts = {k: sum(g[k] for g in load) for k in ("open", "warning", "overdue", "supervised")}
+    return {"now": now_counts, "steps": found}
 
 
 def _case_row(case, now):
@@ -165,39 +185,49 @@ def trend(user, roots, now) -> dict:
 
 
 def categories(user, roots, now) -> dict:
-    """The month's most reported categories."""
-    month = _midnight(now).replace(day=1)
-    rows = (
-        _cases(roots)
-        .filter(reported_at__gte=month)
-        .values("category__name")
-        .annotate(n=Count("id"))
-        .order_by("-n", "category__name")[:8]
-    )
-    return {"top": [{"name": r["category__name"], "count": r["n"]} for r in rows]}
+    """The month's most reported categories (the finished days once a day, today on every computation)."""
+
+    def count(since, until):
+        return Counter(
+            dict(
+                _cases(roots)
+                .filter(reported_at__gte=since, reported_at__lt=until)
+                .values("category__name")
+                .annotate(n=Count("id"))
+                .order_by()
+                .values_list("category__name", "n")
+            )
+        )
+
+    rows = sorted(_month_so_far("categories", roots, now, count).items(), key=lambda r: (-r[1], r[0]))[:8]
+    return {"top": [{"name": name, "count": n} for name, n in rows]}
 
 
 def ranking(user, roots, now) -> dict:
     """红黑榜: the black list is the grids of highest risk on the latest day; the red list the grids that
-    closed most cases on time this month."""
+    closed most cases on time this month (the finished days once a day, today on every computation)."""
     day = RiskScore.objects.filter(prefix_q("area_code", roots)).aggregate(d=Max("day"))["d"]
     black = (
         RiskScore.objects.filter(prefix_q("area_code", roots), day=day).order_by("-score", "area_code")[:5]
         if day
         else []
     )
-    month = _midnight(now).replace(day=1)
-    red = (
-        _cases(roots)
-        .filter(
-            status__in=[Status.CLOSED, Status.EVALUATED], closed_at__gte=month, close_type=CloseType.NORMAL
+
+    def count(since, until):
+        return Counter(
+            dict(
+                _closed(roots)
+                .filter(closed_at__gte=since, closed_at__lt=until, close_type=CloseType.NORMAL)
+                .annotate(g=Substr("area_code", 1, GRID_LEN))
+                .values("g")
+                .annotate(n=Count("id"))
+                .order_by()
+                .values_list("g", "n")
+            )
         )
-        .annotate(g=Substr("area_code", 1, GRID_LEN))
-        .values("g")
-        .annotate(n=Count("id"))
-        .order_by("-n", "g")[:5]
-    )
-    red = list(red)
+
+    by_grid = _month_so_far("red", roots, now, count)
+    red = [{"g": g, "n": n} for g, n in sorted(by_grid.items(), key=lambda r: (-r[1], r[0]))[:5]]
     names = _names([s.area_code for s in black] + [r["g"] for r in red])
     return {
         "black": [
