@@ -7,7 +7,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from cases.models import Case
+from cases.models import Case, Category
+from command.selectors.board import board_counts
 from risk import screen, services
 
 from .conftest import NOW, case_at
@@ -122,3 +123,20 @@ def test_its_endpoint_says_when_the_shared_figures_were_computed(fixture_distric
         case_at(tree, "01002", grid=0, days_ago=0)  # a new case within the slot: shown at the next one
         second = _client(tree.users["centre"]).get("/risk/screen/categories.json").json()
     assert second["updated_at"] == first["updated_at"] and second["data"] == first["data"]
+
+
+def test_its_month_figures_add_today_to_the_finished_days_computed_once(fixture_district):
+    tree = fixture_district
+    user = tree.users["centre"]
+    roots = screen.screen_roots(user)
+    with time_machine.travel(NOW, tick=False):
+        before = {r["name"]: r["count"] for r in screen.categories(user, roots, NOW)["top"]}
+        now_counts = screen.counts(user, roots, NOW)["now"]
+        board = board_counts(user, roots, now=NOW)
+        case_at(tree, "01002", grid=0, days_ago=0)  # reported today: counted live on top of the cached days
+        with CaptureQueriesContext(connection) as ctx:
+            after = {r["name"]: r["count"] for r in screen.categories(user, roots, NOW)["top"]}
+    name = Category.objects.get(code="01002").name
+    assert after[name] == before.get(name, 0) + 1
+    assert len(ctx.captured_queries) == 1  # the finished days came from the day's cache
+    assert now_counts == {k: board[k] for k in ("open", "warning", "overdue", "supervised")}
