@@ -360,6 +360,25 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
                 )
                 for step in ("filed_at", "dispatched_at", "handled_at")
             ),
+            # The overdue and supervised lists (command map, big screen): the open red / supervised cases in
+            # deadline order, read from the head of a small index instead of sorting every open case.
+            models.Index(
+                fields=["stage_due_at", "id"],
+                condition=Q(status__in=OPEN, alert="red"),
+                name="case_open_red_due",
+            ),
+            models.Index(
+                fields=["stage_due_at", "id"],
+                condition=Q(status__in=OPEN, is_supervised=True),
+                name="case_open_supervised_due",
+            ),
+            # The big screen's live cases (alerts first, newest first, bounded): the head of this index alone.
+            models.Index(
+                fields=["alert", "id"],
+                include=["area_code", "lat", "lon", "is_supervised"],
+                condition=Q(status__in=OPEN, lat__isnull=False),
+                name="case_open_live",
+            ),
         ]
 
     def __str__(self):
