@@ -14,11 +14,13 @@ def _links(user):
         "map": r.is_superuser or bool(r.codes(MAP_ROLES)),
         "patrol": bool(r.codes([Role.GRID_WORKER])),
         "centre": r.is_superuser or bool(r.codes([Role.DISTRICT_CENTRE])),
+        # An area role (not only a department's): the community's own work (duty, disputes, volunteers).
+        "area": r.is_superuser or bool(r.codes()),
     }
 
 
 def command_nav(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"command_nav": {"map": False, "patrol": False, "centre": False}}
+        return {"command_nav": {"map": False, "patrol": False, "centre": False, "area": False}}
     return {"command_nav": SimpleLazyObject(lambda: _links(user))}  # no query on pages that do not ask

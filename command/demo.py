@@ -57,7 +57,11 @@ def build(*, district, seed=2024, workers=WORKERS, now=None) -> dict:
         if m.user_id not in seen:
             seen.add(m.user_id)
             chosen.append(m)
+    # The demo logins' worker (the first grid's) walks too: their work log has a patrol to show.
+    first = min(chosen, key=lambda m: (m.area.code, m.user_id)) if chosen else None
     chosen = rng.sample(chosen, min(workers, len(chosen))) if chosen else []
+    if first is not None and first not in chosen:
+        chosen[-1] = first
     chosen.sort(key=lambda m: m.user_id)
     positions, lasts = [], []
     for k, m in enumerate(chosen):

@@ -19,6 +19,10 @@ from . import selectors, services
 from .api_examples import (
     ACTIVITY_EXAMPLE,
     ADJUST_EXAMPLE,
+    COUNCIL_EXAMPLE,
+    DECISION_EXAMPLE,
+    MEETING_EXAMPLE,
+    NO_QUORUM,
     OVER_BALANCE,
     RANKING_EXAMPLE,
     REDEEM_EXAMPLE,
@@ -28,6 +32,8 @@ from .api_examples import (
 )
 from .models import (
     Activity,
+    Council,
+    Meeting,
     Participation,
     PartyBranch,
     PointEntry,
@@ -41,6 +47,10 @@ from .serializers import (
     ActivitySerializer,
     AdjustSerializer,
     CheckInSerializer,
+    CouncilSerializer,
+    DecisionInputSerializer,
+    DecisionSerializer,
+    MeetingSerializer,
     ParticipationSerializer,
     PartyBranchSerializer,
     PointEntrySerializer,
@@ -334,6 +344,88 @@ class RedemptionViewSet(ScopedReadOnlyViewSet):
     serializer_class = RedemptionSerializer
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Deliberation councils (议事会 / 四方议事) with their members by role"),
+    retrieve=extend_schema(summary="One council"),
+    create=extend_schema(
+        summary="Form a council of a community or micro-grid (community desk)", examples=[COUNCIL_EXAMPLE]
+    ),
+)
+class CouncilViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+    queryset = Council.objects.select_related("area").prefetch_related("members")
+    serializer_class = CouncilSerializer
+
+    def create(self, request, *args, **kwargs):
+        data = CouncilSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        council = services.council_create(actor=request.user, **data.validated_data)
+        return Response(CouncilSerializer(council).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Council meetings: agenda, members present, quorum, minutes, decisions with votes",
+        parameters=[OpenApiParameter("council", int)],
+    ),
+    retrieve=extend_schema(summary="One meeting"),
+    create=extend_schema(summary="Record a meeting held", examples=[MEETING_EXAMPLE]),
+)
+class MeetingViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
+    queryset = (
+        Meeting.objects.select_related("council")
+        .prefetch_related("agenda__case", "present", "decisions__votes", "decisions__follow_ups")
+        .order_by("-held_at", "-id")
+    )
+    serializer_class = MeetingSerializer
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        chosen = _id(self.request.query_params.get("council"))
+        return qs.filter(council_id=chosen) if chosen is not None else qs
+
+    def create(self, request, *args, **kwargs):
+        data = MeetingSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        meeting = services.meeting_hold(
+            actor=request.user,
+            council=d["council"],
+            held_at=d["held_at"],
+            place=d["place"],
+            minutes=d.get("minutes", ""),
+            present=d["present"],
+            agenda=[
+                {"text": a["text"], "case": ((a.get("case") or {}).get("number") or "")} for a in d["agenda"]
+            ],
+        )
+        return Response(MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Record a decision with the votes of the members present and its follow-up actions",
+        description="Refused (400) when the meeting was not quorate, for a vote of a non-member or of a "
+        "member not present, and once the decisions are published.",
+        request=DecisionInputSerializer,
+        responses={201: DecisionSerializer},
+        examples=[DECISION_EXAMPLE, NO_QUORUM],
+    )
+    @action(detail=True, methods=["post"])
+    def decisions(self, request, pk=None):
+        meeting = self.get_object()
+        data = DecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decision = services.decision_record(actor=request.user, meeting=meeting, **data.validated_data)
+        return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Publish the decisions as a public notice to the council's area (/public/notices/?area=)",
+        request=None,
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        meeting = services.decisions_publish(actor=request.user, meeting=self.get_object())
+        return Response(MeetingSerializer(self.get_queryset().get(pk=meeting.pk)).data)
+
+
 ROUTES = [
     ("community/team-members", TeamMemberViewSet, "community-team-member"),
     ("community/party-branches", PartyBranchViewSet, "community-party-branch"),
@@ -343,4 +435,6 @@ ROUTES = [
     ("community/rewards", RewardViewSet, "community-reward"),
     ("community/activities", ActivityViewSet, "community-activity"),
     ("community/redemptions", RedemptionViewSet, "community-redemption"),
+    ("community/councils", CouncilViewSet, "community-council"),
+    ("community/meetings", MeetingViewSet, "community-meeting"),
 ]

@@ -65,3 +65,52 @@ RANKING_EXAMPLE = OpenApiExample(
         {"rank": 2, "volunteer": 4, "name": "张建国", "community": "桐溪社区", "earned": 160},
     ],
 )
+COUNCIL_EXAMPLE = OpenApiExample(
+    "a four-party council of a community",
+    request_only=True,
+    value={
+        "area": "430104001001",
+        "name": "望麓社区四方议事会",
+        "quorum_percent": 50,
+        "members": [
+            {"role": "party", "name": "刘书记", "organisation": "社区党委"},
+            {"role": "property", "name": "陈经理", "organisation": "绿城物业"},
+            {"role": "owners", "name": "周主任", "organisation": "业主委员会"},
+            {"role": "residents", "person": 1024},
+        ],
+    },
+)
+MEETING_EXAMPLE = OpenApiExample(
+    "a meeting on parking and a case",
+    request_only=True,
+    value={
+        "council": 1,
+        "held_at": "2026-11-20T19:30:00+08:00",
+        "place": "党群服务中心二楼会议室",
+        "agenda": [
+            {"text": "3栋楼下非机动车乱停放"},
+            {"text": "北门井盖破损（居民上报）", "case": "202611200001"},
+        ],
+        "present": [1, 2, 3],
+        "minutes": "与会各方就停车点位和维修费用分担进行了讨论。",
+    },
+)
+DECISION_EXAMPLE = OpenApiExample(
+    "a charging shed, passed, with its follow-up",
+    request_only=True,
+    value={
+        "text": "在3栋东侧建设电动车集中充电棚，费用由公共收益列支",
+        "votes": {"1": "for", "2": "for", "3": "abstain"},
+        "follow_ups": [{"what": "联系供电公司勘查线路", "who": "绿城物业 陈经理", "deadline": "2026-12-05"}],
+    },
+)
+NO_QUORUM = OpenApiExample(
+    "a meeting without quorum cannot decide",
+    response_only=True,
+    status_codes=["400"],
+    value={
+        "code": "invalid",
+        "message": "输入有误。",
+        "fields": {"meeting": ["会议未达法定人数，不能表决。"]},
+    },
+)

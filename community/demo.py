@@ -16,6 +16,7 @@ from . import services
 from .models import (
     Activity,
     ActivityType,
+    CouncilRole,
     EntryKind,
     Participation,
     PartyBranch,
@@ -45,6 +46,25 @@ TITLES = {
 REWARDS = [("大米 5kg", 120, 40), ("食用油 1.8L", 80, 50), ("洗衣液", 50, 60), ("理发服务券", 30, 100)]
 PLACES = ["社区广场", "3栋楼下", "北门岗亭", "党群服务中心", "小区花园"]
 VOLUNTEERS_PER_COMMUNITY = 12
+COUNCIL_AGENDA = [
+    ["3栋楼下非机动车乱停放、飞线充电", "小区北门道闸故障（居民反映）", "公共收益使用情况通报"],
+    ["老旧小区加装电梯意见征集", "广场舞噪音扰民协调"],
+]
+COUNCIL_MINUTES = [
+    "社区党委主持，物业、业委会、居民代表参加。围绕电动车充电难、飞线充电隐患展开讨论，物业介绍了场地和费用"
+    "测算，居民代表反映老人出行不便；道闸故障由物业当场承诺一周内修复。",
+    "社区党委主持。各方就1栋加装电梯的费用分摊和低楼层住户意见进行讨论；广场舞活动时间经协商调整。",
+]
+COUNCIL_DECISIONS = [  # (decision, follow-up, who)
+    [
+        ("在3栋东侧建设电动车集中充电棚，费用由小区公共收益列支", "联系供电公司勘查线路并报价", "物业公司"),
+        ("北门道闸一周内修复，期间安排人员值守", "更换道闸控制板", "物业公司"),
+    ],
+    [
+        ("1栋加装电梯进入公示征求意见阶段", "张贴公示并收集低楼层住户书面意见", "居民代表"),
+        ("广场舞活动时间调整为19:00—20:30，音量限值60分贝", "与舞蹈队签订文明公约", "社区居委会"),
+    ],
+]
 
 
 def _name(rng):
@@ -79,7 +99,66 @@ class _Builder:
         volunteers = self.volunteers()
         counts["volunteers"] = len(volunteers)
         counts.update(self.year(volunteers, rules, rewards))
+        counts["councils"] = self.councils()
         return counts
+
+    def councils(self) -> int:
+        """Two communities' four-party councils (四方议事会), each with a meeting: the first's decisions
+        published to the residents, the second's recorded and waiting to be published."""
+        made = 0
+        for k, community in enumerate([c for c in self.communities if c.pk in self.desk][:2]):
+            desk = self.desk[community.pk]
+            staff = TeamMember.objects.filter(
+                area__code__startswith=community.code, role=TeamRole.PROPERTY_STAFF
+            ).first()
+            resident = Person.objects.filter(area__code__startswith=community.code).order_by("id").first()
+            members = [
+                {"role": CouncilRole.PARTY, "name": _name(self.rng) + "书记", "organisation": "社区党委"},
+                {
+                    "role": CouncilRole.PROPERTY,
+                    "team_member": staff,
+                    "name": "" if staff else _name(self.rng),
+                },
+                {"role": CouncilRole.OWNERS, "name": _name(self.rng), "organisation": "业主委员会"},
+                {
+                    "role": CouncilRole.RESIDENTS,
+                    "person": resident,
+                    "name": "" if resident else _name(self.rng),
+                },
+                {"role": CouncilRole.RESIDENTS, "name": _name(self.rng)},
+                {"role": CouncilRole.OTHER, "name": _name(self.rng), "organisation": "社区律师"},
+            ]
+            council = services.council_create(
+                actor=desk, area=community, name=f"{community.name}四方议事会", members=members
+            )
+            present = list(council.members.order_by("id"))[:5]
+            meeting = services.meeting_hold(
+                actor=desk,
+                council=council,
+                held_at=self.now - dt.timedelta(days=10 + 7 * k),
+                place="党群服务中心二楼会议室",
+                present=present,
+                agenda=[{"text": t} for t in COUNCIL_AGENDA[k]],
+                minutes=COUNCIL_MINUTES[k],
+            )
+            for j, (text, what, who) in enumerate(COUNCIL_DECISIONS[k]):
+                votes = {str(m.pk): "for" for m in present}
+                if j:
+                    votes[str(present[-1].pk)] = "against"
+                    votes[str(present[-2].pk)] = "abstain"
+                services.decision_record(
+                    actor=desk,
+                    meeting=meeting,
+                    text=text,
+                    votes=votes,
+                    follow_ups=[
+                        {"what": what, "who": who, "deadline": self.now.date() + dt.timedelta(days=20)}
+                    ],
+                )
+            if k == 0:
+                services.decisions_publish(actor=desk, meeting=meeting)
+            made += 1
+        return made
 
     def teams(self) -> int:
         grids = list(

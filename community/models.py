@@ -10,6 +10,9 @@
   check-in on site and hours; ``Reward`` (catalogue with stock) / ``Redemption`` (at the community desk).
 * ``PointEntry``: the append-only, hash-chained ledger (earn, adjust, redeem); ``MonthlyPoints``: the points
   a volunteer earned in a month, kept by the ledger writer, for the rankings.
+* ``Council`` (议事会 / 四方议事) of a community or micro-grid with its ``CouncilMember``s by role;
+  ``Meeting`` with ``AgendaItem``s, the members present, minutes, ``Decision``s with each present member's
+  ``Vote``, and ``FollowUp`` actions; ``CouncilEvent``: the councils' hash-chained trail.
 """
 
 from django.conf import settings
@@ -297,13 +300,7 @@ class PointEntry(audit_chain.ChainedLog):
         }
 
 
-class PointEntryHead(models.Model):
-    chain = models.CharField(max_length=32, primary_key=True)
-    seq = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, blank=True)
-    key_id = models.CharField(max_length=32, blank=True)
-    mac = models.CharField(max_length=64, blank=True)
-
+class PointEntryHead(audit_chain.ChainHead):
     class Meta:
         verbose_name = _("point-ledger chain head")
         verbose_name_plural = _("point-ledger chain heads")
@@ -331,3 +328,221 @@ class MonthlyPoints(models.Model):
 
 
 audit_chain.register(POINT_CHAIN, PointEntry, PointEntryHead)
+
+
+# -- deliberation councils (议事会 / 四方议事) -------------------------------------------------------------
+
+COUNCIL_CHAIN = "council_events"
+
+
+class CouncilRole(models.TextChoices):
+    PARTY = "party", _("Community party organisation (社区党组织)")
+    PROPERTY = "property", _("Property company (物业企业)")
+    OWNERS = "owners", _("Owners' committee (业主委员会)")
+    RESIDENTS = "residents", _("Residents' representative (居民代表)")
+    OTHER = "other", _("Other (其他)")
+
+
+class Council(models.Model):
+    area = models.ForeignKey(
+        AREA, verbose_name=_("community or micro-grid"), on_delete=models.PROTECT, related_name="+"
+    )
+    area_code = models.CharField(max_length=24, editable=False, db_index=True)
+    name = models.CharField(_("name"), max_length=100)
+    # A meeting is quorate when more than this share (in percent) of the active members are present.
+    quorum_percent = models.PositiveSmallIntegerField(
+        _("quorum (more than % of members present)"), default=50
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("council")
+        verbose_name_plural = _("councils")
+        ordering = ["area_code", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quorum_percent__lt=100), name="council_quorum_below_100")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CouncilMember(models.Model):
+    council = models.ForeignKey(
+        Council, verbose_name=_("council"), on_delete=models.PROTECT, related_name="members"
+    )
+    role = models.CharField(_("role"), max_length=12, choices=CouncilRole.choices)
+    name = models.CharField(_("name"), max_length=64)
+    team_member = models.ForeignKey(
+        TeamMember,
+        verbose_name=_("team member"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        "residents.Person",
+        verbose_name=_("register person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    organisation = models.CharField(_("organisation"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("council member")
+        verbose_name_plural = _("council members")
+        ordering = ["council", "role", "id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_role_display()})"
+
+
+class Meeting(models.Model):
+    council = models.ForeignKey(
+        Council, verbose_name=_("council"), on_delete=models.PROTECT, related_name="meetings"
+    )
+    held_at = models.DateTimeField(_("held at"))
+    place = models.CharField(_("place"), max_length=100)
+    minutes = models.TextField(_("minutes"), blank=True)
+    present = models.ManyToManyField(CouncilMember, verbose_name=_("members present"), related_name="+")
+    members_count = models.PositiveIntegerField(_("members"), default=0, editable=False)
+    quorate = models.BooleanField(_("quorate"), default=False, editable=False)
+    notice = models.ForeignKey(
+        "notices.Notice",
+        verbose_name=_("public notice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("council meeting")
+        verbose_name_plural = _("council meetings")
+        ordering = ["-held_at", "-id"]
+
+    def __str__(self):
+        return f"{self.council} {self.held_at:%Y-%m-%d}"
+
+
+class AgendaItem(models.Model):
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="agenda"
+    )
+    text = models.CharField(_("agenda item"), max_length=300)
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["meeting", "id"]
+
+
+class VoteChoice(models.TextChoices):
+    FOR = "for", _("For")
+    AGAINST = "against", _("Against")
+    ABSTAIN = "abstain", _("Abstain")
+
+
+class Decision(models.Model):
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="decisions"
+    )
+    text = models.CharField(_("decision"), max_length=500)
+    votes_for = models.PositiveIntegerField(_("for"), default=0)
+    votes_against = models.PositiveIntegerField(_("against"), default=0)
+    votes_abstain = models.PositiveIntegerField(_("abstain"), default=0)
+    passed = models.BooleanField(_("passed"), default=False)
+
+    class Meta:
+        verbose_name = _("council decision")
+        verbose_name_plural = _("council decisions")
+        ordering = ["meeting", "id"]
+
+    def __str__(self):
+        return self.text
+
+
+class Vote(models.Model):
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="votes")
+    member = models.ForeignKey(CouncilMember, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(_("vote"), max_length=8, choices=VoteChoice.choices)
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        ordering = ["decision", "id"]
+        constraints = [models.UniqueConstraint(fields=["decision", "member"], name="vote_once_per_member")]
+
+
+class FollowUp(models.Model):
+    decision = models.ForeignKey(
+        Decision, verbose_name=_("decision"), on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    what = models.CharField(_("what"), max_length=300)
+    who = models.CharField(_("who"), max_length=100)
+    deadline = models.DateField(_("deadline"))
+
+    class Meta:
+        verbose_name = _("follow-up action")
+        verbose_name_plural = _("follow-up actions")
+        ordering = ["deadline", "id"]
+
+
+class CouncilEventKind(models.TextChoices):
+    CREATED = "created", _("Council formed")
+    HELD = "held", _("Meeting recorded")
+    DECIDED = "decided", _("Decision voted")
+    PUBLISHED = "published", _("Decisions published")
+
+
+class CouncilEvent(audit_chain.ChainedLog):
+    """One step of a council, append-only and hash-chained (head in ``CouncilEventHead``)."""
+
+    append_only_message = "Council events are append-only."
+
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="events")
+    meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=12, choices=CouncilEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("council event")
+        verbose_name_plural = _("council events")
+        ordering = ["seq"]
+
+    def chain_content(self) -> dict:
+        return {
+            "council": self.council_id,
+            "meeting": self.meeting_id,
+            "kind": self.kind,
+            "actor": self.actor_id,
+            "at": self.at,
+            "payload": self.payload,
+        }
+
+
+class CouncilEventHead(audit_chain.ChainHead):
+    class Meta:
+        verbose_name = _("council-event chain head")
+        verbose_name_plural = _("council-event chain heads")
+
+
+audit_chain.register(COUNCIL_CHAIN, CouncilEvent, CouncilEventHead)

@@ -3,7 +3,9 @@
 Scope, failing closed: team members, party branches and volunteers belong to a grid (or micro-grid) and are
 seen by whoever holds an area role over it; activities, point rules and rewards belong to a community and are
 seen by the community's staff and those above, and by the grid workers of its grids; ledger entries,
-participations and redemptions follow their volunteer. Department handlers see none of it.
+participations and redemptions follow their volunteer. Councils (and their meetings) are seen like
+activities: by those over the council's area and by the workers of the grids of its community.
+Department handlers see none of it.
 """
 
 import datetime
@@ -15,6 +17,8 @@ from grids.scope import prefix_q, reach, scope_for
 
 from .models import (
     Activity,
+    Council,
+    Meeting,
     MonthlyPoints,
     Participation,
     PartyBranch,
@@ -95,6 +99,17 @@ def rule_scope(user, qs):
 @scope_for(Reward)
 def reward_scope(user, qs):
     return qs.filter(_community_q(user, "community__code"))
+
+
+@scope_for(Council)
+def council_scope(user, qs):
+    """A council of a community is seen by its grids' workers too; one of a micro-grid by those above it."""
+    return qs.filter(_community_q(user, "area_code"))
+
+
+@scope_for(Meeting)
+def meeting_scope(user, qs):
+    return qs.filter(_community_q(user, "council__area_code"))
 
 
 def can_run_desk(user, community) -> bool:

@@ -12,7 +12,14 @@ from residents.models import Person
 from .models import (
     Activity,
     ActivityType,
+    AgendaItem,
+    Council,
+    CouncilMember,
+    CouncilRole,
+    Decision,
     EntryKind,
+    FollowUp,
+    Meeting,
     Participation,
     PartyBranch,
     PointEntry,
@@ -22,6 +29,7 @@ from .models import (
     TeamMember,
     TeamRole,
     Volunteer,
+    VoteChoice,
 )
 
 
@@ -203,3 +211,116 @@ class RankingRowSerializer(serializers.Serializer):
     name = serializers.CharField()
     community = serializers.CharField()
     earned = serializers.IntegerField()
+
+
+# -- councils -----------------------------------------------------------------------------------------------
+
+
+class CouncilMemberSerializer(serializers.ModelSerializer):
+    role = serializers.ChoiceField(choices=CouncilRole.choices)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    name = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    team_member = serializers.PrimaryKeyRelatedField(
+        queryset=TeamMember.objects.select_related("area"), required=False, allow_null=True
+    )
+    person = ScopedPersonField(required=False, allow_null=True)
+
+    class Meta:
+        model = CouncilMember
+        fields = ["id", "role", "role_label", "name", "organisation", "team_member", "person", "is_active"]
+        read_only_fields = ["is_active"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            fields["team_member"].queryset = scoped(request.user, TeamMember.objects.select_related("area"))
+        return fields
+
+
+class CouncilSerializer(serializers.ModelSerializer):
+    area = ScopedAreaField()
+    members = CouncilMemberSerializer(many=True)
+
+    class Meta:
+        model = Council
+        fields = ["id", "area", "name", "quorum_percent", "members", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class AgendaItemSerializer(serializers.ModelSerializer):
+    case = serializers.CharField(
+        source="case.number", required=False, allow_blank=True, allow_null=True, help_text="a case number"
+    )
+
+    class Meta:
+        model = AgendaItem
+        fields = ["id", "text", "case"]
+
+
+class CouncilFollowUpSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FollowUp
+        fields = ["id", "what", "who", "deadline"]
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    follow_ups = CouncilFollowUpSerializer(many=True, read_only=True)
+    votes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "meeting",
+            "text",
+            "votes_for",
+            "votes_against",
+            "votes_abstain",
+            "passed",
+            "votes",
+            "follow_ups",
+        ]
+        read_only_fields = fields
+
+    def get_votes(self, decision) -> dict[str, str]:
+        return {str(v.member_id): v.choice for v in decision.votes.all()}
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    council = serializers.PrimaryKeyRelatedField(queryset=Council.objects.all())
+    present = serializers.PrimaryKeyRelatedField(queryset=CouncilMember.objects.all(), many=True)
+    agenda = AgendaItemSerializer(many=True)
+    decisions = DecisionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "council",
+            "held_at",
+            "place",
+            "agenda",
+            "present",
+            "members_count",
+            "quorate",
+            "minutes",
+            "decisions",
+            "notice",
+        ]
+        read_only_fields = ["members_count", "quorate", "notice"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            fields["council"].queryset = scoped(request.user, Council.objects.select_related("area"))
+        return fields
+
+
+class DecisionInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=500)
+    votes = serializers.DictField(
+        child=serializers.ChoiceField(choices=VoteChoice.choices), help_text="member id → for/against/abstain"
+    )
+    follow_ups = CouncilFollowUpSerializer(many=True, required=False)

@@ -17,13 +17,26 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.models import Case
 from grids.models import CODE_LENGTH, Area, Level
+from grids.scope import scoped
+from notices.models import Audience
+from notices.services import notice_publish
 
 from . import selectors
 from .models import (
     Activity,
     ActivityType,
+    AgendaItem,
+    Council,
+    CouncilEvent,
+    CouncilEventKind,
+    CouncilMember,
+    CouncilRole,
+    Decision,
     EntryKind,
+    FollowUp,
+    Meeting,
     MonthlyPoints,
     Participation,
     PartyBranch,
@@ -34,6 +47,8 @@ from .models import (
     TeamMember,
     TeamRole,
     Volunteer,
+    Vote,
+    VoteChoice,
 )
 
 CHECK_IN_EARLY = datetime.timedelta(hours=1)
@@ -511,3 +526,274 @@ def _replay(previous: Redemption, fingerprint: str) -> Redemption:
     if previous.fingerprint != fingerprint:
         raise ValidationError({"request_token": _("This request token was used for a different redemption.")})
     return previous
+
+
+# -- deliberation councils (议事会 / 四方议事) -------------------------------------------------------------
+
+COUNCIL_LEVELS = (Level.COMMUNITY, Level.GRID, Level.MICROGRID)
+
+
+def _council_event(council, kind, *, actor, meeting=None, payload=None) -> CouncilEvent:
+    event = CouncilEvent(council=council, meeting=meeting, kind=kind, actor=actor, payload=payload or {})
+    event.save()
+    return event
+
+
+def _related(a: str, b: str) -> bool:
+    """Two areas on one line of the tree (one inside the other)."""
+    return a.startswith(b) or b.startswith(a)
+
+
+def council_create(*, actor, area, name: str, members: list[dict], quorum_percent: int = 50) -> Council:
+    """Form a council of a community, grid or micro-grid with its members by role. A member is a team
+    member, a register person, or a named outsider (``name`` with an ``organisation``)."""
+    if area is None or area.level not in COUNCIL_LEVELS or not area.is_active:
+        raise ValidationError({"area": _("Choose an active community, grid or micro-grid.")})
+    if not selectors.can_run_desk(actor, area):
+        raise PermissionDenied(_("Only the community's staff do this."))
+    errors: dict[str, list] = defaultdict(list)
+    if not (name or "").strip():
+        errors["name"].append(_("Give the council a name."))
+    if quorum_percent is None or not 0 <= quorum_percent < 100:
+        errors["quorum_percent"].append(_("The quorum is a share from 0 to 99 per cent."))
+    if len(members or []) < 3:
+        errors["members"].append(_("A council has at least three members."))
+    rows = []
+    for i, m in enumerate(members or [], 1):
+        team_member, person = m.get("team_member"), m.get("person")
+        who = (
+            (m.get("name") or "").strip()
+            or (team_member.name if team_member else "")
+            or (person.name if person else "")
+        )
+        if m.get("role") not in CouncilRole.values:
+            errors["members"].append(_("Member %(n)s: choose a role.") % {"n": i})
+        if not who:
+            errors["members"].append(_("Member %(n)s: give a name.") % {"n": i})
+        if team_member is not None and not _related(team_member.area.code, area.code):
+            errors["members"].append(_("Member %(n)s: the team member works outside this area.") % {"n": i})
+        if person is not None and not _related(person.area.code, area.code):
+            errors["members"].append(_("Member %(n)s: the person lives outside this area.") % {"n": i})
+        rows.append(
+            CouncilMember(
+                role=str(m.get("role") or ""),
+                name=who[:64],
+                team_member=team_member,
+                person=person,
+                organisation=(m.get("organisation") or "").strip()[:100],
+            )
+        )
+    if errors:
+        raise ValidationError(dict(errors))
+    with transaction.atomic():
+        council = Council.objects.create(
+            area=area, area_code=area.code, name=name.strip(), quorum_percent=quorum_percent
+        )
+        for row in rows:
+            row.council = council
+        CouncilMember.objects.bulk_create(rows)
+        _council_event(
+            council,
+            CouncilEventKind.CREATED,
+            actor=actor,
+            payload={"members": len(rows), "quorum": quorum_percent},
+        )
+    return council
+
+
+def is_quorate(council: Council, present: int, members: int) -> bool:
+    """More than ``quorum_percent`` per cent of the active members present."""
+    return members > 0 and present * 100 > council.quorum_percent * members
+
+
+def meeting_hold(
+    *, actor, council, held_at, place: str, present: list, agenda: list[dict], minutes: str = ""
+) -> Meeting:
+    """Record a meeting: when, where, the agenda (free text, a case linked by its number), the members
+    present and the minutes. Whether it was quorate is fixed now, from the members it had that day."""
+    if not selectors.can_run_desk(actor, council.area):
+        raise PermissionDenied(_("Only the community's staff do this."))
+    errors: dict[str, list] = defaultdict(list)
+    if held_at is None or held_at > timezone.now():
+        errors["held_at"].append(_("Record a meeting once it has been held."))
+    if not (place or "").strip():
+        errors["place"].append(_("Say where the council met."))
+    members = {m.pk: m for m in council.members.filter(is_active=True)}
+    present_ids = {getattr(p, "pk", p) for p in present or []}
+    if not present_ids:
+        errors["present"].append(_("Tick the members present."))
+    if present_ids - set(members):
+        errors["present"].append(_("Only the council's members can be present."))
+    items = []
+    for i, item in enumerate(agenda or [], 1):
+        text = (item.get("text") or "").strip()
+        number = (item.get("case") or "").strip()
+        case = None
+        if number:
+            case = scoped(actor, Case.objects.filter(number=number[:32])).first()
+            if case is None:
+                errors["agenda"].append(
+                    _("Item %(n)s: no case %(number)s in your area.") % {"n": i, "number": number}
+                )
+        if not text:
+            errors["agenda"].append(_("Item %(n)s: say what is discussed.") % {"n": i})
+        items.append(AgendaItem(text=text[:300], case=case))
+    if not items:
+        errors["agenda"].append(_("A meeting has at least one agenda item."))
+    if errors:
+        raise ValidationError(dict(errors))
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            council=council,
+            held_at=held_at,
+            place=place.strip(),
+            minutes=(minutes or "").strip(),
+            members_count=len(members),
+            quorate=is_quorate(council, len(present_ids), len(members)),
+            recorded_by=actor,
+        )
+        meeting.present.set(sorted(present_ids))
+        for agenda_item in items:
+            agenda_item.meeting = meeting
+        AgendaItem.objects.bulk_create(items)
+        _council_event(
+            council,
+            CouncilEventKind.HELD,
+            actor=actor,
+            meeting=meeting,
+            payload={"present": len(present_ids), "members": len(members), "quorate": meeting.quorate},
+        )
+    return meeting
+
+
+def decision_record(
+    *, actor, meeting, text: str, votes: dict, follow_ups: list[dict] | None = None
+) -> Decision:
+    """Record a decision with the votes of the members present (``{member id: for|against|abstain}``) and
+    its follow-up actions. Refused without quorum, for a vote of a non-member or an absent member, and once
+    the meeting's decisions are published. Passed when more than half of the members present vote for."""
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().select_related("council__area").get(pk=meeting.pk)
+        if not selectors.can_run_desk(actor, meeting.council.area):
+            raise PermissionDenied(_("Only the community's staff do this."))
+        errors: dict[str, list] = defaultdict(list)
+        if not meeting.quorate:
+            errors["meeting"].append(_("The meeting was not quorate: it cannot decide."))
+        if meeting.notice_id:
+            errors["meeting"].append(_("The meeting's decisions are already published."))
+        if not (text or "").strip():
+            errors["text"].append(_("Say what was decided."))
+        present = set(meeting.present.values_list("pk", flat=True))
+        members = set(meeting.council.members.values_list("pk", flat=True))
+        rows = []
+        for key, choice in (votes or {}).items():
+            member = int(key) if str(key).isdigit() else None
+            if member not in members:
+                errors["votes"].append(_("%(member)s is not a member of this council.") % {"member": key})
+            elif member not in present:
+                errors["votes"].append(
+                    _("Member %(member)s was not present and cannot vote.") % {"member": key}
+                )
+            elif choice not in VoteChoice.values:
+                errors["votes"].append(
+                    _("Member %(member)s: vote for, against or abstain.") % {"member": key}
+                )
+            elif member is not None:
+                rows.append(Vote(member_id=member, choice=choice))
+        if not votes:
+            errors["votes"].append(_("Record the votes of the members present."))
+        actions = []
+        for i, f in enumerate(follow_ups or [], 1):
+            what, who, deadline = (
+                (f.get("what") or "").strip(),
+                (f.get("who") or "").strip(),
+                f.get("deadline"),
+            )
+            if not what or not who or deadline is None:
+                errors["follow_ups"].append(_("Action %(n)s: say what, who and by when.") % {"n": i})
+            elif deadline < meeting.held_at.date():
+                errors["follow_ups"].append(_("Action %(n)s: the deadline is before the meeting.") % {"n": i})
+            else:
+                actions.append(FollowUp(what=what[:300], who=who[:100], deadline=deadline))
+        if errors:
+            raise ValidationError(dict(errors))
+        count = {c: sum(1 for v in rows if v.choice == c) for c in VoteChoice.values}
+        decision = Decision.objects.create(
+            meeting=meeting,
+            text=text.strip(),
+            votes_for=count[VoteChoice.FOR],
+            votes_against=count[VoteChoice.AGAINST],
+            votes_abstain=count[VoteChoice.ABSTAIN],
+            passed=count[VoteChoice.FOR] * 2 > len(present),
+        )
+        for row in rows:
+            row.decision = decision
+        Vote.objects.bulk_create(rows)
+        for action in actions:
+            action.decision = decision
+        FollowUp.objects.bulk_create(actions)
+        _council_event(
+            meeting.council,
+            CouncilEventKind.DECIDED,
+            actor=actor,
+            meeting=meeting,
+            payload={"decision": decision.pk, "for": decision.votes_for, "passed": decision.passed},
+        )
+    return decision
+
+
+def decisions_notice_text(meeting) -> tuple[str, str]:
+    council = meeting.council
+    title = _("%(council)s: decisions of the meeting of %(date)s") % {
+        "council": council.name,
+        "date": timezone.localtime(meeting.held_at).strftime("%Y-%m-%d"),
+    }
+    lines = [
+        _("Held at %(place)s; %(present)s of %(members)s members present.")
+        % {"place": meeting.place, "present": meeting.present.count(), "members": meeting.members_count}
+    ]
+    for i, d in enumerate(meeting.decisions.prefetch_related("follow_ups").order_by("id"), 1):
+        result = _("passed") if d.passed else _("not passed")
+        lines.append(
+            _("%(n)s. %(text)s (for %(for)s, against %(against)s, abstain %(abstain)s: %(result)s)")
+            % {
+                "n": i,
+                "text": d.text,
+                "for": d.votes_for,
+                "against": d.votes_against,
+                "abstain": d.votes_abstain,
+                "result": result,
+            }
+        )
+        for f in d.follow_ups.all():
+            lines.append(
+                _("   Follow-up: %(what)s; by %(who)s before %(deadline)s")
+                % {"what": f.what, "who": f.who, "deadline": f.deadline.isoformat()}
+            )
+    return title[:200], "\n".join(lines)
+
+
+def decisions_publish(*, actor, meeting) -> Meeting:
+    """Publish the meeting's decisions as a public notice to the council's area (the citizens' notices page
+    for the area shows it). Once: a published meeting takes no more decisions."""
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().select_related("council__area").get(pk=meeting.pk)
+        if not selectors.can_run_desk(actor, meeting.council.area):
+            raise PermissionDenied(_("Only the community's staff do this."))
+        if meeting.notice_id:
+            raise ValidationError({"meeting": _("The meeting's decisions are already published.")})
+        if not meeting.decisions.exists():
+            raise ValidationError({"meeting": _("The meeting has no decisions to publish.")})
+        title, body = decisions_notice_text(meeting)
+        meeting.notice = notice_publish(
+            sender=actor, audience=Audience.PUBLIC, area=meeting.council.area, title=title, body=body
+        )
+        meeting.save(update_fields=["notice"])
+        _council_event(
+            meeting.council,
+            CouncilEventKind.PUBLISHED,
+            actor=actor,
+            meeting=meeting,
+            payload={"notice": meeting.notice_id},
+        )
+    return meeting

@@ -12,4 +12,7 @@ urlpatterns = [
     path("volunteers/new/", views.volunteer_new, name="volunteer-new"),
     path("volunteers/<int:pk>/", views.volunteer_detail, name="volunteer"),
     path("grids/<str:code>/team/", views.team, name="team"),
+    path("councils/", views.councils, name="councils"),
+    path("meetings/<int:pk>/", views.meeting_detail, name="meeting"),
+    path("meetings/<int:pk>/publish/", views.meeting_publish, name="meeting-publish"),
 ]

@@ -22,7 +22,19 @@ from residents.models import Person
 
 from . import selectors, services
 from .forms import ActivityForm, AdjustForm, RedeemForm, RewardForm, RuleForm, TeamMemberForm, VolunteerForm
-from .models import Activity, Participation, PartyBranch, PointRule, Reward, TeamMember, TeamRole, Volunteer
+from .models import (
+    Activity,
+    Council,
+    Meeting,
+    Participation,
+    PartyBranch,
+    PointRule,
+    Reward,
+    TeamMember,
+    TeamRole,
+    Volunteer,
+    VoteChoice,
+)
 
 MAX_ID = 2**63 - 1
 
@@ -335,6 +347,104 @@ def _by_role(members):
     for m in members:
         groups[m.role].append(m)
     return [(TeamRole(role).label, rows) for role, rows in groups.items() if rows]
+
+
+# -- deliberation councils ---------------------------------------------------------------------------------
+
+
+@login_required
+def councils(request):
+    """The councils in the user's view, each with its members by role and its latest meetings."""
+    rows = scoped(request.user, Council.objects.select_related("area")).prefetch_related("members")
+    latest = {}
+    for m in scoped(request.user, Meeting.objects.filter(council__in=rows)).order_by("-held_at")[:200]:
+        latest.setdefault(m.council_id, []).append(m)
+    return render(
+        request,
+        "community/councils.html",
+        {"rows": [(c, latest.get(c.pk, [])[:5]) for c in rows.order_by("area_code", "id")[:100]]},
+    )
+
+
+@login_required
+def meeting_detail(request, pk):
+    """A meeting: agenda, members present and absent, quorum, minutes, decisions with each member's vote
+    and follow-ups; the desk records a decision and publishes the decisions."""
+    meeting = get_object_or_404(
+        scoped(request.user, Meeting.objects.select_related("council__area", "notice")), pk=min(pk, MAX_ID)
+    )
+    desk = selectors.can_run_desk(request.user, meeting.council.area)
+    present = list(meeting.present.order_by("role", "id"))
+    errors: list[str] = []
+    if request.method == "POST":
+        if not desk:
+            raise PermissionDenied
+        votes = {
+            str(m.pk): request.POST.get(f"vote-{m.pk}") for m in present if request.POST.get(f"vote-{m.pk}")
+        }
+        follow_ups = []
+        if (request.POST.get("what") or "").strip():
+            try:
+                deadline = datetime.date.fromisoformat(request.POST.get("deadline") or "")
+            except ValueError:
+                deadline = None
+            follow_ups.append(
+                {"what": request.POST.get("what"), "who": request.POST.get("who"), "deadline": deadline}
+            )
+        try:
+            services.decision_record(
+                actor=request.user,
+                meeting=meeting,
+                text=(request.POST.get("text") or "")[:500],
+                votes=votes,
+                follow_ups=follow_ups,
+            )
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, _("Decision recorded."))
+            return redirect("community:meeting", pk=meeting.pk)
+    decisions = meeting.decisions.prefetch_related("votes", "follow_ups").order_by("id")
+    members = list(meeting.council.members.order_by("role", "id"))
+    present_ids = {m.pk for m in present}
+    table = [
+        (
+            d,
+            [
+                (m, next((v.get_choice_display() for v in d.votes.all() if v.member_id == m.pk), "—"))
+                for m in present
+            ],
+        )
+        for d in decisions
+    ]
+    return render(
+        request,
+        "community/meeting.html",
+        {
+            "meeting": meeting,
+            "council": meeting.council,
+            "agenda": meeting.agenda.select_related("case").order_by("id"),
+            "present": present,
+            "absent": [m for m in members if m.pk not in present_ids],
+            "table": table,
+            "desk": desk,
+            "errors": errors,
+            "choices": VoteChoice.choices,
+            "posted": request.POST,
+        },
+    )
+
+
+@login_required
+@require_POST
+def meeting_publish(request, pk):
+    meeting = get_object_or_404(scoped(request.user, Meeting.objects.all()), pk=min(pk, MAX_ID))
+    _post_action(
+        request,
+        lambda: services.decisions_publish(actor=request.user, meeting=meeting),
+        _("The decisions are published on the citizens' notices page."),
+    )
+    return redirect("community:meeting", pk=meeting.pk)
 
 
 # -- without login ----------------------------------------------------------------------------------------

@@ -215,14 +215,8 @@ class DutyEvent(audit_chain.ChainedLog):
         }
 
 
-class DutyEventHead(models.Model):
+class DutyEventHead(audit_chain.ChainHead):
     """The sealed head (last seq and hash) of the duty-event chain."""
-
-    chain = models.CharField(max_length=32, primary_key=True)
-    seq = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, blank=True)
-    key_id = models.CharField(max_length=32, blank=True)
-    mac = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("duty-event chain head")

@@ -171,6 +171,20 @@ class ChainedLogQuerySet(models.QuerySet):
         return objs
 
 
+class ChainHead(models.Model):
+    """The sealed head of one chain: its last ``seq`` and ``hash``, and the ``mac`` sealing both under the
+    key ``key_id``. A concrete head names itself (``verbose_name``) and is ``register``ed with its log."""
+
+    chain = models.CharField(max_length=32, primary_key=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, blank=True)
+    key_id = models.CharField(max_length=32, blank=True)
+    mac = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class ChainedLog(models.Model):
     """An append-only log chained in its table: the columns, the manager and the writes every chained log
     shares. A concrete log gives ``chain_content()`` and ``append_only_message`` and is ``register``ed

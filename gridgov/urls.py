@@ -58,6 +58,8 @@ urlpatterns = [
     path("duty/", include("duty.urls")),
     path("mediation/", include("mediation.urls")),
     path("basemap/notice/hide/", views.basemap_notice_hide, name="basemap-notice-hide"),
+    path("manifest.webmanifest", views.web_manifest, name="web-manifest"),
+    path("sw.js", views.service_worker, name="service-worker"),
     path("", views.home, name="home"),
 ]
 # No /media/ route, not even under DEBUG: case photos and import files are personal information, served

@@ -2,10 +2,14 @@
 latest reports — whatever mix of roles they hold."""
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import Case
 from cases.views.queues import WORKER_ROLES, queue_counts
@@ -94,3 +98,39 @@ def basemap_notice_hide(request):
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         target = reverse("home")
     return redirect(target)
+
+
+# --- The phone offline (issue 23): an installable app and its service worker ---------------------------
+
+
+@require_GET
+def web_manifest(request):
+    """The web app manifest: installable as 网格通, opening on the home page."""
+    body = {
+        "name": _("GridGov worker"),
+        "short_name": _("GridGov worker"),
+        "lang": "zh-CN",
+        "start_url": reverse("home"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#c0392b",
+        "icons": [
+            {"src": static(f"icons/icon-{n}.png"), "sizes": f"{n}x{n}", "type": "image/png"}
+            for n in (192, 512)
+        ],
+    }
+    return JsonResponse(
+        body, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False}
+    )
+
+
+@require_GET
+def service_worker(request):
+    """static/js/sw.js served from the site root, so that it may control every page (its scope is "/")."""
+    path = finders.find("js/sw.js")
+    with open(path, encoding="utf-8") as f:
+        response = HttpResponse(f.read(), content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response

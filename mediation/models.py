@@ -336,13 +336,7 @@ class DisputeEvent(audit_chain.ChainedLog):
         }
 
 
-class DisputeEventHead(models.Model):
-    chain = models.CharField(max_length=32, primary_key=True)
-    seq = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, blank=True)
-    key_id = models.CharField(max_length=32, blank=True)
-    mac = models.CharField(max_length=64, blank=True)
-
+class DisputeEventHead(audit_chain.ChainHead):
     class Meta:
         verbose_name = _("dispute-event chain head")
         verbose_name_plural = _("dispute-event chain heads")

@@ -488,14 +488,8 @@ def pii_log_content(row) -> dict:
     }
 
 
-class PiiAccessLogHead(models.Model):
+class PiiAccessLogHead(audit_chain.ChainHead):
     """The sealed head (last seq and hash) of the access-log chain: a deleted tail shows against it."""
-
-    chain = models.CharField(max_length=32, primary_key=True)
-    seq = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, blank=True)
-    key_id = models.CharField(max_length=32, blank=True)
-    mac = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("access-log chain head")

@@ -185,14 +185,8 @@ class RiskWarningEvent(audit_chain.ChainedLog):
         }
 
 
-class WarningEventHead(models.Model):
+class WarningEventHead(audit_chain.ChainHead):
     """The sealed head (last seq and hash) of the warning-event chain."""
-
-    chain = models.CharField(max_length=32, primary_key=True)
-    seq = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, blank=True)
-    key_id = models.CharField(max_length=32, blank=True)
-    mac = models.CharField(max_length=64, blank=True)
 
 
 WARNING_EVENT_CHAIN = "risk_warning"

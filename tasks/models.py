@@ -349,14 +349,8 @@ class TaskEvent(audit_chain.ChainedLog):
         }
 
 
-class TaskEventHead(models.Model):
+class TaskEventHead(audit_chain.ChainHead):
     """The sealed head (last seq and hash) of the task-event chain."""
-
-    chain = models.CharField(max_length=32, primary_key=True)
-    seq = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, blank=True)
-    key_id = models.CharField(max_length=32, blank=True)
-    mac = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("task-event chain head")

@@ -20,7 +20,8 @@ LAYERS = [
     {"dispatch", "residents"},  # dispatch reacts to cases' signals; residents report cases from visits
     {"command"},  # the command map and the patrol tracks (below fieldwork, which reads the tracks)
     {"fieldwork"},  # grid days and work logs (issue 19): below assessment, whose worker composite reads it
-    {"assessment", "intake", "mediation", "notices", "tasks", "community"},  # issues 19, 20
+    {"notices"},  # notices (issue 19): below community, whose councils publish their decisions through it
+    {"assessment", "intake", "mediation", "tasks", "community"},  # issues 19, 20
     {"open311", "risk"},  # risk: scores, hotspots, warnings and the big screen read many apps (issue 21)
     {"gridgov.site"},
 ]

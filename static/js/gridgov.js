@@ -77,6 +77,9 @@
     var form = ev.target;
     if (!form.matches("[data-retry-form]") || !window.fetch || !window.FormData) return;
     ev.preventDefault();
+    // Without a connection the report waits on this phone (static/js/offline.js) and is sent later.
+    var offline = window.GGOffline && form.matches("[data-offline-queue]");
+    if (offline && navigator.onLine === false) { GGOffline.queue(form); return; }
     var button = $("button[type=submit]", form);
     var failed = $(".send-failed", form);
     button.disabled = true; failed.hidden = true;
@@ -85,7 +88,7 @@
         if (resp.redirected) { location.assign(resp.url); return; }
         return resp.text().then(function (html) { swapForm(form, html); });
       })
-      .catch(function () { failed.hidden = false; })
+      .catch(function () { if (offline) GGOffline.queue(form); else failed.hidden = false; })
       .then(function () { button.disabled = false; });
   });
 

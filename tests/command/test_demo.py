@@ -22,3 +22,9 @@ def test_the_demo_walks_some_workers_inside_their_grids_deterministically(tree):
     )
     assert again == points
     assert len(active_last_positions(tree.users["centre"])) >= 1
+
+
+def test_the_first_grids_worker_walks_for_the_demo_login(tree):
+    demo.build(district=tree.district, seed=7, workers=1)
+    walker = PatrolLast.objects.get()
+    assert walker.user == tree.users["worker"]  # the worker of tree.grids[0], the first grid

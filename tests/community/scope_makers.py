@@ -90,6 +90,37 @@ def _branch(tree, i):
     return services.party_branch_create(actor=_root(), area=tree.grids[i], name=f"第{i}网格党支部")
 
 
+def _council(tree, i):
+    from community import services
+
+    return services.council_create(
+        actor=_root(),
+        area=tree.grids[i].parent,
+        name=f"四方议事会{next(_seq)}",
+        members=[
+            {"role": "party", "name": "刘书记"},
+            {"role": "property", "name": "陈经理"},
+            {"role": "owners", "name": "周主任"},
+        ],
+    )
+
+
+def _meeting(tree, i):
+    from django.utils import timezone
+
+    from community import services
+
+    council = _council(tree, i)
+    return services.meeting_hold(
+        actor=_root(),
+        council=council,
+        held_at=timezone.now() - timedelta(days=1),
+        place="会议室",
+        present=list(council.members.all()),
+        agenda=[{"text": "停车"}],
+    )
+
+
 MAKERS = {
     "community-team-member": lambda tree, i: _member(tree, i).pk,
     "community-party-branch": lambda tree, i: _branch(tree, i).pk,
@@ -99,5 +130,7 @@ MAKERS = {
     "community-reward": lambda tree, i: _reward(tree, i).pk,
     "community-activity": lambda tree, i: _activity(tree, i).pk,
     "community-redemption": lambda tree, i: _redemption(tree, i).pk,
+    "community-council": lambda tree, i: _council(tree, i).pk,
+    "community-meeting": lambda tree, i: _meeting(tree, i).pk,
 }
 EXEMPT: dict[str, str] = {}

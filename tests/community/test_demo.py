@@ -4,7 +4,16 @@ import io
 import pytest
 
 from community import demo, selectors
-from community.models import Activity, MonthlyPoints, PointEntry, TeamMember, Volunteer
+from community.models import (
+    Activity,
+    Council,
+    Decision,
+    Meeting,
+    MonthlyPoints,
+    PointEntry,
+    TeamMember,
+    Volunteer,
+)
 from gridgov import audit_chain
 from residents.models import Person
 
@@ -22,7 +31,10 @@ def test_the_demo_gives_teams_and_volunteers_a_year_of_points(tree):
     assert TeamMember.objects.filter(role="community_police").count() == len(tree.grids)
     assert Volunteer.objects.count() == 4 * demo.VOLUNTEERS_PER_COMMUNITY
     assert Activity.objects.filter(status="open").count() == 4
-    assert audit_chain.breaks(["point_entries"]) == []
+    assert audit_chain.breaks(["point_entries", "council_events"]) == []
+    # two councils, a meeting each with decisions; the first's published to the residents
+    assert Council.objects.count() == 2 and Meeting.objects.filter(quorate=True).count() == 2
+    assert Decision.objects.count() == 4 and Meeting.objects.filter(notice__isnull=False).count() == 1
     # balances and tallies agree with the ledger
     for v in Volunteer.objects.all():
         entries = list(PointEntry.objects.filter(volunteer=v).order_by("seq"))
