@@ -349,6 +349,36 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
             ),
             models.Index(fields=["closed_at"], condition=Q(closed_at__isnull=False), name="case_closed_at"),
             models.Index(fields=["reported_at"], name="case_reported_at"),
+            # The big screen's "today / this month by step": each step's cases in a time range, counted per
+            # area from the index alone (risk/screen.py).
+            *(
+                models.Index(
+                    fields=[step],
+                    include=["area_code"],
+                    condition=Q(**{f"{step}__isnull": False}),
+                    name=f"case_{step}",
+                )
+                for step in ("filed_at", "dispatched_at", "handled_at")
+            ),
+            # The overdue and supervised lists (command map, big screen): the open red / supervised cases in
+            # deadline order, read from the head of a small index instead of sorting every open case.
+            models.Index(
+                fields=["stage_due_at", "id"],
+                condition=Q(status__in=OPEN, alert="red"),
+                name="case_open_red_due",
+            ),
+            models.Index(
+                fields=["stage_due_at", "id"],
+                condition=Q(status__in=OPEN, is_supervised=True),
+                name="case_open_supervised_due",
+            ),
+            # The big screen's live cases (alerts first, newest first, bounded): the head of this index alone.
+            models.Index(
+                fields=["alert", "id"],
+                include=["area_code", "lat", "lon", "is_supervised"],
+                condition=Q(status__in=OPEN, lat__isnull=False),
+                name="case_open_live",
+            ),
         ]
 
     def __str__(self):

@@ -7,6 +7,7 @@ and cases (bench/bench_screen.py); the counts and lists the command map already 
 """
 
 import hashlib
+from collections import Counter
 from datetime import datetime, time, timedelta
 
 from django.core.cache import cache
@@ -27,16 +28,16 @@ from .models import Hotspot, RiskScore, RiskWarning
 SCREEN_ROLES = (Role.DISTRICT_CENTRE, Role.STREET_STAFF)
 GRID_LEN = CODE_LENGTH[Level.GRID]
 TREND_DAYS = 30
-# Steps of cases reported within this many days count in "today / this month by step": a case filed,
-# dispatched or handled this month was reported within it (its unindexed stage times are then read by the
-# reported_at index, not by a scan of the whole table). Closings are counted by their own index.
-STEP_LOOKBACK = timedelta(days=120)
+# "Today / this month by step": each step's time has an index of its own (cases 0013, partial, with the
+# area code included), so each step is one index range count, whatever the table's size.
 STEPS = ("reported_at", "filed_at", "dispatched_at", "handled_at")
 STEPS_SHORT = [field[:-3] for field in STEPS]
-# Today's steps count the cases reported within this many days (a case filed or handled today was).
-TODAY_LOOKBACK = timedelta(days=30)
 LIVE_LIMIT = 300
 LIST_LIMIT = 8
+# Every screen watching the same areas shares each panel's figures for this long (they poll every 30 s):
+# N screens cost one computation per panel per slot.
+PANEL_CACHE_SECONDS = 15
+live_cache = cache  # the panels' shared cache (bench/bench_screen.py swaps it to measure the work itself)
 
 
 def screen_roots(user) -> list[str]:
@@ -56,6 +57,23 @@ def _cases(roots):
     return Case.objects.filter(prefix_q("area_code", roots))
 
 
+def _closed(roots):
+    return _cases(roots).filter(status__in=[Status.CLOSED, Status.EVALUATED])
+
+
+def _month_so_far(kind, roots, now, count) -> Counter:
+    """``count(since, until)`` (a Counter) over this month: the finished days computed once a day (cached
+    until midnight, shared by every screen of the same areas), today's on every computation."""
+    today = _midnight(now)
+    month = today.replace(day=1)
+    key = _day_key(kind, roots, today)
+    before = cache.get(key)
+    if before is None:
+        before = count(month, today) if today > month else Counter()
+        cache.set(key, before, _until_midnight(now))
+    return before + count(today, now + timedelta(seconds=1))
+
+
 def _names(codes) -> dict:
     return dict(Area.objects.filter(code__in=set(codes)).values_list("code", "name"))
 
@@ -71,13 +89,12 @@ def _until_midnight(now) -> int:
     return max(60, int((_midnight(now) + timedelta(days=1) - now).total_seconds()))
 
 
-def _step_counts(roots, since, until, lookback) -> dict:
-    """Cases that reached each step in [since, until): one pass over the cases reported since ``lookback``."""
-    counts = {
-        field[:-3]: Count("id", filter=Q(**{f"{field}__gte": since, f"{field}__lt": until}))
+def _step_counts(roots, since, until) -> dict:
+    """Cases that reached each step in [since, until): one range count per step, each off its own index."""
+    return {
+        field[:-3]: _cases(roots).filter(**{f"{field}__gte": since, f"{field}__lt": until}).count()
         for field in STEPS
     }
-    return _cases(roots).filter(reported_at__gte=since - lookback).aggregate(**counts)
 
 
 def counts(user, roots, now) -> dict:
@@ -88,24 +105,22 @@ def counts(user, roots, now) -> dict:
     key = _day_key("steps", roots, today)
     before = cache.get(key)
     if before is None:
-        before = (
-            _step_counts(roots, month, today, STEP_LOOKBACK)
-            if today > month
-            else dict.fromkeys(STEPS_SHORT, 0)
-        )
+        before = dict.fromkeys([*STEPS_SHORT, "closed"], 0)
+        if today > month:
+            before = _step_counts(roots, month, today)
+            before["closed"] = _closed(roots).filter(closed_at__gte=month, closed_at__lt=today).count()
         cache.set(key, before, _until_midnight(now))
-    live = _step_counts(roots, today, now + timedelta(seconds=1), TODAY_LOOKBACK)
+    live = _step_counts(roots, today, now + timedelta(seconds=1))
     found = {f"{k}_today": live[k] for k in STEPS_SHORT} | {
         f"{k}_month": before[k] + live[k] for k in STEPS_SHORT
     }
-    closed = Q(status__in=[Status.CLOSED, Status.EVALUATED])
-    found |= (
-        _cases(roots)
-        .filter(closed, closed_at__gte=month)
-        .aggregate(closed_today=Count("id", filter=Q(closed_at__gte=today)), closed_month=Count("id"))
-    )
-    now_counts = board.board_counts(user, roots, now=now)
-    return {"now": {k: now_counts[k] for k in ("open", "warning", "overdue", "supervised")}, "steps": found}
+    found["closed_today"] = _closed(roots).filter(closed_at__gte=today).count()
+    found["closed_month"] = before["closed"] + found["closed_today"]
+    # The open figures are the sums of the command map's per-grid load (shared with the map panel for 15 s):
+    # every open case counts in exactly one group, so one pass over the open cases serves both panels.
+    load = board.grid_load(user, roots).values()
+    now_counts = {k: sum(g[k] for g in load) for k in ("open", "warning", "overdue", "supervised")}
+    return {"now": now_counts, "steps": found}
 
 
 def _case_row(case, now):
@@ -170,39 +185,49 @@ def trend(user, roots, now) -> dict:
 
 
 def categories(user, roots, now) -> dict:
-    """The month's most reported categories."""
-    month = _midnight(now).replace(day=1)
-    rows = (
-        _cases(roots)
-        .filter(reported_at__gte=month)
-        .values("category__name")
-        .annotate(n=Count("id"))
-        .order_by("-n", "category__name")[:8]
-    )
-    return {"top": [{"name": r["category__name"], "count": r["n"]} for r in rows]}
+    """The month's most reported categories (the finished days once a day, today on every computation)."""
+
+    def count(since, until):
+        return Counter(
+            dict(
+                _cases(roots)
+                .filter(reported_at__gte=since, reported_at__lt=until)
+                .values("category__name")
+                .annotate(n=Count("id"))
+                .order_by()
+                .values_list("category__name", "n")
+            )
+        )
+
+    rows = sorted(_month_so_far("categories", roots, now, count).items(), key=lambda r: (-r[1], r[0]))[:8]
+    return {"top": [{"name": name, "count": n} for name, n in rows]}
 
 
 def ranking(user, roots, now) -> dict:
     """红黑榜: the black list is the grids of highest risk on the latest day; the red list the grids that
-    closed most cases on time this month."""
+    closed most cases on time this month (the finished days once a day, today on every computation)."""
     day = RiskScore.objects.filter(prefix_q("area_code", roots)).aggregate(d=Max("day"))["d"]
     black = (
         RiskScore.objects.filter(prefix_q("area_code", roots), day=day).order_by("-score", "area_code")[:5]
         if day
         else []
     )
-    month = _midnight(now).replace(day=1)
-    red = (
-        _cases(roots)
-        .filter(
-            status__in=[Status.CLOSED, Status.EVALUATED], closed_at__gte=month, close_type=CloseType.NORMAL
+
+    def count(since, until):
+        return Counter(
+            dict(
+                _closed(roots)
+                .filter(closed_at__gte=since, closed_at__lt=until, close_type=CloseType.NORMAL)
+                .annotate(g=Substr("area_code", 1, GRID_LEN))
+                .values("g")
+                .annotate(n=Count("id"))
+                .order_by()
+                .values_list("g", "n")
+            )
         )
-        .annotate(g=Substr("area_code", 1, GRID_LEN))
-        .values("g")
-        .annotate(n=Count("id"))
-        .order_by("-n", "g")[:5]
-    )
-    red = list(red)
+
+    by_grid = _month_so_far("red", roots, now, count)
+    red = [{"g": g, "n": n} for g, n in sorted(by_grid.items(), key=lambda r: (-r[1], r[0]))[:5]]
     names = _names([s.area_code for s in black] + [r["g"] for r in red])
     return {
         "black": [
@@ -313,3 +338,19 @@ PANELS = {
     "residents": residents,
     "tasks": tasks,
 }
+
+
+def panel_data(panel, user, roots, now) -> tuple[datetime, dict]:
+    """(when computed, one panel's figures), shared by every screen watching the same roots for
+    ``PANEL_CACHE_SECONDS``.
+
+    Sharing is safe for the same reason as the command map's live counts: every figure is cut to the roots'
+    subtrees, which lie inside the case scope of every user whose screen roots they are."""
+    digest = hashlib.sha1(",".join(roots).encode()).hexdigest()[:16]
+    slot = int(now.timestamp()) // PANEL_CACHE_SECONDS
+    key = f"screen:panel:{panel}:{digest}:{slot}"
+    found = live_cache.get(key)
+    if found is None:
+        found = (now, PANELS[panel](user, roots, now))
+        live_cache.set(key, found, PANEL_CACHE_SECONDS)
+    return found

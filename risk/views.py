@@ -188,16 +188,15 @@ def screen_page(request):
 @require_GET
 def screen_panel(request, panel):
     """One panel's data: ``{"panel", "updated_at", "data"}``; an unknown panel is a 404."""
-    fn = screen.PANELS.get(panel)
-    if fn is None:
+    if panel not in screen.PANELS:
         raise Http404
     roots = _screen_roots(request)
-    now = timezone.now()
+    at, data = screen.panel_data(panel, request.user, roots, timezone.now())
     return JsonResponse(
         {
             "panel": panel,
-            "updated_at": timezone.localtime(now).isoformat(),
-            "data": fn(request.user, roots, now),
+            "updated_at": timezone.localtime(at).isoformat(),
+            "data": data,
         }
     )
 
