@@ -198,7 +198,7 @@ def _insert_records(cursor, first, last, n_grids, n_cats, n_depts):
         responded_at, responded_on_time, file_due_at, filed_at, filed_on_time, voided_at, voided_after_filing,
         self_handled, dispatched_at, dispatched_on_time, returned, handle_due_at, handled_at, handled_on_time,
         handling_seconds, extended, reworked, verified_on_time, closing_due_at, closed_at, closed_on_time,
-        close_type, suspended_at, reopened, satisfaction, built_at)
+        close_type, suspended_at, reopened, satisfaction, request_type, built_at)
         SELECT c.id, gr.code, left(gr.code, 12), left(gr.code, 9), left(gr.code, 6), cat.id, cat.major,
         CASE WHEN s < 46 THEN 'patrol' WHEN s < 60 THEN 'citizen' WHEN s < 72 THEN 'hotline'
              WHEN s < 84 THEN 'self_handled' WHEN s < 92 THEN 'visit' ELSE 'sensor' END,
@@ -230,6 +230,9 @@ def _insert_records(cursor, first, last, n_grids, n_cats, n_depts):
         CASE WHEN b < 84 THEN (CASE WHEN g % 100 < 62 THEN 'satisfied'
                                     WHEN g % 100 < 80 THEN 'basically_satisfied'
                                     WHEN g % 100 < 87 THEN 'dissatisfied' ELSE 'no_response' END) ELSE '' END,
+        CASE WHEN s >= 60 AND s < 72
+             THEN (ARRAY['consult', 'help', 'complaint', 'tip_off', 'suggestion', 'praise'])[1 + g % 6]
+             ELSE '' END,
         now()
         FROM (SELECT g, (hashint4(g + 3) & 2147483647) % 100 AS b, (hashint4(g + 4) & 2147483647) % 100 AS s
           FROM generate_series({first}, {last}) AS g) AS x
