@@ -12,5 +12,7 @@ urlpatterns = [
     path("screen/", views.screen_page, name="screen"),
     path("population/", views.population_page, name="population"),
     path("population.xlsx", views.population_xlsx, name="population-xlsx"),
+    path("cases/", views.case_statistics_page, name="case-stats"),
+    path("cases.xlsx", views.case_statistics_xlsx, name="case-stats-xlsx"),
     path("screen/<slug:panel>.json", views.screen_panel, name="screen-panel"),
 ]

@@ -2,6 +2,8 @@
 cases, early warnings to acknowledge and close) and the centre's settings. Thin: the same selectors and
 services as the API; refusals come back next to their fields."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from grids.models import Area, Level
 from grids.scope import reach, scoped
 
-from . import population, screen, selectors, services
+from . import case_stats, population, screen, selectors, services
 from .forms import CloseForm, SettingsForm
 from .models import RiskLevel, RiskWarning
 
@@ -278,4 +280,53 @@ def population_xlsx(request):
         body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="population-{area.code}.xlsx"'
+    return response
+
+
+# --- Case statistics -------------------------------------------------------------------------------------
+
+
+def _stats_month(request):
+    """The month asked for (?month=YYYY-MM), this month without one; None and an error when malformed."""
+    raw = str(request.GET.get("month", "")).strip()
+    if not raw:
+        return timezone.localdate().replace(day=1), ""
+    try:
+        month = dt.datetime.strptime(raw, "%Y-%m").date()
+    except ValueError:
+        return None, _("Give a month as YYYY-MM, e.g. 2026-11.")
+    if not 2000 <= month.year <= 2099:
+        return None, _("Give a month between 2000 and 2099.")
+    return month, ""
+
+
+@login_required
+@require_GET
+def case_statistics_page(request):
+    area, roots = _population_area(request)
+    month, error = _stats_month(request)
+    stats = case_stats.statistics(area, month) if month else None
+    up = area.parent if area.parent_id and any(area.parent.code.startswith(r) for r in roots) else None
+    context = {
+        "area": area,
+        "stats": stats,
+        "up": up,
+        "month_error": error,
+        "month_raw": request.GET.get("month", ""),
+    }
+    return render(request, "risk/case_stats.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_GET
+def case_statistics_xlsx(request):
+    area, _roots = _population_area(request)
+    month, error = _stats_month(request)
+    if error:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    body = case_stats.statistics_xlsx(case_stats.statistics(area, month))
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="cases-{area.code}-{month:%Y-%m}.xlsx"'
     return response
