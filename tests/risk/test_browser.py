@@ -48,6 +48,8 @@ def test_the_big_screen_draws_every_panel_and_says_which_failed(
     page.goto(f"{base}/risk/screen/")
     page.wait_for_function("() => document.querySelectorAll('[data-updated]').length >= 7")
     page.wait_for_function("() => Number(document.getElementById('s-map').dataset.gridsDrawn) >= 4")
+    # The failing panel answers on its own time: wait for it to say so (the others need not wait for it).
+    page.wait_for_selector("[data-panel=tasks] .s-failed")
     assert page.locator("[data-panel=tasks] .s-failed").is_visible()
     assert page.locator("[data-panel=counts] .s-big").is_visible()
     assert page.locator("#s-updated").inner_text() != "—"
