@@ -20,6 +20,7 @@ approved, number refused: retrying cannot help); ``SmsRetry`` (throttling, timeo
 is an attempt the caller's outbox retries after its back-off.
 """
 
+import abc
 import base64
 import hashlib
 import hmac
@@ -59,12 +60,14 @@ def template_id(purpose: str) -> str:
     return config().get("TEMPLATES", {}).get(purpose, purpose)
 
 
-class Gateway:
+class Gateway(abc.ABC):
+    """What every SMS provider does; ``GATEWAYS`` names the concrete ones."""
+
     name = ""
 
+    @abc.abstractmethod
     def send(self, phone: str, purpose: str, params: dict) -> str:
         """Send one message; returns the provider's message id."""
-        raise NotImplementedError
 
 
 class ConsoleGateway(Gateway):
