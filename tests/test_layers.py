@@ -18,10 +18,12 @@ LAYERS = [
     {"worktime"},  # the working-time calendar and deadline arithmetic
     {"cases", "duty"},  # the case, its workflow, events and pages; duty rosters (issue 19 §3)
     {"dispatch", "residents"},  # dispatch reacts to cases' signals; residents report cases from visits
-    {"command"},  # the command map and the patrol tracks (below fieldwork, which reads the tracks)
+    # the command map and the patrol tracks (below fieldwork, which reads the tracks); tasks and campaigns
+    # (issue 19 §2), below fieldwork and community, whose grid-day findings and council follow-ups become tasks
+    {"command", "tasks"},
     {"fieldwork"},  # grid days and work logs (issue 19): below assessment, whose worker composite reads it
     {"notices"},  # notices (issue 19): below community, whose councils publish their decisions through it
-    {"assessment", "intake", "mediation", "tasks", "community"},  # issues 19, 20
+    {"assessment", "intake", "mediation", "community"},  # issues 19, 20
     {"open311", "risk"},  # risk: scores, hotspots, warnings and the big screen read many apps (issue 21)
     {"gridgov.site"},
 ]
