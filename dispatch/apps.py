@@ -7,14 +7,18 @@ class DispatchConfig(AppConfig):
     verbose_name = _("Command centre")
 
     def ready(self):
+        from datetime import timedelta
+
         from cases.workflow import condition_register
         from gridgov.observability import gauge_register
+        from grids.retention import access_logs_purge
 
         from . import (
             metrics,
             receivers,  # noqa: F401  (listens to cases.signals.case_changed; loads routing's suggestions)
             selectors,  # noqa: F401  (registers access scopes and a department's reach into cases)
             services,
+            sweep,
             views,  # noqa: F401  (adds the whistle forms to the case page)
         )
 
@@ -28,3 +32,5 @@ class DispatchConfig(AppConfig):
         gauge_register(
             "gridgov_outbox_backlog", "Notification deliveries pending and due", metrics.outbox_backlog
         )
+        # Login access logs past their period (grids/retention.py, docs/domain.md §12: grids sits below the sweep), hourly.
+        sweep.step_register("retention_access_logs", access_logs_purge, every=timedelta(hours=1))

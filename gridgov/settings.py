@@ -390,6 +390,9 @@ GRIDGOV = {
     "HOTLINE_RETURN_HOURS": env.int("GRIDGOV_HOTLINE_RETURN_HOURS", default=24),
     # Patrol tracks are sensitive personal information: kept this many days, then deleted.
     "TRACK_RETENTION_DAYS": env.int("GRIDGOV_TRACK_RETENTION_DAYS", default=30),
+    # Login access logs (django-axes' AccessLog, AccessFailureLog): kept this many days, then deleted; the
+    # law asks for six months at least, so less refuses to start (grids/retention.py).
+    "ACCESS_LOG_RETENTION_DAYS": env.int("GRIDGOV_ACCESS_LOG_RETENTION_DAYS", default=365),
     # Assessment composites: {"area" | "department" | "worker" | "hotline": {figure: weight}} replaces
     # the defaults of docs/domain.md §5.17 for that composite (assessment/figures.py lists the names).
     "ASSESSMENT_WEIGHTS": env.json("GRIDGOV_ASSESSMENT_WEIGHTS", default={}),

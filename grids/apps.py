@@ -7,4 +7,10 @@ class GridsConfig(AppConfig):
     verbose_name = _("Areas and grids")
 
     def ready(self):
-        from . import scope, security, selectors, signals  # noqa: F401  (register scopes and receivers)
+        from . import (  # noqa: F401  (register scopes, receivers and the access-log period's check)
+            retention,
+            scope,
+            security,
+            selectors,
+            signals,
+        )

@@ -1,9 +1,11 @@
-"""Retention as steps of the one sweep: patrol tracks and refused Open311 photo fetches, hourly, logged."""
+"""Retention as steps of the one sweep: patrol tracks, refused Open311 photo fetches and login access logs,
+hourly, logged."""
 
 import logging
 from datetime import timedelta
 
 import pytest
+from axes.models import AccessFailureLog, AccessLog
 from django.utils import timezone
 
 from cases.models import Category
@@ -11,6 +13,7 @@ from cases.services import case_report
 from command.models import PatrolPosition
 from dispatch.sweep import STEPS, sweep
 from gridgov.celery import app
+from grids.retention import check_access_log_period
 from open311.models import MediaFetch
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +68,31 @@ def test_it_purges_old_tracks_and_rejected_fetches_once_an_hour_and_logs_it(tree
     later = sweep(now=now + timedelta(minutes=1))
     assert later.steps["retention_patrol_tracks"] == 0
     assert PatrolPosition.objects.count() == 2
+
+
+def test_it_purges_login_access_logs_past_their_period_and_keeps_the_rest(tree, settings, caplog):
+    settings.GRIDGOV = {**settings.GRIDGOV, "ACCESS_LOG_RETENTION_DAYS": 200}
+    now = timezone.now()
+    old = AccessLog.objects.create(username="worker", ip_address="10.0.0.1", user_agent="x")
+    AccessLog.objects.filter(pk=old.pk).update(attempt_time=now - timedelta(days=201))
+    kept = AccessLog.objects.create(username="worker", ip_address="10.0.0.1", user_agent="x")
+    AccessLog.objects.filter(pk=kept.pk).update(attempt_time=now - timedelta(days=199))
+    failed = AccessFailureLog.objects.create(username="worker", ip_address="10.0.0.2", user_agent="x")
+    AccessFailureLog.objects.filter(pk=failed.pk).update(attempt_time=now - timedelta(days=300))
+
+    with caplog.at_level(logging.INFO):
+        result = sweep(now=now)
+    assert result.steps["retention_access_logs"] == 2
+    assert list(AccessLog.objects.all()) == [kept]
+    assert not AccessFailureLog.objects.exists()
+    assert "deleted 1 login and 1 failed-login access log rows older than 200 days" in caplog.text
+    # Hourly: the next sweep within the hour leaves the step alone.
+    assert sweep(now=now + timedelta(minutes=5)).steps["retention_access_logs"] == 0
+
+
+def test_it_refuses_to_start_with_an_access_log_period_under_six_months(settings):
+    settings.GRIDGOV = {**settings.GRIDGOV, "ACCESS_LOG_RETENTION_DAYS": 90}
+    errors = check_access_log_period(None)
+    assert [e.id for e in errors] == ["gridgov.E022"]
+    settings.GRIDGOV = {**settings.GRIDGOV, "ACCESS_LOG_RETENTION_DAYS": 183}
+    assert check_access_log_period(None) == []
