@@ -32,5 +32,6 @@ class DispatchConfig(AppConfig):
         gauge_register(
             "gridgov_outbox_backlog", "Notification deliveries pending and due", metrics.outbox_backlog
         )
-        # Login access logs past their period (grids/retention.py, docs/domain.md §12: grids sits below the sweep), hourly.
+        # Login access logs past their period (grids/retention.py, docs/domain.md §12), hourly: the step is
+        # registered here because grids sits below the sweep.
         sweep.step_register("retention_access_logs", access_logs_purge, every=timedelta(hours=1))
