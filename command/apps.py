@@ -18,3 +18,5 @@ class CommandConfig(AppConfig):
 
         # Patrol tracks past TRACK_RETENTION_DAYS, deleted by the sweep once an hour.
         step_register("retention_patrol_tracks", services.retention_tracks, every=timedelta(hours=1))
+        # The track's monthly partitions on PostgreSQL, created months ahead (command/partitions.py).
+        step_register("patrol_partitions", services.patrol_partitions_ensure, every=timedelta(hours=1))

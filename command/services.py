@@ -12,6 +12,7 @@ from grids.models import Area, Role
 from grids.scope import reach
 from grids.selectors import grid_for_point
 
+from . import partitions
 from .models import PatrolLast, PatrolPosition, TrackAccessLog
 from .selectors import retention_days
 
@@ -119,7 +120,8 @@ def purge_old_tracks(*, now=None, chunk=5000) -> int:
     a run that is stopped half-way is finished by the next one.
     """
     cutoff = (now or timezone.now()) - timedelta(days=retention_days())
-    deleted = 0
+    # Whole months past the period go with their partition (PostgreSQL); the rest row by row.
+    deleted = partitions.partitions_drop_expired(cutoff)
     while True:
         ids = list(
             PatrolPosition.objects.filter(recorded_at__lt=cutoff)
@@ -131,6 +133,14 @@ def purge_old_tracks(*, now=None, chunk=5000) -> int:
         deleted += PatrolPosition.objects.filter(id__in=ids).delete()[0]
     PatrolLast.objects.filter(recorded_at__lt=cutoff).delete()
     return deleted
+
+
+def patrol_partitions_ensure(*, now=None) -> int:
+    """The sweep's hourly step: the track's monthly partitions created ahead, logged when it made any."""
+    created = partitions.partitions_ensure(now=now)
+    if created:
+        log.info("partitions: created %s monthly partitions of the patrol track ahead", created)
+    return created
 
 
 def retention_tracks(*, now=None) -> int:

@@ -142,13 +142,39 @@ else:
     # cannot keep prepared statements, set this off.
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         _options["server_side_binding"] = True
+# PgBouncer in transaction mode (issue 22 §4; deploy/pgbouncer/): a server connection serves another client
+# after each transaction, so nothing may outlive one: no prepared statements, no server-side cursors
+# (QuerySet.iterator() reads in chunks instead), and no startup options (set them on the database instead:
+# ALTER DATABASE … SET random_page_cost = 1.1).
+if env.bool("DATABASE_BEHIND_PGBOUNCER", default=False):
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.pop("server_side_binding", None)
+    _options.pop("options", None)
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A read replica for reports and the big screen (gridgov/replica.py): its reads only, never a write.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **env.db("DATABASE_REPLICA_URL"),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["gridgov.replica.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "gridgov.replica.ReplicaReadsMiddleware",
+    )
+REPLICA_READ_PATHS = env.list(
+    "REPLICA_READ_PATHS",
+    default=["/assessment/", "/risk/screen/", "/risk/population/", "/risk/cases/", "/api/v1/assessment/"],
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    CELERY_BROKER_URL = REDIS_URL
+    # The broker may be a Redis of its own (CELERY_BROKER_URL), so the cache outlives a broker outage.
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
     # A publish with Redis down gives up fast: the case action has committed already, and the sweep
     # re-queues what was not delivered once the broker is back.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -531,9 +557,10 @@ INSTALLED_APPS.append("django_prometheus")
 MIDDLEWARE.insert(0, "django_prometheus.middleware.PrometheusBeforeMiddleware")
 MIDDLEWARE.insert(1, "gridgov.observability.RequestIdMiddleware")
 MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
-_engine = DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-if _engine in ("sqlite3", "postgresql"):
-    DATABASES["default"]["ENGINE"] = f"django_prometheus.db.backends.{_engine}"
+for _database in DATABASES.values():  # the primary, and the replica when there is one
+    _engine = _database["ENGINE"].rsplit(".", 1)[-1]
+    if _engine in ("sqlite3", "postgresql"):
+        _database["ENGINE"] = f"django_prometheus.db.backends.{_engine}"
 _cache_class = CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
 if _cache_class in ("RedisCache", "FileBasedCache", "LocMemCache"):
     CACHES["default"]["BACKEND"] = f"gridgov.metrics_cache.{_cache_class}"

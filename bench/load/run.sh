@@ -15,6 +15,17 @@ export API_USER_RATE=100000/min API_ANON_RATE=100000/min OPEN311_RATE_LIMIT=0
 export GUNICORN_BIND=127.0.0.1:$PORT WEB_CONCURRENCY=${WEB_CONCURRENCY:-1}
 export PROMETHEUS_MULTIPROC_DIR=${GRIDGOV_VAR_DIR:?}/prom && rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 python manage.py collectstatic --noinput -v 0
+# The broker outage (issue 22 §1): with OUTAGE_AT=<seconds>, Celery's broker is a Redis of its own on
+# BROKER_PORT (the cache stays on REDIS_URL), stopped OUTAGE_AT seconds into the run for OUTAGE_SECONDS.
+if [ -n "${OUTAGE_AT:-}" ]; then
+  BROKER_PORT=${BROKER_PORT:-6390}
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$BROKER_PORT" --save "" --appendonly no
+  export CELERY_BROKER_URL=redis://127.0.0.1:$BROKER_PORT/0
+  (sleep "$OUTAGE_AT"; echo "broker stopped at $(date -u +%T)"; redis-cli -p "$BROKER_PORT" shutdown nosave || true
+   sleep "${OUTAGE_SECONDS:-60}"; redis-server --daemonize yes --bind 127.0.0.1 --port "$BROKER_PORT" --save "" \
+     --appendonly no; echo "broker back at $(date -u +%T)") > "$OUT.outage.log" 2>&1 &
+fi
+STARTED=$(date -u +%Y-%m-%dT%H:%M:%S+00:00)
 gunicorn -c deploy/gunicorn.conf.py gridgov.wsgi > "$OUT.gunicorn.log" 2>&1 & WEB=$!
 celery -A gridgov worker -c 1 -l WARNING > "$OUT.worker.log" 2>&1 & WORKER=$!
 celery -A gridgov beat -l WARNING -s "$GRIDGOV_VAR_DIR/beat-schedule" > "$OUT.beat.log" 2>&1 & BEAT=$!
@@ -25,3 +36,7 @@ for _ in $(seq 60); do curl -sf "http://127.0.0.1:$PORT/healthz/live" >/dev/null
   > "$OUT.locust.log" 2>&1 || true
 curl -s -H "Authorization: Bearer ${METRICS_TOKEN:-}" "http://127.0.0.1:$PORT/metrics" > "$OUT.metrics.txt" || true
 tail -40 "$OUT.locust.log"
+if [ -n "${OUTAGE_AT:-}" ]; then
+  cat "$OUT.outage.log"
+  python bench/load/catchup.py --since "$STARTED" --timeout "${CATCHUP_TIMEOUT:-900}" | tee "$OUT.catchup.log"
+fi
