@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
+os.environ.setdefault("DEBUG", "false")  # the fill's COPY writer needs the plain cursor, not DEBUG's wrapper
 
 import django  # noqa: E402
 
