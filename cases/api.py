@@ -24,9 +24,9 @@ from . import api_examples as ex
 from . import services
 from .api_actions import ACTIONS, BY_TRANSITION
 from .duplicates import possible_duplicates
+from .filters import CaseFilter
 from .idempotency import PARAMETER as IDEMPOTENCY_KEY
 from .idempotency import idempotent
-from .filters import CaseFilter
 from .models import CannedReply, Case, Category
 from .selectors import canned_replies_for, case_timeline_for, unit_members
 from .serializers import (

@@ -77,7 +77,9 @@ def _replay(user, key, fingerprint):
     if row is None:
         return None
     if row.fingerprint != fingerprint or row.status_code is None:
-        raise ValidationError({"idempotency_key": _("This Idempotency-Key was used for a different request.")})
+        raise ValidationError(
+            {"idempotency_key": _("This Idempotency-Key was used for a different request.")}
+        )
     return Response(row.response, status=row.status_code, headers={"Idempotent-Replay": "true"})
 
 

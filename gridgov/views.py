@@ -17,9 +17,9 @@ from cases.selectors import cases_visible_to
 from cases.views.queues import WORKER_ROLES, queue_counts, queues_for
 from cases.views.report import case_status_labels
 from duty import selectors as duty_selectors
+from fieldwork.models import Deployment
 from grids.scope import reach
 from notices.selectors import unread_for
-from fieldwork.models import Deployment
 from residents.visits import task_list
 from tasks.models import Target
 from tasks.selectors import assignments_for_worker

@@ -6,30 +6,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0013_screen_step_indexes'),
+        ("cases", "0013_screen_step_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='idempotencykey',
-            name='request',
-            field=models.CharField(blank=True, default='', max_length=200),
+            model_name="idempotencykey",
+            name="request",
+            field=models.CharField(blank=True, default="", max_length=200),
         ),
         migrations.AddField(
-            model_name='idempotencykey',
-            name='response',
-            field=models.JSONField(blank=True, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True),
+            model_name="idempotencykey",
+            name="response",
+            field=models.JSONField(
+                blank=True, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True
+            ),
         ),
         migrations.AddField(
-            model_name='idempotencykey',
-            name='status_code',
+            model_name="idempotencykey",
+            name="status_code",
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='idempotencykey',
-            name='case',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.case'),
+            model_name="idempotencykey",
+            name="case",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="cases.case",
+            ),
         ),
     ]

@@ -13,8 +13,8 @@ from cases.models import Case, IdempotencyKey
 from cases.views.report import case_status_labels
 from residents.models import Visit
 from tests.browser import PHONE, jpeg, needs_chromium, shot
-from tests.factories import photo
 from tests.cases.test_idempotency import _to_verify
+from tests.factories import photo
 from tests.residents.conftest import Register, fill_grid
 
 STATES = "() => GGOffline.all().then(items => items.map(i => i.kind + ':' + i.state))"

@@ -22,7 +22,9 @@ def test_it_records_one_result_for_one_key(tree, admitted):
     task_id = _create(tree, admitted).json()["id"]
     leader, worker = _client(tree.users["leader"]), _client(tree.users["worker"])
     [row] = leader.get("/api/v1/task-assignments/", {"task": task_id}).json()["results"]
-    leader.post(f"/api/v1/task-assignments/{row['id']}/assign/", {"workers": [tree.users["worker"].pk]}, format="json")
+    leader.post(
+        f"/api/v1/task-assignments/{row['id']}/assign/", {"workers": [tree.users["worker"].pk]}, format="json"
+    )
     [target] = worker.get("/api/v1/task-targets/", {"assignment": row["id"]}).json()["results"]
     body = {"assignment": row["id"], "target": target["id"], "values": {"hose": "ok"}}
     first = worker.post("/api/v1/task-results/", body, format="json", HTTP_IDEMPOTENCY_KEY="t-1")
