@@ -25,6 +25,8 @@ from . import services
 from .api_actions import ACTIONS, BY_TRANSITION
 from .duplicates import possible_duplicates
 from .filters import CaseFilter
+from .idempotency import PARAMETER as IDEMPOTENCY_KEY
+from .idempotency import idempotent
 from .models import CannedReply, Case, Category
 from .selectors import canned_replies_for, case_timeline_for, unit_members
 from .serializers import (
@@ -95,6 +97,7 @@ def run_case_action(view, request, pk, call, data):
 
 
 def _make_action(case_action):
+    @idempotent
     def handler(self, request, pk=None):
         serializer = case_action.serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -114,7 +117,9 @@ def _make_action(case_action):
         responses=_answers(CaseDetailSerializer, ex.DETAIL),
         examples=ex.action_request(case_action.name, str(case_action.label)),
         summary=str(case_action.label),
-        description=f"Runs the `{case_action.name}` step of the case workflow.",
+        description=f"Runs the `{case_action.name}` step of the case workflow. With an Idempotency-Key a "
+        "retry returns the first answer and runs nothing twice.",
+        parameters=[IDEMPOTENCY_KEY],
     )(handler)
 
 

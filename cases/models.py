@@ -8,6 +8,7 @@ import secrets
 from functools import cache
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Substr
@@ -604,12 +605,19 @@ class CaseNumberCounter(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """A client's Idempotency-Key for a create: the retry gets the first result back."""
+    """A client's Idempotency-Key: the step it named acted once, and a retry gets the first result back.
+
+    A case report keeps the case it made (``case``); any other step (``cases.idempotency``) keeps the
+    request it answered (``request``: method and path) and its answer (``status_code``, ``response``).
+    One table, so one key names one step whatever endpoint it is sent to."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=128)
     fingerprint = models.CharField(max_length=64)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", null=True, blank=True)
+    request = models.CharField(max_length=200, blank=True, default="")
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -9,6 +9,8 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from cases.idempotency import PARAMETER as IDEMPOTENCY_KEY
+from cases.idempotency import idempotent
 from gridgov.api import ScopedReadOnlyViewSet
 
 from . import selectors, services
@@ -134,8 +136,10 @@ class DeploymentViewSet(ScopedReadOnlyViewSet):
         request=GridDayCheckInSerializer,
         responses=DeploymentSerializer,
         examples=[CHECK_IN_EXAMPLE, CHECK_IN_OUTSIDE],
+        parameters=[IDEMPOTENCY_KEY],
     )
     @action(detail=True, methods=["post"], url_path="check-in")
+    @idempotent
     def check_in(self, request, pk=None):
         self.get_object()
         data = GridDayCheckInSerializer(data=request.data)
@@ -148,8 +152,10 @@ class DeploymentViewSet(ScopedReadOnlyViewSet):
         request=DeploymentRecordSerializer,
         responses=DeploymentSerializer,
         examples=[RECORD_EXAMPLE],
+        parameters=[IDEMPOTENCY_KEY],
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def record(self, request, pk=None):
         self.get_object()
         data = DeploymentRecordSerializer(data=request.data)

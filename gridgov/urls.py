@@ -60,6 +60,7 @@ urlpatterns = [
     path("basemap/notice/hide/", views.basemap_notice_hide, name="basemap-notice-hide"),
     path("manifest.webmanifest", views.web_manifest, name="web-manifest"),
     path("sw.js", views.service_worker, name="service-worker"),
+    path("offline/", views.offline_page, name="offline"),
     path("", views.home, name="home"),
 ]
 # No /media/ route, not even under DEBUG: case photos and import files are personal information, served

@@ -7,16 +7,22 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import Case
-from cases.views.queues import WORKER_ROLES, queue_counts
+from cases.selectors import cases_visible_to
+from cases.views.queues import WORKER_ROLES, queue_counts, queues_for
+from cases.views.report import case_status_labels
 from duty import selectors as duty_selectors
+from fieldwork.models import Deployment
 from grids.scope import reach
 from notices.selectors import unread_for
 from residents.visits import task_list
+from tasks.models import Target
+from tasks.selectors import assignments_for_worker
 
 from .templatetags.basemap import NOTICE_HIDDEN
 
@@ -134,3 +140,47 @@ def service_worker(request):
     response["Service-Worker-Allowed"] = "/"
     response["Cache-Control"] = "no-cache"
     return response
+
+
+# --- The worker's work on this phone (issue 23 §3): the queue, the cases to verify, what to keep offline ---
+
+PRECACHE_LIMIT = 60  # pages kept for a day without a signal; each is a few KB compressed
+
+
+@login_required
+def offline_page(request):
+    """What waits on this phone, what was sent and what was refused; the cases the worker verifies on site
+    (the verification is queued like any step); and the pages to keep for work without a signal."""
+    user = request.user
+    to_verify = _to_verify(user)
+    visits = list(task_list(user).filter(person__household__isnull=False)[:20])
+    assignments = list(assignments_for_worker(user)[:10])
+    context = {
+        "to_verify": to_verify,
+        "visits": visits,
+        "assignments": assignments,
+        "case_statuses": case_status_labels(),
+        "precache": _precache(user, to_verify, visits, assignments),
+    }
+    return render(request, "offline.html", context)
+
+
+def _to_verify(user):
+    q = next((q for key, _label, q in queues_for(user) if key == "to_verify_mine"), None)
+    if q is None:
+        return []
+    return list(cases_visible_to(user).filter(q).select_related("category").order_by("id")[:30])
+
+
+def _precache(user, to_verify, visits, assignments) -> list[str]:
+    urls = [reverse("residents:tasks"), reverse("tasks:mine")]
+    urls += [reverse("cases:detail", args=[c.pk]) for c in to_verify]
+    urls += sorted({reverse("residents:household", args=[t.person.household_id]) for t in visits})
+    for a in assignments:
+        urls += [reverse("tasks:assignment", args=[a.pk]), reverse("tasks:fill", args=[a.pk])]
+    targets = Target.objects.filter(assignment__in=assignments).values_list("assignment_id", "pk")
+    urls += [f"{reverse('tasks:fill', args=[a])}?target={t}" for a, t in targets[:30]]
+    today = timezone.localdate()
+    mine = Deployment.objects.filter(cadre=user, checked_in_at__isnull=True, grid_day__day__gte=today)
+    urls += [reverse("fieldwork:deployment", args=[pk]) for pk in mine.values_list("pk", flat=True)[:5]]
+    return urls[:PRECACHE_LIMIT]

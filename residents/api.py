@@ -12,6 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from cases.idempotency import PARAMETER as IDEMPOTENCY_KEY
+from cases.idempotency import idempotent
 from gridgov.api import ScopedGenericViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet
 from grids.models import Level
 
@@ -265,6 +267,11 @@ class VisitViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     serializer_class = s.VisitSerializer
     filterset_fields = ["household", "person", "place", "visitor"]
     ordering_fields = ["visited_at"]
+
+    @extend_schema(parameters=[IDEMPOTENCY_KEY])
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         serializer.instance = services.visit_record(actor=self.request.user, **serializer.validated_data)

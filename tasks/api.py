@@ -8,6 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from cases.idempotency import PARAMETER as IDEMPOTENCY_KEY
+from cases.idempotency import idempotent
 from gridgov.api import ScopedReadOnlyViewSet
 from grids.models import Area
 from grids.scope import scoped
@@ -262,6 +264,7 @@ class TargetViewSet(ScopedReadOnlyViewSet):
         },
         responses={201: TaskResultSerializer},
         examples=[RESULT_EXAMPLE],
+        parameters=[IDEMPOTENCY_KEY],
     ),
 )
 class TaskResultViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
@@ -277,6 +280,7 @@ class TaskResultViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     def get_serializer_class(self):
         return TaskResultCreateSerializer if self.action == "create" else TaskResultSerializer
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         data = TaskResultCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -17,6 +17,7 @@ from .. import services
 from ..duplicates import duplicate_query, possible_duplicates
 from ..forms import ReportForm, minor_categories_for
 from ..models import Source
+from ..workflow import Status
 
 # --- Reporting -----------------------------------------------------------------------------------------
 
@@ -40,6 +41,7 @@ def case_report_page(request):
             "minors": minors,
             "map": map_settings(),
             "extra_forms": _extra_forms(minors, form, request.POST),
+            "case_statuses": case_status_labels(),
         },
         status=status,
     )
@@ -145,3 +147,9 @@ def report_duplicates(request):
     query = duplicate_query(request.GET)
     found = possible_duplicates(request.user, *query, limit=5) if query else []
     return render(request, "cases/_duplicates.html", {"found": found})
+
+
+def case_status_labels() -> dict:
+    """A case's status key → its label, for the offline queue's "the case is now …" (the API answers the
+    key; a page never shows it)."""
+    return {str(value): str(label) for value, label in Status.choices}

@@ -15,7 +15,9 @@
         lat.value = pos.coords.latitude.toFixed(6);
         lon.value = pos.coords.longitude.toFixed(6);
         where.textContent = where.dataset.located;
-        form.submit();  // does not fire "submit" again
+        // Without a signal the check-in waits on the phone, with this position (static/js/offline.js).
+        if (navigator.onLine === false && window.GGOffline) GGOffline.queueStep(form);
+        else form.submit();  // does not fire "submit" again
       }, function () { where.textContent = where.dataset.nolocation; }, { timeout: 10000, maximumAge: 0, enableHighAccuracy: true });
     });
   }

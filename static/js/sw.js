@@ -7,7 +7,10 @@
 
 var PAGES_CACHE = "gg-pages-v1";
 var STATIC_CACHE = "gg-static-v1";
-var PAGES = ["/", "/cases/new/", "/tasks/", "/fieldwork/"];
+var PAGES = ["/", "/cases/new/", "/tasks/", "/fieldwork/", "/offline/", "/residents/tasks/", "/tasks/mine/"];
+// The pages a step is done on: a household (its visit), a task's form, a grid-day visit, a case (issue 23).
+var PAGE_PATTERNS = [/^\/residents\/households\/\d+\/$/, /^\/tasks\/assignments\/\d+\/(fill\/)?$/, /^\/fieldwork\/visits\/\d+\/$/, /^\/cases\/\d+\/$/];
+function cacheable(path) { return PAGES.indexOf(path) >= 0 || PAGE_PATTERNS.some(function (p) { return p.test(path); }); }
 
 self.addEventListener("install", function (event) {
   // The report page is what a worker needs first without a signal: keep a copy now, if we are logged in.
@@ -36,7 +39,7 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
   if (url.pathname.indexOf("/static/") === 0) { event.respondWith(fromCache(req)); return; }
-  if (req.mode === "navigate" && PAGES.indexOf(url.pathname) >= 0) { event.respondWith(networkFirst(req, url)); return; }
+  if (req.mode === "navigate" && cacheable(url.pathname)) { event.respondWith(networkFirst(req, url)); return; }
   if (req.mode === "navigate" && url.pathname.indexOf("/accounts/login/") === 0) caches.delete(PAGES_CACHE);
 });
 
@@ -46,12 +49,12 @@ function networkFirst(req, url) {
       caches.delete(PAGES_CACHE);  // logged out: nobody else sees these pages
     } else if (resp.ok && !resp.redirected) {
       var copy = resp.clone();
-      caches.open(PAGES_CACHE).then(function (cache) { cache.put(url.pathname, copy); });
+      caches.open(PAGES_CACHE).then(function (cache) { cache.put(url.pathname + url.search, copy); });
     }
     return resp;
   }).catch(function () {
     return caches.open(PAGES_CACHE).then(function (cache) {
-      return cache.match(url.pathname).then(function (hit) { return hit || cache.match("/cases/new/"); });
+      return cache.match(url.pathname + url.search).then(function (hit) { return hit || cache.match("/cases/new/"); });
     }).then(function (hit) { return hit || Response.error(); });
   });
 }
