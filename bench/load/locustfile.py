@@ -16,8 +16,11 @@ Roles and their weights (share of simulated users), from a district of 1,000 gri
 * district centre, 4: the command map (page, grid load, case markers, counts), the assessment report;
 * intake, 4: an Open311 ``POST requests.json`` and ``GET requests.json``, a 12345 hotline order.
 
-An action refused because another user moved the case first (409, or 400 because the case is no longer in
-that state) is counted apart (``… (conflict)``), not as an error: in a real day two staff race for a case too.
+Before a step the user opens the case (``GET /api/v1/cases/<id>``) and takes the step only when the case
+offers it to them (``allowed_actions``), as the case page does. An action refused because another user moved
+the case first (409, or 400 because the case is no longer in that state) is counted apart (``… (conflict)``),
+not as an error: in a real day two staff race for a case too. Reports answer their category's required
+fields (``users.json`` carries an answer to each), as the phone's form makes the worker do.
 """
 
 import itertools
@@ -68,6 +71,12 @@ class ApiUser(HttpUser):
         self.client.headers["X-CSRFToken"] = csrf
 
     def act(self, case, action, body, name):
+        # As on the case page: open the case, and act only when the step is offered to this user (a street's
+        # staff see their communities' cases, but filing them is the community's step).
+        detail = self.client.get(f"/api/v1/cases/{case['id']}/", name="/api/v1/cases/<id>")
+        case = detail.json() if detail.ok else case
+        if action not in case.get("allowed_actions", [action]):
+            return
         with self.client.post(
             f"/api/v1/cases/{case['id']}/{action}/",
             json={**body, "version": case.get("version")} if case.get("version") else body,
@@ -125,8 +134,10 @@ class GridWorker(ApiUser):
     @task(2)
     def report(self):
         key = uuid.uuid4().hex
+        category = random.choice(DATA["categories"])
         data = {
-            "category": random.choice(DATA["categories"]),
+            "category": category["code"],
+            "extra": json.dumps(category["extra"], ensure_ascii=False),  # the form's required fields
             "title": "占道经营（压测）",
             "description": "load test",
             "lat": (self.me["lat"] or 28.15) + random.uniform(-0.0005, 0.0005),
@@ -223,14 +234,16 @@ class Intake(HttpUser):
     @task(2)
     def open311_post(self):
         grid = random.choice(DATA["grids"])
+        service = random.choice([c for c in DATA["categories"] if c["open311"]])
         self.client.post(
             "/open311/v2/requests.json",
             data={
                 "api_key": DATA["keys"]["open311"],
-                "service_code": random.choice(DATA["categories"]),
+                "service_code": service["code"],
                 "description": "路灯不亮（压测）",
                 "lat": grid[1],
                 "long": grid[2],
+                **{f"attribute[{code}]": value for code, value in service["extra"].items()},
             },
             name="/open311/v2/requests.json [POST]",
         )
@@ -246,7 +259,7 @@ class Intake(HttpUser):
             "/api/v1/intake/hotline/orders/",
             json={
                 "external_id": f"L{uuid.uuid4().hex[:20]}",
-                "category": random.choice(DATA["categories"]),
+                "category": random.choice(DATA["categories"])["code"],
                 "title": "市民来电（压测）",
                 "content": "load test",
                 "caller_name": "张三",

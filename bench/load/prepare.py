@@ -37,6 +37,7 @@ from throwaway import recreate_database  # noqa: E402
 from cases.models import Category  # noqa: E402
 from grids.models import Area, Department, Level, Membership, Role  # noqa: E402
 from intake.keys import integration_create  # noqa: E402
+from open311.selectors import offered_categories  # noqa: E402
 
 SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
@@ -95,6 +96,38 @@ def intake_keys():
     return keys
 
 
+ANSWERS = {
+    "string": "压测",
+    "text": "压测",
+    "number": 1,
+    "date": "2026-12-01",
+    "datetime": "2026-12-01T09:00:00+08:00",
+}
+
+
+def answer(spec):
+    """A valid answer to one of a category's extra fields, as a phone's form would send it."""
+    kind = spec.get("datatype", "string")
+    if kind in ("singlevaluelist", "multivaluelist"):
+        first = str(spec["values"][0]["key"])
+        return [first] if kind == "multivaluelist" else first
+    return ANSWERS[kind]
+
+
+def categories() -> list[dict]:
+    """Each reportable category with answers to its required fields, and whether Open311 offers it."""
+    offered = set(offered_categories().values_list("code", flat=True))
+    return [
+        {
+            "code": c.code,
+            "extra": {f["code"]: answer(f) for f in c.fields or [] if f.get("required")},
+            "open311": c.code in offered,
+        }
+        for c in Category.objects.filter(is_active=True)
+        if not c.is_major
+    ]
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -123,7 +156,7 @@ def main():
                 "password": settings.GRIDGOV["DEMO_PASSWORD"],
                 "users": users_by_role(),
                 "keys": intake_keys(),
-                "categories": [c.code for c in Category.objects.filter(is_active=True) if not c.is_major],
+                "categories": categories(),
                 "departments": list(Department.objects.filter(is_active=True).values_list("code", flat=True)),
                 "grids": [
                     [g.code, g.centroid_lat, g.centroid_lon]
