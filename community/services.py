@@ -654,7 +654,7 @@ def meeting_hold(
                 )
         if not text:
             text = (case.title if case else "") or (task.title if task else "")
-        if not text:
+        if not text and not (number or task_id):  # a link that failed has said so already
             errors["agenda"].append(_("Item %(n)s: say what is discussed.") % {"n": i})
         items.append(AgendaItem(text=text[:300], case=case, task=task))
     if not items:
