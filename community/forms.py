@@ -1,9 +1,8 @@
 """The pages' forms; the services check the rules and their refusals come back next to the fields."""
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from .models import ActivityType, PartyBranch, TeamRole
 
