@@ -7,7 +7,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from cases.models import Case, Category
@@ -422,3 +424,19 @@ def test_the_api_creates_an_activity_for_a_task(tree, admitted, patrol_rule):  #
         "/api/v1/community/activities/", {**body, "task": _task_elsewhere(tree, admitted).pk}, format="json"
     )
     assert hidden.status_code == 400 and "task" in hidden.json()["fields"]
+
+
+def test_the_meeting_page_costs_the_same_queries_for_more_linked_actions(tree, action, admitted):  # noqa: F811
+    client = login(tree.users["community"])
+    url = f"/community/meetings/{action.decision.meeting_id}/"
+    services.follow_up_to_task(actor=tree.users["community"], follow_up=action, item=admitted["C02"])
+    FollowUp.objects.create(decision=action.decision, what="二", who="物业", deadline=FRIDAY)
+    client.get(url)  # warm the caches (admission list, categories)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for what in ("三", "四", "五"):
+        more = FollowUp.objects.create(decision=action.decision, what=what, who="物业", deadline=FRIDAY)
+        services.follow_up_to_task(actor=tree.users["community"], follow_up=more, item=admitted["C02"])
+    with CaptureQueriesContext(connection) as four:
+        client.get(url)
+    assert len(four) == len(one)
