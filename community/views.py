@@ -486,7 +486,9 @@ def _raise_choices(meeting) -> dict:
     items = AdmissionItem.objects.filter(admission_list_id=current.list_id).order_by("code")
     return {
         "items": list(items[:500]) if current.list_id else [],
-        "categories": list(Category.objects.filter(is_active=True).order_by("code")[:500]),
+        "categories": list(
+            Category.objects.filter(is_active=True, parent__isnull=False).order_by("code")[:500]
+        ),
         "grids": services.grids_concerned(meeting.council),
     }
 
