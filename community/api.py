@@ -12,8 +12,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
+from cases.models import Category
 from gridgov.api import ScopedReadOnlyViewSet
+from grids.models import Area
 from grids.scope import area_roots, reach, scoped
+from tasks.models import AdmissionItem, Task
 
 from . import selectors, services
 from .api_examples import (
@@ -24,6 +27,7 @@ from .api_examples import (
     MEETING_EXAMPLE,
     NO_QUORUM,
     OVER_BALANCE,
+    RAISE_EXAMPLE,
     RANKING_EXAMPLE,
     REDEEM_EXAMPLE,
     RULE_EXAMPLE,
@@ -33,6 +37,7 @@ from .api_examples import (
 from .models import (
     Activity,
     Council,
+    FollowUp,
     Meeting,
     Participation,
     PartyBranch,
@@ -47,9 +52,11 @@ from .serializers import (
     ActivitySerializer,
     AdjustSerializer,
     CheckInSerializer,
+    CouncilFollowUpSerializer,
     CouncilSerializer,
     DecisionInputSerializer,
     DecisionSerializer,
+    FollowUpRaiseSerializer,
     MeetingSerializer,
     ParticipationSerializer,
     PartyBranchSerializer,
@@ -287,7 +294,15 @@ class ActivityViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     def create(self, request, *args, **kwargs):
         data = ActivitySerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        activity = services.activity_create(actor=request.user, **data.validated_data)
+        d = dict(data.validated_data)
+        task_id = d.pop("task_id", None)
+        if task_id is None:
+            activity = services.activity_create(actor=request.user, **d)
+        else:
+            task = scoped(request.user, Task.objects.filter(pk=task_id)).first()
+            if task is None:
+                raise ApiValidationError({"task": [_("No such task in your view.")]})
+            activity = services.activity_from_task(actor=request.user, task=task, **d)
         activity.signed_up = 0
         return Response(ActivitySerializer(activity).data, status=status.HTTP_201_CREATED)
 
@@ -395,7 +410,12 @@ class MeetingViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             minutes=d.get("minutes", ""),
             present=d["present"],
             agenda=[
-                {"text": a["text"], "case": ((a.get("case") or {}).get("number") or "")} for a in d["agenda"]
+                {
+                    "text": a.get("text") or "",
+                    "case": ((a.get("case") or {}).get("number") or ""),
+                    "task": a.get("task_id") or "",
+                }
+                for a in d["agenda"]
             ],
         )
         return Response(MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
@@ -415,6 +435,38 @@ class MeetingViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         data.is_valid(raise_exception=True)
         decision = services.decision_record(actor=request.user, meeting=meeting, **data.validated_data)
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Carry out a follow-up action as a task to the grids or as a case, linked both ways",
+        description="A task needs an item of the admission list in force: without one (or with one grid "
+        "workers may not be given) the refusal is recorded and answered (400) with its reason under `item`.",
+        request=FollowUpRaiseSerializer,
+        responses={201: CouncilFollowUpSerializer},
+        examples=[RAISE_EXAMPLE],
+    )
+    @action(detail=True, methods=["post"], url_path="follow-ups")
+    def raise_follow_up(self, request, pk=None):
+        meeting = self.get_object()
+        data = FollowUpRaiseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        action = get_object_or_404(FollowUp, pk=d["follow_up"], decision__meeting=meeting)
+        if d["carry_out_as"] == "case":
+            services.follow_up_to_case(
+                actor=request.user,
+                follow_up=action,
+                category=Category.objects.filter(pk=d.get("category") or 0).first(),
+                grid=Area.objects.filter(pk=d.get("grid") or 0).first(),
+            )
+        else:
+            services.follow_up_to_task(
+                actor=request.user,
+                follow_up=action,
+                item=AdmissionItem.objects.filter(pk=d.get("item") or 0).first(),
+                grids=d.get("grids") or None,
+            )
+        action.refresh_from_db()
+        return Response(CouncilFollowUpSerializer(action).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Publish the decisions as a public notice to the council's area (/public/notices/?area=)",

@@ -90,6 +90,7 @@ MEETING_EXAMPLE = OpenApiExample(
         "agenda": [
             {"text": "3栋楼下非机动车乱停放"},
             {"text": "北门井盖破损（居民上报）", "case": "202611200001"},
+            {"text": "燃气安全排查发现的楼道堆物", "task": 12},
         ],
         "present": [1, 2, 3],
         "minutes": "与会各方就停车点位和维修费用分担进行了讨论。",
@@ -102,6 +103,16 @@ DECISION_EXAMPLE = OpenApiExample(
         "text": "在3栋东侧建设电动车集中充电棚，费用由公共收益列支",
         "votes": {"1": "for", "2": "for", "3": "abstain"},
         "follow_ups": [{"what": "联系供电公司勘查线路", "who": "绿城物业 陈经理", "deadline": "2026-12-05"}],
+    },
+)
+RAISE_EXAMPLE = OpenApiExample(
+    "a follow-up sent as a task to two grids",
+    request_only=True,
+    value={
+        "follow_up": 4,
+        "carry_out_as": "task",
+        "item": 2,
+        "grids": ["310101001001001", "310101001001002"],
     },
 )
 NO_QUORUM = OpenApiExample(

@@ -7,4 +7,4 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Community governance: the 1+X team, volunteers and points")
 
     def ready(self):
-        from . import selectors  # noqa: F401  (the scopes)
+        from . import links, selectors  # noqa: F401  (the scopes; the links on cases' and tasks' pages)

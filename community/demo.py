@@ -9,6 +9,7 @@ import random
 
 from django.utils import timezone
 
+from cases.models import Category
 from grids.models import Area, Level, Membership, Role
 from residents.models import Person
 
@@ -18,6 +19,7 @@ from .models import (
     ActivityType,
     CouncilRole,
     EntryKind,
+    FollowUp,
     Participation,
     PartyBranch,
     PointEntry,
@@ -157,8 +159,18 @@ class _Builder:
                 )
             if k == 0:
                 services.decisions_publish(actor=desk, meeting=meeting)
+                self.follow_up_as_case(desk, meeting)
             made += 1
         return made
+
+    def follow_up_as_case(self, desk, meeting) -> None:
+        """The first council's first follow-up carried out as a case of its first grid (issue 20: linked
+        both ways, the meeting's page follows the case's status)."""
+        action = FollowUp.objects.filter(decision__meeting=meeting).order_by("id").first()
+        grids = services.grids_concerned(meeting.council)
+        category = Category.objects.filter(is_active=True, parent__isnull=False).order_by("code").first()
+        if action is not None and grids and category is not None:
+            services.follow_up_to_case(actor=desk, follow_up=action, category=category, grid=grids[0])
 
     def teams(self) -> int:
         grids = list(

@@ -1,7 +1,7 @@
 """The pages' forms; the services check the rules and their refusals come back next to the fields."""
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import ActivityType, PartyBranch, TeamRole
@@ -16,7 +16,10 @@ class ActivityForm(forms.Form):
     place = forms.CharField(label=_("Place"), max_length=100)
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=LOCAL, input_formats=DT_FORMATS)
     ends_at = forms.DateTimeField(label=_("Ends at"), widget=LOCAL, input_formats=DT_FORMATS)
-    capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=1000, initial=20)
+    # "Places" is also the register's places (场所): here it is how many volunteers the activity takes.
+    capacity = forms.IntegerField(
+        label=pgettext_lazy("activity capacity", "Places"), min_value=1, max_value=1000, initial=20
+    )
 
 
 class RuleForm(forms.Form):

@@ -176,6 +176,15 @@ class Activity(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The task (a campaign needing volunteers) the activity was created from; its page lists it back.
+    task = models.ForeignKey(
+        "tasks.Task",
+        verbose_name=_("task"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="volunteer_activities",
+    )
 
     class Meta:
         verbose_name = _("activity")
@@ -444,6 +453,15 @@ class AgendaItem(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # An item raised by a task (its findings, its campaign) rather than a case.
+    task = models.ForeignKey(
+        "tasks.Task",
+        verbose_name=_("task"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("agenda item")
@@ -495,11 +513,33 @@ class FollowUp(models.Model):
     what = models.CharField(_("what"), max_length=300)
     who = models.CharField(_("who"), max_length=100)
     deadline = models.DateField(_("deadline"))
+    # What the action became, chosen by the desk: a task to the grids concerned or a case (never both).
+    task = models.ForeignKey(
+        "tasks.Task",
+        verbose_name=_("task"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("follow-up action")
         verbose_name_plural = _("follow-up actions")
         ordering = ["deadline", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(task__isnull=True) | Q(case__isnull=True), name="followup_task_or_case"
+            )
+        ]
 
 
 class CouncilEventKind(models.TextChoices):
@@ -507,6 +547,7 @@ class CouncilEventKind(models.TextChoices):
     HELD = "held", _("Meeting recorded")
     DECIDED = "decided", _("Decision voted")
     PUBLISHED = "published", _("Decisions published")
+    RAISED = "raised", _("Follow-up raised as a task or case")
 
 
 class CouncilEvent(audit_chain.ChainedLog):
@@ -543,6 +584,22 @@ class CouncilEventHead(audit_chain.ChainHead):
     class Meta:
         verbose_name = _("council-event chain head")
         verbose_name_plural = _("council-event chain heads")
+
+
+class VolunteerNoticeReceipt(models.Model):
+    """A volunteer or liaison has read a notice on their phone page (they have no login: the receipt is the
+    volunteer's, as a staff member's is the user's in ``notices.NoticeReceipt``)."""
+
+    notice = models.ForeignKey("notices.Notice", on_delete=models.CASCADE, related_name="+")
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="notice_receipts")
+    read_at = models.DateTimeField(_("read at"))
+
+    class Meta:
+        verbose_name = _("volunteer's read receipt")
+        verbose_name_plural = _("volunteers' read receipts")
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "volunteer"], name="volunteer_notice_receipt_once")
+        ]
 
 
 audit_chain.register(COUNCIL_CHAIN, CouncilEvent, CouncilEventHead)

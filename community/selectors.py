@@ -10,10 +10,13 @@ Department handlers see none of it.
 
 import datetime
 
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 
 from grids.models import CODE_LENGTH, Level, Role
 from grids.scope import prefix_q, reach, scope_for
+from notices import extensions as notice_extensions
+from notices.models import VOLUNTEER_AUDIENCES, Audience
+from notices.selectors import area_notices
 
 from .models import (
     Activity,
@@ -28,6 +31,7 @@ from .models import (
     Reward,
     TeamMember,
     Volunteer,
+    VolunteerNoticeReceipt,
 )
 
 AREA_ROLES = (
@@ -110,6 +114,49 @@ def council_scope(user, qs):
 @scope_for(Meeting)
 def meeting_scope(user, qs):
     return qs.filter(_community_q(user, "council__area_code"))
+
+
+@scope_for(VolunteerNoticeReceipt)
+def volunteer_receipt_scope(user, qs):
+    return qs.filter(_area_q(user, "volunteer__area_code"))
+
+
+def volunteer_audiences(volunteer) -> tuple[str, ...]:
+    """Every volunteer reads notices to volunteers; a micro-grid liaison those to liaisons too."""
+    return (Audience.VOLUNTEERS, Audience.LIAISONS) if volunteer.is_liaison else (Audience.VOLUNTEERS,)
+
+
+def volunteer_notices(volunteer) -> QuerySet:
+    """Current notices to the volunteer's (micro-)grid or an area above it, each with ``read_at``."""
+    mine = VolunteerNoticeReceipt.objects.filter(notice=OuterRef("pk"), volunteer=volunteer).values("read_at")
+    return area_notices(volunteer.area_code, volunteer_audiences(volunteer)).annotate(
+        read_at=Subquery(mine[:1])
+    )
+
+
+def addressed_volunteers(notice) -> QuerySet:
+    """The active volunteers (or only the liaisons) in the notice's area, each with ``read_at``."""
+    qs = Volunteer.objects.filter(area_code__startswith=notice.area_code, is_active=True)
+    if notice.audience == Audience.LIAISONS:
+        qs = qs.filter(is_liaison=True)
+    read = VolunteerNoticeReceipt.objects.filter(notice=notice, volunteer=OuterRef("pk")).values("read_at")
+    return qs.select_related("person").annotate(read_at=Subquery(read[:1])).order_by("read_at", "id")
+
+
+@notice_extensions.receipt_summary
+def volunteer_receipt_summary(notice) -> dict | None:
+    """Who of the volunteers addressed has read the notice, for its page (one query)."""
+    if notice.audience not in VOLUNTEER_AUDIENCES:
+        return None
+    people = list(addressed_volunteers(notice)[:2000])
+    read = [p for p in people if p.read_at is not None]
+    return {
+        "total": len(people),
+        "read": len(read),
+        "unread": len(people) - len(read),
+        "readers": read,
+        "not_read": [p for p in people if p.read_at is None],
+    }
 
 
 def can_run_desk(user, community) -> bool:

@@ -152,11 +152,19 @@ class ActivitySerializer(serializers.ModelSerializer):
     activity_type = serializers.ChoiceField(choices=ActivityType.choices)
     status = serializers.CharField(read_only=True)
     signed_up = serializers.IntegerField(read_only=True, required=False)
+    task = serializers.IntegerField(
+        source="task_id",
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="the task (a campaign needing volunteers) the activity is created for, linked",
+    )
 
     class Meta:
         model = Activity
         fields = [
             "id",
+            "task",
             "community",
             "activity_type",
             "title",
@@ -249,19 +257,42 @@ class CouncilSerializer(serializers.ModelSerializer):
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):
+    text = serializers.CharField(max_length=300, required=False, allow_blank=True)
     case = serializers.CharField(
         source="case.number", required=False, allow_blank=True, allow_null=True, help_text="a case number"
+    )
+    task = serializers.IntegerField(
+        source="task_id", required=False, allow_null=True, min_value=1, help_text="a task id"
     )
 
     class Meta:
         model = AgendaItem
-        fields = ["id", "text", "case"]
+        fields = ["id", "text", "case", "task"]
 
 
 class CouncilFollowUpSerializer(serializers.ModelSerializer):
+    task = serializers.IntegerField(source="task_id", read_only=True, help_text="the task it became")
+    case = serializers.IntegerField(source="case_id", read_only=True, help_text="the case it became")
+
     class Meta:
         model = FollowUp
-        fields = ["id", "what", "who", "deadline"]
+        fields = ["id", "what", "who", "deadline", "task", "case"]
+
+
+class FollowUpRaiseSerializer(serializers.Serializer):
+    follow_up = serializers.IntegerField(min_value=1, help_text="a follow-up action of this meeting")
+    carry_out_as = serializers.ChoiceField(choices=[("task", "task"), ("case", "case")])
+    item = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text="task: an item of the admission list"
+    )
+    grids = serializers.ListField(
+        child=serializers.CharField(max_length=24),
+        required=False,
+        max_length=500,
+        help_text="task: grid codes (default: every grid of the council's area)",
+    )
+    category = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text="case")
+    grid = serializers.IntegerField(required=False, allow_null=True, min_value=1, help_text="case: grid id")
 
 
 class DecisionSerializer(serializers.ModelSerializer):

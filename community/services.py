@@ -17,11 +17,15 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.models import Case
+from cases.models import Case, Category, Source
+from cases.services import case_report
 from grids.models import CODE_LENGTH, Area, Level
 from grids.scope import scoped
 from notices.models import Audience
 from notices.services import notice_publish
+from tasks import admission
+from tasks.models import AdmissionItem, Task
+from tasks.services import task_create
 
 from . import selectors
 from .models import (
@@ -47,6 +51,7 @@ from .models import (
     TeamMember,
     TeamRole,
     Volunteer,
+    VolunteerNoticeReceipt,
     Vote,
     VoteChoice,
 )
@@ -601,6 +606,11 @@ def council_create(*, actor, area, name: str, members: list[dict], quorum_percen
     return council
 
 
+def _pk(text: str) -> int:
+    """A row id typed by hand (0, matching nothing, when it is not one)."""
+    return int(text) if text.isdigit() and len(text) < 19 else 0
+
+
 def is_quorate(council: Council, present: int, members: int) -> bool:
     """More than ``quorum_percent`` per cent of the active members present."""
     return members > 0 and present * 100 > council.quorum_percent * members
@@ -627,17 +637,26 @@ def meeting_hold(
     items = []
     for i, item in enumerate(agenda or [], 1):
         text = (item.get("text") or "").strip()
-        number = (item.get("case") or "").strip()
-        case = None
+        number = str(item.get("case") or "").strip()
+        case = task = None
         if number:
             case = scoped(actor, Case.objects.filter(number=number[:32])).first()
             if case is None:
                 errors["agenda"].append(
                     _("Item %(n)s: no case %(number)s in your area.") % {"n": i, "number": number}
                 )
+        task_id = str(item.get("task") or "").strip()
+        if task_id:
+            task = scoped(actor, Task.objects.filter(pk=_pk(task_id))).first()
+            if task is None:
+                errors["agenda"].append(
+                    _("Item %(n)s: no task %(task)s in your area.") % {"n": i, "task": task_id[:20]}
+                )
         if not text:
+            text = (case.title if case else "") or (task.title if task else "")
+        if not text and not (number or task_id):  # a link that failed has said so already
             errors["agenda"].append(_("Item %(n)s: say what is discussed.") % {"n": i})
-        items.append(AgendaItem(text=text[:300], case=case))
+        items.append(AgendaItem(text=text[:300], case=case, task=task))
     if not items:
         errors["agenda"].append(_("A meeting has at least one agenda item."))
     if errors:
@@ -797,3 +816,159 @@ def decisions_publish(*, actor, meeting) -> Meeting:
             payload={"notice": meeting.notice_id},
         )
     return meeting
+
+
+# -- what a council's follow-up action becomes: a task to the grids or a case (linked both ways) ----------
+
+ACTION_DAY_END = datetime.time(17, 30)  # a follow-up due "by" a day is due at the end of its working day
+
+
+def grids_concerned(council) -> list[Area]:
+    """The active grids a council's follow-up may go to: those of its community, or the grid of its
+    (micro-)grid."""
+    code = council.area_code[: CODE_LENGTH[Level.GRID]]
+    return list(
+        Area.objects.filter(level=Level.GRID, is_active=True, code__startswith=code).order_by("code")[:500]
+    )
+
+
+def _action_locked(actor, follow_up) -> FollowUp:
+    """The follow-up, locked, once the desk may act on it and while it is still only words."""
+    action = (
+        FollowUp.objects.select_for_update()
+        .select_related("decision__meeting__council__area")
+        .get(pk=follow_up.pk)
+    )
+    if not selectors.can_run_desk(actor, action.decision.meeting.council.area):
+        raise PermissionDenied(_("Only the community's staff do this."))
+    if action.task_id or action.case_id:
+        raise ValidationError({"follow_up": _("This action is already a task or a case.")})
+    return action
+
+
+def _action_text(action) -> str:
+    return _("Council decision: %(decision)s\nAction: %(what)s; by %(who)s before %(deadline)s") % {
+        "decision": action.decision.text,
+        "what": action.what,
+        "who": action.who,
+        "deadline": action.deadline.isoformat(),
+    }
+
+
+def _raised(actor, action, **payload) -> None:
+    meeting = action.decision.meeting
+    _council_event(
+        meeting.council,
+        CouncilEventKind.RAISED,
+        actor=actor,
+        meeting=meeting,
+        payload={"follow_up": action.pk, **payload},
+    )
+
+
+def follow_up_to_task(
+    *, actor, follow_up, item: AdmissionItem | None, grids: list[str] | None = None
+) -> Task:
+    """Send a follow-up action as a task (``tasks.services.task_create``) to the grids concerned, due at the
+    end of its deadline day. The item must be on the admission list in force: a refusal is recorded by the
+    tasks app and comes back with its reason, and the action stays as it was."""
+    with transaction.atomic():
+        action = _action_locked(actor, follow_up)
+    council = action.decision.meeting.council
+    allowed = {g.code for g in grids_concerned(council)}
+    chosen = [str(c) for c in grids or []] or sorted(allowed)
+    if not set(chosen) <= allowed:
+        raise ValidationError({"grids": _("Choose grids of the council's own area.")})
+    deadline = timezone.make_aware(datetime.datetime.combine(action.deadline, ACTION_DAY_END))
+    request = dict(
+        actor=actor,
+        title=action.what,
+        item=item,
+        selection={"grids": chosen},
+        starts_at=timezone.now(),
+        deadline=deadline,
+        instructions=_action_text(action),
+    )
+    if item is None or admission.item_refusal(item):
+        # Outside our transaction: the tasks app records the refusal (the point of it) and raises it.
+        task_create(**request)
+    with transaction.atomic():
+        action = _action_locked(actor, follow_up)
+        task = task_create(**request)
+        action.task = task
+        action.save(update_fields=["task"])
+        _raised(actor, action, task=task.pk)
+    return task
+
+
+def follow_up_to_case(*, actor, follow_up, category: Category | None, grid: Area | None) -> Case:
+    """Report a follow-up action as a case of one grid concerned (``cases.services.case_report``): it then
+    runs the case's own workflow, and the council's page follows its status."""
+    with transaction.atomic():
+        action = _action_locked(actor, follow_up)
+        errors = {}
+        if category is None or not category.is_active:
+            errors["category"] = _("Choose a category.")
+        allowed = {g.pk for g in grids_concerned(action.decision.meeting.council)}
+        if grid is None or grid.pk not in allowed:
+            errors["grid"] = _("Choose a grid of the council's own area.")
+        if errors:
+            raise ValidationError(errors)
+        assert category is not None and grid is not None
+        case = case_report(
+            actor=actor,
+            category=category,
+            title=action.what[:200],
+            description=_action_text(action),
+            area=grid,
+            lat=grid.centroid_lat,
+            lon=grid.centroid_lon,
+            source=Source.LEADER,
+        ).case
+        action.case = case
+        action.save(update_fields=["case"])
+        _raised(actor, action, case=case.pk)
+    return case
+
+
+def activity_from_task(
+    *, actor, task, community, activity_type, place, starts_at, ends_at, capacity=20, title=""
+) -> Activity:
+    """A volunteer activity for a task (a campaign needing volunteers), in one step and linked: the task
+    must be one the actor sees with a grid in the community; points are then credited on attendance by the
+    community's rule, as for any activity."""
+    if not scoped(actor, Task.objects.filter(pk=task.pk)).exists():
+        raise PermissionDenied(_("You cannot see this task."))
+    if not task.assignments.filter(area_code__startswith=community.code).exists():
+        raise ValidationError({"task": _("The task has no grid in this community.")})
+    with transaction.atomic():
+        activity = activity_create(
+            actor=actor,
+            community=community,
+            activity_type=activity_type,
+            title=(title or task.title)[:100],
+            place=place,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=capacity,
+        )
+        activity.task = task
+        activity.save(update_fields=["task"])
+    return activity
+
+
+# -- notices to volunteers and liaisons ---------------------------------------------------------------------
+
+
+def volunteer_notice_read(*, volunteer, notice) -> VolunteerNoticeReceipt:
+    """Record that the volunteer has read a notice addressed to them; reading again keeps the first time."""
+    if not selectors.volunteer_notices(volunteer).filter(pk=notice.pk).exists():
+        raise ValidationError({"notice": _("This notice is not addressed to you.")})
+    try:
+        with transaction.atomic():
+            receipt, _created = VolunteerNoticeReceipt.objects.get_or_create(
+                notice=notice, volunteer=volunteer, defaults={"read_at": timezone.now()}
+            )
+    except IntegrityError:  # read twice at once: the other request recorded it
+        receipt = VolunteerNoticeReceipt.objects.get(notice=notice, volunteer=volunteer)
+    return receipt

@@ -15,4 +15,6 @@ urlpatterns = [
     path("councils/", views.councils, name="councils"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting"),
     path("meetings/<int:pk>/publish/", views.meeting_publish, name="meeting-publish"),
+    path("follow-ups/<int:pk>/raise/", views.follow_up_raise, name="follow-up-raise"),
+    path("tasks/<int:pk>/activity/", views.activity_from_task, name="activity-from-task"),
 ]

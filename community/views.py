@@ -8,7 +8,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,15 +16,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cases.models import Category
 from grids.models import Area, Level
 from grids.scope import area_roots, prefix_q, reach, scoped
+from notices.models import Notice
 from residents.models import Person
+from tasks import admission
+from tasks.models import AdmissionItem, Assignment, Task
 
-from . import selectors, services
+from . import links, selectors, services
 from .forms import ActivityForm, AdjustForm, RedeemForm, RewardForm, RuleForm, TeamMemberForm, VolunteerForm
 from .models import (
     Activity,
     Council,
+    FollowUp,
     Meeting,
     Participation,
     PartyBranch,
@@ -130,7 +135,9 @@ def _home_save(which, actor, community, data):
 def activity_detail(request, pk):
     if pk > MAX_ID:
         raise Http404
-    activity = get_object_or_404(scoped(request.user, Activity.objects.select_related("community")), pk=pk)
+    activity = get_object_or_404(
+        scoped(request.user, Activity.objects.select_related("community", "task")), pk=pk
+    )
     participations = scoped(
         request.user, activity.participations.select_related("volunteer__person", "volunteer__area")
     ).order_by("id")
@@ -370,41 +377,71 @@ def councils(request):
 def meeting_detail(request, pk):
     """A meeting: agenda, members present and absent, quorum, minutes, decisions with each member's vote
     and follow-ups; the desk records a decision and publishes the decisions."""
-    meeting = get_object_or_404(
-        scoped(request.user, Meeting.objects.select_related("council__area", "notice")), pk=min(pk, MAX_ID)
-    )
+    meeting = _visible_meeting(request.user, pk)
     desk = selectors.can_run_desk(request.user, meeting.council.area)
-    present = list(meeting.present.order_by("role", "id"))
     errors: list[str] = []
     if request.method == "POST":
         if not desk:
             raise PermissionDenied
-        votes = {
-            str(m.pk): request.POST.get(f"vote-{m.pk}") for m in present if request.POST.get(f"vote-{m.pk}")
-        }
-        follow_ups = []
-        if (request.POST.get("what") or "").strip():
-            try:
-                deadline = datetime.date.fromisoformat(request.POST.get("deadline") or "")
-            except ValueError:
-                deadline = None
-            follow_ups.append(
-                {"what": request.POST.get("what"), "who": request.POST.get("who"), "deadline": deadline}
-            )
         try:
             services.decision_record(
                 actor=request.user,
                 meeting=meeting,
                 text=(request.POST.get("text") or "")[:500],
-                votes=votes,
-                follow_ups=follow_ups,
+                votes=_posted_votes(request, meeting),
+                follow_ups=_posted_follow_ups(request),
             )
         except ValidationError as exc:
             errors = exc.messages
         else:
             messages.success(request, _("Decision recorded."))
             return redirect("community:meeting", pk=meeting.pk)
-    decisions = meeting.decisions.prefetch_related("votes", "follow_ups").order_by("id")
+    return _meeting_page(request, meeting, desk, errors=errors)
+
+
+def _visible_meeting(user, pk) -> Meeting:
+    return get_object_or_404(
+        scoped(user, Meeting.objects.select_related("council__area", "notice")), pk=min(pk, MAX_ID)
+    )
+
+
+def _posted_votes(request, meeting) -> dict:
+    return {
+        str(m.pk): request.POST.get(f"vote-{m.pk}")
+        for m in meeting.present.all()
+        if request.POST.get(f"vote-{m.pk}")
+    }
+
+
+def _posted_follow_ups(request) -> list[dict]:
+    if not (request.POST.get("what") or "").strip():
+        return []
+    try:
+        deadline = datetime.date.fromisoformat(request.POST.get("deadline") or "")
+    except ValueError:
+        deadline = None
+    return [{"what": request.POST.get("what"), "who": request.POST.get("who"), "deadline": deadline}]
+
+
+def _task_progress(actions) -> dict[int, dict]:
+    """Per task a follow-up became: its grids, and those whose work was accepted (one query)."""
+    rows = (
+        Assignment.objects.filter(task_id__in=[a.task_id for a in actions if a.task_id])
+        .values("task_id")
+        .annotate(grids=Count("id"), done=Count("id", filter=Q(status=Assignment.Status.ACCEPTED)))
+    )
+    return {r["task_id"]: r for r in rows}
+
+
+def _meeting_page(request, meeting, desk, *, errors=(), raising=None, raise_errors=(), status=200):
+    present = list(meeting.present.order_by("role", "id"))
+    decisions = list(
+        meeting.decisions.prefetch_related("votes", "follow_ups__task", "follow_ups__case").order_by("id")
+    )
+    actions = [f for d in decisions for f in d.follow_ups.all()]
+    progress = _task_progress(actions)
+    for f in actions:
+        f.progress = progress.get(f.task_id)
     members = list(meeting.council.members.order_by("role", "id"))
     present_ids = {m.pk for m in present}
     table = [
@@ -417,13 +454,16 @@ def meeting_detail(request, pk):
         )
         for d in decisions
     ]
+    raise_choices = (
+        _raise_choices(meeting) if desk and any(not (f.task_id or f.case_id) for f in actions) else {}
+    )
     return render(
         request,
         "community/meeting.html",
         {
             "meeting": meeting,
             "council": meeting.council,
-            "agenda": meeting.agenda.select_related("case").order_by("id"),
+            "agenda": meeting.agenda.select_related("case", "task").order_by("id"),
             "present": present,
             "absent": [m for m in members if m.pk not in present_ids],
             "table": table,
@@ -431,7 +471,107 @@ def meeting_detail(request, pk):
             "errors": errors,
             "choices": VoteChoice.choices,
             "posted": request.POST,
+            "raising": raising,
+            "raise_errors": raise_errors,
+            **raise_choices,
         },
+        status=status,
+    )
+
+
+def _raise_choices(meeting) -> dict:
+    """What the desk picks from to turn an action into a task (an item of the list in force, the grids) or
+    a case (a category, one grid)."""
+    current = admission.in_force()
+    items = AdmissionItem.objects.filter(admission_list_id=current.list_id).order_by("code")
+    return {
+        "items": list(items[:500]) if current.list_id else [],
+        "categories": list(
+            Category.objects.filter(is_active=True, parent__isnull=False).order_by("code")[:500]
+        ),
+        "grids": services.grids_concerned(meeting.council),
+    }
+
+
+@login_required
+@require_POST
+def follow_up_raise(request, pk):
+    """Turn a follow-up action into a task to the grids concerned or into a case, as the desk chooses. A
+    refusal (an item not admitted, a deadline on a rest day, …) comes back on the meeting's page with its
+    reason, next to the action."""
+    action = get_object_or_404(FollowUp.objects.select_related("decision"), pk=min(pk, MAX_ID))
+    meeting = _visible_meeting(request.user, action.decision.meeting_id)
+    if not selectors.can_run_desk(request.user, meeting.council.area):
+        raise PermissionDenied
+    try:
+        if request.POST.get("as") == "case":
+            made = services.follow_up_to_case(
+                actor=request.user,
+                follow_up=action,
+                category=Category.objects.filter(pk=_chosen(request, "category")).first(),
+                grid=Area.objects.filter(pk=_chosen(request, "grid")).first(),
+            )
+            messages.success(request, _("Case %(number)s reported.") % {"number": made.number})
+        else:
+            item = AdmissionItem.objects.filter(pk=_chosen(request, "item")).first()
+            services.follow_up_to_task(
+                actor=request.user,
+                follow_up=action,
+                item=item,
+                grids=[str(code)[:24] for code in request.POST.getlist("grids")][:500],
+            )
+            messages.success(request, _("Task sent to the grids."))
+    except ValidationError as exc:
+        refused = [f"{_field_label(name)}: {m}" for name, ms in exc.message_dict.items() for m in ms]
+        return _meeting_page(request, meeting, True, raising=action.pk, raise_errors=refused, status=400)
+    return redirect("community:meeting", pk=meeting.pk)
+
+
+def _chosen(request, name) -> int:
+    """The id picked in a select; 0 (nothing) when none was, so the service says what is missing."""
+    value = str(request.POST.get(name) or "")
+    return int(value) if value.isdigit() and int(value) <= MAX_ID else 0
+
+
+def _field_label(name: str) -> str:
+    labels = {
+        "item": _("Admitted item"),
+        "deadline": _("Deadline"),
+        "grids": _("Grids"),
+        "selection": _("Grids"),
+        "category": _("Category"),
+        "grid": _("Grid"),
+        "follow_up": _("Follow-up action"),
+        "title": _("Title"),
+    }
+    return labels.get(name, _("Request"))
+
+
+@login_required
+@require_POST
+def activity_from_task(request, pk):
+    """Create a volunteer activity for a task in one step (from the task's page), linked to it."""
+    task = get_object_or_404(scoped(request.user, Task.objects.all()), pk=min(pk, MAX_ID))
+    communities = links.desk_communities(request.user, task)
+    if not communities:
+        raise PermissionDenied
+    form = ActivityForm(request.POST)
+    community = _community(request, communities)
+    if form.is_valid():
+        try:
+            activity = services.activity_from_task(
+                actor=request.user, task=task, community=community, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, _("Activity created for the task."))
+            return redirect("community:activity", pk=activity.pk)
+    return render(
+        request,
+        "community/activity_from_task.html",
+        {"task": task, "form": form, "communities": communities, "community": community},
+        status=400,
     )
 
 
@@ -465,6 +605,15 @@ def public_volunteer(request, token):
     volunteer = services.volunteer_for_token(token)
     if volunteer is None:
         raise Http404
+    if request.method == "POST" and request.POST.get("do") == "read":
+        notice = Notice.objects.filter(pk=_id_from(request.POST.get("notice"))).first()
+        if notice is None:
+            raise Http404
+        try:
+            services.volunteer_notice_read(volunteer=volunteer, notice=notice)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("public-volunteer", token=token)
     if request.method == "POST":
         activity = Activity.objects.filter(
             pk=_id_from(request.POST.get("activity")), community=volunteer.community
@@ -510,5 +659,6 @@ def public_volunteer(request, token):
             "rows": rows,
             "entries": selectors.history(volunteer, limit=30),
             "month_earned": selectors.month_earned(volunteer, datetime.date.today()),
+            "notices": list(selectors.volunteer_notices(volunteer)[:20]),
         },
     )

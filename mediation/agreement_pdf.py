@@ -4,6 +4,11 @@ The font: a TrueType CJK font named by ``GRIDGOV["AGREEMENT_FONT"]`` (a .ttf/.tt
 ReportLab can read it; otherwise the agreement uses Adobe's standard CID font STSong-Light, which every PDF
 reader supplies (Chromium and pdf.js map it to the system's CJK font, e.g. Noto CJK from fonts-noto-cjk,
 whose CFF outlines ReportLab cannot embed). Pages that cannot open PDFs print the HTML view instead.
+
+STSong-Light covers the GB 18030 repertoire through the UniGB-UCS2-H CMap, which leaves out a few marks
+common in typed text: the middle dot "·" (U+00B7) of names and separators, the bullet and the minus sign.
+Drawn as they are, a reader shows an empty box (rendered and looked at with pdftoppm), so ``printable``
+swaps them for the GB marks that look the same before anything is drawn.
 """
 
 import io
@@ -22,6 +27,8 @@ from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 CID_FONT = "STSong-Light"
+# Marks the CID font's CMap has no glyph for → the GB marks that look the same.
+NOT_IN_GB = str.maketrans({"\u00b7": "\u30fb", "\u2022": "\u30fb", "\u2027": "\u30fb", "\u2212": "-"})
 
 
 @cache
@@ -37,8 +44,13 @@ def font_name() -> str:
     return CID_FONT
 
 
+def printable(text) -> str:
+    """The text as the agreement's font can draw it (see the module's note)."""
+    return str(text or "").translate(NOT_IN_GB)
+
+
 def _p(text, style):
-    return Paragraph(escape(str(text or "")).replace("\n", "<br/>"), style)
+    return Paragraph(escape(printable(text)).replace("\n", "<br/>"), style)
 
 
 def agreement_pdf(dispute, *, parties, sessions, signatures) -> bytes:

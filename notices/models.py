@@ -13,6 +13,8 @@ class Audience(models.TextChoices):
     STAFF = "staff", _("Staff")
     GRID_WORKERS = "grid_workers", _("Grid workers")
     PUBLIC = "public", _("Residents (public)")
+    VOLUNTEERS = "volunteers", _("Volunteers and liaisons")
+    LIAISONS = "liaisons", _("Micro-grid liaisons")
 
 
 # The roles a notice to each audience is addressed to (the public has no login: no receipts).
@@ -20,7 +22,13 @@ AUDIENCE_ROLES: dict[str, tuple[str, ...]] = {
     Audience.STAFF: (Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_CENTRE, Role.LEADER_READONLY),
     Audience.GRID_WORKERS: (Role.GRID_WORKER, Role.GRID_LEADER),
     Audience.PUBLIC: (),
+    # Volunteers and liaisons have no login: they read on their phone page (``community``), which keeps
+    # their receipts; no role, no inbox.
+    Audience.VOLUNTEERS: (),
+    Audience.LIAISONS: (),
 }
+# The audiences of the community's volunteers (read receipts per volunteer, not per user).
+VOLUNTEER_AUDIENCES = (Audience.VOLUNTEERS, Audience.LIAISONS)
 # The roles that may send notices, from the unit (centre, street, community) they belong to.
 SENDER_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_CENTRE)
 

@@ -66,6 +66,14 @@ def public_notices(area: Area) -> QuerySet:
     ).select_related("sending_unit", "area")
 
 
+def area_notices(area_code: str, audiences) -> QuerySet:
+    """Current notices to these audiences addressed to the area or to an area above it (a volunteer's
+    micro-grid reads what its grid, community and street send)."""
+    return Notice.objects.filter(
+        current_q(), audience__in=list(audiences), area_code__in=_self_and_ancestors([area_code])
+    ).select_related("sending_unit", "area")
+
+
 def addressed_people(notice: Notice) -> QuerySet:
     """Users holding a role of the notice's audience in its area's subtree, each with ``read_at``."""
     roles = AUDIENCE_ROLES.get(notice.audience, ())

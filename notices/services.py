@@ -11,7 +11,7 @@ from dispatch.services import notifications_mark_read
 from grids.models import Area
 from grids.scope import reach
 
-from .models import SENDER_ROLES, Audience, Notice, NoticeReceipt
+from .models import SENDER_ROLES, VOLUNTEER_AUDIENCES, Audience, Notice, NoticeReceipt
 from .selectors import addressed_people
 
 NOTIFICATION_KIND = "notice"
@@ -89,8 +89,8 @@ def notification_key(notice_id: int) -> str:
 def _to_inboxes(notice: Notice) -> None:
     """Staff and grid workers addressed get the notice in their inbox too, through the one notification
     outbox (``dispatch.notifications.notify``: inbox rows now, outside copies published on commit). The
-    public has no inbox."""
-    if notice.audience == Audience.PUBLIC:
+    public has no inbox, nor have volunteers (they read on their phone page)."""
+    if notice.audience in (Audience.PUBLIC, *VOLUNTEER_AUDIENCES):
         return
     recipients = set(addressed_people(notice).values_list("pk", flat=True))
     notify(

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from grids.models import Area
 from grids.scope import scoped
 
-from . import selectors, services
+from . import extensions, selectors, services
 from .forms import NoticeForm
 from .models import Notice
 
@@ -76,11 +76,10 @@ def notice_detail(request, pk):
         scoped(request.user, Notice.objects.select_related("sending_unit", "area")), pk=pk
     )
     overseer = scoped(request.user, Notice.objects.filter(pk=pk)).exclude(selectors.addressed_q(request.user))
-    summary = (
-        selectors.receipt_summary(notice)
-        if overseer.exists() or notice.sender_id == request.user.pk
-        else None
-    )
+    summary = None
+    if overseer.exists() or notice.sender_id == request.user.pk:
+        # Volunteers' receipts are kept by the app that has the volunteers (``extensions``).
+        summary = extensions.other_receipt_summary(notice) or selectors.receipt_summary(notice)
     addressed = Notice.objects.filter(selectors.addressed_q(request.user), pk=pk).exists()
     return render(
         request, "notices/detail.html", {"notice": notice, "summary": summary, "addressed": addressed}

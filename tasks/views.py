@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from grids.models import Area, Membership, Role
 from grids.scope import reach, scoped
 
-from . import admission, selectors, services
+from . import admission, extensions, selectors, services
 from .export import task_xlsx
 from .forms import FindingForm, ReviewForm, TaskForm, field_rows, field_values, fields_from_lines
 from .models import AdmissionItem, Assignment, Target, Task, TaskResult
@@ -134,6 +134,7 @@ def task_detail(request, pk):
             "waiting": waiting,
             "events": events,
             "may_review": may_review,
+            "panels": extensions.task_panels(task, request.user),
         },
     )
 

@@ -8,6 +8,7 @@ from community.models import (
     Activity,
     Council,
     Decision,
+    FollowUp,
     Meeting,
     MonthlyPoints,
     PointEntry,
@@ -35,6 +36,8 @@ def test_the_demo_gives_teams_and_volunteers_a_year_of_points(tree):
     # two councils, a meeting each with decisions; the first's published to the residents
     assert Council.objects.count() == 2 and Meeting.objects.filter(quorate=True).count() == 2
     assert Decision.objects.count() == 4 and Meeting.objects.filter(notice__isnull=False).count() == 1
+    # the first council's first follow-up carried out as a case (issue 20)
+    assert FollowUp.objects.filter(case__isnull=False).count() == 1
     # balances and tallies agree with the ledger
     for v in Volunteer.objects.all():
         entries = list(PointEntry.objects.filter(volunteer=v).order_by("seq"))
