@@ -1,4 +1,4 @@
-"""The case list exported to xlsx in the worker (issue 21 §3; docs/domain.md "Case list export").
+"""The case list exported to xlsx in the worker (issue 21 §3; docs/domain.md §12.3).
 
 Staff ask from the list page with its filters; the rows are counted at once and more than the cap
 (``GRIDGOV["CASE_EXPORT_MAX_ROWS"]``, 100,000) are refused with a message to narrow the filter. The worker

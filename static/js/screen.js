@@ -210,7 +210,7 @@
     });
     // Workers on patrol now: a green dot each, the name masked (a room reads the wall).
     d.patrol.points.forEach(function (p) {
-      L.circleMarker([p[0], p[1]], { radius: 5, color: "#0b3d1a", weight: 1, fillColor: "#4cd964", fillOpacity: 1 })
+      L.circleMarker([p[0], p[1]], { radius: 6, color: "#4cd964", weight: 3, fillColor: "#ffffff", fillOpacity: 1 })
         .bindTooltip(esc(p[2])).addTo(walkers);
     });
     body.innerHTML = esc(d.cases.length + " " + T.open + " · " + d.hotspots.length + " " + T.hotspot + " · " +
