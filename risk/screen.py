@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import datetime, time, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 
@@ -374,13 +374,17 @@ def patrol(user, roots, now) -> dict:
     """Grid workers on patrol now: those whose grid-worker membership lies under the roots (the team the
     viewer answers for, as the command map scopes them) and whose last position is younger than
     ``ACTIVE_MINUTES``; how many, and the newest ``LIVE_LIMIT`` points with masked names."""
-    team = (
-        Membership.objects.filter(role=Role.GRID_WORKER, is_active=True, area__is_active=True)
-        .filter(prefix_q("area__code", roots))
-        .values("user_id")
+    # The few recent positions first (their time's index), each then checked for a membership under the
+    # roots (EXISTS per row): an IN over every worker membership of the district cost 60 ms with none.
+    team = Membership.objects.filter(
+        prefix_q("area__code", roots),
+        user_id=OuterRef("user_id"),
+        role=Role.GRID_WORKER,
+        is_active=True,
+        area__is_active=True,
     )
-    active = PatrolLast.objects.filter(
-        recorded_at__gte=now - timedelta(minutes=ACTIVE_MINUTES), user_id__in=team
+    active = PatrolLast.objects.filter(recorded_at__gte=now - timedelta(minutes=ACTIVE_MINUTES)).filter(
+        Exists(team)
     )
     rows = active.order_by("-recorded_at").values_list(
         "lat", "lon", "recorded_at", "user__display_name", "user__username"

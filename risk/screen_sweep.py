@@ -5,7 +5,7 @@ Every screen of a set of areas needs the same figures of the days already over (
 closings, categories and red list; the last 30 days' trend): ``risk.screen`` caches them until midnight,
 and before this step the first screen of the day paid for computing them (2.2 s for a district of
 1,000,000 cases, bench/bench_screen.py). The step computes them once a day, from midnight, for every
-active district and for every set of areas a screen or a page panel watched in the last week (remembered
+active district and for every set of areas a big screen watched in the last week (remembered
 in the cache when a screen opens), each claimed by ``cache.add`` so two sweeps never compute one twice.
 """
 
