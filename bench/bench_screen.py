@@ -96,6 +96,42 @@ def shared_refresh(client, repeat):
     return statistics.median(sums)
 
 
+def first_of_day(client, user, repeat):
+    """The centre's first refresh of the day, without and with the sweep's step that computes the finished
+    days ahead (risk/screen_sweep.py), in alternating rounds (the same load for both): each round empties
+    every cache (a new day), then, for "with", runs the step (timed apart: the sweep pays it, no screen),
+    then requests every panel once. Returns (p50 without, p50 with, p50 of the step)."""
+    board.cache = screen.live_cache = LIVE
+    without, warmed, step = [], [], []
+    per_panel = {(w, p): [] for w in (False, True) for p in screen.PANELS}
+    for k in range(repeat + 1):
+        for warm in (False, True):
+            cache.clear()
+            LIVE.clear()
+            if warm:
+                started = time.perf_counter()
+                screen.finished_days_warm(screen.screen_roots(user), timezone.now())
+                if k:
+                    step.append((time.perf_counter() - started) * 1000)
+            total = 0.0
+            for panel in screen.PANELS:
+                started = time.perf_counter()
+                assert client.get(f"/risk/screen/{panel}.json").status_code == 200
+                elapsed = (time.perf_counter() - started) * 1000
+                total += elapsed
+                if k:
+                    per_panel[warm, panel].append(elapsed)
+            if k:  # the first round warms Python and PostgreSQL's plans
+                (warmed if warm else without).append(total)
+    board.cache = screen.live_cache = cache
+    for panel in screen.PANELS:
+        print(
+            f"    {panel:<11} p50 {statistics.median(per_panel[False, panel]):6.0f} ms without, "
+            f"{statistics.median(per_panel[True, panel]):6.0f} ms with the step"
+        )
+    return statistics.median(without), statistics.median(warmed), statistics.median(step)
+
+
 def panels_direct(user, repeat):
     """The panels' own work (the selectors, no HTTP, session or middleware): p50 of their sum."""
     roots = screen.screen_roots(user)
@@ -122,6 +158,11 @@ def main():
     parser.add_argument("--repeat", type=int, default=10, help="full refreshes measured")
     parser.add_argument("--reuse", action="store_true", help="measure the database of the last run again")
     parser.add_argument("--quick", action="store_true", help=f"a smoke run ({QUICK}); bars not enforced")
+    parser.add_argument(
+        "--first",
+        action="store_true",
+        help="only the centre's first refresh of the day, without and with the sweep",
+    )
     args = parser.parse_args()
     if args.quick:
         for key, value in QUICK.items():
@@ -139,6 +180,15 @@ def main():
         fill_cases(district, args.open, args.closed)
         fill_steps()
     centre = Membership.objects.filter(role=Role.DISTRICT_CENTRE, area=district).first().user
+    client = Client()
+    client.force_login(centre)
+    without, warmed, step = first_of_day(client, centre, args.repeat)
+    print(
+        f"first refresh of the day, centre: p50 {without:.0f} ms without the sweep's step, "
+        f"{warmed:.0f} ms with it (the step itself, paid by the sweep once a day: p50 {step:.0f} ms)"
+    )
+    if args.first:
+        return 0
 
     started = time.monotonic()
     summary = services.risk_recompute(district=district, actor=centre)

@@ -622,3 +622,39 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique")]
+
+
+class CaseExport(models.Model):
+    """A case list exported to xlsx in the worker (issue 21 §3): the list page's filters as the requester
+    asked, bounded by a row cap, its progress read by the page, the file kept for a limited time and given
+    to the requester only (cases/exports.py)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Writing")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="case_exports",
+        verbose_name=_("requester"),
+    )
+    params = models.JSONField(_("filters"), default=dict)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    done = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(_("file"), upload_to="cases/exports/", blank=True)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("kept until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case export")
+        verbose_name_plural = _("case exports")
+        indexes = [
+            models.Index(fields=["requester", "-id"], name="caseexport_requester"),
+            models.Index(fields=["expires_at"], name="caseexport_expires", condition=~Q(file="")),
+        ]

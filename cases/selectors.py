@@ -6,7 +6,7 @@ from grids.models import CODE_LENGTH, Level, Membership, Role, User, code_range_
 from grids.scope import prefix_q, reach, scope_for, scoped
 
 from . import extensions
-from .models import Attachment, CannedReply, Case, CaseEvent, Category, EventKind
+from .models import Attachment, CannedReply, Case, CaseEvent, CaseExport, Category, EventKind
 
 # Subtrees with a column of their own on Case (stored generated columns with (column, status, id) indexes).
 LEVEL_COLUMNS = {
@@ -135,3 +135,9 @@ def unit_members(case):
     else:
         return User.objects.none()
     return User.objects.filter(pk__in=memberships.values("user_id"), is_active=True).order_by("username")
+
+
+@scope_for(CaseExport)
+def case_export_scope(user, qs):
+    """An export is its requester's alone (it holds the rows they saw; nobody else's scope is the same)."""
+    return qs.filter(requester_id=getattr(user, "pk", None))

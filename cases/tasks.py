@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import audit, services
+from . import audit, exports, services
 
 
 @shared_task(ignore_result=True)
@@ -19,3 +19,15 @@ def lapse_unanswered_evaluations():
 def write_audit_checkpoint():
     """Hourly: sign every case's chain head (table and log), so a later cut or rebuild shows against it."""
     return audit.checkpoint_write().pk
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def export_cases(export_id: int):
+    """Write one case-list export (cases/exports.py)."""
+    exports.export_run(export_id)
+
+
+@shared_task(ignore_result=True)
+def expire_case_exports():
+    """Hourly: delete the export files kept past their time."""
+    return exports.exports_expire()

@@ -1,13 +1,17 @@
 from django.urls import path
 
 from . import views
-from .views import handling
+from .views import export, handling
 
 app_name = "cases"
 
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("bulk-dispatch/", views.bulk_dispatch, name="bulk-dispatch"),
+    path("exports/", export.export_start, name="export-start"),
+    path("exports/<int:pk>/", export.export_page, name="export"),
+    path("exports/<int:pk>/progress.json", export.export_progress, name="export-progress"),
+    path("exports/<int:pk>/file/", export.export_file, name="export-file"),
     path("new/", views.case_report_page, name="report"),
     path("new/duplicates/", views.report_duplicates, name="duplicates"),
     path("grids.geojson", views.grid_boundaries, name="grids"),

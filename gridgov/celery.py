@@ -40,6 +40,11 @@ app.conf.beat_schedule = {
         "task": "dispatch.tasks.verify_case_audit",
         "schedule": crontab(hour=4, minute=50),
     },
+    # Case-list exports (issue 21): their files deleted once kept CASE_EXPORT_KEEP_HOURS.
+    "cases-expire-exports": {
+        "task": "cases.tasks.expire_case_exports",
+        "schedule": crontab(minute=17),
+    },
     # Closed cases nobody rated within the callback window are closed as "no response".
     "cases-callback-window": {
         "task": "cases.tasks.lapse_unanswered_evaluations",

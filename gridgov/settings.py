@@ -457,6 +457,10 @@ GRIDGOV = {
     "MEDIA_SIGNED_URL_SECONDS": env.int("GRIDGOV_MEDIA_SIGNED_URL_SECONDS", default=300),
     "FILE_SWEEP_PREFIXES": env.list("GRIDGOV_FILE_SWEEP_PREFIXES", default=["cases/", "residents/imports/"]),
     "FILE_SWEEP_GRACE_HOURS": env.int("GRIDGOV_FILE_SWEEP_GRACE_HOURS", default=24),
+    # The case list's xlsx export (cases/exports.py): at most this many rows (more: narrow the filter), the
+    # file kept this many hours for its requester.
+    "CASE_EXPORT_MAX_ROWS": env.int("GRIDGOV_CASE_EXPORT_MAX_ROWS", default=100_000),
+    "CASE_EXPORT_KEEP_HOURS": env.int("GRIDGOV_CASE_EXPORT_KEEP_HOURS", default=24),
 }
 # The tiles' origins join img-src only when tiles are configured (a wrong setting stops the start here).
 CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += tile_hosts(tile_provider(GRIDGOV))

@@ -21,6 +21,7 @@ from fieldwork.models import Deployment
 from grids.scope import reach
 from notices.selectors import unread_for
 from residents.visits import task_list
+from risk.screen import page_roots
 from tasks.models import Target
 from tasks.selectors import assignments_for_worker
 
@@ -71,6 +72,8 @@ def home(request):
             # Who is on duty now in the units the user belongs to or oversees (issue 19 §3).
             "show_duty": show_duty,
             "on_duty": list(duty_selectors.on_duty(user)[:30]) if show_duty else [],
+            # The big screen's panels over the areas the user watches on the command map (issue 21).
+            "show_panels": bool(page_roots(user)),
         },
     )
 

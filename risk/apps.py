@@ -9,7 +9,9 @@ class RiskConfig(AppConfig):
     def ready(self):
         from dispatch.sweep import step_register
 
-        from . import components, selectors, sweep  # noqa: F401  (the components and the scopes register)
+        from . import components, screen_sweep, selectors, sweep  # noqa: F401  (the components and the scopes register)
 
         # The daily recomputation runs inside the one deadline sweep (no scheduler of its own).
         step_register("risk_daily", sweep.risk_daily)
+        # The big screen's finished days, once a day from midnight (risk/screen_sweep.py).
+        step_register("screen_daily", screen_sweep.screen_daily)

@@ -11,14 +11,17 @@ from collections import Counter
 from datetime import datetime, time, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.db.models.functions import Substr, TruncDate
 from django.utils import timezone
 
 from cases.models import Case, CloseType
 from cases.workflow import OPEN, Status
+from command.models import PatrolLast
 from command.selectors import board
-from grids.models import CODE_LENGTH, Area, Level, Role
+from command.selectors.patrol import ACTIVE_MINUTES
+from duty.selectors import on_duty
+from grids.models import CODE_LENGTH, Area, Level, Membership, Role
 from grids.scope import area_roots, prefix_q, reach
 from residents.models import Household, Person, PersonTag
 from tasks.models import Assignment, Task
@@ -34,6 +37,7 @@ STEPS = ("reported_at", "filed_at", "dispatched_at", "handled_at")
 STEPS_SHORT = [field[:-3] for field in STEPS]
 LIVE_LIMIT = 300
 LIST_LIMIT = 8
+DUTY_LIMIT = 40
 # Every screen watching the same areas shares each panel's figures for this long (they poll every 30 s):
 # N screens cost one computation per panel per slot.
 PANEL_CACHE_SECONDS = 15
@@ -46,6 +50,15 @@ def screen_roots(user) -> list[str]:
     if r.is_superuser:
         return list(Area.objects.filter(level=Level.DISTRICT, is_active=True).values_list("code", flat=True))
     return area_roots(r.codes(SCREEN_ROLES))
+
+
+def page_roots(user) -> list[str]:
+    """What the viewer's panels on ordinary pages cover: the areas the viewer watches on the command map
+    (a community's staff their community, a grid leader their grid); empty: no panels."""
+    r = reach(user)
+    if r.is_superuser:
+        return list(Area.objects.filter(level=Level.DISTRICT, is_active=True).values_list("code", flat=True))
+    return area_roots(r.codes(PAGE_ROLES))
 
 
 def _midnight(now):
@@ -61,17 +74,34 @@ def _closed(roots):
     return _cases(roots).filter(status__in=[Status.CLOSED, Status.EVALUATED])
 
 
-def _month_so_far(kind, roots, now, count) -> Counter:
-    """``count(since, until)`` (a Counter) over this month: the finished days computed once a day (cached
-    until midnight, shared by every screen of the same areas), today's on every computation."""
+def _finished_days(kind, roots, now, compute):
+    """``compute(roots, today)``: the figures of the finished days, computed once a day per set of roots
+    (cached until midnight, shared by every screen of the same areas). The sweep computes them ahead for
+    every district and street (``finished_days_warm``), so no screen pays them on its first refresh."""
     today = _midnight(now)
-    month = today.replace(day=1)
     key = _day_key(kind, roots, today)
-    before = cache.get(key)
-    if before is None:
-        before = count(month, today) if today > month else Counter()
-        cache.set(key, before, _until_midnight(now))
-    return before + count(today, now + timedelta(seconds=1))
+    found = cache.get(key)
+    if found is None:
+        found = compute(roots, today)
+        cache.set(key, found, _until_midnight(now))
+    return found
+
+
+def _month_before(count):
+    """This month up to ``today`` (a Counter), for ``_finished_days``."""
+
+    def compute(roots, today):
+        month = today.replace(day=1)
+        return count(roots, month, today) if today > month else Counter()
+
+    return compute
+
+
+def _month_so_far(kind, roots, now, count) -> Counter:
+    """``count(roots, since, until)`` (a Counter) over this month: the finished days once a day, today's on
+    every computation."""
+    before = _finished_days(kind, roots, now, _month_before(count))
+    return before + count(roots, _midnight(now), now + timedelta(seconds=1))
 
 
 def _names(codes) -> dict:
@@ -97,19 +127,21 @@ def _step_counts(roots, since, until) -> dict:
     }
 
 
+def _steps_before(roots, today) -> dict:
+    """This month's steps and closings up to ``today`` (last midnight)."""
+    month = today.replace(day=1)
+    if today <= month:
+        return dict.fromkeys([*STEPS_SHORT, "closed"], 0)
+    before = _step_counts(roots, month, today)
+    before["closed"] = _closed(roots).filter(closed_at__gte=month, closed_at__lt=today).count()
+    return before
+
+
 def counts(user, roots, now) -> dict:
     """Open / warning / overdue / supervised now, and today's and this month's counts by step. The month up
     to last midnight is computed once a day (cached until midnight); today's part on every refresh."""
     today = _midnight(now)
-    month = today.replace(day=1)
-    key = _day_key("steps", roots, today)
-    before = cache.get(key)
-    if before is None:
-        before = dict.fromkeys([*STEPS_SHORT, "closed"], 0)
-        if today > month:
-            before = _step_counts(roots, month, today)
-            before["closed"] = _closed(roots).filter(closed_at__gte=month, closed_at__lt=today).count()
-        cache.set(key, before, _until_midnight(now))
+    before = _finished_days("steps", roots, now, _steps_before)
     live = _step_counts(roots, today, now + timedelta(seconds=1))
     found = {f"{k}_today": live[k] for k in STEPS_SHORT} | {
         f"{k}_month": before[k] + live[k] for k in STEPS_SHORT
@@ -163,17 +195,17 @@ def _per_day(roots, since, until) -> tuple[dict, dict]:
     return reported, closed
 
 
+def _trend_before(roots, today) -> tuple[dict, dict]:
+    return _per_day(roots, today - timedelta(days=TREND_DAYS - 1), today)
+
+
 def trend(user, roots, now) -> dict:
     """Cases reported and closed per day over the last 30 days (Beijing days); the 29 finished days are
     computed once a day (cached until midnight), today on every refresh."""
     tz = timezone.get_current_timezone()
     today = _midnight(now)
     start = today - timedelta(days=TREND_DAYS - 1)
-    key = _day_key("trend", roots, today)
-    past = cache.get(key)
-    if past is None:
-        past = _per_day(roots, start, today)
-        cache.set(key, past, _until_midnight(now))
+    past = _finished_days("trend", roots, now, _trend_before)
     live = _per_day(roots, today, now + timedelta(seconds=1))
     reported, closed = {**past[0], **live[0]}, {**past[1], **live[1]}
     days = [(start + timedelta(days=i)).astimezone(tz).date() for i in range(TREND_DAYS)]
@@ -184,23 +216,40 @@ def trend(user, roots, now) -> dict:
     }
 
 
+def _category_count(roots, since, until) -> Counter:
+    return Counter(
+        dict(
+            _cases(roots)
+            .filter(reported_at__gte=since, reported_at__lt=until)
+            .values("category__name")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("category__name", "n")
+        )
+    )
+
+
 def categories(user, roots, now) -> dict:
     """The month's most reported categories (the finished days once a day, today on every computation)."""
-
-    def count(since, until):
-        return Counter(
-            dict(
-                _cases(roots)
-                .filter(reported_at__gte=since, reported_at__lt=until)
-                .values("category__name")
-                .annotate(n=Count("id"))
-                .order_by()
-                .values_list("category__name", "n")
-            )
-        )
-
-    rows = sorted(_month_so_far("categories", roots, now, count).items(), key=lambda r: (-r[1], r[0]))[:8]
+    rows = sorted(
+        _month_so_far("categories", roots, now, _category_count).items(), key=lambda r: (-r[1], r[0])
+    )[:8]
     return {"top": [{"name": name, "count": n} for name, n in rows]}
+
+
+def _on_time_count(roots, since, until) -> Counter:
+    """Cases closed normally in [since, until), per grid."""
+    return Counter(
+        dict(
+            _closed(roots)
+            .filter(closed_at__gte=since, closed_at__lt=until, close_type=CloseType.NORMAL)
+            .annotate(g=Substr("area_code", 1, GRID_LEN))
+            .values("g")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("g", "n")
+        )
+    )
 
 
 def ranking(user, roots, now) -> dict:
@@ -212,21 +261,7 @@ def ranking(user, roots, now) -> dict:
         if day
         else []
     )
-
-    def count(since, until):
-        return Counter(
-            dict(
-                _closed(roots)
-                .filter(closed_at__gte=since, closed_at__lt=until, close_type=CloseType.NORMAL)
-                .annotate(g=Substr("area_code", 1, GRID_LEN))
-                .values("g")
-                .annotate(n=Count("id"))
-                .order_by()
-                .values_list("g", "n")
-            )
-        )
-
-    by_grid = _month_so_far("red", roots, now, count)
+    by_grid = _month_so_far("red", roots, now, _on_time_count)
     red = [{"g": g, "n": n} for g, n in sorted(by_grid.items(), key=lambda r: (-r[1], r[0]))[:5]]
     names = _names([s.area_code for s in black] + [r["g"] for r in red])
     return {
@@ -325,7 +360,55 @@ def map_layer(user, roots, now) -> dict:
         "warnings": RiskWarning.objects.filter(
             prefix_q("area_code", roots), status=RiskWarning.Status.OPEN
         ).count(),
+        "patrol": patrol(user, roots, now),
     }
+
+
+def masked_name(name: str) -> str:
+    """A worker's name as a room may read it: the first character, the rest starred (张** for 张三丰)."""
+    name = (name or "").strip()
+    return name[:1] + "*" * min(max(len(name) - 1, 1), 3) if name else "*"
+
+
+def patrol(user, roots, now) -> dict:
+    """Grid workers on patrol now: those whose grid-worker membership lies under the roots (the team the
+    viewer answers for, as the command map scopes them) and whose last position is younger than
+    ``ACTIVE_MINUTES``; how many, and the newest ``LIVE_LIMIT`` points with masked names."""
+    # The few recent positions first (their time's index), each then checked for a membership under the
+    # roots (EXISTS per row): an IN over every worker membership of the district cost 60 ms with none.
+    team = Membership.objects.filter(
+        prefix_q("area__code", roots),
+        user_id=OuterRef("user_id"),
+        role=Role.GRID_WORKER,
+        is_active=True,
+        area__is_active=True,
+    )
+    active = PatrolLast.objects.filter(recorded_at__gte=now - timedelta(minutes=ACTIVE_MINUTES)).filter(
+        Exists(team)
+    )
+    rows = active.order_by("-recorded_at").values_list(
+        "lat", "lon", "recorded_at", "user__display_name", "user__username"
+    )[:LIVE_LIMIT]
+    return {
+        "minutes": ACTIVE_MINUTES,
+        "count": active.count(),
+        "points": [
+            [lat, lon, masked_name(display or username), int((now - at).total_seconds() // 60)]
+            for lat, lon, at, display, username in rows
+        ],
+    }
+
+
+def duty(user, roots, now) -> dict:
+    """Who is on duty now in the units under the roots (published shifts; duty.selectors.on_duty), by unit:
+    the shift leader first. No phone numbers: a wall display is read by everyone in the room."""
+    units: dict[str, dict] = {}
+    for shift in on_duty(user, at=now).filter(prefix_q("unit_code", roots))[:DUTY_LIMIT]:
+        unit = units.setdefault(shift.unit_code, {"unit": shift.roster.unit.name, "people": []})
+        unit["people"].append(
+            {"name": str(shift.person), "post": shift.get_post_display(), "kind": shift.get_kind_display()}
+        )
+    return {"units": list(units.values())}
 
 
 PANELS = {
@@ -337,10 +420,35 @@ PANELS = {
     "ranking": ranking,
     "residents": residents,
     "tasks": tasks,
+    "duty": duty,
 }
+# On ordinary pages (light theme, /risk/panels/<name>/): the screen's panels but the map, whose patrol
+# layer stands alone there (the command map is the page's map).
+PAGE_PANELS = {**{k: v for k, v in PANELS.items() if k != "map"}, "patrol": patrol}
+# Whoever has the command map has its panels, over the same areas (a community's staff: its community).
+PAGE_ROLES = board.MAP_ROLES
 
 
-def panel_data(panel, user, roots, now) -> tuple[datetime, dict]:
+FINISHED_DAYS = (
+    ("steps", _steps_before),
+    ("trend", _trend_before),
+    ("categories", _month_before(_category_count)),
+    ("red", _month_before(_on_time_count)),
+)
+
+
+def finished_days_warm(roots, now) -> bool:
+    """Compute the finished days' figures of ``roots`` for today unless already cached: what made the first
+    refresh of the day slow (the month's steps, the 30-day trend, categories, red list). False when they
+    were all there."""
+    today = _midnight(now)
+    missing = [(kind, fn) for kind, fn in FINISHED_DAYS if cache.get(_day_key(kind, roots, today)) is None]
+    for kind, fn in missing:
+        _finished_days(kind, roots, now, fn)
+    return bool(missing)
+
+
+def panel_data(panel, user, roots, now, panels=PANELS) -> tuple[datetime, dict]:
     """(when computed, one panel's figures), shared by every screen watching the same roots for
     ``PANEL_CACHE_SECONDS``.
 
@@ -351,6 +459,6 @@ def panel_data(panel, user, roots, now) -> tuple[datetime, dict]:
     key = f"screen:panel:{panel}:{digest}:{slot}"
     found = live_cache.get(key)
     if found is None:
-        found = (now, PANELS[panel](user, roots, now))
+        found = (now, panels[panel](user, roots, now))
         live_cache.set(key, found, PANEL_CACHE_SECONDS)
     return found

@@ -15,4 +15,5 @@ urlpatterns = [
     path("cases/", views.case_statistics_page, name="case-stats"),
     path("cases.xlsx", views.case_statistics_xlsx, name="case-stats-xlsx"),
     path("screen/<slug:panel>.json", views.screen_panel, name="screen-panel"),
+    path("panels/<slug:panel>/", views.page_panel, name="panel"),
 ]

@@ -3,6 +3,7 @@ cases, early warnings to acknowledge and close) and the centre's settings. Thin:
 services as the API; refusals come back next to their fields."""
 
 import datetime as dt
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,9 +19,11 @@ from django.views.decorators.http import require_GET, require_POST
 from grids.models import Area, Level
 from grids.scope import reach, scoped
 
-from . import case_stats, population, screen, selectors, services
+from . import case_stats, population, screen, screen_sweep, selectors, services
 from .forms import CloseForm, SettingsForm
 from .models import RiskLevel, RiskWarning
+
+log = logging.getLogger(__name__)
 
 MAX_ID = 2**63 - 1
 SCREEN_REFRESH_SECONDS = 30
@@ -173,6 +176,7 @@ def _screen_roots(request):
 def screen_page(request):
     """The wall display: a dark 1920×1080 page whose panels each poll their own JSON endpoint."""
     roots = _screen_roots(request)
+    screen_sweep.watched_add(roots)
     names = dict(Area.objects.filter(code__in=roots).values_list("code", "name"))
     return render(
         request,
@@ -201,6 +205,53 @@ def screen_panel(request, panel):
             "data": data,
         }
     )
+
+
+@login_required
+@require_GET
+def page_panel(request, panel):
+    """One panel as a fragment of an ordinary page (light theme), for staff of a community, a street or the
+    centre, cut to their own areas. A panel whose data fails says so in its place (the page carries on)."""
+    if panel not in screen.PAGE_PANELS:
+        raise Http404
+    roots = screen.page_roots(request.user)
+    if not roots:
+        raise Http404
+    try:
+        at, data = screen.panel_data(panel, request.user, roots, timezone.now(), screen.PAGE_PANELS)
+    except Exception:  # one panel's failure must not take the page with it; logged with its trace
+        log.exception("page panel %s failed", panel)
+        at, data = None, None
+    context = {
+        "name": panel,
+        "data": data,
+        "at": at,
+        "trend": _trend_svg(data) if data and panel == "trend" else None,
+    }
+    return render(request, "risk/_panel.html", context)
+
+
+TREND_W, TREND_H = 300, 80
+
+
+def _trend_svg(data) -> dict:
+    """Polyline points of the 30-day trend (reported, closed) in a TREND_W × TREND_H box."""
+    days = data["days"]
+    top = max([1] + [max(d["reported"], d["closed"]) for d in days])
+    step = TREND_W / max(1, len(days) - 1)
+
+    def line(key):
+        return " ".join(f"{i * step:.1f},{TREND_H - TREND_H * d[key] / top:.1f}" for i, d in enumerate(days))
+
+    return {
+        "reported": line("reported"),
+        "closed": line("closed"),
+        "top": top,
+        "first": days[0]["day"][5:] if days else "",
+        "last": days[-1]["day"][5:] if days else "",
+        "w": TREND_W,
+        "h": TREND_H,
+    }
 
 
 def _screen_labels():
@@ -239,6 +290,8 @@ def _screen_labels():
         "redList": _("Red list (best on time)"),
         "blackList": _("Black list (highest risk)"),
         "byLoad": _("Grids by open cases"),
+        "onPatrol": _("on patrol now"),
+        "dutyNone": _("Nobody is on duty at this moment."),
     }
 
 

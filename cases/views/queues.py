@@ -1,6 +1,7 @@
 """Work queues: the tabs each user works from (with counts), filters kept in the URL, keyset paging, and
 bulk dispatch of cases of one category from the "to dispatch" queue."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -111,6 +112,12 @@ def _filtered(qs, params):
 FILTERS = ("status", "category", "alert", "q")
 
 
+def may_export(user) -> bool:
+    """Staff (grid leader, community, street, centre) export the case list; workers and units do not."""
+    r = reach(user)
+    return r.is_superuser or bool(r.codes(STAFF_ROLES))
+
+
 def _current_queue(params, queues):
     """The tab a list shows: the one clicked (``queue``); after a search, every case of the user's (the tab
     counts say where the matches are); otherwise the tab the filter form was sent from (``in``)."""
@@ -119,6 +126,15 @@ def _current_queue(params, queues):
     if (params.get("q") or "").strip():
         return "all"
     return params.get("in") or queues[0][0]
+
+
+def case_list_rows(user, params):
+    """The cases the list shows for ``params`` (queue and filters, as in the page's URL), newest first;
+    None for a queue the user does not have. The export writes exactly these rows."""
+    visible = _filtered(cases_visible_to(user), params)
+    queues = queues_for(user)
+    q = {key: q for key, _label, q in queues}.get(_current_queue(params, queues))
+    return None if q is None else visible.filter(q).order_by("-id")
 
 
 @login_required
@@ -157,6 +173,9 @@ def case_list(request):
             "categories": _category_groups(),
             "filters": filters,
             "bulk": _bulk_context(request.user, current, filters, page),
+            "may_export": may_export(request.user),
+            "export_cap": f"{settings.GRIDGOV.get('CASE_EXPORT_MAX_ROWS', 100_000):,}",
+            "export_params": [(k, v) for k, v in filters.items() if v] + [("queue", current)],
         },
     )
 

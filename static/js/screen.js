@@ -67,9 +67,19 @@
       return '<li><span title="' + esc(c.number) + '">' + esc(c.area) + " · " + esc(c.title) + "</span>" + late + "</li>";
     }).join("") + "</ul>";
   }
+  var LIST_SHOWN = 4;  // each list's head: the duty panel shares the column
   draw.lists = function (body, d) {
-    body.innerHTML = '<h3 class="s-sub">' + esc(T.overdue) + "</h3>" + caseList(d.overdue) +
-      '<h3 class="s-sub">' + esc(T.supervised) + "</h3>" + caseList(d.supervised);
+    body.innerHTML = '<h3 class="s-sub">' + esc(T.overdue) + "</h3>" + caseList(d.overdue.slice(0, LIST_SHOWN)) +
+      '<h3 class="s-sub">' + esc(T.supervised) + "</h3>" + caseList(d.supervised.slice(0, LIST_SHOWN));
+  };
+
+  draw.duty = function (body, d) {
+    if (!d.units.length) { body.innerHTML = '<ul class="s-list"><li><span>' + esc(T.dutyNone) + "</span></li></ul>"; return; }
+    body.innerHTML = '<ul class="s-list">' + d.units.map(function (u) {
+      return "<li><b>" + esc(u.unit) + "</b> " + u.people.map(function (p) {
+        return '<span class="s-person">' + esc(p.name) + "<em>" + esc(p.post) + "</em></span>";
+      }).join("") + "</li>";
+    }).join("") + "</ul>";
   };
 
   draw.trend = function (body, d) {
@@ -141,7 +151,7 @@
   };
 
   /* --- The map ----------------------------------------------------------------------------------------- */
-  var map = null, grids = null, dots = null, spots = null, lastMap = null;
+  var map = null, grids = null, dots = null, spots = null, walkers = null, lastMap = null;
   var FILL = { red: "#e53935", yellow: "#fbc02d", green: "#2e7d32" };
   var LOAD = ["#263b57", "#1565c0", "#fbc02d", "#fb8c00", "#e53935"];
   function gridStyle(f) {
@@ -175,7 +185,7 @@
         });
       }
     }).addTo(map);
-    dots = L.layerGroup().addTo(map); spots = L.layerGroup().addTo(map);
+    dots = L.layerGroup().addTo(map); spots = L.layerGroup().addTo(map); walkers = L.layerGroup().addTo(map);
     getJSON(el.dataset.grids).then(function (gj) {
       grids.addData(gj);
       if (gj.features.length) map.fitBounds(grids.getBounds(), { padding: [10, 10] });
@@ -188,7 +198,7 @@
     lastMap = d;
     if (!map) return;
     grids.setStyle(gridStyle);
-    dots.clearLayers(); spots.clearLayers();
+    dots.clearLayers(); spots.clearLayers(); walkers.clearLayers();
     d.cases.forEach(function (c) {
       var colour = c[3] === "red" ? "#ff5252" : c[3] === "yellow" ? "#ffd54f" : "#4fc3f7";
       L.circleMarker([c[1], c[2]], { radius: 4, color: c[4] ? "#c39bff" : colour, weight: c[4] ? 2 : 1,
@@ -198,8 +208,13 @@
       L.circleMarker([h[0], h[1]], { radius: 8 + 2 * Math.min(h[2], 10), color: "#ff7043", weight: 3, fill: false })
         .bindTooltip(esc(h[3]) + " · " + h[2] + " " + esc(T.cases), { permanent: h[2] >= 5, direction: "top" }).addTo(spots);
     });
-    body.textContent = d.cases.length + " " + T.open + " · " + d.hotspots.length + " " + T.hotspot + " · " +
-      d.warnings + " " + T.warnings;
+    // Workers on patrol now: a green dot each, the name masked (a room reads the wall).
+    d.patrol.points.forEach(function (p) {
+      L.circleMarker([p[0], p[1]], { radius: 6, color: "#4cd964", weight: 3, fillColor: "#ffffff", fillOpacity: 1 })
+        .bindTooltip(esc(p[2])).addTo(walkers);
+    });
+    body.innerHTML = esc(d.cases.length + " " + T.open + " · " + d.hotspots.length + " " + T.hotspot + " · " +
+      d.warnings + " " + T.warnings + " · ") + '<span class="s-patrol-count">' + num(d.patrol.count) + "</span> " + esc(T.onPatrol);
   };
 
   /* --- Polling, one panel at a time --------------------------------------------------------------------- */
