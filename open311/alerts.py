@@ -99,7 +99,8 @@ def subscribable_areas():
 def subscribe(*, ip, verified_phone="", email="", area_code="", public_id="", now=None):
     """A subscription by a verified phone (SMS) or an e-mail address, to an area or to one open report.
 
-    Raises ``AlertError`` (400) or ``TooMany`` (429). Subscribing twice to the same thing returns the first."""
+    Raises ``AlertError`` (400) or ``TooMany`` (429). Subscribing twice to the same thing returns
+    the first."""
     now = now or timezone.now()
     channel, contact = _contact(verified_phone, email)
     area, case = _target(area_code, public_id)
