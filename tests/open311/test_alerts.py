@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -249,3 +250,40 @@ def test_the_centre_sees_counts_by_area_and_others_do_not(client, tree):
     assert PHONE not in page.content.decode()
     client.force_login(tree.users["worker"])
     assert client.get("/alerts/").status_code == 403
+
+
+def test_a_failed_email_stays_pending_for_a_retry_with_its_error(tree, monkeypatch):
+    case = citizen(tree)
+    sub = AlertSubscription.objects.create(
+        channel="email",
+        contact="wu@example.org",
+        case=case,
+        verified_at=timezone.now(),
+        digest_from=timezone.now(),
+    )
+    message = alerts._message(sub, "change", "报告有进展", "正文", {}, timezone.now())
+    alerts._queue([message])
+
+    def down(*args, **kwargs):
+        raise OSError("smtp down")
+
+    monkeypatch.setattr(alerts, "send_mail", down)
+    with pytest.raises(alerts.outbox.RetryLater):
+        alerts.deliver(message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == ("pending", 1) and "smtp down" in message.last_error
+
+
+def test_a_mail_clients_one_click_post_unsubscribes_without_csrf(tree):
+    case = citizen(tree)
+    sub = AlertSubscription.objects.create(
+        channel="email",
+        contact="wu@example.org",
+        case=case,
+        verified_at=timezone.now(),
+        digest_from=timezone.now(),
+    )
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(f"{URL}stop/{alerts.unsubscribe_token(sub)}/").status_code == 200
+    sub.refresh_from_db()
+    assert sub.ended_at is not None
