@@ -452,6 +452,7 @@ class EventKind(models.TextChoices):
     UNASSIGN = "unassign", _("Named handler cleared")
     NOTE = "note", _("Internal note")
     NOTE_PUBLIC = "note_public", _("Progress note for the reporter")
+    CITIZEN_UPDATE = "citizen_update", _("Update from a citizen")
 
 
 # Notes on a case (cases.services.case_note): internal ones stay with the staff; public ones also reach the

@@ -605,3 +605,49 @@ def case_assign(*, case_id, actor, assignee=None, comment="", version=None) -> C
         )
         transaction.on_commit(lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind=kind))
         return case
+
+
+# --- Citizens' updates on a published report (issue 24 §1) ------------------------------------------------
+
+CITIZEN_UPDATE_MAX_LENGTH = 500
+
+
+def case_update_by_citizen(*, case_id, phone, text="", still_there=False, photo=None) -> CaseEvent:
+    """A citizen's update on an open report ("still there", a few words, a photo), identified by a phone
+    verified by SMS code. It is an event of the timeline the staff read; the case does not change. The photo
+    is kept as evidence, which nothing public serves until staff approve it; the phone is for the staff."""
+    text = " ".join((text or "").split())
+    if not text and not still_there and photo is None:
+        raise ValidationError({"text": [_('Say what you see, or tick "still there".')]})
+    if len(text) > CITIZEN_UPDATE_MAX_LENGTH:
+        raise ValidationError(
+            {"text": [_("Keep the update under %(n)d characters.") % {"n": CITIZEN_UPDATE_MAX_LENGTH}]}
+        )
+    with files_removed_on_failure(), transaction.atomic():
+        case = _locked(case_id)
+        if case.status in FINAL:
+            raise ValidationError(
+                {
+                    "text": [
+                        _("This report is closed: updates are no longer taken. Report it again if needed.")
+                    ]
+                }
+            )
+        attached = [attachment_store(case=case, actor=None, upload=photo, kind="evidence")] if photo else []
+        event = event_append(
+            case=case,
+            kind=EventKind.CITIZEN_UPDATE,
+            from_status=case.status,
+            to_status=case.status,
+            comment=text,
+            payload={
+                "still_there": bool(still_there),
+                "phone": phone,
+                "attachments": [a.pk for a in attached],
+            },
+        )
+        _link(attached, event)
+        transaction.on_commit(
+            lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind=EventKind.CITIZEN_UPDATE)
+        )
+        return event

@@ -51,6 +51,7 @@ urlpatterns = [
     path("notices/", include("notices.urls")),
     path("intake/", include("intake.staff_urls")),
     path("open311/v2/", include("open311.urls")),
+    path("alerts/", include("open311.staff_urls")),
     path("tasks/", include("tasks.urls")),
     path("community/", include("community.urls")),
     path("fieldwork/", include("fieldwork.urls")),

@@ -52,6 +52,7 @@ DEMO_APPS = (
     "duty",
     "mediation",
     "risk",
+    "open311",
 )
 LON0, LAT0 = 112.90, 28.15
 CELL_LON, CELL_LAT = 0.005, 0.0045  # about 490 m × 500 m

@@ -13,17 +13,21 @@ reopened, rated) — never staff names, internal comments, returns or reworks.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.models import Attachment, Case, CaseEvent, Category, Satisfaction, Source
 from cases.services import case_report, may_reopen_by_citizen
-from cases.tokens import case_id_for_token
+from cases.tokens import case_id_for_token, citizen_token
 
 from .keys import integration_create
-from .models import Integration
+from .models import Integration, SmsMessage
+from .phones import phone_normalize
+from .sms import sms_send
 
 PUBLIC_NAME = "公众上报（网页）"
 MAX_PHOTOS = 3
@@ -194,3 +198,29 @@ def after_photo_for(token: str, pk: int) -> Attachment | None:
     if tracking is None:
         return None
     return next((a for a in tracking.after_photos if a.pk == pk), None)
+
+
+# --- Links in messages ----------------------------------------------------------------------------
+
+
+def public_url(path: str) -> str:
+    """An absolute link for a message that leaves the site (SMS, e-mail): ``GRIDGOV["PUBLIC_BASE_URL"]``,
+    the address citizens reach the site at, plus ``path``."""
+    base = (getattr(settings, "GRIDGOV", {}) or {}).get("PUBLIC_BASE_URL", "http://localhost:8000")
+    return base.rstrip("/") + path
+
+
+def closing_sms(case_id) -> SmsMessage | None:
+    """ "Fixed or still a problem?" (issue 24 §1): when a citizen's report closes, its reporter, if they left
+    a mobile number, gets the tracking link by SMS (the page asks the question and takes "still a problem"
+    within the callback window). Sent once per closing; a merged duplicate's reporter is asked on the
+    original's close through their own link."""
+    case = Case.objects.filter(pk=case_id, source=Source.CITIZEN).only(
+        "public_id", "number", "reporter_phone"
+    )
+    case = case.first()
+    phone = phone_normalize(case.reporter_phone) if case is not None else ""
+    if not phone:
+        return None
+    link = public_url(reverse("intake:track", args=[citizen_token(case)]))
+    return sms_send(phone=phone, purpose="case_closed", params={"number": case.number, "link": link})

@@ -1,4 +1,5 @@
-"""Listeners on ``cases.signals.case_changed`` (sent on commit): webhooks and the hotline's first receiver.
+"""Listeners on ``cases.signals.case_changed`` (sent on commit): webhooks, the hotline's first receiver and
+the reporter's SMS asking "fixed or still a problem?" when their report closes.
 
 A listener never raises: the case change has committed and its caller must not see an error for it.
 """
@@ -10,6 +11,7 @@ from django.dispatch import receiver
 
 from cases.signals import case_changed
 
+from .citizens import closing_sms
 from .hotline import order_note_dispatch
 from .webhooks import deliveries_for_change, webhook_users
 
@@ -18,6 +20,8 @@ log = logging.getLogger(__name__)
 
 @receiver(case_changed, dispatch_uid="intake.receivers.on_case_changed")
 def on_case_changed(sender, case_id, kind, **kwargs):
+    if kind == "close":
+        _closing_sms(case_id)
     if kind != "dispatch" and not webhook_users():
         return  # most changes concern no integration: no transaction, no query
     try:
@@ -27,3 +31,11 @@ def on_case_changed(sender, case_id, kind, **kwargs):
             deliveries_for_change(case_id, kind)
     except Exception:
         log.exception("intake listeners failed for %s on case %s", kind, case_id)
+
+
+def _closing_sms(case_id):
+    try:
+        with transaction.atomic():
+            closing_sms(case_id)
+    except Exception:
+        log.exception("the closing SMS of case %s failed", case_id)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.admin import ReadOnlyAdmin
 
-from .models import MediaFetch
+from .models import AlertMessage, AlertSubscription, MediaFetch
 
 
 @admin.register(MediaFetch)
@@ -22,3 +22,20 @@ class MediaFetchAdmin(ReadOnlyAdmin):
         queryset.filter(status=MediaFetch.Status.FAILED).update(
             status=MediaFetch.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
         )
+
+
+@admin.register(AlertSubscription)
+class AlertSubscriptionAdmin(ReadOnlyAdmin):
+    """Citizens' alert subscriptions (issue 24): what each follows, whether checked, when stopped."""
+
+    list_display = ["channel", "area", "case", "created_at", "verified_at", "ended_at"]
+    list_filter = ["channel"]
+    search_fields = ["contact", "case__number", "area__code"]
+
+
+@admin.register(AlertMessage)
+class AlertMessageAdmin(ReadOnlyAdmin):
+    """The alert send log: each message's kind, status, attempts and last error."""
+
+    list_display = ["kind", "subscription", "status", "attempts", "last_error", "created_at", "sent_at"]
+    list_filter = ["kind", "status"]

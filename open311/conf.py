@@ -13,6 +13,11 @@
 | OPEN311_RATE_LIMIT | 60 | POSTs per API key per minute |
 | OPEN311_EXCLUDED_GROUPS | ["06", "10"] | major classes never offered or published: disputes and special
   groups are about people |
+| ALERT_SUBSCRIPTIONS_PER_CONTACT_PER_DAY | 5 | alert subscriptions one phone or e-mail may make a day |
+| ALERT_SUBSCRIPTIONS_PER_IP_PER_DAY | 20 | alert subscriptions from one address a day |
+| ALERT_SENDS_PER_CONTACT_PER_DAY | 10 | alerts sent to one phone or e-mail a day; more are logged, not sent |
+| CITIZEN_UPDATES_PER_PHONE_PER_DAY | 5 | updates one verified phone may add to public reports a day |
+| CITIZEN_UPDATES_PER_IP_PER_DAY | 20 | updates from one address a day |
 | OPEN311_REJECTED_MEDIA_DAYS | 90 | refused and failed photo fetches (a client's URL) kept this many days,
   then deleted by the sweep's hourly retention step |
 """
@@ -30,6 +35,11 @@ DEFAULTS = {
     "OPEN311_RATE_LIMIT": 60,
     "OPEN311_EXCLUDED_GROUPS": ["06", "10"],
     "OPEN311_REJECTED_MEDIA_DAYS": 90,
+    "ALERT_SUBSCRIPTIONS_PER_CONTACT_PER_DAY": 5,
+    "ALERT_SUBSCRIPTIONS_PER_IP_PER_DAY": 20,
+    "ALERT_SENDS_PER_CONTACT_PER_DAY": 10,
+    "CITIZEN_UPDATES_PER_PHONE_PER_DAY": 5,
+    "CITIZEN_UPDATES_PER_IP_PER_DAY": 20,
 }
 
 

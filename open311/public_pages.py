@@ -9,6 +9,7 @@ from django.shortcuts import render
 from grids.models import Area, Level
 
 from . import selectors
+from .citizen_pages import report_context
 
 PAGE_SIZE = 20
 
@@ -56,4 +57,5 @@ def report(request, public_id):
     updates = selectors.update_rows(
         selectors.updates_find(ids=[case["public_id"]]), request.build_absolute_uri
     )
-    return render(request, "open311/public_report.html", {"row": row, "updates": updates})
+    context = {"row": row, "updates": updates, **report_context(request, row)}
+    return render(request, "open311/public_report.html", context)

@@ -1,11 +1,15 @@
-"""/public/reports/: the citizens' list of published reports and one report's page."""
+"""/public/reports/: the citizens' list of published reports, one report's page, updates and alerts."""
 
 from django.urls import path
 
-from . import public_pages
+from . import citizen_pages, public_pages
 
 app_name = "public-reports"
 urlpatterns = [
     path("", public_pages.reports, name="list"),
+    path("alerts/", citizen_pages.subscribe, name="subscribe"),
+    path("alerts/confirm/<str:token>/", citizen_pages.confirm, name="confirm"),
+    path("alerts/stop/<str:token>/", citizen_pages.unsubscribe, name="unsubscribe"),
     path("<str:public_id>/", public_pages.report, name="detail"),
+    path("<str:public_id>/update/", citizen_pages.report_update, name="update"),
 ]

@@ -9,6 +9,8 @@ Every list is built in a constant number of queries: the first before-photo is a
 notices read prefetched limits, and the few extra facts (void reasons, unit names) are one query each.
 """
 
+import re
+
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -329,6 +331,7 @@ UPDATE_NOTES = {
     "suspend": gettext_lazy("On hold."),
     "resume": gettext_lazy("Work resumed."),
     "reopen": gettext_lazy("Reopened."),
+    "citizen_update": gettext_lazy("A citizen's update:"),
 }
 
 
@@ -344,6 +347,10 @@ def updates_find(*, ids=None, start=None, end=None, limit=REQUEST_LIMIT):
     return list(
         qs.select_related("case").prefetch_related("attachments").order_by("created_at", "id")[:limit]
     )
+
+
+STILL_THERE = gettext_lazy("Still there.")
+MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
 
 def update_rows(events, build_url) -> list[dict]:
@@ -368,6 +375,11 @@ def update_rows(events, build_url) -> list[dict]:
 def _update_description(event) -> str:
     # What was done, and why a request was not taken up, are for the citizen; other comments are internal.
     detail = {"feedback": event.payload.get("result"), "void": event.comment}.get(event.kind) or ""
+    if event.kind == "citizen_update":  # the citizen's words, never their phone (a number typed in is masked)
+        detail = " ".join(
+            w for w in (str(STILL_THERE) if event.payload.get("still_there") else "", event.comment) if w
+        )
+        detail = MOBILE_IN_TEXT.sub(r"\1****\2", detail)
     note = str(UPDATE_NOTES[event.kind])
     return f"{note} {detail}".strip() if detail else note
 

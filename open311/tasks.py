@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import alerts, services
 
 
 @shared_task(ignore_result=True)
@@ -20,3 +20,9 @@ def fetch_pending_media():
         services.media_fetch_run(fetch_id)
         done += 1
     return done
+
+
+@shared_task(ignore_result=True)
+def deliver_alert(message_id):
+    """One attempt at one citizen alert; a failed attempt schedules the next after the outbox's back-off."""
+    alerts.OUTBOX.attempt(message_id, alerts.deliver)
