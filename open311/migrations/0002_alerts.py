@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0014_alter_caseevent_kind"),
+        ("cases", "0016_alter_caseevent_kind"),
         ("grids", "0004_admin_change"),
         ("open311", "0001_initial"),
     ]

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0013_screen_step_indexes"),
+        ("cases", "0015_case_exports"),
     ]
 
     operations = [
