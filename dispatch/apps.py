@@ -7,6 +7,9 @@ class DispatchConfig(AppConfig):
     verbose_name = _("Command centre")
 
     def ready(self):
+        from datetime import timedelta
+
+        from cases.uploads import uploads_purge
         from cases.workflow import condition_register
         from gridgov.observability import gauge_register
 
@@ -17,9 +20,13 @@ class DispatchConfig(AppConfig):
             services,
             views,  # noqa: F401  (adds the whistle forms to the case page)
         )
+        from .sweep import step_register
 
         # Co-handling holds the lead department's feedback back until every assistant answered.
         condition_register("feedback", services.assistants_settled)
+
+        # Photo uploads (issue 23) used or abandoned a day ago: cases cannot reach the sweep, it sits below.
+        step_register("retention_photo_uploads", uploads_purge, every=timedelta(hours=1))
 
         # What the sweep and the outbox still have to do, for Prometheus (gridgov.observability).
         gauge_register(
