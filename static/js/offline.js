@@ -78,7 +78,8 @@
   function add(report, key) {
     report.user = USER; report.key = key || newKey(); report.state = "waiting";
     report.queuedAt = new Date().toISOString();
-    return put(report).then(render);
+    // upload.js (issue 23): Background Sync where the browser has it, once the item is stored.
+    return put(report).then(function () { if (window.GGUpload) GGUpload.wantSync(); }).then(render);
   }
 
   /* Keep the filled-in form on this phone, then clear it for the next report (with a new key). */
@@ -100,9 +101,15 @@
   }
 
   function send(item) {
+    // upload.js (issue 23): photos go first, in resumable pieces; the report then names the finished uploads.
+    if (!window.GGUpload) return post(item, item);
+    return GGUpload.prepare(item, put, csrf()).then(function (payload) { if (payload) return post(item, payload); });
+  }
+
+  function post(item, payload) {
     var body = new FormData();
-    item.fields.forEach(function (f) { body.append(f[0], f[1]); });
-    item.files.forEach(function (f) { body.append(f[0], f[1], f[2]); });
+    payload.fields.forEach(function (f) { body.append(f[0], f[1]); });
+    payload.files.forEach(function (f) { body.append(f[0], f[1], f[2]); });
     return fetch(API, {
       method: "POST", body: body, credentials: "same-origin",
       headers: { "Idempotency-Key": item.key, "X-CSRFToken": csrf(), "Accept": "application/json" }

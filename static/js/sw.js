@@ -9,6 +9,17 @@ var PAGES_CACHE = "gg-pages-v1";
 var STATIC_CACHE = "gg-static-v1";
 var PAGES = ["/", "/cases/new/", "/tasks/", "/fieldwork/"];
 
+// Background Sync (issue 23, static/js/upload.js): queued work is sent when the connection returns, even
+// with no page open; with one open, that page sends it (and shows what it sent).
+importScripts("/static/js/upload.js");
+self.addEventListener("sync", function (event) {
+  if (event.tag !== GGUpload.TAG) return;
+  event.waitUntil(self.clients.matchAll({ type: "window" }).then(function (windows) {
+    if (!windows.length) return GGUpload.flush();
+    windows.forEach(function (w) { w.postMessage("gg-sync"); });
+  }));
+});
+
 self.addEventListener("install", function (event) {
   // The report page is what a worker needs first without a signal: keep a copy now, if we are logged in.
   event.waitUntil(
