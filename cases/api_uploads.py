@@ -9,6 +9,7 @@
 A report then sends ``photo_uploads=<id>`` instead of a file."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import BaseParser, JSONParser
@@ -106,11 +107,11 @@ class UploadView(APIView):
         except ValueError:
             offset = -1
         if offset < 0:
-            raise serializers.ValidationError({"Upload-Offset": ["Give the piece's byte offset."]})
+            raise serializers.ValidationError({"Upload-Offset": [_("Give the piece's byte offset.")]})
         data = request.data if isinstance(request.data, bytes) else b""
         try:
             upload = uploads.upload_piece(upload_id=upload.pk, owner=request.user, offset=offset, data=data)
         except uploads.OffsetMismatch as exc:
-            body = {"code": "offset", "message": "Resume from the server's offset.", "fields": {}}
+            body = {"code": "offset", "message": _("Resume from the server's offset."), "fields": {}}
             return Response({**body, "offset": exc.received}, status=status.HTTP_409_CONFLICT)
         return _state(upload)

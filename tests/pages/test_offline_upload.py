@@ -111,7 +111,7 @@ def test_background_sync_sends_the_queue_with_no_page_open(
     tags = page.evaluate("() => navigator.serviceWorker.ready.then(r => r.sync.getTags())")
     assert tags == ["gg-outbox"]  # the browser will wake the service worker when the signal returns
 
-    # The page is closed; the browser fires the sync (here through DevTools, as Chromium would on reconnecting).
+    # The page closed, the browser fires the sync (through DevTools here, as Chromium does on reconnecting).
     blank = context.new_page()
     cdp = context.new_cdp_session(blank)
     registrations = []
