@@ -98,7 +98,16 @@ def _make_action(case_action):
     def handler(self, request, pk=None):
         serializer = case_action.serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return run_case_action(self, request, pk, case_action.call, dict(serializer.validated_data))
+        data = dict(serializer.validated_data)
+        ids = data.pop("photo_uploads", [])  # photos sent in pieces (issue 23), with those sent whole
+        if ids:
+            data["photos"] = data["photos"] + uploads.uploads_as_files(
+                owner=request.user, ids=ids, field="photo_uploads"
+            )
+        response = run_case_action(self, request, pk, case_action.call, data)
+        if ids and response.status_code == 200:
+            uploads.uploads_used(ids=ids, case_id=response.data["id"])
+        return response
 
     # DRF maps the HTTP method to the function's name when @action runs: name it first.
     handler.__name__ = _action_attr(case_action)
@@ -217,7 +226,7 @@ class CaseViewSet(
             **{**data, "source": source},
         )
         uploads.uploads_used(
-            ids=[*upload_ids["photo_uploads"], *upload_ids["after_photo_uploads"]], case=result.case
+            ids=[*upload_ids["photo_uploads"], *upload_ids["after_photo_uploads"]], case_id=result.case.pk
         )
         body = CaseCreatedSerializer(result.case, context={"request": request}).data
         return Response(
@@ -271,7 +280,7 @@ class CaseViewSet(
             )
         except services.StaleVersion as exc:
             return conflict(exc, current_version=exc.case.version)
-        uploads.uploads_used(ids=data["uploads"], case=case)
+        uploads.uploads_used(ids=data["uploads"], case_id=case.pk)
         return Response(
             AttachmentSerializer(attached, many=True, context={"request": request}).data, status=201
         )

@@ -361,6 +361,9 @@ class AnswerSerializer(VersionedSerializer):
 class FeedbackSerializer(VersionedSerializer):
     result = serializers.CharField()
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+    photo_uploads = serializers.ListField(
+        child=serializers.UUIDField(), required=False, default=list, help_text="Finished uploads, as photos."
+    )
 
 
 class ExtensionRequestSerializer(VersionedSerializer):
@@ -372,6 +375,9 @@ class ExtensionRequestSerializer(VersionedSerializer):
 class VerifySerializer(VersionedSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+    photo_uploads = serializers.ListField(
+        child=serializers.UUIDField(), required=False, default=list, help_text="Finished uploads, as photos."
+    )
 
 
 class CloseSerializer(CommentSerializer):

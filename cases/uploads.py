@@ -140,12 +140,12 @@ def _retry_of(owner, key: str, case_id: int) -> bool:
     return bool(key) and IdempotencyKey.objects.filter(user=owner, key=key, case_id=case_id).exists()
 
 
-def uploads_used(*, ids, case) -> int:
-    """The uploads became photos of ``case``: their pieces go now, their rows with the sweep."""
+def uploads_used(*, ids, case_id: int) -> int:
+    """The uploads became photos of case ``case_id``: their pieces go now, their rows with the sweep."""
     with transaction.atomic():
         UploadPiece.objects.filter(upload_id__in=ids).delete()
         return PhotoUpload.objects.filter(pk__in=ids, case__isnull=True).update(
-            case=case, updated_at=timezone.now()
+            case_id=case_id, updated_at=timezone.now()
         )
 
 

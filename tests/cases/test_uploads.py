@@ -194,3 +194,27 @@ def test_the_sweep_removes_used_and_abandoned_uploads_after_a_day_in_one_stateme
     assert len(queries) <= 4  # the same few statements for any number of uploads
     assert list(PhotoUpload.objects.values_list("pk", flat=True)) == [PhotoUpload.objects.get(pk=fresh).pk]
     assert not UploadPiece.objects.exclude(upload_id=fresh).exists()
+
+
+def test_feedback_and_verification_take_uploads_as_their_photos(tree, new_case):
+    u, pk = tree.users, new_case.pk
+    for user, name, data in [
+        (u["community"], "file", {}),
+        (u["community"], "dispatch", {"department": tree.departments[0].code}),
+        (u["handler"], "accept", {}),
+    ]:
+        assert client_for(user).post(f"/api/v1/cases/{pk}/{name}/", data, format="json").status_code == 200
+    handler = client_for(u["handler"])
+    upload_id, _state = send_all(handler, jpeg_bytes())
+    response = handler.post(
+        f"/api/v1/cases/{pk}/feedback/", {"result": "已清运", "photo_uploads": [upload_id]}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    worker = client_for(u["worker"])
+    second, _state = send_all(worker, jpeg_bytes((220, 160)))
+    response = worker.post(
+        f"/api/v1/cases/{pk}/verify-pass/", {"note": "已核实", "photo_uploads": [second]}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert Attachment.objects.filter(case_id=pk).count() == 2
+    assert set(PhotoUpload.objects.values_list("case_id", flat=True)) == {pk}
