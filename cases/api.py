@@ -21,7 +21,7 @@ from gridgov.api import (
 from grids.models import User
 
 from . import api_examples as ex
-from . import services
+from . import services, uploads
 from .api_actions import ACTIONS, BY_TRANSITION
 from .duplicates import possible_duplicates
 from .filters import CaseFilter
@@ -101,7 +101,16 @@ def _make_action(case_action):
     def handler(self, request, pk=None):
         serializer = case_action.serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return run_case_action(self, request, pk, case_action.call, dict(serializer.validated_data))
+        data = dict(serializer.validated_data)
+        ids = data.pop("photo_uploads", [])  # photos sent in pieces (issue 23), with those sent whole
+        if ids:
+            data["photos"] = data["photos"] + uploads.uploads_as_files(
+                owner=request.user, ids=ids, field="photo_uploads"
+            )
+        response = run_case_action(self, request, pk, case_action.call, data)
+        if ids and response.status_code == 200:
+            uploads.uploads_used(ids=ids, case_id=response.data["id"])
+        return response
 
     # DRF maps the HTTP method to the function's name when @action runs: name it first.
     handler.__name__ = _action_attr(case_action)
@@ -205,16 +214,24 @@ class CaseViewSet(
         serializer = CaseCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        key = request.headers.get("Idempotency-Key", "")[:128]
+        upload_ids = {name: data.pop(name) for name in ("photo_uploads", "after_photo_uploads")}
         photos, after_photos = data.pop("photos"), data.pop("after_photos")
+        for name, files in (("photo_uploads", photos), ("after_photo_uploads", after_photos)):
+            ids = upload_ids[name]
+            files += uploads.uploads_as_files(owner=request.user, ids=ids, field=name, idempotency_key=key)
         source = data["source"]
         if data["self_handled_result"]:
             source = "self_handled"
         result = services.case_report(
             actor=request.user,
-            idempotency_key=request.headers.get("Idempotency-Key", "")[:128],
+            idempotency_key=key,
             before_photos=photos,
             after_photos=after_photos,
             **{**data, "source": source},
+        )
+        uploads.uploads_used(
+            ids=[*upload_ids["photo_uploads"], *upload_ids["after_photo_uploads"]], case_id=result.case.pk
         )
         body = CaseCreatedSerializer(result.case, context={"request": request}).data
         return Response(
@@ -245,23 +262,30 @@ class CaseViewSet(
         responses=_answers(AttachmentSerializer(many=True), ex.UPLOADED, status_code=201),
     )
     @action(
-        detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser], pagination_class=None
+        detail=True,
+        methods=["post"],
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+        pagination_class=None,
     )
     def attachments(self, request, pk=None):
         case = self.get_object()
         serializer = AttachmentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        files = data["files"] + uploads.uploads_as_files(
+            owner=request.user, ids=data["uploads"], field="uploads"
+        )
         try:
             attached = services.case_attach(
                 case_id=case.pk,
                 actor=request.user,
-                files=data["files"],
+                files=files,
                 kind=data["kind"],
                 version=data.get("version"),
             )
         except services.StaleVersion as exc:
             return conflict(exc, current_version=exc.case.version)
+        uploads.uploads_used(ids=data["uploads"], case_id=case.pk)
         return Response(
             AttachmentSerializer(attached, many=True, context={"request": request}).data, status=201
         )

@@ -5,6 +5,7 @@ The case's ``status`` is a protected FSM field: it changes only through the tran
 """
 
 import secrets
+import uuid
 from functools import cache
 
 from django.conf import settings
@@ -659,3 +660,36 @@ class CaseExport(models.Model):
             models.Index(fields=["requester", "-id"], name="caseexport_requester"),
             models.Index(fields=["expires_at"], name="caseexport_expires", condition=~Q(file="")),
         ]
+
+
+class PhotoUpload(models.Model):
+    """A photo sent in pieces by a phone on a poor connection (issue 23): the phone declares its size and
+    SHA-256, sends pieces at the offset the server has reached, and names the finished upload in a report
+    instead of sending the file. Only its owner sees it; the sweep deletes it once used or abandoned."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200, blank=True)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    received = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The case whose attachment it became: its pieces are gone, the row stays until the sweep for a retry.
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["updated_at"], name="photo_upload_idle")]  # the sweep
+
+
+class UploadPiece(models.Model):
+    """One piece of a photo upload, at its byte offset. In the database, not on a web host's disk, so that
+    any web process can take the next piece and a deleted upload takes its pieces with it."""
+
+    upload = models.ForeignKey(PhotoUpload, on_delete=models.CASCADE, related_name="pieces")
+    offset = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["upload", "offset"], name="upload_piece_offset")]

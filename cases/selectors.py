@@ -6,7 +6,7 @@ from grids.models import CODE_LENGTH, Level, Membership, Role, User, code_range_
 from grids.scope import prefix_q, reach, scope_for, scoped
 
 from . import extensions
-from .models import Attachment, CannedReply, Case, CaseEvent, CaseExport, Category, EventKind
+from .models import Attachment, CannedReply, Case, CaseEvent, CaseExport, Category, EventKind, PhotoUpload
 
 # Subtrees with a column of their own on Case (stored generated columns with (column, status, id) indexes).
 LEVEL_COLUMNS = {
@@ -68,6 +68,11 @@ def case_event_scope(user, qs):
 @scope_for(Attachment)
 def attachment_scope(user, qs):
     return qs.filter(case__in=case_scope(user, Case.objects.all()))
+
+
+@scope_for(PhotoUpload)
+def photo_upload_scope(user, qs):
+    return qs.filter(owner=user)  # a photo on its way is its sender's alone, whatever their role
 
 
 @scope_for(Category)

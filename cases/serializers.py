@@ -298,6 +298,18 @@ class CaseCreateSerializer(serializers.Serializer):
         default=list,
         help_text="After-photos for a self-handled report (multipart).",
     )
+    photo_uploads = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        default=list,
+        help_text="Finished uploads (/api/v1/uploads/) to use as before-photos, instead of files.",
+    )
+    after_photo_uploads = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        default=list,
+        help_text="Finished uploads as after-photos.",
+    )
 
     def validate_extra(self, value):
         if not isinstance(value, dict):
@@ -349,6 +361,9 @@ class AnswerSerializer(VersionedSerializer):
 class FeedbackSerializer(VersionedSerializer):
     result = serializers.CharField()
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+    photo_uploads = serializers.ListField(
+        child=serializers.UUIDField(), required=False, default=list, help_text="Finished uploads, as photos."
+    )
 
 
 class ExtensionRequestSerializer(VersionedSerializer):
@@ -360,6 +375,9 @@ class ExtensionRequestSerializer(VersionedSerializer):
 class VerifySerializer(VersionedSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+    photo_uploads = serializers.ListField(
+        child=serializers.UUIDField(), required=False, default=list, help_text="Finished uploads, as photos."
+    )
 
 
 class CloseSerializer(CommentSerializer):
@@ -392,7 +410,18 @@ class CorrectAreaSerializer(VersionedSerializer):
 
 class AttachmentUploadSerializer(VersionedSerializer):
     kind = serializers.ChoiceField(choices=AttachmentKind.choices, default=AttachmentKind.EVIDENCE)
-    files = serializers.ListField(child=serializers.FileField(), min_length=1)
+    files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+    uploads = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        default=list,
+        help_text="Finished uploads, instead of files.",
+    )
+
+    def validate(self, data):
+        if not data["files"] and not data["uploads"]:
+            raise serializers.ValidationError({"files": [_("Attach at least one file.")]})
+        return data
 
 
 class DuplicateQuerySerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ class DispatchConfig(AppConfig):
     def ready(self):
         from datetime import timedelta
 
+        from cases.uploads import uploads_purge
         from cases.workflow import condition_register
         from gridgov.observability import gauge_register
         from grids.retention import access_logs_purge
@@ -18,12 +19,15 @@ class DispatchConfig(AppConfig):
             receivers,  # noqa: F401  (listens to cases.signals.case_changed; loads routing's suggestions)
             selectors,  # noqa: F401  (registers access scopes and a department's reach into cases)
             services,
-            sweep,
             views,  # noqa: F401  (adds the whistle forms to the case page)
         )
+        from .sweep import step_register
 
         # Co-handling holds the lead department's feedback back until every assistant answered.
         condition_register("feedback", services.assistants_settled)
+
+        # Photo uploads (issue 23) used or abandoned a day ago: cases cannot reach the sweep, it sits below.
+        step_register("retention_photo_uploads", uploads_purge, every=timedelta(hours=1))
 
         # What the sweep and the outbox still have to do, for Prometheus (gridgov.observability).
         gauge_register(
@@ -34,4 +38,4 @@ class DispatchConfig(AppConfig):
         )
         # Login access logs past their period (grids/retention.py, docs/domain.md §12), hourly: the step is
         # registered here because grids sits below the sweep.
-        sweep.step_register("retention_access_logs", access_logs_purge, every=timedelta(hours=1))
+        step_register("retention_access_logs", access_logs_purge, every=timedelta(hours=1))

@@ -5,6 +5,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from cases.api import CannedReplyViewSet, CaseViewSet, CategoryViewSet
+from cases.api_uploads import UploadListView, UploadView
 from grids.api import AreaViewSet, MembershipViewSet, MeView
 
 router = DefaultRouter()
@@ -61,5 +62,8 @@ for _app in APPS_WITH_ROUTES:
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
+    # Photos in pieces (issue 23): the sender's own, scoped by owner, not by area (no router entry).
+    path("uploads/", UploadListView.as_view(), name="uploads"),
+    path("uploads/<uuid:upload_id>/", UploadView.as_view(), name="upload"),
     path("", include(router.urls)),
 ]

@@ -88,6 +88,12 @@ MIDDLEWARE = [
     # Writes the admission refusals a rolled-back case dispatch kept aside (tasks/admission.py).
     "tasks.admission.RefusalsRecorded",
 ]
+# Pages and API answers gzipped (issue 23: the worker's pages on a weak signal, README "The grid worker's
+# phone"); static files come pre-compressed from whitenoise in production. Outside the response-reading
+# middleware, so that it compresses last; Django's gzip pads each answer against BREACH.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware"), "django.middleware.gzip.GZipMiddleware"
+)
 
 ROOT_URLCONF = "gridgov.urls"
 WSGI_APPLICATION = "gridgov.wsgi.application"

@@ -129,7 +129,8 @@
     item.user = USER; item.key = key || newKey(); item.state = "waiting";
     item.kind = item.kind || "report"; item.files = item.files || [];
     item.queuedAt = new Date().toISOString();
-    return put(item).then(render);
+    // upload.js (issue 23): Background Sync where the browser has it, once the item is stored.
+    return put(item).then(function () { if (window.GGUpload) GGUpload.wantSync(); }).then(render);
   }
 
   /* Keep the filled-in report on this phone, then clear it for the next report (with a new key). */
@@ -180,20 +181,26 @@
     return input ? input.value : "";
   }
 
-  function request(item) {
+  function request(item, payload) {
     var headers = { "Idempotency-Key": item.key, "X-CSRFToken": csrf(), "Accept": "application/json" };
     if (item.json) {
       headers["Content-Type"] = "application/json";
       return { method: "POST", body: JSON.stringify(item.json), headers: headers, credentials: "same-origin" };
     }
     var body = new FormData();
-    item.fields.forEach(function (f) { body.append(f[0], f[1]); });
-    item.files.forEach(function (f) { body.append(f[0], f[1], f[2]); });
+    payload.fields.forEach(function (f) { body.append(f[0], f[1]); });
+    payload.files.forEach(function (f) { body.append(f[0], f[1], f[2]); });
     return { method: "POST", body: body, headers: headers, credentials: "same-origin" };
   }
 
   function send(item) {
-    return fetch(item.url || API, request(item)).then(function (resp) {
+    // upload.js (issue 23): a report's photos go first, in resumable pieces; it then names the finished uploads.
+    if (item.json || !window.GGUpload || !item.files.length) return post(item, item);
+    return GGUpload.prepare(item, put, csrf()).then(function (payload) { if (payload) return post(item, payload); });
+  }
+
+  function post(item, payload) {
+    return fetch(item.url || API, request(item, payload)).then(function (resp) {
       var type = resp.headers.get("Content-Type") || "";
       if (type.indexOf("application/json") < 0 || resp.status === 401 || resp.status >= 500) {
         throw new Error("not now");  // logged out, server down, a proxy's page: try again later

@@ -12,6 +12,17 @@ var PAGES = ["/", "/cases/new/", "/tasks/", "/fieldwork/", "/offline/", "/reside
 var PAGE_PATTERNS = [/^\/residents\/households\/\d+\/$/, /^\/tasks\/assignments\/\d+\/(fill\/)?$/, /^\/fieldwork\/visits\/\d+\/$/, /^\/cases\/\d+\/$/];
 function cacheable(path) { return PAGES.indexOf(path) >= 0 || PAGE_PATTERNS.some(function (p) { return p.test(path); }); }
 
+// Background Sync (issue 23, static/js/upload.js): queued work is sent when the connection returns, even
+// with no page open; with one open, that page sends it (and shows what it sent).
+importScripts("/static/js/upload.js");
+self.addEventListener("sync", function (event) {
+  if (event.tag !== GGUpload.TAG) return;
+  event.waitUntil(self.clients.matchAll({ type: "window" }).then(function (windows) {
+    if (!windows.length) return GGUpload.flush();
+    windows.forEach(function (w) { w.postMessage("gg-sync"); });
+  }));
+});
+
 self.addEventListener("install", function (event) {
   // The report page is what a worker needs first without a signal: keep a copy now, if we are logged in.
   event.waitUntil(
