@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from grids.models import Area, Level
 from grids.scope import reach, scoped
 
-from . import case_stats, population, screen, selectors, services
+from . import case_stats, population, predict, screen, selectors, services
 from .forms import CloseForm, SettingsForm
 from .models import RiskLevel, RiskWarning
 
@@ -330,3 +330,21 @@ def case_statistics_xlsx(request):
     )
     response["Content-Disposition"] = f'attachment; filename="cases-{area.code}-{month:%Y-%m}.xlsx"'
     return response
+
+
+# --- Predicted overdue -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def likely_overdue_page(request):
+    """The user's open cases likely to miss their stage deadline (before they turn yellow)."""
+    r = reach(request.user)
+    if not (r.is_superuser or r.codes() or r.department_ids):
+        raise Http404
+    rows = predict.likely_overdue(request.user)
+    return render(
+        request,
+        "risk/likely.html",
+        {"rows": rows, "likely_at": round(predict.LIKELY_AT * 100), "min_sample": predict.MIN_SAMPLE},
+    )
