@@ -13,3 +13,5 @@ class RiskConfig(AppConfig):
 
         # The daily recomputation runs inside the one deadline sweep (no scheduler of its own).
         step_register("risk_daily", sweep.risk_daily)
+        # Warnings past their deadline climb one unit (docs/domain.md §12.2), in the same sweep.
+        step_register("risk_warnings_overdue", sweep.warnings_overdue)

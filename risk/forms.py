@@ -49,3 +49,15 @@ class SettingsForm(forms.Form):
 
 class CloseForm(forms.Form):
     outcome = forms.CharField(label=_("Outcome"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TransferForm(forms.Form):
+    unit = forms.CharField(label=_("To unit"), max_length=40)
+    comment = forms.CharField(label=_("Why"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def target(self) -> dict:
+        """``{"area_code": …}`` or ``{"department_id": …}`` from the choice "a:<code>" / "d:<id>"."""
+        kind, _sep, value = self.cleaned_data["unit"].partition(":")
+        if kind == "d" and value.isdigit():
+            return {"department_id": int(value)}
+        return {"area_code": value if kind == "a" and value.isdigit() else ""}
