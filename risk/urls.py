@@ -17,6 +17,8 @@ urlpatterns = [
     path("population.xlsx", views.population_xlsx, name="population-xlsx"),
     path("cases/", views.case_statistics_page, name="case-stats"),
     path("cases.xlsx", views.case_statistics_xlsx, name="case-stats-xlsx"),
+    path("report/", views.report_page, name="report"),
+    path("report.xlsx", views.report_xlsx, name="report-xlsx"),
     path("likely-overdue/", views.likely_overdue_page, name="likely-overdue"),
     path("screen/<slug:panel>.json", views.screen_panel, name="screen-panel"),
 ]

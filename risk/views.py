@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from grids.models import Area, Department, Level
 from grids.scope import reach, scoped
 
-from . import case_stats, population, predict, screen, selectors, services
+from . import case_stats, population, predict, report, screen, selectors, services
 from .forms import CloseForm, SettingsForm, TransferForm
 from .models import RiskLevel, RiskWarning
 
@@ -441,3 +441,64 @@ def likely_overdue_page(request):
         "risk/likely.html",
         {"rows": rows, "likely_at": round(predict.LIKELY_AT * 100), "min_sample": predict.MIN_SAMPLE},
     )
+
+
+# --- The monthly 研判 report ------------------------------------------------------------------------------
+
+
+def _report_params(request):
+    """(area, month, errors by field): a month in the past or this one, an area in the reader's reach."""
+    roots = population.roots_of(request.user)
+    if not roots:
+        raise Http404
+    errors = {}
+    month, error = _stats_month(request)
+    if error:
+        errors["month"] = error
+    elif month > timezone.localdate().replace(day=1):
+        errors["month"] = _("That month has not begun yet.")
+    code = str(request.GET.get("area", "")).strip()[:24] or roots[0]
+    area = Area.objects.filter(code=code, is_active=True).first() if code.isdigit() else None
+    if area is None or not any(code.startswith(root) for root in roots):
+        errors["area"] = _("Choose an area you work in.")
+        area = None
+    return area, month, errors, roots
+
+
+def _report_areas(roots):
+    """The areas one may choose: the reader's own and those below them down to communities."""
+    within = Q(pk__in=[])
+    for code in roots:
+        within |= Q(code__startswith=code)
+    return Area.objects.filter(
+        within, level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID], is_active=True
+    ).order_by("code")[:500]
+
+
+@login_required
+@require_GET
+def report_page(request):
+    area, month, errors, roots = _report_params(request)
+    found = report.monthly(request.user, area, month) if not errors else None
+    context = {
+        "report": found,
+        "errors": errors,
+        "areas": _report_areas(roots),
+        "area_code": area.code if area else str(request.GET.get("area", ""))[:24],
+        "month_raw": month.strftime("%Y-%m") if month else str(request.GET.get("month", ""))[:20],
+    }
+    return render(request, "risk/report.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_GET
+def report_xlsx(request):
+    area, month, errors, _roots = _report_params(request)
+    if errors:
+        return HttpResponse(" ".join(errors.values()), status=400, content_type="text/plain; charset=utf-8")
+    body = report.monthly_xlsx(report.monthly(request.user, area, month))
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="risk-report-{area.code}-{month:%Y-%m}.xlsx"'
+    return response
