@@ -9,6 +9,7 @@ import io
 from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from cases.models import Case
@@ -297,7 +298,7 @@ def monthly_xlsx(report: dict) -> bytes:
         sheet_row(found, header)
         return found
 
-    s = sheet(_("Findings"), [_("Finding")])
+    s = sheet(pgettext("analysis report", "Findings"), [_("Finding")])
     for line in report["findings"]:
         sheet_row(s, [line])
     s = sheet(_("Score trend"), [_("Day"), _("Mean score"), _("Red grids"), _("Yellow grids")])
