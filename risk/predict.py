@@ -130,6 +130,10 @@ def estimates(cases_qs, now=None) -> dict[int, Estimate]:
             "stage_due_at",
         )
     )
+    return _estimated(rows, now)
+
+
+def _estimated(rows, now) -> dict[int, Estimate]:
     if not rows:
         return {}
     passed, overdue = history({row[1] for row in rows}, now)
@@ -157,7 +161,21 @@ def likely_overdue(user, now=None) -> list[tuple[Case, Estimate]]:
 
 
 def estimate_for(case, now=None) -> Estimate | None:
-    return estimates(Case.objects.filter(pk=case.pk), now).get(case.pk)
+    """The case's estimate from the loaded case (the two history queries only when its clock runs)."""
+    now = now or timezone.now()
+    runs = case.stage_due_at is not None and case.stage_due_at > now and case.stage_started_at is not None
+    if not runs or case.alert or case.status in OPEN_EXCLUDED:
+        return None
+    row = (
+        case.pk,
+        case.category_id,
+        case.handling_department_id,
+        case.handling_area_id,
+        case.stage,
+        case.stage_started_at,
+        case.stage_due_at,
+    )
+    return _estimated([row], now).get(case.pk)
 
 
 @extensions.page_context  # the case page shows the estimate beside the deadline when the case is likely late
