@@ -130,3 +130,22 @@ def test_the_sweep_escalates_an_overdue_warning_one_unit_at_a_time(fixture_distr
     assert list(visit.events.values_list("kind", flat=True)) == ["opened", "escalated", "escalated"]
     with pytest.raises(ValidationError):
         services.warning_escalate(warning_id=visit.pk, actor=tree.users["centre"])
+
+
+@pytest.mark.parametrize(("who", "status"), [("community", 200), ("community_b", 404), ("stranger", 404)])
+def test_the_api_transfers_and_escalates_for_the_unit_only(fixture_district, who, status):
+    from rest_framework.test import APIClient
+
+    tree = fixture_district
+    place, _visit = _opened(tree)
+    client = APIClient()
+    client.force_authenticate(tree.users[who])
+    url = f"/api/v1/risk/warnings/{place.pk}/"
+    if status == 200:
+        refused = client.post(url + "transfer/", {"department": 99999, "comment": "x"}, format="json")
+        assert refused.status_code == 400 and "unit" in refused.json()
+        assert client.post(url + "transfer/", {"department": 1}, format="json").status_code == 400
+    answer = client.post(url + "escalate/", {"comment": "需街道协调"}, format="json")
+    assert answer.status_code == status
+    if status == 200:
+        assert answer.json()["unit_code"] == tree.streets[0].code and answer.json()["escalation_level"] == 1
