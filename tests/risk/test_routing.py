@@ -143,7 +143,7 @@ def test_the_api_transfers_and_escalates_for_the_unit_only(fixture_district, who
     url = f"/api/v1/risk/warnings/{place.pk}/"
     if status == 200:
         refused = client.post(url + "transfer/", {"department": 99999, "comment": "x"}, format="json")
-        assert refused.status_code == 400 and "unit" in refused.json()
+        assert refused.status_code == 400 and "unit" in refused.json()["fields"]
         assert client.post(url + "transfer/", {"department": 1}, format="json").status_code == 400
     answer = client.post(url + "escalate/", {"comment": "需街道协调"}, format="json")
     assert answer.status_code == status
