@@ -18,7 +18,9 @@ from .serializers import (
     RiskSettingsSerializer,
     WarningAcknowledgeSerializer,
     WarningCloseSerializer,
+    WarningEscalateSerializer,
     WarningSerializer,
+    WarningTransferSerializer,
 )
 
 
@@ -74,7 +76,7 @@ class HotspotViewSet(ScopedReadOnlyViewSet):
     retrieve=extend_schema(summary="One warning with its reason", examples=[api_examples.WARNING_EXAMPLE]),
 )
 class WarningViewSet(ScopedReadOnlyViewSet):
-    queryset = RiskWarning.objects.select_related("area")
+    queryset = RiskWarning.objects.select_related("area", "unit_area", "unit_department")
     serializer_class = WarningSerializer
 
     def get_queryset(self):
@@ -104,6 +106,35 @@ class WarningViewSet(ScopedReadOnlyViewSet):
         body = WarningCloseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         warning = services.warning_close(
+            warning_id=self.get_object().pk, actor=request.user, **body.validated_data
+        )
+        return Response(WarningSerializer(warning).data)
+
+    @extend_schema(
+        summary="Transfer the warning to another unit of its district (转办)",
+        request=WarningTransferSerializer,
+        examples=[api_examples.TRANSFER_EXAMPLE],
+    )
+    @action(detail=True, methods=["post"])
+    def transfer(self, request, pk=None):
+        body = WarningTransferSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        warning = services.warning_transfer(
+            warning_id=self.get_object().pk,
+            actor=request.user,
+            area_code=data["area_code"],
+            department_id=data["department"],
+            comment=data["comment"],
+        )
+        return Response(WarningSerializer(warning).data)
+
+    @extend_schema(summary="Escalate the warning to the unit above (上报)", request=WarningEscalateSerializer)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        body = WarningEscalateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        warning = services.warning_escalate(
             warning_id=self.get_object().pk, actor=request.user, **body.validated_data
         )
         return Response(WarningSerializer(warning).data)

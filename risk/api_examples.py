@@ -86,5 +86,15 @@ WARNING_EXAMPLE = OpenApiExample(
         "acknowledged_at": None,
         "closed_at": None,
         "outcome": "",
+        "unit_name": "望麓园社区",
+        "unit_code": "430104001002",
+        "unit_department": None,
+        "due_at": "2026-12-11T17:30:00+08:00",
+        "escalation_level": 0,
     },
+)
+TRANSFER_EXAMPLE = OpenApiExample(
+    "to the department that handles the category",
+    request_only=True,
+    value={"department": 3, "comment": "占道堆物属城管执法职责，转城管局处置。"},
 )

@@ -15,3 +15,5 @@ class RiskConfig(AppConfig):
         step_register("risk_daily", sweep.risk_daily)
         # The big screen's finished days, once a day from midnight (risk/screen_sweep.py).
         step_register("screen_daily", screen_sweep.screen_daily)
+        # Warnings past their deadline climb one unit (docs/domain.md §17.2), in the same sweep.
+        step_register("risk_warnings_overdue", sweep.warnings_overdue)

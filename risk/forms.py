@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .components import COMPONENTS
 from .services import weight_of
@@ -49,3 +50,19 @@ class SettingsForm(forms.Form):
 
 class CloseForm(forms.Form):
     outcome = forms.CharField(label=_("Outcome"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TransferForm(forms.Form):
+    unit = forms.CharField(label=_("To unit"), max_length=40)
+    comment = forms.CharField(
+        label=pgettext_lazy("warning transfer", "Why"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def target(self) -> dict:
+        """``{"area_code": …}`` or ``{"department_id": …}`` from the choice "a:<code>" / "d:<id>"."""
+        kind, _sep, value = self.cleaned_data["unit"].partition(":")
+        if kind == "d" and value.isdigit():
+            return {"department_id": int(value)}
+        return {"area_code": value if kind == "a" and value.isdigit() else ""}

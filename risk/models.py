@@ -119,6 +119,23 @@ class RiskWarning(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     outcome = models.TextField(_("outcome"), blank=True)
+    # The responsible unit (docs/domain.md §17.2): a community, street or the district centre (an area), or a
+    # department; its code and level are kept beside it so scope and the sweep need no join.
+    unit_area = models.ForeignKey(
+        AREA, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    unit_code = models.CharField(max_length=24, blank=True)
+    unit_level = models.CharField(max_length=16, blank=True)
+    unit_department = models.ForeignKey(
+        "grids.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("early warning")
@@ -128,7 +145,23 @@ class RiskWarning(models.Model):
                 fields=["key"], condition=~Q(status="closed"), name="warning_one_open_per_key"
             )
         ]
-        indexes = [models.Index(fields=["status", "area_code"], name="warning_status_code")]
+        indexes = [
+            models.Index(fields=["status", "area_code"], name="warning_status_code"),
+            # The sweep's question: open warnings past their deadline below the centre.
+            models.Index(fields=["due_at"], condition=~Q(status="closed"), name="warning_open_due"),
+        ]
+
+    @property
+    def unit_name(self) -> str:
+        unit = self.unit_department or self.unit_area
+        return unit.name if unit else ""
+
+    def is_overdue(self, now=None) -> bool:
+        return (
+            self.status != self.Status.CLOSED
+            and self.due_at is not None
+            and self.due_at < (now or timezone.now())
+        )
 
     @property
     def reason(self) -> str:
@@ -155,6 +188,9 @@ class WarningEventKind(models.TextChoices):
     OPENED = "opened", _("Opened")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     CLOSED = "closed", _("Closed")
+    ROUTED = "routed", _("Assigned to its unit")
+    TRANSFERRED = "transferred", _("Transferred")
+    ESCALATED = "escalated", _("Escalated")
 
 
 class RiskWarningEvent(audit_chain.ChainedLog):

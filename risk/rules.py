@@ -108,6 +108,7 @@ def repeated_place(ctx) -> list[tuple]:
             c.grid_code,
             {
                 "category": names[c.category_id],
+                "category_id": c.category_id,
                 "count": c.case_count,
                 "address": addresses.get(c.case_ids[-1] if c.case_ids else None)
                 or f"{c.lat:.5f}, {c.lon:.5f}",

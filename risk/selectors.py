@@ -1,7 +1,7 @@
 """Reads of the risk app and its access scopes: a grid sees its own scores, hotspots and warnings, a
 community (street, centre) those of its subtree; the settings are read by every member of the district."""
 
-from django.db.models import Max, Prefetch
+from django.db.models import F, Max, Prefetch, Q
 
 from cases.models import Case
 from grids.models import CODE_LENGTH, Area, Level, Role
@@ -19,6 +19,7 @@ AREA_ROLES = (
     Role.LEADER_READONLY,
 )
 DISTRICT_LEN = CODE_LENGTH[Level.DISTRICT]
+QUEUE_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_CENTRE)
 
 
 def _in_reach(user, field="area_code"):
@@ -42,8 +43,12 @@ def hotspot_scope(user, qs):
 
 @scope_for(RiskWarning)
 def warning_scope(user, qs):
+    """Warnings in the user's areas, and those given to the user's departments (docs/domain.md §17.2)."""
     q = _in_reach(user)
-    return qs if q is None else qs.filter(q)
+    if q is None:
+        return qs
+    departments = reach(user).department_ids
+    return qs.filter(q | Q(unit_department_id__in=departments)) if departments else qs.filter(q)
 
 
 @scope_for(RiskSettings)
@@ -104,7 +109,17 @@ def hotspots(user, *, day=None):
 
 
 def warnings(user, *, status=None):
-    qs = scoped(user, RiskWarning.objects.select_related("area"))
+    qs = scoped(user, RiskWarning.objects.select_related("area", "unit_area", "unit_department"))
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-opened_at", "-id")
+
+
+def unit_queue(user, *, mine=True):
+    """The warnings not yet closed that the user's units hold (``mine``), or all those in scope; the ones
+    past their deadline first, then by deadline."""
+    qs = warnings(user).exclude(status=RiskWarning.Status.CLOSED)
+    if mine:
+        r = reach(user)
+        qs = qs.filter(Q(unit_code__in=r.codes(QUEUE_ROLES)) | Q(unit_department_id__in=r.department_ids))
+    return qs.order_by(F("due_at").asc(nulls_last=True), "id")

@@ -76,6 +76,7 @@ class WarningSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     area_name = serializers.CharField(source="area.name", read_only=True)
     reason = serializers.CharField(read_only=True, help_text="Why the rule fired, in the reader's language.")
+    unit_name = serializers.CharField(read_only=True, help_text="The unit that answers for the warning.")
 
     class Meta:
         model = RiskWarning
@@ -94,7 +95,24 @@ class WarningSerializer(serializers.ModelSerializer):
             "acknowledged_at",
             "closed_at",
             "outcome",
+            "unit_name",
+            "unit_code",
+            "unit_department",
+            "due_at",
+            "escalation_level",
         ]
+
+
+class WarningTransferSerializer(serializers.Serializer):
+    area_code = serializers.CharField(
+        required=False, allow_blank=True, max_length=24, default="", help_text="A street or community."
+    )
+    department = serializers.IntegerField(required=False, allow_null=True, default=None)
+    comment = serializers.CharField(max_length=2000, help_text="Why the warning goes to that unit.")
+
+
+class WarningEscalateSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
 class WarningAcknowledgeSerializer(serializers.Serializer):

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dispatch.notifications import Message, notify
-from grids.models import Area, Level, Membership, Role, code_range_q
+from grids.models import CODE_LENGTH, Area, Department, Level, Membership, Role, code_range_q
 from grids.scope import reach
 
-from . import rules
+from . import routing, rules
 from .components import COMPONENTS, Context
 from .hotspots import hotspots_find
 from .models import (
@@ -206,16 +206,28 @@ def _warnings_open(district, drafts, now) -> int:
     )
     codes = {code for _rule, _key, code, _facts in drafts}
     areas = dict(Area.objects.filter(code__in=codes).values_list("code", "id"))
-    new, seen = [], set(open_keys)
-    for rule, key, code, facts in drafts:
+    fresh, seen = [], set(open_keys)
+    for draft in drafts:
+        _rule, key, code, _facts = draft
         if key in seen or code not in areas:
             continue
         seen.add(key)
-        new.append(
-            RiskWarning(rule=rule, key=key, area_id=areas[code], area_code=code, facts=facts, opened_at=now)
-        )
-    if not new:
+        fresh.append(draft)
+    if not fresh:
         return 0
+    new = [
+        RiskWarning(
+            rule=rule,
+            key=key,
+            area_id=areas[code],
+            area_code=code,
+            facts=facts,
+            opened_at=now,
+            due_at=routing.due_at(rule, now, code),
+            **unit.fields(),
+        )
+        for (rule, key, code, facts), unit in zip(fresh, routing.units_for(fresh), strict=True)
+    ]
     RiskWarning.objects.bulk_create(new, batch_size=1000)
     RiskWarningEvent.objects.bulk_create(
         [RiskWarningEvent(warning=w, kind=WarningEventKind.OPENED, at=now) for w in new]
@@ -225,31 +237,60 @@ def _warnings_open(district, drafts, now) -> int:
             is_active=True, role=Role.DISTRICT_CENTRE, area__code=district.code
         ).values_list("user_id", flat=True)
     )
+    messages = _unit_messages(new, "opened", now)
     if centre:
-        notify(
-            [
-                Message(
-                    recipients=centre,
-                    kind="risk_warnings",
-                    title=_("%(n)d new early warnings") % {"n": len(new)},
-                    key=f"risk-warnings:{district.code}:{timezone.localdate(now).isoformat()}:{len(new)}",
-                )
-            ],
-            at=now,
+        messages.append(
+            Message(
+                recipients=centre,
+                kind="risk_warnings",
+                title=_("%(n)d new early warnings") % {"n": len(new)},
+                key=f"risk-warnings:{district.code}:{timezone.localdate(now).isoformat()}:{len(new)}",
+            )
         )
+    notify(messages, at=now)
     return len(new)
 
 
-def _may_handle(user, warning: RiskWarning) -> bool:
+def _unit_messages(warnings, step: str, now) -> list[Message]:
+    """One notice per warning to the people of its unit (through the one outbox, ``notify``)."""
+    found = routing.recipients(
+        {w.unit_area_id for w in warnings if w.unit_area_id},
+        {w.unit_department_id for w in warnings if w.unit_department_id},
+    )
+    messages = []
+    for w in warnings:
+        unit = ("d", w.unit_department_id) if w.unit_department_id else ("a", w.unit_area_id)
+        people = found.get(unit)
+        if not people:
+            continue
+        messages.append(
+            Message(
+                recipients=people,
+                kind="risk_warning",
+                title=_("Early warning for your unit: %(rule)s") % {"rule": w.get_rule_display()},
+                body=w.reason,
+                key=f"risk-warning:{w.pk}:{step}:{w.escalation_level}:{now.timestamp():.0f}",
+            )
+        )
+    return messages
+
+
+def may_handle(user, warning: RiskWarning) -> bool:
+    """The centre of the warning's district, and its unit: the department's handlers, or staff of the unit's
+    area or above. A warning opened before it had a unit: staff whose area holds it."""
     r = reach(user)
-    return r.is_superuser or r.covers(warning.area_code, HANDLING_ROLES)
+    if r.is_superuser or r.covers(warning.area_code[: CODE_LENGTH[Level.DISTRICT]], [Role.DISTRICT_CENTRE]):
+        return True
+    if warning.unit_department_id:
+        return warning.unit_department_id in r.department_ids
+    return r.covers(warning.unit_code or warning.area_code, HANDLING_ROLES)
 
 
 def _locked(warning_id, actor) -> RiskWarning:
     warning = RiskWarning.objects.select_for_update().filter(pk=warning_id).first()
     if warning is None:
         raise RiskWarning.DoesNotExist
-    if not _may_handle(actor, warning):
+    if not may_handle(actor, warning):
         raise PermissionDenied
     return warning
 
@@ -292,3 +333,104 @@ def warning_close(*, warning_id: int, actor, outcome: str) -> RiskWarning:
             warning=warning, kind=WarningEventKind.CLOSED, actor=actor, comment=outcome[:2000]
         ).save()
     return warning
+
+
+def _move(warning, unit: routing.Unit, kind, actor, comment, now) -> RiskWarning:
+    """Give the warning to ``unit`` with a fresh deadline; its event and the unit's notice."""
+    for name, value in unit.fields().items():
+        setattr(warning, name, value)
+    warning.due_at = routing.due_at(warning.rule, now, warning.area_code)
+    if kind == WarningEventKind.ESCALATED:
+        warning.escalation_level += 1
+    warning.save()
+    name = warning.unit_name
+    RiskWarningEvent(
+        warning=warning,
+        kind=kind,
+        actor=actor,
+        at=now,
+        comment=f"→ {name}" + (f": {comment}" if comment else ""),
+    ).save()
+    notify(_unit_messages([warning], kind, now), at=now)
+    return warning
+
+
+def warning_transfer(
+    *, warning_id: int, actor, area_code: str = "", department_id=None, comment: str = ""
+) -> RiskWarning:
+    """Send the warning to another unit of its district (转办): a street, a community or a department. The
+    centre or the unit holding it may; a reason is required."""
+    comment = (comment or "").strip()[:2000]
+    errors: dict = {}
+    if not comment:
+        errors["comment"] = [_("Say why the warning goes to another unit.")]
+    if bool(area_code) == bool(department_id):
+        errors["unit"] = [_("Choose one unit: a street, a community or a department.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        warning = _locked(warning_id, actor)
+        if warning.status == RiskWarning.Status.CLOSED:
+            raise ValidationError({"status": [_("The warning is already closed.")]})
+        district = warning.area_code[: CODE_LENGTH[Level.DISTRICT]]
+        unit = _unit_in(district, area_code, department_id)
+        if unit is None:
+            raise ValidationError(
+                {"unit": [_("Choose a street, community or department of the warning's district.")]}
+            )
+        return _move(warning, unit, WarningEventKind.TRANSFERRED, actor, comment, timezone.now())
+
+
+def _unit_in(district: str, area_code, department_id) -> routing.Unit | None:
+    if department_id:
+        try:
+            department_id = int(department_id)
+        except (TypeError, ValueError):
+            return None
+        found = Department.objects.filter(pk=department_id, is_active=True, area__code__startswith=district)
+        return routing.Unit(department_id=department_id) if found.exists() else None
+    area = Area.objects.filter(
+        code=str(area_code)[:24],
+        code__startswith=district,
+        level__in=[Level.STREET, Level.COMMUNITY, Level.DISTRICT],
+        is_active=True,
+    ).first()
+    return routing.Unit(area=area) if area else None
+
+
+def warning_escalate(*, warning_id: int, actor=None, comment: str = "", now=None) -> RiskWarning | None:
+    """Send the warning to the unit above (上报): community → street → centre; a department's → centre. The
+    sweep passes no actor and escalates only a warning still past its deadline (compare-and-set under the
+    lock, so two sweeps never escalate it twice); it returns None when there is nothing to do."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if actor is None:
+            warning = RiskWarning.objects.select_for_update().filter(pk=warning_id).first()
+            if warning is None or warning.status == RiskWarning.Status.CLOSED:
+                return None
+            if warning.due_at is None or warning.due_at > now:
+                return None
+        else:
+            warning = _locked(warning_id, actor)
+            if warning.status == RiskWarning.Status.CLOSED:
+                raise ValidationError({"status": [_("The warning is already closed.")]})
+        above = routing.unit_above(warning)
+        if above is None:
+            if actor is None:
+                return None
+            raise ValidationError({"unit": [_("The warning is already with the district centre.")]})
+        comment = (comment or "").strip()[:2000] or ("" if actor else _("Past its deadline"))
+        return _move(warning, routing.Unit(area=above), WarningEventKind.ESCALATED, actor, comment, now)
+
+
+def warnings_escalate_overdue(*, now=None) -> int:
+    """The sweep step: every warning past its deadline below the centre climbs one unit."""
+    now = now or timezone.now()
+    due = (
+        RiskWarning.objects.exclude(status=RiskWarning.Status.CLOSED)
+        .filter(due_at__lte=now)
+        .exclude(unit_level=Level.DISTRICT)
+        .order_by("due_at", "id")
+        .values_list("id", flat=True)[:500]
+    )
+    return sum(1 for pk in list(due) if warning_escalate(warning_id=pk, now=now) is not None)

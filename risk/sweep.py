@@ -10,7 +10,7 @@ from django.utils import timezone
 from grids.models import Area, Level
 
 from .models import RiskSettings
-from .services import risk_recompute, settings_for
+from .services import risk_recompute, settings_for, warnings_escalate_overdue
 
 # Hour (Beijing time) from which the day's scores are computed: after the night's imports and visit tasks.
 FROM_HOUR = 2
@@ -35,3 +35,8 @@ def risk_daily(*, now=None) -> int:
                 risk_recompute(district=district, now=now)
                 done += 1
     return done
+
+
+def warnings_overdue(*, now=None) -> int:
+    """Warnings past their deadline climb one unit; returns how many did."""
+    return warnings_escalate_overdue(now=now or timezone.now())

@@ -8,7 +8,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from grids.models import Area, Level
+from grids.models import Area, Department, Level
 from grids.scope import reach, scoped
 
-from . import case_stats, population, screen, screen_sweep, selectors, services
-from .forms import CloseForm, SettingsForm
+from . import case_stats, population, predict, report, screen, screen_sweep, selectors, services
+from .forms import CloseForm, SettingsForm, TransferForm
 from .models import RiskLevel, RiskWarning
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ def warning_acknowledge(request, pk):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The warning is acknowledged."))
-    return redirect(f"{_page()}#warning-{warning.pk}")
+    return redirect(_back(request, warning))
 
 
 @login_required
@@ -144,7 +144,7 @@ def warning_close(request, pk):
     form = CloseForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say what was done about the warning."))
-        return redirect(f"{_page()}#warning-{warning.pk}")
+        return redirect(_back(request, warning))
     try:
         services.warning_close(
             warning_id=warning.pk, actor=request.user, outcome=form.cleaned_data["outcome"]
@@ -155,11 +155,104 @@ def warning_close(request, pk):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("The warning is closed."))
-    return redirect(f"{_page()}#warnings")
+    return redirect(_back(request, warning))
 
 
 def _page():
     return reverse("risk:page")
+
+
+def _back(request, warning):
+    """Back to where the form was: the unit's queue, or the risk page."""
+    if request.POST.get("from") == "queue":
+        return f"{reverse('risk:warnings')}#warning-{warning.pk}"
+    return f"{_page()}#warning-{warning.pk}"
+
+
+# --- The warning queue of a unit -------------------------------------------------------------------------
+
+
+def _queue_member(user):
+    r = reach(user)
+    if not (r.is_superuser or r.codes(selectors.AREA_ROLES) or r.department_ids):
+        raise Http404
+
+
+@login_required
+@require_GET
+def warning_queue(request):
+    _queue_member(request.user)
+    return _queue(request)
+
+
+def _queue(request, *, errors=None, status=200):
+    """The warnings the user's units hold (or all in scope), each with what its unit can do."""
+    mine = request.GET.get("show", "mine") != "all"
+    now = timezone.now()
+    errors = errors or {}
+    rows = [
+        (w, services.may_handle(request.user, w), w.is_overdue(now), errors.get(w.pk))
+        for w in selectors.unit_queue(request.user, mine=mine)[:SHOWN]
+    ]
+    if errors and not any(row[3] for row in rows):  # the refused warning is not in this view: show it still
+        rows = [
+            (w, True, w.is_overdue(now), errors[w.pk])
+            for w in selectors.warnings(request.user).filter(pk__in=list(errors))
+        ] + rows
+    districts = sorted({w.area_code[:6] for w, may, _late, _errs in rows if may})
+    within = Q(pk__in=[])
+    for code in districts:
+        within |= Q(code__startswith=code)
+    units = [
+        (f"a:{a.code}", f"{a.get_level_display()} · {a.name}")
+        for a in Area.objects.filter(
+            within, level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY], is_active=True
+        ).order_by("code")
+    ] + [
+        (f"d:{d.pk}", d.name)
+        for d in Department.objects.filter(is_active=True, area__code__in=districts).order_by("code")
+    ]
+    return render(
+        request,
+        "risk/warnings.html",
+        {"rows": rows, "mine": mine, "units": units, "close_form": CloseForm()},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def warning_transfer(request, pk):
+    warning = _warning(request, pk)
+    form = TransferForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({name: list(errs) for name, errs in form.errors.items()})
+        services.warning_transfer(
+            warning_id=warning.pk, actor=request.user, comment=form.cleaned_data["comment"], **form.target()
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        return _queue(request, errors={warning.pk: exc.message_dict}, status=400)
+    messages.success(request, _("The warning is sent to its new unit."))
+    return redirect(f"{reverse('risk:warnings')}#warning-{warning.pk}")
+
+
+@login_required
+@require_POST
+def warning_escalate(request, pk):
+    warning = _warning(request, pk)
+    try:
+        services.warning_escalate(
+            warning_id=warning.pk, actor=request.user, comment=str(request.POST.get("comment", ""))
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        return _queue(request, errors={warning.pk: exc.message_dict}, status=400)
+    messages.success(request, _("The warning is sent to the unit above."))
+    return redirect(f"{reverse('risk:warnings')}#warning-{warning.pk}")
 
 
 # --- The big screen (大屏) ---------------------------------------------------------------------------------
@@ -382,4 +475,83 @@ def case_statistics_xlsx(request):
         body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="cases-{area.code}-{month:%Y-%m}.xlsx"'
+    return response
+
+
+# --- Predicted overdue -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def likely_overdue_page(request):
+    """The user's open cases likely to miss their stage deadline (before they turn yellow)."""
+    r = reach(request.user)
+    if not (r.is_superuser or r.codes() or r.department_ids):
+        raise Http404
+    rows = predict.likely_overdue(request.user)
+    return render(
+        request,
+        "risk/likely.html",
+        {"rows": rows, "likely_at": round(predict.LIKELY_AT * 100), "min_sample": predict.MIN_SAMPLE},
+    )
+
+
+# --- The monthly 研判 report ------------------------------------------------------------------------------
+
+
+def _report_params(request):
+    """(area, month, errors by field): a month in the past or this one, an area in the reader's reach."""
+    roots = population.roots_of(request.user)
+    if not roots:
+        raise Http404
+    errors = {}
+    month, error = _stats_month(request)
+    if error:
+        errors["month"] = error
+    elif month > timezone.localdate().replace(day=1):
+        errors["month"] = _("That month has not begun yet.")
+    code = str(request.GET.get("area", "")).strip()[:24] or roots[0]
+    area = Area.objects.filter(code=code, is_active=True).first() if code.isdigit() else None
+    if area is None or not any(code.startswith(root) for root in roots):
+        errors["area"] = _("Choose an area you work in.")
+        area = None
+    return area, month, errors, roots
+
+
+def _report_areas(roots):
+    """The areas one may choose: the reader's own and those below them down to communities."""
+    within = Q(pk__in=[])
+    for code in roots:
+        within |= Q(code__startswith=code)
+    return Area.objects.filter(
+        within, level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID], is_active=True
+    ).order_by("code")[:500]
+
+
+@login_required
+@require_GET
+def report_page(request):
+    area, month, errors, roots = _report_params(request)
+    found = report.monthly(request.user, area, month) if not errors else None
+    context = {
+        "report": found,
+        "errors": errors,
+        "areas": _report_areas(roots),
+        "area_code": area.code if area else str(request.GET.get("area", ""))[:24],
+        "month_raw": month.strftime("%Y-%m") if month else str(request.GET.get("month", ""))[:20],
+    }
+    return render(request, "risk/report.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_GET
+def report_xlsx(request):
+    area, month, errors, _roots = _report_params(request)
+    if errors:
+        return HttpResponse(" ".join(errors.values()), status=400, content_type="text/plain; charset=utf-8")
+    body = report.monthly_xlsx(report.monthly(request.user, area, month))
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="risk-report-{area.code}-{month:%Y-%m}.xlsx"'
     return response

@@ -174,11 +174,12 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
     # 8 for the cases' own questions; 1 for each step the apps above add (tasks' reminders, fieldwork's logs,
     # mediation's escalation and follow-up reminders; its screening warnings ask nothing before the deadline);
     # 3 for risk's daily step, already done today (the districts, their settings, the claim that finds none);
-    # 1 for the citizens' SMS re-queue; and 5 for the hourly retention steps (patrol tracks: 2, refused
-    # Open311 photo fetches: 1, login access logs: 2) on their first run. On PostgreSQL 2 more read the
-    # patrol track's partitions from the catalogue (the step that makes months ahead, and the purge).
+    # 1 for risk's overdue warnings (none due); 1 for the citizens' SMS re-queue; and 5 for the hourly
+    # retention steps (patrol tracks: 2, refused Open311 photo fetches: 1, login access logs: 2) on their
+    # first run. On PostgreSQL 2 more read the patrol track's partitions from the catalogue (the step that
+    # makes months ahead, and the purge).
     hourly = 2 if connection.vendor == "postgresql" else 0
-    with django_assert_max_num_queries(23 + hourly):
+    with django_assert_max_num_queries(24 + hourly):
         result = sweep(now=at(2026, 3, 2, 9, 1))
     assert result.as_dict() == {
         "warned": 0,
@@ -198,10 +199,11 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
         "disputes_escalate": 0,
         "follow_ups_remind": 0,
         "risk_daily": 0,
+        "risk_warnings_overdue": 0,
         "sms_requeue": 0,
     }
     # Within the hour the retention steps are skipped: the rest as above.
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):
         sweep(now=at(2026, 3, 2, 9, 2))
 
 

@@ -353,8 +353,9 @@ def test_the_case_page_costs_a_bounded_number_of_queries(
     # 16 since the case scope lists the reporter's followed cases outside their areas (one small query);
     # 18 since the nav counts unread notices and the note form lists the category's canned replies
     # 19 since the page names the task result a case was raised from (tasks); 20 since it names the grid-day
-    # visit a case was found on (fieldwork)
-    with django_assert_max_num_queries(20) as few:
+    # visit a case was found on (fieldwork); 22 since a case whose stage clock runs reads its category's
+    # history for the predicted-overdue badge (risk, docs/domain.md §17.1: two grouped queries)
+    with django_assert_max_num_queries(22) as few:
         client.get(reverse("cases:detail", args=[case.pk]))
     # More photos, events and whistles cost no more queries.
     case_attach(case_id=case.pk, actor=staff, files=[photo(), photo(color=(0, 0, 200))])
