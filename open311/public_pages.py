@@ -1,6 +1,6 @@
 """The citizens' public reports (/public/reports/): every published report with its progress in plain
 words, as the GeoReport API publishes it (``open311.selectors``: the same cases, no names, phones or
-e-mails, ID numbers masked). Photos are not shown here: they wait for staff approval (issue 24).
+e-mails, ID numbers masked). Photos appear only once staff approved them, as their public (blurred) copy.
 """
 
 from django.http import Http404
@@ -56,4 +56,5 @@ def report(request, public_id):
     updates = selectors.update_rows(
         selectors.updates_find(ids=[case["public_id"]]), request.build_absolute_uri
     )
-    return render(request, "open311/public_report.html", {"row": row, "updates": updates})
+    photos = selectors.report_photos(case["pk"])
+    return render(request, "open311/public_report.html", {"row": row, "updates": updates, "photos": photos})

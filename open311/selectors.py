@@ -22,12 +22,15 @@ from cases.models import (
     CaseEvent,
     Category,
     CloseType,
+    Publication,
     Source,
     Stage,
     TimeLimit,
 )
+from cases.moderation import may_moderate, public_photos
 from cases.workflow import FINAL, OPEN, Status
-from grids.models import CODE_LENGTH, Area
+from grids.models import CODE_LENGTH, Area, Role
+from grids.scope import prefix_q, reach
 from residents.crypto import redact_id_numbers
 
 from .conf import setting
@@ -210,8 +213,10 @@ def request_by_public_id(public_id):
 
 
 def _as_rows(qs):
+    # The first APPROVED before-photo: a photo staff have not approved is never named publicly.
     first_photo = (
-        Attachment.objects.filter(case=OuterRef("pk"), kind=AttachmentKind.BEFORE)
+        public_photos()
+        .filter(case=OuterRef("pk"), kind=AttachmentKind.BEFORE)
         .order_by("id")
         .values("id")[:1]
     )
@@ -349,7 +354,14 @@ def updates_find(*, ids=None, start=None, end=None, limit=REQUEST_LIMIT):
 def update_rows(events, build_url) -> list[dict]:
     rows = []
     for event in events:
-        photo = next((a for a in event.attachments.all() if a.kind == AttachmentKind.BEFORE), None)
+        photo = next(
+            (
+                a
+                for a in event.attachments.all()
+                if a.kind == AttachmentKind.BEFORE and a.publication == Publication.APPROVED and a.thumbnail
+            ),
+            None,
+        )
         rows.append(
             {
                 "update_id": f"{event.case.public_id}-{event.seq}",
@@ -373,14 +385,39 @@ def _update_description(event) -> str:
 
 
 def published_photo(public_id, attachment_id):
-    """A before-photo of a published case (what media_url points at), or None."""
+    """An approved photo of a published case (what media_url points at), or None: serve its
+    ``public_image`` (the blurred copy when staff made one), never its original."""
     return (
-        Attachment.objects.filter(
-            pk=attachment_id,
-            kind=AttachmentKind.BEFORE,
-            case__public_id=public_id,
-            case__in=published_cases(),
-        )
-        .exclude(thumbnail="")
+        public_photos()
+        .filter(pk=attachment_id, case__public_id=public_id, case__in=published_cases())
         .first()
     )
+
+
+def report_photos(case_pk) -> list[dict]:
+    """The approved photos of one published report, for its public page (before and after handling)."""
+    return list(public_photos().filter(case_id=case_pk).order_by("id").values("pk", "kind"))
+
+
+# --- Photo moderation queue (staff) ------------------------------------------------------------------
+
+# The acting units of a case (cases.workflow.is_case_unit): they decide what of it the public sees.
+MODERATOR_ROLES = (Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_CENTRE)
+QUEUE_PAGE = 24
+
+
+def moderation_queue(user, *, after=None, size=QUEUE_PAGE):
+    """Photos of published reports still waiting for a decision, oldest first, that ``user`` may decide:
+    (photos with their case, the cursor of the next page or None). Read from the partial pending index."""
+    qs = (
+        Attachment.objects.filter(publication=Publication.PENDING, case__in=published_cases())
+        .exclude(thumbnail="")
+        .select_related("case", "case__category")
+    )
+    if not user.is_superuser:
+        qs = qs.filter(prefix_q("case__area_code", reach(user).codes(MODERATOR_ROLES)))
+    if after:
+        qs = qs.filter(pk__gt=after)
+    rows = list(qs.order_by("id")[: size + 1])
+    page = [photo for photo in rows[:size] if may_moderate(photo.case, user)]
+    return page, rows[size - 1].pk if len(rows) > size else None
