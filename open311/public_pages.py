@@ -3,8 +3,10 @@ words, as the GeoReport API publishes it (``open311.selectors``: the same cases,
 e-mails, ID numbers masked). Photos appear only once staff approved them, as their public (blurred) copy.
 """
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from grids.models import Area, Level
 
@@ -18,8 +20,8 @@ def _choice(value, allowed) -> str:
     return value if value in allowed else ""
 
 
-def reports(request):
-    """The list, filtered by area, category and state, paged forward with ``before``."""
+def _filters(request) -> dict:
+    """The filter form's choices and what was chosen; an unknown value is no filter, never an error."""
     areas = list(
         Area.objects.filter(level__in=[Level.STREET, Level.COMMUNITY], is_active=True)
         .order_by("code")
@@ -31,19 +33,19 @@ def reports(request):
         "category": _choice(request.GET.get("category"), {code for code, _n in categories}),
         "state": _choice(request.GET.get("state"), {"open", "closed"}),
     }
+    return {"areas": areas, "categories": categories, "chosen": chosen}
+
+
+def reports(request):
+    """The list, filtered by area, category and state, paged forward with ``before``."""
+    filters = _filters(request)
+    chosen = filters["chosen"]
     before = str(request.GET.get("before", ""))
     cases, next_cursor = selectors.public_reports(
         **chosen, before=int(before) if before.isdigit() else None, size=PAGE_SIZE
     )
     rows = selectors.request_rows(cases, request.build_absolute_uri)
-    context = {
-        "rows": rows,
-        "areas": areas,
-        "categories": categories,
-        "chosen": chosen,
-        "next_cursor": next_cursor,
-        "filtered": any(chosen.values()),
-    }
+    context = {**filters, "rows": rows, "next_cursor": next_cursor, "filtered": any(chosen.values())}
     return render(request, "open311/public_reports.html", context)
 
 
@@ -58,3 +60,48 @@ def report(request, public_id):
     )
     photos = selectors.report_photos(case["pk"])
     return render(request, "open311/public_report.html", {"row": row, "updates": updates, "photos": photos})
+
+
+def reports_map(request):
+    """The same reports on a map: points coloured by state in plain words, each linking to its page."""
+    filters = _filters(request)
+    context = {**filters, "states": selectors.MAP_STATES, "filtered": any(filters["chosen"].values())}
+    return render(request, "open311/public_map.html", context)
+
+
+@require_GET
+def reports_map_points(request):
+    """``bbox=west,south,east,north`` (required) and ``limit`` (at most ``MAP_LIMIT``), with the list's
+    filters: the newest points in the box, and whether there were more. Bad input: 400 by field."""
+    errors = {}
+    bbox = _bbox(request.GET.get("bbox", ""))
+    if bbox is None:
+        errors["bbox"] = [
+            _("Give the box as west,south,east,north in degrees, west < east and south < north.")
+        ]
+    raw_limit = str(request.GET.get("limit", selectors.MAP_LIMIT))
+    limit = int(raw_limit) if raw_limit.isdigit() else 0
+    if not 1 <= limit <= selectors.MAP_LIMIT:
+        errors["limit"] = [_("A whole number from 1 to %(n)d.") % {"n": selectors.MAP_LIMIT}]
+    if errors:
+        return JsonResponse({"errors": errors}, status=400)
+    points, more = selectors.map_points(bbox=bbox, **_filters_only(request), limit=limit)
+    response = JsonResponse({"reports": points, "truncated": more, "limit": limit})
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+def _filters_only(request) -> dict:
+    # The map's JSON takes the list's filters; unknown values are dropped here just as on the pages.
+    return _filters(request)["chosen"]
+
+
+def _bbox(raw: str):
+    parts = str(raw).split(",")
+    try:
+        west, south, east, north = (float(p) for p in parts)
+    except ValueError:
+        return None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        return None
+    return west, south, east, north

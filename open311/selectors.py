@@ -195,6 +195,15 @@ def requests_find(*, ids=None, codes=None, start=None, end=None, statuses=None, 
 def public_reports(*, area="", category="", state="", before=None, size=20):
     """One page of the public reports list, newest first: (rows as ``requests_find``'s, the cursor of the
     next page or None). Keyset on the id (ids grow with reporting): a deep page costs what the first does."""
+    qs = public_filtered(area=area, category=category, state=state)
+    if before:
+        qs = qs.filter(pk__lt=before)
+    rows = list(_as_rows(qs.order_by("-pk"))[: size + 1])
+    return rows[:size], rows[size - 1]["pk"] if len(rows) > size else None
+
+
+def public_filtered(*, area="", category="", state=""):
+    """Published cases by the public pages' three filters (list and map alike)."""
     qs = published_cases()
     if area:
         qs = qs.filter(area_code__startswith=area)
@@ -202,10 +211,60 @@ def public_reports(*, area="", category="", state="", before=None, size=20):
         qs = qs.filter(category__code=category)
     if state in ("open", "closed"):
         qs = qs.filter(status__in=OPEN if state == "open" else list(FINAL))
-    if before:
-        qs = qs.filter(pk__lt=before)
-    rows = list(_as_rows(qs.order_by("-pk"))[: size + 1])
-    return rows[:size], rows[size - 1]["pk"] if len(rows) > size else None
+    return qs
+
+
+# --- The public map -----------------------------------------------------------------------------------
+
+MAP_LIMIT = 500  # points per answer: more than a phone's screen can tell apart
+# Each status in the citizen's words, as the map colours it (the legend names the four).
+MAP_STATES = {
+    "received": gettext_lazy("Received, waiting to be handled"),
+    "handling": gettext_lazy("Being handled"),
+    "finished": gettext_lazy("Finished"),
+    "not_taken": gettext_lazy("Not taken up"),
+}
+_STATE_OF_STATUS = {
+    Status.REPORTED: "received",
+    Status.FILED: "received",
+    Status.CLOSED: "finished",
+    Status.EVALUATED: "finished",
+    Status.VOIDED: "not_taken",
+}
+
+
+def map_state(status: str, close_type: str = "") -> str:
+    if close_type == CloseType.MERGED:
+        return "not_taken"  # handled as the earlier report it duplicates
+    return _STATE_OF_STATUS.get(status, "handling")
+
+
+def map_points(*, bbox, area="", category="", state="", limit=MAP_LIMIT):
+    """The newest published reports inside ``bbox`` (west, south, east, north in WGS 84), at most
+    ``limit``: (points, whether more lay in the box). One query, newest first off the public index."""
+    west, south, east, north = bbox
+    qs = public_filtered(area=area, category=category, state=state).filter(
+        lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east
+    )
+    rows = list(
+        qs.order_by("-pk").values(
+            "public_id", "status", "close_type", "lat", "lon", "category__name", "reported_at"
+        )[: limit + 1]
+    )
+    points = [
+        {
+            "id": r["public_id"],
+            "lat": r["lat"],
+            "lon": r["lon"],
+            "state": map_state(r["status"], r["close_type"]),
+            "state_words": str(MAP_STATES[map_state(r["status"], r["close_type"])]),
+            "category": r["category__name"],
+            "reported": w3(r["reported_at"]),
+            "url": reverse("public-reports:detail", args=[r["public_id"]]),
+        }
+        for r in rows[:limit]
+    ]
+    return points, len(rows) > limit
 
 
 def request_by_public_id(public_id):
