@@ -576,8 +576,8 @@ class Publication(models.TextChoices):
     """Whether a photo may leave to the public (issue 24): staff decide; until then it is staff-only."""
 
     PENDING = "pending", _("Waiting for review")
-    APPROVED = "approved", _("Public")
-    REJECTED = "rejected", _("Staff only")
+    APPROVED = "approved", pgettext_lazy("photo publication", "Public")
+    REJECTED = "rejected", pgettext_lazy("photo publication", "Staff only")
 
 
 class Attachment(models.Model):

@@ -28,6 +28,7 @@ from cases.models import (
     TimeLimit,
 )
 from cases.moderation import may_moderate, public_photos
+from cases.selectors import case_area_q
 from cases.workflow import FINAL, OPEN, Status
 from grids.models import CODE_LENGTH, Area, Role
 from grids.scope import prefix_q, reach
@@ -206,7 +207,7 @@ def public_filtered(*, area="", category="", state=""):
     """Published cases by the public pages' three filters (list and map alike)."""
     qs = published_cases()
     if area:
-        qs = qs.filter(area_code__startswith=area)
+        qs = qs.filter(case_area_q(area))  # the street / community column: an equality, off its index
     if category:
         qs = qs.filter(category__code=category)
     if state in ("open", "closed"):
