@@ -334,6 +334,14 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
                 condition=Q(next_escalation_at__isnull=False),
             ),
             models.Index(fields=["reporter", "id"], name="case_reporter_id"),
+            # The public map's small boxes (open311 map.json): citizens' reports by latitude, the longitude
+            # read from the index; a large box walks the id index instead, newest first.
+            models.Index(
+                fields=["lat", "lon"],
+                include=["id"],
+                condition=Q(source="citizen"),
+                name="case_citizen_point",
+            ),
             # "My cases": a handler's named cases, newest first, off a small partial index.
             models.Index(
                 fields=["assignee", "status", "id"],

@@ -1,4 +1,5 @@
-"""Photo moderation (issue 24 §1): a case's photo reaches the public only after staff approve it.
+"""Photo moderation (issue 24 §1, docs/domain.md §12.1): a case's photo reaches the public only after staff
+approve it.
 
 Every photo is stored ``pending``. The acting unit over the case's area (``workflow.is_case_unit``: the
 staff who accept and dispatch it) approves or rejects it, and may first blur faces and number plates: the

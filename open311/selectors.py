@@ -252,19 +252,24 @@ def map_points(*, bbox, area="", category="", state="", limit=MAP_LIMIT):
             "public_id", "status", "close_type", "lat", "lon", "category__name", "reported_at"
         )[: limit + 1]
     )
-    points = [
-        {
-            "id": r["public_id"],
-            "lat": r["lat"],
-            "lon": r["lon"],
-            "state": map_state(r["status"], r["close_type"]),
-            "state_words": str(MAP_STATES[map_state(r["status"], r["close_type"])]),
-            "category": r["category__name"],
-            "reported": w3(r["reported_at"]),
-            "url": reverse("public-reports:detail", args=[r["public_id"]]),
-        }
-        for r in rows[:limit]
-    ]
+    # Once per answer, not per point: the words in the page's language and the pages' address.
+    words = {key: str(label) for key, label in MAP_STATES.items()}
+    page = reverse("public-reports:detail", args=["-"])[:-2]
+    points = []
+    for r in rows[:limit]:
+        state = map_state(r["status"], r["close_type"])
+        points.append(
+            {
+                "id": r["public_id"],
+                "lat": r["lat"],
+                "lon": r["lon"],
+                "state": state,
+                "state_words": words[state],
+                "category": r["category__name"],
+                "reported": w3(r["reported_at"]),
+                "url": f"{page}{r['public_id']}/",
+            }
+        )
     return points, len(rows) > limit
 
 
