@@ -225,7 +225,7 @@ MAP_STATES = {
     "finished": gettext_lazy("Finished"),
     "not_taken": gettext_lazy("Not taken up"),
 }
-_STATE_OF_STATUS = {
+_STATE_OF_STATUS: dict[str, str] = {
     Status.REPORTED: "received",
     Status.FILED: "received",
     Status.CLOSED: "finished",
