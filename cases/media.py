@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageCms, ImageFilter, ImageOps, UnidentifiedImageError
 
 IMAGE = "image"
 DOCUMENT = "document"
@@ -379,3 +379,40 @@ def _parse_offset(raw) -> timezone | None:
         return None
     sign = -1 if match.group(1) == "-" else 1
     return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
+
+
+# --- Blurring for the public copy -------------------------------------------------------------------
+
+# At most this many rectangles on one photo: a face or a plate each; more is a drawing, not a blur.
+MAX_BLUR_REGIONS = 20
+# Each rectangle is cut to blocks of about this share of its shorter side, then smoothed: coarse enough
+# that no face or plate can be read back, whatever sharpening is tried.
+_PIXEL_SHARE = 8
+
+
+def blur_regions(data: bytes, regions) -> tuple[bytes, bytes]:
+    """The public copy of a stored photo and its thumbnail, with each region made unreadable.
+
+    ``regions`` are ``(x, y, width, height)`` as shares (0..1) of the photo's width and height, as the
+    blur tool draws them over the photo at whatever size the screen shows it."""
+    with Image.open(io.BytesIO(data)) as image:
+        picture = image.convert("RGB")
+    for box in (_pixel_box(region, picture.size) for region in regions):
+        if box is None:
+            continue
+        part = picture.crop(box)
+        block = max(1, min(part.size) // _PIXEL_SHARE)
+        small = part.resize((max(1, part.width // block), max(1, part.height // block)), Image.Resampling.BOX)
+        coarse = small.resize(part.size, Image.Resampling.NEAREST)
+        picture.paste(coarse.filter(ImageFilter.GaussianBlur(radius=max(2, block // 2))), box)
+    thumb = picture.copy()
+    thumb.thumbnail((THUMBNAIL_LONG_EDGE, THUMBNAIL_LONG_EDGE), Image.Resampling.LANCZOS)
+    return _encode_jpeg(picture, JPEG_QUALITY), _encode_jpeg(thumb, THUMBNAIL_QUALITY)
+
+
+def _pixel_box(region, size) -> tuple[int, int, int, int] | None:
+    width, height = size
+    x, y, w, h = (min(1.0, max(0.0, float(v))) for v in region)
+    left, top = int(x * width), int(y * height)
+    right, bottom = min(width, math.ceil((x + w) * width)), min(height, math.ceil((y + h) * height))
+    return (left, top, right, bottom) if right - left >= 2 and bottom - top >= 2 else None

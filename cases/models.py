@@ -336,6 +336,14 @@ class Case(ConcurrentTransitionMixin, CaseWorkflow, models.Model):
                 condition=Q(next_escalation_at__isnull=False),
             ),
             models.Index(fields=["reporter", "id"], name="case_reporter_id"),
+            # The public map's small boxes (open311 map.json): citizens' reports by latitude, the longitude
+            # read from the index; a large box walks the id index instead, newest first.
+            models.Index(
+                fields=["lat", "lon"],
+                include=["id"],
+                condition=Q(source="citizen"),
+                name="case_citizen_point",
+            ),
             # "My cases": a handler's named cases, newest first, off a small partial index.
             models.Index(
                 fields=["assignee", "status", "id"],
@@ -454,6 +462,9 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("Internal note")
     NOTE_PUBLIC = "note_public", _("Progress note for the reporter")
     CITIZEN_UPDATE = "citizen_update", _("Update from a citizen")
+    PHOTO_APPROVE = "photo_approve", _("Photo approved for the public")
+    PHOTO_REJECT = "photo_reject", _("Photo kept from the public")
+    PHOTO_BLUR = "photo_blur", _("Photo blurred for the public")
 
 
 # Notes on a case (cases.services.case_note): internal ones stay with the staff; public ones also reach the
@@ -567,6 +578,19 @@ def thumbnail_path(instance, filename):
     return f"cases/{instance.case_id}/{instance.sha256[:2]}/{instance.sha256}.thumb.jpg"
 
 
+def public_copy_path(instance, filename):
+    # Beside the original, named by its own content: a second blur writes a new name, never over the first.
+    return f"cases/{instance.case_id}/public/{filename}"
+
+
+class Publication(models.TextChoices):
+    """Whether a photo may leave to the public (issue 24): staff decide; until then it is staff-only."""
+
+    PENDING = "pending", _("Waiting for review")
+    APPROVED = "approved", pgettext_lazy("photo publication", "Public")
+    REJECTED = "rejected", pgettext_lazy("photo publication", "Staff only")
+
+
 class Attachment(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
     event = models.ForeignKey(
@@ -588,11 +612,39 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Photo moderation (cases.moderation): only an approved photo is ever served publicly, and then its
+    # blurred copy when staff made one; the original stays behind the staff scope.
+    publication = models.CharField(
+        _("publication"), max_length=16, choices=Publication.choices, default=Publication.PENDING
+    )
+    public_file = models.FileField(upload_to=public_copy_path, blank=True)
+    public_thumbnail = models.FileField(upload_to=public_copy_path, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ["id"]
+        indexes = [
+            # The moderation queue: the photos still waiting, oldest first, from a small partial index.
+            models.Index(fields=["id"], condition=Q(publication="pending"), name="attachment_pending"),
+            # The public pages' "first approved before-photo of each case".
+            models.Index(
+                fields=["case", "kind", "id"], condition=Q(publication="approved"), name="attachment_public"
+            ),
+        ]
+
+    @property
+    def public_image(self):
+        """What the public receives once approved: the blurred copy if staff made one, else the photo."""
+        return self.public_file or self.file
+
+    @property
+    def public_thumb(self):
+        return self.public_thumbnail or self.thumbnail
 
 
 class CaseNumberCounter(models.Model):

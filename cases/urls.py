@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import export, handling
+from .views import export, handling, photos
 
 app_name = "cases"
 
@@ -22,4 +22,13 @@ urlpatterns = [
     path("<int:pk>/assign/", handling.case_assign, name="assign"),
     path("attachments/<int:pk>/", views.attachment_file, name="attachment"),
     path("attachments/<int:pk>/thumbnail/", views.attachment_file, {"thumbnail": True}, name="thumbnail"),
+    path("attachments/<int:pk>/review/", photos.photo_review, name="photo-review"),
+    path("attachments/<int:pk>/blur/", photos.photo_blur, name="photo-blur"),
+    path("attachments/<int:pk>/public/", photos.public_copy, name="photo-public"),
+    path(
+        "attachments/<int:pk>/public/thumbnail/",
+        photos.public_copy,
+        {"thumbnail": True},
+        name="photo-public-thumb",
+    ),
 ]

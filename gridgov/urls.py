@@ -45,6 +45,7 @@ urlpatterns = [
     path("command/", include("command.urls")),
     path("public/notices/", notices_views.public_list, name="public-notices"),
     path("public/reports/", include("open311.public_urls")),
+    path("photo-moderation/", include("open311.moderation_urls")),
     path("public/grids/<str:code>/team/", community_views.public_team, name="public-team"),
     path("public/volunteer/<str:token>/", community_views.public_volunteer, name="public-volunteer"),
     path("public/", include("intake.urls")),

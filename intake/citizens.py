@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.models import Attachment, Case, CaseEvent, Category, Satisfaction, Source
+from cases.moderation import public_photos
 from cases.services import case_report, may_reopen_by_citizen
 from cases.tokens import case_id_for_token, citizen_token
 
@@ -166,7 +167,8 @@ def tracking_for(token: str) -> Tracking | None:
     )
     milestones = [_milestone(e, shown) for e in events.order_by("created_at", "id")]
     closed = shown.status in ("closed", "evaluated")
-    photos = list(Attachment.objects.filter(case=shown, kind="after").order_by("id")) if closed else []
+    # Only photos staff approved for the public, as their public copy: the link can be passed on.
+    photos = list(public_photos().filter(case=shown, kind="after").order_by("id")) if closed else []
     return Tracking(
         own=own,
         shown=shown,

@@ -196,10 +196,11 @@ def rate(request, token):
 @require_GET
 def after_photo(request, token, pk, thumbnail=False):
     photo = after_photo_for(token, pk)
-    if photo is None or (thumbnail and not photo.thumbnail):
+    if photo is None:
         raise Http404
+    # The public copy (blurred when staff made one), never the original.
     return stored_file_response(
-        photo.thumbnail if thumbnail else photo.file, content_type="image/jpeg" if thumbnail else photo.mime
+        photo.public_thumb if thumbnail else photo.public_image, content_type="image/jpeg"
     )
 
 

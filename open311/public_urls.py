@@ -10,6 +10,8 @@ urlpatterns = [
     path("alerts/", citizen_pages.subscribe, name="subscribe"),
     path("alerts/confirm/<str:token>/", citizen_pages.confirm, name="confirm"),
     path("alerts/stop/<str:token>/", citizen_pages.unsubscribe, name="unsubscribe"),
+    path("map/", public_pages.reports_map, name="map"),
+    path("map.json", public_pages.reports_map_points, name="map-points"),
     path("<str:public_id>/", public_pages.report, name="detail"),
     path("<str:public_id>/update/", citizen_pages.report_update, name="update"),
 ]

@@ -24,12 +24,16 @@ from cases.models import (
     CaseEvent,
     Category,
     CloseType,
+    Publication,
     Source,
     Stage,
     TimeLimit,
 )
+from cases.moderation import may_moderate, public_photos
+from cases.selectors import case_area_q
 from cases.workflow import FINAL, OPEN, Status
-from grids.models import CODE_LENGTH, Area
+from grids.models import CODE_LENGTH, Area, Role
+from grids.scope import prefix_q, reach
 from residents.crypto import redact_id_numbers
 
 from .conf import setting
@@ -194,17 +198,81 @@ def requests_find(*, ids=None, codes=None, start=None, end=None, statuses=None, 
 def public_reports(*, area="", category="", state="", before=None, size=20):
     """One page of the public reports list, newest first: (rows as ``requests_find``'s, the cursor of the
     next page or None). Keyset on the id (ids grow with reporting): a deep page costs what the first does."""
-    qs = published_cases()
-    if area:
-        qs = qs.filter(area_code__startswith=area)
-    if category:
-        qs = qs.filter(category__code=category)
-    if state in ("open", "closed"):
-        qs = qs.filter(status__in=OPEN if state == "open" else list(FINAL))
+    qs = public_filtered(area=area, category=category, state=state)
     if before:
         qs = qs.filter(pk__lt=before)
     rows = list(_as_rows(qs.order_by("-pk"))[: size + 1])
     return rows[:size], rows[size - 1]["pk"] if len(rows) > size else None
+
+
+def public_filtered(*, area="", category="", state=""):
+    """Published cases by the public pages' three filters (list and map alike)."""
+    qs = published_cases()
+    if area:
+        qs = qs.filter(case_area_q(area))  # the street / community column: an equality, off its index
+    if category:
+        qs = qs.filter(category__code=category)
+    if state in ("open", "closed"):
+        qs = qs.filter(status__in=OPEN if state == "open" else list(FINAL))
+    return qs
+
+
+# --- The public map -----------------------------------------------------------------------------------
+
+MAP_LIMIT = 500  # points per answer: more than a phone's screen can tell apart
+# Each status in the citizen's words, as the map colours it (the legend names the four).
+MAP_STATES = {
+    "received": gettext_lazy("Received, waiting to be handled"),
+    "handling": gettext_lazy("Being handled"),
+    "finished": gettext_lazy("Finished"),
+    "not_taken": gettext_lazy("Not taken up"),
+}
+_STATE_OF_STATUS: dict[str, str] = {
+    Status.REPORTED: "received",
+    Status.FILED: "received",
+    Status.CLOSED: "finished",
+    Status.EVALUATED: "finished",
+    Status.VOIDED: "not_taken",
+}
+
+
+def map_state(status: str, close_type: str = "") -> str:
+    if close_type == CloseType.MERGED:
+        return "not_taken"  # handled as the earlier report it duplicates
+    return _STATE_OF_STATUS.get(status, "handling")
+
+
+def map_points(*, bbox, area="", category="", state="", limit=MAP_LIMIT):
+    """The newest published reports inside ``bbox`` (west, south, east, north in WGS 84), at most
+    ``limit``: (points, whether more lay in the box). One query, newest first off the public index."""
+    west, south, east, north = bbox
+    qs = public_filtered(area=area, category=category, state=state).filter(
+        lat__gte=south, lat__lte=north, lon__gte=west, lon__lte=east
+    )
+    rows = list(
+        qs.order_by("-pk").values(
+            "public_id", "status", "close_type", "lat", "lon", "category__name", "reported_at"
+        )[: limit + 1]
+    )
+    # Once per answer, not per point: the words in the page's language and the pages' address.
+    words = {key: str(label) for key, label in MAP_STATES.items()}
+    page = reverse("public-reports:detail", args=["-"])[:-2]
+    points = []
+    for r in rows[:limit]:
+        state = map_state(r["status"], r["close_type"])
+        points.append(
+            {
+                "id": r["public_id"],
+                "lat": r["lat"],
+                "lon": r["lon"],
+                "state": state,
+                "state_words": words[state],
+                "category": r["category__name"],
+                "reported": w3(r["reported_at"]),
+                "url": f"{page}{r['public_id']}/",
+            }
+        )
+    return points, len(rows) > limit
 
 
 def request_by_public_id(public_id):
@@ -212,8 +280,10 @@ def request_by_public_id(public_id):
 
 
 def _as_rows(qs):
+    # The first APPROVED before-photo: a photo staff have not approved is never named publicly.
     first_photo = (
-        Attachment.objects.filter(case=OuterRef("pk"), kind=AttachmentKind.BEFORE)
+        public_photos()
+        .filter(case=OuterRef("pk"), kind=AttachmentKind.BEFORE)
         .order_by("id")
         .values("id")[:1]
     )
@@ -356,7 +426,14 @@ MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 def update_rows(events, build_url) -> list[dict]:
     rows = []
     for event in events:
-        photo = next((a for a in event.attachments.all() if a.kind == AttachmentKind.BEFORE), None)
+        photo = next(
+            (
+                a
+                for a in event.attachments.all()
+                if a.kind == AttachmentKind.BEFORE and a.publication == Publication.APPROVED and a.thumbnail
+            ),
+            None,
+        )
         rows.append(
             {
                 "update_id": f"{event.case.public_id}-{event.seq}",
@@ -385,14 +462,39 @@ def _update_description(event) -> str:
 
 
 def published_photo(public_id, attachment_id):
-    """A before-photo of a published case (what media_url points at), or None."""
+    """An approved photo of a published case (what media_url points at), or None: serve its
+    ``public_image`` (the blurred copy when staff made one), never its original."""
     return (
-        Attachment.objects.filter(
-            pk=attachment_id,
-            kind=AttachmentKind.BEFORE,
-            case__public_id=public_id,
-            case__in=published_cases(),
-        )
-        .exclude(thumbnail="")
+        public_photos()
+        .filter(pk=attachment_id, case__public_id=public_id, case__in=published_cases())
         .first()
     )
+
+
+def report_photos(case_pk) -> list[dict]:
+    """The approved photos of one published report, for its public page (before and after handling)."""
+    return list(public_photos().filter(case_id=case_pk).order_by("id").values("pk", "kind"))
+
+
+# --- Photo moderation queue (staff) ------------------------------------------------------------------
+
+# The acting units of a case (cases.workflow.is_case_unit): they decide what of it the public sees.
+MODERATOR_ROLES = (Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.DISTRICT_CENTRE)
+QUEUE_PAGE = 24
+
+
+def moderation_queue(user, *, after=None, size=QUEUE_PAGE):
+    """Photos of published reports still waiting for a decision, oldest first, that ``user`` may decide:
+    (photos with their case, the cursor of the next page or None). Read from the partial pending index."""
+    qs = (
+        Attachment.objects.filter(publication=Publication.PENDING, case__in=published_cases())
+        .exclude(thumbnail="")
+        .select_related("case", "case__category")
+    )
+    if not user.is_superuser:
+        qs = qs.filter(prefix_q("case__area_code", reach(user).codes(MODERATOR_ROLES)))
+    if after:
+        qs = qs.filter(pk__gt=after)
+    rows = list(qs.order_by("id")[: size + 1])
+    page = [photo for photo in rows[:size] if may_moderate(photo.case, user)]
+    return page, rows[size - 1].pk if len(rows) > size else None

@@ -219,12 +219,15 @@ def updates(request, fmt):
 
 
 def media(request, service_request_id, attachment_id):
-    """A published request's before-photo: re-encoded without metadata, at an unguessable address."""
+    """A published request's approved photo: its blurred public copy if staff made one, re-encoded without
+    metadata, at an unguessable address. Pending and rejected photos are a 404 like a missing one."""
     photo = selectors.published_photo(service_request_id, attachment_id)
     if photo is None:
         return error_response(Open311Error(404, _("No such photo.")), "json")
     # Published on purpose (the request is public): shared caches may keep it.
-    return stored_file_response(photo.file, content_type="image/jpeg", cache_control="public, max-age=86400")
+    return stored_file_response(
+        photo.public_image, content_type="image/jpeg", cache_control="public, max-age=86400"
+    )
 
 
 @csrf_exempt

@@ -27,6 +27,7 @@ from ..duplicates import duplicates_near
 from ..extra_fields import display_extra
 from ..forms import ACTION_FIELDS, CAUTION_ACTIONS
 from ..models import Attachment, Case, CloseType, LimitUnit
+from ..moderation import may_moderate
 from ..selectors import canned_replies_for, case_timeline_for, cases_visible_to, unit_members
 from ..serializers import EvaluateSerializer
 from ..transitions import actions_for
@@ -90,6 +91,7 @@ def render_detail(request, case, *, open_action="", errors=None, values=None, st
             "events": events,
             "extra": display_extra(case.category, case.extra),
             "photos": list(case.attachments.exclude(thumbnail="").order_by("id")),
+            "moderates": may_moderate(case, user),
             "documents": list(case.attachments.filter(thumbnail="").order_by("id")),
             "open_action": open_action,
             "errors": errors or {},

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 
 from cases import services
-from cases.models import Case, CaseEvent
+from cases.models import Attachment, Case, CaseEvent
 from cases.tokens import citizen_token
 from intake import abuse
 from intake.citizens import public_channel
@@ -209,7 +209,9 @@ def test_a_citizens_report_followed_through_to_the_rating(client, tree):
         "内部备注" not in body and "handler" not in body and "城管局" not in body
     )  # no staff or internal notes
     assert 'id="rate-form"' in body
-    [after] = page.context["t"].after_photos
+    assert page.context["t"].after_photos == []  # not approved yet: not shown, even to the reporter
+    Attachment.objects.filter(case=case, kind="after").update(publication="approved")
+    [after] = client.get(track_url).context["t"].after_photos
     thumbnail = client.get(f"{track_url}photos/{after.pk}/thumbnail/")
     assert thumbnail.status_code == 200 and thumbnail["Cache-Control"].startswith("private")
     rated = client.post(f"{track_url}rate/", {"satisfaction": "basically_satisfied", "comment": "还行"})

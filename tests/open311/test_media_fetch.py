@@ -16,7 +16,7 @@ from open311.models import MediaFetch
 from open311.services import MAX_ATTEMPTS, media_fetch_add, media_fetch_run
 from open311.tasks import fetch_media, fetch_pending_media
 
-from .conftest import call, photo_bytes, point
+from .conftest import approved, call, photo_bytes, point
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,8 @@ def test_an_allowed_photo_is_stored_as_a_before_photo_of_the_report(case, networ
 def test_the_fetched_photo_becomes_the_media_url(client, case, network):
     network.answer = FakeResponse(photo_bytes())
     media_fetch_run(media_fetch_add(case=case, url=URL).pk)
-    row = call(client, "get", f"requests/{case.public_id}", "json").data[0]
+    assert call(client, "get", f"requests/{case.public_id}", "json").data[0]["media_url"] is None
+    row = call(client, "get", f"requests/{approved(case).public_id}", "json").data[0]
     assert client.get(row["media_url"]).status_code == 200
 
 

@@ -1,0 +1,8 @@
+"""/photo-moderation/: the staff's queue of photos waiting before they may be public."""
+
+from django.urls import path
+
+from . import moderation
+
+app_name = "photo-moderation"
+urlpatterns = [path("", moderation.queue, name="queue")]
