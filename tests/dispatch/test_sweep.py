@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -171,15 +172,17 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
             report(tree, rubbish, grid=g)
     DraftedDay.objects.create(day=dt.date(2026, 3, 1))  # fieldwork drafted yesterday's work logs already
     RiskSettings.objects.filter(pk=settings_for(tree.district).pk).update(computed_on=dt.date(2026, 3, 2))
+    cache.set("screen:warmed:2026-03-02", 1)  # the big screen's finished days computed today already
     # 8 for the cases' own questions; 1 for each step the apps above add (tasks' reminders, fieldwork's logs,
     # mediation's escalation and follow-up reminders; its screening warnings ask nothing before the deadline);
     # 3 for risk's daily step, already done today (the districts, their settings, the claim that finds none);
-    # 1 for risk's overdue warnings (none due); 1 for the citizens' SMS re-queue; and 5 for the hourly
-    # retention steps (patrol tracks: 2, refused Open311 photo fetches: 1, login access logs: 2) on their
-    # first run. On PostgreSQL 2 more read the patrol track's partitions from the catalogue (the step that
-    # makes months ahead, and the purge).
+    # 1 for risk's overdue warnings (none due) and none for the big screen's day (cached as done); 1 for the
+    # citizens' SMS re-queue, 1 for the alerts' re-queue and 1 for their daily digest; and 6 for the hourly
+    # retention steps (patrol tracks: 2, refused Open311 photo fetches: 1, login access logs: 2, photo
+    # uploads: 1) on their first run. On PostgreSQL 2 more read the patrol track's partitions from the
+    # catalogue (the step that makes months ahead, and the purge).
     hourly = 2 if connection.vendor == "postgresql" else 0
-    with django_assert_max_num_queries(24 + hourly):
+    with django_assert_max_num_queries(27 + hourly):
         result = sweep(now=at(2026, 3, 2, 9, 1))
     assert result.as_dict() == {
         "warned": 0,
@@ -200,10 +203,14 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
         "follow_ups_remind": 0,
         "risk_daily": 0,
         "risk_warnings_overdue": 0,
+        "screen_daily": 0,
         "sms_requeue": 0,
+        "alerts_requeue": 0,
+        "alert_digests": 0,
+        "retention_photo_uploads": 0,
     }
-    # Within the hour the retention steps are skipped: the rest as above.
-    with django_assert_max_num_queries(19):
+    # Within the hour the retention steps are skipped, and the digest within the day: the rest as above.
+    with django_assert_max_num_queries(20):
         sweep(now=at(2026, 3, 2, 9, 2))
 
 
