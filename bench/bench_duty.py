@@ -10,7 +10,8 @@ and an officer per shift, nights after working days, days and nights on rest day
 ``duty.services.rosters_save`` of every unit at once — one query for the units' people, one for their periods,
 one for the shifts they already hold, the rows checked as tuples and for overlaps in one sort, one COPY, one
 chained append of the 50 events — and publishes them (``--each``: one ``roster_save`` per unit instead).
-Then ``duty.selectors.on_duty`` for the centre (every unit) and for a community's staff. Bar: the 50 units' year saves in under 1 s in all.
+Then ``duty.selectors.on_duty`` for the centre (every unit) and for a community's staff.
+Bar: the 50 units' year saves in under 1 s in all.
 
 The database is dropped and created afresh (its name must start with ``gg_`` or ``bench``, or end in
 ``_bench``). ``--quick`` is CI's smoke run (10 units, 60 days; bars not enforced).
