@@ -102,6 +102,8 @@ class Shift(models.Model):
     holiday_name = models.CharField(_("holiday"), max_length=40, blank=True)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
+    # When its person was reminded (the sweep's compare-and-set claim); cleared when the shift changes hands.
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("shift")
@@ -113,6 +115,10 @@ class Shift(models.Model):
             # Who is on duty now, a unit's month.
             models.Index(fields=["unit_code", "starts_at"], name="shift_unit_start"),
             models.Index(fields=["roster", "starts_at"], name="shift_roster_start"),
+            # The sweep's reminders: shifts about to start whose person has not heard yet.
+            models.Index(
+                fields=["starts_at"], name="shift_remind_due", condition=Q(reminded_at__isnull=True)
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="shift_ends_after_start")

@@ -17,6 +17,7 @@ from gridgov.bulk import gc_paused, ids_assign, tuples_insert
 from grids.models import GRID_TEAM_ROLES, Area, Level, Membership, Role, User
 from worktime.calendar import LOCAL_TZ, day_kind
 
+from . import notify
 from .models import (
     DUTY_EVENT_CHAIN,
     DayType,
@@ -372,6 +373,7 @@ def roster_publish(*, actor, roster_id: int) -> Roster:
     roster.status, roster.published_at = RosterStatus.PUBLISHED, timezone.now()
     roster.save(update_fields=["status", "published_at"])
     _log(_event(roster, DutyEventKind.PUBLISHED, actor=actor, at=roster.published_at))
+    notify.roster_published(roster)
     return roster
 
 
@@ -445,6 +447,7 @@ def swap_request(*, actor, shift_id: int, substitute, reason: str) -> Swap:
             payload={"swap": swap.pk, "shift": shift.pk, "from": shift.person_id, "to": substitute_id},
         )
     )
+    notify.swap_requested(swap)
     return swap
 
 
@@ -476,7 +479,8 @@ def swap_approve(*, actor, swap_id: int) -> Swap:
         raise ValidationError({"substitute": [problem]})
     now = timezone.now()
     previous = shift.person_id
-    Shift.objects.filter(pk=shift.pk).update(person_id=swap.substitute_id)
+    # The new person is reminded in turn (their reminder has its own key).
+    Shift.objects.filter(pk=shift.pk).update(person_id=swap.substitute_id, reminded_at=None)
     swap.status, swap.decided_by, swap.decided_at = SwapStatus.APPROVED, actor, now
     swap.save(update_fields=["status", "decided_by", "decided_at"])
     _log(
@@ -488,6 +492,7 @@ def swap_approve(*, actor, swap_id: int) -> Swap:
             payload={"swap": swap.pk, "shift": shift.pk, "from": previous, "to": swap.substitute_id},
         )
     )
+    notify.swap_decided(swap)
     return swap
 
 
@@ -512,6 +517,7 @@ def swap_refuse(*, actor, swap_id: int, reason: str) -> Swap:
             payload={"swap": swap.pk, "shift": swap.shift_id},
         )
     )
+    notify.swap_decided(swap)
     return swap
 
 
@@ -552,4 +558,5 @@ def handover_write(*, actor, shift_id: int, happened: str, open_matters: str = "
             payload={"shift": shift.pk, "open_matters": bool(open_matters)},
         )
     )
+    notify.handover_written(handover)
     return handover
