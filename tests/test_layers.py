@@ -20,7 +20,8 @@ LAYERS = [
     {"dispatch", "residents"},  # dispatch reacts to cases' signals; residents report cases from visits
     {"duty"},  # duty rosters (issue 19 §3): above dispatch, whose one outbox tells people of their shifts
     # the command map and the patrol tracks (below fieldwork, which reads the tracks); tasks and campaigns
-    # (issue 19 §2), below fieldwork and community, whose grid-day findings and council follow-ups become tasks
+    # (issue 19 §2), below fieldwork and community, whose grid-day findings and council follow-ups become
+    # tasks
     {"command", "tasks"},
     {"fieldwork"},  # grid days and work logs (issue 19): below assessment, whose worker composite reads it
     {"notices"},  # notices (issue 19): below community, whose councils publish their decisions through it

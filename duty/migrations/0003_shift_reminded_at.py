@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('duty', '0002_shift_keys_composite_indexes_only'),
+        ("duty", "0002_shift_keys_composite_indexes_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='shift',
-            name='reminded_at',
+            model_name="shift",
+            name="reminded_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddIndex(
-            model_name='shift',
-            index=models.Index(condition=models.Q(('reminded_at__isnull', True)), fields=['starts_at'], name='shift_remind_due'),
+            model_name="shift",
+            index=models.Index(
+                condition=models.Q(("reminded_at__isnull", True)),
+                fields=["starts_at"],
+                name="shift_remind_due",
+            ),
         ),
     ]
