@@ -193,7 +193,7 @@ def _people_by_unit(units) -> dict[int, set[int]]:
         q |= Q(area__parent_id__in=communities, area__level=Level.GRID, role__in=GRID_TEAM_ROLES)
     rows = Membership.objects.filter(q, is_active=True, area__is_active=True, user__is_active=True)
     for user_id, area_id, parent_id in rows.values_list("user_id", "area_id", "area__parent_id"):
-        found[area_id if area_id in ids else parent_id].add(user_id)
+        found[area_id if area_id in ids else int(parent_id or 0)].add(user_id)
     return found
 
 
@@ -232,7 +232,7 @@ def _period_clashes(drafts) -> set[int]:
         starts_on__lte=max(d.ends_on for d in drafts),
         ends_on__gte=min(d.starts_on for d in drafts),
     ).values_list("pk", "unit_id", "starts_on", "ends_on")
-    periods = [(pk, unit, a, b) for pk, unit, a, b in kept]
+    periods: list[tuple] = [(pk, unit, a, b) for pk, unit, a, b in kept]
     periods += [(("draft", i), d.unit.pk, d.starts_on, d.ends_on) for i, d in enumerate(drafts)]
     clashing = set()
     for i, d in enumerate(drafts):
@@ -321,7 +321,8 @@ def rosters_save(*, actor, drafts: list[RosterDraft]) -> list[Roster]:
     people = _people_by_unit([d.unit for d in drafts if d.unit is not None])
     _drafts_refuse_early(actor, drafts, people)
     rosters = _rosters_make(actor, drafts)
-    every, spans = [], {}
+    every: list[tuple] = []
+    spans: dict = {}
     # The rows are acyclic tuples, freed by reference counting: the cyclic collector's passes over the
     # whole heap, which tens of thousands of new tuples set off, would cost more than the checks.
     with gc_paused():

@@ -335,7 +335,7 @@ def _follow_up_refusal(actor, deployment_id, finding) -> None:
         raise ValidationError({"finding.item": [_("Choose the admitted item the follow-up comes under.")]})
     refused = admission.item_refusal(item) if item is not None else str(admission.NOT_ADMITTED)
     if refused:
-        deployment = Deployment.objects.filter(pk=deployment_id).values("area_code").first() or {}
+        deployment: dict = Deployment.objects.filter(pk=deployment_id).values("area_code").first() or {}
         admission.refusal_record(
             kind=AdmissionRefusal.Kind.TASK,
             subject=str(finding.get("title") or _("Grid-day follow-up"))[:200],
