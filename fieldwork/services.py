@@ -335,14 +335,16 @@ def _follow_up_refusal(actor, deployment_id, finding) -> None:
         raise ValidationError({"finding.item": [_("Choose the admitted item the follow-up comes under.")]})
     refused = admission.item_refusal(item) if item is not None else str(admission.NOT_ADMITTED)
     if refused:
-        deployment: dict = Deployment.objects.filter(pk=deployment_id).values("area_code").first() or {}
+        area_code = (
+            Deployment.objects.filter(pk=deployment_id).values_list("area_code", flat=True).first() or ""
+        )
         admission.refusal_record(
             kind=AdmissionRefusal.Kind.TASK,
             subject=str(finding.get("title") or _("Grid-day follow-up"))[:200],
             reason=refused,
             requester=actor,
             department=getattr(item, "department", None),
-            area_code=deployment.get("area_code", ""),
+            area_code=area_code,
             item_code=getattr(item, "code", str(finding.get("item"))[:16]),
         )
         raise ValidationError({"finding.item": [refused]})
