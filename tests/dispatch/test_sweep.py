@@ -172,11 +172,12 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
     DraftedDay.objects.create(day=dt.date(2026, 3, 1))  # fieldwork drafted yesterday's work logs already
     RiskSettings.objects.filter(pk=settings_for(tree.district).pk).update(computed_on=dt.date(2026, 3, 2))
     # 8 for the cases' own questions; 1 for each step the apps above add (tasks' reminders, fieldwork's logs,
-    # mediation's escalation and follow-up reminders; its screening warnings ask nothing before the deadline);
+    # mediation's escalation and follow-up reminders; its screening warnings ask nothing before the deadline;
+    # duty's reminders before a shift);
     # 3 for risk's daily step, already done today (the districts, their settings, the claim that finds none);
     # 1 for the citizens' SMS re-queue; and 3 for the hourly retention steps (patrol tracks: 2, refused
     # Open311 photo fetches: 1) on their first run.
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(22):
         result = sweep(now=at(2026, 3, 2, 9, 1))
     assert result.as_dict() == {
         "warned": 0,
@@ -195,9 +196,10 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
         "follow_ups_remind": 0,
         "risk_daily": 0,
         "sms_requeue": 0,
+        "duty_reminders": 0,
     }
     # Within the hour the retention steps are skipped: the rest as above.
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):
         sweep(now=at(2026, 3, 2, 9, 2))
 
 
