@@ -7,4 +7,9 @@ class DutyConfig(AppConfig):
     verbose_name = _("Duty rosters")
 
     def ready(self):
-        from . import selectors  # noqa: F401  (registers the scopes)
+        from dispatch.sweep import step_register
+
+        from . import notify, selectors  # noqa: F401  (registers the scopes)
+
+        # Reminders before a shift starts run inside the one deadline sweep (no scheduler of its own).
+        step_register("duty_reminders", notify.shifts_remind)

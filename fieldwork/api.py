@@ -21,6 +21,7 @@ from .api_examples import (
     CHECK_IN_OUTSIDE,
     COVERAGE_EXAMPLE,
     RECORD_EXAMPLE,
+    RECORD_TASK_EXAMPLE,
     SCHEDULE_EXAMPLE,
     SUBMIT_EXAMPLE,
 )
@@ -148,10 +149,10 @@ class DeploymentViewSet(ScopedReadOnlyViewSet):
         return Response(DeploymentSerializer(done).data)
 
     @extend_schema(
-        summary="Record what was done and found (a finding raises a case in the same step)",
+        summary="Record what was done and found (a finding raises a case or a follow-up task at once)",
         request=DeploymentRecordSerializer,
         responses=DeploymentSerializer,
-        examples=[RECORD_EXAMPLE],
+        examples=[RECORD_EXAMPLE, RECORD_TASK_EXAMPLE],
         parameters=[IDEMPOTENCY_KEY],
     )
     @action(detail=True, methods=["post"])
@@ -161,9 +162,11 @@ class DeploymentViewSet(ScopedReadOnlyViewSet):
         data = DeploymentRecordSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
-        finding = v.pop("finding", None)
+        finding, follow_up = v.pop("finding", None), v.pop("follow_up", None)
         if finding:
             finding = {**finding, "category": finding["category"].pk}
+        elif follow_up:
+            finding = {**follow_up, "raise": "task"}
         done = services.deployment_record(actor=request.user, deployment_id=pk, finding=finding, **v)
         return Response(DeploymentSerializer(done).data)
 

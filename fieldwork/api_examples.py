@@ -37,6 +37,20 @@ RECORD_EXAMPLE = OpenApiExample(
         "finding": {"category": 57, "title": "8栋楼道堆物", "description": "杂物堵塞消防通道，需清理"},
     },
 )
+RECORD_TASK_EXAMPLE = OpenApiExample(
+    "a finding raised as a follow-up task for the grid (an admitted item)",
+    request_only=True,
+    value={
+        "did": "随社区走访沿街商铺12家",
+        "found": "4家商铺灭火器过期",
+        "follow_up": {
+            "item": "C03-02",
+            "title": "沿街商铺消防器材复查",
+            "description": "督促4家商铺更换灭火器，两周内复查",
+            "deadline": "2026-12-18",
+        },
+    },
+)
 SUBMIT_EXAMPLE = OpenApiExample(
     "the worker completes the day's log",
     request_only=True,

@@ -74,6 +74,15 @@ class Deployment(models.Model):
         on_delete=models.PROTECT,
         related_name="grid_day_findings",
     )
+    # A follow-up raised as a task for the grid (tasks sits below fieldwork); its page shows this visit.
+    task = models.ForeignKey(
+        "tasks.Task",
+        verbose_name=_("follow-up task"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="grid_day_findings",
+    )
 
     class Meta:
         verbose_name = _("deployment")

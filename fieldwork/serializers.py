@@ -62,6 +62,7 @@ class DeploymentSerializer(serializers.ModelSerializer):
             "recorded_at",
             "case",
             "case_number",
+            "task",
         ]
 
 
@@ -76,10 +77,27 @@ class FieldFindingSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class FieldFollowUpSerializer(serializers.Serializer):
+    item = serializers.CharField(
+        max_length=16, help_text="The admitted item's code on the grid admission list in force."
+    )
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    deadline = serializers.DateField(help_text="The working day the follow-up is due (at the day's end).")
+
+
 class DeploymentRecordSerializer(serializers.Serializer):
     did = serializers.CharField()
     found = serializers.CharField(required=False, allow_blank=True, default="")
-    finding = FieldFindingSerializer(required=False, allow_null=True)
+    finding = FieldFindingSerializer(required=False, allow_null=True, help_text="Raise a case.")
+    follow_up = FieldFollowUpSerializer(
+        required=False, allow_null=True, help_text="Raise a follow-up task for the grid instead of a case."
+    )
+
+    def validate(self, attrs):
+        if attrs.get("finding") and attrs.get("follow_up"):
+            raise serializers.ValidationError({"follow_up": ["Raise a case or a follow-up task, not both."]})
+        return attrs
 
 
 class WorkLogSerializer(serializers.ModelSerializer):

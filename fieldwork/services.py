@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from cases.models import Case, Category
@@ -23,6 +24,10 @@ from grids.models import CODE_LENGTH, Area, Level, Membership, Role
 from grids.scope import reach
 from grids.selectors import grid_for_point
 from residents.models import Visit
+from tasks import admission
+from tasks.models import AdmissionItem, AdmissionRefusal, Task
+from tasks.services import task_create
+from worktime.calendar import LOCAL_TZ
 from worktime.calendar.schedule import local
 
 from .models import Deployment, DraftedDay, FieldEvent, FieldEventKind, GridDay, WorkLog
@@ -37,6 +42,8 @@ FIGURE_FIELDS = ["area_code", "patrol_minutes", "distance_m", "positions", "visi
 # docs/domain.md §8.5: two track points further apart than this are not time on patrol.
 GAP_MINUTES = 10
 EARTH_RADIUS_M = 6_371_000
+# A follow-up task raised on the grid day is due at the end of the working day it names.
+FOLLOW_UP_DUE = datetime.time(17, 30)
 
 
 def _superuser(user) -> bool:
@@ -252,8 +259,13 @@ def check_in(*, actor, deployment_id, lat, lon) -> Deployment:
 def deployment_record(
     *, actor, deployment_id, did: str, found: str = "", finding: dict | None = None
 ) -> Deployment:
-    """What the cadre did and found on site; a ``finding`` ({category, title, description}) raises a case
-    in the same step, located at the check-in point and linked both ways."""
+    """What the cadre did and found on site; a ``finding`` raises, in the same step and linked both ways,
+    a case ({category, title, description}: located at the check-in point) or, with ``"raise": "task"``,
+    a follow-up task for the grid ({item, title, description, deadline}: the item must be admitted on the
+    grid admission list; a refusal is recorded, and said, before anything else is written)."""
+    as_task = isinstance(finding, dict) and finding.get("raise") == "task"
+    if as_task:
+        _follow_up_refusal(actor, deployment_id, finding)
     with transaction.atomic():
         deployment = _locked_deployment(actor, deployment_id)
         errors = {}
@@ -263,43 +275,110 @@ def deployment_record(
             errors["did"] = [_("Write what you did in the grid.")]
         if finding is not None and not isinstance(finding, dict):
             errors["finding"] = [_("Describe the finding.")]
-        elif finding and deployment.case_id:
+        elif finding and as_task and deployment.task_id:
+            errors["finding"] = [_("A follow-up task was already raised from this visit.")]
+        elif finding and not as_task and deployment.case_id:
             errors["finding"] = [_("A case was already raised from this visit.")]
         if errors:
             raise ValidationError(errors)
         now = timezone.now()
-        case = _finding_report(actor, deployment, finding, found) if finding else None
+        case = _finding_report(actor, deployment, finding, found) if finding and not as_task else None
+        task = _follow_up_send(actor, deployment, finding, found, now) if as_task else None
         deployment.did, deployment.found, deployment.recorded_at = did.strip(), (found or "").strip(), now
         fields = ["did", "found", "recorded_at"]
         if case is not None:
             deployment.case = case
             fields.append("case")
+        if task is not None:
+            deployment.task = task
+            fields.append("task")
         deployment.save(update_fields=fields)
-        events = [
-            _event(
-                FieldEventKind.RECORDED,
-                deployment.area_code,
-                actor=actor,
-                grid_day=deployment.grid_day_id,
-                deployment=deployment,
-                at=now,
-            )
-        ]
-        if case is not None:
-            events.append(
-                _event(
-                    FieldEventKind.FINDING,
-                    deployment.area_code,
-                    actor=actor,
-                    grid_day=deployment.grid_day_id,
-                    deployment=deployment,
-                    at=now,
-                    case=case.pk,
-                    number=case.number,
-                )
-            )
-        FieldEvent.objects.bulk_create(events)
+        FieldEvent.objects.bulk_create(_record_events(actor, deployment, now, case, task))
     return deployment
+
+
+def _record_events(actor, deployment, now, case, task) -> list[FieldEvent]:
+    def event(kind, **payload):
+        return _event(
+            kind,
+            deployment.area_code,
+            actor=actor,
+            grid_day=deployment.grid_day_id,
+            deployment=deployment,
+            at=now,
+            **payload,
+        )
+
+    events = [event(FieldEventKind.RECORDED)]
+    if case is not None:
+        events.append(event(FieldEventKind.FINDING, case=case.pk, number=case.number))
+    if task is not None:
+        events.append(event(FieldEventKind.FINDING, task=task.pk, title=task.title))
+    return events
+
+
+def _follow_up_item(finding) -> AdmissionItem | None:
+    ref = finding.get("item")
+    ref = getattr(ref, "pk", ref)
+    if ref in (None, ""):
+        return None
+    items = AdmissionItem.objects.select_related("department")
+    by_code = items.filter(code=str(ref), admission_list_id=admission.in_force().list_id).first()
+    return by_code or (items.filter(pk=ref).first() if str(ref).isdigit() else None)
+
+
+def _follow_up_refusal(actor, deployment_id, finding) -> None:
+    """A follow-up for an item not admitted is refused with the list's reason and the refusal recorded (the
+    burden report counts it), outside the step's transaction so the record stays."""
+    item = _follow_up_item(finding)
+    if item is None and finding.get("item") in (None, ""):
+        raise ValidationError({"finding.item": [_("Choose the admitted item the follow-up comes under.")]})
+    refused = admission.item_refusal(item) if item is not None else str(admission.NOT_ADMITTED)
+    if refused:
+        area_code = (
+            Deployment.objects.filter(pk=deployment_id).values_list("area_code", flat=True).first() or ""
+        )
+        admission.refusal_record(
+            kind=AdmissionRefusal.Kind.TASK,
+            subject=str(finding.get("title") or _("Grid-day follow-up"))[:200],
+            reason=refused,
+            requester=actor,
+            department=getattr(item, "department", None),
+            area_code=area_code,
+            item_code=getattr(item, "code", str(finding.get("item"))[:16]),
+        )
+        raise ValidationError({"finding.item": [refused]})
+
+
+def _follow_up_deadline(finding):
+    day = finding.get("deadline")
+    if isinstance(day, str):
+        day = parse_date(day)
+    if not isinstance(day, datetime.date):
+        raise ValidationError({"finding.deadline": [_("Give the day the follow-up is due.")]})
+    if isinstance(day, datetime.datetime):
+        return day
+    return datetime.datetime.combine(day, FOLLOW_UP_DUE, LOCAL_TZ)
+
+
+def _follow_up_send(actor, deployment, finding, found, now) -> Task:
+    """The follow-up as a task to this one grid (through ``tasks.services.task_create``: its checks, its
+    trail and its reminders); its errors come back under ``finding.``."""
+    deadline = _follow_up_deadline(finding)
+    try:
+        return task_create(
+            actor=actor,
+            title=str(finding.get("title") or found or _("Grid-day follow-up"))[:200],
+            item=_follow_up_item(finding),
+            selection={"grids": [deployment.area_code]},
+            starts_at=now,
+            deadline=deadline,
+            instructions=str(finding.get("description") or found or ""),
+        )
+    except PermissionDenied as exc:
+        raise ValidationError({"finding.item": [str(exc)]}) from None
+    except ValidationError as exc:
+        raise ValidationError({f"finding.{k}": v for k, v in exc.message_dict.items()}) from None
 
 
 def _finding_report(actor, deployment, finding, found) -> Case:

@@ -192,7 +192,7 @@ def mine(request):
 
 def _own_deployment(user, pk) -> Deployment:
     deployment = get_object_or_404(
-        scoped(user, Deployment.objects.select_related("grid_day", "grid", "cadre", "case")), pk=pk
+        scoped(user, Deployment.objects.select_related("grid_day", "grid", "cadre", "case", "task")), pk=pk
     )
     return deployment
 
@@ -247,13 +247,7 @@ def deployment_record(request, pk):
     form = RecordForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        finding = None
-        if data["report"]:
-            finding = {
-                "category": data["category"].pk,
-                "title": data["title"] or data["found"],
-                "description": data["found"],
-            }
+        finding = form.finding()
         try:
             services.deployment_record(
                 actor=request.user,

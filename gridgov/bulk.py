@@ -11,7 +11,10 @@ the ids handed out. Django's ``bulk_create`` does the same work one statement pe
 parameters), each compiled anew: several times slower for the demo's 100,000-row tables.
 """
 
+import contextlib
 import datetime as dt
+import functools
+import gc
 import json
 
 from django.conf import settings
@@ -165,3 +168,62 @@ def _copy_value(f, value):
     if isinstance(f, models.FileField):
         return str(value)
     return value
+
+
+def tuples_insert(model, columns, rows) -> int:
+    """Insert ``rows``, tuples of values in the order of ``columns`` (attnames), the database filling the
+    rest (the id from its sequence): ``COPY`` on PostgreSQL, one prepared ``INSERT`` elsewhere. For a
+    service writing many rows it checked itself and never reads back (a year of duty shifts): no model
+    instance, no per-field conversion in Python on PostgreSQL."""
+    if not rows:
+        return 0
+    fields = [model._meta.get_field(name.removesuffix("_id")) for name in columns]
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY's text format built here: each distinct value formatted once (rows repeat their people,
+            # codes and times), a tenth of psycopg's per-row ``write_row``.
+            text = functools.lru_cache(maxsize=1 << 16, typed=True)(_copy_text)
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for start in range(0, len(rows), COPY_CHUNK):
+                    chunk = rows[start : start + COPY_CHUNK]
+                    copy.write("".join("\t".join(map(text, row)) + "\n" for row in chunk))
+        else:
+            prepare = [_to_db(f) for f in fields]
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})",
+                [[to_db(v) for to_db, v in zip(prepare, row, strict=True)] for row in rows],
+            )
+    return len(rows)
+
+
+COPY_CHUNK = 10000
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value) -> str:
+    """One value in COPY's text format (``\\N`` for NULL, specials escaped, times in ISO with offset)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(COPY_ESCAPES)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value)
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Hold off Python's cyclic garbage collector while tens of thousands of acyclic rows (tuples of plain
+    values) are built: each of its passes walks the whole heap, and the new rows set off many. Reference
+    counting still frees everything; the collector resumes (if it ran before) on the way out."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()

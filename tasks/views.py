@@ -121,6 +121,8 @@ def task_detail(request, pk):
             .order_by("area_code")[:50]
         )
     events = list(selectors.task_timeline(task).order_by("-seq")[:30])
+    # Grid-day visits that raised this task (fieldwork, above tasks, links to it: read by its reverse name).
+    raised_on = task.grid_day_findings.select_related("grid_day", "grid", "cadre").order_by("id")[:10]
     trail = [(a.code, a.name) for a in Area.objects.ancestors_of(area.code).order_by("code")] if area else []
     return render(
         request,
@@ -135,6 +137,7 @@ def task_detail(request, pk):
             "events": events,
             "may_review": may_review,
             "panels": extensions.task_panels(task, request.user),
+            "grid_day_findings": list(raised_on),
         },
     )
 

@@ -16,8 +16,9 @@ LAYERS = [
     {"gridgov.base"},
     {"grids"},  # areas, users, memberships, departments: the organisation
     {"worktime"},  # the working-time calendar and deadline arithmetic
-    {"cases", "duty"},  # the case, its workflow, events and pages; duty rosters (issue 19 §3)
+    {"cases"},  # the case, its workflow, events and pages
     {"dispatch", "residents"},  # dispatch reacts to cases' signals; residents report cases from visits
+    {"duty"},  # duty rosters (issue 19 §3): above dispatch, whose one outbox tells people of their shifts
     # the command map and the patrol tracks (below fieldwork, which reads the tracks); tasks and campaigns
     # (issue 19 §2), below fieldwork and community: grid-day findings and council follow-ups become tasks
     {"command", "tasks"},

@@ -174,7 +174,8 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
     RiskSettings.objects.filter(pk=settings_for(tree.district).pk).update(computed_on=dt.date(2026, 3, 2))
     cache.set("screen:warmed:2026-03-02", 1)  # the big screen's finished days computed today already
     # 8 for the cases' own questions; 1 for each step the apps above add (tasks' reminders, fieldwork's logs,
-    # mediation's escalation and follow-up reminders; its screening warnings ask nothing before the deadline);
+    # mediation's escalation and follow-up reminders; its screening warnings ask nothing before the deadline;
+    # duty's reminders before a shift);
     # 3 for risk's daily step, already done today (the districts, their settings, the claim that finds none);
     # 1 for risk's overdue warnings (none due) and none for the big screen's day (cached as done); 1 for the
     # citizens' SMS re-queue, 1 for the alerts' re-queue and 1 for their daily digest; and 6 for the hourly
@@ -182,7 +183,7 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
     # uploads: 1) on their first run. On PostgreSQL 2 more read the patrol track's partitions from the
     # catalogue (the step that makes months ahead, and the purge).
     hourly = 2 if connection.vendor == "postgresql" else 0
-    with django_assert_max_num_queries(27 + hourly):
+    with django_assert_max_num_queries(28 + hourly):
         result = sweep(now=at(2026, 3, 2, 9, 1))
     assert result.as_dict() == {
         "warned": 0,
@@ -208,9 +209,10 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
         "alerts_requeue": 0,
         "alert_digests": 0,
         "retention_photo_uploads": 0,
+        "duty_reminders": 0,
     }
     # Within the hour the retention steps are skipped, and the digest within the day: the rest as above.
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         sweep(now=at(2026, 3, 2, 9, 2))
 
 

@@ -69,3 +69,16 @@ def test_a_swap_asked_on_the_phone_and_approved_on_the_desktop(
     assert leader.locator(".duty-calendar").is_visible()
     assert "leader" in leader.locator(".duty-calendar").inner_text()
     shot(leader, "duty-month", "1366")
+
+    # The people concerned heard it through the one inbox: the worker that the shift is no longer theirs,
+    # the substitute that it is now theirs (and both, earlier, that the roster was published).
+    worker.goto(f"{base}/inbox/")
+    worker.wait_for_load_state()
+    assert "换班已批准" in worker.content() and "值班表已发布" in worker.content()
+    assert worker.evaluate("() => document.documentElement.scrollWidth") <= 360
+    shot(worker, "duty-inbox", "360")
+    substitute = _login(browser, base, "leader", LAPTOP)
+    substitute.goto(f"{base}/inbox/")
+    substitute.wait_for_load_state()
+    assert "值班变更" in substitute.content()
+    shot(substitute, "duty-inbox", "1366")
