@@ -255,11 +255,13 @@ class Intake(HttpUser):
     @task(2)
     def hotline(self):
         grid = random.choice(DATA["grids"])
+        category = random.choice(DATA["categories"])
         self.client.post(
             "/api/v1/intake/hotline/orders/",
             json={
                 "external_id": f"L{uuid.uuid4().hex[:20]}",
-                "category": random.choice(DATA["categories"])["code"],
+                "category": category["code"],
+                "extra": category["extra"],  # the 12345 platform maps the category's required fields
                 "title": "市民来电（压测）",
                 "content": "load test",
                 "caller_name": "张三",
