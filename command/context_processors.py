@@ -16,11 +16,13 @@ def _links(user):
         "centre": r.is_superuser or bool(r.codes([Role.DISTRICT_CENTRE])),
         # An area role (not only a department's): the community's own work (duty, disputes, volunteers).
         "area": r.is_superuser or bool(r.codes()),
+        # Early warnings are routed to units, departments included (docs/domain.md §17.2).
+        "warnings": r.is_superuser or bool(r.codes(MAP_ROLES)) or bool(r.department_ids),
     }
 
 
 def command_nav(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"command_nav": {"map": False, "patrol": False, "centre": False, "area": False}}
+        return {"command_nav": dict.fromkeys(("map", "patrol", "centre", "area", "warnings"), False)}
     return {"command_nav": SimpleLazyObject(lambda: _links(user))}  # no query on pages that do not ask
