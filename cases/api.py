@@ -101,12 +101,8 @@ def _make_action(case_action):
     def handler(self, request, pk=None):
         serializer = case_action.serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        ids = data.pop("photo_uploads", [])  # photos sent in pieces (issue 23), with those sent whole
-        if ids:
-            data["photos"] = data["photos"] + uploads.uploads_as_files(
-                owner=request.user, ids=ids, field="photo_uploads"
-            )
+        # Photos sent in pieces (issue 23), with those sent whole.
+        data, ids = uploads.action_arguments(serializer.validated_data, owner=request.user)
         response = run_case_action(self, request, pk, case_action.call, data)
         if ids and response.status_code == 200:
             uploads.uploads_used(ids=ids, case_id=response.data["id"])

@@ -140,6 +140,17 @@ def _retry_of(owner, key: str, case_id: int) -> bool:
     return bool(key) and IdempotencyKey.objects.filter(user=owner, key=key, case_id=case_id).exists()
 
 
+def action_arguments(data: dict, *, owner) -> tuple[dict, list]:
+    """A case step's validated input with its finished uploads (``photo_uploads``) turned into photos beside
+    those sent whole: (the service's arguments, the upload ids to mark used once the step is done)."""
+    arguments = dict(data)
+    ids = arguments.pop("photo_uploads", [])
+    if ids:
+        found = uploads_as_files(owner=owner, ids=ids, field="photo_uploads")
+        arguments["photos"] = arguments["photos"] + found
+    return arguments, ids
+
+
 def uploads_used(*, ids, case_id: int) -> int:
     """The uploads became photos of case ``case_id``: their pieces go now, their rows with the sweep."""
     with transaction.atomic():

@@ -21,7 +21,7 @@ from gridgov.stored_files import stored_file_response
 from grids.models import CODE_LENGTH, Area, Department, Level
 from grids.scope import reach, scoped
 
-from .. import extensions, services
+from .. import extensions, services, uploads
 from ..api_actions import ACTIONS, BY_NAME
 from ..duplicates import duplicates_near
 from ..extra_fields import display_extra
@@ -216,8 +216,15 @@ def case_act(request, pk, name):
         case,
         name,
         action.label,
-        lambda: action.call(case_id=case.pk, actor=request.user, **dict(serializer.validated_data)),
+        lambda: _act(action, case, request.user, serializer.validated_data),
     )
+
+
+def _act(action, case, actor, data):
+    arguments, ids = uploads.action_arguments(data, owner=actor)
+    action.call(case_id=case.pk, actor=actor, **arguments)
+    if ids:
+        uploads.uploads_used(ids=ids, case_id=case.pk)
 
 
 def run_service(request, case, name, label, call):
