@@ -68,6 +68,11 @@ def cell(sheet, value, *, font=None):
     return c
 
 
+def time_cell(sheet, value: dt.datetime | None):
+    """A time as a cell with its format, or None: for the rows of a long list, appended as plain values."""
+    return None if value is None else cell(sheet, value)
+
+
 def sheet_row(sheet, values: Iterable, *, font=None) -> None:
     sheet.append([cell(sheet, v, font=font) for v in values])
 
