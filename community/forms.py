@@ -113,12 +113,13 @@ class MeetingForm(forms.Form):
         label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20000, required=False
     )
 
-    def __init__(self, *args, council, rows=AGENDA_ROWS, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *, council, rows=AGENDA_ROWS, **kwargs):
+        rows = max(AGENDA_ROWS, min(rows, AGENDA_ROWS_MAX))
+        super().__init__(_agenda_compacted(data, rows), **kwargs)
         present = self.fields["present"]
         present.queryset = council.members.filter(is_active=True).order_by("role", "id")
         present.label_from_instance = _member_label
-        self.rows = max(AGENDA_ROWS, min(rows, AGENDA_ROWS_MAX))
+        self.rows = rows
         for i in range(1, self.rows + 1):
             self.fields[f"agenda-{i}-text"] = forms.CharField(
                 label=_("Item %(n)s") % {"n": i}, max_length=300, required=False
@@ -145,6 +146,25 @@ class MeetingForm(forms.Form):
             for i in range(1, self.rows + 1)
         )
         return [row for row in rows if any(row.values())]
+
+
+def _agenda_compacted(data, rows: int):
+    """The posted rows with the blank ones moved to the end, so that "item 2" in the service's refusal is
+    the row the page shows as item 2."""
+    if data is None:
+        return None
+    keys = ("text", "case", "task")
+    filled = [
+        [data.get(f"agenda-{i}-{k}", "") for k in keys]
+        for i in range(1, rows + 1)
+        if any(str(data.get(f"agenda-{i}-{k}", "")).strip() for k in keys)
+    ]
+    data = data.copy()
+    for i in range(1, rows + 1):
+        values = filled[i - 1] if i <= len(filled) else ["", "", ""]
+        for k, value in zip(keys, values, strict=True):
+            data[f"agenda-{i}-{k}"] = value
+    return data
 
 
 def _member_label(member) -> str:

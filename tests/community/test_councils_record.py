@@ -69,6 +69,7 @@ def test_it_records_a_meeting_and_redirects(tree, client, council):
         ({"present": []}, "present-errors", "请勾选到会成员"),
         ({"agenda-1-text": "", "agenda-3-text": ""}, "agenda-errors", "会议至少应有一项议题"),
         ({"place": " "}, "id_place-errors", "请填写会议地点"),
+        ({"agenda-3-case": "NO-SUCH"}, "agenda-errors", "第 2 项议题：您的辖区内没有案件 NO-SUCH"),
     ],
 )
 def test_it_refuses_a_bad_meeting_next_to_the_field_and_saves_nothing(
@@ -85,6 +86,12 @@ def test_it_refuses_a_bad_meeting_next_to_the_field_and_saves_nothing(
     assert refused.status_code == 400
     assert f'id="{field}"' in body and message in body.split(f'id="{field}"')[1][:300]
     assert not Meeting.objects.exists() and not AgendaItem.objects.exists()
+
+
+def test_it_numbers_the_agenda_rows_as_the_refusal_does(tree, client, council):
+    client.force_login(tree.users["community"])
+    body = _post(client, council, **{"agenda-3-case": "NO-SUCH"}).content.decode()
+    assert 'name="agenda-2-text" value="北门道闸故障"' in body and "第 2 项议题" in body
 
 
 def test_it_adds_agenda_rows_without_saving(tree, client, council):
