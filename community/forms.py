@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .models import ActivityType, PartyBranch, TeamRole
+from .models import ActivityType, CouncilMember, PartyBranch, TeamRole
 
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
@@ -89,3 +89,83 @@ class RedeemForm(forms.Form):
 class AdjustForm(forms.Form):
     points = forms.IntegerField(label=_("Points (+/−)"), min_value=-100000, max_value=100000)
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+AGENDA_ROWS = 5  # empty agenda rows on a fresh form; "more rows" adds as many again, without JS
+AGENDA_ROWS_MAX = 30
+
+
+class MeetingForm(forms.Form):
+    """Record a meeting held. Every field may come back empty: ``services.meeting_hold`` says what is
+    missing in the field's words, so the form only turns the typed text into values."""
+
+    held_at = forms.DateTimeField(
+        label=pgettext_lazy("meeting", "Held at"), widget=LOCAL, input_formats=DT_FORMATS, required=False
+    )
+    place = forms.CharField(label=pgettext_lazy("meeting place", "Place"), max_length=100, required=False)
+    present = forms.ModelMultipleChoiceField(
+        label=_("Members present"),
+        queryset=CouncilMember.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    minutes = forms.CharField(
+        label=_("Minutes"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20000, required=False
+    )
+
+    def __init__(self, data=None, *, council, rows=AGENDA_ROWS, **kwargs):
+        rows = max(AGENDA_ROWS, min(rows, AGENDA_ROWS_MAX))
+        super().__init__(_agenda_compacted(data, rows), **kwargs)
+        present = self.fields["present"]
+        present.queryset = council.members.filter(is_active=True).order_by("role", "id")
+        present.label_from_instance = _member_label
+        self.rows = rows
+        for i in range(1, self.rows + 1):
+            self.fields[f"agenda-{i}-text"] = forms.CharField(
+                label=_("Item %(n)s") % {"n": i}, max_length=300, required=False
+            )
+            self.fields[f"agenda-{i}-case"] = forms.CharField(
+                label=_("Case number (optional)"), max_length=32, required=False
+            )
+            self.fields[f"agenda-{i}-task"] = forms.CharField(
+                label=_("Task id (optional)"), max_length=20, required=False
+            )
+
+    def agenda_rows(self):
+        """The rows as bound fields, for the template: (text, case, task)."""
+        return [
+            (self[f"agenda-{i}-text"], self[f"agenda-{i}-case"], self[f"agenda-{i}-task"])
+            for i in range(1, self.rows + 1)
+        ]
+
+    def agenda(self) -> list[dict]:
+        """The rows filled in, in order; blank rows are left out (the service refuses no item at all)."""
+        data = self.cleaned_data
+        rows = (
+            {k: data.get(f"agenda-{i}-{k}", "").strip() for k in ("text", "case", "task")}
+            for i in range(1, self.rows + 1)
+        )
+        return [row for row in rows if any(row.values())]
+
+
+def _agenda_compacted(data, rows: int):
+    """The posted rows with the blank ones moved to the end, so that "item 2" in the service's refusal is
+    the row the page shows as item 2."""
+    if data is None:
+        return None
+    keys = ("text", "case", "task")
+    filled = [
+        [data.get(f"agenda-{i}-{k}", "") for k in keys]
+        for i in range(1, rows + 1)
+        if any(str(data.get(f"agenda-{i}-{k}", "")).strip() for k in keys)
+    ]
+    data = data.copy()
+    for i in range(1, rows + 1):
+        values = filled[i - 1] if i <= len(filled) else ["", "", ""]
+        for k, value in zip(keys, values, strict=True):
+            data[f"agenda-{i}-{k}"] = value
+    return data
+
+
+def _member_label(member) -> str:
+    return f"{member.name} · {member.get_role_display()}"

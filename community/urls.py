@@ -13,6 +13,7 @@ urlpatterns = [
     path("volunteers/<int:pk>/", views.volunteer_detail, name="volunteer"),
     path("grids/<str:code>/team/", views.team, name="team"),
     path("councils/", views.councils, name="councils"),
+    path("councils/<int:pk>/meetings/new/", views.meeting_new, name="meeting-new"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting"),
     path("meetings/<int:pk>/publish/", views.meeting_publish, name="meeting-publish"),
     path("follow-ups/<int:pk>/raise/", views.follow_up_raise, name="follow-up-raise"),

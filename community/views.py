@@ -25,7 +25,16 @@ from tasks import admission
 from tasks.models import AdmissionItem, Assignment, Task
 
 from . import links, selectors, services
-from .forms import ActivityForm, AdjustForm, RedeemForm, RewardForm, RuleForm, TeamMemberForm, VolunteerForm
+from .forms import (
+    ActivityForm,
+    AdjustForm,
+    MeetingForm,
+    RedeemForm,
+    RewardForm,
+    RuleForm,
+    TeamMemberForm,
+    VolunteerForm,
+)
 from .models import (
     Activity,
     Council,
@@ -361,7 +370,8 @@ def _by_role(members):
 
 @login_required
 def councils(request):
-    """The councils in the user's view, each with its members by role and its latest meetings."""
+    """The councils in the user's view, each with its members by role and its latest meetings; the desk
+    that runs a council's community records a meeting from here."""
     rows = scoped(request.user, Council.objects.select_related("area")).prefetch_related("members")
     latest = {}
     for m in scoped(request.user, Meeting.objects.filter(council__in=rows)).order_by("-held_at")[:200]:
@@ -369,7 +379,12 @@ def councils(request):
     return render(
         request,
         "community/councils.html",
-        {"rows": [(c, latest.get(c.pk, [])[:5]) for c in rows.order_by("area_code", "id")[:100]]},
+        {
+            "rows": [
+                (c, latest.get(c.pk, [])[:5], selectors.can_run_desk(request.user, c.area))
+                for c in rows.order_by("area_code", "id")[:100]
+            ]
+        },
     )
 
 
@@ -397,6 +412,61 @@ def meeting_detail(request, pk):
             messages.success(request, _("Decision recorded."))
             return redirect("community:meeting", pk=meeting.pk)
     return _meeting_page(request, meeting, desk, errors=errors)
+
+
+@login_required
+def meeting_new(request, pk):
+    """Record a meeting held, from the council: when, where, the members present, the agenda and the
+    minutes. ``services.meeting_hold`` checks it all; its refusals come back next to the fields (400)."""
+    council = get_object_or_404(
+        scoped(request.user, Council.objects.select_related("area")), pk=min(pk, MAX_ID)
+    )
+    if not selectors.can_run_desk(request.user, council.area):
+        raise PermissionDenied
+    form = MeetingForm(request.POST or None, council=council, rows=_agenda_rows(request))
+    agenda_errors: list[str] = []
+    status = 200
+    if request.method == "POST" and "more" not in request.POST:
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                meeting = services.meeting_hold(
+                    actor=request.user,
+                    council=council,
+                    held_at=data["held_at"],
+                    place=data["place"],
+                    present=list(data["present"]),
+                    agenda=form.agenda(),
+                    minutes=data["minutes"],
+                )
+            except ValidationError as exc:
+                agenda_errors = _refused_meeting(form, exc)
+            else:
+                messages.success(request, _("Meeting recorded."))
+                return redirect("community:meeting", pk=meeting.pk)
+    context = {"council": council, "form": form, "agenda_errors": agenda_errors, "more_rows": form.rows + 5}
+    return render(request, "community/meeting_new.html", context, status=status)
+
+
+def _agenda_rows(request) -> int:
+    """How many agenda rows to show: the rows posted, plus five when the desk asked for more."""
+    text = str(request.POST.get("rows") or request.GET.get("rows") or "")
+    rows = int(text) if text.isdigit() and len(text) < 4 else 0
+    return rows + 5 if "more" in request.POST else rows
+
+
+def _refused_meeting(form, exc: ValidationError) -> list[str]:
+    """Put the service's refusals next to their fields; the agenda's are returned, to be said above the
+    rows (each names its item)."""
+    agenda: list[str] = []
+    for field, errors in exc.message_dict.items():
+        if field == "agenda":
+            agenda.extend(errors)
+            continue
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+    return agenda
 
 
 def _visible_meeting(user, pk) -> Meeting:
