@@ -256,6 +256,7 @@ class CaseViewSet(
     @extend_schema(
         request=AttachmentUploadSerializer,
         responses=_answers(AttachmentSerializer(many=True), ex.UPLOADED, status_code=201),
+        examples=[ex.ATTACH_UPLOADS],
     )
     @action(
         detail=True,

@@ -298,3 +298,11 @@ CATEGORY_EXAMPLE = OpenApiExample("A minor class", value=CATEGORY, response_only
 
 # A list answer: drf-spectacular wraps the one item in the list.
 HANDLERS = OpenApiExample("A member of the grid team", value={"id": 17, "name": "王师傅"}, response_only=True)
+
+# Photos sent in pieces first (POST /api/v1/uploads/), then named here: the JSON form of an attachment.
+ATTACH_UPLOADS = OpenApiExample(
+    "Finished uploads",
+    value={"kind": "evidence", "uploads": ["6f1c2a4e-8d3b-4f57-9a0e-2b7c5d1e9f30"], "version": 7},
+    request_only=True,
+    summary="Photos already sent in pieces, named by their upload ids",
+)

@@ -105,6 +105,7 @@ class MediatorViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         "by the "
         "sweep. Once per grid and month; this month's or last month's.",
         request=ScreeningCreateSerializer,
+        responses={201: ScreeningSerializer},
         examples=SCREENING_EXAMPLES,
     ),
 )

@@ -46,12 +46,15 @@ class MediatorCreateSerializer(serializers.Serializer):
 
 class ScreeningSerializer(serializers.ModelSerializer):
     area = serializers.CharField(source="area_code", read_only=True)
-    month = serializers.DateField(format="%Y-%m")
+    month = serializers.SerializerMethodField(help_text="the month screened, YYYY-MM")
     disputes = serializers.SerializerMethodField()
 
     class Meta:
         model = Screening
         fields = ["id", "area", "month", "nothing_found", "note", "filed_by", "filed_at", "disputes"]
+
+    def get_month(self, obj) -> str:
+        return obj.month.strftime("%Y-%m")
 
     def get_disputes(self, obj) -> list[int]:
         return [d.pk for d in obj.disputes.all()]

@@ -5,7 +5,7 @@ from unittest import mock
 
 import pytest
 
-from cases import services
+from cases import moderation, services
 from cases.models import Case
 from intake.tasks import deliver_webhook
 from tests.browser import DESKTOP, PHONE, jpeg, needs_chromium, shot
@@ -73,6 +73,9 @@ def test_a_citizen_reports_follows_and_rates(transactional_db, tree, live_server
     )
     services.case_verify(case_id=case.pk, actor=u["worker"], passed=True, note="内部：已核实")
     services.case_close(case_id=case.pk, actor=u["community"])
+    # The after-photo reaches the citizen's page once the community approves it (issue 24, moderation).
+    for photo in case.attachments.filter(kind="after"):
+        moderation.photo_moderate(attachment_id=photo.pk, actor=u["community"], approve=True)
 
     page.goto(link)
     assert "已办结" in page.inner_text(".status-words")

@@ -354,8 +354,9 @@ def test_the_case_page_costs_a_bounded_number_of_queries(
     # 18 since the nav counts unread notices and the note form lists the category's canned replies
     # 19 since the page names the task result a case was raised from (tasks); 20 since it names the grid-day
     # visit a case was found on (fieldwork); 22 since a case whose stage clock runs reads its category's
-    # history for the predicted-overdue badge (risk, docs/domain.md §17.1: two grouped queries)
-    with django_assert_max_num_queries(22) as few:
+    # history for the predicted-overdue badge (risk, docs/domain.md §17.1: two grouped queries); 24 since
+    # it names the council decisions that raised the case or put it on an agenda (community: two queries)
+    with django_assert_max_num_queries(24) as few:
         client.get(reverse("cases:detail", args=[case.pk]))
     # More photos, events and whistles cost no more queries.
     case_attach(case_id=case.pk, actor=staff, files=[photo(), photo(color=(0, 0, 200))])

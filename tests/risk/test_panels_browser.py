@@ -97,7 +97,7 @@ def test_the_export_shows_its_progress_and_link(transactional_db, cases_district
         page.goto(f"{base}/cases/?queue=all")
         _shot(page, f"case-list-{size}")
         page.click(".export-form button")
-        page.wait_for_selector("#export-link:not([hidden])")
+        page.wait_for_selector("#export-link:not([hidden])", timeout=60_000)  # the job, on a loaded machine
         assert page.evaluate("() => document.getElementById('export-bar').value") >= 1
         assert page.evaluate("() => document.documentElement.scrollWidth") <= size
         _shot(page, f"export-{size}")
