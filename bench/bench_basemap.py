@@ -35,7 +35,7 @@ django.setup()  # the imports below need the apps loaded
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
-from throwaway import recreate_database  # noqa: E402  (bench/ is the script's folder, first on sys.path)
+from throwaway import postgres_url, recreate_database  # noqa: E402  (bench/ is the script's folder, first on sys.path)
 
 from grids.demo import build_district  # noqa: E402
 from grids.models import Area, Level, Membership, Role  # noqa: E402
@@ -136,11 +136,7 @@ def main():
     if args.quick:
         for key, value in QUICK.items():
             setattr(args, key, value)
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit(
-            "Set DATABASE_URL to a throwaway PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/gg_bench"
-        )
+    url = postgres_url()
     recreate_database(url)
     district = setup(args.grids, args.buildings)
     passed = bench(district, args.repeat)

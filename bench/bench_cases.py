@@ -49,7 +49,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from fill import fill as fill_cases  # noqa: E402  (bench/ is the script's folder, first on sys.path)
 from psycopg.types.json import Jsonb  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
-from throwaway import recreate_database  # noqa: E402
+from throwaway import postgres_url, recreate_database  # noqa: E402
 
 from cases.api import CaseViewSet  # noqa: E402
 from cases.demo import cast_for  # noqa: E402
@@ -347,11 +347,7 @@ def main():
     if args.quick:
         for key, value in QUICK.items():
             setattr(args, key, value)
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit(
-            "Set DATABASE_URL to a throwaway PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/gg_bench"
-        )
+    url = postgres_url()
     if not args.reuse:
         recreate_database(url)
     district = setup(args.grids, args.reuse)

@@ -38,7 +38,7 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.test.testcases import LiveServerThread  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
-from throwaway import recreate_database  # noqa: E402  (bench/ is the script's folder, first on sys.path)
+from throwaway import postgres_url, recreate_database  # noqa: E402  (bench/ is the script's folder, first on sys.path)
 
 from grids.demo import build_district  # noqa: E402
 from grids.models import Membership, Role  # noqa: E402
@@ -166,11 +166,7 @@ def main():
     if args.quick:
         for key, value in QUICK.items():
             setattr(args, key, value)
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit(
-            "Set DATABASE_URL to a throwaway PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/gg_bench"
-        )
+    url = postgres_url()
     if not os.path.exists(CHROMIUM):
         sys.exit(f"needs Debian's Chromium at {CHROMIUM}")
     recreate_database(url)

@@ -37,7 +37,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from fill import fill as fill_cases  # noqa: E402  (bench/ is the script's folder, first on sys.path)
-from throwaway import recreate_database  # noqa: E402
+from throwaway import postgres_url, recreate_database  # noqa: E402
 
 from grids.demo import build_district  # noqa: E402
 from grids.models import Area, Level  # noqa: E402
@@ -166,11 +166,7 @@ def main():
     if args.quick:
         for key, value in QUICK.items():
             setattr(args, key, value)
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit(
-            "Set DATABASE_URL to a throwaway PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/gg_bench"
-        )
+    url = postgres_url()
     if not args.reuse:
         recreate_database(url)
     district = setup(args.grids, args.reuse)

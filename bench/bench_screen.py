@@ -18,7 +18,6 @@ demo district (``--grids``); the cases are written as bench_command.py writes th
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -30,7 +29,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from throwaway import recreate_database
+from throwaway import postgres_url, recreate_database
 
 from command.selectors import board
 from grids.models import Area, Level, Membership, Role
@@ -167,11 +166,7 @@ def main():
     if args.quick:
         for key, value in QUICK.items():
             setattr(args, key, value)
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit(
-            "Set DATABASE_URL to a throwaway PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/gg_bench"
-        )
+    url = postgres_url()
     if args.reuse:
         district = Area.objects.get(level=Level.DISTRICT)
     else:

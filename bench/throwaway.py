@@ -1,5 +1,6 @@
 """The benchmarks' throwaway PostgreSQL database: dropped and created afresh before each run."""
 
+import os
 import sys
 from urllib.parse import urlparse
 
@@ -17,3 +18,13 @@ def recreate_database(url: str):
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def postgres_url() -> str:
+    """DATABASE_URL, or the script stops with what to set: every bench drops and recreates that database."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit(
+            "Set DATABASE_URL to a throwaway PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/gg_bench"
+        )
+    return url
