@@ -18,6 +18,8 @@ does stays in the kind's app. This module owns what every kind does the same way
   that died mid-attempt). The re-queue probes the broker even while it is paused: that is how a process
   learns the broker is back.
 
+``Delivery`` is the abstract model of those fields; a kind's table inherits it and adds what it sends.
+
 A message without a row of its own (the evaluation record's rebuild) uses ``publish`` alone and catches up
 its own way.
 """
@@ -31,6 +33,7 @@ from typing import NamedTuple
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,26 @@ BROKER_ERRORS = (OperationalError, OSError)
 def backoff(attempt: int) -> int:
     """Seconds to wait after the ``attempt``-th failure: exponential, capped at one hour."""
     return min(BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0), BACKOFF_CAP_SECONDS)
+
+
+class Status(models.TextChoices):
+    PENDING = PENDING, _("Pending")
+    SENT = SENT, _("Sent")
+    FAILED = FAILED, _("Failed")
+
+
+class Delivery(models.Model):
+    """One delivery of a kind's table: its state in the outbox (``Outbox`` reads and writes these fields)."""
+
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
 
 
 class RetryLater(Exception):

@@ -575,7 +575,7 @@ _cache_class = CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
 if _cache_class in ("RedisCache", "FileBasedCache", "LocMemCache"):
     CACHES["default"]["BACKEND"] = f"gridgov.metrics_cache.{_cache_class}"
 GRIDGOV["METRICS_TOKEN"] = env.str("METRICS_TOKEN", default="")
-# SMS gateway (dispatch/notifications/sms.py): console by default; aliyun or tencent with their keys.
+# SMS gateway (dispatch/notifications/sms/): console by default; aliyun or tencent with their keys.
 GRIDGOV["SMS"] = {
     "GATEWAY": env.str("SMS_GATEWAY", default="console"),
     "SIGN_NAME": env.str("SMS_SIGN_NAME", default=""),
@@ -591,6 +591,7 @@ GRIDGOV["SMS"] = {
         "SECRET_ID": env.str("TENCENT_SMS_SECRET_ID", default=""),
         "SECRET_KEY": env.str("TENCENT_SMS_SECRET_KEY", default=""),
         "SDK_APP_ID": env.str("TENCENT_SMS_SDK_APP_ID", default=""),
+        "REGION": env.str("TENCENT_SMS_REGION", default="ap-guangzhou"),  # where the SMS application lives
     },
 }
 # Logs: one JSON object a line with the request id (LOG_FORMAT=text for a person at a terminal).

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gridgov import outbox
+
 
 class Integration(models.Model):
     """One outside system and its API key (stored hashed; shown once when created).
@@ -189,13 +191,10 @@ class SensorAlert(models.Model):
 # --- Outbound webhooks ---------------------------------------------------------------------------
 
 
-class WebhookStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
+WebhookStatus = outbox.Status  # the name the webhooks' code and tests know it by
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(outbox.Delivery):
     """One status change POSTed to one integration's URL; retried with backoff, then failed (visible)."""
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="deliveries")
@@ -203,15 +202,7 @@ class WebhookDelivery(models.Model):
     kind = models.CharField(_("change"), max_length=32)
     key = models.CharField(max_length=80)  # case + event: hearing a signal twice makes one delivery
     payload = models.JSONField(default=dict)
-    status = models.CharField(
-        _("status"), max_length=16, choices=WebhookStatus.choices, default=WebhookStatus.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"))
-    last_error = models.TextField(_("last error"), blank=True)
     response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("webhook delivery")
@@ -237,7 +228,7 @@ class PhoneCode(models.Model):
         indexes = [models.Index(fields=["phone", "-created_at"], name="phonecode_latest")]
 
 
-class SmsMessage(models.Model):
+class SmsMessage(outbox.Delivery):
     """One templated SMS to a citizen's number (no user account), sent through the outbox with retries.
 
     Every attempt is counted on the row (``attempts``, ``last_error``, ``sent_at``, the provider's id); the
@@ -249,14 +240,6 @@ class SmsMessage(models.Model):
     params = models.JSONField(default=dict, blank=True)
     gateway = models.CharField(_("gateway"), max_length=16, blank=True)
     provider_id = models.CharField(max_length=64, blank=True)
-    status = models.CharField(
-        _("status"), max_length=16, choices=WebhookStatus.choices, default=WebhookStatus.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"))
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("SMS message")

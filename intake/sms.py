@@ -5,7 +5,7 @@ claimed by compare-and-set, a throttled or timed-out attempt is retried after th
 1 min, 2 min, …) up to ``MAX_ATTEMPTS``, a refusal for good (template or signature not approved) fails the row
 at once, and the sweep re-queues rows whose message was lost. Every attempt is logged and counted on the row
 (``attempts``, ``last_error``, ``gateway``, ``provider_id``, ``sent_at``). The gateway is the one chosen by
-``GRIDGOV["SMS"]["GATEWAY"]`` (``dispatch.notifications.sms``).
+``GRIDGOV["SMS"]["GATEWAY"]`` (``dispatch.notifications.sms``), which logs every send.
 """
 
 import logging
@@ -15,7 +15,7 @@ from django.utils import timezone
 from dispatch.notifications import sms as gateways
 from gridgov import outbox
 
-from .models import SmsMessage, WebhookStatus
+from .models import SmsMessage
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def deliver(pk, *, at=None) -> str:
     except Exception as exc:
         log.warning("sms %s via %s failed (attempt %d): %r", pk, gateway.name, claim.attempt, exc)
         status = OUTBOX.attempt_failed(pk, attempt=claim.attempt, error=repr(exc), gateway=gateway.name)
-        if status == WebhookStatus.FAILED:
+        if status == outbox.FAILED:
             SmsMessage.objects.filter(pk=pk).update(params={})
             return status
         raise gateways.SmsRetry(str(exc)) from exc

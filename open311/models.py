@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from intake.models import WebhookStatus
+from gridgov import outbox
 
 
 class Submission(models.Model):
@@ -122,7 +122,7 @@ class AlertSubscription(models.Model):
         return f"{self.channel} → {self.area_id or self.case_id}"
 
 
-class AlertMessage(models.Model):
+class AlertMessage(outbox.Delivery):
     """One message to a subscriber (a change, a digest, an e-mail address check), sent through the outbox:
     an e-mail directly, an SMS handed to the citizens' SMS outbox (``intake.sms``), which retries on its own.
     The rows are the send log; the body is blanked once sent (it carries the unsubscribe link)."""
@@ -137,14 +137,6 @@ class AlertMessage(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"), blank=True)
     params = models.JSONField(default=dict, blank=True)  # the SMS template's parameters
-    status = models.CharField(
-        _("status"), max_length=16, choices=WebhookStatus.choices, default=WebhookStatus.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"))
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("alert message")
