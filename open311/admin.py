@@ -39,3 +39,16 @@ class AlertMessageAdmin(ReadOnlyAdmin):
 
     list_display = ["kind", "subscription", "status", "attempts", "last_error", "created_at", "sent_at"]
     list_filter = ["kind", "status"]
+    # The message first, then its delivery (the outbox's fields come first in the model, from its base).
+    fields = [
+        "subscription",
+        "kind",
+        "subject",
+        "body",
+        "params",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "sent_at",
+    ]

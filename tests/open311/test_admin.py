@@ -1,11 +1,14 @@
-"""The media fetch admin: read-only, and a retry that revives failed fetches but never refused ones."""
+"""The media fetch admin: read-only, and a retry that revives failed fetches but never refused ones; the alert
+send log."""
 
 import pytest
 from django.contrib.admin.sites import site
+from django.urls import reverse
 from django.utils import timezone
 
+from grids.models import User
 from open311.admin import MediaFetchAdmin
-from open311.models import MediaFetch
+from open311.models import AlertMessage, AlertSubscription, MediaFetch
 
 from .conftest import call, point
 
@@ -38,3 +41,16 @@ def test_retry_revives_failed_fetches_only(client, tree, client_key, rf):
     refused.refresh_from_db()
     assert (failed.status, failed.attempts) == ("pending", 0)
     assert refused.status == "refused"
+
+
+def test_the_alert_log_shows_the_message_before_its_delivery(client, tree):
+    now = timezone.now()
+    subscription = AlertSubscription.objects.create(
+        channel="email", contact="a@example.org", area=tree.grids[0], digest_from=now
+    )
+    message = AlertMessage.objects.create(
+        subscription=subscription, kind="change", subject="东门垃圾", next_attempt_at=now
+    )
+    client.force_login(User.objects.create_superuser("root", password="x"))
+    page = client.get(reverse("admin:open311_alertmessage_change", args=[message.pk])).content.decode()
+    assert page.index("field-subject") < page.index("field-status") < page.index("field-sent_at")
