@@ -20,7 +20,9 @@ def _error(name, status, code, message, fields=None, **extra):
 
 
 CODE_REQUEST = OpenApiExample("a mobile number", request_only=True, value={"phone": "+86 138-0000-1234"})
-CODE_SENT = OpenApiExample("the code is on its way", response_only=True, value={"sent": True, "expires_in": 300})
+CODE_SENT = OpenApiExample(
+    "the code is on its way", response_only=True, value={"sent": True, "expires_in": 300}
+)
 CODE_CHECK = OpenApiExample(
     "the number and the code", request_only=True, value={"phone": "13800001234", "code": "482913"}
 )
@@ -78,7 +80,10 @@ REOPENED = OpenApiExample(
         "may_rate": False,
         "may_reopen": False,
         "rating": "",
-        "milestones": [*_MILESTONES, {"at": "2026-12-03T10:05:00+08:00", "text": "已重新办理。", "detail": ""}],
+        "milestones": [
+            *_MILESTONES,
+            {"at": "2026-12-03T10:05:00+08:00", "text": "已重新办理。", "detail": ""},
+        ],
     },
 )
 STILL_A_PROBLEM = OpenApiExample(

@@ -208,7 +208,9 @@ class AnswerView(PublicView):
             200: OpenApiResponse(TrackingSerializer, examples=[ex.REOPENED]),
             400: OpenApiResponse(ErrorSerializer, "invalid input, per field", examples=[ex.TOO_LATE]),
             404: NOT_FOUND[1],
-            409: OpenApiResponse(ConflictSerializer, "not closed, or answered already", examples=[ex.NOT_NOW]),
+            409: OpenApiResponse(
+                ConflictSerializer, "not closed, or answered already", examples=[ex.NOT_NOW]
+            ),
         },
         examples=[ex.STILL_A_PROBLEM, ex.FIXED],
         summary="Fixed or still a problem?",
@@ -220,7 +222,9 @@ class AnswerView(PublicView):
         data = valid(FixedOrStillSerializer, request)
         try:
             if data["answer"] == "fixed":
-                case_evaluate_by_token(token=token, satisfaction=data["satisfaction"], comment=data["comment"])
+                case_evaluate_by_token(
+                    token=token, satisfaction=data["satisfaction"], comment=data["comment"]
+                )
             else:
                 case_reopen_by_token(token=token, words=data["words"])
         except DjangoPermissionDenied as exc:

@@ -18,6 +18,7 @@ from intake.selectors import may_manage_integrations
 from . import alerts, selectors
 from .services import UpdateTooMany, citizen_update_add
 
+
 def verified_phone(request) -> str:
     return phones.verified_phone(request.COOKIES.get(phones.COOKIE, ""))
 

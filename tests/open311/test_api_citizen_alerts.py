@@ -141,7 +141,9 @@ def test_subscriptions_are_limited_per_contact_and_per_address_with_a_clear_429(
     }
     token = phone_token(OWNER)
     codes = [c.code for c in tree.communities[:3]]
-    assert [post(ip=f"10.7.1.{n}", area=code, phone_token=token).status_code for n, code in enumerate(codes)] == [
+    assert [
+        post(ip=f"10.7.1.{n}", area=code, phone_token=token).status_code for n, code in enumerate(codes)
+    ] == [
         200,
         200,
         429,

@@ -26,7 +26,9 @@ def _fresh(settings):
 
 
 def ask(phone, ip="10.9.0.1", lang="en"):
-    return APIClient().post(CODE_URL, {"phone": phone}, format="json", REMOTE_ADDR=ip, HTTP_ACCEPT_LANGUAGE=lang)
+    return APIClient().post(
+        CODE_URL, {"phone": phone}, format="json", REMOTE_ADDR=ip, HTTP_ACCEPT_LANGUAGE=lang
+    )
 
 
 def check(phone, code, ip="10.9.0.1", lang="en"):
@@ -69,7 +71,9 @@ def test_bad_input_is_a_400_naming_the_field():
         answer = APIClient().post(CODE_URL, body, format="json", HTTP_ACCEPT_LANGUAGE="en")
         assert answer.status_code == 400 and list(answer.json()["fields"]) == [field]
     answer = check(OWNER, "12ab56")
-    assert answer.status_code == 400 and answer.json()["fields"] == {"code": ["Enter the 6-digit code from the SMS."]}
+    assert answer.status_code == 400 and answer.json()["fields"] == {
+        "code": ["Enter the 6-digit code from the SMS."]
+    }
     answer = check("not a phone", "123456", lang="zh-hans")
     assert answer.status_code == 400 and answer.json()["fields"]["phone"] == ["请输入 11 位手机号码。"]
     assert not SmsMessage.objects.exists()

@@ -127,7 +127,10 @@ def test_updates_are_limited_per_phone_and_per_address_with_a_clear_429(tree, se
         "fields": {},
     }
     stranger = phone_token(STRANGER, ip="10.9.0.2")
-    assert [post(case, ip="10.8.2.1", phone_token=stranger, text="二").status_code for _ in range(2)] == [201, 201]
+    assert [post(case, ip="10.8.2.1", phone_token=stranger, text="二").status_code for _ in range(2)] == [
+        201,
+        201,
+    ]
     third = phone_token("13900003333", ip="10.9.0.3")
     post(case, ip="10.8.2.1", phone_token=third, text="三")
     by_address = post(case, ip="10.8.2.1", phone_token=third, text="四")
