@@ -32,10 +32,10 @@ from intake.citizens import tracking_for
 from . import alerts, selectors
 from . import api_examples as ex
 from .serializers import (
-    FixedOrStillSerializer,
     CitizenUpdateInSerializer,
     CitizenUpdateSerializer,
     CodeSentSerializer,
+    FixedOrStillSerializer,
     PhoneCheckSerializer,
     PhoneSerializer,
     PhoneVerifiedSerializer,

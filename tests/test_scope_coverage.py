@@ -173,9 +173,9 @@ BESIDE_THE_ROUTER = {
 # a subscription's signed token is the permission, and no answer carries a phone or an e-mail address.
 PUBLIC = {
     "public-phone-code": "a code to the number given; tests/open311/test_api_citizen_phone.py",
-    "public-phone-verify": "the code checked for its own number only; tests/open311/test_api_citizen_phone.py",
+    "public-phone-verify": "a code checks its own number only; tests/open311/test_api_citizen_phone.py",
     "public-report-update": "published reports only (404 else); tests/open311/test_api_citizen_updates.py",
-    "public-track": "the reporter's signed link, its own report only; tests/open311/test_api_citizen_answer.py",
+    "public-track": "the reporter's signed link, its report only; tests/open311/test_api_citizen_answer.py",
     "public-track-answer": "the same link; tests/open311/test_api_citizen_answer.py",
     "public-alerts": "published reports and public areas; tests/open311/test_api_citizen_alerts.py",
     "public-alerts-confirm": "one subscription's signed token; tests/open311/test_api_citizen_alerts.py",

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from cases.models import Attachment, Category, CaseEvent, EventKind
+from cases.models import Attachment, CaseEvent, Category, EventKind
 from tests.intake.test_citizens import _close
 from tests.pages.conftest import report
 
