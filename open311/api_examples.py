@@ -146,15 +146,37 @@ UNSUBSCRIBED = OpenApiExample(
 TOKEN = OpenApiExample("the link's token", request_only=True, value={"token": STOP_TOKEN})
 
 INVALID_PHONE = _error(
-    "not a mobile number", "400", "invalid", "输入有误。", {"phone": ["请输入 11 位手机号码。"]}
+    "not a mobile number", "400", "invalid", "无效的输入。", {"phone": ["请输入 11 位手机号码。"]}
 )
 FLOOD = _error("too many codes", "429", "throttled", "获取验证码过于频繁，请稍后再试。")
+WRONG_CODE = _error(
+    "a wrong code", "400", "invalid", "无效的输入。", {"code": ["验证码错误，还可尝试 4 次。"]}
+)
+TOO_MANY_TRIES = _error("too many tries from one address", "429", "throttled", "尝试次数过多，请稍后再试。")
+NOT_VERIFIED = _error(
+    "no verified phone", "400", "invalid", "无效的输入。", {"phone_token": ["请先用短信验证码验证手机号。"]}
+)
+TOO_MANY_UPDATES = _error(
+    "too many updates from one phone", "429", "throttled", "该手机号今天提交的补充过多，请明天再试。"
+)
+NO_CONTACT = _error(
+    "neither a verified phone nor an e-mail address",
+    "400",
+    "invalid",
+    "无效的输入。",
+    {"phone_token": ["请用短信验证码验证手机号，或填写电子邮箱。"]},
+)
+TOO_MANY_SUBSCRIPTIONS = _error(
+    "too many from one address", "429", "throttled", "今天从此处提交的订阅过多，请明天再试。"
+)
+BAD_TOKEN = _error("a forged token", "400", "invalid", "无效的输入。", {"token": ["此链接无效。"]})
+THROTTLED = _error("too many requests from one address", "429", "throttled", "请求已被限流。")
 NOT_FOUND = _error("no such published report or link", "404", "not_found", "未找到。")
 TOO_LATE = _error(
     "after the callback window",
     "400",
     "invalid",
-    "输入有误。",
+    "无效的输入。",
     {"words": ["此反映已不能通过链接重新办理，请重新反映。"]},
 )
 NOT_NOW = _error("not closed, or rated already", "409", "conflict", "当前状态下不能进行此操作。")

@@ -72,12 +72,14 @@ def valid(serializer_class, request) -> dict:
     return serializer.validated_data
 
 
-def answers(ok_status, ok, example, *more) -> dict:
+def answers(ok_status, ok, example, invalid, flood_example, *more) -> dict:
     """The answers of a public operation: its success, 400 by field, 429 with the limit's message."""
     return {
         ok_status: OpenApiResponse(ok, examples=[example]),
-        400: OpenApiResponse(ErrorSerializer, "invalid input, per field", examples=[ex.INVALID_PHONE]),
-        429: OpenApiResponse(ErrorSerializer, "too many from this number or address", examples=[ex.FLOOD]),
+        400: OpenApiResponse(ErrorSerializer, "invalid input, per field", examples=[invalid]),
+        429: OpenApiResponse(
+            ErrorSerializer, "too many from this number or address", examples=[flood_example]
+        ),
         **dict(more),
     }
 
@@ -92,7 +94,7 @@ class PhoneCodeView(PublicView):
     @extend_schema(
         tags=TAGS,
         request=PhoneSerializer,
-        responses=answers(202, CodeSentSerializer, ex.CODE_SENT),
+        responses=answers(202, CodeSentSerializer, ex.CODE_SENT, ex.INVALID_PHONE, ex.FLOOD),
         examples=[ex.CODE_REQUEST],
         summary="Send an SMS code to a mobile number",
         description=f"A 6-digit code, valid {phones.CODE_MINUTES} minutes. 429 past one code a minute or "
@@ -115,7 +117,7 @@ class PhoneVerifyView(PublicView):
     @extend_schema(
         tags=TAGS,
         request=PhoneCheckSerializer,
-        responses=answers(200, PhoneVerifiedSerializer, ex.VERIFIED),
+        responses=answers(200, PhoneVerifiedSerializer, ex.VERIFIED, ex.WRONG_CODE, ex.TOO_MANY_TRIES),
         examples=[ex.CODE_CHECK],
         summary="Check the SMS code",
         description=f"The number's latest unused code; each check counts, and after {phones.MAX_ATTEMPTS} "
@@ -149,7 +151,9 @@ class ReportUpdateView(PublicView):
     @extend_schema(
         tags=TAGS,
         request=CitizenUpdateInSerializer,
-        responses=answers(201, CitizenUpdateSerializer, ex.UPDATED, NOT_FOUND),
+        responses=answers(
+            201, CitizenUpdateSerializer, ex.UPDATED, ex.NOT_VERIFIED, ex.TOO_MANY_UPDATES, NOT_FOUND
+        ),
         examples=[ex.UPDATE],
         summary="Add an update to an open published report",
         description="By a verified phone (phone_token). Counted per phone (5 a day) and per address "
@@ -256,7 +260,9 @@ class SubscribeView(PublicView):
     @extend_schema(
         tags=TAGS,
         request=SubscribeSerializer,
-        responses=answers(200, SubscriptionSerializer, ex.SUBSCRIBED),
+        responses=answers(
+            200, SubscriptionSerializer, ex.SUBSCRIBED, ex.NO_CONTACT, ex.TOO_MANY_SUBSCRIPTIONS
+        ),
         examples=[ex.SUBSCRIBE_REPORT, ex.SUBSCRIBE_AREA],
         summary="Follow a report or an area",
         description="A report (open, published) or an area (street, community or grid), by a verified "
@@ -285,7 +291,7 @@ class ConfirmView(PublicView):
     @extend_schema(
         tags=TAGS,
         request=TokenSerializer,
-        responses=answers(200, SubscriptionSerializer, ex.CONFIRMED),
+        responses=answers(200, SubscriptionSerializer, ex.CONFIRMED, ex.BAD_TOKEN, ex.THROTTLED),
         examples=[ex.TOKEN],
         summary="Confirm an e-mail subscription",
         description="The token of the link sent to the address (valid 7 days): the subscription counts "
@@ -302,7 +308,7 @@ class UnsubscribeView(PublicView):
     @extend_schema(
         tags=TAGS,
         request=TokenSerializer,
-        responses=answers(200, SubscriptionSerializer, ex.UNSUBSCRIBED),
+        responses=answers(200, SubscriptionSerializer, ex.UNSUBSCRIBED, ex.BAD_TOKEN, ex.THROTTLED),
         examples=[ex.TOKEN],
         summary="Stop a subscription",
         description="The signed token of one subscription (every message's link carries it; no expiry): "
