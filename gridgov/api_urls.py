@@ -65,5 +65,8 @@ urlpatterns = [
     # Photos in pieces (issue 23): the sender's own, scoped by owner, not by area (no router entry).
     path("uploads/", UploadListView.as_view(), name="uploads"),
     path("uploads/<uuid:upload_id>/", UploadView.as_view(), name="upload"),
+    # Citizens without an account (issue 24): phone codes, updates, "still a problem", alerts (no router
+    # entry: nothing of an area is read, the verified phone and the signed links are the permission).
+    path("public/", include("open311.api_urls")),
     path("", include(router.urls)),
 ]

@@ -300,6 +300,7 @@ SPECTACULAR_SETTINGS = {
         "DisputeEventKindEnum": "mediation.models.EventKind",
         "DisputeSourceEnum": "mediation.models.Source",
         "PartyRoleEnum": "mediation.models.PartyRole",
+        "AlertChannelEnum": "open311.models.AlertSubscription.Channel",
     },
 }
 

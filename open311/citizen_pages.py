@@ -8,18 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from cases.services import case_update_by_citizen
 from intake import abuse, phones
 from intake.selectors import may_manage_integrations
 
 from . import alerts, selectors
-from .conf import setting
-
-DAY = 24 * 3600
+from .services import UpdateTooMany, citizen_update_add
 
 
 def verified_phone(request) -> str:
@@ -55,26 +51,19 @@ def report_update(request, public_id):
 
 
 def _update(request, case) -> tuple[dict, int]:
-    phone = verified_phone(request)
-    if not phone:
-        return {"phone": [_("Verify your phone by SMS code first.")]}, 400
-    ip = abuse.client_ip(request)
-    if not abuse.window_take("citizen-update-ip", ip, setting("CITIZEN_UPDATES_PER_IP_PER_DAY"), seconds=DAY):
-        return {"text": [_("Too many updates from here today. Please try again tomorrow.")]}, 429
-    if not abuse.window_take(
-        "citizen-update-phone", phone, setting("CITIZEN_UPDATES_PER_PHONE_PER_DAY"), seconds=DAY
-    ):
-        return {"phone": [_("This phone has sent too many updates today. Please try again tomorrow.")]}, 429
     try:
-        case_update_by_citizen(
+        citizen_update_add(
             case_id=case["pk"],
-            phone=phone,
+            phone=verified_phone(request),
+            ip=abuse.client_ip(request),
             text=request.POST.get("text", ""),
             still_there=request.POST.get("still_there") == "1",
             photo=request.FILES.get("photo"),
         )
+    except UpdateTooMany as exc:
+        return {exc.field: [exc.message]}, 429
     except ValidationError as exc:
-        return (exc.message_dict if hasattr(exc, "error_dict") else {"photo": exc.messages}), 400
+        return exc.message_dict, 400
     return {}, 200
 
 

@@ -8,16 +8,19 @@ are queued and fetched by a task after the commit, never during the request.
 import logging
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases.attachments import attachment_store
 from cases.media import UploadRefused
 from cases.models import Attachment, AttachmentKind, CaseEvent, Source
-from cases.services import case_report
+from cases.services import case_report, case_update_by_citizen
 from gridgov.stored_files import files_removed_on_failure
+from intake import abuse
 
 from .conf import setting
 from .fetch import MediaRefused, MediaUnavailable, download, url_problem
@@ -25,6 +28,7 @@ from .models import MediaFetch, Submission
 from .tasks import fetch_media
 
 MAX_ATTEMPTS = 5
+DAY = 24 * 3600
 # A claimed fetch is not picked up again for this long (a worker that died mid-fetch frees it then).
 log = logging.getLogger(__name__)
 CLAIM_LEASE = timedelta(minutes=10)
@@ -61,6 +65,39 @@ def request_submit(*, integration, submitted, idempotency_key: str = ""):
         )
         fetches = [media_fetch_add(case=result.case, url=url) for url in submitted.media_urls]
     return result.case, True, fetches
+
+
+class UpdateTooMany(Exception):
+    """A flood of citizens' updates from one address or phone (429), with the field it concerns."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def citizen_update_add(*, case_id, phone, ip, text="", still_there=False, photo=None):
+    """A citizen's update on a published report (issue 24 §1), for the report page and the public API alike:
+    a phone verified by SMS code (``phone`` is the number its token vouches for, "" when none), counted per
+    address and per phone per day, then ``cases.services.case_update_by_citizen``. Raises ``ValidationError``
+    (400, by field) or ``UpdateTooMany`` (429)."""
+    if not phone:
+        raise ValidationError({"phone": [_("Verify your phone by SMS code first.")]})
+    if not abuse.window_take("citizen-update-ip", ip, setting("CITIZEN_UPDATES_PER_IP_PER_DAY"), seconds=DAY):
+        raise UpdateTooMany("text", _("Too many updates from here today. Please try again tomorrow."))
+    if not abuse.window_take(
+        "citizen-update-phone", phone, setting("CITIZEN_UPDATES_PER_PHONE_PER_DAY"), seconds=DAY
+    ):
+        raise UpdateTooMany(
+            "phone", _("This phone has sent too many updates today. Please try again tomorrow.")
+        )
+    try:
+        return case_update_by_citizen(
+            case_id=case_id, phone=phone, text=text, still_there=still_there, photo=photo
+        )
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError({"photo": exc.messages}) from exc
 
 
 def media_fetch_add(*, case, url: str) -> MediaFetch:
