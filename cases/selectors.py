@@ -91,9 +91,11 @@ def cases_visible_to(user):
 
 def case_timeline(case):
     """The case's events, and those of the duplicates merged into it (their photos stay visible here)."""
-    merged = Q(case__duplicate_of_id=case.pk)
+    # The ids as a subquery, not "case_id = X OR case.duplicate_of_id = X": an OR across the join cannot use
+    # either index and reads every event (seconds at a million cases); this is two index probes.
+    ids = Case.objects.filter(Q(pk=case.pk) | Q(duplicate_of_id=case.pk)).values("pk")
     return (
-        CaseEvent.objects.filter(Q(case_id=case.pk) | merged)
+        CaseEvent.objects.filter(case_id__in=ids)
         .select_related("actor", "case")
         .prefetch_related("attachments")
         .order_by("created_at", "case_id", "seq")
