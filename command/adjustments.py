@@ -297,8 +297,8 @@ def _find_moves(preview: Preview, request: Request):
                 continue
             point = Point(row.lon, row.lat)
             target = next((o for o, shape in new_homes if shape.covers(point)), None)
-            if request.kind == REDRAW and (target is None or (home not in old and target.code not in old)):
-                continue  # a neighbour's row the redraw does not take, or one left in no grid (listed)
+            if request.kind == REDRAW and home not in old and (target is None or target.code not in old):
+                continue  # a neighbour's row the redraw does not take
             if target is not None and target.code == home:
                 continue
             counts[kind] += 1
