@@ -448,6 +448,8 @@ class EventKind(models.TextChoices):
     MERGED_IN = "merged_in", _("A duplicate was merged into this case")
     ATTACH = "attach", _("Files added")
     CORRECT_AREA = "correct_area", _("Grid corrected")
+    # Not a person's correction: a grid adjustment (split, merge, redraw) put its point in another grid.
+    REHOME = "rehome", _("Moved with a grid adjustment")
     WARNING = "warning", _("Warning: time nearly up")
     OVERDUE = "overdue", _("Overdue")
     SENSOR_ALERT = "sensor_alert", _("Sensor alerted again")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +24,7 @@ from grids.selectors import PlacedArea, area_at_point
 
 from . import signals
 from .attachments import attachment_store
-from .events import event_append, events_append
+from .events import EventDraft, event_append, events_append
 from .extra_fields import clean_extra
 from .models import (
     Attachment,
@@ -43,6 +43,7 @@ from .tokens import case_id_for_token
 from .transitions import RATINGS, ActionNotAllowed, Change, action_request, report_step, request_step
 from .workflow import (
     FINAL,
+    OPEN,
     Status,
     callback_window,
     is_case_unit,
@@ -501,6 +502,50 @@ def case_correct_area(*, case_id, actor, area: Area, reason: str, version=None):
             payload={"from": before, "to": area.code},
         )
         return case
+
+
+def cases_rehome(*, moves: dict, actor, comment: str, payload: dict, handling_from=(), at=None) -> int:
+    """Open cases follow their point to another grid after a grid adjustment (split, merge, redraw:
+    ``command.rehoming``), in the caller's transaction. ``moves``: {(area, grid): {case id: old area code}}:
+    the area the case now lies in, and the grid that takes over its handling where the handling unit was one
+    the case leaves (``handling_from``). One UPDATE per target area, and one ``rehome`` event per case (why:
+    ``comment``) through the one event writer. A case closed meanwhile keeps its grid: it is history.
+    Returns how many cases moved."""
+    at = at or timezone.now()
+    ids = sorted(pk for rows in moves.values() for pk in rows)
+    if not ids:
+        return 0
+    # The row locks, in id order, before the chains move (the event writer's rule).
+    statuses = dict(
+        Case.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids, status__in=OPEN)
+        .order_by("pk")
+        .values_list("pk", "status")
+    )
+    drafts = []
+    for (area, grid), rows in moves.items():
+        moving = [pk for pk in rows if pk in statuses]
+        Case.objects.filter(pk__in=moving).update(
+            area_id=area.pk, area_code=area.code, version=F("version") + 1, updated_at=at
+        )
+        Case.objects.filter(pk__in=moving, handling_area_id__in=list(handling_from)).update(
+            handling_area_id=grid.pk
+        )
+        drafts += [
+            EventDraft(
+                case_id=pk,
+                kind=EventKind.REHOME,
+                at=at,
+                actor_id=getattr(actor, "pk", None),
+                from_status=statuses[pk],
+                to_status=statuses[pk],
+                comment=comment,
+                payload={"from": rows[pk], "to": area.code, **payload},
+            )
+            for pk in moving
+        ]
+    events_append(sorted(drafts, key=lambda d: d.case_id))
+    return len(drafts)
 
 
 def case_attach(*, case_id, actor, files, kind="evidence", version=None):

@@ -167,6 +167,8 @@ class Preview:
     placements: list = field(default_factory=list)
     left: list = field(default_factory=list)
     left_counts: dict = field(default_factory=dict)
+    # The re-homing's totals: "this moves 12 buildings, 40 persons, 3 open cases".
+    effect: dict = field(default_factory=dict)
 
     def geojson(self):
         features = [o.feature("before") for o in self.before if o.boundary]
@@ -202,11 +204,12 @@ def adjustment_preview(*, actor, request: Request) -> Preview:
             preview.unassigned = [
                 f"{m.user} · {m.get_role_display()} · {m.area.name}" for m in result.unassigned_memberships
             ]
-            if request.kind in (SPLIT, MERGE):
-                planned = rehoming.plan(result)
+            planned = rehoming.plan_for(result)
+            if planned.areas:
                 preview.placements = planned.placements()
                 preview.left = [u for u in planned.unplaced if u.kind != rehoming.MEMBERSHIP]
                 preview.left_counts = dict(planned.unplaced_counts)
+                preview.effect = _effect(planned)
             raise _Rollback
     except _Rollback:
         pass
@@ -216,13 +219,23 @@ def adjustment_preview(*, actor, request: Request) -> Preview:
 
 @transaction.atomic
 def adjustment_apply(*, actor, request: Request):
-    """Run the adjustment and, for a split or merge, re-home the old grids' rows (``command.rehoming``),
-    in one transaction: a failure anywhere leaves the grids and every row as they were. Returns the
-    adjustment and the re-homing's plan (None for a redraw)."""
+    """Run the adjustment and re-home the rows whose point now lies in another grid (``command.rehoming``:
+    the old grids' rows after a split or merge, the redrawn grid's and its neighbours' after a redraw), in
+    one transaction: a failure anywhere leaves the grids and every row as they were. Returns the adjustment
+    and the re-homing's plan."""
     result = request.run(actor)
-    if request.kind not in (SPLIT, MERGE):
-        return result, None
     return result, rehoming.adjustment_rehome(adjustment=result, actor=actor)
+
+
+def _effect(planned) -> dict:
+    """What the confirmation moves, in total: buildings, the residents living in them, open cases, places."""
+    moves = planned.moves
+    return {
+        "buildings": sum(len(rows) for rows in moves[rehoming.BUILDING].values()),
+        "persons": sum(planned.persons.values()),
+        "cases": sum(len(rows) for rows in moves[rehoming.CASE].values()),
+        "places": sum(len(rows) for rows in moves[rehoming.PLACE].values()),
+    }
 
 
 # --- what changes grid -------------------------------------------------------------------------------
@@ -238,8 +251,19 @@ def _find_moves(preview: Preview, request: Request):
         watched_codes = list(
             Area.objects.filter(watched, level=Level.GRID, is_active=True).values_list("code", flat=True)
         )
-        new_homes = [(o, boundary_shape(o.boundary)) for o in preview.after if o.boundary]
-        # Neighbours keep their own boundaries: a point there stays unless the redrawn grid takes it.
+        # The neighbours keep their boundaries, the redrawn grid has its new one (smallest first, as
+        # command.rehoming places a point): a row of the redrawn grid goes to the neighbour that takes it,
+        # a neighbour's row moves only when the redrawn grid takes it.
+        redrawn = {o.code: o for o in preview.after if o.boundary}
+        neighbours = [
+            Outline(a.code, a.name, a.boundary)
+            for a in Area.objects.filter(code__in=watched_codes).exclude(code__in=list(redrawn))
+            if a.boundary
+        ]
+        new_homes = sorted(
+            ((o, boundary_shape(o.boundary)) for o in [*redrawn.values(), *neighbours]),
+            key=lambda p: p[1].area,
+        )
         names = dict(Area.objects.filter(code__in=watched_codes).values_list("code", "name"))
     else:
         watched_codes = list(old)
@@ -273,8 +297,8 @@ def _find_moves(preview: Preview, request: Request):
                 continue
             point = Point(row.lon, row.lat)
             target = next((o for o, shape in new_homes if shape.covers(point)), None)
-            if request.kind == REDRAW and home not in old and target is None:
-                continue  # a neighbour's row the redraw does not touch
+            if request.kind == REDRAW and home not in old and (target is None or target.code not in old):
+                continue  # a neighbour's row the redraw does not take
             if target is not None and target.code == home:
                 continue
             counts[kind] += 1

@@ -1,13 +1,14 @@
-"""Re-homing after a split or merge (随网格迁移): the rows of the retired grids go to the new grids.
+"""Re-homing after a split, merge or redraw (随网格迁移): rows go to the grid that now covers their point.
 
 ``grids.adjustment`` retires the old grids and creates the new ones (moving the memberships whose successor
 is clear); this module moves what lives *in* the old grids, each row to the new area whose boundary covers
 its point (the smallest one: a micro-grid before its grid, as ``grids.spatial`` places a point):
 
 - open cases (``area``, ``area_code``, and a ``handling_area`` that was an old grid), each with a
-  ``correct_area`` event through the one event writer (``cases.events.events_append``);
-- buildings, and with each building its dwellings, households, residents, their tags and open visit tasks;
-- places;
+  ``rehome`` event through the one event writer (``cases.services.cases_rehome``);
+- buildings, and with each building its dwellings, households, residents, their tags and open visit tasks
+  (``residents.services.buildings_rehome``);
+- places (``residents.services.places_rehome``);
 - what the other apps register in ``grids.rehome_hooks`` (``tasks``: open task assignments);
 - the workers' last patrol positions (``command.PatrolLast``: the map's "where is everyone now" layer).
   The track itself (``PatrolPosition``) is history: a point stays in the grid it was recorded in.
@@ -15,8 +16,15 @@ its point (the smallest one: a micro-grid before its grid, as ``grids.spatial`` 
 A row with no point, or whose point lies in none of the new areas, stays where it is and is listed
 (``Plan.unplaced``) for a person to place — as are the memberships ``grids.adjustment`` could not move.
 
-Everything is set-based: one ``UPDATE … WHERE id IN`` per kind and target area, one insert of the cases'
-events, so the number of queries grows with the number of new areas, never with the rows.
+After a redraw (``redraw_plan``) nothing is retired: the rows of the redrawn grids and of their neighbours
+(the grids and micro-grids of the same community) are placed against the boundaries as now drawn, and a
+row moves when its grid changes and the redrawn grid is the one it leaves or the one it enters. A row of the
+redrawn grid whose point now lies in no grid stays, listed; closed cases stay where they were (history).
+
+Each table is written by the app that owns it (``cases.services``, ``residents.services``; this module only
+plans, and moves the patrol positions it owns), set-based: one ``UPDATE … WHERE id IN`` per kind and target
+area, one insert of the cases' events, so the number of queries grows with the number of target areas,
+never with the rows.
 
 ``plan`` only reads (the preview runs it inside the rolled-back adjustment); ``adjustment_rehome`` plans
 and applies in the caller's transaction, so an adjustment and its re-homing commit or fail together.
@@ -28,19 +36,20 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.events import EventDraft, events_append
 from cases.models import Case
+from cases.services import cases_rehome
 from cases.workflow import OPEN
 from grids import rehome_hooks
 from grids.adjustment import Adjustment
 from grids.geometry import boundary_shape
-from grids.models import LEVEL_ORDER, Area, Level
+from grids.models import LEVEL_ORDER, Area, AreaChange, Level
 from grids.scope import prefix_q
-from residents.models import Building, Dwelling, Household, Person, PersonTag, Place, VisitTask
+from residents.models import Building, Household, Person, Place
+from residents.services import buildings_rehome, places_rehome
 
 from .models import PatrolLast
 
@@ -56,6 +65,9 @@ KIND_LABELS = {
     MEMBERSHIP: _("Memberships"),
 }
 UNPLACED_LIMIT = 200  # rows listed by name; the counts count them all
+# Why a case moved, on its timeline (the ``rehome`` event's comment).
+ADJUSTMENT_COMMENT = _("Grid adjustment: the case follows its location to the new grid.")
+REDRAW_COMMENT = _("Grid boundary redrawn: the case's location now lies in this grid.")
 
 
 @dataclass
@@ -87,8 +99,10 @@ class Placement:
 class Plan:
     # kind → target area id → row ids (cases: id → old area code, for their events)
     moves: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
-    areas: dict = field(default_factory=dict)  # id → new Area
+    areas: dict = field(default_factory=dict)  # id → target Area
+    # The areas the rows leave: the retired ones (split, merge), or those the moving rows come from (redraw).
     retired_ids: list = field(default_factory=list)
+    redraw: bool = False
     ranked: list = field(default_factory=list)  # the new areas with their shapes, smallest first
     persons: dict = field(default_factory=dict)  # target area id → residents in the buildings moving there
     unplaced: list = field(default_factory=list)
@@ -146,49 +160,14 @@ def plan(adjustment: Adjustment) -> Plan:
     if not retired:
         return result
     names = {pk: a.name for pk, a in retired.items()}
-    sources = [
-        (
-            CASE,
-            Case.objects.filter(area_id__in=retired, status__in=OPEN).values_list(
-                "pk", "lat", "lon", "area_id", "public_id", "title"
-            ),
-        ),
-        (
-            BUILDING,
-            Building.objects.filter(area_id__in=retired).values_list("pk", "lat", "lon", "area_id", "name"),
-        ),
-        (
-            PLACE,
-            Place.objects.filter(area_id__in=retired, is_active=True).values_list(
-                "pk", "lat", "lon", "area_id", "name"
-            ),
-        ),
-    ]
-    for kind, rows in sources:
+    for kind, rows in _sources(list(retired)):
         rows = list(rows)
         for row, target in zip(rows, _locate([(r[1], r[2]) for r in rows], ranked)):
             if target is None:
-                result.unplaced_counts[kind] += 1
-                if len(result.unplaced) < UNPLACED_LIMIT:
-                    label = f"{row[4]} {row[5]}" if kind == CASE else row[4]
-                    result.unplaced.append(Unplaced(kind, label, names.get(row[3], "")))
+                _unplaced(result, kind, row, names.get(row[3], ""))
                 continue
             result.moves[kind][target.pk][row[0]] = retired[row[3]].code
-    # The residents that follow their buildings, counted per target (one grouped query).
-    building_target = {b: t for t, rows in result.moves[BUILDING].items() for b in rows}
-    if building_target:
-        counts = (
-            Person.objects.filter(
-                area_id__in=retired,
-                status=Person.Status.RESIDENT,
-                household__dwelling__building_id__in=list(building_target),
-            )
-            .values_list("household__dwelling__building_id")
-            .annotate(n=Count("pk"))
-        )
-        for building_id, n in counts:
-            target = building_target[building_id]
-            result.persons[target] = result.persons.get(target, 0) + n
+    building_target = _persons_follow(result)
     # The last patrol positions inside the retired areas (matched by code: the row keeps a code, not a key).
     codes = [a.code for a in retired.values()]
     patrol = list(
@@ -207,6 +186,104 @@ def plan(adjustment: Adjustment) -> Plan:
             name = f"{membership.user} · {membership.get_role_display()}"
             result.unplaced.append(Unplaced(MEMBERSHIP, name, membership.area.name))
     return result
+
+
+def _persons_follow(result: Plan) -> dict:
+    """The residents that follow their buildings, counted per target (one grouped query); returns
+    {building id: target area id}."""
+    building_target = {b: t for t, rows in result.moves[BUILDING].items() for b in rows}
+    if building_target:
+        counts = (
+            Person.objects.filter(
+                area_id__in=result.retired_ids,
+                status=Person.Status.RESIDENT,
+                household__dwelling__building_id__in=list(building_target),
+            )
+            .values_list("household__dwelling__building_id")
+            .annotate(n=Count("pk"))
+        )
+        for building_id, n in counts:
+            target = building_target[building_id]
+            result.persons[target] = result.persons.get(target, 0) + n
+    return building_target
+
+
+def redraw_plan(adjustment: Adjustment) -> Plan:
+    """After a redraw: which rows of the redrawn grids and their neighbours now lie in another grid (reads
+    only; a constant number of queries). The boundaries are read back as the redraw saved them."""
+    result = Plan(redraw=True)
+    redrawn = list(
+        Area.objects.filter(code__in=list(adjustment.change.previous_boundaries)).select_related("parent")
+    )
+    if not redrawn:
+        return result
+    roots = sorted({a.parent.code if a.parent else a.code for a in redrawn})
+    watched = {
+        a.pk: a
+        for a in Area.objects.filter(
+            prefix_q("code", roots), level__in=[Level.GRID, Level.MICROGRID], is_active=True
+        )
+    }
+    result.areas = watched
+    result.ranked = sorted(
+        ((a, boundary_shape(a.boundary)) for a in watched.values() if a.boundary),
+        key=lambda p: (-LEVEL_ORDER.index(p[0].level), p[1].area, p[0].code),
+    )
+    redrawn_codes = tuple(a.code for a in redrawn)
+    left = set()
+    for kind, rows in _sources(list(watched)):
+        rows = list(rows)
+        for row, target in zip(rows, _locate([(r[1], r[2]) for r in rows], result.ranked)):
+            home = watched[row[3]]
+            touched = home.code.startswith(redrawn_codes)
+            if target is None:
+                if touched and row[1] is not None and row[2] is not None:
+                    _unplaced(result, kind, row, home.name)
+                continue
+            if _grid_of(target, watched).pk == _grid_of(home, watched).pk:
+                continue  # the same grid (a micro-grid of it at most): the redraw moved nothing here
+            if touched or target.code.startswith(redrawn_codes):
+                result.moves[kind][target.pk][row[0]] = home.code
+                left.update((home.pk, _grid_of(home, watched).pk))
+    result.retired_ids = sorted(left)
+    _persons_follow(result)
+    return result
+
+
+def plan_for(adjustment: Adjustment) -> Plan:
+    """The re-homing's plan of any adjustment: a redraw's, or a split's or merge's."""
+    if adjustment.change.kind == AreaChange.Kind.REDRAW:
+        return redraw_plan(adjustment)
+    return plan(adjustment)
+
+
+def _sources(area_ids):
+    """(kind, rows) of what has a point in ``area_ids``: (id, lat, lon, area id, name, title)."""
+    return [
+        (
+            CASE,
+            Case.objects.filter(area_id__in=area_ids, status__in=OPEN).values_list(
+                "pk", "lat", "lon", "area_id", "public_id", "title"
+            ),
+        ),
+        (
+            BUILDING,
+            Building.objects.filter(area_id__in=area_ids).values_list("pk", "lat", "lon", "area_id", "name"),
+        ),
+        (
+            PLACE,
+            Place.objects.filter(area_id__in=area_ids, is_active=True).values_list(
+                "pk", "lat", "lon", "area_id", "name"
+            ),
+        ),
+    ]
+
+
+def _unplaced(result: Plan, kind, row, area_name):
+    result.unplaced_counts[kind] += 1
+    if len(result.unplaced) < UNPLACED_LIMIT:
+        label = f"{row[4]} {row[5]}" if kind == CASE else row[4]
+        result.unplaced.append(Unplaced(kind, label, area_name))
 
 
 def _left_behind(result: Plan, retired: dict, building_target: dict):
@@ -255,62 +332,35 @@ def _grid_of(area: Area, areas: dict) -> Area:
 
 
 def apply(result: Plan, *, actor, adjustment: Adjustment) -> None:
-    """Move the planned rows: one UPDATE per kind and target area, one insert of the cases' events."""
+    """Move the planned rows through the apps that own them: one UPDATE per kind and target area, one insert
+    of the cases' events."""
     now = timezone.now()
-    retired_ids = result.retired_ids
-    case_ids = [pk for rows in result.moves[CASE].values() for pk in rows]
-    if case_ids:
-        # The cases' row locks, in id order, before their chains move (the event writer's rule).
-        list(Case.objects.select_for_update(of=("self",)).filter(pk__in=sorted(case_ids)).values_list("pk"))
-    drafts = []
-    statuses = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "status")) if case_ids else {}
-    for area_id, rows in result.moves[CASE].items():
-        area = result.areas[area_id]
-        ids = list(rows)
-        Case.objects.filter(pk__in=ids).update(
-            area_id=area.pk, area_code=area.code, version=F("version") + 1, updated_at=now
-        )
-        Case.objects.filter(pk__in=ids, handling_area_id__in=retired_ids).update(
-            handling_area_id=_grid_of(area, result.areas).pk
-        )
-        drafts += [
-            EventDraft(
-                case_id=pk,
-                kind="correct_area",
-                at=now,
-                actor_id=getattr(actor, "pk", None),
-                from_status=statuses[pk],
-                to_status=statuses[pk],
-                comment=str(_("Grid adjustment: the case follows its location to the new grid.")),
-                payload={"from": old, "to": area.code, "change": getattr(adjustment.change, "pk", None)},
-            )
-            for pk, old in rows.items()
-        ]
-    events_append(sorted(drafts, key=lambda d: d.case_id))
-    for area_id, rows in result.moves[BUILDING].items():
-        ids = list(rows)
-        # What the building carries, where it is still on an old grid (a row registered elsewhere stays).
-        old = {"area_id__in": retired_ids}
-        Building.objects.filter(pk__in=ids).update(area_id=area_id, updated_at=now)
-        Dwelling.objects.filter(building_id__in=ids, **old).update(area_id=area_id)
-        Household.objects.filter(dwelling__building_id__in=ids, **old).update(area_id=area_id, updated_at=now)
-        inside = "household__dwelling__building_id__in"
-        Person.objects.filter(**{inside: ids}, **old).update(area_id=area_id, updated_at=now)
-        PersonTag.objects.filter(**{f"person__{inside}": ids}, **old).update(area_id=area_id)
-        VisitTask.objects.filter(**{f"person__{inside}": ids}, **old, status=VisitTask.Status.OPEN).update(
-            area_id=area_id
-        )
-    for area_id, rows in result.moves[PLACE].items():
-        Place.objects.filter(pk__in=list(rows)).update(area_id=area_id, updated_at=now)
+    areas = result.areas
+    comment = REDRAW_COMMENT if result.redraw else ADJUSTMENT_COMMENT
+    cases_rehome(
+        moves={(areas[a], _grid_of(areas[a], areas)): rows for a, rows in result.moves[CASE].items()},
+        actor=actor,
+        comment=str(comment),
+        payload={"change": getattr(adjustment.change, "pk", None)},
+        handling_from=result.retired_ids,
+        at=now,
+    )
+    buildings_rehome(
+        moves={a: list(rows) for a, rows in result.moves[BUILDING].items()},
+        from_area_ids=result.retired_ids,
+        at=now,
+    )
+    places_rehome(moves={a: list(rows) for a, rows in result.moves[PLACE].items()}, at=now)
     for area_id, rows in result.moves[PATROL].items():
-        PatrolLast.objects.filter(pk__in=list(rows)).update(area_code=result.areas[area_id].code)
-    _others(result, adjustment, apply=True)
+        PatrolLast.objects.filter(pk__in=list(rows)).update(area_code=areas[area_id].code)
+    if not result.redraw:
+        _others(result, adjustment, apply=True)
 
 
 @transaction.atomic
 def adjustment_rehome(*, adjustment: Adjustment, actor) -> Plan:
     """Move every row of the grids ``adjustment`` retired to the new grid that covers its point, in the
     caller's transaction; returns the plan (what moved where, and what is left for a person to place)."""
-    result = plan(adjustment)
+    result = plan_for(adjustment)
     apply(result, actor=actor, adjustment=adjustment)
     return result

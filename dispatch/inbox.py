@@ -1,5 +1,6 @@
-"""The inbox page (``/inbox/``): a user's notices, newest first, unread ones marked, each with a link to its
-case (or to the notice, 通知公告, for one put in the inbox); mark one or all read. The nav's unread count is
+"""The inbox page (``/inbox/``): a user's notices, newest first, unread ones marked, each with a link to what
+it is about when its reader may open it (``dispatch.targets``: the case, the notice 通知公告, the shift, the
+warning…); mark one or all read. The nav's unread count is
 ``dispatch.context_processors.inbox_nav``. Reads go through ``dispatch.selectors`` (the inbox is its owner's
 alone), writes through
 ``services.notifications_mark_read``."""
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
+from .targets import targets
 
 PAGE_SIZE = 30
 
@@ -24,6 +26,9 @@ def inbox_list(request):
     if after.isdigit():
         before = selectors.inbox(request.user).filter(pk=int(after)).only("id", "created_at").first()
     rows, more = selectors.inbox_page(request.user, unread_only=unread_only, before=before, size=PAGE_SIZE)
+    links = targets(request.user, rows)
+    for n in rows:
+        n.target = links.get(n.pk)
     return render(
         request,
         "dispatch/inbox.html",
@@ -38,16 +43,14 @@ def inbox_list(request):
 @login_required
 @require_POST
 def inbox_read(request, pk):
-    """Mark one notice read, then back to the inbox, or on to its case (``open``)."""
+    """Mark one notice read, then back to the inbox, or on to what it is about (``open``)."""
     notification = get_object_or_404(
         selectors.inbox(request.user).only("id", "case_id", "kind", "key"), pk=pk
     )
     services.notifications_mark_read(actor=request.user, ids=[notification.pk])
-    if request.POST.get("open") == "1" and notification.case_id:
-        return redirect("cases:detail", pk=notification.case_id)
-    notice_id = notification.key.removeprefix("notice:") if notification.kind == "notice" else ""
-    if request.POST.get("open") == "1" and notice_id.isdigit():  # a notice (通知公告) put in the inbox
-        return redirect("notices:detail", pk=int(notice_id))
+    target = targets(request.user, [notification]).get(notification.pk)
+    if request.POST.get("open") == "1" and target:
+        return redirect(target.url)
     return redirect(_back(request))
 
 

@@ -82,6 +82,7 @@ def inbox_page(user, *, unread_only=False, before=None, size=30):
         .only(
             "id",
             "kind",
+            "key",  # what a notice without a case is about (dispatch.targets)
             "priority",
             "title",
             "body",

@@ -7,4 +7,8 @@ class NoticesConfig(AppConfig):
     verbose_name = _("Notices")
 
     def ready(self):
-        from . import selectors  # noqa: F401  (registers the scopes)
+        from dispatch.targets import target_register
+
+        from . import inbox_links, selectors  # noqa: F401  (registers the scopes)
+
+        target_register("notice", inbox_links.notice_targets)

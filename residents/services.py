@@ -564,3 +564,36 @@ def household_resettle(
         on=on,
         reason=reason,
     )
+
+
+# --- After a grid adjustment -------------------------------------------------------------------------
+
+
+def buildings_rehome(*, moves: dict, from_area_ids, at=None) -> int:
+    """Buildings follow their points to another grid after a grid adjustment (``command.rehoming``), in the
+    caller's transaction. ``moves``: {target area id: [building ids]}. Each building carries its dwellings,
+    households, residents, their tags and open visit tasks where these are still on a grid it leaves
+    (``from_area_ids``): a row registered elsewhere stays. One UPDATE per table and target area."""
+    at = at or timezone.now()
+    moved = 0
+    old = {"area_id__in": list(from_area_ids)}
+    inside = "household__dwelling__building_id__in"
+    for area_id, ids in moves.items():
+        moved += Building.objects.filter(pk__in=ids).update(area_id=area_id, updated_at=at)
+        Dwelling.objects.filter(building_id__in=ids, **old).update(area_id=area_id)
+        Household.objects.filter(dwelling__building_id__in=ids, **old).update(area_id=area_id, updated_at=at)
+        Person.objects.filter(**{inside: ids}, **old).update(area_id=area_id, updated_at=at)
+        PersonTag.objects.filter(**{f"person__{inside}": ids}, **old).update(area_id=area_id)
+        VisitTask.objects.filter(**{f"person__{inside}": ids}, **old, status=VisitTask.Status.OPEN).update(
+            area_id=area_id
+        )
+    return moved
+
+
+def places_rehome(*, moves: dict, at=None) -> int:
+    """Places follow their points to another grid (``moves``: {target area id: [place ids]})."""
+    at = at or timezone.now()
+    return sum(
+        Place.objects.filter(pk__in=ids).update(area_id=area_id, updated_at=at)
+        for area_id, ids in moves.items()
+    )

@@ -8,8 +8,13 @@ class RiskConfig(AppConfig):
 
     def ready(self):
         from dispatch.sweep import step_register
+        from dispatch.targets import target_register
 
-        from . import components, screen_sweep, selectors, sweep  # noqa: F401  (the components and the scopes register)
+        from . import components, inbox_links, screen_sweep, selectors, sweep  # noqa: F401  (the components and the scopes register)
+
+        # A warning's notice in the inbox links to the warning's page; the centre's summary to the queue.
+        target_register("risk_warning", inbox_links.warning_targets)
+        target_register("risk_warnings", inbox_links.warnings_targets)
 
         # The daily recomputation runs inside the one deadline sweep (no scheduler of its own).
         step_register("risk_daily", sweep.risk_daily)

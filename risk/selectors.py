@@ -108,6 +108,12 @@ def hotspots(user, *, day=None):
     return qs.filter(day=day).prefetch_related(cases).order_by("-case_count", "id")
 
 
+def sees_warnings(user) -> bool:
+    """May the user open the warning queue (a member of an area, or a department's handler)?"""
+    r = reach(user)
+    return bool(r.is_superuser or r.codes(AREA_ROLES) or r.department_ids)
+
+
 def warnings(user, *, status=None):
     qs = scoped(user, RiskWarning.objects.select_related("area", "unit_area", "unit_department"))
     if status:

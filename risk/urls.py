@@ -10,6 +10,7 @@ urlpatterns = [
     path("warnings/<int:pk>/acknowledge/", views.warning_acknowledge, name="acknowledge"),
     path("warnings/<int:pk>/close/", views.warning_close, name="close"),
     path("warnings/", views.warning_queue, name="warnings"),
+    path("warnings/<int:pk>/", views.warning_detail, name="warning"),
     path("warnings/<int:pk>/transfer/", views.warning_transfer, name="transfer"),
     path("warnings/<int:pk>/escalate/", views.warning_escalate, name="escalate"),
     path("screen/", views.screen_page, name="screen"),

@@ -173,8 +173,7 @@ def _back(request, warning):
 
 
 def _queue_member(user):
-    r = reach(user)
-    if not (r.is_superuser or r.codes(selectors.AREA_ROLES) or r.department_ids):
+    if not selectors.sees_warnings(user):
         raise Http404
 
 
@@ -217,6 +216,23 @@ def _queue(request, *, errors=None, status=200):
         "risk/warnings.html",
         {"rows": rows, "mine": mine, "units": units, "close_form": CloseForm()},
         status=status,
+    )
+
+
+@login_required
+@require_GET
+def warning_detail(request, pk):
+    """One warning with its trail (the page an inbox notice links to); out of scope, a 404."""
+    warning = _warning(request, pk)
+    return render(
+        request,
+        "risk/warning.html",
+        {
+            "w": warning,
+            "may": services.may_handle(request.user, warning),
+            "late": warning.is_overdue(timezone.now()),
+            "events": warning.events.select_related("actor").order_by("seq"),
+        },
     )
 
 

@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from cases import services as case_services
 from cases.events import verify_chain
 from cases.models import Case, CaseEvent
 from command import adjustments, rehoming
@@ -116,7 +117,7 @@ def test_it_moves_each_row_of_a_split_grid_to_the_part_that_covers_it(tree, rubb
     assert (case.area, case.area_code, case.grid_code) == (east, east.code, east.code)
     assert case.version == rows["cases"][0].version + 1
     event = CaseEvent.objects.filter(case=case).order_by("-seq").first()
-    assert event.kind == "correct_area" and event.payload == {
+    assert event.kind == "rehome" and event.payload == {
         "from": old.code,
         "to": east.code,
         "change": change.pk,
@@ -172,7 +173,7 @@ def test_nothing_is_half_applied_when_the_rehoming_fails(tree, rubbish, monkeypa
     def broken(drafts):
         raise RuntimeError("the event writer fails")
 
-    monkeypatch.setattr(rehoming, "events_append", broken)
+    monkeypatch.setattr(case_services, "events_append", broken)
     with pytest.raises(RuntimeError):
         adjustments.adjustment_apply(actor=tree.users["centre"], request=split(tree, tree.grids[0]))
     assert Area.objects.get(pk=tree.grids[0].pk).is_active and not AreaChange.objects.exists()
