@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0020_caseevent_kind_citizen_update_and_photo_steps'),
+        ("cases", "0020_caseevent_kind_citizen_update_and_photo_steps"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='photoupload',
-            name='used_at',
+            model_name="photoupload",
+            name="used_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -4,25 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tasks', '0002_target_assignment_no_db_constraint'),
+        ("tasks", "0002_target_assignment_no_db_constraint"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='resultphoto',
-            name='gps_lat',
+            model_name="resultphoto",
+            name="gps_lat",
             field=models.FloatField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='resultphoto',
-            name='gps_lon',
+            model_name="resultphoto",
+            name="gps_lon",
             field=models.FloatField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='resultphoto',
-            name='taken_at',
+            model_name="resultphoto",
+            name="taken_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

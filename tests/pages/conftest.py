@@ -8,8 +8,8 @@ from django.utils import timezone
 from cases.models import Category
 from tasks import services as task_services
 from tasks.models import AdmissionItem, Assignment
-from tests.tasks.conftest import FORM, ITEMS, building, send
 from tests.factories import photo, report  # noqa: F401  (re-exported: tests import them from here)
+from tests.tasks.conftest import FORM, ITEMS, building, send
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from cases.views.report import case_status_labels
 from residents.models import Visit
 from tasks.models import ResultPhoto, Target, TaskResult
 from tests.browser import PHONE, jpeg, needs_chromium, shot
-from tests.cases.test_media import YUELU, camera_exif
 from tests.cases.test_idempotency import _to_verify
+from tests.cases.test_media import YUELU, camera_exif
 from tests.factories import photo
 from tests.residents.conftest import Register, fill_grid
 
@@ -233,7 +233,11 @@ def test_a_verification_and_a_task_form_send_their_photos_in_pieces_once(
     settings.LANGUAGE_CODE = "zh-hans"
     grid = tree.grids[0]
     case = case_services.case_report(
-        actor=tree.users["centre"], category=rubbish, title="楼道杂物", lat=grid.centroid_lat, lon=grid.centroid_lon
+        actor=tree.users["centre"],
+        category=rubbish,
+        title="楼道杂物",
+        lat=grid.centroid_lat,
+        lon=grid.centroid_lon,
     ).case
     _to_verify(tree, case)
     target = Target.objects.get(assignment=assignment)

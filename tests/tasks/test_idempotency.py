@@ -42,7 +42,7 @@ def test_it_records_one_result_for_one_key(tree, admitted):
 
 def test_a_form_takes_photos_sent_in_pieces_once_with_their_time_and_position(tree, admitted):
     """issue 23 §16.2: the form names finished uploads; the photo is stored without its EXIF (the capture
-    time and GPS kept as data), the upload is marked used, a retry replays and another form may not reuse it."""
+    time and GPS kept as data), the upload is marked used, a retry replays, another form may not reuse it."""
     building(tree.grids[0], 2)
     task_id = _create(tree, admitted).json()["id"]
     leader, worker = _client(tree.users["leader"]), _client(tree.users["worker"])
@@ -52,7 +52,12 @@ def test_a_form_takes_photos_sent_in_pieces_once_with_their_time_and_position(tr
     )
     first, second = worker.get("/api/v1/task-targets/", {"assignment": row["id"]}).json()["results"]
     upload_id, _state = send_all(worker, camera_photo())
-    body = {"assignment": row["id"], "target": first["id"], "values": {"hose": "ok"}, "photo_uploads": [upload_id]}
+    body = {
+        "assignment": row["id"],
+        "target": first["id"],
+        "values": {"hose": "ok"},
+        "photo_uploads": [upload_id],
+    }
     sent = worker.post("/api/v1/task-results/", body, format="json", HTTP_IDEMPOTENCY_KEY="t-photo")
     again = worker.post("/api/v1/task-results/", body, format="json", HTTP_IDEMPOTENCY_KEY="t-photo")
     assert sent.status_code == again.status_code == 201, sent.content
