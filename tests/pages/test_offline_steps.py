@@ -250,6 +250,9 @@ def test_a_verification_and_a_task_form_send_their_photos_in_pieces_once(
     context.set_offline(True)
     page.fill(f"#verify-note-{case.pk}", "已清理干净")
     page.set_input_files(f"#verify-photos-{case.pk}", [camera_jpeg("verify.jpg", (40, 160, 60))])
+    page.locator(f"#verify-{case.pk}").scroll_into_view_if_needed()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "offline-verify-photo", "phone")
     page.click(f"#verify-{case.pk} button[value=verify-pass]")
     page.wait_for_function(_count("#outbox li", 1))
     page.goto(fill)
