@@ -730,11 +730,18 @@ class PhotoUpload(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # The case whose attachment it became: its pieces are gone, the row stays until the sweep for a retry.
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # When a step used it (a report, a verification, a task's form, which may have no case): the row stays
+    # so that a retry of that step still finds it finished and sends the same request.
+    used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         indexes = [models.Index(fields=["updated_at"], name="photo_upload_idle")]  # the sweep
+
+    @property
+    def used(self) -> bool:
+        return self.used_at is not None or self.case_id is not None
 
 
 class UploadPiece(models.Model):

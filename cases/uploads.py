@@ -79,7 +79,7 @@ class _Restart(UploadRefused):
 def _piece_append(*, upload_id, owner, offset: int, data: bytes) -> PhotoUpload:
     with transaction.atomic():
         upload = PhotoUpload.objects.select_for_update().get(pk=upload_id, owner=owner)
-        if upload.finished_at or upload.case_id or offset != upload.received:
+        if upload.finished_at or upload.used or offset != upload.received:
             raise OffsetMismatch(upload.received)
         if not data or len(data) > PIECE_MAX_BYTES or offset + len(data) > upload.size:
             message = _("A piece is 1 to %(max)s bytes and ends within the file.") % {"max": PIECE_MAX_BYTES}
@@ -121,8 +121,8 @@ def uploads_as_files(*, owner, ids, field: str, idempotency_key: str = "") -> li
         upload = found.get(upload_id)
         if upload is None:
             problems.append(_("Upload %(id)s is unknown (expired, or not yours).") % {"id": upload_id})
-        elif upload.case_id:
-            if not _retry_of(owner, idempotency_key, upload.case_id):
+        elif upload.used:
+            if not (upload.case_id and _retry_of(owner, idempotency_key, upload.case_id)):
                 problems.append(_("Upload %(id)s is already a photo of another report.") % {"id": upload_id})
         elif not upload.finished_at:
             problems.append(
@@ -141,8 +141,9 @@ def _retry_of(owner, key: str, case_id: int) -> bool:
 
 
 def action_arguments(data: dict, *, owner) -> tuple[dict, list]:
-    """A case step's validated input with its finished uploads (``photo_uploads``) turned into photos beside
-    those sent whole: (the service's arguments, the upload ids to mark used once the step is done)."""
+    """A step's validated input with its finished uploads (``photo_uploads``) turned into photos beside
+    those sent whole: (the service's arguments, the upload ids to mark used once the step is done). A case's
+    steps and a task's form call it alike."""
     arguments = dict(data)
     ids = arguments.pop("photo_uploads", [])
     if ids:
@@ -151,12 +152,14 @@ def action_arguments(data: dict, *, owner) -> tuple[dict, list]:
     return arguments, ids
 
 
-def uploads_used(*, ids, case_id: int) -> int:
-    """The uploads became photos of case ``case_id``: their pieces go now, their rows with the sweep."""
+def uploads_used(*, ids, case_id: int | None) -> int:
+    """The uploads became photos of a step (of case ``case_id``, or of a task's form without a case): their
+    pieces go now, their rows with the sweep."""
     with transaction.atomic():
         UploadPiece.objects.filter(upload_id__in=ids).delete()
-        return PhotoUpload.objects.filter(pk__in=ids, case__isnull=True).update(
-            case_id=case_id, updated_at=timezone.now()
+        now = timezone.now()
+        return PhotoUpload.objects.filter(pk__in=ids, case__isnull=True, used_at__isnull=True).update(
+            case_id=case_id, used_at=now, updated_at=now
         )
 
 

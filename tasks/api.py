@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from cases import uploads
 from cases.idempotency import PARAMETER as IDEMPOTENCY_KEY
 from cases.idempotency import idempotent
 from gridgov.api import ScopedReadOnlyViewSet
@@ -284,7 +285,8 @@ class TaskResultViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     def create(self, request, *args, **kwargs):
         data = TaskResultCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        v = dict(data.validated_data)
+        # Photos sent in pieces (issue 23) join those sent whole, as for a case's steps.
+        v, upload_ids = uploads.action_arguments(data.validated_data, owner=request.user)
         get_object_or_404(scoped(request.user, Assignment.objects.all()), pk=v.pop("assignment"))
         finding = v.pop("finding", None)
         if finding:
@@ -296,6 +298,7 @@ class TaskResultViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             finding=finding,
             **v,
         )
+        uploads.uploads_used(ids=upload_ids, case_id=result.case_id)
         return Response(TaskResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
 

@@ -293,8 +293,14 @@ class TaskResult(models.Model):
 
 
 class ResultPhoto(models.Model):
+    """A photo of a filled form, stored re-encoded without its metadata (``cases.media``); the capture time
+    and GPS position the camera wrote are read first and kept here, as a case's attachment keeps them."""
+
     result = models.ForeignKey(TaskResult, on_delete=models.CASCADE, related_name="photos")
     file = models.ImageField(_("photo"), upload_to="tasks/photos/%Y/%m/")
+    gps_lat = models.FloatField(null=True, blank=True)
+    gps_lon = models.FloatField(null=True, blank=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("result photo")

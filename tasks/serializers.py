@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from cases.models import Category
@@ -18,6 +19,7 @@ from .models import (
 )
 
 MAX_ID = 2**63 - 1
+PHOTOS_MAX = 9  # of one filled form, sent whole and in pieces together
 
 
 class AdmissionItemSerializer(serializers.ModelSerializer):
@@ -253,7 +255,23 @@ class TaskResultCreateSerializer(serializers.Serializer):
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
     finding = FindingSerializer(required=False, allow_null=True)
-    photos = serializers.ListField(child=serializers.ImageField(), required=False, default=list, max_length=9)
+    photos = serializers.ListField(
+        child=serializers.ImageField(), required=False, default=list, max_length=PHOTOS_MAX
+    )
+    photo_uploads = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        default=list,
+        max_length=PHOTOS_MAX,
+        help_text="Finished uploads (/api/v1/uploads/) to use as photos, instead of files.",
+    )
+
+    def validate(self, data):
+        if len(data.get("photos", [])) + len(data.get("photo_uploads", [])) > PHOTOS_MAX:
+            raise serializers.ValidationError(
+                {"photos": [_("At most %(max)s photos.") % {"max": PHOTOS_MAX}]}
+            )
+        return data
 
 
 class TaskEventSerializer(serializers.ModelSerializer):

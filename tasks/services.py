@@ -8,12 +8,14 @@ import datetime
 from types import SimpleNamespace
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.extra_fields import DATATYPES, clean_extra
+from cases.media import process_image
 from cases.models import Category
 from cases.services import case_report
 from gridgov.stored_files import file_written, files_removed_on_failure
@@ -513,10 +515,7 @@ def result_record(
             created_at=now,
         )
         for upload in photos:
-            photo = ResultPhoto(result=result)
-            photo.file.save(getattr(upload, "name", "photo.jpg"), upload, save=False)
-            file_written(photo.file)
-            photo.save()
+            _photo_store(result, upload)
         if target is not None:
             Target.objects.filter(pk=target.pk).update(done_at=now)
             assignment.targets_done = F("targets_done") + 1
@@ -550,6 +549,19 @@ def result_record(
             )
         TaskEvent.objects.bulk_create(events)
     return result
+
+
+def _photo_store(result: TaskResult, upload) -> ResultPhoto:
+    """The photo without its metadata (the camera's GPS would publish where the worker stood to whoever
+    opens the file); its capture time and position are read first and kept as data."""
+    image = process_image(upload)
+    photo = ResultPhoto(result=result, taken_at=image.taken_at)
+    if image.gps:
+        photo.gps_lat, photo.gps_lon = image.gps
+    photo.file.save("photo.jpg", ContentFile(image.content), save=False)
+    file_written(photo.file)
+    photo.save()
+    return photo
 
 
 def _finding_report(actor, assignment, finding, lat, lon, photos):

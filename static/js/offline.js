@@ -7,6 +7,7 @@
      (the household page), a task's form for one target (the fill page), a verification (the offline page)
      and a grid-day check-in (the visit's page). Each kind turns its form into the API's request; the
      server acts once per key (cases/idempotency.py), so a resend whose answer was lost is harmless.
+     Whatever the kind, its photos go the same way: in resumable pieces (upload.js), named in the step.
    - An item is "waiting", "sent" or "refused" (with the server's reason). A step on a case that changed
      meanwhile (409) keeps the case's current state beside the refusal; the worker redoes it on that state
      (a new key) or drops it.
@@ -74,15 +75,19 @@
       } else if (input.value !== "") extra[code] = input.value;
     });
     fields.push(["extra", JSON.stringify(extra)]);
-    Array.prototype.forEach.call(el.photos.files, function (f) { files.push(["photos", f, f.name]); });
-    if (selfHandled && el.after_photos) {
-      Array.prototype.forEach.call(el.after_photos.files, function (f) { files.push(["after_photos", f, f.name]); });
-    }
+    photosOf(el.photos, files);
+    if (selfHandled && el.after_photos) photosOf(el.after_photos, files);
     var cat = el.category.selectedOptions[0];
     return {
       kind: selfHandled ? "self-handle" : "report", fields: fields, files: files,
       label: el.title.value.trim(), categoryName: cat ? cat.textContent : ""
     };
+  }
+
+  /* A file field's photos as [field, file, name], for upload.js to send in pieces (any kind of step). */
+  function photosOf(input, files) {
+    Array.prototype.forEach.call(input.files, function (f) { files.push([input.name, f, f.name]); });
+    return files;
   }
 
   /* The other kinds: a page's form (marked data-offline-kind, data-offline-api) → the API's JSON body. */
@@ -148,10 +153,11 @@
   /* Any other kind's form: kept as the API request it stands for. */
   function queueStep(form, submitter) {
     if (!form.checkValidity()) { form.reportValidity(); return Promise.resolve(); }
-    var d = form.dataset, json = KINDS[d.offlineKind](form, submitter);
+    var d = form.dataset, json = KINDS[d.offlineKind](form, submitter), files = [];
     var url = d.offlineApi + (d.step ? d.step + "/" : "");
+    form.querySelectorAll("input[type=file][name=photos]").forEach(function (input) { photosOf(input, files); });
     return add({
-      kind: d.offlineKind, url: url, json: json, label: d.offlineLabel || "",
+      kind: d.offlineKind, url: url, json: json, files: files, label: d.offlineLabel || "",
       caseId: d.case ? Number(d.case) : null, step: d.step || ""
     }).then(function () {
       form.reset();
@@ -183,9 +189,9 @@
 
   function request(item, payload) {
     var headers = { "Idempotency-Key": item.key, "X-CSRFToken": csrf(), "Accept": "application/json" };
-    if (item.json) {
+    if (payload.json) {
       headers["Content-Type"] = "application/json";
-      return { method: "POST", body: JSON.stringify(item.json), headers: headers, credentials: "same-origin" };
+      return { method: "POST", body: JSON.stringify(payload.json), headers: headers, credentials: "same-origin" };
     }
     var body = new FormData();
     payload.fields.forEach(function (f) { body.append(f[0], f[1]); });
@@ -194,9 +200,8 @@
   }
 
   function send(item) {
-    // upload.js (issue 23): a report's photos go first, in resumable pieces; it then names the finished uploads.
-    if (item.json || !window.GGUpload || !item.files.length) return post(item, item);
-    return GGUpload.prepare(item, put, csrf()).then(function (payload) { if (payload) return post(item, payload); });
+    // upload.js (issue 23): any step's photos go first, in resumable pieces; it then names the finished uploads.
+    return GGUpload.send(item, put, csrf(), post);
   }
 
   function post(item, payload) {

@@ -4,8 +4,10 @@
    - prepare(item, save, csrf): before a queued item is sent, each of its photos goes to /api/v1/uploads/
      in pieces of 256 KB. The upload's id is saved on the item at once, so that after a dropped connection
      (or a closed page) the next try asks the server how far it got and goes on from there. The item is
-     then sent naming the finished uploads (photo_uploads=…) instead of carrying the files. A photo the
-     server refuses (not an image, too large, damaged on the way) makes the item refused, with the reason.
+     then sent naming the finished uploads (photo_uploads=…) instead of carrying the files: a report's
+     form fields, or the JSON body of the other steps (a verification, a task's form), whichever it is —
+     the same ids on every try, so a resend matches its Idempotency-Key. A photo the server refuses (not
+     an image, too large, damaged on the way) makes the item refused, with the reason.
    - wantSync(): asks the browser for a Background Sync ("gg-outbox") when work is queued; where there is
      none (Firefox, Safari) the next page load sends it, as before.
    - flush(): what the service worker does on that sync when no page of ours is open: the same sending,
@@ -81,16 +83,16 @@
     });
   }
 
-  /* What to send for ``item``: its fields, the finished uploads in place of its photos, other files as
-     they are. Resolves to null when a photo was refused (the item is then saved as refused). */
+  /* What to send for ``item``: its fields (or its JSON body), the finished uploads in place of its photos,
+     other files as they are. Resolves to null when a photo was refused (the item is then saved as refused). */
   function prepare(item, save, csrf) {
-    item.fields = item.fields || []; item.files = item.files || [];
+    item.files = item.files || [];
     item.uploads = item.uploads || item.files.map(function () { return {}; });
-    var payload = { fields: item.fields.slice(), files: [] };
+    var payload = { fields: (item.fields || []).slice(), files: [], json: item.json ? JSON.parse(JSON.stringify(item.json)) : null };
     var run = item.files.reduce(function (p, f, i) {
       return p.then(function () {
         if (!FIELDS[f[0]]) { payload.files.push(f); return; }
-        return upload(item, i, save, csrf).then(function (id) { payload.fields.push([FIELDS[f[0]], id]); });
+        return upload(item, i, save, csrf).then(function (id) { name(payload, FIELDS[f[0]], id); });
       });
     }, Promise.resolve());
     return run.then(function () { return payload; }, function (err) {
@@ -98,6 +100,17 @@
       item.state = "refused"; item.message = err.message; item.uploads = null;
       return save(item).then(function () { return null; });
     });
+  }
+
+  function name(payload, field, id) {
+    if (!payload.json) { payload.fields.push([field, id]); return; }
+    (payload.json[field] = payload.json[field] || []).push(id);
+  }
+
+  /* Send one queued item with ``post(item, payload)``: its photos first, in pieces, when it has any. */
+  function send(item, save, csrf, post) {
+    if (!(item.files || []).length) return post(item, { fields: item.fields || [], files: [], json: item.json });
+    return prepare(item, save, csrf).then(function (payload) { if (payload) return post(item, payload); });
   }
 
   function wantSync() {
@@ -133,8 +146,8 @@
   function post(item, payload, csrf) {
     // A step the offline queue keeps as JSON (a visit, a task's form, a verify, a check-in) goes as JSON.
     var url = item.url || item.api || "/api/v1/cases/", headers = { "Idempotency-Key": item.key }, body;
-    if (item.json) {
-      body = JSON.stringify(item.json); headers["Content-Type"] = "application/json";
+    if (payload.json) {
+      body = JSON.stringify(payload.json); headers["Content-Type"] = "application/json";
     } else {
       body = new FormData();
       payload.fields.forEach(function (f) { body.append(f[0], f[1]); });
@@ -165,8 +178,7 @@
           .sort(function (a, b) { return a.id - b.id; });
         return waiting.reduce(function (p, item) {
           return p.then(function () {
-            if (item.json) return post(item, null, csrf);
-            return prepare(item, save, csrf).then(function (payload) { if (payload) return post(item, payload, csrf); });
+            return send(item, save, csrf, function (it, payload) { return post(it, payload, csrf); });
           });
         }, Promise.resolve());
       });
@@ -180,5 +192,5 @@
     });
   }
 
-  root.GGUpload = { prepare: prepare, wantSync: wantSync, flush: flush, PIECE: PIECE, TAG: TAG, FIELDS: FIELDS };
+  root.GGUpload = { prepare: prepare, send: send, wantSync: wantSync, flush: flush, PIECE: PIECE, TAG: TAG, FIELDS: FIELDS };
 })(self);

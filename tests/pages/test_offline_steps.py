@@ -1,19 +1,26 @@
 """The offline queue's other kinds of step (issue 23 §1–3), in the browser with the context offline: two
 reports and a visit made without a signal reach the server once each and in order after the page was
 closed; a verification of a case that changed meanwhile shows the refusal and the case as it is now, with
-a way to redo or drop it; a step the server refuses says why.
+a way to redo or drop it; a step the server refuses says why; a verification and a task's form made
+without a signal send their photos in pieces, as a report does, and reach the server once each.
 
 Screenshots go to ``screenshots/`` (git-ignored) or to ``$GRIDGOV_SHOTS``; look at them."""
 
+import io
+from datetime import UTC, datetime
+
 import pytest
 from django.utils import translation
+from PIL import Image
 
 from cases import services as case_services
-from cases.models import Case, IdempotencyKey
+from cases.models import Case, IdempotencyKey, PhotoUpload
 from cases.views.report import case_status_labels
 from residents.models import Visit
+from tasks.models import ResultPhoto, Target, TaskResult
 from tests.browser import PHONE, jpeg, needs_chromium, shot
 from tests.cases.test_idempotency import _to_verify
+from tests.cases.test_media import YUELU, camera_exif
 from tests.factories import photo
 from tests.residents.conftest import Register, fill_grid
 
@@ -208,4 +215,77 @@ def test_a_conflicting_verification_is_redone_on_the_case_as_it_is_now(
     case.refresh_from_db()
     assert case.status == "verified" and case.events.filter(kind="verify_pass").count() == 1
     assert page.evaluate("() => GGOffline.all().then(items => items[0].key)") != first_key
+    context.close()
+
+
+def camera_jpeg(name, colour):
+    """A phone's photo as Playwright's set_input_files takes it: with the camera's time and GPS."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (320, 240), colour).save(buffer, "JPEG", exif=camera_exif())
+    return {"name": name, "mimeType": "image/jpeg", "buffer": buffer.getvalue()}
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_a_verification_and_a_task_form_send_their_photos_in_pieces_once(
+    transactional_db, tree, rubbish, assignment, live_server, browser, settings
+):
+    settings.LANGUAGE_CODE = "zh-hans"
+    grid = tree.grids[0]
+    case = case_services.case_report(
+        actor=tree.users["centre"],
+        category=rubbish,
+        title="楼道杂物",
+        lat=grid.centroid_lat,
+        lon=grid.centroid_lon,
+    ).case
+    _to_verify(tree, case)
+    target = Target.objects.get(assignment=assignment)
+    fill = f"{live_server.url}/tasks/assignments/{assignment.pk}/fill/?target={target.pk}"
+    context, page = _login(browser, live_server.url, grid)
+    page.goto(fill)  # online once: the service worker keeps the form for the basement
+    page.goto(f"{live_server.url}/offline/")
+
+    # No signal: a verification with its photo, then the task's form with its photo.
+    context.set_offline(True)
+    page.fill(f"#verify-note-{case.pk}", "已清理干净")
+    page.set_input_files(f"#verify-photos-{case.pk}", [camera_jpeg("verify.jpg", (40, 160, 60))])
+    page.locator(f"#verify-{case.pk}").scroll_into_view_if_needed()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "offline-verify-photo", "phone")
+    page.click(f"#verify-{case.pk} button[value=verify-pass]")
+    page.wait_for_function(_count("#outbox li", 1))
+    page.goto(fill)
+    page.check("input[name='v.hose'][value='old']")
+    page.set_input_files("#id_photos", [camera_jpeg("hose.jpg", (180, 90, 40))])
+    page.click("#fill-form button[type=submit]")
+    page.wait_for_selector("[data-step-queued]:not([hidden])")
+    assert page.evaluate(STATES) == ["verify:waiting", "task-result:waiting"]
+    assert page.evaluate("() => GGOffline.all().then(items => items.map(i => i.files.length))") == [1, 1]
+    assert not PhotoUpload.objects.exists() and not TaskResult.objects.exists()
+
+    # The page is closed; the signal returns; the next page sends both, each photo in pieces first.
+    page.close()
+    context.set_offline(False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/offline/")
+    page.wait_for_function(_count("#outbox li.sent", 2))
+    # Another load sends nothing again.
+    page.reload()
+    page.evaluate("() => GGOffline.sync()")
+    assert page.evaluate(STATES) == ["verify:sent", "task-result:sent"]
+
+    case.refresh_from_db()
+    assert case.status == "verified" and case.events.filter(kind="verify_pass").count() == 1
+    [verify_photo] = case.attachments.filter(uploaded_by=tree.users["worker"])
+    [result] = TaskResult.objects.all()
+    assert result.target_id == target.pk and result.values == {"hose": "old"}
+    [form_photo] = ResultPhoto.objects.filter(result=result)
+    # The server read each photo's time and place before storing it without them.
+    for stored in (verify_photo, form_photo):
+        assert stored.taken_at == datetime(2025, 3, 14, 1, 26, 53, tzinfo=UTC)
+        assert (stored.gps_lat, stored.gps_lon) == pytest.approx(YUELU, abs=1e-5)
+        assert not Image.open(stored.file.open("rb")).getexif()
+    uploads = PhotoUpload.objects.order_by("created_at")
+    assert [u.case_id for u in uploads] == [case.pk, None] and all(u.used_at for u in uploads)
     context.close()

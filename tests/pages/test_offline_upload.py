@@ -1,5 +1,6 @@
 """The phone's photos sent in pieces (issue 23, static/js/upload.js): a dropped connection mid-photo goes
-on from the server's offset, and exactly one photo is stored; Background Sync sends the queue with no
+on from the server's offset, and exactly one photo is stored, for a report as for a task's form (whose
+lost answer is resent with the same key and the same upload); Background Sync sends the queue with no
 page open.
 
 Screenshots go to ``screenshots/`` (git-ignored) or to ``$GRIDGOV_SHOTS``; look at them."""
@@ -11,6 +12,7 @@ import pytest
 from PIL import Image
 
 from cases.models import Attachment, Case, PhotoUpload
+from tasks.models import ResultPhoto, Target, TaskResult
 from tests.browser import PHONE, needs_chromium, shot
 
 STATES = "() => GGOffline.all().then(items => items.map(i => i.state))"
@@ -142,4 +144,54 @@ def test_background_sync_sends_the_queue_with_no_page_open(
     page.goto(f"{live_server.url}/cases/new/")
     page.wait_for_function("() => document.querySelectorAll('#outbox li.sent').length === 1")
     assert page.evaluate(STATES) == ["sent"] and Case.objects.count() == 1
+    context.close()
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_a_task_forms_photo_resumes_after_a_drop_and_the_form_is_recorded_once(
+    transactional_db, tree, assignment, live_server, browser, settings
+):
+    settings.LANGUAGE_CODE = "zh-hans"
+    target = Target.objects.get(assignment=assignment)
+    context, page = _login(browser, live_server.url, service_workers="block")
+    page.goto(f"{live_server.url}/tasks/assignments/{assignment.pk}/fill/?target={target.pk}")
+    context.set_offline(True)
+    page.check("input[name='v.hose'][value='ok']")
+    page.set_input_files("#id_photos", [big_photo()])
+    page.click("#fill-form button[type=submit]")
+    page.wait_for_selector("[data-step-queued]:not([hidden])")
+
+    # The second piece arrives but its answer is lost; then the form arrives but its answer is lost too.
+    pieces, forms = [], []
+
+    def drop_answers(route):
+        request, lost = route.request, False
+        if request.method == "PATCH":
+            pieces.append(int(request.headers["upload-offset"]))
+            lost = len(pieces) == 2
+        elif request.method == "POST" and "/task-results/" in request.url:
+            forms.append((request.headers["idempotency-key"], request.post_data_json["photo_uploads"]))
+            lost = len(forms) == 1
+        if lost:
+            route.fetch()
+            route.abort()
+            return
+        route.continue_()
+
+    page.route("**/api/v1/**", drop_answers)
+    context.set_offline(False)
+    page.evaluate("() => GGOffline.sync()")
+    assert page.evaluate(STATES) == ["waiting"] and not TaskResult.objects.exists()
+    assert PhotoUpload.objects.get().received == 2 * PIECE
+    page.evaluate("() => GGOffline.sync()")  # the rest of the photo; the form's answer is lost
+    assert page.evaluate(STATES) == ["waiting"] and TaskResult.objects.count() == 1
+    page.evaluate("() => GGOffline.sync()")  # the same form again: the server answers as the first time
+    assert page.evaluate(STATES) == ["sent"]
+
+    assert pieces == [0, PIECE, 2 * PIECE, 3 * PIECE]
+    [upload] = PhotoUpload.objects.all()
+    assert forms == [forms[0], forms[0]] and forms[0][1] == [str(upload.pk)]
+    [result] = TaskResult.objects.all()
+    assert ResultPhoto.objects.filter(result=result).count() == 1 and upload.used_at is not None
     context.close()
