@@ -6,7 +6,7 @@ inside ``replica_reads()``: the GET requests whose paths start with one of ``REP
 statistics, the big screen: pages that tolerate a second of replication lag) and whatever code opens the
 block itself. Everything else, and every write, goes to the primary. Sessions, users and login rows are always
 read from the primary, so a login is never refused because the replica has not seen it yet; so are the
-memberships a user's reach is computed from, so a role just withdrawn never opens a report for a moment longer.
+memberships a user's reach is computed from, so a role just withdrawn never opens a report a moment longer.
 
 What a block promises:
 * **Its own writes read back.** After the block's first write (a save, an update, a ``select_for_update``)
@@ -85,7 +85,7 @@ class ReplicaRouter:
         if block is None or block.wrote:
             return DEFAULT_DB_ALIAS
         label = model._meta.label
-        if model._meta.app_label in ALWAYS_PRIMARY or label in PRIMARY_MODELS or label == settings.AUTH_USER_MODEL:
+        if model._meta.app_label in ALWAYS_PRIMARY or label in {*PRIMARY_MODELS, settings.AUTH_USER_MODEL}:
             return DEFAULT_DB_ALIAS
         return REPLICA
 

@@ -166,7 +166,11 @@ if env.str("DATABASE_REPLICA_URL", default=""):
         # The primary's options (the planner's costs, server-side binding), then the URL's own; and a short
         # connect timeout, so a replica host that does not answer sends its reads to the primary in seconds
         # (gridgov/replica.py) instead of holding the request until TCP gives up.
-        "OPTIONS": {"connect_timeout": 3, **DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})},
+        "OPTIONS": {
+            "connect_timeout": 3,
+            **DATABASES["default"].get("OPTIONS", {}),
+            **_replica.get("OPTIONS", {}),
+        },
         "TEST": {"MIRROR": "default"},
     }
     DATABASE_ROUTERS = ["gridgov.replica.ReplicaRouter"]

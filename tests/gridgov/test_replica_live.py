@@ -97,7 +97,7 @@ def standby(transactional_db):
     router_module.health.down_until = 0
 
 
-class replay_paused:  # noqa: N801  (a context manager read as a clause: ``with replay_paused():``)
+class replay_paused:  # a context manager read as a clause: ``with replay_paused():``
     """The standby stops applying WAL until the block ends: writes on the primary meanwhile are not on it."""
 
     def __enter__(self):
@@ -137,13 +137,16 @@ def test_it_reads_the_report_pages_from_the_standby_and_the_rest_from_the_primar
     report(tree, rubbish)
     replayed()
     assert on_standby("SELECT pg_is_in_recovery()") is True
-    with CaptureQueriesContext(standby) as on_replica, CaptureQueriesContext(connections["default"]) as on_primary:
+    with (
+        CaptureQueriesContext(standby) as on_replica,
+        CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as on_primary,
+    ):
         assert month_total(centre, tree) == 1
         assessment = centre.get("/assessment/", {"month": timezone.localtime().strftime("%Y-%m")})
         assert assessment.status_code == 200
     read_there = tables(on_replica.captured_queries)
     assert '"cases_case"' in read_there and '"grids_area"' in read_there
-    assert "WITH p AS" in read_there  # the assessment report's own SQL (assessment/report.py), not only the ORM's
+    assert "WITH p AS" in read_there  # assessment/report.py's own SQL, not only the ORM's
     read_here = tables(on_primary.captured_queries)
     assert '"django_session"' in read_here and '"grids_membership"' in read_here  # who is asking: the primary
     assert '"cases_case"' not in read_here
