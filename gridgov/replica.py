@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 
 REPLICA = "replica"
-ALWAYS_PRIMARY = {"sessions", "axes", "otp_totp", "otp_static"}  # apps
+ALWAYS_PRIMARY = {"sessions", "authtoken", "axes", "otp_totp", "otp_static"}  # apps: who is asking
 PRIMARY_MODELS = {"grids.Membership", "grids.Department_covered_areas"}  # who may see what (grids.scope)
 # After a refused connection the primary serves the replica's reads this long before the replica is tried
 # again: a replica host that is down costs one connection attempt per process in that time, not one a request.

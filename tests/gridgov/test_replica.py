@@ -5,6 +5,7 @@ from django.contrib.sessions.models import Session
 from django.db import DEFAULT_DB_ALIAS
 from django.http import HttpResponse
 from django.test import RequestFactory
+from rest_framework.authtoken.models import Token
 
 from cases.models import Case
 from gridgov import replica
@@ -36,7 +37,7 @@ def test_it_reads_cases_from_the_replica_inside_a_block_but_never_writes_there(s
 def test_it_keeps_sessions_users_and_their_memberships_on_the_primary(settings, monkeypatch):
     with_replica(settings, monkeypatch)
     with replica_reads():
-        for model in (Session, User, Membership, Department.covered_areas.through):
+        for model in (Session, Token, User, Membership, Department.covered_areas.through):
             assert router.db_for_read(model) == DEFAULT_DB_ALIAS
 
 
