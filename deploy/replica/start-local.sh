@@ -46,9 +46,10 @@ flock -w 120 9 || die "another start-local.sh for port $REPLICA_PORT still runs 
 stop_ours() {
   [ -d "$REPLICA_DIR" ] || return 0
   [ -f "$REPLICA_DIR/$MARKER" ] || die "$REPLICA_DIR exists but this script did not make it; remove it or set REPLICA_DIR."
-  if [ -f "$REPLICA_DIR/postmaster.pid" ]; then
+  if as_postgres "$BIN/pg_ctl" -D "$REPLICA_DIR" status >/dev/null 2>&1; then
     # immediate: the directory is removed next, so nothing in it needs to be written out first
-    as_postgres "$BIN/pg_ctl" -D "$REPLICA_DIR" -m immediate -w -t 60 stop >/dev/null 2>&1 9>&- || true
+    as_postgres "$BIN/pg_ctl" -D "$REPLICA_DIR" -m immediate -w -t 60 stop >/dev/null 9>&- ||
+      die "could not stop the replica in $REPLICA_DIR: $(tail -3 "$REPLICA_DIR/server.log" 2>/dev/null)"
   fi
   # Removed in the background under another name: deleting half a gigabyte of freshly written files can
   # take half a minute on a busy disk, and nothing waits for it.
