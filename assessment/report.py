@@ -6,7 +6,7 @@ plus the totals and a month-by-month trend. The same dict is what the page rende
 the API returns and a published snapshot keeps.
 """
 
-from django.db import connection
+from django.db import connections
 from django.db.models import BigIntegerField, Case, Count, F, IntegerField, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -75,7 +75,9 @@ def grouped_counts(qs, groups: dict, as_of, parts=None) -> dict:
     sql = f"WITH p AS ({inner}) " + " UNION ALL ".join(selects)
     out = {name: {} for name in groups}
     keys = [p.key for p in parts] + (["handled_seconds"] if with_seconds else [])
-    with connection.cursor() as cursor:
+    # The database the queryset reads from (the replica inside gridgov.replica.replica_reads()), not
+    # ``connection``, which is always the primary.
+    with connections[qs.db].cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
             out[row[0]][row[1] or ""] = dict(

@@ -159,9 +159,18 @@ if env.bool("DATABASE_BEHIND_PGBOUNCER", default=False):
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # A read replica for reports and the big screen (gridgov/replica.py): its reads only, never a write.
 if env.str("DATABASE_REPLICA_URL", default=""):
+    _replica = env.db("DATABASE_REPLICA_URL")
     DATABASES["replica"] = {
         **DATABASES["default"],
-        **env.db("DATABASE_REPLICA_URL"),
+        **_replica,
+        # The primary's options (the planner's costs, server-side binding), then the URL's own; and a short
+        # connect timeout, so a replica host that does not answer sends its reads to the primary in seconds
+        # (gridgov/replica.py) instead of holding the request until TCP gives up.
+        "OPTIONS": {
+            "connect_timeout": 3,
+            **DATABASES["default"].get("OPTIONS", {}),
+            **_replica.get("OPTIONS", {}),
+        },
         "TEST": {"MIRROR": "default"},
     }
     DATABASE_ROUTERS = ["gridgov.replica.ReplicaRouter"]
