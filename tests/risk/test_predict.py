@@ -15,14 +15,15 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from cases.events import event_append
 from cases.models import Case, Category
 from cases.workflow import Status
 from risk import predict
 from risk.models import OverdueRate
-from worktime.calendar import schedule as calendar_schedule
 from tests.factories import report
+from worktime.calendar import schedule as calendar_schedule
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -172,3 +173,85 @@ def test_it_lists_likely_cases_to_their_unit_only(history, who, sees):
     assert (a.number in page.content.decode()) is sees
     if sees:
         assert 'id="case-predicted"' in detail.content.decode() and "57%" in detail.content.decode()
+
+
+# --- The case lists: the queues and the API (cases.extensions.row_badges) -------------------------------
+
+
+def _likely_cases(tree, n):
+    """``n`` cases of the 城管局 that have used half their working time (57 % each)."""
+    cg = tree.departments[0]
+    return [
+        _open(tree, started=THU.replace(hour=16), due=FRI.replace(hour=15), handling_department=cg)
+        for _ in range(n)
+    ]
+
+
+def _queue_page(client):
+    with time_machine.travel(NOW, tick=False):
+        return client.get("/cases/", {"queue": "all"})
+
+
+def test_it_badges_the_likely_rows_of_the_queue_before_the_yellow_warning(history, settings):
+    tree = history
+    settings.LANGUAGE_CODE = "zh-hans"  # the unit's own language
+    cg = tree.departments[0]
+    (a,) = _likely_cases(tree, 1)
+    c = _open(tree, started=FRI.replace(hour=9), due=MON.replace(hour=12), handling_department=cg)  # 43 %
+    e = _open(tree, started=THU, due=FRI.replace(hour=11), alert="yellow", handling_department=cg)
+    client = Client()
+    client.force_login(tree.users["handler"])
+    page = _queue_page(client)
+    assert page.status_code == 200
+    badges = {case.pk: found for case, found in page.context["rows"]}
+    assert [b["key"] for b in badges[a.pk]] == ["predicted"] and badges[c.pk] == badges[e.pk] == []
+    html = page.content.decode()
+    assert html.count('data-badge="predicted"') == 1 and "预计超期 57%" in html
+    assert "4 of the last 10" not in html and "最近10件中有4件" in html  # the reason on hover, in Chinese
+
+
+def test_it_lists_the_queue_in_the_same_queries_however_many_rows_are_badged(history, monkeypatch):
+    tree = history
+    monkeypatch.setattr(calendar_schedule, "RECHECK_SECONDS", 3600)
+    client = Client()
+    client.force_login(tree.users["handler"])
+    _likely_cases(tree, 1)
+    _queue_page(client)  # warm the calendar's copy and the session
+    with CaptureQueriesContext(connection) as few:
+        assert _queue_page(client).content.decode().count('data-badge="predicted"') == 1
+    _likely_cases(tree, 12)
+    with CaptureQueriesContext(connection) as many:
+        assert _queue_page(client).content.decode().count('data-badge="predicted"') == 13
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_it_badges_the_api_list_in_the_same_queries_however_many_rows(history, monkeypatch):
+    tree = history
+    monkeypatch.setattr(calendar_schedule, "RECHECK_SECONDS", 3600)
+    client = APIClient()
+    client.force_authenticate(tree.users["handler"])
+
+    def listed():
+        with time_machine.travel(NOW, tick=False):
+            answer = client.get("/api/v1/cases/", HTTP_ACCEPT_LANGUAGE="en")
+        assert answer.status_code == 200
+        return {row["id"]: row["badges"] for row in answer.json()["results"]}
+
+    (a,) = _likely_cases(tree, 1)
+    listed()
+    with CaptureQueriesContext(connection) as few:
+        rows = listed()
+    badge = rows[a.pk][0]
+    assert badge["key"] == "predicted" and badge["label"] == "Predicted overdue 57%"
+    assert badge["data"] == {
+        "probability": 0.5714,
+        "rate": 0.4,
+        "sample": 10,
+        "basis": "unit",
+        "elapsed": 0.5,
+    }
+    assert "4 of the last 10 cases of this category at this unit" in badge["detail"]
+    _likely_cases(tree, 12)
+    with CaptureQueriesContext(connection) as many:
+        assert sum(1 for badges in listed().values() if badges) == 13
+    assert len(many.captured_queries) == len(few.captured_queries)
