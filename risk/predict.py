@@ -270,7 +270,7 @@ def badge(found: Estimate) -> dict:
 
 @extensions.row_badges  # the case lists (queues and the API) show the badge before the yellow warning
 def case_list_badges(cases, user) -> dict[int, list[dict]]:
-    """Badges of a page of cases: one query for the running ones and one for their rates, whatever the page."""
+    """Badges of a page of cases: a query for the running ones and one for their rates, whatever the page."""
     now = timezone.now()
     # Only the columns every list loads (an API page defers the rest): the estimates' query checks the start.
     running = [
