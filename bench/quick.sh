@@ -27,7 +27,7 @@ drop() { psql "$server/postgres" -q -c "DROP DATABASE IF EXISTS \"${name}_bench\
 trap drop EXIT
 
 failed=()
-for bench in bench_cases bench_sweep bench_grids bench_assessment bench_open311 bench_command bench_residents bench_outbox bench_tasks bench_basemap bench_points bench_screen bench_duty bench_offline bench_public bench_export; do
+for bench in bench_cases bench_sweep bench_grids bench_assessment bench_open311 bench_command bench_residents bench_outbox bench_tasks bench_basemap bench_points bench_screen bench_risk bench_duty bench_offline bench_public bench_export; do
   echo "=== $bench --quick ==="
   started=$SECONDS
   if "$python" "bench/$bench.py" --quick; then

@@ -21,7 +21,7 @@ from gridgov.api import (
 from grids.models import User
 
 from . import api_examples as ex
-from . import services, uploads
+from . import extensions, services, uploads
 from .api_actions import ACTIONS, BY_TRANSITION
 from .duplicates import possible_duplicates
 from .filters import CaseFilter
@@ -150,7 +150,9 @@ def _action_attr(case_action):
 @functools.cache
 def _list_columns() -> tuple:
     """CaseListSerializer's columns as ``only()`` names them (``category.code`` → ``category__code``)."""
-    return tuple(field.source.replace(".", "__") for field in CaseListSerializer().fields.values())
+    fields = CaseListSerializer().fields.values()
+    # A method field (source "*", e.g. the badges) reads no column of its own.
+    return tuple(field.source.replace(".", "__") for field in fields if field.source != "*")
 
 
 @extend_schema_view(
@@ -177,6 +179,15 @@ class CaseViewSet(
         if self.action == "create":
             return CaseCreateSerializer
         return CaseDetailSerializer if self.action == "retrieve" else CaseListSerializer
+
+    def get_serializer(self, *args, **kwargs):
+        """A page's (or one case's) rows come with the badges the apps above put on them, computed for the
+        whole page at once so the queries do not grow with its length."""
+        if args and self.action in ("list", "retrieve"):
+            rows = list(args[0]) if kwargs.get("many") else [args[0]]
+            context = kwargs.setdefault("context", self.get_serializer_context())
+            context["badges"] = extensions.extra_row_badges(rows, self.request.user)
+        return super().get_serializer(*args, **kwargs)
 
     def get_queryset(self):
         qs = super().get_queryset()

@@ -33,6 +33,14 @@ CASE_ROW = {
     "reported_at": "2026-11-30T09:12:26+08:00",
     "closed_at": None,
     "version": 3,
+    "badges": [
+        {
+            "key": "predicted",
+            "label": "预计超期 57%",
+            "detail": "57%的可能超过时限：本单位该类别最近10件中有4件在此环节超期；已用本环节时限的50%。",
+            "data": {"probability": 0.5714, "rate": 0.4, "sample": 10, "basis": "unit", "elapsed": 0.5},
+        }
+    ],
 }
 PHOTO = {
     "id": 7482,

@@ -21,6 +21,9 @@ PAGE_CONTEXT: list[Callable] = []
 ROUTING: list[Callable] = []
 # fn(department_ids) -> Q over cases those departments see besides the ones they handle.
 DEPARTMENT_REACH: list[Callable] = []
+# fn(cases, user) -> {case id: [{"key", "label", "detail", "data"}]}: badges on a page of a case list (the
+# queues and the API), in a fixed number of queries whatever the page's length.
+ROW_BADGES: list[Callable] = []
 
 
 def side_actions(fn):
@@ -43,6 +46,11 @@ def department_reach(fn):
     return fn
 
 
+def row_badges(fn):
+    ROW_BADGES.append(fn)
+    return fn
+
+
 def extra_side_actions(case, user) -> list[dict]:
     return [action for fn in SIDE_ACTIONS for action in fn(case, user)]
 
@@ -59,3 +67,12 @@ def department_reach_q(department_ids) -> Q:
     """Cases the departments reach through the apps above (matches nothing when none registered)."""
     parts = [fn(department_ids) for fn in DEPARTMENT_REACH]
     return reduce(or_, parts) if parts else Q(pk__in=[])
+
+
+def extra_row_badges(cases, user) -> dict[int, list[dict]]:
+    """{case id: badges} for a page of cases from every registered app (empty when none registered)."""
+    found: dict[int, list[dict]] = {}
+    for fn in ROW_BADGES:
+        for pk, badges in fn(cases, user).items():
+            found.setdefault(pk, []).extend(badges)
+    return found

@@ -128,6 +128,16 @@ class CaseEventSerializer(serializers.ModelSerializer):
         return str(event.actor) if event.actor_id else _("System")
 
 
+class RowBadgeSerializer(serializers.Serializer):
+    """A badge an app above ``cases`` puts on the case's row (``cases.extensions.row_badges``), e.g. risk's
+    "predicted overdue" before the yellow warning."""
+
+    key = serializers.CharField(help_text="What the badge is, e.g. predicted (likely to miss the deadline).")
+    label = serializers.CharField(help_text="Short text for the row, in the reader's language.")
+    detail = serializers.CharField(help_text="Why, in the reader's language (the row's hover text).")
+    data = serializers.DictField(help_text="The figures behind it, e.g. probability, rate, sample, basis.")
+
+
 class CaseListSerializer(serializers.ModelSerializer):
     category_code = serializers.CharField(source="category.code", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
@@ -137,6 +147,7 @@ class CaseListSerializer(serializers.ModelSerializer):
     )
     # Blank until set: DRF drops allow_blank from read-only model fields, so the schema would refuse "".
     stage = serializers.ChoiceField(label=_("stage"), choices=Stage.choices, allow_blank=True, read_only=True)
+    badges = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
@@ -168,8 +179,14 @@ class CaseListSerializer(serializers.ModelSerializer):
             "closed_at",
             "version",
             "assignee",
+            "badges",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(RowBadgeSerializer(many=True))
+    def get_badges(self, case) -> list[dict]:
+        """The badges the view computed for its page (``context["badges"]``), none when it computed none."""
+        return self.context.get("badges", {}).get(case.pk, [])
 
 
 class CaseCreatedSerializer(serializers.Serializer):

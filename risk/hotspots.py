@@ -5,15 +5,17 @@ Grid-cell clustering, DBSCAN-like (docs/domain.md §9.2): the district is cut in
 *core* cell when it and its 8 neighbours hold at least ``hotspot_min_cases`` cases of the category; core
 cells that touch (8-neighbourhood) form one cluster, which also takes in the non-empty cells touching it
 (DBSCAN's border points). A cluster holding at least ``hotspot_min_cases`` cases is a hotspot; its count,
-dates, centre and grid come from the grouped rows, and only its latest cases are read back to be listed.
+dates, centre and grid come from the grouped rows, and only its latest cases are read back to be listed: in
+one query for all the hotspots (the latest ``keep`` of each cell, by a window function), not one per hotspot,
+since a month of cases spread over many categories makes thousands of small hotspots.
 """
 
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, FloatField, Max, Min, Sum
-from django.db.models.functions import Cast, Floor
+from django.db.models import Count, F, FloatField, Max, Min, Sum, Window
+from django.db.models.functions import Cast, Floor, RowNumber
 
 from cases.models import Case
 from cases.workflow import Status
@@ -94,7 +96,7 @@ def hotspots_find(
     *, district_code: str, start, end, cell_m: int, min_cases: int, lat0: float, keep: int = 50
 ) -> list[Cluster]:
     """The window's hotspots: one grouped query (per category, cell and grid: counts, first and last report,
-    sums of the points), the clustering in memory, then one query per hotspot for its latest ``keep``
+    sums of the points), the clustering in memory, then one query for every hotspot's latest ``keep``
     cases."""
     dlat, dlon = cell_size(cell_m, lat0)
     cells = (
@@ -129,30 +131,32 @@ def hotspots_find(
         cluster.lat, cluster.lon = slat / cluster.case_count, slon / cluster.case_count
         # The grid holding most of its cases (ties: the lowest code).
         cluster.grid_code = min(grids.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-        cluster.case_ids = _latest(cluster, district_code, start, end, dlat, dlon, keep)
+    _latest(clusters, _with_cells(_in_window(district_code, start, end), dlat, dlon), keep)
     return sorted(clusters, key=lambda c: (-c.case_count, c.key))
 
 
-def _latest(cluster, district_code, start, end, dlat, dlon, keep) -> list[int]:
-    """The cluster's latest ``keep`` cases, oldest first: its category in its cells' box, newest first, read
-    until ``keep`` of them fall in its cells."""
-    xs, ys = [c[0] for c in cluster.cells], [c[1] for c in cluster.cells]
-    rows = (
-        _with_cells(_in_window(district_code, start, end), dlat, dlon)
-        .filter(
-            category_id=cluster.category_id,
-            cx__gte=min(xs),
-            cx__lte=max(xs),
-            cy__gte=min(ys),
-            cy__lte=max(ys),
-        )
-        .order_by("-reported_at", "-id")
-        .values_list("id", "cx", "cy")
+def _latest(clusters, cells_qs, keep) -> None:
+    """Set each cluster's latest ``keep`` cases, oldest first. A cluster's latest cases are among the latest
+    ``keep`` of each of its cells, so one query reads those (per category and cell, newest first) for the
+    clusters' categories, and each row goes to the cluster owning its cell."""
+    owner = {(c.category_id, cell): c for c in clusters for cell in c.cells}
+    if not owner:
+        return
+    newest_in_cell = Window(
+        RowNumber(),
+        partition_by=[F("category_id"), F("cx"), F("cy")],
+        order_by=[F("reported_at").desc(), F("id").desc()],
     )
-    found = []
-    for case_id, cx, cy in rows.iterator(chunk_size=500):
-        if (int(cx), int(cy)) in cluster.cells:
-            found.append(case_id)
-            if len(found) == keep:
-                break
-    return found[::-1]
+    rows = (
+        cells_qs.filter(category_id__in={c.category_id for c in clusters})
+        .annotate(rank=newest_in_cell)
+        .filter(rank__lte=keep)
+        .order_by("-reported_at", "-id")
+        .values_list("id", "category_id", "cx", "cy")
+    )
+    for case_id, category_id, cx, cy in rows.iterator(chunk_size=5000):
+        cluster = owner.get((category_id, (int(cx), int(cy))))
+        if cluster is not None and len(cluster.case_ids) < keep:
+            cluster.case_ids.append(case_id)
+    for cluster in clusters:
+        cluster.case_ids.reverse()

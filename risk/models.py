@@ -88,6 +88,27 @@ class Hotspot(models.Model):
         indexes = [models.Index(fields=["day", "area_code"], name="hotspot_day_code")]
 
 
+class OverdueRate(models.Model):
+    """How often a stage ran late in the history of one category (docs/domain.md §17.1): for one handling
+    unit, or for all units (``all_units``). Rebuilt by the daily and on-demand recomputation, so a case list
+    reads a page's estimates from a few rows instead of six months of cases."""
+
+    category = models.ForeignKey("cases.Category", on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(_("stage"), max_length=16)
+    all_units = models.BooleanField(default=False)
+    # The unit (docs/domain.md §17.1): the handling department, else the grid or community team, else none.
+    department = models.ForeignKey("grids.Department", null=True, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(AREA, null=True, on_delete=models.CASCADE, related_name="+")
+    passed = models.PositiveIntegerField(_("cases that passed the stage"))
+    overdue = models.PositiveIntegerField(_("cases overdue in it"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("overdue rate")
+        verbose_name_plural = _("overdue rates")
+        indexes = [models.Index(fields=["category", "stage"], name="overduerate_category_stage")]
+
+
 class WarningRule(models.TextChoices):
     CATEGORY_RISING = "category_rising", _("Category rising above its baseline")
     VISIT_OVERDUE = "visit_overdue", _("Special-group person unvisited past the interval")

@@ -167,3 +167,6 @@ class RecomputeSummarySerializer(serializers.Serializer):
     yellow = serializers.IntegerField()
     hotspots = serializers.IntegerField()
     warnings_opened = serializers.IntegerField()
+    overdue_rates = serializers.IntegerField(
+        help_text="Stored overdue rates for the predicted overdue (§17.1)."
+    )

@@ -13,7 +13,7 @@ from dispatch.notifications import Message, notify
 from grids.models import CODE_LENGTH, Area, Department, Level, Membership, Role, code_range_q
 from grids.scope import reach
 
-from . import routing, rules
+from . import predict, routing, rules
 from .components import COMPONENTS, Context
 from .hotspots import hotspots_find
 from .models import (
@@ -153,6 +153,8 @@ def risk_recompute(*, district: Area, actor=None, now=None) -> dict:
             )
         )
     drafts = [draft for rule in rules.RULES for draft in rule(ctx)]
+    # The case lists' predicted overdue (§17.1) reads these stored rates: refreshed with the scores.
+    rates = predict.rates_refresh(now)
     with transaction.atomic():
         RiskScore.objects.filter(code_range_q("area_code", district.code), day=day).delete()
         RiskScore.objects.bulk_create(scores, batch_size=1000)
@@ -165,6 +167,7 @@ def risk_recompute(*, district: Area, actor=None, now=None) -> dict:
         "yellow": sum(1 for r in scores if r.level == RiskLevel.YELLOW),
         "hotspots": len(ctx.hotspots),
         "warnings_opened": opened,
+        "overdue_rates": rates,
     }
 
 

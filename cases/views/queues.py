@@ -157,6 +157,7 @@ def case_list(request):
     page = list(rows[: PAGE_SIZE + 1])
     more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
+    badges = extensions.extra_row_badges(page, request.user)
     keep = request.GET.copy()
     keep.pop("after", None)
     filters = {k: request.GET.get(k, "") for k in FILTERS}
@@ -167,6 +168,7 @@ def case_list(request):
             "tabs": [(key, label, counts[key]) for key, label, _q in queues],
             "current": current,
             "cases": page,
+            "rows": [(case, badges.get(case.pk, [])) for case in page],
             "next_after": page[-1].pk if more else None,
             "keep": keep.urlencode(),
             "statuses": Status.choices,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from cases.events import event_append
 from cases.models import Case, Category
 from cases.workflow import Status
-from risk import services
+from risk import predict, services
 from tests.browser import PHONE, SHOTS, needs_chromium
 from tests.factories import report
 
@@ -64,6 +64,7 @@ def _likely_case(tree):
         stage_due_at=now + dt.timedelta(hours=10),
         handling_department=cg,
     )
+    predict.rates_refresh(now)  # what the daily recomputation stores for the lists and pages to read
     return case
 
 
@@ -98,3 +99,8 @@ def test_the_followup_pages_on_the_laptop_and_the_phone(
         page.goto(f"{base}/cases/{likely.pk}/")
         assert page.locator("#case-predicted").is_visible()
         _shot(page, f"case-badge-{tag}")
+        page.goto(f"{base}/cases/?queue=all")
+        row = page.locator(".case-row", has=page.locator('[data-badge="predicted"]'))
+        assert row.count() == 1 and likely.number in row.inner_text() and "57%" in row.inner_text()
+        _fits(page, viewport["width"])
+        _shot(page, f"list-badge-{tag}")
