@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0020_caseevent_kind_citizen_update_and_photo_steps"),
+        ("cases", "0021_case_event_rehome"),
     ]
 
     operations = [
