@@ -10,7 +10,10 @@ rolled back too).
 
 Kinds of break, each named by case and event: ``edited`` (content no longer matches its hash),
 ``missing`` (a gap in the numbering), ``deleted_tail`` (the case row's head is ahead of its last event),
-``inserted`` (an event after the case row's head), ``replayed`` (an event whose hash belongs to another
+``inserted`` (an event after the case row's head), ``repeated`` (a second event with its predecessor's
+number: on PostgreSQL the events are partitioned by month and the unique number holds within a month
+only), ``unlinked`` (a photo naming an event that does not exist: no foreign key holds that either),
+``replayed`` (an event whose hash belongs to another
 case's event), ``rehashed`` (a hash made without the key: the plain scheme over keyed events, or a head
 that is not the last event's hash), ``unknown_key`` (a key id the settings do not hold) and
 ``checkpoint`` (the heads as of the last checkpoint do not give its signed digest, a head moved back, or a
@@ -32,13 +35,13 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from gridgov import audit_hash
 
 from .events import GENESIS, LEGACY_KEY_ID, event_content, event_hash, legacy_hash
-from .models import AuditCheckpoint, Case, CaseEvent
+from .models import Attachment, AuditCheckpoint, Case, CaseEvent
 
 log = logging.getLogger(__name__)
 
@@ -260,6 +263,7 @@ def breaks(case_number=None) -> list[Break]:
                             )
                         )
         found = _replays(found, suspects)
+        found += _unlinked_photos(case_number)
         found += _checkpoint_breaks(checkpoint, rebuilt if not case_number else None)
     return found
 
@@ -272,6 +276,9 @@ def _case_breaks(number, chain, head_seq, head_hash, suspects) -> list[Break]:
         def brk(kind, detail, event=event):
             return Break(kind, number, event.seq, event.pk, detail)
 
+        if event.seq == expected_seq - 1 and expected_seq > 1:
+            found.append(brk("repeated", f"a second event #{event.seq} in the case"))
+            continue
         if event.seq > head_seq:
             found.append(brk("inserted", f"after the case's head #{head_seq}"))
         if event.seq != expected_seq:
@@ -321,6 +328,20 @@ def _case_breaks(number, chain, head_seq, head_hash, suspects) -> list[Break]:
             )
         )
     return found
+
+
+def _unlinked_photos(case_number) -> list[Break]:
+    """Photos naming an event that does not exist (the database holds no foreign key to the partitioned
+    events): one anti-join, next to reading every event."""
+    photos = Attachment.objects.filter(event__isnull=False).exclude(
+        Exists(CaseEvent.objects.filter(pk=OuterRef("event_id")))  # an anti-join; NOT IN would not be
+    )
+    if case_number:
+        photos = photos.filter(case__number=case_number)
+    return [
+        Break("unlinked", number, None, event_id, f"photo {pk} names event id {event_id}, which is gone")
+        for pk, number, event_id in photos.values_list("pk", "case__number", "event_id").order_by("pk")
+    ]
 
 
 def _replays(found, suspects) -> list[Break]:

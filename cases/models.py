@@ -595,8 +595,15 @@ class Publication(models.TextChoices):
 
 class Attachment(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    # No constraint in the database: on PostgreSQL the events are partitioned by month, and a foreign key can
+    # point only at a key holding the month. ``verify_audit`` reports a photo naming an event that is gone.
     event = models.ForeignKey(
-        CaseEvent, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+        CaseEvent,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+        db_constraint=False,
     )
     kind = models.CharField(_("kind"), max_length=16, choices=AttachmentKind.choices)
     file = models.FileField(upload_to=attachment_path)

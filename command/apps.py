@@ -10,6 +10,7 @@ class CommandConfig(AppConfig):
         from datetime import timedelta
 
         from dispatch.sweep import step_register
+        from gridgov.partitions import monthly_register
 
         from . import (
             selectors,  # noqa: F401  (registers the access scopes)
@@ -18,5 +19,5 @@ class CommandConfig(AppConfig):
 
         # Patrol tracks past TRACK_RETENTION_DAYS, deleted by the sweep once an hour.
         step_register("retention_patrol_tracks", services.retention_tracks, every=timedelta(hours=1))
-        # The track's monthly partitions on PostgreSQL, created months ahead (command/partitions.py).
-        step_register("patrol_partitions", services.patrol_partitions_ensure, every=timedelta(hours=1))
+        # The track's monthly partitions on PostgreSQL, created months ahead by the sweep's "partitions" step.
+        monthly_register(services.partitions.TABLE)

@@ -135,14 +135,6 @@ def purge_old_tracks(*, now=None, chunk=5000) -> int:
     return deleted
 
 
-def patrol_partitions_ensure(*, now=None) -> int:
-    """The sweep's hourly step: the track's monthly partitions created ahead, logged when it made any."""
-    created = partitions.partitions_ensure(now=now)
-    if created:
-        log.info("partitions: created %s monthly partitions of the patrol track ahead", created)
-    return created
-
-
 def retention_tracks(*, now=None) -> int:
     """The sweep's retention step for patrol tracks (hourly): the purge, and a log line when it deleted."""
     deleted = purge_old_tracks(now=now)

@@ -12,6 +12,7 @@ class DispatchConfig(AppConfig):
         from cases.uploads import uploads_purge
         from cases.workflow import condition_register
         from gridgov.observability import gauge_register
+        from gridgov.partitions import monthly_register, months_ensure_step
         from grids.retention import access_logs_purge
 
         from . import (
@@ -21,6 +22,7 @@ class DispatchConfig(AppConfig):
             services,
             views,  # noqa: F401  (adds the whistle forms to the case page)
         )
+        from .models import Notification
         from .sweep import step_register
 
         # Co-handling holds the lead department's feedback back until every assistant answered.
@@ -39,3 +41,11 @@ class DispatchConfig(AppConfig):
         # Login access logs past their period (grids/retention.py, docs/domain.md §12), hourly: the step is
         # registered here because grids sits below the sweep.
         step_register("retention_access_logs", access_logs_purge, every=timedelta(hours=1))
+        # The inbox's monthly partitions (migration 0008): a notice's key is unique for its recipient within a
+        # month by each partition's index, across months by notify()'s read before it writes.
+        monthly_register(
+            Notification._meta.db_table,
+            each=("CREATE UNIQUE INDEX {partition}_once ON {partition} (recipient_id, key)",),
+        )
+        # Every registered table's months created ahead (gridgov.partitions), hourly, one catalogue question.
+        step_register("partitions", months_ensure_step, every=timedelta(hours=1))

@@ -221,7 +221,11 @@ class DeliveryStatus(models.TextChoices):
 class NotificationDelivery(models.Model):
     """A notification's copy through one outside channel (email, SMS), with its retries."""
 
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    # No constraint in the database: on PostgreSQL the notifications are partitioned by month, and a foreign
+    # key can point only at a key holding the month (docs/scale.md). Django still cascades a deletion.
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries", db_constraint=False
+    )
     channel = models.CharField(max_length=16)
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cases import audit, services
 from cases.events import LEGACY_KEY_ID, event_content, legacy_hash
-from cases.models import AuditCheckpoint, Case, CaseEvent
+from cases.models import Attachment, AuditCheckpoint, Case, CaseEvent
 from dispatch.sweep import sweep
 from gridgov.audit_hash import dev_key
 from tests.factories import report
@@ -215,3 +215,19 @@ def test_the_sweep_moves_the_heads_in_its_claim(tree, new_case):
     new_case.refresh_from_db()
     assert new_case.last_event_seq == new_case.events.count() >= 3
     assert audit.breaks() == []
+
+
+def test_a_photo_naming_an_event_that_is_gone(chain):
+    # No foreign key holds it in the database (the events are partitioned by month on PostgreSQL).
+    photo = Attachment.objects.create(
+        case=chain,
+        event=event(chain, 1),
+        kind="before",
+        file="x.jpg",
+        mime="image/jpeg",
+        size=1,
+        sha256="0" * 64,
+    )
+    sql(f"UPDATE {Attachment._meta.db_table} SET event_id = %s WHERE id = %s", [10**9, photo.pk])
+    (found,) = audit.breaks()
+    assert (found.kind, found.case_number, found.event_id) == ("unlinked", chain.number, 10**9)

@@ -69,4 +69,4 @@ def test_it_drops_whole_expired_months_and_purges_the_rest_row_by_row(tree, sett
 
 
 def test_it_registers_the_partition_step_with_the_sweep():
-    assert "patrol_partitions" in STEPS
+    assert "partitions" in STEPS

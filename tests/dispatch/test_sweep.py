@@ -197,7 +197,7 @@ def test_an_empty_sweep_costs_a_few_indexed_queries(tree, rubbish, django_assert
         "retention_patrol_tracks": 0,
         "retention_rejected_media": 0,
         "retention_access_logs": 0,
-        "patrol_partitions": 0,
+        "partitions": 0,
         "work_logs_draft": 0,
         "screenings_warn": 0,
         "disputes_escalate": 0,
