@@ -153,6 +153,8 @@ def action_arguments(data: dict, *, owner) -> tuple[dict, list]:
 
 def uploads_used(*, ids, case_id: int) -> int:
     """The uploads became photos of case ``case_id``: their pieces go now, their rows with the sweep."""
+    if not ids:  # most reports and steps send their photos whole or none: no transaction to open
+        return 0
     with transaction.atomic():
         UploadPiece.objects.filter(upload_id__in=ids).delete()
         return PhotoUpload.objects.filter(pk__in=ids, case__isnull=True).update(
