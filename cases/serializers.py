@@ -249,6 +249,12 @@ class CategoryCodeField(serializers.SlugRelatedField):
     def __init__(self, **kwargs):
         super().__init__(slug_field="code", **kwargs)
 
+    def to_internal_value(self, data):
+        category = active_category(str(data))
+        if category is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
+        return category
+
 
 class AreaCodeField(serializers.SlugRelatedField):
     """An active area by its code (the queryset a class attribute, as ``CategoryCodeField``'s)."""
@@ -257,12 +263,6 @@ class AreaCodeField(serializers.SlugRelatedField):
 
     def __init__(self, **kwargs):
         super().__init__(slug_field="code", **kwargs)
-
-    def to_internal_value(self, data):
-        category = active_category(str(data))
-        if category is None:
-            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
-        return category
 
 
 @extend_schema_serializer(
