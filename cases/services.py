@@ -150,7 +150,9 @@ def case_report(
             before = _attach_all(case, actor, before_photos, kind="before")
             if before:  # the report event carries its photos, so the timeline shows them
                 _link(before, report_event)
-            after = _self_handle(case, actor, self_handled_result, after_photos) if self_handled_result else []
+            after = []
+            if self_handled_result:
+                after = _self_handle(case, actor, self_handled_result, after_photos)
             # The caller renders the new case with its photos: load them now, in the same transaction. With
             # none stored the new case has none: an empty queryset fills the cache without a query.
             photos = "attachments" if before or after else Prefetch("attachments", Attachment.objects.none())

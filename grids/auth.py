@@ -51,7 +51,8 @@ def _statement() -> str:
     one row with NULLs for a user without any (the same rows ``grids.scope`` reads on its own)."""
     user, membership, area = User._meta.db_table, Membership._meta.db_table, Area._meta.db_table
     return (
-        f'SELECT u.*, m.role AS {ROLE}, a.code AS {AREA_CODE}, m.department_id AS {DEPARTMENT} FROM "{user}" u '
-        f'LEFT JOIN ("{membership}" m INNER JOIN "{area}" a ON a.id = m.area_id AND a.is_active) '
+        f"SELECT u.*, m.role AS {ROLE}, a.code AS {AREA_CODE}, m.department_id AS {DEPARTMENT} "
+        f'FROM "{user}" u LEFT JOIN ("{membership}" m '
+        f'INNER JOIN "{area}" a ON a.id = m.area_id AND a.is_active) '
         "ON m.user_id = u.id AND m.is_active WHERE u.id = %s"
     )
