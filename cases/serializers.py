@@ -258,14 +258,28 @@ class CaseDetailSerializer(CaseListSerializer):
 class CategoryCodeField(serializers.SlugRelatedField):
     """An active category by its code, from the catalogue kept in memory (no query per report)."""
 
+    # A class attribute rather than an argument: DRF deep-copies a field's arguments for every serializer
+    # it makes, and copying a queryset cost more than the report's other fields together. (Relational
+    # fields re-read it with .all() on use; the schema reads its model from it.)
+    queryset = Category.objects.filter(is_active=True)
+
     def __init__(self, **kwargs):
-        super().__init__(slug_field="code", queryset=Category.objects.filter(is_active=True), **kwargs)
+        super().__init__(slug_field="code", **kwargs)
 
     def to_internal_value(self, data):
         category = active_category(str(data))
         if category is None:
             self.fail("does_not_exist", slug_name=self.slug_field, value=str(data))
         return category
+
+
+class AreaCodeField(serializers.SlugRelatedField):
+    """An active area by its code (the queryset a class attribute, as ``CategoryCodeField``'s)."""
+
+    queryset = Area.objects.active()
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", **kwargs)
 
 
 @extend_schema_serializer(
@@ -292,9 +306,7 @@ class CaseCreateSerializer(serializers.Serializer):
     lat = serializers.FloatField(required=False, min_value=-90, max_value=90, allow_null=True, default=None)
     lon = serializers.FloatField(required=False, min_value=-180, max_value=180, allow_null=True, default=None)
     address = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-    area = serializers.SlugRelatedField(
-        slug_field="code", queryset=Area.objects.active(), required=False, allow_null=True, default=None
-    )
+    area = AreaCodeField(required=False, allow_null=True, default=None)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
     source = serializers.ChoiceField(
         choices=[Source.PATROL, Source.LEADER, Source.VISIT], default=Source.PATROL

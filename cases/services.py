@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, prefetch_related_objects
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -151,10 +151,13 @@ def case_report(
             before = _attach_all(case, actor, before_photos, kind="before")
             if before:  # the report event carries its photos, so the timeline shows them
                 _link(before, report_event)
+            after = []
             if self_handled_result:
-                _self_handle(case, actor, self_handled_result, after_photos)
-            # The caller renders the new case with its photos: load them now, in the same transaction.
-            prefetch_related_objects([case], "attachments")
+                after = _self_handle(case, actor, self_handled_result, after_photos)
+            # The caller renders the new case with its photos: load them now, in the same transaction. With
+            # none stored the new case has none: an empty queryset fills the cache without a query.
+            photos = "attachments" if before or after else Prefetch("attachments", Attachment.objects.none())
+            prefetch_related_objects([case], photos)
     except IntegrityError:
         # A concurrent retry with the same key won the race: hand back its case.
         previous = idempotency_key and _idempotent_replay(actor, idempotency_key, fingerprint)

@@ -155,6 +155,8 @@ def action_arguments(data: dict, *, owner) -> tuple[dict, list]:
 def uploads_used(*, ids, case_id: int | None) -> int:
     """The uploads became photos of a step (of case ``case_id``, or of a task's form without a case): their
     pieces go now, their rows with the sweep."""
+    if not ids:  # most reports and steps send their photos whole or none: no transaction to open
+        return 0
     with transaction.atomic():
         UploadPiece.objects.filter(upload_id__in=ids).delete()
         now = timezone.now()

@@ -51,6 +51,13 @@ def reach(user) -> Reach:
     return cached
 
 
+def reach_given(user, memberships) -> Reach:
+    """Keep on the user object the reach its (role, area code, department id) membership rows give, read
+    together with the user (``grids.auth``), as ``reach`` would have computed it."""
+    user._gridgov_reach = reach_from(user, memberships)
+    return user._gridgov_reach
+
+
 def reaches_prime(users) -> None:
     """Work out many users' reaches at once (two queries) and keep each on its user object, as ``reach``
     would: for a generator that acts as hundreds of users (the demo history)."""

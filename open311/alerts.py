@@ -49,8 +49,10 @@ CONFIRM_SALT = "open311.alerts.confirm"
 CONFIRM_DAYS = 7
 DAY = 24 * 3600
 AREA_LEVELS = (Level.STREET, Level.COMMUNITY, Level.GRID)
-# Public steps that tell a subscriber something new; a citizen's own update does not (it would echo).
-CHANGE_KINDS = frozenset(UPDATE_NOTES) - {"citizen_update"}
+# Public steps that tell a subscriber something new; a citizen's own update does not (it would echo). Nor
+# does a report: it is its case's first step, sent as the case is made, before anyone could subscribe to it
+# (so every new case, the bulk of all writes, costs no query here).
+CHANGE_KINDS = frozenset(UPDATE_NOTES) - {"citizen_update", "report"}
 DIGEST_LIMIT = 5000  # new reports read per area and digest: more is "5000+" in a flood
 
 

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -158,6 +160,30 @@ def _list_queries(user):
     with CaptureQueriesContext(connection) as ctx:
         assert client.get("/api/v1/cases/").status_code == 200
     return len(ctx.captured_queries)
+
+
+# (verb, first table): FROM of a SELECT or DELETE, INTO of an INSERT, the table an UPDATE names.
+STATEMENT = re.compile(r'^(SELECT|INSERT|UPDATE|DELETE)\b(?:.*?\b(?:FROM|INTO)\s+|\s+)"?(\w+)', re.S)
+
+
+def test_a_report_through_the_api_writes_its_rows_and_reads_nothing_else(tree, rubbish):
+    """Every statement here is paid by every report (issue 16's creation bench): look at a new one before
+    adding it. With the process's caches warm (catalogue, spatial index, time limits): the user's reach, the
+    number, the case, its report event and its chain head, in one transaction; nothing after the commit."""
+    worker = tree.users["worker"]
+    assert client_for(worker).post("/api/v1/cases/", payload(tree), format="json").status_code == 201
+    client = client_for(type(worker).objects.get(pk=worker.pk))  # a fresh user, as each request loads one
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.post("/api/v1/cases/", payload(tree), format="json").status_code == 201
+    statements = [m.groups() for q in ctx.captured_queries if (m := STATEMENT.match(q["sql"]))]
+    assert statements == [
+        ("SELECT", "grids_membership"),
+        ("INSERT", "cases_casenumbercounter"),
+        ("INSERT", "cases_case"),
+        ("INSERT", "cases_caseevent"),
+        ("UPDATE", "cases_case"),
+    ]
+    assert len(ctx.captured_queries) <= len(statements) + 2  # and at most BEGIN and COMMIT
 
 
 def test_the_list_query_count_does_not_grow_with_rows(tree, rubbish):

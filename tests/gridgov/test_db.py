@@ -56,7 +56,7 @@ def test_it_restores_the_connection_when_the_block_fails():
 def test_the_session_user_and_a_report_are_prepared(tree, rubbish):  # noqa: F811
     ReachBackend().get_user(tree.users["worker"].pk)
     report(tree, rubbish, actor=tree.users["worker"])
-    assert _prepared('FROM "grids_user"') and _prepared('FROM "grids_membership"')  # the user, its reach
+    assert _prepared('FROM "grids_user" u LEFT JOIN ("grids_membership"')  # the user with its reach
     assert _prepared('INSERT INTO "cases_case"') and _prepared('INSERT INTO "cases_caseevent"')
 
 
