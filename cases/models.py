@@ -467,6 +467,8 @@ class EventKind(models.TextChoices):
     PHOTO_APPROVE = "photo_approve", _("Photo approved for the public")
     PHOTO_REJECT = "photo_reject", _("Photo kept from the public")
     PHOTO_BLUR = "photo_blur", _("Photo blurred for the public")
+    WORDS_APPROVE = "words_approve", _("Citizen's words approved for the public")
+    WORDS_REJECT = "words_reject", _("Citizen's words kept from the public")
 
 
 # Notes on a case (cases.services.case_note): internal ones stay with the staff; public ones also reach the
@@ -654,6 +656,26 @@ class Attachment(models.Model):
     @property
     def public_thumb(self):
         return self.public_thumbnail or self.thumbnail
+
+
+class HeldWords(models.Model):
+    """A citizen's update whose words wait for staff before any public page shows them (issue 24 §4,
+    ``GRIDGOV["CITIZEN_WORDS_MODERATED"]``). The event itself is append-only, so the decision lives here."""
+
+    event = models.OneToOneField(
+        CaseEvent, primary_key=True, on_delete=models.DO_NOTHING, related_name="held", db_constraint=False
+    )
+    publication = models.CharField(
+        _("publication"), max_length=16, choices=Publication.choices, default=Publication.PENDING
+    )
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("held words")
+        verbose_name_plural = _("held words")
 
 
 class CaseNumberCounter(models.Model):

@@ -19,7 +19,7 @@ from gridgov.stored_files import file_written, files_removed_on_failure
 
 from .events import event_append
 from .media import MAX_BLUR_REGIONS, blur_regions, content_sha256
-from .models import Attachment, EventKind, Publication
+from .models import Attachment, EventKind, HeldWords, Publication
 from .workflow import is_case_unit
 
 
@@ -110,3 +110,41 @@ def photo_blur(*, attachment_id, actor, regions) -> Attachment:
             payload={"attachment": attachment.pk, "regions": regions},
         )
     return attachment
+
+
+def _locked_words(event_id, actor) -> HeldWords:
+    held = HeldWords.objects.select_for_update(of=("self",)).select_related("event__case").get(pk=event_id)
+    if not may_moderate(held.event.case, actor):
+        raise PermissionDenied(_("You may not review this case's updates."))
+    if held.publication != Publication.PENDING:  # a rejection is final: the words never become public
+        raise ValidationError({"__all__": [_("This update has already been reviewed.")]})
+    return held
+
+
+def _words_decide(event_id, actor, approve: bool) -> HeldWords:
+    with transaction.atomic():
+        held = _locked_words(event_id, actor)
+        held.publication = Publication.APPROVED if approve else Publication.REJECTED
+        held.moderated_by, held.moderated_at = actor, timezone.now()
+        held.save(update_fields=["publication", "moderated_by", "moderated_at"])
+        case = held.event.case
+        event_append(
+            case=case,
+            kind=EventKind.WORDS_APPROVE if approve else EventKind.WORDS_REJECT,
+            actor=actor,
+            from_status=case.status,
+            to_status=case.status,
+            payload={"event": held.event.seq},
+        )
+    return held
+
+
+def citizen_update_approve(*, event_id, actor) -> HeldWords:
+    """A held citizen's update (issue 24 §4): its words are public from now on; recorded on the timeline.
+    ``HeldWords.DoesNotExist`` for an unknown id, ``PermissionDenied`` outside the actor's cases."""
+    return _words_decide(event_id, actor, approve=True)
+
+
+def citizen_update_reject(*, event_id, actor) -> HeldWords:
+    """A held citizen's update stays staff-only for good; recorded on the timeline."""
+    return _words_decide(event_id, actor, approve=False)

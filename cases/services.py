@@ -34,6 +34,7 @@ from .models import (
     Category,
     CloseType,
     EventKind,
+    HeldWords,
     IdempotencyKey,
     Source,
 )
@@ -660,7 +661,9 @@ def case_assign(*, case_id, actor, assignee=None, comment="", version=None) -> C
 CITIZEN_UPDATE_MAX_LENGTH = 500
 
 
-def case_update_by_citizen(*, case_id, phone, text="", still_there=False, photo=None) -> CaseEvent:
+def case_update_by_citizen(
+    *, case_id, phone, text="", still_there=False, photo=None, held=False
+) -> CaseEvent:
     """A citizen's update on an open report ("still there", a few words, a photo), identified by a phone
     verified by SMS code. It is an event of the timeline the staff read; the case does not change. The photo
     is kept as evidence, which nothing public serves until staff approve it; the phone is for the staff."""
@@ -695,6 +698,8 @@ def case_update_by_citizen(*, case_id, phone, text="", still_there=False, photo=
             },
         )
         _link(attached, event)
+        if held and text:  # the words wait for staff (cases.moderation.citizen_update_approve)
+            HeldWords.objects.create(event=event)
         transaction.on_commit(
             lambda: signals.case_changed.send(sender=Case, case_id=case.pk, kind=EventKind.CITIZEN_UPDATE)
         )

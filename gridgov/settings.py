@@ -451,6 +451,9 @@ GRIDGOV = {
     "OPEN311_RATE_LIMIT": env.int("OPEN311_RATE_LIMIT", default=60),  # POSTs per key per minute; 0 = off
     # Refused or failed Open311 photo fetches (a client's URL, its error): deleted after this many days.
     "OPEN311_REJECTED_MEDIA_DAYS": env.int("OPEN311_REJECTED_MEDIA_DAYS", default=90),
+    # Where the district requires it: a citizen's update text waits for staff (the photo moderation queue)
+    # before any public page or API shows it (issue 24 §4).
+    "CITIZEN_WORDS_MODERATED": env.bool("GRIDGOV_CITIZEN_WORDS_MODERATED", default=False),
     # Keys of the audit chains' HMAC (gridgov/audit_hash.py), kept out of the database: "id:secret,id:secret"
     # (AUDIT_KEY_ID writes, default the first; the others still verify old rows). Empty: development
     # derives one from SECRET_KEY; production refuses to run.

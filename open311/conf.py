@@ -18,6 +18,8 @@
 | ALERT_SENDS_PER_CONTACT_PER_DAY | 10 | alerts sent to one phone or e-mail a day; more are logged, not sent |
 | CITIZEN_UPDATES_PER_PHONE_PER_DAY | 5 | updates one verified phone may add to public reports a day |
 | CITIZEN_UPDATES_PER_IP_PER_DAY | 20 | updates from one address a day |
+| CITIZEN_WORDS_MODERATED | False | a citizen's update text waits for staff approval (photo moderation
+  queue) before any public page or API shows it |
 | OPEN311_REJECTED_MEDIA_DAYS | 90 | refused and failed photo fetches (a client's URL) kept this many days,
   then deleted by the sweep's hourly retention step |
 """
@@ -40,6 +42,7 @@ DEFAULTS = {
     "ALERT_SENDS_PER_CONTACT_PER_DAY": 10,
     "CITIZEN_UPDATES_PER_PHONE_PER_DAY": 5,
     "CITIZEN_UPDATES_PER_IP_PER_DAY": 20,
+    "CITIZEN_WORDS_MODERATED": False,
 }
 
 

@@ -24,6 +24,7 @@ from cases.models import (
     CaseEvent,
     Category,
     CloseType,
+    HeldWords,
     Publication,
     Source,
     Stage,
@@ -407,7 +408,9 @@ UPDATE_NOTES = {
 
 def updates_find(*, ids=None, start=None, end=None, limit=REQUEST_LIMIT):
     """Public timeline events of published cases, oldest first (clients poll forward from their last one)."""
-    qs = CaseEvent.objects.filter(kind__in=UPDATE_NOTES, case__in=published_cases())
+    qs = CaseEvent.objects.filter(kind__in=UPDATE_NOTES, case__in=published_cases()).exclude(
+        held__publication__in=(Publication.PENDING, Publication.REJECTED)  # words staff have not approved
+    )
     if ids is not None:
         qs = qs.filter(case__public_id__in=ids)
     if start:
@@ -415,11 +418,12 @@ def updates_find(*, ids=None, start=None, end=None, limit=REQUEST_LIMIT):
     if end:
         qs = qs.filter(created_at__lte=end)
     return list(
-        qs.select_related("case").prefetch_related("attachments").order_by("created_at", "id")[:limit]
+        qs.select_related("case", "held").prefetch_related("attachments").order_by("created_at", "id")[:limit]
     )
 
 
 STILL_THERE = gettext_lazy("Still there.")
+AWAITING_REVIEW = gettext_lazy("(awaiting review)")
 MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 
 
@@ -454,11 +458,21 @@ def _update_description(event) -> str:
     detail = {"feedback": event.payload.get("result"), "void": event.comment}.get(event.kind) or ""
     if event.kind == "citizen_update":  # the citizen's words, never their phone (a number typed in is masked)
         detail = " ".join(
-            w for w in (str(STILL_THERE) if event.payload.get("still_there") else "", event.comment) if w
+            w
+            for w in (str(STILL_THERE) if event.payload.get("still_there") else "", _public_words(event))
+            if w
         )
         detail = MOBILE_IN_TEXT.sub(r"\1****\2", detail)
     note = str(UPDATE_NOTES[event.kind])
     return f"{note} {detail}".strip() if detail else note
+
+
+def _public_words(event) -> str:
+    # Held words (issue 24 §4) are never written out; their author is told they wait for review.
+    held = getattr(event, "held", None)
+    if held is None or held.publication == Publication.APPROVED:
+        return event.comment
+    return str(AWAITING_REVIEW) if held.publication == Publication.PENDING else ""
 
 
 def published_photo(public_id, attachment_id):
@@ -498,3 +512,13 @@ def moderation_queue(user, *, after=None, size=QUEUE_PAGE):
     rows = list(qs.order_by("id")[: size + 1])
     page = [photo for photo in rows[:size] if may_moderate(photo.case, user)]
     return page, rows[size - 1].pk if len(rows) > size else None
+
+
+def held_words_queue(user, *, size=QUEUE_PAGE) -> list:
+    """Citizens' updates of published reports whose words wait for ``user``'s decision, oldest first."""
+    qs = HeldWords.objects.filter(
+        publication=Publication.PENDING, event__case__in=published_cases()
+    ).select_related("event", "event__case", "event__case__category")
+    if not user.is_superuser:
+        qs = qs.filter(prefix_q("event__case__area_code", reach(user).codes(MODERATOR_ROLES)))
+    return [held for held in qs.order_by("pk")[:size] if may_moderate(held.event.case, user)]

@@ -92,7 +92,12 @@ def citizen_update_add(*, case_id, phone, ip, text="", still_there=False, photo=
         )
     try:
         return case_update_by_citizen(
-            case_id=case_id, phone=phone, text=text, still_there=still_there, photo=photo
+            case_id=case_id,
+            phone=phone,
+            text=text,
+            still_there=still_there,
+            photo=photo,
+            held=bool(setting("CITIZEN_WORDS_MODERATED")),
         )
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
