@@ -17,7 +17,11 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # A photo upload from a phone on a weak signal takes a while; anything longer is stuck.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
-keepalive = 5
+# Keep idle connections longer than whatever sits in front closes them (nginx's upstream keepalive_timeout
+# 60 s, a cloud load balancer's 60 s idle timeout): the side that closes first can race a request being
+# sent on the same connection, and the client sees a reset. At 5 s the load test lost 1–5 requests of
+# 5,000 that way past saturation; at 75 s none (bench/README.md, "Load test").
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 
 # Recycle workers now and then so a slow leak never becomes an outage; jitter keeps them from
 # restarting all at once.
